@@ -1,1 +1,3 @@
-export {};
+export * from './saved-model-graph.js';
+export * from './structure.js';
+export * from './keras-json.js';

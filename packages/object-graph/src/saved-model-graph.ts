@@ -1,0 +1,432 @@
+import {
+  FormatError,
+  LimitError,
+  MissingFileError,
+  resolveLimits,
+  type Limits,
+  type ModelSource,
+} from '@savedkeras/common';
+import {
+  decodeFingerprint,
+  decodeSavedMetadata,
+  decodeSavedModel,
+  dtypeName,
+  type FingerprintDef,
+  type FunctionDef,
+  type MetaGraphDef,
+  type SavedObject,
+  type SavedObjectGraph,
+  type TrackableObjectGraph,
+} from '@savedkeras/proto';
+import { parseKerasJson } from './keras-json.js';
+import { decodeStructure, shapeOf, tensorLeaves, type Structure, type TensorSpec } from './structure.js';
+
+export const SAVED_MODEL_FILE = 'saved_model.pb';
+export const KERAS_METADATA_FILE = 'keras_metadata.pb';
+export const FINGERPRINT_FILE = 'fingerprint.pb';
+
+/** Keras object identifiers (KERAS_OBJECT_IDENTIFIERS). */
+export const KERAS_IDENTIFIERS = new Set([
+  '_tf_keras_layer',
+  '_tf_keras_input_layer',
+  '_tf_keras_network',
+  '_tf_keras_model',
+  '_tf_keras_sequential',
+  '_tf_keras_metric',
+  '_tf_keras_rnn_layer',
+]);
+
+export type NodeKind =
+  | 'userObject' | 'asset' | 'function' | 'variable' | 'bareConcreteFunction' | 'constant' | 'resource' | 'capturedTensor' | 'none';
+
+export interface ChildRef {
+  name: string;
+  id: number;
+}
+
+export interface KerasInfo {
+  identifier: string;
+  /** Decoded metadata JSON (layer/model/metric keys, §7 of the format reference). */
+  metadata: Record<string, unknown>;
+  className: string | null;
+  /** The saved config is a real config (not absent, not the "saved without config" placeholder). */
+  hasConfig: boolean;
+  /** node_path as Keras recorded it. */
+  nodePath: string;
+  versionProducer: number;
+}
+
+export interface VariableInfo {
+  name: string;
+  dtype: string;
+  shape: number[] | null;
+  trainable: boolean;
+  /** Key in the TensorBundle, from the checkpoint's own object graph (never constructed). */
+  checkpointKey: string | null;
+}
+
+export interface ObjectNode {
+  id: number;
+  path: string;
+  kind: NodeKind;
+  children: ChildRef[];
+  /** SavedUserObject.identifier for user objects. */
+  identifier: string | null;
+  keras: KerasInfo | null;
+  variable: VariableInfo | null;
+  /** Concrete function names for `function` nodes, the one name for bare concrete functions. */
+  concreteFunctions: string[];
+  proto: SavedObject;
+}
+
+export interface ConcreteFunctionInfo {
+  name: string;
+  /** `(args, kwargs)` as TensorFlow canonicalized it. */
+  inputSignature: Structure;
+  outputSignature: Structure;
+  /** Object-graph node ids bound to the function's last inputs (variables, constants, resources). */
+  boundInputs: number[];
+}
+
+export interface TensorDescription {
+  name: string;
+  dtype: string;
+  shape: number[] | null;
+}
+
+export interface SignatureInfo {
+  name: string;
+  /** Concrete function that implements it (from the signature map), when the object graph has one. */
+  functionName: string | null;
+  inputs: TensorDescription[];
+  outputs: TensorDescription[];
+  methodName: string;
+}
+
+export interface LoadGraphOptions {
+  limits?: Partial<Limits>;
+  /** Checkpoint object graph, when the caller has already read variables.index. */
+  checkpointGraph?: TrackableObjectGraph | null;
+}
+
+/**
+ * One resolved view of a SavedModel: its object graph with paths, Keras metadata, variables and
+ * their checkpoint keys, concrete functions with decoded signatures, and the serving signatures.
+ */
+export class SavedModelGraph {
+  readonly nodes: ObjectNode[];
+  readonly tensorflowVersion: string;
+  readonly kerasVersion: string | null;
+  readonly kerasMetadataSource: 'keras_metadata.pb' | 'object-graph' | null;
+  readonly signatures: SignatureInfo[];
+  readonly fingerprint: FingerprintDef | null;
+  private readonly fnInfo = new Map<string, ConcreteFunctionInfo>();
+  private functionDefs: Map<string, FunctionDef> | null = null;
+
+  private constructor(
+    readonly metaGraph: MetaGraphDef,
+    readonly objectGraph: SavedObjectGraph | null,
+    init: {
+      nodes: ObjectNode[];
+      kerasVersion: string | null;
+      kerasMetadataSource: SavedModelGraph['kerasMetadataSource'];
+      fingerprint: FingerprintDef | null;
+    },
+  ) {
+    this.nodes = init.nodes;
+    this.kerasVersion = init.kerasVersion;
+    this.kerasMetadataSource = init.kerasMetadataSource;
+    this.fingerprint = init.fingerprint;
+    this.tensorflowVersion = metaGraph.metaInfoDef?.tensorflowVersion ?? '';
+    this.signatures = this.resolveSignatures();
+  }
+
+  /** Reads and resolves saved_model.pb (+ keras_metadata.pb, fingerprint.pb) from `source`. */
+  static async load(source: ModelSource, options: LoadGraphOptions = {}): Promise<SavedModelGraph> {
+    const limits = resolveLimits(options.limits);
+    const pbSize = await source.size(SAVED_MODEL_FILE);
+    if (pbSize === undefined) {
+      const hasText = (await source.size('saved_model.pbtxt')) !== undefined;
+      throw new MissingFileError(`no ${SAVED_MODEL_FILE} in ${source.description}`, {
+        file: SAVED_MODEL_FILE,
+        hint: hasText
+          ? 'this export is in text form (saved_model.pbtxt), which savedkeras does not read; re-save it in binary form'
+          : 'point at the folder that model.save() / tf.saved_model.save() wrote (it holds saved_model.pb and variables/)',
+      });
+    }
+    if (pbSize > limits.maxProtoFileBytes) {
+      throw new LimitError(`${pbSize} bytes is over the limit of ${limits.maxProtoFileBytes}`, { file: SAVED_MODEL_FILE });
+    }
+    const sm = decodeSavedModel(await source.read(SAVED_MODEL_FILE));
+    const metaGraph = pickServeMetaGraph(sm.metaGraphs);
+
+    let kerasNodes: Map<number, { identifier: string; metadata: string; nodePath: string; producer: number }> | null = null;
+    let kerasMetadataSource: SavedModelGraph['kerasMetadataSource'] = null;
+    if ((await source.size(KERAS_METADATA_FILE)) !== undefined) {
+      const md = decodeSavedMetadata(await source.read(KERAS_METADATA_FILE));
+      kerasNodes = new Map();
+      for (const n of md.nodes) {
+        kerasNodes.set(n.nodeId, {
+          identifier: n.identifier,
+          metadata: n.metadata,
+          nodePath: n.nodePath,
+          producer: n.version?.producer ?? n.versionV1?.producer ?? 1,
+        });
+      }
+      kerasMetadataSource = 'keras_metadata.pb';
+    }
+
+    let fingerprint: FingerprintDef | null = null;
+    if ((await source.size(FINGERPRINT_FILE)) !== undefined) {
+      fingerprint = decodeFingerprint(await source.read(FINGERPRINT_FILE));
+    }
+
+    const og = metaGraph.objectGraphDef ?? null;
+    const protoNodes = og?.nodes ?? [];
+    if (protoNodes.length > limits.maxObjectGraphNodes) {
+      throw new LimitError(`object graph has ${protoNodes.length} nodes, over the limit of ${limits.maxObjectGraphNodes}`, {
+        file: SAVED_MODEL_FILE,
+      });
+    }
+    const paths = objectPaths(protoNodes);
+    const ckpt = options.checkpointGraph ?? null;
+    const nodes: ObjectNode[] = [];
+    let kerasVersion: string | null = null;
+    let legacyKeras = false;
+
+    for (let id = 0; id < protoNodes.length; id++) {
+      const p = protoNodes[id];
+      const kind = (p.kind ?? 'none') as NodeKind;
+      const identifier = kind === 'userObject' ? p.userObject?.identifier ?? '' : null;
+      let keras: KerasInfo | null = null;
+      const fromFile = kerasNodes?.get(id);
+      const where = { file: fromFile ? KERAS_METADATA_FILE : SAVED_MODEL_FILE, node: paths[id] ?? `node ${id}` };
+      if (fromFile && KERAS_IDENTIFIERS.has(fromFile.identifier)) {
+        keras = kerasInfo(fromFile.identifier, fromFile.metadata, fromFile.nodePath, fromFile.producer, where, limits);
+      } else if (!kerasNodes && identifier && KERAS_IDENTIFIERS.has(identifier) && p.userObject?.metadata) {
+        // TF 2.0-2.4 kept the Keras JSON in the object graph itself.
+        keras = kerasInfo(identifier, p.userObject.metadata, paths[id] ?? '', 1, where, limits);
+        legacyKeras = true;
+      }
+      if (keras && id === 0) {
+        const v = keras.metadata['keras_version'];
+        kerasVersion = typeof v === 'string' ? v : null;
+      }
+      let variable: VariableInfo | null = null;
+      if (kind === 'variable' && p.variable) {
+        const attr = ckpt?.nodes[id]?.attributes.find((a) => a.name === 'VARIABLE_VALUE');
+        variable = {
+          name: p.variable.name,
+          dtype: dtypeName(p.variable.dtype),
+          shape: shapeOf(p.variable.shape),
+          trainable: p.variable.trainable,
+          checkpointKey: attr?.checkpointKey ?? null,
+        };
+      }
+      const concreteFunctions =
+        kind === 'function'
+          ? [...(p.function?.concreteFunctions ?? [])]
+          : kind === 'bareConcreteFunction' && p.bareConcreteFunction
+            ? [p.bareConcreteFunction.concreteFunctionName]
+            : [];
+      for (const c of p.children) {
+        if (c.nodeId < 0 || c.nodeId >= protoNodes.length) {
+          throw new FormatError(`child "${c.localName}" points at node ${c.nodeId}, outside the ${protoNodes.length} nodes`, {
+            file: SAVED_MODEL_FILE,
+            node: paths[id] ?? `node ${id}`,
+          });
+        }
+      }
+      nodes.push({
+        id,
+        path: paths[id] ?? `<unreachable node ${id}>`,
+        kind,
+        children: p.children.map((c) => ({ name: c.localName, id: c.nodeId })),
+        identifier,
+        keras,
+        variable,
+        concreteFunctions,
+        proto: p,
+      });
+    }
+    if (legacyKeras) kerasMetadataSource = 'object-graph';
+    if (kerasMetadataSource === 'keras_metadata.pb' && !nodes.some((n) => n.keras)) kerasMetadataSource = null;
+
+    return new SavedModelGraph(metaGraph, og, { nodes, kerasVersion, kerasMetadataSource, fingerprint });
+  }
+
+  get root(): ObjectNode | undefined {
+    return this.nodes[0];
+  }
+
+  node(id: number): ObjectNode {
+    const n = this.nodes[id];
+    if (!n) throw new FormatError(`object graph has no node ${id}`, { file: SAVED_MODEL_FILE });
+    return n;
+  }
+
+  nodeByPath(path: string): ObjectNode | undefined {
+    return this.nodes.find((n) => n.path === path);
+  }
+
+  /** Follows child names from `parentId` (Python `_search_for_child_node`); undefined when a name is missing. */
+  childId(parentId: number, names: string[]): number | undefined {
+    let id = parentId;
+    for (const name of names) {
+      const next = this.nodes[id]?.children.find((c) => c.name === name);
+      if (!next) return undefined;
+      id = next.id;
+    }
+    return id;
+  }
+
+  child(parentId: number, ...names: string[]): ObjectNode | undefined {
+    const id = this.childId(parentId, names);
+    return id === undefined ? undefined : this.nodes[id];
+  }
+
+  /** Node ids of a Sequential/Functional network's layers, from its `layer-N` children, in N order. */
+  layerIds(networkId: number): number[] {
+    const byIndex = new Map<number, number>();
+    let count = 0;
+    for (const c of this.node(networkId).children) {
+      const m = /^layer-(\d+)$/.exec(c.name);
+      if (!m) continue;
+      const n = Number(m[1]);
+      byIndex.set(n, c.id);
+      count = Math.max(count, n + 1);
+    }
+    const ordered: number[] = [];
+    for (let n = 0; n < count; n++) {
+      const id = byIndex.get(n);
+      if (id === undefined) break; // a gap ends the list, as in Keras
+      ordered.push(id);
+    }
+    return ordered;
+  }
+
+  kerasNodes(): ObjectNode[] {
+    return this.nodes.filter((n) => n.keras !== null);
+  }
+
+  variableNodes(): ObjectNode[] {
+    return this.nodes.filter((n) => n.kind === 'variable');
+  }
+
+  /** Decoded signatures of a concrete function (cached). */
+  concreteFunction(name: string): ConcreteFunctionInfo | undefined {
+    let info = this.fnInfo.get(name);
+    if (info) return info;
+    const cf = this.objectGraph?.concreteFunctions[name];
+    if (!cf) return undefined;
+    info = {
+      name,
+      inputSignature: decodeStructure(cf.canonicalizedInputSignature, name),
+      outputSignature: decodeStructure(cf.outputSignature, name),
+      boundInputs: [...cf.boundInputs],
+    };
+    this.fnInfo.set(name, info);
+    return info;
+  }
+
+  /** Concrete functions of the function node reached from `parentId` by `names` (e.g. ['call_and_return_conditional_losses']). */
+  functionsAt(parentId: number, ...names: string[]): ConcreteFunctionInfo[] {
+    const n = this.child(parentId, ...names);
+    if (!n) return [];
+    return n.concreteFunctions.map((f) => this.concreteFunction(f)).filter((f): f is ConcreteFunctionInfo => !!f);
+  }
+
+  /** FunctionDefs of the library by name (indexed on first use). */
+  functionDef(name: string): FunctionDef | undefined {
+    if (!this.functionDefs) {
+      this.functionDefs = new Map();
+      for (const f of this.metaGraph.graphDef?.library?.function ?? []) this.functionDefs.set(f.signature.name, f);
+    }
+    return this.functionDefs.get(name);
+  }
+
+  private resolveSignatures(): SignatureInfo[] {
+    const out: SignatureInfo[] = [];
+    const sigMapId = this.nodes.length > 0 ? this.childId(0, ['signatures']) : undefined;
+    for (const name of Object.keys(this.metaGraph.signatureDef).sort()) {
+      if (name === '__saved_model_init_op') continue;
+      const def = this.metaGraph.signatureDef[name];
+      const describe = (m: Record<string, { dtype: number; tensorShape?: unknown }>) =>
+        Object.keys(m)
+          .sort()
+          .map((k) => ({
+            name: k,
+            dtype: dtypeName(m[k].dtype),
+            shape: shapeOf(m[k].tensorShape as Parameters<typeof shapeOf>[0]),
+          }));
+      let functionName: string | null = null;
+      if (sigMapId !== undefined) {
+        const fnNode = this.child(sigMapId, name);
+        functionName = fnNode?.concreteFunctions[0] ?? null;
+      }
+      out.push({
+        name,
+        functionName,
+        inputs: describe(def.inputs),
+        outputs: describe(def.outputs),
+        methodName: def.methodName,
+      });
+    }
+    return out;
+  }
+}
+
+function pickServeMetaGraph(metaGraphs: MetaGraphDef[]): MetaGraphDef {
+  if (metaGraphs.length === 0) {
+    throw new FormatError('SavedModel holds no meta graph', { file: SAVED_MODEL_FILE });
+  }
+  return metaGraphs.find((m) => m.metaInfoDef?.tags.includes('serve')) ?? metaGraphs[0];
+}
+
+function kerasInfo(
+  identifier: string,
+  json: string,
+  nodePath: string,
+  producer: number,
+  where: { file: string; node: string },
+  limits: Limits,
+): KerasInfo {
+  const parsed = json ? parseKerasJson(json, where, limits.maxMetadataJsonBytes) : {};
+  const metadata = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  const className = typeof metadata['class_name'] === 'string' ? (metadata['class_name'] as string) : null;
+  const config = metadata['config'];
+  const hasConfig =
+    !!config &&
+    typeof config === 'object' &&
+    !Array.isArray(config) &&
+    !(config as Record<string, unknown>)['layer was saved without config'];
+  return { identifier, metadata, className, hasConfig, nodePath, versionProducer: producer };
+}
+
+/**
+ * Node paths by the rule of Keras' `_generate_object_paths`: `root`, then `parent.local_name` on
+ * first discovery, visiting nodes from a stack.
+ */
+export function objectPaths(nodes: SavedObject[]): string[] {
+  const paths: string[] = new Array(nodes.length);
+  if (nodes.length === 0) return paths;
+  paths[0] = 'root';
+  const stack = [0];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    for (const c of nodes[id].children) {
+      if (c.nodeId < 0 || c.nodeId >= nodes.length || paths[c.nodeId] !== undefined) continue;
+      paths[c.nodeId] = `${paths[id]}.${c.localName}`;
+      stack.push(c.nodeId);
+    }
+  }
+  return paths;
+}
+
+/** The tensor inputs of a concrete function's `args` (TensorSpec leaves), for shape inference and messages. */
+export function argSpecs(fn: ConcreteFunctionInfo): TensorSpec[] {
+  const sig = fn.inputSignature;
+  const args = sig.kind === 'tuple' || sig.kind === 'list' ? sig.items[0] : undefined;
+  if (!args) return [];
+  return tensorLeaves(args).filter((l): l is TensorSpec => l.kind === 'tensorSpec');
+}
