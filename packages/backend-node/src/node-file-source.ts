@@ -1,0 +1,221 @@
+import { promises as fsp, type Stats } from 'node:fs';
+import * as nodePath from 'node:path';
+import {
+  asSourceError,
+  checkRange,
+  LimitError,
+  MissingFileError,
+  missing,
+  PathEscapeError,
+  safeRelativePath,
+  type ModelSource,
+} from '@savedkeras/common';
+
+/** Deepest folder nesting `list()` walks; a SavedModel is two levels deep (assets/ may nest a little). */
+const MAX_LIST_DEPTH = 32;
+/** Most files `list()` returns; a SavedModel has a handful, a huge folder is almost surely the wrong one. */
+const MAX_LIST_FILES = 100_000;
+
+/**
+ * A model folder on the local disk. Every path goes through safeRelativePath, and is then checked
+ * again after following symlinks, so neither `..` nor a symlink can reach outside the folder.
+ * readRange reads exactly the bytes asked for (a 2 GiB shard is never read whole).
+ */
+export class NodeFileSource implements ModelSource {
+  readonly description: string;
+  /** The folder as given, made absolute. */
+  readonly root: string;
+  private realRoot: Promise<string> | null = null;
+
+  constructor(dir: string) {
+    this.root = nodePath.resolve(dir);
+    this.description = this.root;
+  }
+
+  /**
+   * Throws MissingFileError when the folder itself is absent or not a folder. Loaders call it
+   * first so the message says "folder not found" instead of "no saved_model.pb".
+   */
+  async assertFolder(): Promise<void> {
+    let st: Stats;
+    try {
+      st = await fsp.stat(this.root);
+    } catch (e) {
+      if (isNotFound(e)) {
+        throw new MissingFileError(`model folder not found: ${this.root}`, {
+          hint: 'pass the folder that model.save() / tf.saved_model.save() wrote (it holds saved_model.pb)',
+        });
+      }
+      throw asSourceError(e, this.root);
+    }
+    if (!st.isDirectory()) {
+      throw new MissingFileError(`${this.root} is a file, not a SavedModel folder`, {
+        hint: 'pass the folder that holds saved_model.pb, not a file inside it',
+      });
+    }
+  }
+
+  async read(path: string): Promise<Uint8Array> {
+    const { rel, real } = await this.resolveExisting(path);
+    const handle = await open(real, rel);
+    try {
+      const st = await handle.stat();
+      if (!st.isFile()) throw notAFile(this.description, rel);
+      // Checked before allocating: a Uint8Array cannot exceed this anyway, and a clear error beats a RangeError.
+      if (st.size > MAX_WHOLE_READ) {
+        throw new LimitError(`${st.size} bytes is too large to read whole`, { file: rel });
+      }
+      return await readExactly(handle, rel, 0, st.size);
+    } catch (e) {
+      throw asSourceError(e, rel);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async readRange(path: string, offset: number, length: number): Promise<Uint8Array> {
+    const { rel, real } = await this.resolveExisting(path);
+    const handle = await open(real, rel);
+    try {
+      const st = await handle.stat();
+      if (!st.isFile()) throw notAFile(this.description, rel);
+      checkRange(rel, st.size, offset, length);
+      return await readExactly(handle, rel, offset, length);
+    } catch (e) {
+      throw asSourceError(e, rel);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async size(path: string): Promise<number | undefined> {
+    const r = await this.resolve(path);
+    if (!r.real) return undefined;
+    try {
+      const st = await fsp.stat(r.real);
+      return st.isFile() ? st.size : undefined;
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw asSourceError(e, r.rel);
+    }
+  }
+
+  /** Files under `dir` (recursive), `/`-separated and relative to the model root, sorted. Symlinks leaving the folder are skipped. */
+  async list(dir = ''): Promise<string[] | undefined> {
+    const start = dir === '' ? '' : safeRelativePath(dir, 'folder');
+    const realRoot = await this.getRealRoot();
+    if (realRoot === undefined) return undefined;
+    const out: string[] = [];
+    const walk = async (rel: string, depth: number): Promise<void> => {
+      if (depth > MAX_LIST_DEPTH) return;
+      let entries: string[];
+      try {
+        entries = await fsp.readdir(nodePath.join(this.root, rel));
+      } catch (e) {
+        if (isNotFound(e) || code(e) === 'ENOTDIR') return;
+        throw asSourceError(e, rel === '' ? '.' : rel);
+      }
+      for (const name of entries.sort()) {
+        const childRel = rel === '' ? name : `${rel}/${name}`;
+        let real: string;
+        try {
+          real = await fsp.realpath(nodePath.join(this.root, childRel));
+        } catch {
+          continue; // dangling symlink
+        }
+        if (!isInside(realRoot, real)) continue;
+        const st = await fsp.stat(real);
+        if (st.isDirectory()) await walk(childRel, depth + 1);
+        else if (st.isFile()) {
+          if (out.length >= MAX_LIST_FILES) {
+            throw new LimitError(`more than ${MAX_LIST_FILES} files under ${this.description}`, {
+              hint: 'point at the SavedModel folder itself, not a folder above it',
+            });
+          }
+          out.push(childRel);
+        }
+      }
+    };
+    await walk(start, 0);
+    return out;
+  }
+
+  private getRealRoot(): Promise<string | undefined> {
+    this.realRoot ??= fsp.realpath(this.root);
+    return this.realRoot.catch((e) => {
+      this.realRoot = null; // the folder may appear later (example writes it)
+      if (isNotFound(e)) return undefined;
+      throw asSourceError(e, this.root);
+    });
+  }
+
+  /**
+   * The checked relative path and, when the file exists, its real path. Throws PathEscapeError for
+   * `..`, absolute paths, and symlinks whose target lies outside the model folder.
+   */
+  private async resolve(path: string): Promise<{ rel: string; real: string | undefined }> {
+    const rel = safeRelativePath(path, 'path');
+    const realRoot = await this.getRealRoot();
+    if (realRoot === undefined) return { rel, real: undefined };
+    let real: string;
+    try {
+      real = await fsp.realpath(nodePath.join(this.root, ...rel.split('/')));
+    } catch (e) {
+      if (isNotFound(e) || code(e) === 'ENOTDIR') return { rel, real: undefined };
+      throw asSourceError(e, rel);
+    }
+    if (!isInside(realRoot, real)) {
+      throw new PathEscapeError(`${JSON.stringify(rel)} is a symlink to ${real}, outside the model folder`, {
+        file: rel,
+        hint: 'savedkeras reads only files inside the model folder; copy the file in instead of linking it',
+      });
+    }
+    return { rel, real };
+  }
+
+  private async resolveExisting(path: string): Promise<{ rel: string; real: string }> {
+    const r = await this.resolve(path);
+    if (r.real === undefined) throw missing(this.description, r.rel);
+    return { rel: r.rel, real: r.real };
+  }
+}
+
+/** Largest file `read()` returns whole (Node's Buffer limit is about this; shards are read by range). */
+const MAX_WHOLE_READ = 2 ** 31 - 1;
+
+async function open(real: string, rel: string): Promise<fsp.FileHandle> {
+  try {
+    return await fsp.open(real, 'r');
+  } catch (e) {
+    throw asSourceError(e, rel);
+  }
+}
+
+/** Reads exactly `length` bytes at `offset`; a file that shrinks meanwhile is a FormatError via checkRange. */
+async function readExactly(handle: fsp.FileHandle, rel: string, offset: number, length: number): Promise<Uint8Array> {
+  const buf = new Uint8Array(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(buf, done, length - done, offset + done);
+    if (bytesRead === 0) checkRange(rel, offset + done, offset, length); // always throws: the file ended early
+    done += bytesRead;
+  }
+  return buf;
+}
+
+function isInside(root: string, p: string): boolean {
+  const r = nodePath.relative(root, p);
+  return r === '' || (r !== '..' && !r.startsWith(`..${nodePath.sep}`) && !nodePath.isAbsolute(r));
+}
+
+function notAFile(description: string, rel: string): MissingFileError {
+  return new MissingFileError(`is a folder, not a file, in ${description}`, { file: rel });
+}
+
+function code(e: unknown): string | undefined {
+  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
+}
+
+function isNotFound(e: unknown): boolean {
+  return code(e) === 'ENOENT';
+}

@@ -1,0 +1,108 @@
+import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FormatError, MissingFileError, PathEscapeError, resolveSource } from '@savedkeras/common';
+import { NodeFileSource } from '../src/index.js';
+
+let base: string;
+let model: string;
+const data = Uint8Array.from({ length: 1000 }, (_, i) => (i * 7 + 3) & 0xff);
+
+beforeAll(async () => {
+  base = await mkdtemp(join(tmpdir(), 'savedkeras-nfs-'));
+  model = join(base, 'model');
+  await mkdir(join(model, 'variables'), { recursive: true });
+  await writeFile(join(model, 'saved_model.pb'), data);
+  await writeFile(join(model, 'variables', 'variables.index'), 'index');
+  await writeFile(join(base, 'secret.txt'), 'outside');
+  await symlink(join(base, 'secret.txt'), join(model, 'escape.txt'));
+  await symlink(base, join(model, 'up'));
+  await symlink(join(model, 'saved_model.pb'), join(model, 'inside-link.pb'));
+});
+afterAll(async () => {
+  await rm(base, { recursive: true, force: true });
+});
+
+describe('NodeFileSource', () => {
+  it('reads a whole file and reports its size', async () => {
+    const s = new NodeFileSource(model);
+    expect(await s.read('saved_model.pb')).toEqual(data);
+    expect(await s.size('saved_model.pb')).toBe(1000);
+    expect(new TextDecoder().decode(await s.read('variables/variables.index'))).toBe('index');
+  });
+
+  it('reads exactly the requested range', async () => {
+    const s = new NodeFileSource(model);
+    const r = await s.readRange('saved_model.pb', 100, 50);
+    expect(r.length).toBe(50);
+    expect(r).toEqual(data.subarray(100, 150));
+    expect((await s.readRange('saved_model.pb', 1000, 0)).length).toBe(0);
+    expect(await s.readRange('saved_model.pb', 990, 10)).toEqual(data.subarray(990));
+  });
+
+  it('throws MissingFileError naming a missing file, and size() is undefined', async () => {
+    const s = new NodeFileSource(model);
+    const err = await s.read('variables/variables.data-00000-of-00001').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MissingFileError);
+    expect((err as MissingFileError).file).toBe('variables/variables.data-00000-of-00001');
+    expect((err as Error).message).toContain('variables.data-00000-of-00001');
+    await expect(s.readRange('nope.bin', 0, 1)).rejects.toBeInstanceOf(MissingFileError);
+    expect(await s.size('nope.bin')).toBeUndefined();
+    expect(await s.size('variables')).toBeUndefined(); // a folder is not a file
+    await expect(s.read('variables')).rejects.toBeInstanceOf(MissingFileError);
+  });
+
+  it('throws FormatError for a range past the end', async () => {
+    const s = new NodeFileSource(model);
+    const err = await s.readRange('saved_model.pb', 990, 11).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FormatError);
+    expect((err as FormatError).file).toBe('saved_model.pb');
+    await expect(s.readRange('saved_model.pb', -1, 2)).rejects.toBeInstanceOf(FormatError);
+    await expect(s.readRange('saved_model.pb', 2 ** 60, 1)).rejects.toBeInstanceOf(FormatError);
+  });
+
+  it('refuses .. and absolute paths', async () => {
+    const s = new NodeFileSource(model);
+    await expect(s.read('../secret.txt')).rejects.toBeInstanceOf(PathEscapeError);
+    await expect(s.read('variables/../../secret.txt')).rejects.toBeInstanceOf(PathEscapeError);
+    await expect(s.read(join(base, 'secret.txt'))).rejects.toBeInstanceOf(PathEscapeError);
+    await expect(s.size('/etc/passwd')).rejects.toBeInstanceOf(PathEscapeError);
+    await expect(s.readRange('..\\secret.txt', 0, 1)).rejects.toBeInstanceOf(PathEscapeError);
+  });
+
+  it('refuses symlinks that leave the folder, follows ones that stay inside', async () => {
+    const s = new NodeFileSource(model);
+    await expect(s.read('escape.txt')).rejects.toBeInstanceOf(PathEscapeError);
+    await expect(s.readRange('escape.txt', 0, 1)).rejects.toBeInstanceOf(PathEscapeError);
+    await expect(s.size('escape.txt')).rejects.toBeInstanceOf(PathEscapeError);
+    await expect(s.read('up/secret.txt')).rejects.toBeInstanceOf(PathEscapeError);
+    expect(await s.read('inside-link.pb')).toEqual(data);
+  });
+
+  it('lists files recursively, skipping links that leave the folder', async () => {
+    const s = new NodeFileSource(model);
+    expect(await s.list()).toEqual(['inside-link.pb', 'saved_model.pb', 'variables/variables.index']);
+    expect(await s.list('variables')).toEqual(['variables/variables.index']);
+    await expect(s.list('..')).rejects.toBeInstanceOf(PathEscapeError);
+  });
+
+  it('a missing folder: assertFolder throws MissingFileError, size() is undefined', async () => {
+    const s = new NodeFileSource(join(base, 'no-such-model'));
+    await expect(s.assertFolder()).rejects.toBeInstanceOf(MissingFileError);
+    expect(await s.size('saved_model.pb')).toBeUndefined();
+    await expect(new NodeFileSource(join(model, 'saved_model.pb')).assertFolder()).rejects.toBeInstanceOf(MissingFileError);
+    await expect(new NodeFileSource(model).assertFolder()).resolves.toBeUndefined();
+  });
+
+  it('is reached through resolveSource for plain paths and file:// URLs', async () => {
+    const byPath = resolveSource(model);
+    expect(byPath).toBeInstanceOf(NodeFileSource);
+    expect(await byPath.size('saved_model.pb')).toBe(1000);
+    const byUrl = resolveSource(pathToFileURL(model).href);
+    expect(byUrl).toBeInstanceOf(NodeFileSource);
+    expect(await byUrl.read('saved_model.pb')).toEqual(data);
+    expect(() => resolveSource('https://example.invalid/model')).toThrow(/no source can open/);
+  });
+});
