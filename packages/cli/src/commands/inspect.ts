@@ -1,0 +1,30 @@
+import type { Command } from 'commander';
+import { NodeFileSource } from '@savedkeras/backend-node';
+import type { CliContext } from '../context.js';
+import { inspectModel } from '../inspect/report.js';
+import { renderInspect } from '../inspect/render.js';
+import { createProgress } from '../progress.js';
+
+export function registerInspect(program: Command, ctx: CliContext): void {
+  program
+    .command('inspect')
+    .description("show a SavedModel's versions, Keras objects, weights (with sha256) and signatures, without running it")
+    .argument('<dir>', 'SavedModel folder (holds saved_model.pb)')
+    .option('--json', 'print the report as JSON on stdout (a stable format)')
+    .action(async (dir: string, opts: { json?: boolean }) => {
+      const source = new NodeFileSource(dir);
+      await source.assertFolder();
+      const progress = createProgress(ctx, 'hashing weights', !opts.json);
+      try {
+        const report = await inspectModel(source, {
+          onProgress: (done, total) => progress.update(done, total),
+          onWarning: (m) => ctx.note(ctx.errColor.yellow(`warning: ${m}`)),
+        });
+        progress.stop();
+        // inspect reads protobufs and hashes bytes: no tfjs backend runs, so none is chosen or named.
+        ctx.out(opts.json ? JSON.stringify(report, null, 2) + '\n' : renderInspect(report, source.root, ctx.color));
+      } finally {
+        progress.stop();
+      }
+    });
+}

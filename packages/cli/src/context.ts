@@ -1,0 +1,62 @@
+import pc from 'picocolors';
+import type { BackendChoice } from '@savedkeras/backend-node';
+
+export type Colors = ReturnType<typeof pc.createColors>;
+
+export interface CliIO {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+  env: Record<string, string | undefined>;
+}
+
+/** Options every command accepts (declared once on the program, see program.ts). */
+export interface GlobalOptions {
+  backend?: 'tensorflow' | 'wasm' | 'cpu';
+  debug?: boolean;
+}
+
+/** What a command gets: where to write, colours, the global options and the backend. */
+export interface CliContext {
+  io: CliIO;
+  /** Results, on stdout. */
+  out(text: string): void;
+  /** Progress, warnings and notes, on stderr. */
+  note(text: string): void;
+  /** Colours for stdout / stderr; plain when that stream is not a terminal or NO_COLOR is set. */
+  color: Colors;
+  errColor: Colors;
+  globals: GlobalOptions;
+  /**
+   * Initialises the tfjs backend (honouring --backend) and says on stderr which one runs.
+   * Commands that compute call it once and also put `backend` into their --json output.
+   */
+  useBackend(): Promise<BackendChoice>;
+}
+
+export function createContext(io: CliIO): CliContext {
+  const colorOn = (tty: boolean) =>
+    !('NO_COLOR' in io.env) && io.env['TERM'] !== 'dumb' && ('FORCE_COLOR' in io.env || tty);
+  let backend: Promise<BackendChoice> | null = null;
+  const ctx: CliContext = {
+    io,
+    out: (t) => io.stdout(t),
+    note: (t) => io.stderr(t.endsWith('\n') ? t : t + '\n'),
+    color: pc.createColors(colorOn(io.stdoutIsTTY)),
+    errColor: pc.createColors(colorOn(io.stderrIsTTY)),
+    globals: {},
+    useBackend() {
+      backend ??= (async () => {
+        // Imported here so commands that compute nothing never load tfjs.
+        const { selectBackend } = await import('@savedkeras/backend-node');
+        const choice = await selectBackend(ctx.globals.backend);
+        const extra = choice.features ? ` (simd ${choice.features.simd ? 'on' : 'off'}, threads ${choice.features.threads ? 'on' : 'off'})` : '';
+        ctx.note(ctx.errColor.dim(`backend: ${choice.name}${extra}`));
+        return choice;
+      })();
+      return backend;
+    },
+  };
+  return ctx;
+}

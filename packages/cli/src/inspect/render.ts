@@ -1,0 +1,66 @@
+import type { Colors } from '../context.js';
+import type { InspectReport, InspectTensor } from './report.js';
+
+/** The human form of an inspect report: versions, Keras object tree, weights table, signatures. */
+export function renderInspect(report: InspectReport, where: string, c: Colors): string {
+  const lines: string[] = [];
+  const heading = (t: string) => lines.push('', c.bold(c.cyan(t)));
+
+  lines.push(`${c.bold('SavedModel')} ${where}`);
+  const keras = report.kerasVersion
+    ? `Keras ${report.kerasVersion}`
+    : report.kerasMetadataSource
+      ? 'Keras (version not recorded)'
+      : 'no Keras metadata';
+  const from = report.kerasMetadataSource ? c.dim(` (from ${report.kerasMetadataSource})`) : '';
+  lines.push(`  TensorFlow ${report.tensorflowVersion || '?'} · ${keras}${from}`);
+
+  heading(`Keras objects (${report.objects.length})`);
+  if (report.objects.length === 0) lines.push(c.dim('  none: this is not a Keras model (plain tf.Module, Keras 3 export or TF1-style export)'));
+  const pathWidth = columnWidth(report.objects.map((o) => indentOf(o.path).length + o.path.length));
+  const classWidth = columnWidth(report.objects.map((o) => (o.className ?? '?').length));
+  for (const o of report.objects) {
+    const path = indentOf(o.path) + o.path;
+    const cls = o.className ?? '?';
+    const note = o.hasConfig ? '' : c.yellow(' (no config)');
+    lines.push(`  ${path.padEnd(pathWidth)}  ${c.green(cls.padEnd(classWidth))}  ${c.dim(o.identifier)}${note}`);
+  }
+
+  const stored = report.variables.filter((v) => v.sha256 !== null).length;
+  heading(`Weights (${report.variables.length}${stored !== report.variables.length ? `, ${stored} in the checkpoint` : ''})`);
+  if (report.variables.length === 0) lines.push(c.dim('  none'));
+  const nameWidth = columnWidth(report.variables.map((v) => v.path.length));
+  const dtypeWidth = columnWidth(report.variables.map((v) => v.dtype.length));
+  if (report.variables.length > 0) lines.push(c.dim(`  ${'name'.padEnd(nameWidth)}  ${'dtype'.padEnd(dtypeWidth)}  shape`));
+  for (const v of report.variables) {
+    const missing = v.checkpointKey === null ? c.yellow('  (not in checkpoint)') : '';
+    lines.push(`  ${v.path.padEnd(nameWidth)}  ${v.dtype.padEnd(dtypeWidth)}  ${formatShape(v.shape)}${missing}`);
+  }
+
+  heading(`Signatures (${report.signatures.length})`);
+  if (report.signatures.length === 0) lines.push(c.dim('  none'));
+  for (const s of report.signatures) {
+    lines.push(`  ${c.bold(s.name)}`);
+    lines.push(`    inputs:  ${s.inputs.map((t) => formatTensor(t, c)).join(', ') || c.dim('none')}`);
+    lines.push(`    outputs: ${s.outputs.map((t) => formatTensor(t, c)).join(', ') || c.dim('none')}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Two spaces per level below `root`. */
+function indentOf(path: string): string {
+  return '  '.repeat(Math.max(0, path.split('.').length - 1));
+}
+
+function columnWidth(lengths: number[]): number {
+  return Math.min(60, Math.max(4, ...lengths));
+}
+
+export function formatShape(shape: number[] | null): string {
+  if (shape === null) return '<unknown rank>';
+  return `[${shape.map((d) => (d < 0 ? '?' : String(d))).join(', ')}]`;
+}
+
+function formatTensor(t: InspectTensor, c: Colors): string {
+  return `${t.name} ${c.dim(`${t.dtype} ${formatShape(t.shape)}`)}`;
+}

@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import { MissingFileError, type ModelSource } from '@savedkeras/common';
+import { KERAS_IDENTIFIERS, SavedModelGraph } from '@savedkeras/object-graph';
+import { dtypeName } from '@savedkeras/proto';
+import { openCheckpoint, type CheckpointView } from './checkpoint.js';
+
+/**
+ * What `savedkeras inspect --json` prints. These field names are a contract (scripts and tests
+ * read them): add fields freely, never rename or remove one.
+ */
+export interface InspectReport {
+  tensorflowVersion: string;
+  kerasVersion: string | null;
+  kerasMetadataSource: 'keras_metadata.pb' | 'object-graph' | null;
+  /** Every object-graph node with a Keras identifier, in node order (the root, when Keras, is `root`). */
+  objects: InspectObject[];
+  /** Every variable node of the object graph. */
+  variables: InspectVariable[];
+  /** The serving signatures (never __saved_model_init_op), inputs/outputs named as the signature declares. */
+  signatures: InspectSignature[];
+  /** Number of tensors in the checkpoint (variables/variables.index), null when there is none. */
+  checkpointTensors: number | null;
+}
+
+export interface InspectObject {
+  nodeId: number;
+  path: string;
+  identifier: string;
+  className: string | null;
+  hasConfig: boolean;
+}
+
+export interface InspectVariable {
+  path: string;
+  /** Key in the checkpoint, from the checkpoint's own object graph; null when the checkpoint lacks it. */
+  checkpointKey: string | null;
+  dtype: string;
+  /** Unknown dims are -1; null for unknown rank. */
+  shape: number[] | null;
+  trainable: boolean;
+  /** Hex sha256 of the tensor's bytes exactly as stored (crc32c-verified), null without a checkpoint value. */
+  sha256: string | null;
+}
+
+export interface InspectTensor {
+  name: string;
+  dtype: string;
+  shape: number[] | null;
+}
+
+export interface InspectSignature {
+  name: string;
+  inputs: InspectTensor[];
+  outputs: InspectTensor[];
+}
+
+export interface InspectOptions {
+  /** Called as variables are hashed: (bytes done, bytes total). */
+  onProgress?: (done: number, total: number) => void;
+  /** Called for things worth telling the user that do not stop the report. */
+  onWarning?: (message: string) => void;
+}
+
+export async function inspectModel(source: ModelSource, options: InspectOptions = {}): Promise<InspectReport> {
+  const checkpoint = await openCheckpointIfPresent(source, options);
+  const checkpointGraph = checkpoint ? await checkpoint.readObjectGraph() : null;
+  const graph = await SavedModelGraph.load(source, { checkpointGraph });
+
+  const objects: InspectObject[] = [];
+  for (const n of graph.nodes) {
+    const identifier = n.keras?.identifier ?? n.identifier;
+    if (!identifier || !KERAS_IDENTIFIERS.has(identifier)) continue;
+    objects.push({
+      nodeId: n.id,
+      path: n.path,
+      identifier,
+      className: n.keras?.className ?? null,
+      hasConfig: n.keras?.hasConfig ?? false,
+    });
+  }
+
+  const variableNodes = graph.variableNodes();
+  const present = (key: string | null): key is string => key !== null && checkpoint?.entry(key) !== undefined;
+  const total = variableNodes.reduce((s, n) => {
+    const key = n.variable?.checkpointKey ?? null;
+    return s + (present(key) ? checkpoint!.entry(key)!.size : 0);
+  }, 0);
+  let done = 0;
+  const variables: InspectVariable[] = [];
+  for (const n of variableNodes) {
+    const v = n.variable;
+    const key = v?.checkpointKey ?? null;
+    let sha256: string | null = null;
+    let shape = v?.shape ?? null;
+    let dtype = v?.dtype ?? 'unknown';
+    if (present(key)) {
+      const entry = checkpoint!.entry(key)!;
+      // The object graph may leave dims unknown; the stored tensor always knows them.
+      if ((shape === null || shape.includes(-1)) && entry.shape) shape = entry.shape.dim.map((d) => d.size);
+      if (!v) dtype = dtypeName(entry.dtype);
+      sha256 = createHash('sha256').update(await checkpoint!.readRaw(key)).digest('hex');
+      done += entry.size;
+      options.onProgress?.(done, total);
+    }
+    variables.push({ path: n.path, checkpointKey: present(key) ? key : null, dtype, shape, trainable: v?.trainable ?? false, sha256 });
+  }
+
+  return {
+    tensorflowVersion: graph.tensorflowVersion,
+    kerasVersion: graph.kerasVersion,
+    kerasMetadataSource: graph.kerasMetadataSource,
+    objects,
+    variables,
+    signatures: graph.signatures.map((s) => ({ name: s.name, inputs: s.inputs, outputs: s.outputs })),
+    checkpointTensors: checkpoint ? checkpoint.keys().length : null,
+  };
+}
+
+/** A model without variables/ (rare: TF writes it even when empty) still inspects; a broken checkpoint does not. */
+async function openCheckpointIfPresent(source: ModelSource, options: InspectOptions): Promise<CheckpointView | null> {
+  if ((await source.size('variables/variables.index')) === undefined) {
+    // Let SavedModelGraph report a missing saved_model.pb first: that is the real problem then.
+    if ((await source.size('saved_model.pb')) !== undefined) {
+      options.onWarning?.('no variables/variables.index: variables are listed without checkpoint keys or hashes');
+    }
+    return null;
+  }
+  try {
+    return await openCheckpoint(source);
+  } catch (e) {
+    if (e instanceof MissingFileError && e.file === 'variables/variables.index') return null;
+    throw e;
+  }
+}

@@ -1,0 +1,48 @@
+import { Command, Option } from 'commander';
+import type { CliContext, GlobalOptions } from './context.js';
+import { registerExample } from './commands/example.js';
+import { registerInspect } from './commands/inspect.js';
+
+/**
+ * A command registers itself on the program; one file per command in src/commands/.
+ * To add one (summary, predict, check, convert, bench): write `src/commands/<name>.ts` exporting
+ * `register<Name>(program, ctx)`, and add it to COMMANDS below. Actions read the global options
+ * from `ctx.globals`, write results with `ctx.out`, notes with `ctx.note`, throw SavedKerasError
+ * for user-facing failures, and call `ctx.useBackend()` before computing anything.
+ */
+export type RegisterCommand = (program: Command, ctx: CliContext) => void;
+
+export const COMMANDS: RegisterCommand[] = [registerInspect, registerExample];
+
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('savedkeras');
+  program
+    .description('Load Keras / TensorFlow SavedModels in TensorFlow.js, without Python.')
+    .version(VERSION)
+    .addOption(
+      new Option('--backend <name>', 'tfjs backend to run on (default: tfjs-node if installed, else wasm, else cpu)').choices([
+        'tensorflow',
+        'wasm',
+        'cpu',
+      ]),
+    )
+    .option('--debug', 'print stack traces for errors')
+    .configureHelp({ showGlobalOptions: true })
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => ctx.out(s),
+      writeErr: (s) => ctx.io.stderr(s),
+      outputError: (s, write) => write(ctx.errColor.red(s)),
+    })
+    // Global options may come before or after the command name; copy them where actions read them.
+    .hook('preAction', (_root, action) => {
+      const o = action.optsWithGlobals<GlobalOptions>();
+      ctx.globals.backend = o.backend;
+      ctx.globals.debug = o.debug;
+    });
+  for (const register of COMMANDS) register(program, ctx);
+  return program;
+}
+
+export const VERSION = '0.1.0';
