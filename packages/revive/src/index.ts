@@ -1,1 +1,6 @@
-export {};
+import './chained-ops.js';
+export * from './keras-object-loader.js';
+export * from './class-registry.js';
+export * from './keras-config.js';
+export * from './compile.js';
+export * from './weights.js';

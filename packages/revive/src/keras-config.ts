@@ -1,0 +1,123 @@
+/**
+ * Keras config normalization: turns the configs that TF 2.1-2.20 Keras really writes into the
+ * pythonic JSON that tfjs-layers deserializes.
+ */
+
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+export type JsonObject = { [k: string]: Json };
+
+export function isObject(v: unknown): v is JsonObject {
+  return !!v && typeof v === 'object' && !Array.isArray(v);
+}
+
+/**
+ * Decodes json_utils encodings: `__tuple__` and TensorShape become arrays, `__ellipsis__` the
+ * string '...', `__bytes__` its text; passive-serialized objects keep their {class_name, config}.
+ */
+export function decodeJsonUtils(v: unknown, depth = 0): Json {
+  if (depth > 200) return null;
+  if (Array.isArray(v)) return v.map((x) => decodeJsonUtils(x, depth + 1));
+  if (!isObject(v)) return (v ?? null) as Json;
+  const cls = v['class_name'];
+  if (cls === '__tuple__' && Array.isArray(v['items'])) return v['items'].map((x) => decodeJsonUtils(x, depth + 1));
+  if (cls === 'TensorShape') return Array.isArray(v['items']) ? v['items'].map((x) => decodeJsonUtils(x, depth + 1)) : null;
+  if (cls === '__ellipsis__') return '...';
+  if (cls === '__bytes__') return typeof v['value'] === 'string' ? v['value'] : null;
+  const out: JsonObject = {};
+  for (const [k, x] of Object.entries(v)) out[k] = decodeJsonUtils(x, depth + 1);
+  return out;
+}
+
+/** `Custom>Adam` and `package>Name` registered names: the part after the last `>`. */
+export function baseClassName(className: string): string {
+  const i = className.lastIndexOf('>');
+  return i >= 0 ? className.slice(i + 1) : className;
+}
+
+/** A dtype that may be a mixed-precision policy object: the variable dtype tfjs understands. */
+export function normalizeDtype(d: Json): Json {
+  if (isObject(d)) {
+    const cfg = d['config'];
+    const name = isObject(cfg) ? cfg['name'] : d['name'];
+    if (typeof name === 'string') {
+      if (name.startsWith('mixed_')) return 'float32'; // tfjs computes in float32
+      return name;
+    }
+    return 'float32';
+  }
+  if (d === 'float64' || d === 'float16' || d === 'bfloat16') return 'float32'; // tfjs has no such float types
+  return d;
+}
+
+const REGULARIZER_ALIASES: Record<string, string> = { L1: 'L1', L2: 'L2', L1L2: 'L1L2', l1: 'L1', l2: 'L2', l1_l2: 'L1L2' };
+
+/**
+ * Normalizes one Keras layer (or nested object) config in place of a copy:
+ * - dtype policies to dtype names; `batch_shape` (Keras 3 style) to `batch_input_shape`;
+ * - drops `module`, `registered_name`, `build_config`, `compile_config`, `shared_object_id`;
+ * - strips `Custom>` prefixes from nested class names;
+ * - `Functional`/`Model` class names of graph networks become `Model` (tfjs's name).
+ */
+export function normalizeConfig(v: Json, depth = 0): Json {
+  if (depth > 200) return v;
+  if (Array.isArray(v)) return v.map((x) => normalizeConfig(x, depth + 1));
+  if (!isObject(v)) return v;
+  const out: JsonObject = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (k === 'module' || k === 'registered_name' || k === 'build_config' || k === 'compile_config' || k === 'shared_object_id') continue;
+    if (k === 'dtype') {
+      out[k] = normalizeDtype(x);
+      continue;
+    }
+    if (k === 'batch_shape' && !('batch_input_shape' in v)) {
+      out['batch_input_shape'] = normalizeConfig(x, depth + 1);
+      continue;
+    }
+    if (k === 'class_name' && typeof x === 'string') {
+      const base = baseClassName(x);
+      out[k] = REGULARIZER_ALIASES[base] ?? base;
+      continue;
+    }
+    out[k] = normalizeConfig(x, depth + 1);
+  }
+  return out;
+}
+
+function toCamelCase(s: string): string {
+  return s.replace(/[_-]+([a-z0-9])/g, (_, c: string) => c.toUpperCase()).replace(/^([A-Z])/, (m) => m);
+}
+
+/**
+ * tfjs-layers' own pythonic-to-TypeScript rule (keys and string values camelCased, `name` values
+ * and layer names inside inbound_nodes / input_layers / output_layers kept), so that configs reach
+ * tfjs classes exactly as `tf.models.modelFromJSON` would hand them over.
+ */
+export function pythonicToTs(v: Json, key?: string): Json {
+  if (v === null) return null;
+  if (typeof v === 'string') return tfjsCamel(v);
+  if (typeof v === 'number' || typeof v === 'boolean') return v;
+  if (Array.isArray(v)) {
+    return v.map((item, i) =>
+      (key === 'inboundNodes' || key === 'outputLayers' || key === 'inputLayers') && i === 0 && typeof item === 'string'
+        ? item
+        : pythonicToTs(item, key),
+    );
+  }
+  const out: JsonObject = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (k === 'name' && typeof x === 'string') out[k] = x;
+    else {
+      const tk = tfjsCamel(k);
+      out[tk] = pythonicToTs(x, tk);
+    }
+  }
+  return out;
+}
+
+/** tfjs' toCamelCase: `_x` -> `X` after the first character, leading underscores kept. */
+function tfjsCamel(s: string): string {
+  if (s.length <= 1 || s.indexOf('_') === -1) return s;
+  return s.replace(/[_]+(\w|$)/g, (_m, p1: string) => p1.toUpperCase());
+}
+
+export { toCamelCase };
