@@ -1,7 +1,9 @@
 import { createRequire } from 'node:module';
 import * as nodePath from 'node:path';
 import { pathToFileURL } from 'node:url';
-import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core is imported when a backend is chosen, not with this package: reading model files
+// (NodeFileSource) should not pay for loading tfjs.
+type Tf = typeof import('@tensorflow/tfjs-core');
 import { BackendError } from '@savedkeras/common';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -38,11 +40,12 @@ export async function selectBackend(preferred?: string): Promise<BackendChoice> 
   if (preferred === undefined) candidates = [...BACKEND_NAMES];
   else candidates = [preferred];
 
+  const tf = await import('@tensorflow/tfjs-core');
   const tried: BackendAttempt[] = [];
   for (const name of candidates) {
     const t0 = performance.now();
     try {
-      const features = await initialise(name);
+      const features = await initialise(tf, name);
       tried.push({ name, ok: true, ms: performance.now() - t0 });
       return { name: name as BackendName, tried, ...(features ? { features } : {}) };
     } catch (e) {
@@ -57,16 +60,16 @@ export async function selectBackend(preferred?: string): Promise<BackendChoice> 
   });
 }
 
-async function initialise(name: string): Promise<{ simd: boolean; threads: boolean } | undefined> {
+async function initialise(tf: Tf, name: string): Promise<{ simd: boolean; threads: boolean } | undefined> {
   switch (name) {
     case 'tensorflow':
       await importTfjsNode();
-      await activate('tensorflow');
+      await activate(tf, 'tensorflow');
       return undefined;
     case 'wasm': {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       wasm.setWasmPaths(wasmFiles());
-      await activate('wasm');
+      await activate(tf, 'wasm');
       return {
         simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')),
         threads: Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')),
@@ -74,7 +77,7 @@ async function initialise(name: string): Promise<{ simd: boolean; threads: boole
     }
     case 'cpu':
       await import('@tensorflow/tfjs-backend-cpu');
-      await activate('cpu');
+      await activate(tf, 'cpu');
       return undefined;
     default:
       throw new Error(`unknown backend ${JSON.stringify(name)} (known: ${BACKEND_NAMES.join(', ')})`);
@@ -82,7 +85,7 @@ async function initialise(name: string): Promise<{ simd: boolean; threads: boole
 }
 
 /** tf.setBackend, keeping the reason when initialisation fails (tfjs only console.warns it), then a smoke matMul. */
-async function activate(name: string): Promise<void> {
+async function activate(tf: Tf, name: string): Promise<void> {
   if (!tf.findBackendFactory(name)) throw new Error(`backend ${name} is not registered with this copy of @tensorflow/tfjs-core (installed versions differ?)`);
   const warnings: string[] = [];
   const warn = console.warn;

@@ -8,7 +8,8 @@ import { registerInspect } from './commands/inspect.js';
  * To add one (summary, predict, check, convert, bench): write `src/commands/<name>.ts` exporting
  * `register<Name>(program, ctx)`, and add it to COMMANDS below. Actions read the global options
  * from `ctx.globals`, write results with `ctx.out`, notes with `ctx.note`, throw SavedKerasError
- * for user-facing failures, and call `ctx.useBackend()` before computing anything.
+ * for user-facing failures, and call `ctx.useBackend()` before computing anything. Import heavy
+ * modules inside the action (`await import(...)`) so that startup and --help stay fast.
  */
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 

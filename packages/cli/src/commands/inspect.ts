@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
-import { NodeFileSource } from '@savedkeras/backend-node';
 import type { CliContext } from '../context.js';
-import { inspectModel } from '../inspect/report.js';
-import { renderInspect } from '../inspect/render.js';
 import { createProgress } from '../progress.js';
 
 export function registerInspect(program: Command, ctx: CliContext): void {
@@ -12,6 +9,10 @@ export function registerInspect(program: Command, ctx: CliContext): void {
     .argument('<dir>', 'SavedModel folder (holds saved_model.pb)')
     .option('--json', 'print the report as JSON on stdout (a stable format)')
     .action(async (dir: string, opts: { json?: boolean }) => {
+      // Loaded on use so `savedkeras --help` and other commands start fast.
+      const { NodeFileSource } = await import('@savedkeras/backend-node');
+      const { inspectModel } = await import('../inspect/report.js');
+      const { renderInspect } = await import('../inspect/render.js');
       const source = new NodeFileSource(dir);
       await source.assertFolder();
       const progress = createProgress(ctx, 'hashing weights', !opts.json);

@@ -62,9 +62,10 @@ export interface InspectOptions {
 }
 
 export async function inspectModel(source: ModelSource, options: InspectOptions = {}): Promise<InspectReport> {
-  const checkpoint = await openCheckpointIfPresent(source, options);
+  const checkpoint = await openCheckpointIfPresent(source);
   const checkpointGraph = checkpoint ? await checkpoint.readObjectGraph() : null;
   const graph = await SavedModelGraph.load(source, { checkpointGraph });
+  if (!checkpoint) options.onWarning?.('no variables/variables.index: variables are listed without checkpoint keys or hashes');
 
   const objects: InspectObject[] = [];
   for (const n of graph.nodes) {
@@ -117,14 +118,8 @@ export async function inspectModel(source: ModelSource, options: InspectOptions 
 }
 
 /** A model without variables/ (rare: TF writes it even when empty) still inspects; a broken checkpoint does not. */
-async function openCheckpointIfPresent(source: ModelSource, options: InspectOptions): Promise<CheckpointView | null> {
-  if ((await source.size('variables/variables.index')) === undefined) {
-    // Let SavedModelGraph report a missing saved_model.pb first: that is the real problem then.
-    if ((await source.size('saved_model.pb')) !== undefined) {
-      options.onWarning?.('no variables/variables.index: variables are listed without checkpoint keys or hashes');
-    }
-    return null;
-  }
+async function openCheckpointIfPresent(source: ModelSource): Promise<CheckpointView | null> {
+  if ((await source.size('variables/variables.index')) === undefined) return null;
   try {
     return await openCheckpoint(source);
   } catch (e) {
