@@ -1,0 +1,161 @@
+import { normalizeAxis, resolveModel, type ModelSpec } from './model-spec.js';
+import { writeKerasSavedModel, writeToDirectory, type WriteOptions } from './savedmodel-writer.js';
+
+/** The README's built-in example: Sequential 4 → Dense 8 relu → Dense 3 softmax, compiled with Adam and fitted. */
+export function exampleMlp(): ModelSpec {
+  return {
+    kind: 'Sequential',
+    name: 'sequential',
+    input: { shape: [4] },
+    layers: [
+      { className: 'Dense', name: 'dense', units: 8, activation: 'relu' },
+      { className: 'Dense', name: 'dense_1', units: 3, activation: 'softmax' },
+    ],
+    compile: { optimizer: { className: 'Adam', learningRate: 0.001 }, loss: 'mse', metrics: ['mae'], trained: true },
+    seed: 7,
+  };
+}
+
+/**
+ * A Functional model with two inputs whose model order (`x_main`, `aux`) is not the sorted order
+ * the serving signature uses, a Dense layer shared by both inputs, Concatenate, Dropout and two
+ * outputs (`head` softmax, `score` sigmoid).
+ */
+export function exampleFunctionalTwoInputs(): ModelSpec {
+  return {
+    kind: 'Functional',
+    name: 'two_inputs',
+    layers: [
+      { className: 'InputLayer', name: 'x_main', shape: [4] },
+      { className: 'InputLayer', name: 'aux', shape: [4] },
+      { className: 'Dense', name: 'shared_dense', units: 6, activation: 'relu', inbound: [['x_main'], ['aux']] },
+      { className: 'Concatenate', name: 'concatenate', inbound: [['shared_dense', ['shared_dense', 1]]] },
+      { className: 'Dropout', name: 'dropout', rate: 0.25, inbound: [['concatenate']] },
+      { className: 'Dense', name: 'head', units: 3, activation: 'softmax', inbound: [['dropout']] },
+      { className: 'Dense', name: 'score', units: 1, activation: 'sigmoid', inbound: [['concatenate']] },
+    ],
+    inputs: ['x_main', 'aux'],
+    outputs: ['head', 'score'],
+    seed: 11,
+  };
+}
+
+/** Named example models for `savedkeras example` and tests. */
+export const EXAMPLES: Record<string, { spec: () => ModelSpec; options?: WriteOptions }> = {
+  mlp: { spec: exampleMlp },
+  'two-inputs': { spec: exampleFunctionalTwoInputs },
+  'mlp-legacy': { spec: exampleMlp, options: { legacy: true } },
+};
+
+/** Writes example `name` (default `mlp`) as a SavedModel folder at `dir`; returns the files written. */
+export async function writeExampleModel(dir: string, name = 'mlp'): Promise<string[]> {
+  const ex = EXAMPLES[name];
+  if (!ex) throw new Error(`no example model ${JSON.stringify(name)} (known: ${Object.keys(EXAMPLES).join(', ')})`);
+  return writeToDirectory(writeKerasSavedModel(ex.spec(), ex.options), dir);
+}
+
+export interface ReferenceTensor {
+  shape: number[];
+  values: Float64Array;
+}
+
+/**
+ * The inference-mode output of a generated model, computed directly from the spec's weights in
+ * float64 (no TensorFlow, no loader code): the numbers a loaded model must reproduce.
+ * `inputs` maps input names to row-major values; the batch size follows from their length.
+ * Outputs are keyed by serving-signature output name.
+ */
+export function referencePredict(spec: ModelSpec, inputs: Record<string, ArrayLike<number>>): Record<string, ReferenceTensor> {
+  const model = resolveModel(spec);
+  const values = new Map<string, ReferenceTensor>();
+  let batch: number | null = null;
+  for (const inp of model.inputs) {
+    const data = inputs[inp.name];
+    if (!data) throw new Error(`referencePredict: no value for input ${inp.name}`);
+    const per = inp.shape.slice(1).reduce<number>((a, d) => a * (d as number), 1);
+    if (data.length % per !== 0) throw new Error(`referencePredict: input ${inp.name} has ${data.length} values, not a multiple of ${per}`);
+    const b = data.length / per;
+    if (batch !== null && b !== batch) throw new Error('referencePredict: inputs have different batch sizes');
+    batch = b;
+    values.set(inp.tensor, { shape: [b, ...(inp.shape.slice(1) as number[])], values: Float64Array.from(data) });
+  }
+  for (const call of model.calls) {
+    const xs = call.inputs.map((t) => values.get(t)!);
+    values.set(call.output, evalLayer(call.layer.spec, call.layer.variables.map((v) => v.values), xs));
+  }
+  const out: Record<string, ReferenceTensor> = {};
+  for (const o of model.outputs) out[o.name] = values.get(o.tensor)!;
+  return out;
+}
+
+function evalLayer(spec: ModelSpec['layers'][number], weights: Float32Array[], xs: ReferenceTensor[]): ReferenceTensor {
+  switch (spec.className) {
+    case 'Dense': {
+      const x = xs[0];
+      const [n, k] = x.shape;
+      const units = spec.units;
+      const [kernel, bias] = weights;
+      const y = new Float64Array(n * units);
+      for (let r = 0; r < n; r++) {
+        for (let u = 0; u < units; u++) {
+          let s = bias ? bias[u] : 0;
+          for (let i = 0; i < k; i++) s += x.values[r * k + i] * kernel[i * units + u];
+          y[r * units + u] = s;
+        }
+      }
+      applyActivation(spec.activation ?? 'linear', y, units);
+      return { shape: [n, units], values: y };
+    }
+    case 'Dropout':
+      return xs[0]; // inference: identity
+    case 'Flatten':
+      return { shape: [xs[0].shape[0], xs[0].values.length / xs[0].shape[0]], values: xs[0].values };
+    case 'Concatenate': {
+      const rank = xs[0].shape.length;
+      const axis = normalizeAxis(spec.axis ?? -1, rank);
+      const outer = xs[0].shape.slice(0, axis).reduce((a, d) => a * d, 1);
+      const chunks = xs.map((x) => x.shape.slice(axis).reduce((a, d) => a * d, 1));
+      const total = chunks.reduce((a, c) => a + c, 0);
+      const y = new Float64Array(outer * total);
+      for (let o = 0; o < outer; o++) {
+        let off = o * total;
+        xs.forEach((x, i) => {
+          y.set(x.values.subarray(o * chunks[i], (o + 1) * chunks[i]), off);
+          off += chunks[i];
+        });
+      }
+      const shape = [...xs[0].shape];
+      shape[axis] = xs.reduce((a, x) => a + x.shape[axis], 0);
+      return { shape, values: y };
+    }
+    case 'InputLayer':
+      throw new Error('InputLayers are not evaluated');
+  }
+}
+
+function applyActivation(act: string, y: Float64Array, width: number): void {
+  switch (act) {
+    case 'linear':
+      return;
+    case 'relu':
+      for (let i = 0; i < y.length; i++) y[i] = Math.max(0, y[i]);
+      return;
+    case 'sigmoid':
+      for (let i = 0; i < y.length; i++) y[i] = 1 / (1 + Math.exp(-y[i]));
+      return;
+    case 'tanh':
+      for (let i = 0; i < y.length; i++) y[i] = Math.tanh(y[i]);
+      return;
+    case 'softmax':
+      for (let r = 0; r < y.length; r += width) {
+        let m = -Infinity;
+        for (let i = 0; i < width; i++) m = Math.max(m, y[r + i]);
+        let s = 0;
+        for (let i = 0; i < width; i++) s += y[r + i] = Math.exp(y[r + i] - m);
+        for (let i = 0; i < width; i++) y[r + i] /= s;
+      }
+      return;
+    default:
+      throw new Error(`unknown activation ${act}`);
+  }
+}

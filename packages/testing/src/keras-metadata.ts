@@ -1,0 +1,291 @@
+import type { Layout } from './layout.js';
+import type { ResolvedLayer, ResolvedModel, Shape } from './model-spec.js';
+import { pyFloat, pyJson, type PyJson } from './py-json.js';
+
+/**
+ * The Keras metadata JSON of every Keras object (format reference §7), with the key order,
+ * json_utils encodings (`__tuple__`, `TensorShape`, `TypeSpec`) and `shared_object_id` numbering
+ * of real TF 2.x files.
+ */
+export interface KerasMetadata {
+  root: string;
+  /** By layer name (InputLayers of Functional models included). */
+  layers: Map<string, string>;
+  /** Metric objects under keras_api.metrics, in order (`loss` Mean first). */
+  metrics: { className: string; name: string; json: string; variables: ['total', 'count'] }[];
+}
+
+type Obj = { [key: string]: PyJson };
+
+const tuple = (items: PyJson[]): Obj => ({ class_name: '__tuple__', items });
+const tensorShape = (s: Shape): Obj => ({ class_name: 'TensorShape', items: s });
+const tensorSpec = (s: Shape, name: string): Obj => ({
+  class_name: 'TypeSpec',
+  type_spec: 'tf.TensorSpec',
+  serialized: [tensorShape(s), 'float32', name],
+});
+
+interface SharedIds {
+  input: Map<string, number>;
+  layer: Map<string, number>;
+  kernelInit: Map<string, number>;
+  biasInit: Map<string, number>;
+  root: number;
+  metrics: number[];
+  inputSpec: Map<string, number>;
+  lossMetric: number;
+}
+
+/** Numbering as observed: model_config objects in layer order, the model, one skipped id, compile metrics, input specs, the loss Mean. */
+function allocateIds(model: ResolvedModel, metricCount: number, compiled: boolean): SharedIds {
+  let next = 0;
+  const ids: SharedIds = {
+    input: new Map(), layer: new Map(), kernelInit: new Map(), biasInit: new Map(),
+    root: 0, metrics: [], inputSpec: new Map(), lossMetric: -1,
+  };
+  if (model.kind === 'Sequential') ids.input.set(model.inputs[0].name, next++);
+  for (const l of model.layers) {
+    if (l.className === 'InputLayer') {
+      ids.input.set(l.name, next++);
+      continue;
+    }
+    if (l.className === 'Dense') {
+      ids.kernelInit.set(l.name, next++);
+      ids.biasInit.set(l.name, next++);
+    }
+    ids.layer.set(l.name, next++);
+  }
+  ids.root = next++;
+  next++;
+  for (let i = 0; i < metricCount; i++) ids.metrics.push(next++);
+  for (const l of model.layers) if (inputSpecOf(l) !== null) ids.inputSpec.set(l.name, next++);
+  if (compiled) ids.lossMetric = next++;
+  return ids;
+}
+
+function inputSpecOf(l: ResolvedLayer): Obj | null {
+  const base = (minNdim: number, axes: Obj): Obj => ({
+    class_name: 'InputSpec',
+    config: { dtype: null, shape: null, ndim: null, max_ndim: null, min_ndim: minNdim, axes },
+  });
+  if (l.className === 'Dense') return base(2, { '-1': l.calls[0].inputShapes[0][1] as number });
+  if (l.className === 'Flatten') return base(1, {});
+  return null;
+}
+
+/** `{class_name, config}` of one layer; `ids` adds the shared_object_id numbering. */
+function layerConfig(model: ResolvedModel, l: ResolvedLayer, ids: SharedIds | null): Obj {
+  const s = l.spec;
+  const first = model.kind === 'Sequential' && l.index === 0;
+  const head: Obj = { name: l.name, trainable: true };
+  if (first) head['batch_input_shape'] = tuple(model.inputs[0].shape);
+  head['dtype'] = 'float32';
+  switch (s.className) {
+    case 'Dense': {
+      const kInit: Obj = { class_name: 'GlorotUniform', config: { seed: null } };
+      const bInit: Obj = { class_name: 'Zeros', config: {} };
+      if (ids) {
+        kInit['shared_object_id'] = ids.kernelInit.get(l.name)!;
+        bInit['shared_object_id'] = ids.biasInit.get(l.name)!;
+      }
+      return {
+        ...head,
+        units: s.units,
+        activation: s.activation ?? 'linear',
+        use_bias: s.useBias ?? true,
+        kernel_initializer: kInit,
+        bias_initializer: bInit,
+        kernel_regularizer: null,
+        bias_regularizer: null,
+        activity_regularizer: null,
+        kernel_constraint: null,
+        bias_constraint: null,
+      };
+    }
+    case 'Dropout':
+      return { ...head, rate: pyFloat(s.rate), noise_shape: null, seed: null };
+    case 'Concatenate':
+      return { ...head, axis: s.axis ?? -1 };
+    case 'Flatten':
+      return { ...head, data_format: 'channels_last' };
+    case 'InputLayer':
+      return inputLayerConfig(l.name, [null, ...s.shape]);
+  }
+}
+
+function inputLayerConfig(name: string, shape: Shape): Obj {
+  return { batch_input_shape: tuple(shape), dtype: 'float32', sparse: false, ragged: false, name };
+}
+
+function inboundNodes(model: ResolvedModel, l: ResolvedLayer): PyJson {
+  return l.calls.map((c) =>
+    c.inputs.map((t) => {
+      const [layer, node] = t.split(':');
+      return [layer, Number(node), 0, {}];
+    }),
+  );
+}
+
+function modelConfig(model: ResolvedModel, ids: SharedIds | null): Obj {
+  if (model.kind === 'Sequential') {
+    const input: Obj = { class_name: 'InputLayer', config: inputLayerConfig(model.inputs[0].name, model.inputs[0].shape) };
+    if (ids) input['shared_object_id'] = ids.input.get(model.inputs[0].name)!;
+    const layers: PyJson[] = [input];
+    for (const l of model.layers) {
+      const e: Obj = { class_name: l.className, config: layerConfig(model, l, ids) };
+      if (ids) e['shared_object_id'] = ids.layer.get(l.name)!;
+      layers.push(e);
+    }
+    return { name: model.name, layers };
+  }
+  const layers = model.layers.map((l) => {
+    const e: Obj = { class_name: l.className, config: layerConfig(model, l, ids), name: l.name, inbound_nodes: inboundNodes(model, l) };
+    if (ids) e['shared_object_id'] = (l.className === 'InputLayer' ? ids.input : ids.layer).get(l.name)!;
+    return e;
+  });
+  return {
+    name: model.name,
+    layers,
+    input_layers: model.inputs.map((i) => [i.name, 0, 0]),
+    output_layers: model.outputs.map((o) => {
+      const [layer, node] = o.tensor.split(':');
+      return [layer, Number(node), 0];
+    }),
+  };
+}
+
+const METRIC_FNS: Record<string, string> = { mae: 'mean_absolute_error', mse: 'mean_squared_error' };
+
+function metricFn(model: ResolvedModel, name: string): string {
+  if (name === 'accuracy' || name === 'acc') {
+    const last = model.outputs[0].shape[model.outputs[0].shape.length - 1];
+    return last === 1 ? 'binary_accuracy' : 'categorical_accuracy';
+  }
+  const fn = METRIC_FNS[name];
+  if (!fn) throw new Error(`model spec: metric ${JSON.stringify(name)} is not generated (use mae, mse or accuracy)`);
+  return fn;
+}
+
+export function buildKerasMetadata(model: ResolvedModel, layout: Layout): KerasMetadata {
+  const compile = model.spec.compile;
+  const metricNames = compile?.metrics ?? [];
+  const ids = layout.sharedObjectIds ? allocateIds(model, metricNames.length, !!compile) : null;
+  const legacyOrder = !layout.sharedObjectIds;
+
+  const layers = new Map<string, string>();
+  for (const l of model.layers) {
+    if (l.spec.className === 'InputLayer') {
+      const shape: Shape = [null, ...l.spec.shape];
+      layers.set(
+        l.name,
+        pyJson({
+          class_name: 'InputLayer', name: l.name, dtype: 'float32', sparse: false, ragged: false,
+          batch_input_shape: tuple(shape), config: inputLayerConfig(l.name, shape),
+        }),
+      );
+      continue;
+    }
+    const first = model.kind === 'Sequential' && l.index === 0;
+    const md: Obj = {};
+    if (legacyOrder) md['class_name'] = l.className;
+    Object.assign(md, {
+      name: l.name,
+      trainable: true,
+      expects_training_arg: l.expectsTrainingArg,
+      dtype: 'float32',
+      batch_input_shape: first ? tuple(model.inputs[0].shape) : null,
+      stateful: false,
+      must_restore_from_config: false,
+    });
+    if (layout.autocastKeys) Object.assign(md, { preserve_input_structure_in_config: false, autocast: true });
+    if (!legacyOrder) md['class_name'] = l.className;
+    md['config'] = layerConfig(model, l, ids);
+    if (model.kind === 'Functional' && layout.inboundNodes) md['inbound_nodes'] = inboundNodes(model, l);
+    if (ids) md['shared_object_id'] = ids.layer.get(l.name)!;
+    const spec = inputSpecOf(l);
+    if (spec) {
+      if (ids) spec['shared_object_id'] = ids.inputSpec.get(l.name)!;
+      md['input_spec'] = spec;
+    }
+    const inShapes = l.calls[0].inputShapes;
+    md['build_input_shape'] = inShapes.length === 1 ? tensorShape(inShapes[0]) : inShapes.map(tensorShape);
+    layers.set(l.name, pyJson(md));
+  }
+
+  // The model object.
+  const className = model.kind;
+  const root: Obj = {};
+  if (legacyOrder) root['class_name'] = className;
+  Object.assign(root, {
+    name: model.name,
+    trainable: true,
+    expects_training_arg: true,
+    dtype: 'float32',
+    batch_input_shape: null,
+    must_restore_from_config: false,
+  });
+  if (layout.autocastKeys) Object.assign(root, { preserve_input_structure_in_config: false, autocast: false });
+  if (!legacyOrder) root['class_name'] = className;
+  root['config'] = modelConfig(model, null);
+  if (ids) root['shared_object_id'] = ids.root;
+  // TF <= 2.4 Sequential models report their first layer's input spec; later ones the full input shapes.
+  root['input_spec'] =
+    legacyOrder && model.kind === 'Sequential'
+      ? inputSpecOf(model.layers[0])
+      : model.inputs.map((i) => ({
+          class_name: 'InputSpec',
+          config: { dtype: null, shape: tuple(i.shape), ndim: i.shape.length, max_ndim: null, min_ndim: null, axes: {} },
+        }));
+  const single = model.inputs.length === 1;
+  root['build_input_shape'] = single ? tensorShape(model.inputs[0].shape) : model.inputs.map((i) => tensorShape(i.shape));
+  root['is_graph_network'] = true;
+  if (layout.inboundNodes) {
+    const specs = model.inputs.map((i) => tensorSpec(i.shape, i.name));
+    root['full_save_spec'] = tuple([single ? [specs[0]] : [specs], {}]);
+    root['save_spec'] = single ? specs[0] : specs;
+  }
+  root['keras_version'] = layout.kerasVersion;
+  root['backend'] = 'tensorflow';
+  root['model_config'] = { class_name: className, config: modelConfig(model, ids) };
+
+  const metrics: KerasMetadata['metrics'] = [];
+  if (compile) {
+    const metricConfigs = metricNames.map((m, i) => {
+      const c: Obj = { class_name: 'MeanMetricWrapper', config: { name: m, dtype: 'float32', fn: metricFn(model, m) } };
+      if (ids) c['shared_object_id'] = ids.metrics[i];
+      return c;
+    });
+    const lr = compile.optimizer?.learningRate ?? 0.001;
+    // After fit() Keras reads the hyperparameters back from float32 variables, so they carry
+    // float32 rounding; before, they are the Python floats given to the constructor.
+    const hp = (v: number) => pyFloat(compile.trained ? Math.fround(v) : v);
+    root['training_config'] = {
+      loss: compile.loss === undefined ? 'mse' : compile.loss,
+      metrics: metricConfigs.length > 0 ? [metricConfigs] : null,
+      weighted_metrics: null,
+      loss_weights: null,
+      optimizer_config: {
+        class_name: 'Adam',
+        config: {
+          name: 'Adam',
+          learning_rate: hp(lr),
+          decay: hp(0),
+          beta_1: hp(0.9),
+          beta_2: hp(0.999),
+          epsilon: pyFloat(1e-7),
+          amsgrad: false,
+        },
+      },
+    };
+    const loss: Obj = { class_name: 'Mean', name: 'loss', dtype: 'float32', config: { name: 'loss', dtype: 'float32' } };
+    if (ids) loss['shared_object_id'] = ids.lossMetric;
+    metrics.push({ className: 'Mean', name: 'loss', json: pyJson(loss), variables: ['total', 'count'] });
+    metricConfigs.forEach((c) => {
+      const cfg = c['config'] as Obj;
+      const md: Obj = { class_name: 'MeanMetricWrapper', name: cfg['name'], dtype: 'float32', config: cfg };
+      if (ids) md['shared_object_id'] = c['shared_object_id'];
+      metrics.push({ className: 'MeanMetricWrapper', name: cfg['name'] as string, json: pyJson(md), variables: ['total', 'count'] });
+    });
+  }
+  return { root: pyJson(root), layers, metrics };
+}

@@ -1,0 +1,325 @@
+import { hashString, uniformValues } from './rng.js';
+
+/**
+ * A small description of a Keras model, enough to write the SavedModel Keras would write for it.
+ * Supported layers: InputLayer, Dense, Dropout, Concatenate, Flatten (float32 only). Conv2D, RNNs,
+ * normalization layers and custom layers are not generated.
+ */
+export type Activation = 'linear' | 'relu' | 'sigmoid' | 'softmax' | 'tanh';
+
+/** A layer output: `'dense'` (its first call) or `['dense', 1]` (its second call, a shared layer). */
+export type TensorRef = string | [layer: string, nodeIndex: number];
+
+interface LayerBase {
+  name: string;
+  /** Functional models only: one entry per call of the layer, each listing that call's inputs. */
+  inbound?: TensorRef[][];
+}
+
+export interface InputLayerSpec extends LayerBase {
+  className: 'InputLayer';
+  /** Shape without the batch dimension. */
+  shape: number[];
+}
+
+export interface DenseLayerSpec extends LayerBase {
+  className: 'Dense';
+  units: number;
+  activation?: Activation;
+  useBias?: boolean;
+  /** [in, units] row-major; generated from the model seed when absent. */
+  kernel?: Float32Array;
+  /** [units]; generated from the model seed when absent. */
+  bias?: Float32Array;
+}
+
+export interface DropoutLayerSpec extends LayerBase {
+  className: 'Dropout';
+  rate: number;
+}
+
+export interface ConcatenateLayerSpec extends LayerBase {
+  className: 'Concatenate';
+  axis?: number;
+}
+
+export interface FlattenLayerSpec extends LayerBase {
+  className: 'Flatten';
+}
+
+export type LayerSpec = InputLayerSpec | DenseLayerSpec | DropoutLayerSpec | ConcatenateLayerSpec | FlattenLayerSpec;
+
+export interface CompileSpec {
+  /** Only Adam (Keras OptimizerV2) is generated. */
+  optimizer?: { className: 'Adam'; learningRate?: number };
+  /** Loss name as passed to compile(), e.g. 'mse'; null when it is not serializable (a custom function). */
+  loss?: string | null;
+  /** Metric names as passed to compile(): 'mae', 'mse', 'accuracy'. */
+  metrics?: string[];
+  /**
+   * The model was fitted: the optimizer's iteration/hyperparameter variables and Adam m/v slot
+   * variables are saved, as Keras does after fit(). Only for TF < 2.11 (OptimizerV2 layout).
+   */
+  trained?: boolean;
+}
+
+interface ModelBase {
+  name?: string;
+  compile?: CompileSpec;
+  /** Seed for the weights the spec leaves out (default 1). */
+  seed?: number;
+}
+
+export interface SequentialSpec extends ModelBase {
+  kind: 'Sequential';
+  /** The first layer's input (Keras names it `<first layer>_input` unless given). */
+  input: { name?: string; shape: number[] };
+  layers: LayerSpec[];
+}
+
+export interface FunctionalSpec extends ModelBase {
+  kind: 'Functional';
+  /** Every layer, InputLayers included, in Keras `model.layers` order (each after its inputs). */
+  layers: LayerSpec[];
+  /** Names of the InputLayers, in the model's input order. */
+  inputs: string[];
+  outputs: TensorRef[];
+}
+
+export type ModelSpec = SequentialSpec | FunctionalSpec;
+
+// ---------------------------------------------------------------------------------------------
+// Resolution: shapes, calls, variables — shared by the writer and the reference forward pass.
+
+/** Shape with the batch dimension first; null = unknown. */
+export type Shape = (number | null)[];
+
+export interface ResolvedVariable {
+  layer: string;
+  /** Attribute name on the layer (`kernel`, `bias`). */
+  attr: string;
+  /** TF variable name (`dense/kernel`). */
+  name: string;
+  shape: number[];
+  values: Float32Array;
+}
+
+export interface ResolvedCall {
+  layer: ResolvedLayer;
+  nodeIndex: number;
+  inputs: string[];
+  inputShapes: Shape[];
+  output: string;
+  outputShape: Shape;
+}
+
+export interface ResolvedLayer {
+  spec: LayerSpec;
+  name: string;
+  className: LayerSpec['className'];
+  /** N of the model's `layer-N` child. */
+  index: number;
+  /** j of `layer_with_weights-j`, or null for layers without variables. */
+  weightIndex: number | null;
+  variables: ResolvedVariable[];
+  calls: ResolvedCall[];
+  expectsTrainingArg: boolean;
+}
+
+export interface ResolvedModel {
+  spec: ModelSpec;
+  kind: ModelSpec['kind'];
+  name: string;
+  /** Model layers (`layer-N` order). Sequential models have no InputLayer among them. */
+  layers: ResolvedLayer[];
+  /** Model inputs in call order; `tensor` is the id used in calls. */
+  inputs: { name: string; shape: Shape; tensor: string }[];
+  /** Model outputs in call order, with the names the serving signature uses. */
+  outputs: { name: string; layer: string; tensor: string; shape: Shape }[];
+  /** Every layer call in execution order. */
+  calls: ResolvedCall[];
+  shapes: Map<string, Shape>;
+  variables: ResolvedVariable[];
+}
+
+const refId = (r: TensorRef): string => (typeof r === 'string' ? `${r}:0` : `${r[0]}:${r[1]}`);
+
+function fail(msg: string): never {
+  throw new Error(`model spec: ${msg}`);
+}
+
+/** Checks a spec and works out shapes, calls and weights (generated from the seed where absent). */
+export function resolveModel(spec: ModelSpec): ResolvedModel {
+  const seed = spec.seed ?? 1;
+  const name = spec.name ?? (spec.kind === 'Sequential' ? 'sequential' : 'model');
+  const shapes = new Map<string, Shape>();
+  const layers: ResolvedLayer[] = [];
+  const calls: ResolvedCall[] = [];
+  const inputs: ResolvedModel['inputs'] = [];
+  const seen = new Set<string>();
+  let weightCount = 0;
+
+  const addLayer = (ls: LayerSpec, index: number): ResolvedLayer => {
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(ls.name)) fail(`layer name ${JSON.stringify(ls.name)} is not a plain identifier`);
+    if (seen.has(ls.name)) fail(`two layers are named ${ls.name}`);
+    seen.add(ls.name);
+    return {
+      spec: ls,
+      name: ls.name,
+      className: ls.className,
+      index,
+      weightIndex: null,
+      variables: [],
+      calls: [],
+      expectsTrainingArg: ls.className === 'Dropout',
+    };
+  };
+
+  const call = (layer: ResolvedLayer, inRefs: string[]): ResolvedCall => {
+    const inputShapes = inRefs.map((r) => shapes.get(r) ?? fail(`layer ${layer.name} reads ${r}, which no earlier layer makes`));
+    const outputShape = outputShapeOf(layer, inputShapes, seed);
+    if (layer.calls.length > 0 && JSON.stringify(layer.calls[0].inputShapes) !== JSON.stringify(inputShapes)) {
+      fail(`shared layer ${layer.name} is called with different input shapes (only one trace per layer is generated)`);
+    }
+    const c: ResolvedCall = {
+      layer,
+      nodeIndex: layer.calls.length,
+      inputs: inRefs,
+      inputShapes,
+      output: `${layer.name}:${layer.calls.length}`,
+      outputShape,
+    };
+    layer.calls.push(c);
+    shapes.set(c.output, outputShape);
+    calls.push(c);
+    if (layer.variables.length > 0 && layer.weightIndex === null) layer.weightIndex = weightCount++;
+    return c;
+  };
+
+  let outputs: { layer: string; tensor: string }[];
+  if (spec.kind === 'Sequential') {
+    if (spec.layers.length === 0) fail('a Sequential model needs layers');
+    const first = spec.layers[0];
+    const inputName = spec.input.name ?? `${first.name}_input`;
+    const t = `${inputName}:0`;
+    shapes.set(t, [null, ...spec.input.shape]);
+    inputs.push({ name: inputName, shape: [null, ...spec.input.shape], tensor: t });
+    seen.add(inputName);
+    let prev = t;
+    spec.layers.forEach((ls, i) => {
+      if (ls.className === 'InputLayer') fail('give a Sequential model its input through `input`, not an InputLayer');
+      const l = addLayer(ls, i);
+      layers.push(l);
+      prev = call(l, [prev]).output;
+    });
+    const last = layers[layers.length - 1];
+    outputs = [{ layer: last.name, tensor: prev }];
+  } else {
+    spec.layers.forEach((ls, i) => {
+      const l = addLayer(ls, i);
+      layers.push(l);
+      if (ls.className === 'InputLayer') {
+        const t = `${ls.name}:0`;
+        shapes.set(t, [null, ...ls.shape]);
+        return;
+      }
+      if (!ls.inbound || ls.inbound.length === 0) fail(`layer ${ls.name} of a Functional model needs inbound`);
+      for (const refs of ls.inbound) call(l, refs.map(refId));
+    });
+    for (const n of spec.inputs) {
+      const l = layers.find((x) => x.name === n && x.className === 'InputLayer') ?? fail(`input ${n} is not an InputLayer`);
+      inputs.push({ name: n, shape: shapes.get(`${n}:0`)!, tensor: `${l.name}:0` });
+    }
+    if (spec.outputs.length === 0) fail('a Functional model needs outputs');
+    outputs = spec.outputs.map((r) => {
+      const t = refId(r);
+      if (!shapes.has(t)) fail(`output ${t} is made by no layer`);
+      return { layer: typeof r === 'string' ? r : r[0], tensor: t };
+    });
+  }
+
+  // Signature output names: the output layer names, repeated names deduplicated with _1, _2, ...
+  const used = new Map<string, number>();
+  const namedOutputs = outputs.map((o) => {
+    const n = used.get(o.layer) ?? 0;
+    used.set(o.layer, n + 1);
+    return { name: n === 0 ? o.layer : `${o.layer}_${n}`, layer: o.layer, tensor: o.tensor, shape: shapes.get(o.tensor)! };
+  });
+
+  return {
+    spec,
+    kind: spec.kind,
+    name,
+    layers,
+    inputs,
+    outputs: namedOutputs,
+    calls,
+    shapes,
+    variables: layers.flatMap((l) => l.variables),
+  };
+}
+
+function outputShapeOf(layer: ResolvedLayer, inShapes: Shape[], seed: number): Shape {
+  const ls = layer.spec;
+  const one = (): Shape => {
+    if (inShapes.length !== 1) fail(`${ls.className} ${ls.name} takes one input, got ${inShapes.length}`);
+    return inShapes[0];
+  };
+  switch (ls.className) {
+    case 'InputLayer':
+      return fail('InputLayers are not called');
+    case 'Dense': {
+      const x = one();
+      if (x.length !== 2) fail(`Dense ${ls.name} on a rank-${x.length} input (only rank 2 is generated; add a Flatten)`);
+      const inDim = x[1];
+      if (inDim === null) fail(`Dense ${ls.name} needs a known input size`);
+      if (layer.variables.length === 0) {
+        const useBias = ls.useBias ?? true;
+        const limit = Math.sqrt(6 / (inDim + ls.units)); // Glorot uniform
+        const kernel = ls.kernel ?? uniformValues(inDim * ls.units, limit, seed ^ hashString(`${ls.name}/kernel`));
+        if (kernel.length !== inDim * ls.units) fail(`Dense ${ls.name} kernel has ${kernel.length} values, expected ${inDim * ls.units}`);
+        layer.variables.push({ layer: ls.name, attr: 'kernel', name: `${ls.name}/kernel`, shape: [inDim, ls.units], values: kernel });
+        if (useBias) {
+          // Non-zero biases (unlike Keras' zeros initializer) so a loader that drops them is caught.
+          const bias = ls.bias ?? uniformValues(ls.units, 0.1, seed ^ hashString(`${ls.name}/bias`));
+          if (bias.length !== ls.units) fail(`Dense ${ls.name} bias has ${bias.length} values, expected ${ls.units}`);
+          layer.variables.push({ layer: ls.name, attr: 'bias', name: `${ls.name}/bias`, shape: [ls.units], values: bias });
+        }
+      }
+      return [x[0], ls.units];
+    }
+    case 'Dropout':
+      if (!(ls.rate >= 0 && ls.rate < 1)) fail(`Dropout ${ls.name} rate must be in [0, 1)`);
+      return one();
+    case 'Flatten': {
+      const x = one();
+      const rest = x.slice(1);
+      if (rest.some((d) => d === null)) fail(`Flatten ${ls.name} needs known non-batch dimensions`);
+      return [x[0], rest.reduce<number>((a, d) => a * (d as number), 1)];
+    }
+    case 'Concatenate': {
+      if (inShapes.length < 2) fail(`Concatenate ${ls.name} needs at least two inputs`);
+      const rank = inShapes[0].length;
+      const axis = normalizeAxis(ls.axis ?? -1, rank);
+      if (axis === 0) fail(`Concatenate ${ls.name} cannot join along the batch axis`);
+      const out = [...inShapes[0]];
+      let sum = 0;
+      for (const s of inShapes) {
+        if (s.length !== rank) fail(`Concatenate ${ls.name} inputs have different ranks`);
+        for (let i = 1; i < rank; i++) {
+          if (i !== axis && s[i] !== out[i]) fail(`Concatenate ${ls.name} inputs differ outside the axis`);
+        }
+        if (s[axis] === null) fail(`Concatenate ${ls.name} needs known sizes along the axis`);
+        sum += s[axis] as number;
+      }
+      out[axis] = sum;
+      return out;
+    }
+  }
+}
+
+export function normalizeAxis(axis: number, rank: number): number {
+  const a = axis < 0 ? axis + rank : axis;
+  if (a < 0 || a >= rank) fail(`axis ${axis} is outside rank ${rank}`);
+  return a;
+}

@@ -1,0 +1,32 @@
+/**
+ * A small seeded generator (mulberry32) so generated weights are the same on every run and every
+ * platform: tests compare loaded models against numbers computed from the very same weights.
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** FNV-1a of a string, to derive per-layer seeds from names. */
+export function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** `count` values uniform in [-limit, limit), rounded to float32. */
+export function uniformValues(count: number, limit: number, seed: number): Float32Array {
+  const next = seededRandom(seed);
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) out[i] = (next() * 2 - 1) * limit;
+  return out;
+}
