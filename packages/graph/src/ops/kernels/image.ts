@@ -1,0 +1,62 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Kernel } from '../../kernel.js';
+import { bad, checkedSize, intsOf, scalarOf, tensorAt, unsupported } from './util.js';
+
+function sizeOf(t: tf.Tensor, ctx: Parameters<Kernel>[2]): [number, number] {
+  const s = intsOf(t);
+  if (s.length !== 2 || s.some((d) => d <= 0)) throw bad(ctx, `size must be 2 positive values, got [${s}]`);
+  return [s[0]!, s[1]!];
+}
+
+/** ResizeBilinear / ResizeNearestNeighbor: tfjs implements TF's align_corners / half_pixel_centers rules. */
+const resize = (kind: 'bilinear' | 'nearest'): Kernel => (inputs, attrs, ctx) => {
+  const images = tensorAt(inputs, 0, ctx);
+  if (images.rank !== 4) throw bad(ctx, `images must be 4-D, got [${images.shape}]`);
+  const size = sizeOf(tensorAt(inputs, 1, ctx), ctx);
+  checkedSize([images.shape[0]!, size[0], size[1], images.shape[3]!], ctx);
+  const align = attrs.bool('align_corners', false);
+  const half = attrs.bool('half_pixel_centers', false);
+  if (align && half) throw bad(ctx, 'align_corners and half_pixel_centers cannot both be true');
+  const x = images as tf.Tensor4D;
+  if (kind === 'bilinear') {
+    const src = x.dtype === 'float32' ? x : tf.cast(x, 'float32');
+    return [tf.image.resizeBilinear(src as tf.Tensor4D, size, align, half)];
+  }
+  return [tf.image.resizeNearestNeighbor(x, size, align, half)];
+};
+
+const FILL_MODES = { CONSTANT: 'constant', REFLECT: 'reflect', WRAP: 'wrap', NEAREST: 'nearest' } as const;
+
+/**
+ * ImageProjectiveTransformV2/V3 (Keras RandomRotation/RandomZoom/RandomTranslation): every output pixel
+ * (x, y) samples the input at ((a0 x + a1 y + a2) / k, (b0 x + b1 y + b2) / k), k = c0 x + c1 y + 1,
+ * with NEAREST or BILINEAR interpolation and CONSTANT / REFLECT / WRAP / NEAREST fill. tfjs'
+ * image.transform implements exactly this kernel (a port of TF's); we validate the arguments.
+ */
+const projective = (v3: boolean): Kernel => (inputs, attrs, ctx) => {
+  const images = tensorAt(inputs, 0, ctx);
+  const transforms = tensorAt(inputs, 1, ctx);
+  if (images.rank !== 4) throw bad(ctx, `images must be 4-D, got [${images.shape}]`);
+  if (transforms.rank !== 2 || transforms.shape[1] !== 8 || (transforms.shape[0] !== 1 && transforms.shape[0] !== images.shape[0])) {
+    throw bad(ctx, `transforms must be [1 or batch, 8], got [${transforms.shape}]`);
+  }
+  const outShape = sizeOf(tensorAt(inputs, 2, ctx), ctx);
+  checkedSize([images.shape[0]!, outShape[0], outShape[1], images.shape[3]!], ctx);
+  const fillValue = v3 ? scalarOf(tensorAt(inputs, 3, ctx), ctx, 'fill_value') : 0;
+  const interp = attrs.str('interpolation');
+  if (interp !== 'NEAREST' && interp !== 'BILINEAR') throw unsupported(ctx, `interpolation ${interp}`);
+  const mode = attrs.str('fill_mode', 'CONSTANT') as keyof typeof FILL_MODES;
+  if (!(mode in FILL_MODES)) throw unsupported(ctx, `fill_mode ${mode}`);
+  // tfjs wants one transform per image
+  const tr = transforms.shape[0] === images.shape[0] ? transforms : tf.tile(transforms, [images.shape[0]!, 1]);
+  const src = images.dtype === 'float32' ? images : tf.cast(images, 'float32');
+  const out = tf.image.transform(src as tf.Tensor4D, tr as tf.Tensor2D, interp === 'NEAREST' ? 'nearest' : 'bilinear', FILL_MODES[mode], fillValue, outShape);
+  return [images.dtype === 'float32' ? out : tf.cast(out, images.dtype)];
+};
+
+export const IMAGE_KERNELS: Record<string, Kernel> = {
+  ResizeBilinear: resize('bilinear'),
+  ResizeNearestNeighbor: resize('nearest'),
+  ImageProjectiveTransformV2: projective(false),
+  ImageProjectiveTransformV3: projective(true),
+};

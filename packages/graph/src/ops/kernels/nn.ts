@@ -1,0 +1,224 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Attrs, Kernel, KernelContext } from '../../kernel.js';
+import { bad, scalarOf, tensorAt, unsupported } from './util.js';
+
+const activation = (fn: (x: tf.Tensor) => tf.Tensor): Kernel => (inputs, _attrs, ctx) => [fn(tensorAt(inputs, 0, ctx))];
+
+type Format = 'channelsLast' | 'channelsFirst';
+
+function formatOf(attrs: Attrs, ctx: KernelContext): Format {
+  const f = attrs.str('data_format', 'NHWC');
+  if (f === 'NHWC' || f === 'NDHWC' || f === 'NWC') return 'channelsLast';
+  if (f === 'NCHW' || f === 'NCDHW' || f === 'NCW') return 'channelsFirst';
+  throw unsupported(ctx, `data_format ${f} is not supported`);
+}
+
+/** NCHW <-> NHWC permutations for a tensor of rank r. */
+const toLast = (r: number): number[] => [0, ...Array.from({ length: r - 2 }, (_, i) => i + 2), 1];
+const toFirst = (r: number): number[] => [0, r - 1, ...Array.from({ length: r - 2 }, (_, i) => i + 1)];
+
+/** Runs a channels-last tfjs op on a tensor in either layout (tfjs' CPU kernels only know NHWC). */
+function channelsLast(x: tf.Tensor, format: Format, fn: (x: tf.Tensor) => tf.Tensor): tf.Tensor {
+  if (format === 'channelsLast') return fn(x);
+  return tf.transpose(fn(tf.transpose(x, toLast(x.rank))), toFirst(x.rank));
+}
+
+/** Spatial entries of a 4-/5-element NHWC/NCHW attr list (strides, dilations, ksize). */
+function spatial(list: number[], format: Format, rank: number, what: string, ctx: KernelContext): number[] {
+  if (list.length !== rank) throw bad(ctx, `${what} must have ${rank} entries, got [${list}]`);
+  return format === 'channelsLast' ? list.slice(1, rank - 1) : list.slice(2);
+}
+
+type Pad = 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
+
+function padding(attrs: Attrs, format: Format, ctx: KernelContext): Pad {
+  const p = attrs.str('padding');
+  if (p === 'VALID') return 'valid';
+  if (p === 'SAME') return 'same';
+  if (p === 'EXPLICIT') {
+    const e = attrs.ints('explicit_paddings');
+    if (e.length !== 8) throw bad(ctx, `explicit_paddings must have 8 entries, got [${e}]`);
+    const pairs = [[e[0]!, e[1]!], [e[2]!, e[3]!], [e[4]!, e[5]!], [e[6]!, e[7]!]] as [number, number][];
+    // tfjs takes NHWC-ordered pairs
+    const nhwc = format === 'channelsLast' ? pairs : [pairs[0]!, pairs[2]!, pairs[3]!, pairs[1]!];
+    return nhwc as Pad;
+  }
+  throw bad(ctx, `unknown padding ${p}`);
+}
+
+const conv2d: Kernel = (inputs, attrs, ctx) => {
+  const format = formatOf(attrs, ctx);
+  const [sh, sw] = spatial(attrs.ints('strides'), format, 4, 'strides', ctx) as [number, number];
+  const [dh, dw] = spatial(attrs.ints('dilations').length ? attrs.ints('dilations') : [1, 1, 1, 1], format, 4, 'dilations', ctx) as [number, number];
+  if ((sh > 1 || sw > 1) && (dh > 1 || dw > 1)) throw unsupported(ctx, 'Conv2D with both strides > 1 and dilations > 1');
+  const filter = tensorAt(inputs, 1, ctx) as tf.Tensor4D;
+  const pad = padding(attrs, format, ctx);
+  return [channelsLast(tensorAt(inputs, 0, ctx), format, (x) => tf.conv2d(x as tf.Tensor4D, filter, [sh, sw], pad, 'NHWC', [dh, dw]))];
+};
+
+const depthwise: Kernel = (inputs, attrs, ctx) => {
+  const format = formatOf(attrs, ctx);
+  const [sh, sw] = spatial(attrs.ints('strides'), format, 4, 'strides', ctx) as [number, number];
+  const [dh, dw] = spatial(attrs.ints('dilations').length ? attrs.ints('dilations') : [1, 1, 1, 1], format, 4, 'dilations', ctx) as [number, number];
+  if ((sh > 1 || sw > 1) && (dh > 1 || dw > 1)) throw unsupported(ctx, 'DepthwiseConv2dNative with both strides > 1 and dilations > 1');
+  const filter = tensorAt(inputs, 1, ctx) as tf.Tensor4D;
+  const pad = padding(attrs, format, ctx);
+  return [channelsLast(tensorAt(inputs, 0, ctx), format, (x) => tf.depthwiseConv2d(x as tf.Tensor4D, filter, [sh, sw], pad, 'NHWC', [dh, dw]))];
+};
+
+const conv3d: Kernel = (inputs, attrs, ctx) => {
+  const format = formatOf(attrs, ctx);
+  const [sd, sh, sw] = spatial(attrs.ints('strides'), format, 5, 'strides', ctx) as [number, number, number];
+  const dil = spatial(attrs.ints('dilations').length ? attrs.ints('dilations') : [1, 1, 1, 1, 1], format, 5, 'dilations', ctx) as [number, number, number];
+  const p = attrs.str('padding');
+  if (p !== 'SAME' && p !== 'VALID') throw unsupported(ctx, `Conv3D padding ${p}`);
+  const filter = tensorAt(inputs, 1, ctx) as tf.Tensor5D;
+  return [channelsLast(tensorAt(inputs, 0, ctx), format, (x) =>
+    tf.conv3d(x as tf.Tensor5D, filter, [sd, sh, sw], p === 'SAME' ? 'same' : 'valid', 'NDHWC', dil))];
+};
+
+/** Conv2DBackpropInput = transposed convolution (Keras Conv2DTranspose). */
+const conv2dBackpropInput: Kernel = (inputs, attrs, ctx) => {
+  const format = formatOf(attrs, ctx);
+  const sizes = Array.from(tensorAt(inputs, 0, ctx).dataSync());
+  if (sizes.length !== 4) throw bad(ctx, `input_sizes must have 4 entries, got [${sizes}]`);
+  const [sh, sw] = spatial(attrs.ints('strides'), format, 4, 'strides', ctx) as [number, number];
+  const dil = attrs.ints('dilations');
+  if (dil.some((d) => d !== 1)) throw unsupported(ctx, 'Conv2DBackpropInput with dilations > 1');
+  const outShape = (format === 'channelsLast' ? sizes : [sizes[0], sizes[2], sizes[3], sizes[1]]) as [number, number, number, number];
+  const filter = tensorAt(inputs, 1, ctx) as tf.Tensor4D;
+  const pad = padding(attrs, format, ctx);
+  return [channelsLast(tensorAt(inputs, 2, ctx), format, (dy) => tf.conv2dTranspose(dy as tf.Tensor4D, filter, outShape, [sh, sw], pad))];
+};
+
+const pool2d = (kind: 'max' | 'avg'): Kernel => (inputs, attrs, ctx) => {
+  const format = formatOf(attrs, ctx);
+  const [kh, kw] = spatial(attrs.ints('ksize'), format, 4, 'ksize', ctx) as [number, number];
+  const [sh, sw] = spatial(attrs.ints('strides'), format, 4, 'strides', ctx) as [number, number];
+  const ks = attrs.ints('ksize');
+  const batchOrChannel = format === 'channelsLast' ? [ks[0], ks[3]] : [ks[0], ks[1]];
+  if (batchOrChannel.some((k) => k !== 1)) throw unsupported(ctx, 'pooling over the batch or channel dimension');
+  const pad = padding(attrs, format, ctx);
+  const fn = kind === 'max' ? tf.maxPool : tf.avgPool;
+  return [channelsLast(tensorAt(inputs, 0, ctx), format, (x) => fn(x as tf.Tensor4D, [kh, kw], [sh, sw], pad))];
+};
+
+const pool3d = (kind: 'max' | 'avg'): Kernel => (inputs, attrs, ctx) => {
+  const format = formatOf(attrs, ctx);
+  const k = spatial(attrs.ints('ksize'), format, 5, 'ksize', ctx) as [number, number, number];
+  const s = spatial(attrs.ints('strides'), format, 5, 'strides', ctx) as [number, number, number];
+  const pad = attrs.str('padding') === 'SAME' ? 'same' : 'valid';
+  const fn = kind === 'max' ? tf.maxPool3d : tf.avgPool3d;
+  return [channelsLast(tensorAt(inputs, 0, ctx), format, (x) => fn(x as tf.Tensor5D, k, s, pad))];
+};
+
+/**
+ * FusedBatchNorm (V1/V2/V3) with TensorFlow's semantics:
+ *  - data_format NHWC/NDHWC: channel axis last; NCHW/NCDHW: channel axis 1 (any rank >= 2);
+ *  - is_training (default TRUE, so a stripped attr means training): normalize with the batch moments
+ *    over every axis but the channel axis; mean/variance inputs may be empty (Keras LayerNormalization
+ *    fused path). Outputs batch_mean and the Bessel-corrected batch_variance, blended with the running
+ *    statistics when exponential_avg_factor != 1 (TF's moving-average update);
+ *  - inference: normalize with the given mean/variance and pass them through.
+ * reserve_space_1/2 carry the batch mean / biased variance (training) or the inputs (inference);
+ * reserve_space_3 is an empty tensor.
+ */
+const fusedBatchNorm = (outputs: 5 | 6): Kernel => (inputs, attrs, ctx) => {
+  const x = tensorAt(inputs, 0, ctx);
+  const scale = tensorAt(inputs, 1, ctx);
+  const offset = tensorAt(inputs, 2, ctx);
+  const mean = tensorAt(inputs, 3, ctx);
+  const variance = tensorAt(inputs, 4, ctx);
+  const format = formatOf(attrs, ctx);
+  const eps = attrs.float('epsilon', 1e-4);
+  const training = attrs.bool('is_training', true);
+  const factor = attrs.float('exponential_avg_factor', 1);
+  if (x.rank < 2) throw bad(ctx, `FusedBatchNorm input must have rank >= 2, got [${x.shape}]`);
+  const cAxis = format === 'channelsLast' ? x.rank - 1 : 1;
+  const channels = x.shape[cAxis]!;
+  for (const [t, n] of [[scale, 'scale'], [offset, 'offset']] as const) {
+    if (t.size !== channels) throw bad(ctx, `${n} has ${t.size} values for ${channels} channels`);
+  }
+  const bshape = x.shape.map((d, i) => (i === cAxis ? channels : 1));
+  const bc = (t: tf.Tensor) => tf.reshape(t, bshape);
+  const reduceAxes = x.shape.map((_, i) => i).filter((i) => i !== cAxis);
+  let batchMean: tf.Tensor;
+  let batchVar: tf.Tensor;
+  let useMean: tf.Tensor;
+  let useVar: tf.Tensor;
+  let outMean: tf.Tensor;
+  let outVar: tf.Tensor;
+  if (training) {
+    const m = tf.moments(x, reduceAxes);
+    batchMean = m.mean;
+    batchVar = m.variance;
+    useMean = batchMean;
+    useVar = batchVar;
+    const n = x.size / channels;
+    const unbiased = n > 1 ? tf.mul(batchVar, n / (n - 1)) : batchVar;
+    if (factor !== 1 && mean.size === channels && variance.size === channels) {
+      outMean = tf.add(tf.mul(mean, 1 - factor), tf.mul(batchMean, factor));
+      outVar = tf.add(tf.mul(variance, 1 - factor), tf.mul(unbiased, factor));
+    } else {
+      outMean = batchMean;
+      outVar = unbiased;
+    }
+  } else {
+    if (mean.size !== channels || variance.size !== channels) {
+      throw bad(ctx, `inference FusedBatchNorm needs mean/variance of ${channels} values, got ${mean.size}/${variance.size}`);
+    }
+    useMean = mean;
+    useVar = variance;
+    outMean = tf.clone(mean);
+    outVar = tf.clone(variance);
+    batchMean = tf.clone(mean);
+    batchVar = tf.clone(variance);
+  }
+  const inv = tf.mul(tf.rsqrt(tf.add(bc(useVar), eps)), bc(scale));
+  const y = tf.add(tf.mul(tf.sub(x, bc(useMean)), inv), bc(offset));
+  const out = [y, tf.clone(outMean), tf.clone(outVar), tf.clone(batchMean), tf.clone(batchVar)];
+  if (outputs === 6) out.push(tf.zeros([0], 'float32'));
+  return out;
+};
+
+const biasAdd: Kernel = (inputs, attrs, ctx) => {
+  const x = tensorAt(inputs, 0, ctx);
+  const bias = tensorAt(inputs, 1, ctx);
+  const format = attrs.has('data_format') ? formatOf(attrs, ctx) : 'channelsLast';
+  if (format === 'channelsLast' || x.rank < 3) return [tf.add(x, bias)];
+  return [tf.add(x, tf.reshape(bias, [bias.size, ...new Array(x.rank - 2).fill(1)]))];
+};
+
+const topK: Kernel = (inputs, attrs, ctx) => {
+  const x = tensorAt(inputs, 0, ctx);
+  const k = scalarOf(tensorAt(inputs, 1, ctx), ctx, 'k');
+  if (k < 0 || k > (x.shape[x.rank - 1] ?? 0)) throw bad(ctx, `k = ${k} is out of range for input [${x.shape}]`);
+  const { values, indices } = tf.topk(x, k, attrs.bool('sorted', true));
+  return [values, indices];
+};
+
+export const NN_KERNELS: Record<string, Kernel> = {
+  BiasAdd: biasAdd,
+  BiasAddV1: biasAdd,
+  Relu: activation(tf.relu),
+  Relu6: activation(tf.relu6),
+  Elu: activation(tf.elu),
+  Selu: activation(tf.selu),
+  Softplus: activation(tf.softplus),
+  LeakyRelu: (inputs, attrs, ctx) => [tf.leakyRelu(tensorAt(inputs, 0, ctx), attrs.float('alpha', 0.2))],
+  Softmax: activation((x) => tf.softmax(x)),
+  LogSoftmax: activation((x) => tf.logSoftmax(x)),
+  L2Loss: activation((x) => tf.div(tf.sum(tf.square(x)), 2)),
+  Conv2D: conv2d,
+  Conv3D: conv3d,
+  DepthwiseConv2dNative: depthwise,
+  Conv2DBackpropInput: conv2dBackpropInput,
+  MaxPool: pool2d('max'),
+  AvgPool: pool2d('avg'),
+  MaxPool3D: pool3d('max'),
+  AvgPool3D: pool3d('avg'),
+  FusedBatchNorm: fusedBatchNorm(5),
+  FusedBatchNormV2: fusedBatchNorm(5),
+  FusedBatchNormV3: fusedBatchNorm(6),
+  TopKV2: topK,
+};

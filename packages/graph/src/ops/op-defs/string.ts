@@ -1,0 +1,39 @@
+import type { OpDef } from '@savedkeras/proto';
+import { defs } from '../op-def-spec.js';
+
+// Facts from tensorflow/core/ops/string_ops.cc, ragged_conversion_ops.cc and parsing_ops.cc.
+
+export const STRING_OP_DEFS: OpDef[] = defs({
+  StringLower: { in: ['input: string'], out: ['output: string'], attr: [`encoding: string = ''`] },
+  StringUpper: { in: ['input: string'], out: ['output: string'], attr: [`encoding: string = ''`] },
+  StringStrip: { in: ['input: string'], out: ['output: string'] },
+  StringLength: { in: ['input: string'], out: ['output: int32'], attr: [`unit: {'BYTE', 'UTF8_CHAR'} = 'BYTE'`] },
+  StringJoin: { in: ['inputs: N * string'], out: ['output: string'], attr: ['N: int >= 0', `separator: string = ''`] },
+  StringSplitV2: {
+    in: ['input: string', 'sep: string'], out: ['indices: int64', 'values: string', 'shape: int64'], attr: ['maxsplit: int = -1'],
+  },
+  StringToNumber: { in: ['string_tensor: string'], out: ['output: out_type'], attr: ['out_type: {float, double, int32, int64} = DT_FLOAT'] },
+  StaticRegexReplace: {
+    in: ['input: string'], out: ['output: string'], attr: ['pattern: string', 'rewrite: string', 'replace_global: bool = true'],
+  },
+  RegexReplace: {
+    in: ['input: string', 'pattern: string', 'rewrite: string'], out: ['output: string'], attr: ['replace_global: bool = true'],
+  },
+  StaticRegexFullMatch: { in: ['input: string'], out: ['output: bool'], attr: ['pattern: string'] },
+  RegexFullMatch: { in: ['input: string', 'pattern: string'], out: ['output: bool'] },
+  RaggedTensorToTensor: {
+    in: ['shape: Tshape', 'values: T', 'default_value: T', 'row_partition_tensors: num_row_partition_tensors * Tindex'],
+    out: ['result: T'],
+    attr: ['T: type', 'Tindex: {int64, int32}', 'Tshape: {int64, int32}', 'num_row_partition_tensors: int >= 1',
+      'row_partition_types: list(string)'],
+  },
+  ParseExampleV2: {
+    in: ['serialized: string', 'names: string', 'sparse_keys: string', 'dense_keys: string', 'ragged_keys: string',
+      'dense_defaults: Tdense'],
+    out: ['sparse_indices: num_sparse * int64', 'sparse_values: sparse_types', 'sparse_shapes: num_sparse * int64',
+      'dense_values: Tdense', 'ragged_values: ragged_value_types', 'ragged_row_splits: ragged_split_types'],
+    attr: ['Tdense: list({float, int64, string}) >= 0', 'num_sparse: int >= 0', 'sparse_types: list({float, int64, string}) >= 0',
+      'ragged_value_types: list({float, int64, string}) >= 0', 'ragged_split_types: list({int32, int64}) >= 0',
+      'dense_shapes: list(shape) >= 0'],
+  },
+});
