@@ -26,9 +26,9 @@ export function sharedRoot(): string {
   return resolve(repoRoot(), '../shared');
 }
 
-/** Absolute path of `<repo>/../shared/fixtures/savedmodels`, or undefined when absent. */
-export function fixturesRoot(): string | undefined {
-  const p = join(sharedRoot(), 'fixtures', 'savedmodels');
+/** Absolute path of `<repo>/../shared/fixtures/savedmodels` (or under `shared`), or undefined when absent. */
+export function fixturesRoot(shared = sharedRoot()): string | undefined {
+  const p = join(shared, 'fixtures', 'savedmodels');
   return existsSync(join(p, 'manifest.json')) ? p : undefined;
 }
 
@@ -37,13 +37,13 @@ export function fixturesRoot(): string | undefined {
  * <testName>` and returns false — or throws when `process.env.CI` is set, so CI never passes
  * by skipping.
  */
-export function requireFixtures(testName: string): boolean {
-  if (fixturesRoot()) return true;
-  const where = join(sharedRoot(), 'fixtures', 'savedmodels');
+export function requireFixtures(testName: string, shared = sharedRoot()): boolean {
+  if (fixturesRoot(shared)) return true;
+  const where = join(shared, 'fixtures', 'savedmodels');
   if (process.env['CI']) {
     throw new Error(`[fixtures] ${where} not found, and CI is set: ${testName} needs the shared fixtures`);
   }
-  console.warn(`[fixtures] ${sharedRoot()} not found: skipping ${testName}`);
+  console.warn(`[fixtures] ${shared} not found: skipping ${testName}`);
   return false;
 }
 

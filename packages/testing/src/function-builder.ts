@@ -11,6 +11,11 @@ export type Obj = Record<string, unknown>;
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
+/** The object with its keys in byte order: TF serializes proto maps sorted by key. */
+export function sortedMap<V>(m: Record<string, V>): Record<string, V> {
+  return Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 export const attrs = {
   type: (t: number): Obj => ({ type: t }),
   b: (b: boolean): Obj => ({ b }),
@@ -126,7 +131,7 @@ export class FunctionBuilder {
     this.names.add(name);
     const n: Obj = { name, op };
     if (inputs.length > 0) n['input'] = inputs;
-    n['attr'] = { ...attr, _output_shapes: attrs.shapes(outShapes) };
+    n['attr'] = sortedMap({ ...attr, _output_shapes: attrs.shapes(outShapes) });
     this.nodes.push(n);
     this.ops.add(op);
     if (opts.stateful) this.stateful = true;
@@ -188,14 +193,14 @@ export class FunctionBuilder {
     });
     const def: Obj = {
       signature,
-      attr: {
+      attr: sortedMap({
         ...(this.style.constructionContext ? { _construction_context: attrs.s('kEagerRuntime') } : {}),
         _input_shapes: attrs.shapes(this.inputs.map((i) => (i.dtype !== DT.RESOURCE ? i.shape : this.style.constructionContext ? [] : null))),
         ...fnAttrs,
-      },
+      }),
       argAttr,
       nodeDef: body,
-      ret: Object.fromEntries(outNames.map((n, i) => [n, `${idNames[i]}:output:0`])),
+      ret: sortedMap(Object.fromEntries(outNames.map((n, i) => [n, `${idNames[i]}:output:0`]))),
     };
     if (deps.length > 0) def['controlRet'] = Object.fromEntries(deps.map((d) => [d, d]));
     return { def, outputNames: outNames };

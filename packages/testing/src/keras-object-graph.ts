@@ -72,12 +72,13 @@ function kerasUser(ctx: BuildContext, identifier: string, json: string): TNode {
 }
 
 const layerArgSpec = (l: ResolvedLayer): Obj =>
-  fullArgSpec(
-    l.expectsTrainingArg
-      ? { args: ['self', 'inputs', 'training'], defaults: [sv.bool(false)] }
-      : { args: ['self', 'inputs'] },
-  );
-const modelArgSpec = (): Obj => fullArgSpec({ args: ['self', 'inputs', 'training', 'mask'], defaults: [sv.bool(false), sv.none()] });
+  fullArgSpec(l.expectsTrainingArg ? { args: ['self', 'inputs', 'training'], defaults: [sv.bool(false)] } : { args: ['self', 'inputs'] });
+const modelArgSpec = (ctx: BuildContext): Obj =>
+  fullArgSpec({
+    args: ['self', 'inputs', 'training', 'mask'],
+    defaults: [sv.bool(false), sv.none()],
+    kwonlyDefaultsDict: ctx.layout.kwonlyDefaultsDict,
+  });
 
 /** A `function` node; from TF 2.9 with one `trace_<i>` bare concrete function per trace. */
 function functionNode(ctx: BuildContext, fns: ConcreteFn[], argSpec: Obj): TNode {
@@ -314,7 +315,7 @@ export function buildKerasObjectGraph(model: ResolvedModel, layout: Layout, meta
   if (signatureNode) signatures.add('serving_default', signatureNode);
 
   const modelFns = fns?.model
-    ? { call: functionNode(ctx, fns.model.callFn, modelArgSpec()), carcl: functionNode(ctx, fns.model.callAndReturn, modelArgSpec()) }
+    ? { call: functionNode(ctx, fns.model.callFn, modelArgSpec(ctx)), carcl: functionNode(ctx, fns.model.callAndReturn, modelArgSpec(ctx)) }
     : null;
   const layerList = model.layers.map((l) => layerNodes.get(l.name)!);
 

@@ -31,6 +31,12 @@ export interface Layout {
   controlNoOp: boolean;
   /** TF >= 2.5: `_construction_context` on functions. */
   constructionContext: boolean;
+  /**
+   * The model call functions' FullArgSpec.kwonlydefaults is `{}` rather than None (layer
+   * functions always have None). This follows the Python of the saving machine more than TF; the
+   * value is the one observed in real files of each TF version.
+   */
+  kwonlyDefaultsDict: boolean;
   /** TF >= 2.4: stripped_op_list also lists the ops of functions the main graph calls. */
   opListIncludesCallees: boolean;
   /** TF >= 2.11: fingerprint.pb. */
@@ -81,6 +87,7 @@ export function layoutFor(tfVersion: string, legacy: boolean): Layout {
     modernChildOrder: atLeast(v, 2, 8),
     controlNoOp: atLeast(v, 2, 6),
     constructionContext: atLeast(v, 2, 5),
+    kwonlyDefaultsDict: [1, 4, 6, 7, 8, 9].includes(v[1]),
     opListIncludesCallees: atLeast(v, 2, 4),
     fingerprint: atLeast(v, 2, 11),
   };

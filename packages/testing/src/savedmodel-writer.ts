@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import protobuf from 'protobufjs';
 import { MemorySource } from '@savedkeras/common';
 import { crc32c, DataType as DT, encodeMessage } from '@savedkeras/proto';
-import { attrs, CALL_CONFIG_PROTO, shapeProto, type Obj } from './function-builder.js';
+import { attrs, CALL_CONFIG_PROTO, shapeProto, sortedMap, type Obj } from './function-builder.js';
 import { generateFunctions, type ModelFunctions } from './keras-functions.js';
 import { buildKerasMetadata } from './keras-metadata.js';
 import { buildKerasObjectGraph } from './keras-object-graph.js';
@@ -141,12 +141,12 @@ function encodeSavedModel(
     nodes.push({
       name: v.graphName,
       op: 'VarHandleOp',
-      attr: {
+      attr: sortedMap({
         _output_shapes: attrs.shapes([[]]),
         dtype: attrs.type(v.dtype),
         shape: attrs.shape(v.shape),
         shared_name: attrs.s(v.graphName),
-      },
+      }),
     });
     nodes.push({
       name: `${v.graphName}/Read/ReadVariableOp`,
@@ -175,7 +175,7 @@ function encodeSavedModel(
     name: callOp,
     op: callOp,
     input: [...sortedInputs.map((i) => placeholderName('serving_default', i.name)), ...captured],
-    attr: {
+    attr: sortedMap({
       Tin: attrs.types([...sortedInputs.map(() => F), ...captured.map(() => DT.RESOURCE)]),
       Tout: attrs.types(sortedOutputs.map(() => F)),
       _collective_manager_ids: attrs.ints([]),
@@ -183,7 +183,7 @@ function encodeSavedModel(
       _read_only_resource_inputs: attrs.ints(captured.map((_, i) => sortedInputs.length + i)),
       config_proto: attrs.s(CALL_CONFIG_PROTO),
       f: attrs.func(fns.signature.name),
-    },
+    }),
   });
   nodes.push({ name: 'NoOp', op: 'NoOp' });
 

@@ -1,4 +1,4 @@
-import type { Obj } from './function-builder.js';
+import { sortedMap, type Obj } from './function-builder.js';
 import type { ConcreteFn } from './keras-functions.js';
 
 /**
@@ -175,12 +175,13 @@ export function savedObjectGraph(g: NumberedGraph): Obj {
         break;
       case 'variable': {
         const v = d.variable;
+        // proto3 leaves fields at their default off the wire (protobufjs would write them).
         o['variable'] = {
           dtype: v.dtype,
           shape: v.shape.length > 0 ? { dim: v.shape.map((size) => ({ size })) } : {},
-          trainable: v.trainable,
-          synchronization: v.synchronization,
-          aggregation: v.aggregation,
+          ...(v.trainable ? { trainable: true } : {}),
+          ...(v.synchronization ? { synchronization: v.synchronization } : {}),
+          ...(v.aggregation ? { aggregation: v.aggregation } : {}),
           name: v.name,
         };
         break;
@@ -201,7 +202,7 @@ export function savedObjectGraph(g: NumberedGraph): Obj {
     }
     return o;
   });
-  return { nodes, concreteFunctions };
+  return { nodes, concreteFunctions: sortedMap(concreteFunctions) };
 }
 
 /** Maps a captured model variable to the id of the node that saves it. */
