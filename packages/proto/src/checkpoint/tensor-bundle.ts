@@ -1,0 +1,420 @@
+import {
+  ChecksumError,
+  FormatError,
+  LimitError,
+  MissingFileError,
+  SavedKerasError,
+  UnsupportedFeatureError,
+  resolveLimits,
+  type Limits,
+  type ModelSource,
+} from '@savedkeras/common';
+import { crc32c, unmaskCrc } from '../crc32c.js';
+import { DataType, dtypeName, dtypeSize } from '../dtypes.js';
+import { decodeMessage, decodeTrackableObjectGraph } from '../messages.js';
+import { elementCount, shapeDims, valuesFromBytes, type TensorValues, type ValueOptions } from '../tensor-values.js';
+import type { BundleEntryProto, BundleHeaderProto, TrackableObjectGraph } from '../types.js';
+import { readSSTable } from './sstable.js';
+import { decodeStringTensor, decodeVariantTensor } from './string-tensor.js';
+
+/** Key of the serialized TrackableObjectGraph (a DT_STRING scalar), format reference §9. */
+export const OBJECT_GRAPH_KEY = '_CHECKPOINTABLE_OBJECT_GRAPH';
+
+/** One tensor's place in the bundle (a validated BundleEntryProto). */
+export interface CheckpointEntry {
+  key: string;
+  /** DataType enum value, as in BundleEntryProto. */
+  dtype: number;
+  /** numpy-style dtype name (`float32`). */
+  dtypeName: string;
+  shape: number[];
+  shardId: number;
+  offset: number;
+  size: number;
+  /** The masked crc32c as stored. */
+  crc32c: number;
+}
+
+/** Values of a stored tensor plus its bytes exactly as stored (crc-verified). */
+export interface CheckpointTensor extends TensorValues {
+  raw: Uint8Array;
+}
+
+export interface ReadManyOptions extends ValueOptions {
+  /** Called after each range read: (bytes read so far, bytes to read). */
+  onProgress?: (loaded: number, total: number) => void;
+}
+
+/** Gaps up to this size between two tensors are read through rather than split into two reads. */
+const MAX_COALESCE_GAP = 4096;
+/** Largest single coalesced read; one tensor larger than this is still read whole. */
+const MAX_COALESCED_READ = 256 * 1024 * 1024;
+
+/**
+ * Reader of a TensorBundle checkpoint (`<prefix>.index` + `<prefix>.data-SSSSS-of-NNNNN`),
+ * format reference §8. `open` reads and checks the index; tensors are read on demand with ranged
+ * reads of the data shards, each verified against its crc32c before it is returned.
+ */
+export class CheckpointReader {
+  readonly indexFile: string;
+  readonly numShards: number;
+  /** The bundle was written on a big-endian machine: data is swapped after the checksum check. */
+  readonly bigEndian: boolean;
+  private readonly values: Map<string, Uint8Array>;
+  private readonly entries = new Map<string, CheckpointEntry>();
+  private readonly shardSizes = new Map<number, Promise<number | undefined>>();
+  private objectGraph?: Promise<TrackableObjectGraph | null>;
+
+  private constructor(
+    readonly source: ModelSource,
+    readonly prefix: string,
+    readonly limits: Limits,
+    header: BundleHeaderProto,
+    values: Map<string, Uint8Array>,
+  ) {
+    this.indexFile = `${prefix}.index`;
+    this.numShards = header.numShards;
+    this.bigEndian = header.endianness === 1;
+    this.values = values;
+  }
+
+  static async open(source: ModelSource, prefix = 'variables/variables', limits?: Partial<Limits>): Promise<CheckpointReader> {
+    const lim = resolveLimits(limits);
+    const file = `${prefix}.index`;
+    const size = await source.size(file);
+    if (size === undefined) {
+      throw new MissingFileError(`checkpoint index not found in ${source.description}`, {
+        file,
+        hint: 'a SavedModel keeps its weights in variables/; copy the whole folder',
+      });
+    }
+    if (size > lim.maxProtoFileBytes) {
+      throw new LimitError(`checkpoint index is ${size} bytes, more than limits.maxProtoFileBytes (${lim.maxProtoFileBytes})`, { file });
+    }
+    const bytes = await source.read(file);
+    const table = readSSTable(bytes, file, { maxEntries: lim.maxCheckpointEntries + 1 });
+    if (table.length === 0 || table[0].key !== '') {
+      throw new FormatError('checkpoint index has no header entry (key "")', {
+        file,
+        hint: 'the file is not a TensorBundle index, or it is corrupt',
+      });
+    }
+    const header = decodeMessage<BundleHeaderProto>('BundleHeaderProto', table[0].value, file);
+    checkHeader(header, file, lim);
+    const values = new Map<string, Uint8Array>();
+    for (let i = 1; i < table.length; i++) values.set(table[i].key, table[i].value);
+    return new CheckpointReader(source, prefix, lim, header, values);
+  }
+
+  /** Every tensor key, in index order (the header entry excluded). */
+  keys(): string[] {
+    return [...this.values.keys()];
+  }
+
+  has(key: string): boolean {
+    return this.values.has(key);
+  }
+
+  /** The validated entry of `key`, or undefined when the index has no such key. */
+  entry(key: string): CheckpointEntry | undefined {
+    const cached = this.entries.get(key);
+    if (cached) return cached;
+    const value = this.values.get(key);
+    if (value === undefined) return undefined;
+    const e = this.decodeEntry(key, value);
+    this.entries.set(key, e);
+    return e;
+  }
+
+  /** `<prefix>.data-SSSSS-of-NNNNN`, from the header's shard count (never from a listing). */
+  shardFile(shardId: number): string {
+    return `${this.prefix}.data-${pad5(shardId)}-of-${pad5(this.numShards)}`;
+  }
+
+  /** The bytes of `key` exactly as stored, after checking them against the entry's crc32c. */
+  async readRaw(key: string): Promise<Uint8Array> {
+    const e = this.requireEntry(key);
+    const bytes = await this.readStored(e);
+    this.verify(e, bytes);
+    return bytes;
+  }
+
+  async readTensor(key: string, options: ValueOptions = {}): Promise<CheckpointTensor> {
+    const e = this.requireEntry(key);
+    return this.decode(e, await this.readStored(e), options);
+  }
+
+  /**
+   * Several tensors with as few reads as possible: per shard, tensors that lie back to back (as
+   * TensorFlow writes them) are fetched with one ranged read.
+   */
+  async readMany(keys: readonly string[], options: ReadManyOptions = {}): Promise<Map<string, CheckpointTensor>> {
+    const wanted = [...new Set(keys)].map((k) => this.requireEntry(k));
+    for (const e of wanted) await this.checkStored(e);
+    const byShard = new Map<number, CheckpointEntry[]>();
+    for (const e of wanted) {
+      const list = byShard.get(e.shardId) ?? [];
+      list.push(e);
+      byShard.set(e.shardId, list);
+    }
+    const total = wanted.reduce((s, e) => s + e.size, 0);
+    let loaded = 0;
+    const out = new Map<string, CheckpointTensor>();
+    for (const [shardId, list] of [...byShard].sort((a, b) => a[0] - b[0])) {
+      list.sort((a, b) => a.offset - b.offset);
+      for (const run of coalesce(list)) {
+        const start = run[0].offset;
+        const end = Math.max(...run.map((e) => e.offset + e.size));
+        const bytes = await this.source.readRange(this.shardFile(shardId), start, end - start);
+        if (bytes.length !== end - start) {
+          throw new FormatError(`read ${bytes.length} bytes where ${end - start} were asked for`, {
+            file: this.shardFile(shardId),
+            offset: start,
+          });
+        }
+        for (const e of run) {
+          out.set(e.key, this.decode(e, bytes.subarray(e.offset - start, e.offset - start + e.size), options));
+          loaded += e.size;
+        }
+        options.onProgress?.(loaded, total);
+      }
+    }
+    return new Map(keys.map((k) => [k, out.get(k)!]));
+  }
+
+  /** The TrackableObjectGraph of `_CHECKPOINTABLE_OBJECT_GRAPH`, or null when the bundle has none. */
+  readObjectGraph(): Promise<TrackableObjectGraph | null> {
+    this.objectGraph ??= this.loadObjectGraph();
+    return this.objectGraph;
+  }
+
+  /**
+   * A lookup table saved by its SaveableObject (TF 2.4 TextVectorization/StringLookup, §9): the
+   * tensors `<checkpointKey>-keys` and `<checkpointKey>-values`, of equal length.
+   */
+  async readTable(checkpointKey: string, options: ValueOptions = {}): Promise<{ keys: CheckpointTensor; values: CheckpointTensor }> {
+    const k = `${checkpointKey}-keys`;
+    const v = `${checkpointKey}-values`;
+    for (const key of [k, v]) {
+      if (!this.has(key)) {
+        throw new FormatError(`lookup table ${JSON.stringify(checkpointKey)} has no tensor ${JSON.stringify(key)} in the checkpoint`, {
+          file: this.indexFile,
+        });
+      }
+    }
+    const got = await this.readMany([k, v], options);
+    const keys = got.get(k)!;
+    const values = got.get(v)!;
+    if (keys.values.length !== values.values.length) {
+      throw new FormatError(
+        `lookup table ${JSON.stringify(checkpointKey)} has ${keys.values.length} keys but ${values.values.length} values`,
+        { file: this.indexFile },
+      );
+    }
+    return { keys, values };
+  }
+
+  private async loadObjectGraph(): Promise<TrackableObjectGraph | null> {
+    if (!this.has(OBJECT_GRAPH_KEY)) return null;
+    const e = this.requireEntry(OBJECT_GRAPH_KEY);
+    const t = await this.readTensor(OBJECT_GRAPH_KEY);
+    if (e.dtype !== DataType.STRING || t.values.length !== 1) {
+      throw new FormatError(`${OBJECT_GRAPH_KEY} is ${e.dtypeName}[${e.shape.join(', ')}], not a string scalar`, {
+        file: this.indexFile,
+      });
+    }
+    const graph = decodeTrackableObjectGraph((t.values as Uint8Array[])[0], this.shardFile(e.shardId));
+    if (graph.nodes.length > this.limits.maxObjectGraphNodes) {
+      throw new LimitError(
+        `checkpoint object graph has ${graph.nodes.length} nodes, more than limits.maxObjectGraphNodes (${this.limits.maxObjectGraphNodes})`,
+        { file: this.shardFile(e.shardId) },
+      );
+    }
+    return graph;
+  }
+
+  private requireEntry(key: string): CheckpointEntry {
+    const e = this.entry(key);
+    if (!e) {
+      throw new FormatError(`no tensor ${JSON.stringify(key)} in the checkpoint`, {
+        file: this.indexFile,
+        hint: 'the object graph names a variable the checkpoint does not hold; the variables/ folder may belong to another model',
+      });
+    }
+    return e;
+  }
+
+  private decodeEntry(key: string, value: Uint8Array): CheckpointEntry {
+    const where = { file: this.indexFile, node: key };
+    let p: BundleEntryProto;
+    try {
+      p = decodeMessage<BundleEntryProto>('BundleEntryProto', value, this.indexFile);
+    } catch (err) {
+      if (err instanceof SavedKerasError) throw new FormatError(`entry ${JSON.stringify(key)} is not a BundleEntryProto`, { ...where, cause: err });
+      throw err;
+    }
+    if (p.slices && p.slices.length > 0) {
+      throw new UnsupportedFeatureError(`tensor ${JSON.stringify(key)} is partitioned into ${p.slices.length} slices`, {
+        ...where,
+        hint: 'partitioned variables (tf.fixed_size_partitioner and friends) are not supported; save the model without partitioning',
+      });
+    }
+    const shape = shapeDims(p.shape, where);
+    const offset = Number(p.offset);
+    const size = Number(p.size);
+    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(size) || size < 0) {
+      throw new FormatError(`entry ${JSON.stringify(key)} has offset ${p.offset} and size ${p.size}`, where);
+    }
+    if (!Number.isInteger(p.shardId) || p.shardId < 0 || p.shardId >= this.numShards) {
+      throw new FormatError(`entry ${JSON.stringify(key)} is in shard ${p.shardId}, but the header declares ${this.numShards} shards`, where);
+    }
+    return {
+      key,
+      dtype: p.dtype,
+      dtypeName: dtypeName(p.dtype),
+      shape,
+      shardId: p.shardId,
+      offset,
+      size,
+      crc32c: p.crc32c >>> 0,
+    };
+  }
+
+  /**
+   * Checks, before anything is read or allocated, that the entry's size agrees with its shape and
+   * dtype and that its range lies inside its shard. Returns the element count.
+   */
+  private async checkStored(e: CheckpointEntry): Promise<number> {
+    const count = elementCount(e.shape, this.limits.maxTensorElements, { file: this.indexFile, node: e.key });
+    const base = e.dtype > 100 ? e.dtype - 100 : e.dtype;
+    const elem = dtypeSize(base);
+    if (base === DataType.STRING || base === DataType.VARIANT) {
+      const least = base === DataType.STRING ? (count === 0 ? 0 : count + 4) : count * 5;
+      if (e.size < least) {
+        throw new FormatError(`${e.dtypeName} tensor ${JSON.stringify(e.key)} of ${count} elements cannot fit in ${e.size} bytes`, {
+          file: this.indexFile,
+        });
+      }
+    } else if (elem === undefined) {
+      throw new UnsupportedFeatureError(`tensor ${JSON.stringify(e.key)} has dtype ${e.dtypeName}, which cannot be read`, {
+        file: this.indexFile,
+      });
+    } else if (count * elem !== e.size) {
+      throw new FormatError(
+        `tensor ${JSON.stringify(e.key)} is ${e.dtypeName}[${e.shape.join(', ')}] (${count * elem} bytes) but its entry says ${e.size} bytes`,
+        { file: this.indexFile, hint: 'the checkpoint index is corrupt' },
+      );
+    }
+    const shard = this.shardFile(e.shardId);
+    let sizeP = this.shardSizes.get(e.shardId);
+    if (!sizeP) {
+      sizeP = this.source.size(shard);
+      this.shardSizes.set(e.shardId, sizeP);
+    }
+    const shardSize = await sizeP;
+    if (shardSize === undefined) {
+      throw new MissingFileError(`checkpoint data shard not found in ${this.source.description} (needed for ${JSON.stringify(e.key)})`, {
+        file: shard,
+        hint: `the index declares ${this.numShards} data file(s); copy every variables/variables.data-* file`,
+      });
+    }
+    if (e.offset + e.size > shardSize) {
+      throw new FormatError(
+        `tensor ${JSON.stringify(e.key)} occupies [${e.offset}, ${e.offset + e.size}) but the shard is ${shardSize} bytes`,
+        { file: shard, offset: e.offset, hint: 'the data file is truncated; copy the variables/ folder again' },
+      );
+    }
+    return count;
+  }
+
+  private async readStored(e: CheckpointEntry): Promise<Uint8Array> {
+    await this.checkStored(e);
+    const bytes = await this.source.readRange(this.shardFile(e.shardId), e.offset, e.size);
+    if (bytes.length !== e.size) {
+      throw new FormatError(`read ${bytes.length} bytes where ${e.size} were asked for`, { file: this.shardFile(e.shardId), offset: e.offset });
+    }
+    return bytes;
+  }
+
+  /** Verifies the checksum; string and variant tensors are split on the way (their checksum needs it). */
+  private verify(e: CheckpointEntry, bytes: Uint8Array): Uint8Array[] | undefined {
+    const base = e.dtype > 100 ? e.dtype - 100 : e.dtype;
+    const count = elementCount(e.shape, this.limits.maxTensorElements);
+    const where = { file: this.shardFile(e.shardId), key: e.key, offset: e.offset, bigEndian: this.bigEndian };
+    let crc: number;
+    let parts: Uint8Array[] | undefined;
+    if (base === DataType.STRING) ({ values: parts, crc } = decodeStringTensor(bytes, count, where));
+    else if (base === DataType.VARIANT) ({ values: parts, crc } = decodeVariantTensor(bytes, count, where));
+    else crc = crc32c(bytes);
+    const want = unmaskCrc(e.crc32c);
+    if (crc !== want) {
+      throw new ChecksumError(
+        `crc32c mismatch for tensor ${JSON.stringify(e.key)} ([${e.offset}, +${e.size}): stored ${hex(want)}, computed ${hex(crc)})`,
+        { file: where.file, offset: e.offset, hint: 'the data file is corrupt; copy the variables/ folder again' },
+      );
+    }
+    return parts;
+  }
+
+  private decode(e: CheckpointEntry, bytes: Uint8Array, options: ValueOptions): CheckpointTensor {
+    const parts = this.verify(e, bytes);
+    const values = parts
+      ? parts
+      : valuesFromBytes(e.dtype, bytes, elementCount(e.shape, this.limits.maxTensorElements), {
+          ...options,
+          bigEndian: this.bigEndian,
+          file: this.shardFile(e.shardId),
+          node: e.key,
+        });
+    return { dtype: e.dtypeName, shape: e.shape, values, raw: bytes };
+  }
+}
+
+function checkHeader(h: BundleHeaderProto, file: string, limits: Limits): void {
+  if (!Number.isInteger(h.numShards) || h.numShards < 1) {
+    throw new FormatError(`checkpoint header declares ${h.numShards} data shards`, { file });
+  }
+  if (h.numShards > limits.maxShards) {
+    throw new LimitError(`checkpoint header declares ${h.numShards} data shards, more than limits.maxShards (${limits.maxShards})`, { file });
+  }
+  if (h.endianness !== 0 && h.endianness !== 1) {
+    throw new FormatError(`checkpoint header has unknown endianness ${h.endianness}`, { file });
+  }
+  // TensorBundle format version 1 (tensor_bundle.h kTensorBundleVersion).
+  const v = h.version;
+  if (v && (v.minConsumer > 1 || (v.badConsumers ?? []).includes(1))) {
+    throw new UnsupportedFeatureError(`checkpoint needs a TensorBundle reader of version ${v.minConsumer} or newer (this reads version 1)`, {
+      file,
+    });
+  }
+}
+
+/** Groups offset-sorted entries of one shard into runs that one read can cover. */
+function coalesce(sorted: CheckpointEntry[]): CheckpointEntry[][] {
+  const runs: CheckpointEntry[][] = [];
+  let run: CheckpointEntry[] = [];
+  let start = 0;
+  let end = 0;
+  for (const e of sorted) {
+    const newEnd = Math.max(end, e.offset + e.size);
+    if (run.length > 0 && e.offset <= end + MAX_COALESCE_GAP && newEnd - start <= MAX_COALESCED_READ) {
+      run.push(e);
+      end = newEnd;
+    } else {
+      if (run.length > 0) runs.push(run);
+      run = [e];
+      start = e.offset;
+      end = e.offset + e.size;
+    }
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
+}
+
+function pad5(n: number): string {
+  return String(n).padStart(5, '0');
+}
+
+function hex(v: number): string {
+  return `0x${v.toString(16).padStart(8, '0')}`;
+}
