@@ -13,7 +13,7 @@ export interface VariableData {
   aggregation: number;
   /** SavedVariable.name (`dense/kernel`, `total`). */
   name: string;
-  /** The variable's unique graph name (`total_1`), the main graph VarHandleOp and full_name. */
+  /** The variable's unique graph name (`total_1`): the main graph VarHandleOp. */
   graphName: string;
   /** Little-endian tensor bytes for the checkpoint. */
   bytes: Uint8Array;
@@ -238,7 +238,7 @@ export function trackableObjectGraph(g: NumberedGraph, keys: Map<TNode, string>,
       const children = n.children.filter((c) => functionsInCheckpoint || !c.node.isFunction);
       if (children.length > 0) o['children'] = children.map(ref);
       if (n.data.kind === 'variable') {
-        o['attributes'] = [{ name: 'VARIABLE_VALUE', fullName: n.data.variable.graphName, checkpointKey: keys.get(n) }];
+        o['attributes'] = [{ name: 'VARIABLE_VALUE', fullName: n.data.variable.name, checkpointKey: keys.get(n) }];
       }
       if (n.slotVariables.length > 0) {
         o['slotVariables'] = n.slotVariables.map((s) => ({
