@@ -14,11 +14,15 @@ const raggedToTensor: Kernel = (inputs, attrs, ctx) => {
   for (const t of types) {
     if (t !== 'ROW_SPLITS' && t !== 'VALUE_ROWIDS' && t !== 'FIRST_DIM_SIZE') throw unsupported(ctx, `row partition type ${t}`);
   }
-  const shape = tensorAt(inputs, 0, ctx);
+  const shapeIn = tensorAt(inputs, 0, ctx);
   const values = tensorAt(inputs, 1, ctx);
   const def = tensorAt(inputs, 2, ctx);
   const parts: tf.Tensor[] = [];
   for (let i = 0; i < n; i++) parts.push(tensorAt(inputs, 3 + i, ctx));
+  // TF reads a scalar -1 (or an empty vector) as "unknown rank"; tfjs wants one entry per output dim
+  const raggedRank = types[0] === 'FIRST_DIM_SIZE' ? n - 1 : n;
+  const unknown = shapeIn.rank === 0 ? Number(shapeIn.dataSync()[0]) === -1 : shapeIn.size === 0;
+  const shape = unknown ? tf.fill([values.rank + raggedRank], -1, 'int32') : shapeIn;
   return [tf.raggedTensorToTensor(shape, values, def, parts, types)];
 };
 
