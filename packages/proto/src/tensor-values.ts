@@ -117,16 +117,26 @@ export function valuesFromBytes(
   const swap = unit > 1 && (options.bigEndian ?? false) === HOST_LITTLE_ENDIAN;
   let b = bytes;
   if (swap) {
-    b = bytes.slice();
+    b = copyBytes(bytes);
     for (let i = 0; i < b.length; i += unit) b.subarray(i, i + unit).reverse();
   } else if (b.byteOffset % unit !== 0) {
-    b = bytes.slice();
+    b = copyBytes(bytes);
   }
   const values = new Ctor(b.buffer, b.byteOffset, b.length / unit);
   if (options.widenHalf && (dt === DataType.HALF || dt === DataType.BFLOAT16)) {
     return widenHalf(values as Uint16Array, dt === DataType.BFLOAT16);
   }
   return values;
+}
+
+/**
+ * A fresh, 0-aligned copy. Not `bytes.slice()`: a Node Buffer (what fs reads and protobufjs
+ * decodes in Node) returns a view from slice, so the copy would stay unaligned and share memory.
+ */
+export function copyBytes(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length);
+  out.set(bytes);
+  return out;
 }
 
 /** float16 (IEEE binary16) or bfloat16 bit patterns to float32. */

@@ -1,6 +1,7 @@
 import { crc32c, maskCrc } from '../crc32c.js';
 import { DataType, dtypeFromName, dtypeSize } from '../dtypes.js';
 import { encodeMessage } from '../messages.js';
+import { copyBytes } from '../tensor-values.js';
 import type { TrackableObjectGraph } from '../types.js';
 import { writeSSTable } from './sstable-writer.js';
 import { encodeStringTensor } from './string-tensor.js';
@@ -103,7 +104,7 @@ function encodeTensor(t: BundleTensor, dtype: number, bigEndian: boolean): { byt
   if (size === undefined) throw new Error(`tensor ${t.key}: cannot write dtype ${dtype}`);
   let bytes: Uint8Array;
   if (t.bytes) {
-    bytes = t.bytes.slice();
+    bytes = copyBytes(t.bytes);
   } else if (t.values) {
     bytes = fixedBytes(dtype, t.values as ArrayLike<number | bigint | boolean>);
   } else {

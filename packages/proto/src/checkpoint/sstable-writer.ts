@@ -1,4 +1,5 @@
 import { crc32c, maskCrc } from '../crc32c.js';
+import { copyBytes } from '../tensor-values.js';
 import { compareBytes, BLOCK_TRAILER_SIZE, TABLE_MAGIC_HI, TABLE_MAGIC_LO, FOOTER_SIZE, type BlockHandle } from './sstable.js';
 import { pushVarint, uint32leBytes } from './varint.js';
 
@@ -127,7 +128,7 @@ export function shortestSeparator(a: Uint8Array, b: Uint8Array): Uint8Array {
   let i = 0;
   while (i < n && a[i] === b[i]) i++;
   if (i < n && a[i] < 0xff && a[i] + 1 < b[i]) {
-    const out = a.slice(0, i + 1);
+    const out = copyBytes(a.subarray(0, i + 1));
     out[i]++;
     return out;
   }
@@ -138,7 +139,7 @@ export function shortestSeparator(a: Uint8Array, b: Uint8Array): Uint8Array {
 export function shortSuccessor(a: Uint8Array): Uint8Array {
   for (let i = 0; i < a.length; i++) {
     if (a[i] !== 0xff) {
-      const out = a.slice(0, i + 1);
+      const out = copyBytes(a.subarray(0, i + 1));
       out[i]++;
       return out;
     }

@@ -47,10 +47,8 @@ export function decodeStringTensor(bytes: Uint8Array, count: number, where: Stor
       hint: 'the data file is truncated or corrupt; copy the variables/ folder again',
     });
   };
-  if (count === 0) {
-    if (bytes.length !== 0) fail(`has no elements but ${bytes.length} bytes`, 0);
-    return { values: [], crc: 0 };
-  }
+  // TensorFlow's reader skips empty data; its writer still stores the 4-byte checksum of no lengths.
+  if (bytes.length === 0 && count === 0) return { values: [], crc: 0 };
   // Each element has at least a one-byte length, plus the 4-byte length checksum: bound count before allocating.
   if (count + 4 > bytes.length) fail(`${count} elements cannot fit in ${bytes.length} bytes`, 0);
   const c = new ByteCursor(bytes, where.file, where.offset);
