@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { OpDef } from '@savedkeras/proto';
 import type { Kernel } from '../kernel.js';
+import { BUILTIN_KERNELS } from './builtin-kernels.js';
 import { BUILTIN_OP_DEFS } from './op-defs.js';
 
 /**
@@ -44,11 +45,13 @@ export function kernelNames(): string[] {
   return [...new Set([...builtinKernels.keys(), ...userKernels.keys()])].sort();
 }
 
-/** Used by ops/index.ts to install the builtin kernels; every builtin kernel must have an OpDef. */
-export function registerBuiltinKernels(kernels: Record<string, Kernel>): void {
+/** Installs the builtin kernels; every builtin kernel must have an OpDef. */
+function registerBuiltinKernels(kernels: Record<string, Kernel>): void {
   for (const [op, kernel] of Object.entries(kernels)) {
     if (!BUILTIN_OP_DEFS.has(op)) throw new Error(`builtin kernel ${op} has no OpDef in the op table`);
     if (builtinKernels.has(op)) throw new Error(`builtin kernel ${op} registered twice`);
     builtinKernels.set(op, tidied(kernel));
   }
 }
+
+registerBuiltinKernels(BUILTIN_KERNELS);

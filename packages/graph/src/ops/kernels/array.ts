@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Kernel, KernelContext } from '../../kernel.js';
+import type { Kernel, KernelContext, Value } from '../../kernel.js';
 import { isTensorValue } from '../../kernel.js';
 import { DataType } from '@savedkeras/proto';
 import { saturate, tensorFromProto } from '../tensor-proto.js';
+import { deriveTensorList, isTensorList } from '../tensor-list-store.js';
 import { stridedSlice } from './strided-slice.js';
 import {
   axisOf, bad, broadcastShapes, castTo, checkedSize, intsOf, scalarOf, stringsOf, tensorAt, tensorsFrom, unsupported, where,
@@ -10,14 +11,35 @@ import {
 
 const shapeTensor = (dims: number[]) => tf.tensor1d(dims.map(saturate), 'int32');
 
-/** Identity-like ops: a new tensor (the executor owns and disposes every output); other values pass. */
+/**
+ * Identity-like ops return a value of their own, so that the executor can dispose input and output
+ * independently: a clone for tensors (shares data), a new list object of the same lineage for
+ * TensorLists (see tensor-list-store.ts); resources pass as they are.
+ */
+function passValue(v: Value): Value {
+  if (isTensorValue(v)) return tf.clone(v);
+  if (isTensorList(v)) return deriveTensorList(v, v.tensors.slice());
+  return v;
+}
+
 const passThrough: Kernel = (inputs, _attrs, ctx) => {
   const v = inputs[0];
   if (v === undefined) throw bad(ctx, 'missing input');
-  return [isTensorValue(v) ? tf.clone(v) : v];
+  return [passValue(v)];
 };
 
-const identityN: Kernel = (inputs) => inputs.map((v) => (isTensorValue(v) ? tf.clone(v) : v));
+/** StopGradient: no gradient flows back when the graph runs under a gradient tape (training). */
+const stopGradient: Kernel = (inputs, _attrs, ctx) => {
+  const x = tensorAt(inputs, 0, ctx);
+  if (!ctx.training) return [tf.clone(x)];
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+    value: tf.clone(args[0] as tf.Tensor),
+    gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+  }));
+  return [f(x)];
+};
+
+const identityN: Kernel = (inputs) => inputs.map(passValue);
 
 const constKernel: Kernel = (_inputs, attrs, ctx) => {
   const v = attrs.raw('value');
@@ -334,7 +356,7 @@ const batchToSpace: Kernel = (inputs, _attrs, ctx) => {
 
 export const ARRAY_KERNELS: Record<string, Kernel> = {
   Const: constKernel,
-  Identity: passThrough, Snapshot: passThrough, StopGradient: passThrough, PreventGradient: passThrough,
+  Identity: passThrough, Snapshot: passThrough, StopGradient: stopGradient, PreventGradient: stopGradient,
   PlaceholderWithDefault: passThrough,
   EnsureShape: (inputs, attrs, ctx) => {
     const x = tensorAt(inputs, 0, ctx);

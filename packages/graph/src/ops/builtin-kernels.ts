@@ -1,0 +1,30 @@
+// The table of builtin kernels; registry.ts installs it when first imported.
+import type { Kernel } from '../kernel.js';
+import { ARRAY_KERNELS } from './kernels/array.js';
+import { CONTROL_KERNELS } from './kernels/control.js';
+import { einsum } from './kernels/einsum.js';
+import { IMAGE_KERNELS } from './kernels/image.js';
+import { LOOKUP_KERNELS } from './kernels/lookup.js';
+import { MATH_KERNELS } from './kernels/math.js';
+import { NN_KERNELS } from './kernels/nn.js';
+import { PARSING_KERNELS } from './kernels/parsing.js';
+import { RANDOM_KERNELS } from './kernels/random.js';
+import { STRING_KERNELS } from './kernels/strings.js';
+import { TENSOR_LIST_KERNELS } from './kernels/tensor-list.js';
+import { VARIABLE_KERNELS } from './kernels/variables.js';
+
+/** Every builtin kernel, by op name. */
+export const BUILTIN_KERNELS: Readonly<Record<string, Kernel>> = Object.freeze({
+  ...MATH_KERNELS,
+  ...NN_KERNELS,
+  ...ARRAY_KERNELS,
+  Einsum: einsum,
+  ...IMAGE_KERNELS,
+  ...VARIABLE_KERNELS,
+  ...LOOKUP_KERNELS,
+  ...STRING_KERNELS,
+  ...PARSING_KERNELS,
+  ...TENSOR_LIST_KERNELS,
+  ...RANDOM_KERNELS,
+  ...CONTROL_KERNELS,
+});
