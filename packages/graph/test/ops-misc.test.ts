@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { InputMismatchError } from '@savedkeras/common';
 import type { VariableResource } from '../src/kernel.js';
-import { A, DataType, arr, expectClose, run, run1, seeded, tf } from './ops-helpers.js';
+import { getKernel, getOpDef, makeAttrs } from '../src/ops/index.js';
+import { A, DataType, arr, context, expectClose, run, run1, seeded, tf } from './ops-helpers.js';
 
 const f = (v: number[], shape?: number[]) => tf.tensor(v, shape ?? [v.length], 'float32');
 const i32 = (v: number[], shape?: number[]) => tf.tensor(v, shape ?? [v.length], 'int32');
@@ -128,6 +130,17 @@ describe('image ops', () => {
   });
   it('rejects unknown interpolation', () => {
     expect(() => transform([1, 0, 0, 0, 1, 0, 0, 0], 'CONSTANT', 'BICUBIC')).toThrow(/interpolation/);
+  });
+});
+
+describe('StopGradient', () => {
+  it('passes values and blocks gradients when the context trains', () => {
+    const kernel = getKernel('StopGradient')!;
+    const attrs = makeAttrs({}, getOpDef('StopGradient'));
+    const ctx = { ...context('StopGradient'), training: true };
+    const g = tf.grad((x: tf.Tensor) => tf.add(tf.mul(x, x), kernel([tf.mul(x, 3)], attrs, ctx)[0] as tf.Tensor));
+    expect(arr(g(f([2, 5])))).toEqual([4, 10]); // d/dx (x^2 + stop(3x)) = 2x
+    expect(arr(kernel([f([1, 2])], attrs, context('StopGradient'))[0])).toEqual([1, 2]);
   });
 });
 

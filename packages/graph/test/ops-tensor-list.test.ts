@@ -75,6 +75,16 @@ describe('TensorList ops', () => {
     expect(tf.memory().numTensors).toBe(base);
   });
 
+  it('Identity of a list is a separate value: releasing the input keeps the output alive', () => {
+    const l = list(run('TensorListFromTensor', [f([1, 2, 3, 4], [2, 2]), scalar(-1)], ED)[0]);
+    const copy = list(run('Identity', [l], { T: A.type(DataType.VARIANT) })[0]);
+    expect(copy).not.toBe(l);
+    releaseTensorList(l);
+    expect(arr(run1('TensorListStack', [copy, i32([2])], ED))).toEqual([[1, 2], [3, 4]]);
+    releaseTensorList(copy);
+    expect(copy.tensors.every((t) => t!.isDisposed)).toBe(true);
+  });
+
   it('PushBack / PopBack / EmptyTensorList with max_num_elements', () => {
     const e = list(run('EmptyTensorList', [i32([2]), scalar(2)], ED)[0]);
     const a = list(run('TensorListPushBack', [e, f([1, 2])], ED)[0]);
