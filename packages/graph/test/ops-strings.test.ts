@@ -142,6 +142,16 @@ describe('ParseExampleV2 on hand-encoded tf.Example protos', () => {
     expect(arr(out[0])).toEqual([7, 8, 9]);
   });
 
+  it('bytes features stay binary-safe', () => {
+    const raw = new Uint8Array([0xff, 0x00, 0x80, 0x41]);
+    const ex = example({ img: { bytesList: { value: [raw] } } });
+    const out = run('ParseExampleV2', [tf.tensor([ex], [1], 'string'), keys([]), keys([]), keys(['img']), keys([]), tf.tensor([], [0], 'string')], {
+      Tdense: A.types([DataType.STRING]), num_sparse: A.i(0), dense_shapes: A.shapes([[]]),
+    });
+    const bytes = tf.backend().readSync((out[0] as tf.Tensor).dataId) as unknown as Uint8Array[];
+    expect(Array.from(bytes[0]!)).toEqual([0xff, 0x00, 0x80, 0x41]);
+  });
+
   it('sparse and ragged features', () => {
     const out = run('ParseExampleV2', [...base([], ['tags'], ['seq'])], {
       Tdense: A.types([]), num_sparse: A.i(1), sparse_types: A.types([DataType.INT64]),

@@ -26,8 +26,8 @@ const raggedToTensor: Kernel = (inputs, attrs, ctx) => {
   return [tf.raggedTensorToTensor(shape, values, def, parts, types)];
 };
 
-const dec = new TextDecoder();
-type Vals = (number | string)[];
+/** Feature values: numbers, or raw bytes for bytes_list (binary-safe, e.g. encoded images). */
+type Vals = (number | Uint8Array)[];
 
 /** The values of one feature as the requested TF type; a feature of another kind is an error. */
 function featureValues(f: Feature | undefined, tfType: number, key: string, ctx: KernelContext): Vals | undefined {
@@ -37,7 +37,7 @@ function featureValues(f: Feature | undefined, tfType: number, key: string, ctx:
   const kind = f.kind ?? (f.floatList ? 'floatList' : f.int64List ? 'int64List' : f.bytesList ? 'bytesList' : undefined);
   if (kind === undefined) return [];
   if (kind !== want) throw bad(ctx, `feature "${key}" holds a ${kind} but the graph expects ${want}`);
-  if (kind === 'bytesList') return (f.bytesList?.value ?? []).map((b) => dec.decode(b));
+  if (kind === 'bytesList') return f.bytesList?.value ?? [];
   if (kind === 'floatList') return f.floatList?.value ?? [];
   return (f.int64List?.value ?? []).map(Number);
 }
@@ -48,7 +48,7 @@ function dtypeOf(tfType: number): 'float32' | 'int32' | 'string' {
 
 function makeTensor(vals: Vals, shape: number[], tfType: number): tf.Tensor {
   const dtype = dtypeOf(tfType);
-  return dtype === 'string' ? tf.tensor(vals as string[], shape, 'string') : tf.tensor(vals as number[], shape, dtype);
+  return dtype === 'string' ? tf.tensor(vals as Uint8Array[], shape, 'string') : tf.tensor(vals as number[], shape, dtype);
 }
 
 /**
@@ -112,7 +112,7 @@ const parseExampleV2: Kernel = (inputs, attrs, ctx) => {
     const type = tdense[j]!;
     const shape = denseShapes[j]!;
     const def = tensorAt(inputs, 5 + j, ctx);
-    const defVals: Vals = def.dtype === 'string' ? stringsOf(def) : Array.from(def.dataSync() as ArrayLike<number>);
+    const defVals: Vals = def.dtype === 'string' ? stringBytes(def) : Array.from(def.dataSync() as ArrayLike<number>);
     const variable = shape.length > 0 && shape[0] === -1;
     const inner = checkedSize(variable ? shape.slice(1) : shape, ctx);
     const perExample: Vals[] = examples.map((e) => {
@@ -133,7 +133,7 @@ const parseExampleV2: Kernel = (inputs, attrs, ctx) => {
     let flat: Vals;
     if (variable) {
       const rows = Math.max(0, ...perExample.map((v) => (inner === 0 ? 0 : v.length / inner)));
-      const pad = defVals.length > 0 ? defVals[0]! : type === DataType.STRING ? '' : 0;
+      const pad = defVals.length > 0 ? defVals[0]! : type === DataType.STRING ? new Uint8Array(0) : 0;
       outShape = [rows, ...shape.slice(1)];
       checkedSize([batch, ...outShape], ctx);
       flat = perExample.flatMap((v) => [...v, ...new Array(rows * inner - v.length).fill(pad)]);
