@@ -1,1 +1,52 @@
-export {};
+/**
+ * @savedkeras/graph: runs the saved concrete functions of a SavedModel (its FunctionDef library)
+ * synchronously on tfjs-core ops — serving signatures, Keras layer call functions, TF1 main graphs.
+ */
+export type {
+  Attrs,
+  Kernel,
+  KernelContext,
+  OpDefinition,
+  Resource,
+  TableResource,
+  TensorListValue,
+  Value,
+  VariableResource,
+} from './kernel.js';
+export { isTensorValue } from './kernel.js';
+
+// Op registry (the kernels themselves live in ./ops).
+export { registerKernel as registerOp, registerKernel, unregisterKernel, getKernel, getOpDef, kernelNames } from './ops/index.js';
+
+export { FunctionLibrary, type UnsupportedOp } from './executor/function-library.js';
+export { compileFunction, parseRef, type FunctionPlan, type PlanNode, type PlanNodeKind } from './executor/plan.js';
+export { Executor, type ExecutorOptions } from './executor/executor.js';
+export { Captures, type CaptureResolver, type CaptureSources } from './captures.js';
+export { storedToTensor, type CheckpointSource, type StoredTensor } from './checkpoint-values.js';
+export {
+  ConcreteFunction,
+  SavedFunction,
+  argNamesOf,
+  libraryOf,
+  type CallOptions,
+  type ConcreteFunctionOptions,
+} from './concrete-function.js';
+export {
+  selectConcreteFunction,
+  matchCall,
+  packOutputs,
+  flatSpecs,
+  carrierDtype,
+  type Match,
+  type MatchOptions,
+} from './structure-match.js';
+export {
+  loadSignatures,
+  variableFromCheckpoint,
+  type LoadedSavedModel,
+  type LoadSignaturesOptions,
+  type SignatureCallOptions,
+  type SignatureFunction,
+  type SignatureTensor,
+} from './saved-model-functions.js';
+export { mainGraphFunction, tf1VariableKeys, type MainGraphFunction } from './main-graph.js';

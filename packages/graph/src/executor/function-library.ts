@@ -1,0 +1,99 @@
+import { FormatError } from '@savedkeras/common';
+import type { FunctionDef, MetaGraphDef, OpDef } from '@savedkeras/proto';
+import { getKernel, getOpDef } from '../ops/index.js';
+import { EXECUTOR_OP_DEFS } from './control-op-defs.js';
+import { compileFunction, type FunctionPlan, type PlanContext } from './plan.js';
+
+/** One op that nothing can run, where it sits. */
+export interface UnsupportedOp {
+  op: string;
+  node: string;
+  function: string;
+  /** Set when the node calls a function the library lacks (the op itself may be fine). */
+  missingFunction?: string;
+}
+
+/**
+ * The FunctionDefs of one SavedModel by name, with their OpDefs and compiled plans (each
+ * FunctionDef is compiled once, on first use). OpDefs come from the file's stripped_op_list
+ * first (it matches the TensorFlow that wrote the graph), then from our table / user registrations.
+ */
+export class FunctionLibrary implements PlanContext {
+  private readonly functions = new Map<string, FunctionDef>();
+  private readonly fileOps = new Map<string, OpDef>();
+  private readonly plans = new Map<string, FunctionPlan>();
+
+  constructor(functions: Iterable<FunctionDef>, strippedOps: Iterable<OpDef> = []) {
+    for (const f of functions) {
+      const name = f.signature?.name;
+      if (!name) throw new FormatError('function library holds a function without a name');
+      if (this.functions.has(name)) throw new FormatError(`function library defines ${name} twice`, { node: name });
+      this.functions.set(name, f);
+    }
+    for (const op of strippedOps) this.fileOps.set(op.name, op);
+  }
+
+  static fromMetaGraph(meta: MetaGraphDef): FunctionLibrary {
+    return new FunctionLibrary(meta.graphDef?.library?.function ?? [], meta.metaInfoDef?.strippedOpList?.op ?? []);
+  }
+
+  opDef(op: string): OpDef | undefined {
+    return this.fileOps.get(op) ?? getOpDef(op) ?? EXECUTOR_OP_DEFS.get(op);
+  }
+
+  functionDef(name: string): FunctionDef | undefined {
+    return this.functions.get(name);
+  }
+
+  has(name: string): boolean {
+    return this.functions.has(name);
+  }
+
+  functionNames(): string[] {
+    return [...this.functions.keys()];
+  }
+
+  /** The compiled plan of `name` (cached). */
+  plan(name: string): FunctionPlan {
+    let p = this.plans.get(name);
+    if (p) return p;
+    const fd = this.functions.get(name);
+    if (!fd) throw new FormatError(`the function library has no function ${JSON.stringify(name)}`, { node: name });
+    p = compileFunction(fd, this);
+    this.plans.set(name, p);
+    return p;
+  }
+
+  /** Names of every function `roots` can run: themselves, callees, loop bodies and branches, transitively. */
+  reachableFunctions(roots: string[]): string[] {
+    const seen = new Set<string>();
+    const stack = [...roots];
+    while (stack.length > 0) {
+      const name = stack.pop()!;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      if (!this.functions.has(name)) continue;
+      for (const n of this.plan(name).nodes) for (const c of n.callees) if (!seen.has(c)) stack.push(c);
+    }
+    return [...seen];
+  }
+
+  /**
+   * Every node of the functions reachable from `roots` that cannot run: ops with no kernel (builtin
+   * or registered), and calls of functions missing from the library. Checked against the registry
+   * now, so a registerOp() made after loading counts.
+   */
+  unsupportedOps(roots: string[]): UnsupportedOp[] {
+    const out: UnsupportedOp[] = [];
+    for (const fn of this.reachableFunctions(roots)) {
+      if (!this.functions.has(fn)) continue;
+      for (const n of this.plan(fn).nodes) {
+        if (n.kind === 'op' && !getKernel(n.op)) out.push({ op: n.op, node: n.name, function: fn });
+        for (const c of n.callees) {
+          if (!this.functions.has(c)) out.push({ op: n.op, node: n.name, function: fn, missingFunction: c });
+        }
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,370 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  FormatError,
+  InputMismatchError,
+  UnsupportedFeatureError,
+  type Limits,
+} from '@savedkeras/common';
+import { type ObjectNode, type SavedModelGraph, type TensorSpec } from '@savedkeras/object-graph';
+import type { SignatureDef, TrackableObjectGraph } from '@savedkeras/proto';
+import { dtypeName } from '@savedkeras/proto';
+import type { Value, VariableResource } from './kernel.js';
+import { isTensorValue } from './kernel.js';
+import { Captures } from './captures.js';
+import { storedToTensor, type CheckpointSource } from './checkpoint-values.js';
+import { ConcreteFunction, libraryOf, unsupportedError } from './concrete-function.js';
+import { Executor } from './executor/executor.js';
+import { FunctionLibrary, type UnsupportedOp } from './executor/function-library.js';
+import { mainGraphFunction, tf1VariableKeys } from './main-graph.js';
+import { carrierDtype, shapeCompatible, splitSignature } from './structure-match.js';
+
+export interface SignatureTensor {
+  name: string;
+  /** TensorFlow dtype name (float32, int64, uint8, string, ...). */
+  dtype: string;
+  /** The tfjs dtype a tensor for it must have (int64 -> int32, float64 -> float32, ...). */
+  tfjsDtype: string;
+  /** -1 for unknown dimensions, null for unknown rank. */
+  shape: number[] | null;
+}
+
+export interface SignatureCallOptions {
+  /** Check input ranks and known dimensions (default true). */
+  checkShapes?: boolean;
+}
+
+/** A serving signature: call it with tensors by input name; returns tensors by output name (owned by the caller). */
+export interface SignatureFunction {
+  (inputs: Record<string, tf.Tensor>, options?: SignatureCallOptions): Record<string, tf.Tensor>;
+  readonly signatureName: string;
+  /** The concrete function behind it (null for TF1-style graphs run from the main GraphDef). */
+  readonly functionName: string | null;
+  readonly inputs: SignatureTensor[];
+  readonly outputs: SignatureTensor[];
+  /** Ops of the signature nothing can run (the first call fails listing them). */
+  unsupportedOps(): UnsupportedOp[];
+}
+
+export interface LoadedSavedModel {
+  signatures: Record<string, SignatureFunction>;
+  /** tf.Variables by object-graph path (TF1 graphs: by variable node name). */
+  variables: Map<string, tf.Variable>;
+  /** Disposes the variables made here (not those from a caller's readVariable), constants and tables. */
+  dispose(): void;
+}
+
+export interface LoadSignaturesOptions {
+  /**
+   * The tf.Variable of a variable node, to share variables with another loader (revive). When
+   * absent, variables are read from the checkpoint and owned (disposed) by the LoadedSavedModel.
+   */
+  readVariable?: (node: ObjectNode) => tf.Variable | Promise<tf.Variable>;
+  /** Also load variables no signature uses (default: only when the model has no signature). */
+  loadAllVariables?: boolean;
+  limits?: Partial<Limits>;
+  random?: () => number;
+}
+
+/**
+ * The serving signatures of a SavedModel as synchronous JS functions, with their variables read
+ * from the checkpoint. Signature inputs map to the concrete function's inputs by the §10 rule
+ * (keyword-only arguments, flattened in sorted-key order, named by their TensorSpec); outputs by
+ * the SignatureDef tensor names `StatefulPartitionedCall:<i>` (position i).
+ */
+export async function loadSignatures(
+  graph: SavedModelGraph,
+  checkpoint: CheckpointSource | null,
+  options: LoadSignaturesOptions = {},
+): Promise<LoadedSavedModel> {
+  const ckptGraph: TrackableObjectGraph | null = checkpoint?.readObjectGraph ? await checkpoint.readObjectGraph() : null;
+  if (!graph.objectGraph) return loadTf1Signatures(graph, checkpoint, options);
+
+  const ownVariables = new Map<number, tf.Variable>();
+  const readVariable =
+    options.readVariable ??
+    (async (node: ObjectNode) => {
+      let v = ownVariables.get(node.id);
+      if (!v) {
+        v = await variableFromCheckpoint(node, checkpoint, ckptGraph);
+        ownVariables.set(node.id, v);
+      }
+      return v;
+    });
+  const shared = new Map<number, tf.Variable>();
+  const sharedRead = async (node: ObjectNode) => {
+    const v = await readVariable(node);
+    shared.set(node.id, v);
+    return v;
+  };
+
+  const library = libraryOf(graph);
+  const executor = new Executor(library, { limits: options.limits, random: options.random });
+  const captures = new Captures(graph, executor, { readVariable: sharedRead, checkpoint, checkpointGraph: ckptGraph });
+  const signatures: Record<string, SignatureFunction> = {};
+  try {
+    for (const sig of graph.signatures) {
+      const def = graph.metaGraph.signatureDef[sig.name]!;
+      if (!sig.functionName) {
+        throw new UnsupportedFeatureError(`signature ${sig.name} has no concrete function in the object graph`, { node: sig.name });
+      }
+      const fn = await ConcreteFunction.load(graph, sig.functionName, captures, { library, limits: options.limits, random: options.random });
+      signatures[sig.name] = signatureFromFunction(sig.name, def, fn);
+    }
+    if (options.loadAllVariables || graph.signatures.length === 0) {
+      await captures.prepare(graph.variableNodes().filter((n) => variableKey(n, ckptGraph) !== null).map((n) => n.id));
+    }
+  } catch (e) {
+    captures.dispose();
+    for (const v of ownVariables.values()) v.dispose();
+    throw e;
+  }
+
+  const variables = new Map<string, tf.Variable>();
+  for (const [id, v] of shared) variables.set(graph.node(id).path, v);
+  return {
+    signatures,
+    variables,
+    dispose() {
+      captures.dispose();
+      for (const v of ownVariables.values()) if (!v.isDisposed) v.dispose();
+      ownVariables.clear();
+    },
+  };
+}
+
+function variableKey(node: ObjectNode, ckptGraph: TrackableObjectGraph | null): string | null {
+  if (node.variable?.checkpointKey) return node.variable.checkpointKey;
+  const attr = ckptGraph?.nodes[node.id]?.attributes.find((a) => a.name === 'VARIABLE_VALUE');
+  return attr?.checkpointKey ?? null;
+}
+
+/** A new tf.Variable holding the checkpoint value of variable node `node` (shape and dtype checked). */
+export async function variableFromCheckpoint(
+  node: ObjectNode,
+  checkpoint: CheckpointSource | null,
+  ckptGraph: TrackableObjectGraph | null,
+): Promise<tf.Variable> {
+  const key = variableKey(node, ckptGraph);
+  if (!checkpoint || key === null) {
+    throw new FormatError(`variable ${node.path} has no value: ${checkpoint ? 'the checkpoint object graph names no key for it' : 'no checkpoint'}`, {
+      node: node.path,
+    });
+  }
+  if (!checkpoint.has(key)) throw new FormatError(`variable ${node.path}: checkpoint has no tensor ${JSON.stringify(key)}`, { node: node.path });
+  const stored = await checkpoint.readTensor(key, { widenHalf: true });
+  const want = node.variable?.shape;
+  if (want && (want.length !== stored.shape.length || want.some((d, i) => d >= 0 && d !== stored.shape[i]))) {
+    throw new FormatError(`variable ${node.path} is declared [${want}] but the checkpoint holds [${stored.shape}]`, { node: node.path });
+  }
+  const t = storedToTensor(stored, `${node.path} (${key})`);
+  const trainable = (node.variable?.trainable ?? false) && t.dtype === 'float32';
+  const v = tf.variable(t, trainable);
+  t.dispose();
+  return v;
+}
+
+/** Index i of a SignatureDef tensor name `StatefulPartitionedCall:<i>`. */
+function outputPosition(tensorName: string | undefined): number | null {
+  if (!tensorName) return null;
+  const i = tensorName.lastIndexOf(':');
+  const n = Number(tensorName.slice(i + 1));
+  return i > 0 && Number.isInteger(n) && n >= 0 ? n : null;
+}
+
+function describeTensor(name: string, dtype: string, shape: number[] | null): SignatureTensor {
+  return { name, dtype, tfjsDtype: carrierDtype(dtype), shape };
+}
+
+function signatureFromFunction(sigName: string, def: SignatureDef, fn: ConcreteFunction): SignatureFunction {
+  const { args, kwargs } = splitSignature(fn.info.inputSignature);
+  if (args.some((a) => a.kind === 'tensorSpec' || a.kind === 'list' || a.kind === 'tuple' || a.kind === 'dict')) {
+    throw new UnsupportedFeatureError(`signature ${sigName}: its function takes positional arguments, not keyword inputs`, { node: sigName });
+  }
+  // Keyword inputs in flatten order (sorted dict keys); the name is the TensorSpec's (dict keys may be sanitised).
+  const inputs: SignatureTensor[] = Object.keys(kwargs).sort().map((k) => {
+    const s = kwargs[k]!;
+    if (s.kind !== 'tensorSpec') throw new UnsupportedFeatureError(`signature ${sigName}: input ${k} is not a plain tensor`, { node: sigName });
+    return describeTensor(s.name ?? k, s.dtype, s.shape);
+  });
+  for (const name of Object.keys(def.inputs)) {
+    if (!inputs.some((i) => i.name === name)) {
+      throw new FormatError(`signature ${sigName}: SignatureDef input ${name} is not an input of ${fn.name}`, { node: sigName });
+    }
+  }
+
+  // Outputs: the SignatureDef names the flat position; else sorted-key order of the returned dict.
+  const outSpec = fn.info.outputSignature;
+  const outKeys = Object.keys(def.outputs).sort();
+  const flatCount = outSpec.kind === 'dict' ? Object.keys(outSpec.fields).length : outKeys.length;
+  const positions = outKeys.map((k, i) => outputPosition(def.outputs[k]!.name) ?? i);
+  if (positions.some((p) => p >= flatCount) || new Set(positions).size !== positions.length) {
+    throw new FormatError(`signature ${sigName}: output tensor names do not map onto the function's ${flatCount} outputs`, { node: sigName });
+  }
+  const outputs = outKeys.map((k) => {
+    const t = def.outputs[k]!;
+    const leaf = outSpec.kind === 'dict' ? (outSpec.fields[k] as TensorSpec | undefined) : undefined;
+    return describeTensor(k, dtypeName(t.dtype), leaf?.kind === 'tensorSpec' ? leaf.shape : shapeOfInfo(t));
+  });
+
+  const call = (feed: Record<string, tf.Tensor>, options: SignatureCallOptions = {}) => {
+    const flat = validateInputs(sigName, inputs, feed, options.checkShapes ?? true);
+    const outs = fn.callFlat(flat);
+    const result: Record<string, tf.Tensor> = {};
+    outKeys.forEach((k, i) => {
+      result[k] = asTensor(outs[positions[i]!]!, sigName, k);
+    });
+    // Outputs no key maps to are ours to free.
+    const used = new Set(positions);
+    outs.forEach((v, i) => {
+      if (!used.has(i) && isTensorValue(v)) v.dispose();
+    });
+    return result;
+  };
+  return Object.assign(call, {
+    signatureName: sigName,
+    functionName: fn.name as string | null,
+    inputs,
+    outputs,
+    unsupportedOps: () => fn.unsupportedOps(),
+  });
+}
+
+function shapeOfInfo(t: { tensorShape?: { dim: { size: number }[]; unknownRank: boolean } | null }): number[] | null {
+  if (!t.tensorShape) return null;
+  if (t.tensorShape.unknownRank) return null;
+  return t.tensorShape.dim.map((d) => (Number(d.size) < 0 ? -1 : Number(d.size)));
+}
+
+function asTensor(v: Value, sig: string, key: string): tf.Tensor {
+  if (!isTensorValue(v)) throw new FormatError(`signature ${sig}: output ${key} is a ${v.kind}, not a tensor`, { node: sig });
+  return v;
+}
+
+/** Integer ranges of the TF dtypes tfjs carries as int32: their values must fit. */
+const INT_RANGES: Record<string, [number, number]> = {
+  uint8: [0, 255], int8: [-128, 127], uint16: [0, 65535], int16: [-32768, 32767], uint32: [0, 2147483647], uint64: [0, 2147483647],
+};
+
+/** Checks names, dtypes, value ranges and shapes; returns the tensors in input order. */
+function validateInputs(sigName: string, inputs: SignatureTensor[], feed: Record<string, tf.Tensor>, checkShapes: boolean): tf.Tensor[] {
+  const expected = inputs.map((i) => `${i.name}: ${i.dtype}${i.shape ? `[${i.shape.map((d) => (d < 0 ? 'None' : d)).join(', ')}]` : ''}`).join(', ');
+  if (typeof feed !== 'object' || feed === null || feed instanceof tf.Tensor) {
+    throw new InputMismatchError(`signature ${sigName} takes an object of named tensors {${expected}}`, { node: sigName });
+  }
+  const extra = Object.keys(feed).filter((k) => !inputs.some((i) => i.name === k));
+  const missing = inputs.filter((i) => !(feed[i.name] instanceof tf.Tensor)).map((i) => i.name);
+  if (extra.length > 0 || missing.length > 0) {
+    throw new InputMismatchError(
+      `signature ${sigName} takes {${expected}}; ${missing.length > 0 ? `missing ${missing.join(', ')}` : ''}${missing.length > 0 && extra.length > 0 ? '; ' : ''}${extra.length > 0 ? `unknown ${extra.join(', ')}` : ''}`,
+      { node: sigName },
+    );
+  }
+  return inputs.map((spec) => {
+    const t = feed[spec.name]!;
+    if (t.dtype !== spec.tfjsDtype) {
+      const carried = spec.tfjsDtype !== spec.dtype ? ` (tfjs carries ${spec.dtype} as ${spec.tfjsDtype})` : '';
+      throw new InputMismatchError(`input ${spec.name} must be a ${spec.tfjsDtype} tensor${carried}, got ${t.dtype}`, {
+        node: sigName,
+        hint: `convert it with tf.cast(x, '${spec.tfjsDtype}')`,
+      });
+    }
+    const range = INT_RANGES[spec.dtype];
+    if (range) {
+      const vals = t.dataSync() as Int32Array;
+      for (let i = 0; i < vals.length; i++) {
+        if (vals[i]! < range[0] || vals[i]! > range[1]) {
+          throw new InputMismatchError(`input ${spec.name} is ${spec.dtype}: value ${vals[i]} at flat index ${i} is outside ${range[0]}..${range[1]}`, {
+            node: sigName,
+          });
+        }
+      }
+    }
+    if (checkShapes && !shapeCompatible(spec.shape, t.shape)) {
+      throw new InputMismatchError(
+        `input ${spec.name} must have shape [${spec.shape!.map((d) => (d < 0 ? 'None' : d)).join(', ')}], got [${t.shape.join(', ')}]`,
+        { node: sigName, hint: 'None dimensions take any size; the rank must match' },
+      );
+    }
+    return t;
+  });
+}
+
+/**
+ * TF1-style models (no object graph): each signature runs its slice of the main GraphDef, with
+ * VarHandleOps bound to checkpoint values found through the graph's own saver (main-graph.ts).
+ */
+async function loadTf1Signatures(graph: SavedModelGraph, checkpoint: CheckpointSource | null, options: LoadSignaturesOptions): Promise<LoadedSavedModel> {
+  const meta = graph.metaGraph;
+  const gd = meta.graphDef;
+  if (!gd) throw new FormatError('the meta graph has no GraphDef');
+  const keys = tf1VariableKeys(gd, (k) => checkpoint?.has(k) ?? false);
+  const variables = new Map<string, tf.Variable>();
+  const resources = new Map<string, VariableResource>();
+  const dispose = () => {
+    for (const v of variables.values()) if (!v.isDisposed) v.dispose();
+  };
+  const signatures: Record<string, SignatureFunction> = {};
+  try {
+    for (const sig of graph.signatures) {
+      const def = meta.signatureDef[sig.name]!;
+      const fnName = `__main_graph_${sig.name}`;
+      const main = mainGraphFunction(gd, def, fnName);
+      const library = new FunctionLibrary([...(gd.library?.function ?? []), main.def], meta.metaInfoDef?.strippedOpList?.op ?? []);
+      const plan = library.plan(fnName);
+      // Only variables the signature reads need a value.
+      const used = new Set(plan.nodes.flatMap((n) => n.inputs).filter((s) => s < plan.numInputs).map((s) => plan.inputNames[s]!));
+      const varValues: Value[] = [];
+      for (const name of main.variables) {
+        let res = resources.get(name);
+        if (!res && used.has(name)) {
+          const key = keys.get(name);
+          if (!key || !checkpoint) throw new FormatError(`variable ${name} of signature ${sig.name} has no value in the checkpoint`, { node: name });
+          const t = storedToTensor(await checkpoint.readTensor(key, { widenHalf: true }), `${name} (${key})`);
+          const v = tf.variable(t, t.dtype === 'float32');
+          t.dispose();
+          variables.set(name, v);
+          res = { kind: 'variable', name, variable: v };
+          resources.set(name, res);
+        }
+        // Unused handles get a placeholder resource that no node reads.
+        varValues.push(res ?? { kind: 'variable', name, variable: undefined as unknown as tf.Variable });
+      }
+      const executor = new Executor(library, { limits: options.limits, random: options.random });
+      const inputs = main.feeds.map((f) => {
+        const k = Object.keys(def.inputs).find((key) => def.inputs[key]!.name?.split(':')[0] === f)!;
+        const t = def.inputs[k]!;
+        return describeTensor(k, dtypeName(t.dtype), shapeOfInfo(t));
+      });
+      const outKeys = Object.keys(def.outputs).sort();
+      const outputs = outKeys.map((k) => describeTensor(k, dtypeName(def.outputs[k]!.dtype), shapeOfInfo(def.outputs[k]!)));
+      const unsupported = () => library.unsupportedOps([fnName]);
+      let checked = false;
+      const call = (feed: Record<string, tf.Tensor>, opts: SignatureCallOptions = {}) => {
+        const flat = validateInputs(sig.name, inputs, feed, opts.checkShapes ?? true);
+        if (!checked) {
+          const missing = unsupported();
+          if (missing.length > 0) throw unsupportedError(fnName, missing);
+          checked = true;
+        }
+        const outs = executor.call(fnName, [...flat, ...varValues]);
+        const result: Record<string, tf.Tensor> = {};
+        outKeys.forEach((k, i) => {
+          const v = outs[i]!;
+          result[k] = flat.includes(v as tf.Tensor) ? tf.clone(v as tf.Tensor) : asTensor(v, sig.name, k);
+        });
+        return result;
+      };
+      signatures[sig.name] = Object.assign(call, {
+        signatureName: sig.name,
+        functionName: null as string | null,
+        inputs,
+        outputs,
+        unsupportedOps: unsupported,
+      });
+    }
+  } catch (e) {
+    dispose();
+    throw e;
+  }
+  return { signatures, variables, dispose };
+}
