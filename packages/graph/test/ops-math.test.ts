@@ -186,6 +186,11 @@ describe('Range, Select, Clip, Bincount', () => {
     const bin = run1('DenseBincount', [x, i32([4], []), f([])], { Tidx: A.type(DataType.INT32), T: A.type(DataType.FLOAT), binary_output: A.b(true) });
     expect(arr(bin)).toEqual([[1, 1, 0, 0], [0, 0, 0, 1]]);
   });
+  it('Bucketize counts boundaries <= x (TF docs example)', () => {
+    const x = f([-5, 10000, 150, 10, 5, 100], [3, 2]);
+    expect(arr(run1('Bucketize', [x], { boundaries: { value: 'list', list: { s: [], i: [], f: [0, 10, 100], b: [], type: [], shape: [], tensor: [], func: [] } } })))
+      .toEqual([[0, 3], [3, 2], [1, 3]]);
+  });
   it('L2Loss is sum(x^2)/2', () => {
     expect(data(run1('L2Loss', [f([1, 2, 3])]))).toEqual([7]);
   });

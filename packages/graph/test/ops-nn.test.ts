@@ -123,6 +123,18 @@ describe('convolution and pooling', () => {
     expect(rhs).toBeCloseTo(lhs, 3);
   });
 
+  it('Conv3DBackpropInputV2 is the adjoint of Conv3D', () => {
+    const x3 = vals(6, 1 * 4 * 4 * 4 * 2);
+    const k3 = vals(7, 2 * 2 * 2 * 2 * 3);
+    const conv = run1('Conv3D', [f(x3, [1, 4, 4, 4, 2]), f(k3, [2, 2, 2, 2, 3])], { strides: A.ints([1, 2, 2, 2, 1]), padding: A.s('VALID') });
+    expect(conv.shape).toEqual([1, 2, 2, 2, 3]);
+    const y = vals(8, conv.size);
+    const back = run1('Conv3DBackpropInputV2', [i32([1, 4, 4, 4, 2]), f(k3, [2, 2, 2, 2, 3]), f(y, conv.shape)], { strides: A.ints([1, 2, 2, 2, 1]), padding: A.s('VALID') });
+    const lhs = Array.from(conv.dataSync()).reduce((a, v, i) => a + v * y[i]!, 0);
+    const rhs = Array.from(back.dataSync()).reduce((a, v, i) => a + v * x3[i]!, 0);
+    expect(rhs).toBeCloseTo(lhs, 3);
+  });
+
   it('DepthwiseConv2dNative computes each channel with its own filter', () => {
     const dk = vals(5, 3 * 3 * 2);
     const out = run1('DepthwiseConv2dNative', [f(x, xShape), f(dk, [3, 3, 2, 1])], { strides: A.ints([1, 1, 1, 1]), padding: A.s('VALID') });

@@ -61,6 +61,21 @@ describe('string ops', () => {
   });
 });
 
+describe('Keras preprocessing string ops', () => {
+  it('StringToHashBucketFast gives TF documented buckets', () => {
+    // tf.strings.to_hash_bucket_fast(["Hello", "TensorFlow", "2.x"], 3) == [0, 2, 2] (example of the TensorFlow API docs)
+    expect(arr(run1('StringToHashBucketFast', [str(['Hello', 'TensorFlow', '2.x'])], { num_buckets: A.i(3) }))).toEqual([0, 2, 2]);
+  });
+  it('StringNGrams builds bigrams per row', () => {
+    const [grams, splits] = run('StringNGrams', [str(['a', 'b', 'c', 'd', 'e']), i32([0, 3, 5])], {
+      separator: A.s(' '), ngram_widths: A.ints([2]), left_pad: A.s(''), right_pad: A.s(''), pad_width: A.i(0),
+      preserve_short_sequences: A.b(false),
+    });
+    expect(arr(grams)).toEqual(['a b', 'b c', 'd e']);
+    expect(arr(splits)).toEqual([0, 2, 3]);
+  });
+});
+
 describe('lookup tables', () => {
   const tableAttrs = { key_dtype: A.type(DataType.STRING), value_dtype: A.type(DataType.INT64), shared_name: A.s('table_91') };
   const io = { Tin: A.type(DataType.STRING), Tout: A.type(DataType.INT64) };

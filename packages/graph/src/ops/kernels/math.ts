@@ -196,6 +196,26 @@ const addN: Kernel = (inputs, attrs, ctx) => {
   return [xs.length === 1 ? tf.clone(xs[0]!) : tf.addN(xs)];
 };
 
+/** Bucketize (Keras Discretization): the number of boundaries <= x. */
+const bucketize: Kernel = (inputs, attrs, ctx) => {
+  const x = tensorAt(inputs, 0, ctx);
+  const b = attrs.floats('boundaries');
+  for (let i = 1; i < b.length; i++) if (b[i]! < b[i - 1]!) throw bad(ctx, 'Bucketize boundaries must be sorted');
+  const vals = x.dataSync() as ArrayLike<number>;
+  const out = new Int32Array(vals.length);
+  for (let i = 0; i < vals.length; i++) {
+    let lo = 0;
+    let hi = b.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (b[mid]! <= vals[i]!) lo = mid + 1;
+      else hi = mid;
+    }
+    out[i] = lo;
+  }
+  return [tf.tensor(out, x.shape, 'int32')];
+};
+
 export const MATH_KERNELS: Record<string, Kernel> = {
   Abs: unary(tf.abs), Neg: unary(tf.neg), Reciprocal: unary(tf.reciprocal), Inv: unary(tf.reciprocal),
   Square: unary(tf.square), Sqrt: unary(tf.sqrt), Rsqrt: unary(tf.rsqrt), Exp: unary(tf.exp), Expm1: unary(tf.expm1),
@@ -236,6 +256,7 @@ export const MATH_KERNELS: Record<string, Kernel> = {
   LinSpace: linSpace,
   Bincount: bincountKernel,
   DenseBincount: denseBincount,
+  Bucketize: bucketize,
   ClipByValue: (inputs, _attrs, ctx) => [
     tf.tidy(() => tf.minimum(tf.maximum(tensorAt(inputs, 0, ctx), tensorAt(inputs, 1, ctx)), tensorAt(inputs, 2, ctx))),
   ],

@@ -91,6 +91,20 @@ const conv2dBackpropInput: Kernel = (inputs, attrs, ctx) => {
   return [channelsLast(tensorAt(inputs, 2, ctx), format, (dy) => tf.conv2dTranspose(dy as tf.Tensor4D, filter, outShape, [sh, sw], pad))];
 };
 
+/** Conv3DBackpropInputV2 = 3-D transposed convolution (Keras Conv3DTranspose). */
+const conv3dBackpropInput: Kernel = (inputs, attrs, ctx) => {
+  const format = formatOf(attrs, ctx);
+  const sizes = Array.from(tensorAt(inputs, 0, ctx).dataSync());
+  if (sizes.length !== 5) throw bad(ctx, `input_sizes must have 5 entries, got [${sizes}]`);
+  const s = spatial(attrs.ints('strides'), format, 5, 'strides', ctx) as [number, number, number];
+  if (attrs.ints('dilations').some((d) => d !== 1)) throw unsupported(ctx, 'Conv3DBackpropInputV2 with dilations > 1');
+  const p = attrs.str('padding');
+  if (p !== 'SAME' && p !== 'VALID') throw unsupported(ctx, `padding ${p}`);
+  const outShape = (format === 'channelsLast' ? sizes : [sizes[0], sizes[2], sizes[3], sizes[4], sizes[1]]) as [number, number, number, number, number];
+  const filter = tensorAt(inputs, 1, ctx) as tf.Tensor5D;
+  return [channelsLast(tensorAt(inputs, 2, ctx), format, (dy) => tf.conv3dTranspose(dy as tf.Tensor5D, filter, outShape, s, p === 'SAME' ? 'same' : 'valid'))];
+};
+
 const pool2d = (kind: 'max' | 'avg'): Kernel => (inputs, attrs, ctx) => {
   const format = formatOf(attrs, ctx);
   const [kh, kw] = spatial(attrs.ints('ksize'), format, 4, 'ksize', ctx) as [number, number];
@@ -213,6 +227,7 @@ export const NN_KERNELS: Record<string, Kernel> = {
   Conv3D: conv3d,
   DepthwiseConv2dNative: depthwise,
   Conv2DBackpropInput: conv2dBackpropInput,
+  Conv3DBackpropInputV2: conv3dBackpropInput,
   MaxPool: pool2d('max'),
   AvgPool: pool2d('avg'),
   MaxPool3D: pool3d('max'),

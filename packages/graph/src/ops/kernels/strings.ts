@@ -175,6 +175,18 @@ const stringToNumber: Kernel = (inputs, attrs, ctx) => {
   return [tf.tensor(vals, x.shape, dtype)];
 };
 
+/** Keras Hashing layer: FarmHash Fingerprint64 modulo num_buckets (tfjs ports TF's kernel). */
+const hashBucket: Kernel = (inputs, attrs, ctx) => [tf.string.stringToHashBucketFast(tensorAt(inputs, 0, ctx), attrs.int('num_buckets'))];
+
+/** TextVectorization ngrams: tfjs ports TF's StringNGrams kernel. */
+const ngrams: Kernel = (inputs, attrs, ctx) => {
+  const data = tensorAt(inputs, 0, ctx);
+  const splits = tensorAt(inputs, 1, ctx);
+  const out = tf.string.stringNGrams(data as tf.Tensor1D, splits, attrs.str('separator'), attrs.ints('ngram_widths'), attrs.str('left_pad'),
+    attrs.str('right_pad'), attrs.int('pad_width'), attrs.bool('preserve_short_sequences'));
+  return [out.nGrams!, out.nGramsSplits!];
+};
+
 export const STRING_KERNELS: Record<string, Kernel> = {
   StringLower: caseMap(true),
   StringUpper: caseMap(false),
@@ -183,6 +195,8 @@ export const STRING_KERNELS: Record<string, Kernel> = {
   StringJoin: stringJoin,
   StringSplitV2: stringSplitV2,
   StringToNumber: stringToNumber,
+  StringToHashBucketFast: hashBucket,
+  StringNGrams: ngrams,
   StaticRegexReplace: (inputs, attrs, ctx) => [
     regexReplace(tensorAt(inputs, 0, ctx), attrs.str('pattern'), attrs.str('rewrite'), attrs.bool('replace_global', true), ctx),
   ],

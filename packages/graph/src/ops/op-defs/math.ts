@@ -79,6 +79,7 @@ export const MATH_OP_DEFS: OpDef[] = defs({
     attr: ['Tidx: {int32, int64}', 'T: type', 'binary_output: bool = false'],
   },
   ClipByValue: { in: ['t: T', 'clip_value_min: T', 'clip_value_max: T'], out: ['output: T'], attr: ['T: type'] },
+  Bucketize: { in: ['input: T'], out: ['output: int32'], attr: ['T: {int32, int64, float, double}', 'boundaries: list(float)'] },
   Select: { in: ['condition: bool', 't: T', 'e: T'], out: ['output: T'], attr: ['T: type'] },
   SelectV2: { in: ['condition: bool', 't: T', 'e: T'], out: ['output: T'], attr: ['T: type'] },
 });

@@ -49,6 +49,11 @@ export const NN_OP_DEFS: OpDef[] = defs({
     attr: ['T: type', 'strides: list(int)', 'use_cudnn_on_gpu: bool = true', `padding: {'SAME', 'VALID', 'EXPLICIT'}`,
       'explicit_paddings: list(int) = []', `data_format: {'NHWC', 'NCHW'} = 'NHWC'`, 'dilations: list(int) = [1, 1, 1, 1]'],
   },
+  Conv3DBackpropInputV2: {
+    in: ['input_sizes: Tshape', 'filter: T', 'out_backprop: T'], out: ['output: T'],
+    attr: ['T: type', 'strides: list(int) >= 5', `padding: {'SAME', 'VALID'}`, `data_format: {'NDHWC', 'NCDHW'} = 'NDHWC'`,
+      'dilations: list(int) = [1, 1, 1, 1, 1]', 'Tshape: {int32, int64} = DT_INT32'],
+  },
   MaxPool: pool(4, 'input', true),
   AvgPool: {
     in: ['value: T'], out: ['output: T'],

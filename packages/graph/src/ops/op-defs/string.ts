@@ -21,6 +21,12 @@ export const STRING_OP_DEFS: OpDef[] = defs({
   },
   StaticRegexFullMatch: { in: ['input: string'], out: ['output: bool'], attr: ['pattern: string'] },
   RegexFullMatch: { in: ['input: string', 'pattern: string'], out: ['output: bool'] },
+  StringToHashBucketFast: { in: ['input: string'], out: ['output: int64'], attr: ['num_buckets: int >= 1'] },
+  StringNGrams: {
+    in: ['data: string', 'data_splits: Tsplits'], out: ['ngrams: string', 'ngrams_splits: Tsplits'],
+    attr: ['separator: string', 'ngram_widths: list(int) >= 0', 'left_pad: string', 'right_pad: string', 'pad_width: int',
+      'preserve_short_sequences: bool', 'Tsplits: {int32, int64} = DT_INT64'],
+  },
   RaggedTensorToTensor: {
     in: ['shape: Tshape', 'values: T', 'default_value: T', 'row_partition_tensors: num_row_partition_tensors * Tindex'],
     out: ['result: T'],
