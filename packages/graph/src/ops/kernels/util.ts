@@ -160,7 +160,3 @@ export function broadcastMap<T, R>(values: T[][], shapes: number[][], fn: (...xs
 export function castTo(t: tf.Tensor, dtype: tf.DataType): tf.Tensor {
   return t.dtype === dtype ? tf.clone(t) : tf.cast(t, dtype);
 }
-
-export function isFloat(dtype: string): boolean {
-  return dtype === 'float32' || dtype === 'complex64';
-}

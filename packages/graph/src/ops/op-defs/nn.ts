@@ -13,15 +13,10 @@ const conv = (rank: 4 | 5): OpSpec => ({
     rank === 4 ? 'dilations: list(int) = [1, 1, 1, 1]' : 'dilations: list(int) = [1, 1, 1, 1, 1]',
   ],
 });
-const pool = (rank: 4 | 5, input: string, explicit: boolean): OpSpec => ({
-  in: [`${input}: T`], out: ['output: T'],
-  attr: [
-    'T: type = DT_FLOAT', `ksize: list(int) >= ${rank}`, `strides: list(int) >= ${rank}`,
-    explicit ? `padding: {'SAME', 'VALID', 'EXPLICIT'}` : `padding: {'SAME', 'VALID'}`,
-    ...(explicit ? ['explicit_paddings: list(int) = []'] : []),
-    rank === 4 ? `data_format: {'NHWC', 'NCHW', 'NCHW_VECT_C'} = 'NHWC'` : `data_format: {'NDHWC', 'NCDHW'} = 'NDHWC'`,
-  ],
-});
+const pool3d: OpSpec = {
+  in: ['input: T'], out: ['output: T'],
+  attr: ['ksize: list(int) >= 5', 'strides: list(int) >= 5', `padding: {'SAME', 'VALID'}`, `data_format: {'NDHWC', 'NCDHW'} = 'NDHWC'`, 'T: type'],
+};
 const batchNormAttrs = [
   'epsilon: float = 0.0001', 'exponential_avg_factor: float = 1.0',
   `data_format: {'NHWC', 'NCHW', 'NDHWC', 'NCDHW'} = 'NHWC'`, 'is_training: bool = true',
@@ -54,14 +49,18 @@ export const NN_OP_DEFS: OpDef[] = defs({
     attr: ['T: type', 'strides: list(int) >= 5', `padding: {'SAME', 'VALID'}`, `data_format: {'NDHWC', 'NCDHW'} = 'NDHWC'`,
       'dilations: list(int) = [1, 1, 1, 1, 1]', 'Tshape: {int32, int64} = DT_INT32'],
   },
-  MaxPool: pool(4, 'input', true),
+  MaxPool: {
+    in: ['input: T'], out: ['output: T'],
+    attr: ['T: type = DT_FLOAT', 'ksize: list(int) >= 4', 'strides: list(int) >= 4', `padding: {'SAME', 'VALID', 'EXPLICIT'}`,
+      'explicit_paddings: list(int) = []', `data_format: {'NHWC', 'NCHW', 'NCHW_VECT_C'} = 'NHWC'`],
+  },
   AvgPool: {
     in: ['value: T'], out: ['output: T'],
     attr: ['ksize: list(int) >= 4', 'strides: list(int) >= 4', `padding: {'SAME', 'VALID'}`,
       `data_format: {'NHWC', 'NCHW'} = 'NHWC'`, 'T: type'],
   },
-  MaxPool3D: { ...pool(5, 'input', false), attr: ['ksize: list(int) >= 5', 'strides: list(int) >= 5', `padding: {'SAME', 'VALID'}`, `data_format: {'NDHWC', 'NCDHW'} = 'NDHWC'`, 'T: type'] },
-  AvgPool3D: { ...pool(5, 'input', false), attr: ['ksize: list(int) >= 5', 'strides: list(int) >= 5', `padding: {'SAME', 'VALID'}`, `data_format: {'NDHWC', 'NCDHW'} = 'NDHWC'`, 'T: type'] },
+  MaxPool3D: pool3d,
+  AvgPool3D: pool3d,
   FusedBatchNorm: {
     in: ['x: T', 'scale: T', 'offset: T', 'mean: T', 'variance: T'],
     out: ['y: T', 'batch_mean: T', 'batch_variance: T', 'reserve_space_1: T', 'reserve_space_2: T'],
