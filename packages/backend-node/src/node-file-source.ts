@@ -26,6 +26,11 @@ export class NodeFileSource implements ModelSource {
   /** The folder as given, made absolute. */
   readonly root: string;
   private realRoot: Promise<string> | null = null;
+  /**
+   * Checked real paths by relative path. A checkpoint is read one tensor range at a time; without
+   * this every range would pay realpath again. Only existing files are cached (a missing one may appear).
+   */
+  private readonly realPaths = new Map<string, string>();
 
   constructor(dir: string) {
     this.root = nodePath.resolve(dir);
@@ -155,6 +160,8 @@ export class NodeFileSource implements ModelSource {
    */
   private async resolve(path: string): Promise<{ rel: string; real: string | undefined }> {
     const rel = safeRelativePath(path, 'path');
+    const cached = this.realPaths.get(rel);
+    if (cached !== undefined) return { rel, real: cached };
     const realRoot = await this.getRealRoot();
     if (realRoot === undefined) return { rel, real: undefined };
     let real: string;
@@ -170,6 +177,7 @@ export class NodeFileSource implements ModelSource {
         hint: 'savedkeras reads only files inside the model folder; copy the file in instead of linking it',
       });
     }
+    this.realPaths.set(rel, real);
     return { rel, real };
   }
 

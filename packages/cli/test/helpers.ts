@@ -8,7 +8,7 @@ export const binPath = path.join(repoRoot, 'packages/cli/dist/bin.js');
 export const fixturesDir = path.resolve(repoRoot, '../shared/fixtures/savedmodels');
 
 /** Packages whose dist/ the CLI loads at run time. */
-const NEEDED = ['common', 'proto', 'object-graph', 'backend-node', 'cli'];
+const NEEDED = ['common', 'proto', 'object-graph', 'backend-node', 'testing', 'cli'];
 
 /**
  * The tests run the built CLI, as a user would. `pnpm test` builds first; when run alone

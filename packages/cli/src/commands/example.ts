@@ -1,21 +1,31 @@
+import { readdir } from 'node:fs/promises';
 import * as nodePath from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { SavedKerasError } from '@savedkeras/common';
 import type { CliContext } from '../context.js';
 
 export const DEFAULT_EXAMPLE_DIR = 'example-model';
+/** Names of @savedkeras/testing's EXAMPLES (kept here so --help needs no import of the generator). */
+const EXAMPLE_NAMES = ['mlp', 'two-inputs', 'mlp-legacy'];
 
 export function registerExample(program: Command, ctx: CliContext): void {
   program
     .command('example')
-    .description('write the built-in example Keras SavedModel (a small generated model) and print its path')
-    .argument('[dir]', 'where to write it', DEFAULT_EXAMPLE_DIR)
-    .action(async (dir: string) => {
+    .description('write a built-in example Keras SavedModel (small, generated without Python) and print its path')
+    .argument('[dir]', 'folder to write', DEFAULT_EXAMPLE_DIR)
+    .addOption(new Option('--model <name>', 'which example').choices(EXAMPLE_NAMES).default('mlp'))
+    .option('--force', 'write even if the folder already holds files (they are overwritten)')
+    .action(async (dir: string, opts: { model: string; force?: boolean }) => {
       const target = nodePath.resolve(dir);
-      const testing = (await import('@savedkeras/testing')) as { writeExampleModel?: (dir: string) => Promise<unknown> };
-      // PARTIAL until @savedkeras/testing exports writeExampleModel (being written by another helper).
-      if (!testing.writeExampleModel) throw new Error('@savedkeras/testing does not export writeExampleModel yet');
-      await testing.writeExampleModel(target);
-      ctx.note(ctx.errColor.green(`wrote the example model to ${target}`));
+      const existing = await readdir(target).catch(() => [] as string[]);
+      if (existing.length > 0 && !opts.force) {
+        throw new SavedKerasError('IO', `${target} already exists and is not empty`, {
+          hint: 'pass --force to overwrite it, or name another folder',
+        });
+      }
+      const { writeExampleModel } = await import('@savedkeras/testing');
+      await writeExampleModel(target, opts.model);
+      ctx.note(ctx.errColor.green(`wrote the example model "${opts.model}" to ${target}`));
       ctx.out(target + '\n');
     });
 }

@@ -12,7 +12,12 @@ export function renderInspect(report: InspectReport, where: string, c: Colors): 
     : report.kerasMetadataSource
       ? 'Keras (version not recorded)'
       : 'no Keras metadata';
-  const from = report.kerasMetadataSource ? c.dim(` (from ${report.kerasMetadataSource})`) : '';
+  const from =
+    report.kerasMetadataSource === 'object-graph'
+      ? c.dim(' (legacy metadata in saved_model.pb)')
+      : report.kerasMetadataSource
+        ? c.dim(` (from ${report.kerasMetadataSource})`)
+        : '';
   lines.push(`  TensorFlow ${report.tensorflowVersion || '?'} · ${keras}${from}`);
 
   heading(`Keras objects (${report.objects.length})`);
@@ -29,12 +34,16 @@ export function renderInspect(report: InspectReport, where: string, c: Colors): 
   const stored = report.variables.filter((v) => v.sha256 !== null).length;
   heading(`Weights (${report.variables.length}${stored !== report.variables.length ? `, ${stored} in the checkpoint` : ''})`);
   if (report.variables.length === 0) lines.push(c.dim('  none'));
-  const nameWidth = columnWidth(report.variables.map((v) => v.path.length));
+  const nameWidth = columnWidth(report.variables.map((v) => (v.name || v.path).length));
   const dtypeWidth = columnWidth(report.variables.map((v) => v.dtype.length));
-  if (report.variables.length > 0) lines.push(c.dim(`  ${'name'.padEnd(nameWidth)}  ${'dtype'.padEnd(dtypeWidth)}  shape`));
+  const shapeWidth = columnWidth(report.variables.map((v) => formatShape(v.shape).length));
+  if (report.variables.length > 0) {
+    lines.push(c.dim(`  ${'name'.padEnd(nameWidth)}  ${'dtype'.padEnd(dtypeWidth)}  ${'shape'.padEnd(shapeWidth)}  object path`));
+  }
   for (const v of report.variables) {
     const missing = v.checkpointKey === null ? c.yellow('  (not in checkpoint)') : '';
-    lines.push(`  ${v.path.padEnd(nameWidth)}  ${v.dtype.padEnd(dtypeWidth)}  ${formatShape(v.shape)}${missing}`);
+    const shape = formatShape(v.shape).padEnd(shapeWidth);
+    lines.push(`  ${(v.name || v.path).padEnd(nameWidth)}  ${v.dtype.padEnd(dtypeWidth)}  ${shape}  ${c.dim(v.path)}${missing}`);
   }
 
   heading(`Signatures (${report.signatures.length})`);

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { MissingFileError, type ModelSource } from '@savedkeras/common';
 import { KERAS_IDENTIFIERS, SavedModelGraph } from '@savedkeras/object-graph';
-import { dtypeName } from '@savedkeras/proto';
-import { openCheckpoint, type CheckpointView } from './checkpoint.js';
+import { CheckpointReader } from '@savedkeras/proto';
 
 /**
  * What `savedkeras inspect --json` prints. These field names are a contract (scripts and tests
@@ -31,7 +30,13 @@ export interface InspectObject {
 }
 
 export interface InspectVariable {
+  /**
+   * Object path, breadth-first from the root (see breadthFirstPaths): `root.layer_with_weights-0.kernel`.
+   * Optimizer slot variables, which no child edge reaches, get `<optimizer path>.slots.<slot>[<variable path>]`.
+   */
   path: string;
+  /** The variable's own name as saved (`dense/kernel`, `Adam/dense/kernel/m`). */
+  name: string;
   /** Key in the checkpoint, from the checkpoint's own object graph; null when the checkpoint lacks it. */
   checkpointKey: string | null;
   dtype: string;
@@ -67,13 +72,14 @@ export async function inspectModel(source: ModelSource, options: InspectOptions 
   const graph = await SavedModelGraph.load(source, { checkpointGraph });
   if (!checkpoint) options.onWarning?.('no variables/variables.index: variables are listed without checkpoint keys or hashes');
 
+  const paths = breadthFirstPaths(graph);
   const objects: InspectObject[] = [];
   for (const n of graph.nodes) {
     const identifier = n.keras?.identifier ?? n.identifier;
     if (!identifier || !KERAS_IDENTIFIERS.has(identifier)) continue;
     objects.push({
       nodeId: n.id,
-      path: n.path,
+      path: paths[n.id] ?? n.path,
       identifier,
       className: n.keras?.className ?? null,
       hasConfig: n.keras?.hasConfig ?? false,
@@ -81,6 +87,7 @@ export async function inspectModel(source: ModelSource, options: InspectOptions 
   }
 
   const variableNodes = graph.variableNodes();
+  const slotPaths = slotVariablePaths(graph, paths);
   const present = (key: string | null): key is string => key !== null && checkpoint?.entry(key) !== undefined;
   const total = variableNodes.reduce((s, n) => {
     const key = n.variable?.checkpointKey ?? null;
@@ -97,13 +104,13 @@ export async function inspectModel(source: ModelSource, options: InspectOptions 
     if (present(key)) {
       const entry = checkpoint!.entry(key)!;
       // The object graph may leave dims unknown; the stored tensor always knows them.
-      if ((shape === null || shape.includes(-1)) && entry.shape) shape = entry.shape.dim.map((d) => d.size);
-      if (!v) dtype = dtypeName(entry.dtype);
+      if (shape === null || shape.includes(-1)) shape = entry.shape;
+      if (!v) dtype = entry.dtypeName;
       sha256 = createHash('sha256').update(await checkpoint!.readRaw(key)).digest('hex');
       done += entry.size;
       options.onProgress?.(done, total);
     }
-    variables.push({ path: n.path, checkpointKey: present(key) ? key : null, dtype, shape, trainable: v?.trainable ?? false, sha256 });
+    variables.push({ path: slotPaths.get(n.id) ?? paths[n.id] ?? n.path, name: v?.name ?? '', checkpointKey: present(key) ? key : null, dtype, shape, trainable: v?.trainable ?? false, sha256 });
   }
 
   return {
@@ -118,12 +125,50 @@ export async function inspectModel(source: ModelSource, options: InspectOptions 
 }
 
 /** A model without variables/ (rare: TF writes it even when empty) still inspects; a broken checkpoint does not. */
-async function openCheckpointIfPresent(source: ModelSource): Promise<CheckpointView | null> {
+async function openCheckpointIfPresent(source: ModelSource): Promise<CheckpointReader | null> {
   if ((await source.size('variables/variables.index')) === undefined) return null;
   try {
-    return await openCheckpoint(source);
+    return await CheckpointReader.open(source);
   } catch (e) {
     if (e instanceof MissingFileError && e.file === 'variables/variables.index') return null;
     throw e;
   }
+}
+
+/**
+ * Object paths by breadth-first first discovery from the root. This is the rule TensorFlow uses for
+ * checkpoint keys (a variable's key is its BFS path, `/`-joined) and the `node_path` that
+ * keras_metadata.pb records, so `root.layer-0.kernel` goes with `layer-0/kernel/.ATTRIBUTES/...`.
+ * (SavedModelGraph's `path` follows the Python loader's depth-first `_generate_object_paths`,
+ * which often names a kernel `root.trainable_variables.0` instead.)
+ */
+export function breadthFirstPaths(graph: SavedModelGraph): (string | undefined)[] {
+  const paths: (string | undefined)[] = new Array(graph.nodes.length);
+  if (graph.nodes.length === 0) return paths;
+  paths[0] = 'root';
+  const queue = [0];
+  for (let head = 0; head < queue.length; head++) {
+    const id = queue[head];
+    for (const c of graph.nodes[id].children) {
+      if (paths[c.id] !== undefined) continue;
+      paths[c.id] = `${paths[id]}.${c.name}`;
+      queue.push(c.id);
+    }
+  }
+  return paths;
+}
+
+/** Paths for optimizer slot variables (reached only through an optimizer's slot_variables, never a child edge). */
+function slotVariablePaths(graph: SavedModelGraph, paths: (string | undefined)[]): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const owner of graph.nodes) {
+    for (const ref of owner.proto.slotVariables ?? []) {
+      const slot = ref.slotVariableNodeId;
+      const original = paths[ref.originalVariableNodeId];
+      const optimizer = paths[owner.id];
+      if (paths[slot] !== undefined || original === undefined || optimizer === undefined) continue;
+      out.set(slot, `${optimizer}.slots.${ref.slotName}[${original}]`);
+    }
+  }
+  return out;
 }
