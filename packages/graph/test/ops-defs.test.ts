@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { decodeSavedModel, type AttrValue, type OpDef } from '@savedkeras/proto';
+import { decodeMessage, decodeSavedModel, encodeMessage, type AttrValue, type OpDef } from '@savedkeras/proto';
 import { DataType } from '@savedkeras/proto';
 import { BUILTIN_OP_DEFS, getKernel, getOpDef, kernelNames, makeAttrs, registerKernel, unregisterKernel } from '../src/ops/index.js';
 import { A } from './ops-helpers.js';
@@ -152,6 +152,10 @@ describe('makeAttrs', () => {
     expect(a.strs('l')).toEqual(['ROW_SPLITS']);
     expect(a.types('tl')).toEqual([DataType.FLOAT, DataType.STRING]);
     expect(a.ints('empty')).toEqual([]); // an AttrValue with nothing set is an empty list
+    const decodedEmpty = decodeMessage<AttrValue>('AttrValue', new Uint8Array(0), 'test');
+    expect(makeAttrs({ squeeze_dims: decodedEmpty }, def('Squeeze')).ints('squeeze_dims')).toEqual([]);
+    const decodedZero = decodeMessage<AttrValue>('AttrValue', encodeMessage('AttrValue', { i: 0 }), 'test');
+    expect(makeAttrs({ axis: decodedZero }).int('axis')).toBe(0);
     expect(a.int('zero')).toBe(0); // proto3 zero values are not on the wire
     expect(a.int('missing', 7)).toBe(7);
     expect(() => a.int('missing')).toThrow(/missing/);

@@ -6,10 +6,14 @@ import { tfjsDtype } from './dtypes.js';
 const dec = new TextDecoder();
 const SCALAR_KEYS = ['s', 'i', 'f', 'b', 'type', 'shape', 'tensor', 'list', 'func', 'placeholder'] as const;
 
-/** Which member of the AttrValue oneof is set (decoded messages name it in `value`; hand-made ones may not). */
+/**
+ * Which member of the AttrValue oneof is set. Decoded messages name it in `value`; hand-made ones may
+ * not, so fall back to the object's OWN fields (a decoded message also shows prototype defaults such
+ * as `i: 0` and `s: []`, which must not count: an AttrValue with nothing set is an empty list).
+ */
 function kindOf(v: AttrValue): AttrValue['value'] | undefined {
   if (v.value !== undefined) return v.value;
-  for (const k of SCALAR_KEYS) if (v[k] !== undefined && v[k] !== null) return k;
+  for (const k of SCALAR_KEYS) if (Object.prototype.hasOwnProperty.call(v, k) && v[k] !== undefined && v[k] !== null) return k;
   return undefined;
 }
 
