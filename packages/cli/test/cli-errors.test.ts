@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -57,6 +57,20 @@ describe('savedkeras CLI errors and exit codes', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('error [FORMAT]');
+  });
+
+  it.skipIf(!existsSync(fixturesDir))('a flipped byte in a weight shard: exit 1, CHECKSUM naming the shard', async () => {
+    const dir = path.join(tmp, 'flipped');
+    await cp(path.join(fixturesDir, 'seq-logistic-rmsprop'), dir, { recursive: true });
+    const shard = path.join(dir, 'variables', 'variables.data-00000-of-00001');
+    const bytes = await readFile(shard);
+    bytes[0] ^= 0x01; // the first stored tensor
+    await writeFile(shard, bytes);
+    const r = await runCli(['inspect', dir, '--json']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('error [CHECKSUM]');
+    expect(r.stderr).toContain('variables/variables.data-00000-of-00001');
   });
 
   it('usage errors exit 2', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '@savedkeras/common';
-import { createContext, reportError, type CliIO } from '../src/index.js';
+import { COMMANDS, createContext, main, reportError, type CliIO, type RegisterCommand } from '../src/index.js';
 
 function capture(env: Record<string, string> = {}): CliIO & { outText: string; errText: string } {
   const io = {
@@ -47,5 +47,43 @@ describe('CLI context', () => {
     expect(forced.color.red('x')).not.toBe('x');
     const tty = createContext({ ...capture({ NO_COLOR: '1' }), stdoutIsTTY: true });
     expect(tty.color.red('x')).toBe('x');
+  });
+});
+
+describe('main', () => {
+  it('keeps stdout for results: console.log/info from libraries go to stderr while a command runs', async () => {
+    const noisy: RegisterCommand = (program, ctx) => {
+      program.command('noisy-test').action(() => {
+        console.log('Hi there, a library banner');
+        console.info('another notice');
+        ctx.out('{"result":1}\n');
+      });
+    };
+    COMMANDS.push(noisy);
+    try {
+      const io = capture();
+      expect(await main(['noisy-test'], io)).toBe(0);
+      expect(io.outText).toBe('{"result":1}\n');
+      expect(io.errText).toContain('Hi there, a library banner');
+      expect(io.errText).toContain('another notice');
+    } finally {
+      COMMANDS.splice(COMMANDS.indexOf(noisy), 1);
+    }
+  });
+
+  it('an internal error thrown by a command exits 70', async () => {
+    const broken: RegisterCommand = (program) => {
+      program.command('broken-test').action(() => {
+        throw new RangeError('bug');
+      });
+    };
+    COMMANDS.push(broken);
+    try {
+      const io = capture();
+      expect(await main(['broken-test'], io)).toBe(70);
+      expect(io.errText).toContain('RangeError: bug');
+    } finally {
+      COMMANDS.splice(COMMANDS.indexOf(broken), 1);
+    }
   });
 });

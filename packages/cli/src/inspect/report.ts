@@ -110,7 +110,15 @@ export async function inspectModel(source: ModelSource, options: InspectOptions 
       done += entry.size;
       options.onProgress?.(done, total);
     }
-    variables.push({ path: slotPaths.get(n.id) ?? paths[n.id] ?? n.path, name: v?.name ?? '', checkpointKey: present(key) ? key : null, dtype, shape, trainable: v?.trainable ?? false, sha256 });
+    variables.push({
+      path: slotPaths.get(n.id) ?? paths[n.id] ?? n.path,
+      name: v?.name ?? '',
+      checkpointKey: present(key) ? key : null,
+      dtype,
+      shape,
+      trainable: v?.trainable ?? false,
+      sha256,
+    });
   }
 
   return {
