@@ -1,0 +1,3 @@
+import { referenceTests } from './reference-cases.js';
+
+referenceTests('legacy-*', (slug) => slug.startsWith('legacy-'));
