@@ -96,6 +96,13 @@ describe('shape ops', () => {
     expect(Array.from(run1('BroadcastArgs', [i32([2, 1, 3]), i32([4, 1])]).dataSync())).toEqual([2, 4, 3]);
     expect(() => run1('BroadcastTo', [f([1, 2, 3]), i32([2, 2])])).toThrow(/broadcast/);
   });
+  it('EnsureShape / CheckNumerics / Gather (v1) / IdentityN', () => {
+    expect(run1('EnsureShape', [x24()], { shape: A.shape([-1, 3, 4]) }).shape).toEqual([2, 3, 4]);
+    expect(() => run1('EnsureShape', [x24()], { shape: A.shape([2, 4, 3]) })).toThrow(/not compatible/);
+    expect(() => run1('CheckNumerics', [f([1, NaN])], { message: A.s('bad') })).toThrow(/bad/);
+    expect(arr(run1('Gather', [f([5, 6, 7]), i32([2, 0])]))).toEqual([7, 5]);
+    expect(run('IdentityN', [f([1]), i32([2])]).map(arr)).toEqual([[1], [2]]);
+  });
   it('Fill / ZerosLike / OnesLike / Slice', () => {
     expect(arr(run1('Fill', [i32([2, 2]), f([7], [])]))).toEqual([[7, 7], [7, 7]]);
     expect(arr(run1('Fill', [i32([2]), tf.tensor('z', [], 'string')]))).toEqual(['z', 'z']);

@@ -6,6 +6,17 @@ const i32 = (v: number[], shape?: number[]) => tf.tensor(v, shape ?? [v.length],
 const str = (v: string[], shape?: number[]) => tf.tensor(v, shape ?? [v.length], 'string');
 const data = (t: tf.Tensor) => Array.from(t.dataSync() as ArrayLike<number>, (v) => (v === 0 ? 0 : v)); // -0 -> 0
 
+/** erf by its Maclaurin series (enough terms for |x| <= 3). */
+function erf(x: number): number {
+  let sum = 0;
+  let term = x;
+  for (let n = 0; n < 80; n++) {
+    sum += term / (2 * n + 1);
+    term *= (-x * x) / (n + 1);
+  }
+  return (2 / Math.sqrt(Math.PI)) * sum;
+}
+
 describe('element-wise math', () => {
   const xs = [-2.5, -1, -0.25, 0, 0.5, 1.5, 3];
   const unaryCases: [string, (x: number) => number, number[]?][] = [
@@ -16,7 +27,12 @@ describe('element-wise math', () => {
     ['Selu', (x) => 1.0507009873554805 * (x > 0 ? x : 1.6732632423543772 * (Math.exp(x) - 1))],
     ['LeakyRelu', (x) => (x > 0 ? x : 0.2 * x)], // default alpha 0.2 comes from the OpDef
     ['Sqrt', Math.sqrt, [0, 0.25, 1, 4, 9]], ['Rsqrt', (x) => 1 / Math.sqrt(x), [0.25, 1, 4]], ['Log', Math.log, [0.5, 1, 10]],
-    ['Reciprocal', (x) => 1 / x, [-2, 0.5, 4]],
+    ['Reciprocal', (x) => 1 / x, [-2, 0.5, 4]], ['Inv', (x) => 1 / x, [-2, 0.5, 4]],
+    ['Tan', Math.tan, [-1, 0, 0.5]], ['Asin', Math.asin, [-0.5, 0, 0.9]], ['Acos', Math.acos, [-0.5, 0, 0.9]], ['Atan', Math.atan],
+    ['Sinh', Math.sinh], ['Cosh', Math.cosh], ['Asinh', Math.asinh], ['Acosh', Math.acosh, [1, 2, 5]], ['Atanh', Math.atanh, [-0.5, 0, 0.9]],
+    ['Expm1', Math.expm1], ['Log1p', Math.log1p, [0, 0.5, 3]],
+    // erf by its series, to 1e-5
+    ['Erf', (x) => erf(x)], ['Erfc', (x) => 1 - erf(x)],
   ];
   it.each(unaryCases)('%s', (op, fn, input) => {
     const x = input ?? xs;
@@ -72,6 +88,8 @@ describe('element-wise math', () => {
     expect(arr(run1('LogicalOr', [p, q]))).toEqual([true, true, true, false]);
     expect(arr(run1('LogicalNot', [p]))).toEqual([false, false, true, true]);
     expect(arr(run1('IsNan', [f([NaN, 1])]))).toEqual([true, false]);
+    expect(arr(run1('IsInf', [f([Infinity, -Infinity, 1, NaN])]))).toEqual([true, true, false, false]);
+    expect(arr(run1('IsFinite', [f([Infinity, 1, NaN])]))).toEqual([false, true, false]);
   });
 
   it('string Add concatenates and string Equal compares, with broadcasting', () => {

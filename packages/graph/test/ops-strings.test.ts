@@ -24,6 +24,13 @@ describe('string ops', () => {
     expect(arr(run1('StaticRegexReplace', [str(['john smith'])], { pattern: A.s('(\\w+) (\\w+)'), rewrite: A.s('\\2 $\\1') }))).toEqual(['smith $john']);
   });
 
+  it('RegexReplace / RegexFullMatch take the pattern as a tensor; StringStrip trims ASCII whitespace', () => {
+    expect(arr(run1('RegexReplace', [str(['a1b22c']), tf.scalar('[0-9]+', 'string'), tf.scalar('#', 'string')]))).toEqual(['a#b#c']);
+    expect(arr(run1('RegexFullMatch', [str(['abc', 'ab1']), tf.scalar('[a-z]+', 'string')]))).toEqual([true, false]);
+    expect(arr(run1('StringStrip', [str([' \t hi there \n'])]))).toEqual(['hi there']);
+    expect(() => run1('StaticRegexReplace', [str(['x'])], { pattern: A.s('(unclosed'), rewrite: A.s('') })).toThrow(/not supported/);
+  });
+
   it('StaticRegexFullMatch matches the whole string', () => {
     expect(arr(run1('StaticRegexFullMatch', [str(['s3://bucket/x', 'file:///s3://', 's3://'])], { pattern: A.s('^s3://.*') }))).toEqual([true, false, true]);
     expect(arr(run1('StaticRegexFullMatch', [str(['abc', 'abcd'])], { pattern: A.s('abc') }))).toEqual([true, false]);

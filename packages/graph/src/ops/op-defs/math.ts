@@ -31,7 +31,7 @@ const batchMatMul: OpSpec = {
 const UNARY = [
   'Abs', 'Neg', 'Reciprocal', 'Inv', 'Square', 'Sqrt', 'Rsqrt', 'Exp', 'Expm1', 'Log', 'Log1p', 'Sin', 'Cos',
   'Tan', 'Asin', 'Acos', 'Atan', 'Sinh', 'Cosh', 'Tanh', 'Asinh', 'Acosh', 'Atanh', 'Sigmoid', 'Sign', 'Floor',
-  'Ceil', 'Round', 'Rint', 'Erf', 'Erfc', 'Softsign', 'Digamma', 'Lgamma',
+  'Ceil', 'Round', 'Rint', 'Erf', 'Erfc', 'Softsign',
 ];
 const BINARY = [
   'Add', 'AddV2', 'Sub', 'Mul', 'Div', 'RealDiv', 'FloorDiv', 'FloorMod', 'TruncateDiv', 'TruncateMod', 'Mod',
