@@ -1,0 +1,181 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { UnsupportedFeatureError, UnsupportedLayerError } from '@savedkeras/common';
+import { KwargsRecordingLayer, shapeList, splitInputs, tensorList, type Kwargs } from './call-args.js';
+import { layerBaseArgs, tfjsCamelCase } from './keras-objects.js';
+
+type LayerArgs = ConstructorParameters<typeof tfl.layers.Layer>[0];
+
+export interface SlicingOpLambdaArgs extends NonNullable<LayerArgs> {
+  /** Always `__operators__.getitem` in practice (Keras also routes boolean_mask here). */
+  function: string;
+}
+
+/** One entry of a Python subscript, as Keras records it in the `slice_spec` kwarg. */
+export type SliceEntry =
+  | { kind: 'slice'; start: number | null; stop: number | null; step: number | null }
+  | { kind: 'index'; index: number }
+  | { kind: 'ellipsis' }
+  | { kind: 'newaxis' };
+
+function parseEntry(e: unknown): SliceEntry {
+  if (e === null || e === undefined) return { kind: 'newaxis' };
+  if (typeof e === 'number' && Number.isInteger(e)) return { kind: 'index', index: e };
+  if (e === '...' || e === 'Ellipsis') return { kind: 'ellipsis' };
+  if (typeof e === 'object' && !Array.isArray(e)) {
+    const o = e as Record<string, unknown>;
+    if (o['class_name'] === '__ellipsis__' || o['className'] === '__ellipsis__') return { kind: 'ellipsis' };
+    if ('start' in o || 'stop' in o || 'step' in o) {
+      const num = (k: string): number | null => {
+        const v = o[k];
+        if (v === null || v === undefined) return null;
+        if (typeof v === 'number' && Number.isInteger(v)) return v;
+        throw new UnsupportedFeatureError(`slice ${k}=${JSON.stringify(v)} is not supported (only integer bounds)`);
+      };
+      const step = num('step');
+      if (step === 0) throw new RangeError('slice step cannot be zero');
+      return { kind: 'slice', start: num('start'), stop: num('stop'), step };
+    }
+  }
+  throw new UnsupportedFeatureError(`slice entry ${JSON.stringify(e)} is not supported (tensor or list indices)`);
+}
+
+/** The recorded `slice_spec` (a tuple becomes a list; a single entry is a one-entry list). */
+export function parseSliceSpec(spec: unknown): SliceEntry[] {
+  const list = Array.isArray(spec) ? spec : [spec];
+  const entries = list.map(parseEntry);
+  if (entries.filter((e) => e.kind === 'ellipsis').length > 1) throw new RangeError('a subscript can hold only one ellipsis');
+  return entries;
+}
+
+/** The strided_slice arguments TF's `_slice_helper` builds for a subscript. */
+export function stridedSliceArgs(entries: SliceEntry[]): {
+  begin: number[];
+  end: number[];
+  strides: number[];
+  beginMask: number;
+  endMask: number;
+  ellipsisMask: number;
+  newAxisMask: number;
+  shrinkAxisMask: number;
+} {
+  const begin: number[] = [];
+  const end: number[] = [];
+  const strides: number[] = [];
+  let beginMask = 0;
+  let endMask = 0;
+  let ellipsisMask = 0;
+  let newAxisMask = 0;
+  let shrinkAxisMask = 0;
+  entries.forEach((e, i) => {
+    const bit = 1 << i;
+    if (e.kind === 'slice') {
+      begin.push(e.start ?? 0);
+      if (e.start === null) beginMask |= bit;
+      end.push(e.stop ?? 0);
+      if (e.stop === null) endMask |= bit;
+      strides.push(e.step ?? 1);
+    } else if (e.kind === 'index') {
+      begin.push(e.index);
+      end.push(e.index + 1);
+      strides.push(1);
+      shrinkAxisMask |= bit;
+    } else {
+      begin.push(0);
+      end.push(0);
+      strides.push(1);
+      if (e.kind === 'ellipsis') ellipsisMask |= bit;
+      else newAxisMask |= bit;
+    }
+  });
+  return { begin, end, strides, beginMask, endMask, ellipsisMask, newAxisMask, shrinkAxisMask };
+}
+
+/** Python's `len(range(*slice(start, stop, step).indices(n)))`. */
+function sliceLength(n: number, start: number | null, stop: number | null, step: number): number {
+  const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
+  if (step > 0) {
+    const b = start === null ? 0 : clamp(start < 0 ? start + n : start, 0, n);
+    const e = stop === null ? n : clamp(stop < 0 ? stop + n : stop, 0, n);
+    return Math.max(0, Math.ceil((e - b) / step));
+  }
+  const b = start === null ? n - 1 : clamp(start < 0 ? start + n : start, -1, n - 1);
+  const e = stop === null ? -1 : clamp(stop < 0 ? stop + n : stop, -1, n - 1);
+  return Math.max(0, Math.ceil((b - e) / -step));
+}
+
+/** The static output shape of `x[spec]` for an input shape with possibly unknown dims. */
+export function slicedShape(shape: tfl.Shape, entries: SliceEntry[]): tfl.Shape {
+  const consuming = entries.filter((e) => e.kind === 'slice' || e.kind === 'index').length;
+  if (consuming > shape.length) throw new RangeError(`too many indices (${consuming}) for a tensor of rank ${shape.length}`);
+  const expanded: SliceEntry[] = [];
+  let sawEllipsis = false;
+  for (const e of entries) {
+    if (e.kind === 'ellipsis') {
+      sawEllipsis = true;
+      for (let i = 0; i < shape.length - consuming; i++) expanded.push({ kind: 'slice', start: null, stop: null, step: null });
+    } else expanded.push(e);
+  }
+  if (!sawEllipsis) for (let i = consuming; i < shape.length; i++) expanded.push({ kind: 'slice', start: null, stop: null, step: null });
+  const out: tfl.Shape = [];
+  let d = 0;
+  for (const e of expanded) {
+    if (e.kind === 'newaxis') out.push(1);
+    else if (e.kind === 'index') {
+      const n = shape[d++];
+      if (n != null && (e.index >= n || e.index < -n)) throw new RangeError(`index ${e.index} is out of bounds for a dimension of size ${n}`);
+    } else if (e.kind === 'slice') {
+      const n = shape[d++];
+      out.push(n == null ? null : sliceLength(n, e.start, e.stop, e.step ?? 1));
+    }
+  }
+  return out;
+}
+
+/**
+ * Keras `SlicingOpLambda`: `x[...]` on a Keras tensor. The subscript arrives in the recorded call
+ * kwargs as `slice_spec` (slices as `{start, stop, step}`, ints, `'...'`/`__ellipsis__`, null
+ * for `tf.newaxis`) and runs as tfjs stridedSlice with TF's masks. Tensor-valued bounds and
+ * `tf.boolean_mask` are not supported.
+ */
+export class SlicingOpLambda extends KwargsRecordingLayer {
+  static className = 'SlicingOpLambda';
+  readonly function: string;
+
+  constructor(args: SlicingOpLambdaArgs) {
+    super(layerBaseArgs(args as unknown as Record<string, unknown>) as LayerArgs);
+    const fn = args.function;
+    if (fn !== '__operators__.getitem' && fn !== tfjsCamelCase('__operators__.getitem')) {
+      throw new UnsupportedLayerError(`SlicingOpLambda: TensorFlow function tf.${String(fn)} is not supported (only __operators__.getitem)`, {
+        node: args.name,
+      });
+    }
+    this.function = fn;
+  }
+
+  private entries(kwargs: Kwargs): SliceEntry[] {
+    const spec = kwargs['slice_spec'] ?? kwargs['sliceSpec'];
+    if (spec === undefined) throw new UnsupportedLayerError(`${this.name}: no slice_spec in the recorded call arguments`);
+    return parseSliceSpec(spec);
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    const { positional } = splitInputs(shapeList(inputShape), this.recordedKwargs);
+    return slicedShape(positional[0], this.entries(this.recordedKwargs));
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
+    return tf.tidy(() => {
+      const k = this.effectiveKwargs(kwargs);
+      const x = splitInputs(tensorList(inputs), k).positional[0];
+      const entries = this.entries(k);
+      slicedShape(x.shape, entries); // bounds checks with TF's error cases
+      const a = stridedSliceArgs(entries);
+      return tf.stridedSlice(x, a.begin, a.end, a.strides, a.beginMask, a.endMask, a.ellipsisMask, a.newAxisMask, a.shrinkAxisMask);
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), function: this.function };
+  }
+}
