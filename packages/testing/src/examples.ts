@@ -62,15 +62,22 @@ export interface ReferenceTensor {
 /**
  * The inference-mode output of a generated model, computed directly from the spec's weights in
  * float64 (no TensorFlow, no loader code): the numbers a loaded model must reproduce.
- * `inputs` maps input names to row-major values; the batch size follows from their length.
- * Outputs are keyed by serving-signature output name.
+ * `inputs` maps input names to row-major values, or lists them in the model's input order; the
+ * batch size follows from their length. Outputs are keyed by serving-signature output name, in
+ * the model's output order.
  */
-export function referencePredict(spec: ModelSpec, inputs: Record<string, ArrayLike<number>>): Record<string, ReferenceTensor> {
+export function referencePredict(
+  spec: ModelSpec,
+  inputs: Record<string, ArrayLike<number>> | ArrayLike<number>[],
+): Record<string, ReferenceTensor> {
   const model = resolveModel(spec);
   const values = new Map<string, ReferenceTensor>();
   let batch: number | null = null;
-  for (const inp of model.inputs) {
-    const data = inputs[inp.name];
+  if (Array.isArray(inputs) && inputs.length !== model.inputs.length) {
+    throw new Error(`referencePredict: ${inputs.length} inputs given, the model takes ${model.inputs.length}`);
+  }
+  for (const [k, inp] of model.inputs.entries()) {
+    const data = Array.isArray(inputs) ? inputs[k] : (inputs as Record<string, ArrayLike<number>>)[inp.name];
     if (!data) throw new Error(`referencePredict: no value for input ${inp.name}`);
     const per = inp.shape.slice(1).reduce<number>((a, d) => a * (d as number), 1);
     if (data.length % per !== 0) throw new Error(`referencePredict: input ${inp.name} has ${data.length} values, not a multiple of ${per}`);

@@ -39,6 +39,8 @@ describe('referencePredict', () => {
     };
     // a = 1, b = 0: s(a) = 3, s(b) = 1, c = [3, 1], p = softmax([3, 1]) = [e^3, e^1] / (e^3 + e^1)
     const out = referencePredict(spec, { a: [1], b: [0] });
+    expect(Object.keys(out)).toEqual(['c', 'p']);
+    expect(referencePredict(spec, [[1], [0]])).toEqual(out);
     expect(Array.from(out['c'].values)).toEqual([3, 1]);
     const z = Math.exp(3) + Math.exp(1);
     expect(out['p'].values[0]).toBeCloseTo(Math.exp(3) / z, 15);
@@ -49,6 +51,7 @@ describe('referencePredict', () => {
     const spec: ModelSpec = { kind: 'Sequential', input: { shape: [3] }, layers: [{ className: 'Dense', name: 'd', units: 1 }] };
     expect(() => referencePredict(spec, { d_input: [1, 2] })).toThrow(/not a multiple of 3/);
     expect(() => referencePredict(spec, {})).toThrow(/no value for input d_input/);
+    expect(() => referencePredict(spec, [[1, 2, 3], [4, 5, 6]])).toThrow(/2 inputs given, the model takes 1/);
   });
 });
 
