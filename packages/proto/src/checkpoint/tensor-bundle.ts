@@ -162,9 +162,7 @@ export class CheckpointReader {
     const out = new Map<string, CheckpointTensor>();
     for (const [shardId, list] of [...byShard].sort((a, b) => a[0] - b[0])) {
       list.sort((a, b) => a.offset - b.offset);
-      for (const run of coalesce(list)) {
-        const start = run[0].offset;
-        const end = Math.max(...run.map((e) => e.offset + e.size));
+      for (const { entries: run, start, end } of coalesce(list)) {
         const bytes = await this.source.readRange(this.shardFile(shardId), start, end - start);
         if (bytes.length !== end - start) {
           throw new FormatError(`read ${bytes.length} bytes where ${end - start} were asked for`, {
@@ -390,24 +388,19 @@ function checkHeader(h: BundleHeaderProto, file: string, limits: Limits): void {
 }
 
 /** Groups offset-sorted entries of one shard into runs that one read can cover. */
-function coalesce(sorted: CheckpointEntry[]): CheckpointEntry[][] {
-  const runs: CheckpointEntry[][] = [];
-  let run: CheckpointEntry[] = [];
-  let start = 0;
-  let end = 0;
+function coalesce(sorted: CheckpointEntry[]): { entries: CheckpointEntry[]; start: number; end: number }[] {
+  const runs: { entries: CheckpointEntry[]; start: number; end: number }[] = [];
+  let run: { entries: CheckpointEntry[]; start: number; end: number } | undefined;
   for (const e of sorted) {
-    const newEnd = Math.max(end, e.offset + e.size);
-    if (run.length > 0 && e.offset <= end + MAX_COALESCE_GAP && newEnd - start <= MAX_COALESCED_READ) {
-      run.push(e);
-      end = newEnd;
+    const end = e.offset + e.size;
+    if (run && e.offset <= run.end + MAX_COALESCE_GAP && Math.max(run.end, end) - run.start <= MAX_COALESCED_READ) {
+      run.entries.push(e);
+      run.end = Math.max(run.end, end);
     } else {
-      if (run.length > 0) runs.push(run);
-      run = [e];
-      start = e.offset;
-      end = e.offset + e.size;
+      run = { entries: [e], start: e.offset, end };
+      runs.push(run);
     }
   }
-  if (run.length > 0) runs.push(run);
   return runs;
 }
 
