@@ -1,7 +1,9 @@
-// tfjs-core and the backends are imported when a backend is chosen, each on its own, so a bundler
-// splits them into chunks and a page that ends on wasm never downloads the webgpu kernels.
-type Tf = typeof import('@tensorflow/tfjs-core');
+import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '@savedkeras/common';
+
+// The backends are imported when one is chosen, each on its own, so a bundler splits them into
+// chunks and a page that ends on wasm never downloads the webgpu or webgl kernels.
+type Tf = typeof tf;
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 /** Fastest first: the order tried when nothing is preferred. */
@@ -36,6 +38,12 @@ export interface SelectBackendOptions {
   wasmPaths?: string | Record<string, string>;
   /** Give up on one backend after this long (a GPU driver can hang initialisation). Default 20 s. */
   timeoutMs?: number;
+  /**
+   * Accept WebGL drawn in software (SwiftShader, llvmpipe: what headless or GPU-less browsers
+   * offer). It is many times slower than wasm, so by default it is skipped unless webgl is the one
+   * backend asked for.
+   */
+  allowSoftwareWebGL?: boolean;
 }
 
 /** Failures seen in this page, so a later call does not pay for a hanging WebGPU / WebGL start again. */
@@ -59,7 +67,6 @@ export async function selectBackend(
   options: SelectBackendOptions = {},
 ): Promise<BackendChoice> {
   const candidates = preferred === undefined ? [...BACKEND_NAMES] : typeof preferred === 'string' ? [preferred] : [...preferred];
-  const tf = await import('@tensorflow/tfjs-core');
   const tried: BackendAttempt[] = [];
   for (const name of candidates) {
     const earlier = failed.get(name);
@@ -69,7 +76,9 @@ export async function selectBackend(
     }
     const t0 = now();
     try {
-      const features = await withTimeout(initialise(tf, name, options), options.timeoutMs ?? 20_000);
+      const explicit = typeof preferred === 'string';
+      const opts = { ...options, allowSoftwareWebGL: options.allowSoftwareWebGL ?? explicit };
+      const features = await withTimeout(initialise(tf, name, opts), options.timeoutMs ?? 20_000);
       tried.push({ name, ok: true, ms: now() - t0 });
       return { name: name as BackendName, tried, ...(features ? { features } : {}) };
     } catch (e) {
@@ -102,6 +111,11 @@ async function initialise(tf: Tf, name: string, options: SelectBackendOptions): 
       return undefined;
     }
     case 'webgl': {
+      const renderer = webglRenderer();
+      if (renderer === null) throw new Error('WebGL is not available in this browser');
+      if (!options.allowSoftwareWebGL && SOFTWARE_RENDERER.test(renderer)) {
+        throw new Error(`WebGL is drawn in software (${renderer}), slower than wasm; ask for webgl explicitly to use it anyway`);
+      }
       await import('@tensorflow/tfjs-backend-webgl');
       await activate(tf, 'webgl');
       // Without float32 textures tfjs computes in float16: results drift by ~1e-3.
@@ -123,6 +137,21 @@ async function initialise(tf: Tf, name: string, options: SelectBackendOptions): 
     default:
       throw new Error(`unknown backend ${JSON.stringify(name)} (known: ${BACKEND_NAMES.join(', ')})`);
   }
+}
+
+const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|basic render driver/i;
+
+/** The WebGL renderer's name (unmasked where the browser allows), or null without WebGL. */
+function webglRenderer(): string | null {
+  if (typeof document === 'undefined' && typeof OffscreenCanvas === 'undefined') return null;
+  const canvas = typeof OffscreenCanvas !== 'undefined' ? new OffscreenCanvas(1, 1) : document.createElement('canvas');
+  const gl = (canvas.getContext('webgl2') ?? canvas.getContext('webgl')) as WebGLRenderingContext | null;
+  if (!gl) return null;
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  const name = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? '');
+  // Free the probe context now: browsers cap live WebGL contexts (about 16).
+  gl.getExtension('WEBGL_lose_context')?.loseContext();
+  return name;
 }
 
 /** tf.setBackend, keeping the reason when initialisation fails (tfjs only console.warns it), then a smoke matMul. */

@@ -1,0 +1,42 @@
+import { formatShape, h } from './dom.js';
+import type { TensorJson } from './inputs.js';
+
+/** One output tensor: shape, a preview of its values, min / max / mean and, for class scores, the top class. */
+export function renderOutput(name: string, t: TensorJson): HTMLElement {
+  const values = t.values as Array<number | string>;
+  const numeric = values.length > 0 && typeof values[0] === 'number';
+  const preview = values.slice(0, 12).map((v) => (typeof v === 'number' ? formatNumber(v) : JSON.stringify(v)));
+  const children: Array<HTMLElement | null> = [
+    h('div', { class: 'output-head' }, h('b', {}, name), h('code', {}, `${formatShape(t.shape)} ${t.dtype}`)),
+    h('code', { class: 'values' }, `[${preview.join(', ')}${values.length > 12 ? `, … ${values.length - 12} more` : ''}]`),
+  ];
+  if (numeric) {
+    const nums = values as number[];
+    let min = Infinity;
+    let max = -Infinity;
+    let sum = 0;
+    let argmax = 0;
+    nums.forEach((v, i) => {
+      if (v < min) min = v;
+      if (v > max) {
+        max = v;
+        argmax = i;
+      }
+      sum += v;
+    });
+    const last = t.shape[t.shape.length - 1] ?? 1;
+    children.push(
+      h('div', { class: 'muted' },
+        `min ${formatNumber(min)} · max ${formatNumber(max)} · mean ${formatNumber(sum / nums.length)}`,
+        last > 1 && nums.length === last ? ` · top class ${argmax} (${formatNumber(max)})` : '',
+      ),
+    );
+  }
+  return h('div', { class: 'output' }, ...children);
+}
+
+function formatNumber(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5)) return v.toExponential(3);
+  return v.toFixed(4).replace(/\.?0+$/, '') || '0';
+}

@@ -1,0 +1,19 @@
+import { defineConfig } from 'vite';
+
+// The page bundles workspace packages from their TypeScript sources (the "source" export
+// condition, as the tests do), so `vite build` never picks up a stale dist/.
+export default defineConfig({
+  base: './',
+  resolve: { conditions: ['source', 'module', 'browser', 'development|production'] },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    // tfjs is large; the backends are split into their own chunks by dynamic import.
+    chunkSizeWarningLimit: 4096,
+    sourcemap: false,
+    reportCompressedSize: false,
+    // The .wasm binaries are emitted as files next to the chunks (never inlined, never from a CDN).
+    assetsInlineLimit: 0,
+  },
+});
