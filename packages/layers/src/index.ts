@@ -13,7 +13,7 @@ export {
 } from './call-args.js';
 export { TFOpLambda, type TFOpLambdaArgs } from './tf-op-lambda.js';
 export { lookupTfOp, tfOpSignatures, type TfOp, type OpArgs } from './tf-op-table.js';
-export { SlicingOpLambda, parseSliceSpec, slicedShape, stridedSliceArgs, type SliceEntry, type SlicingOpLambdaArgs } from './slicing-op-lambda.js';
+export { SlicingOpLambda, applySlice, parseSliceSpec, slicedShape, type SliceEntry, type SlicingOpLambdaArgs } from './slicing-op-lambda.js';
 export { Subtract } from './subtract.js';
 export { Normalization, type NormalizationArgs } from './normalization.js';
 export { einsum2, parseEinsum } from './einsum.js';

@@ -48,75 +48,84 @@ export function parseSliceSpec(spec: unknown): SliceEntry[] {
   return entries;
 }
 
-/** The strided_slice arguments TF's `_slice_helper` builds for a subscript. */
-export function stridedSliceArgs(entries: SliceEntry[]): {
-  begin: number[];
-  end: number[];
-  strides: number[];
-  beginMask: number;
-  endMask: number;
-  ellipsisMask: number;
-  newAxisMask: number;
-  shrinkAxisMask: number;
-} {
-  const begin: number[] = [];
-  const end: number[] = [];
-  const strides: number[] = [];
-  let beginMask = 0;
-  let endMask = 0;
-  let ellipsisMask = 0;
-  let newAxisMask = 0;
-  let shrinkAxisMask = 0;
-  entries.forEach((e, i) => {
-    const bit = 1 << i;
-    if (e.kind === 'slice') {
-      begin.push(e.start ?? 0);
-      if (e.start === null) beginMask |= bit;
-      end.push(e.stop ?? 0);
-      if (e.stop === null) endMask |= bit;
-      strides.push(e.step ?? 1);
-    } else if (e.kind === 'index') {
-      begin.push(e.index);
-      end.push(e.index + 1);
-      strides.push(1);
-      shrinkAxisMask |= bit;
-    } else {
-      begin.push(0);
-      end.push(0);
-      strides.push(1);
-      if (e.kind === 'ellipsis') ellipsisMask |= bit;
-      else newAxisMask |= bit;
-    }
-  });
-  return { begin, end, strides, beginMask, endMask, ellipsisMask, newAxisMask, shrinkAxisMask };
-}
-
-/** Python's `len(range(*slice(start, stop, step).indices(n)))`. */
-function sliceLength(n: number, start: number | null, stop: number | null, step: number): number {
+/** Python's `slice(start, stop, step).indices(n)`: normalized start, stop, step. */
+function sliceIndices(n: number, start: number | null, stop: number | null, step: number): [number, number, number] {
   const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
   if (step > 0) {
     const b = start === null ? 0 : clamp(start < 0 ? start + n : start, 0, n);
     const e = stop === null ? n : clamp(stop < 0 ? stop + n : stop, 0, n);
-    return Math.max(0, Math.ceil((e - b) / step));
+    return [b, e, step];
   }
   const b = start === null ? n - 1 : clamp(start < 0 ? start + n : start, -1, n - 1);
   const e = stop === null ? -1 : clamp(stop < 0 ? stop + n : stop, -1, n - 1);
-  return Math.max(0, Math.ceil((b - e) / -step));
+  return [b, e, step];
 }
 
-/** The static output shape of `x[spec]` for an input shape with possibly unknown dims. */
-export function slicedShape(shape: tfl.Shape, entries: SliceEntry[]): tfl.Shape {
+/** Python's `len(range(*slice(start, stop, step).indices(n)))`. */
+function sliceLength(n: number, start: number | null, stop: number | null, step: number): number {
+  const [b, e, st] = sliceIndices(n, start, stop, step);
+  return st > 0 ? Math.max(0, Math.ceil((e - b) / st)) : Math.max(0, Math.ceil((b - e) / -st));
+}
+
+/** The entries with the ellipsis (or the implicit trailing dims) expanded to full slices. */
+function expandEntries(rank: number, entries: SliceEntry[]): SliceEntry[] {
   const consuming = entries.filter((e) => e.kind === 'slice' || e.kind === 'index').length;
-  if (consuming > shape.length) throw new RangeError(`too many indices (${consuming}) for a tensor of rank ${shape.length}`);
-  const expanded: SliceEntry[] = [];
+  if (consuming > rank) throw new RangeError(`too many indices (${consuming}) for a tensor of rank ${rank}`);
+  const full = (): SliceEntry => ({ kind: 'slice', start: null, stop: null, step: null });
+  const out: SliceEntry[] = [];
   let sawEllipsis = false;
   for (const e of entries) {
     if (e.kind === 'ellipsis') {
       sawEllipsis = true;
-      for (let i = 0; i < shape.length - consuming; i++) expanded.push({ kind: 'slice', start: null, stop: null, step: null });
-    } else expanded.push(e);
+      for (let i = 0; i < rank - consuming; i++) out.push(full());
+    } else out.push(e);
   }
-  if (!sawEllipsis) for (let i = consuming; i < shape.length; i++) expanded.push({ kind: 'slice', start: null, stop: null, step: null });
+  if (!sawEllipsis) for (let i = consuming; i < rank; i++) out.push(full());
+  return out;
+}
+
+/**
+ * `x[spec]` on a concrete tensor with Python semantics: contiguous slices with tf.slice, strided
+ * or reversed ones with tf.gather of the explicit index list, then one reshape that drops indexed
+ * axes and inserts new axes. (tfjs' stridedSlice mishandles masked bounds with negative strides.)
+ */
+export function applySlice(x: tf.Tensor, entries: SliceEntry[]): tf.Tensor {
+  return tf.tidy(() => {
+    const expanded = expandEntries(x.rank, entries);
+    const outShape = slicedShape(x.shape, entries) as number[];
+    let y = x;
+    let d = 0;
+    for (const e of expanded) {
+      if (e.kind === 'newaxis') continue;
+      const n = x.shape[d];
+      if (e.kind === 'index') {
+        const i = e.index < 0 ? e.index + n : e.index;
+        const begin = y.shape.map((_, k) => (k === d ? i : 0));
+        const size = y.shape.map((s, k) => (k === d ? 1 : s));
+        y = tf.slice(y, begin, size);
+      } else if (e.kind === 'slice') {
+        const [b, , step] = sliceIndices(n, e.start, e.stop, e.step ?? 1);
+        const len = sliceLength(n, e.start, e.stop, e.step ?? 1);
+        if (step === 1 || len <= 1) {
+          if (!(len === n && b === 0)) {
+            const begin = y.shape.map((_, k) => (k === d ? (len === 0 ? 0 : b) : 0));
+            const size = y.shape.map((s, k) => (k === d ? len : s));
+            y = tf.slice(y, begin, size);
+          }
+        } else {
+          const idx = Array.from({ length: len }, (_, k) => b + k * step);
+          y = tf.gather(y, tf.tensor1d(idx, 'int32'), d);
+        }
+      }
+      d++;
+    }
+    return tf.reshape(y, outShape);
+  });
+}
+
+/** The static output shape of `x[spec]` for an input shape with possibly unknown dims. */
+export function slicedShape(shape: tfl.Shape, entries: SliceEntry[]): tfl.Shape {
+  const expanded = expandEntries(shape.length, entries);
   const out: tfl.Shape = [];
   let d = 0;
   for (const e of expanded) {
@@ -135,7 +144,7 @@ export function slicedShape(shape: tfl.Shape, entries: SliceEntry[]): tfl.Shape 
 /**
  * Keras `SlicingOpLambda`: `x[...]` on a Keras tensor. The subscript arrives in the recorded call
  * kwargs as `slice_spec` (slices as `{start, stop, step}`, ints, `'...'`/`__ellipsis__`, null
- * for `tf.newaxis`) and runs as tfjs stridedSlice with TF's masks. Tensor-valued bounds and
+ * for `tf.newaxis`), applied with Python/TF semantics (see applySlice). Tensor-valued bounds and
  * `tf.boolean_mask` are not supported.
  */
 export class SlicingOpLambda extends KwargsRecordingLayer {
@@ -169,9 +178,7 @@ export class SlicingOpLambda extends KwargsRecordingLayer {
       const k = this.effectiveKwargs(kwargs);
       const x = splitInputs(tensorList(inputs), k).positional[0];
       const entries = this.entries(k);
-      slicedShape(x.shape, entries); // bounds checks with TF's error cases
-      const a = stridedSliceArgs(entries);
-      return tf.stridedSlice(x, a.begin, a.end, a.strides, a.beginMask, a.endMask, a.ellipsisMask, a.newAxisMask, a.shrinkAxisMask);
+      return applySlice(x, entries);
     });
   }
 
