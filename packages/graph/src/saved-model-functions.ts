@@ -49,7 +49,11 @@ export interface LoadedSavedModel {
   signatures: Record<string, SignatureFunction>;
   /** tf.Variables by object-graph path (TF1 graphs: by variable node name). */
   variables: Map<string, tf.Variable>;
-  /** Disposes the variables made here (not those from a caller's readVariable), constants and tables. */
+  /**
+   * Disposes the variables made here (not those from a caller's readVariable), captured constants,
+   * tables and the Const values the executor cached (it keeps each Const node's tensor after its
+   * first use, so tf.memory() grows once, on the first call).
+   */
   dispose(): void;
 }
 
@@ -111,7 +115,9 @@ export async function loadSignatures(
       signatures[sig.name] = signatureFromFunction(sig.name, def, fn);
     }
     if (options.loadAllVariables || graph.signatures.length === 0) {
-      await captures.prepare(graph.variableNodes().filter((n) => variableKey(n, ckptGraph) !== null).map((n) => n.id));
+      // Variables the object graph names (slot variables reachable only through their optimizer have no path).
+      const named = graph.variableNodes().filter((n) => !n.path.startsWith('<') && variableKey(n, ckptGraph) !== null);
+      await captures.prepare(named.map((n) => n.id));
     }
   } catch (e) {
     captures.dispose();
@@ -126,6 +132,7 @@ export async function loadSignatures(
     variables,
     dispose() {
       captures.dispose();
+      library.dispose();
       for (const v of ownVariables.values()) if (!v.isDisposed) v.dispose();
       ownVariables.clear();
     },
@@ -300,8 +307,10 @@ async function loadTf1Signatures(graph: SavedModelGraph, checkpoint: CheckpointS
   const keys = tf1VariableKeys(gd, (k) => checkpoint?.has(k) ?? false);
   const variables = new Map<string, tf.Variable>();
   const resources = new Map<string, VariableResource>();
+  const libraries: FunctionLibrary[] = [];
   const dispose = () => {
     for (const v of variables.values()) if (!v.isDisposed) v.dispose();
+    for (const l of libraries) l.dispose();
   };
   const signatures: Record<string, SignatureFunction> = {};
   try {
@@ -310,6 +319,7 @@ async function loadTf1Signatures(graph: SavedModelGraph, checkpoint: CheckpointS
       const fnName = `__main_graph_${sig.name}`;
       const main = mainGraphFunction(gd, def, fnName);
       const library = new FunctionLibrary([...(gd.library?.function ?? []), main.def], meta.metaInfoDef?.strippedOpList?.op ?? []);
+      libraries.push(library);
       const plan = library.plan(fnName);
       // Only variables the signature reads need a value.
       const used = new Set(plan.nodes.flatMap((n) => n.inputs).filter((s) => s < plan.numInputs).map((s) => plan.inputNames[s]!));

@@ -10,8 +10,14 @@ import { A, DataType, constB, constF, constI, fn, node } from './function-defs.j
 const F = DataType.FLOAT;
 const I = DataType.INT32;
 
+/** Runs `name` on a fresh library, then frees the library's cached constants. */
 function run(fns: FunctionDef[], name: string, inputs: Value[], limits = {}): Value[] {
-  return new Executor(new FunctionLibrary(fns), { limits }).call(name, inputs);
+  const lib = new FunctionLibrary(fns);
+  try {
+    return new Executor(lib, { limits }).call(name, inputs);
+  } finally {
+    lib.dispose();
+  }
 }
 const vals = (v: Value | undefined) => {
   if (!isTensorValue(v)) throw new Error('not a tensor');

@@ -87,7 +87,7 @@ export class Executor {
         return;
       }
       holders.delete(v);
-      if (!(v instanceof tf.Variable)) disposeValue(v);
+      if (!(v instanceof tf.Variable) && !this.library.isConstant(v)) disposeValue(v);
     };
     for (let i = 0; i < plan.numInputs; i++) {
       slots[i] = inputs[i];
@@ -121,7 +121,8 @@ export class Executor {
       throw e;
     }
 
-    const result = plan.outputs.map((s) => slots[s]!);
+    // Cached constants are shared: the caller gets its own copy.
+    const result = plan.outputs.map((s) => (this.library.isConstant(slots[s]) ? tf.clone(slots[s] as tf.Tensor) : slots[s]!));
     // Anything left (there should be nothing: every non-returned slot has a last use) is freed.
     const returned = new Set(plan.outputs);
     for (let s = plan.numInputs; s < plan.numSlots; s++) if (!returned.has(s) && slots[s] !== undefined) release(s);
@@ -167,6 +168,7 @@ export class Executor {
       callFunction: (name, inputs) => this.runFunction(name, inputs, chain),
     };
     try {
+      if (node.op === 'Const' && node.inputs.length === 0) return [this.library.constant(node, () => kernel(args, node.attrs, ctx)[0] as tf.Tensor)];
       return kernel(args, node.attrs, ctx);
     } catch (e) {
       if (e instanceof SavedKerasError) throw e;
@@ -190,7 +192,9 @@ export class Executor {
     let vars = args;
     const drop = (values: Value[], keep: Value[]) => {
       const keepSet = new Set(keep);
-      for (const v of new Set(values)) if (!initial.has(v) && !keepSet.has(v) && !(v instanceof tf.Variable)) disposeValue(v);
+      for (const v of new Set(values)) {
+        if (!initial.has(v) && !keepSet.has(v) && !(v instanceof tf.Variable) && !this.library.isConstant(v)) disposeValue(v);
+      }
     };
     try {
       for (let iter = 0; ; iter++) {

@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { FormatError } from '@savedkeras/common';
 import type { FunctionDef, MetaGraphDef, OpDef } from '@savedkeras/proto';
 import { getKernel, getOpDef } from '../ops/index.js';
@@ -22,6 +23,9 @@ export class FunctionLibrary implements PlanContext {
   private readonly functions = new Map<string, FunctionDef>();
   private readonly fileOps = new Map<string, OpDef>();
   private readonly plans = new Map<string, FunctionPlan>();
+  /** Values of Const nodes, computed once (decoding a TensorProto per loop iteration is costly). */
+  private readonly consts = new Map<object, tf.Tensor>();
+  private readonly constValues = new WeakSet<tf.Tensor>();
 
   constructor(functions: Iterable<FunctionDef>, strippedOps: Iterable<OpDef> = []) {
     for (const f of functions) {
@@ -62,6 +66,31 @@ export class FunctionLibrary implements PlanContext {
     p = compileFunction(fd, this);
     this.plans.set(name, p);
     return p;
+  }
+
+  /**
+   * The value of a Const node, made once by `make` and kept (tf.keep) until dispose(). The executor
+   * never disposes it: constants are shared by every run.
+   */
+  constant(node: object, make: () => tf.Tensor): tf.Tensor {
+    let t = this.consts.get(node);
+    if (!t) {
+      t = tf.keep(make());
+      this.consts.set(node, t);
+      this.constValues.add(t);
+    }
+    return t;
+  }
+
+  /** True for a cached Const value (shared: never disposed by a run, cloned when returned). */
+  isConstant(v: unknown): boolean {
+    return v instanceof tf.Tensor && this.constValues.has(v);
+  }
+
+  /** Frees the cached constants (plans stay; constants are remade on next use). */
+  dispose(): void {
+    for (const t of this.consts.values()) t.dispose();
+    this.consts.clear();
   }
 
   /** Names of every function `roots` can run: themselves, callees, loop bodies and branches, transitively. */
