@@ -48,6 +48,8 @@ export interface PageHook {
   generateInputs(seed: number): Record<string, TensorJson>;
   /** Runs the Keras model (or the serving_default signature) on the inputs, or on seeded random ones. */
   predict(inputs?: Record<string, TensorJson>, seed?: number): Promise<PredictResult>;
+  /** What the last run (from the buttons or from predict) produced. */
+  lastRun(): PredictResult | null;
   callSignature(name: string, inputs?: Record<string, TensorJson>): Promise<PredictResult>;
   runCheck(): Promise<unknown>;
   /** Source classes, so a test can build e.g. a DirectoryHandleSource over the origin-private file system. */

@@ -267,8 +267,11 @@ async function callSignature(name: string, inputs?: Record<string, TensorJson>):
   }
 }
 
+let lastRun: PredictResult | null = null;
+
 function finishRun(outputs: Record<string, TensorJson>, ms: number): PredictResult {
   state.timings.predictMs = ms;
+  lastRun = { outputs, ms };
   const box = document.getElementById('outputs');
   if (box) {
     box.replaceChildren(
@@ -460,6 +463,7 @@ const hook: PageHook = {
     return generateInputs(current.kind === 'keras' ? current.specs : (state.model?.inputs ?? []), seed);
   },
   predict,
+  lastRun: () => lastRun,
   callSignature,
   runCheck,
   sources: backendWeb,

@@ -93,6 +93,9 @@ describe.skipIf(missing !== null && !process.env.CI)('demo page in headless Chro
     expect(s.status).toBe('loaded');
     expect(s.model?.kind).toBe('keras');
     expect(s.model!.bytesReceived).toBeGreaterThan(0);
+    // The progress bar was driven to the end: bytes downloaded and every weight restored.
+    expect(s.progress).toMatchObject({ stage: 'weights', fraction: 1 });
+    expect(s.progress!.loadedBytes).toBe(s.model!.bytesReceived);
 
     const [ref] = referenceCases(slug);
     const browser = await predictIn(ref.inputs);
@@ -160,6 +163,17 @@ describe.skipIf(missing !== null && !process.env.CI)('demo page in headless Chro
   it('Functional multi-input model (memnet-babi-multi-input) by URL matches Node', async () => {
     await checkModelByUrl('memnet-babi-multi-input');
     expect((await state()).model!.inputs.map((i) => i.name)).toEqual(['input_1', 'input_2']);
+
+    // Typed JSON in the text box (without the batch dimension) runs through the button.
+    const [ref] = referenceCases('memnet-babi-multi-input');
+    await page.fill('#json-input', JSON.stringify({ input_1: ref.inputs.input_1.values, input_2: ref.inputs.input_2.values }));
+    await page.evaluate(() => document.getElementById('outputs')!.replaceChildren());
+    await page.click('#predict-json');
+    await page.waitForSelector('#outputs .output');
+    const typed = await page.evaluate(() => window.__savedkeras.lastRun());
+    const node = await nodeKerasPredict('memnet-babi-multi-input', ref.inputs);
+    const d = compareValues(Object.values(typed!.outputs)[0].values as number[], node.outputs[0].values as number[], TOL);
+    expect(d.ok, `typed JSON input: max |diff| ${d.maxAbs}`).toBe(true);
   });
 
   it('the same LSTM from a server without range support: each file downloaded once, same outputs', async () => {
@@ -268,6 +282,21 @@ describe.skipIf(missing !== null && !process.env.CI)('demo page in headless Chro
     // Loading a model then reports the same error instead of failing silently.
     const load = await p.evaluate((u) => window.__savedkeras.loadUrl(u).then(() => 'loaded', (e: Error & { code?: string }) => e.code), `${origin}/models/legacy-tf23-cnn-compiled/`);
     expect(load).toBe('BACKEND');
+    await p.close();
+  });
+
+  it('runs on the plain-JS cpu backend when asked (?backend=cpu), with the same outputs', async () => {
+    const slug = 'legacy-tf23-cnn-compiled';
+    const p = await openDemo('?backend=cpu');
+    const choice = await p.evaluate(() => window.__savedkeras.ready);
+    expect(choice.name).toBe('cpu');
+    expect(choice.tried).toHaveLength(1);
+    await loadUrl(`${origin}/models/${slug}/`, p);
+    const [ref] = referenceCases(slug);
+    const got = await predictIn(ref.inputs, 0, p);
+    const node = await nodeKerasPredict(slug, ref.inputs);
+    const d = compareValues(Object.values(got.outputs)[0].values as number[], node.outputs[0].values as number[], TOL);
+    expect(d.ok, `cpu backend in the page: max |diff| ${d.maxAbs}`).toBe(true);
     await p.close();
   });
 
