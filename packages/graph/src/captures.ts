@@ -7,7 +7,8 @@ import { isTensorValue } from './kernel.js';
 import { tensorFromProto } from './ops/tensor-proto.js';
 import { disposeValue } from './ops/tensor-list-store.js';
 import { storedKeys, type CheckpointSource } from './checkpoint-values.js';
-import type { Executor } from './executor/executor.js';
+import { Executor } from './executor/executor.js';
+import { libraryOf } from './executor/function-library.js';
 
 /** Synchronous view of resolved captures: the Value bound to an object-graph node. */
 export interface CaptureResolver {
@@ -44,11 +45,15 @@ export class Captures implements CaptureResolver {
   private readonly owned: Value[] = [];
   private ckptGraph: TrackableObjectGraph | null | undefined;
 
+  private readonly executor: Executor;
+
+  /** `executor` runs the table creator/initializer functions (default: one over the graph's library). */
   constructor(
     readonly graph: SavedModelGraph,
-    private readonly executor: Executor,
     private readonly sources: CaptureSources,
+    executor?: Executor,
   ) {
+    this.executor = executor ?? new Executor(libraryOf(graph));
     this.ckptGraph = sources.checkpointGraph;
   }
 

@@ -13,7 +13,8 @@ import type { Value } from './kernel.js';
 import { isTensorValue } from './kernel.js';
 import type { CaptureResolver, Captures } from './captures.js';
 import { Executor } from './executor/executor.js';
-import { FunctionLibrary, type UnsupportedOp } from './executor/function-library.js';
+import { libraryOf, type FunctionLibrary, type UnsupportedOp } from './executor/function-library.js';
+
 import { matchCall, packOutputs, selectConcreteFunction, type MatchOptions } from './structure-match.js';
 
 export interface ConcreteFunctionOptions {
@@ -31,14 +32,6 @@ export interface CallOptions {
   training?: boolean;
   /** Check input shapes against the signature (default true). */
   checkShapes?: boolean;
-}
-
-/** Library per graph, so that every function of one model shares compiled plans. */
-const libraries = new WeakMap<SavedModelGraph, FunctionLibrary>();
-export function libraryOf(graph: SavedModelGraph): FunctionLibrary {
-  let lib = libraries.get(graph);
-  if (!lib) libraries.set(graph, (lib = FunctionLibrary.fromMetaGraph(graph.metaGraph)));
-  return lib;
 }
 
 /**

@@ -18,7 +18,7 @@ export { isTensorValue } from './kernel.js';
 // Op registry (the kernels themselves live in ./ops).
 export { registerKernel as registerOp, registerKernel, unregisterKernel, getKernel, getOpDef, kernelNames } from './ops/index.js';
 
-export { FunctionLibrary, type UnsupportedOp } from './executor/function-library.js';
+export { FunctionLibrary, libraryOf, type UnsupportedOp } from './executor/function-library.js';
 export { compileFunction, parseRef, type FunctionPlan, type PlanNode, type PlanNodeKind } from './executor/plan.js';
 export { Executor, type ExecutorOptions } from './executor/executor.js';
 export { Captures, type CaptureResolver, type CaptureSources } from './captures.js';
@@ -27,7 +27,6 @@ export {
   ConcreteFunction,
   SavedFunction,
   argNamesOf,
-  libraryOf,
   type CallOptions,
   type ConcreteFunctionOptions,
 } from './concrete-function.js';

@@ -12,9 +12,9 @@ import type { Value, VariableResource } from './kernel.js';
 import { isTensorValue } from './kernel.js';
 import { Captures } from './captures.js';
 import { storedToTensor, type CheckpointSource } from './checkpoint-values.js';
-import { ConcreteFunction, libraryOf, unsupportedError } from './concrete-function.js';
+import { ConcreteFunction, unsupportedError } from './concrete-function.js';
 import { Executor } from './executor/executor.js';
-import { FunctionLibrary, type UnsupportedOp } from './executor/function-library.js';
+import { FunctionLibrary, libraryOf, type UnsupportedOp } from './executor/function-library.js';
 import { mainGraphFunction, tf1VariableKeys } from './main-graph.js';
 import { carrierDtype, shapeCompatible, splitSignature } from './structure-match.js';
 
@@ -103,7 +103,7 @@ export async function loadSignatures(
 
   const library = libraryOf(graph);
   const executor = new Executor(library, { limits: options.limits, random: options.random });
-  const captures = new Captures(graph, executor, { readVariable: sharedRead, checkpoint, checkpointGraph: ckptGraph });
+  const captures = new Captures(graph, { readVariable: sharedRead, checkpoint, checkpointGraph: ckptGraph }, executor);
   const signatures: Record<string, SignatureFunction> = {};
   try {
     for (const sig of graph.signatures) {

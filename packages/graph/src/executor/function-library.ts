@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FormatError } from '@savedkeras/common';
+import type { SavedModelGraph } from '@savedkeras/object-graph';
 import type { FunctionDef, MetaGraphDef, OpDef } from '@savedkeras/proto';
 import { getKernel, getOpDef } from '../ops/index.js';
 import { EXECUTOR_OP_DEFS } from './control-op-defs.js';
@@ -125,4 +126,12 @@ export class FunctionLibrary implements PlanContext {
     }
     return out;
   }
+}
+
+/** The library of a graph, one per graph, so that every function of one model shares plans and constants. */
+const libraries = new WeakMap<SavedModelGraph, FunctionLibrary>();
+export function libraryOf(graph: SavedModelGraph): FunctionLibrary {
+  let lib = libraries.get(graph);
+  if (!lib) libraries.set(graph, (lib = FunctionLibrary.fromMetaGraph(graph.metaGraph)));
+  return lib;
 }
