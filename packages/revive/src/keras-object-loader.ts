@@ -31,6 +31,12 @@ export interface ReviveReport {
   objects: RevivedObjectReport[];
   warnings: string[];
   compile: CompileResult;
+  /** Input names as the Keras model (and its serving signature) calls them, in model input order. */
+  inputNames: string[];
+  /** Output names as Keras' serving signature keys them (output layer names, deduplicated), in model output order. */
+  outputNames: string[];
+  /** Each restored weight and the checkpoint key its value came from. */
+  weights: { weight: tfl.LayerVariable; checkpointKey: string; variablePath: string; layerPath: string }[];
 }
 
 /**
@@ -132,7 +138,17 @@ export class KerasObjectLoader {
       else fromConfig++;
     }
     objects.sort((a, b) => a.path.localeCompare(b.path));
-    return { model, report: { fromConfig, fromSavedFunctions, fromPlugins, objects, warnings: this.warnings, compile } };
+    const weights = bindings.map((b) => ({
+      weight: b.weight,
+      checkpointKey: b.node.variable!.checkpointKey!,
+      variablePath: b.node.path,
+      layerPath: b.layerPath,
+    }));
+    const { inputNames, outputNames } = kerasIoNames(model);
+    return {
+      model,
+      report: { fromConfig, fromSavedFunctions, fromPlugins, objects, warnings: this.warnings, compile, weights, inputNames, outputNames },
+    };
   }
 
   /** Revives one Keras node (memoized); networks first revive their layers. */
@@ -207,6 +223,11 @@ export class KerasObjectLoader {
     if (!(layer instanceof tfl.layers.Layer)) {
       throw new UnsupportedLayerError(`class registered for '${node.keras?.className}' did not produce a tfjs Layer`, { node: node.path });
     }
+    // Weights are overwritten from the checkpoint: skip the initializers (an Orthogonal one on a
+    // 512x512 recurrent kernel alone takes minutes in plain JS).
+    layer.setFastWeightInitDuringBuild(true);
+    const cell = (layer as unknown as { cell?: Layer }).cell;
+    cell?.setFastWeightInitDuringBuild?.(true);
     this.how.set(node.id, how);
     if (!(layer instanceof tfl.LayersModel)) this.weightOwners.push({ id: node.id, layer });
     return layer;
@@ -222,8 +243,16 @@ export class KerasObjectLoader {
     const firstCfg = first && isObject(first['config']) ? (first['config'] as JsonObject) : {};
     let batchShape: Json = firstCfg['batch_input_shape'] ?? null;
     let dtype: Json = firstCfg['dtype'] ?? 'float32';
+    // Keras names a Sequential's implicit input `<first layer>_input`.
+    const inputChild = this.graph.layerIds(node.id).map((id) => this.graph.node(id)).find((n) => n.keras?.identifier === '_tf_keras_input_layer');
     let inputName: string | undefined =
-      first && first['class_name'] === 'InputLayer' && typeof firstCfg['name'] === 'string' ? (firstCfg['name'] as string) : undefined;
+      first && first['class_name'] === 'InputLayer' && typeof firstCfg['name'] === 'string'
+        ? (firstCfg['name'] as string)
+        : typeof inputChild?.keras?.metadata['name'] === 'string'
+          ? (inputChild.keras.metadata['name'] as string)
+          : typeof firstCfg['name'] === 'string'
+            ? `${firstCfg['name']}_input`
+            : undefined;
     if (!Array.isArray(batchShape)) {
       const md = node.keras!.metadata;
       const bis = decodeJsonUtils(md['build_input_shape']);
@@ -408,6 +437,22 @@ export class KerasObjectLoader {
     const t = root.keras?.metadata['trainable'];
     if (typeof t === 'boolean') model.trainable = t;
   }
+}
+
+/**
+ * The names Keras gives a model's inputs (its InputLayer names) and outputs (the output layers'
+ * names, `_1`, `_2`, ... appended to repeats), which are also the serving signature's keys.
+ */
+export function kerasIoNames(model: tfl.LayersModel): { inputNames: string[]; outputNames: string[] } {
+  const inputNames = model.inputs.map((t) => t.sourceLayer.name);
+  const seen = new Map<string, number>();
+  const outputNames = model.outputs.map((t) => {
+    const base = t.sourceLayer.name;
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    return n === 0 ? base : `${base}_${n}`;
+  });
+  return { inputNames, outputNames };
 }
 
 export async function reviveKerasModel(
