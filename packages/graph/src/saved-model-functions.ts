@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   FormatError,
   InputMismatchError,
+  MissingFileError,
   UnsupportedFeatureError,
   type Limits,
 } from '@savedkeras/common';
@@ -47,6 +48,8 @@ export interface SignatureFunction {
 
 export interface LoadedSavedModel {
   signatures: Record<string, SignatureFunction>;
+  /** Signatures that use a format feature we do not run (e.g. composite-tensor inputs), with the reason. */
+  unsupportedSignatures: Record<string, UnsupportedFeatureError>;
   /** tf.Variables by object-graph path (TF1 graphs: by variable node name). */
   variables: Map<string, tf.Variable>;
   /**
@@ -105,14 +108,21 @@ export async function loadSignatures(
   const executor = new Executor(library, { limits: options.limits, random: options.random });
   const captures = new Captures(graph, { readVariable: sharedRead, checkpoint, checkpointGraph: ckptGraph }, executor);
   const signatures: Record<string, SignatureFunction> = {};
+  const unsupportedSignatures: Record<string, UnsupportedFeatureError> = {};
   try {
     for (const sig of graph.signatures) {
       const def = graph.metaGraph.signatureDef[sig.name]!;
-      if (!sig.functionName) {
-        throw new UnsupportedFeatureError(`signature ${sig.name} has no concrete function in the object graph`, { node: sig.name });
+      try {
+        if (!sig.functionName) {
+          throw new UnsupportedFeatureError(`signature ${sig.name} has no concrete function in the object graph`, { node: sig.name });
+        }
+        const fn = await ConcreteFunction.load(graph, sig.functionName, captures, { library, limits: options.limits, random: options.random });
+        signatures[sig.name] = signatureFromFunction(sig.name, def, fn);
+      } catch (e) {
+        // One signature we cannot run does not make the others unusable.
+        if (!(e instanceof UnsupportedFeatureError)) throw e;
+        unsupportedSignatures[sig.name] = e;
       }
-      const fn = await ConcreteFunction.load(graph, sig.functionName, captures, { library, limits: options.limits, random: options.random });
-      signatures[sig.name] = signatureFromFunction(sig.name, def, fn);
     }
     if (options.loadAllVariables || graph.signatures.length === 0) {
       // Variables the object graph names (slot variables reachable only through their optimizer have no path).
@@ -129,6 +139,7 @@ export async function loadSignatures(
   for (const [id, v] of shared) variables.set(graph.node(id).path, v);
   return {
     signatures,
+    unsupportedSignatures,
     variables,
     dispose() {
       captures.dispose();
@@ -152,11 +163,14 @@ export async function variableFromCheckpoint(
   ckptGraph: TrackableObjectGraph | null,
 ): Promise<tf.Variable> {
   const key = variableKey(node, ckptGraph);
-  if (!checkpoint || key === null) {
-    throw new FormatError(`variable ${node.path} has no value: ${checkpoint ? 'the checkpoint object graph names no key for it' : 'no checkpoint'}`, {
+  if (!checkpoint) {
+    throw new MissingFileError(`variable ${node.path} needs the checkpoint, and the model has none`, {
+      file: 'variables/variables.index',
       node: node.path,
+      hint: 'copy the variables/ folder that was saved with the model',
     });
   }
+  if (key === null) throw new FormatError(`variable ${node.path}: the checkpoint's object graph names no key for it`, { node: node.path });
   if (!checkpoint.has(key)) throw new FormatError(`variable ${node.path}: checkpoint has no tensor ${JSON.stringify(key)}`, { node: node.path });
   const stored = await checkpoint.readTensor(key, { widenHalf: true });
   const want = node.variable?.shape;
@@ -376,5 +390,5 @@ async function loadTf1Signatures(graph: SavedModelGraph, checkpoint: CheckpointS
     dispose();
     throw e;
   }
-  return { signatures, variables, dispose };
+  return { signatures, unsupportedSignatures: {}, variables, dispose };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { InputMismatchError } from '@savedkeras/common';
+import { InputMismatchError, PathEscapeError } from '@savedkeras/common';
 import type { ObjectNode, SavedModelGraph } from '@savedkeras/object-graph';
 import { requireFixtures } from '@savedkeras/testing';
 import {
@@ -174,5 +174,27 @@ describe.skipIf(!present)('lookup tables bound as captures', () => {
     tf.dispose([s, out, ...variables.values()]);
     sigs.dispose();
     captures.dispose();
+  });
+  test('asset and constant captures: assets bind as their path inside the model folder, never outside it', async () => {
+    const m = await openFixture('seq-normalization-autompg');
+    const sigFn = m.graph.concreteFunction(m.graph.signatures[0]!.functionName!)!;
+    const constantId = sigFn.boundInputs.find((id) => m.graph.node(id).kind === 'constant')!;
+    const { captures, variables } = await capturesFor(m);
+    await captures.prepare([constantId]);
+    const c = captures.resolve(constantId) as tf.Tensor;
+    const op = m.graph.node(constantId).proto.constant!.operation;
+    const constNode = m.graph.metaGraph.graphDef!.node.find((n) => n.name === op)!;
+    expect(c.shape).toEqual(constNode.attr['value']!.tensor!.tensorShape!.dim.map((d) => Number(d.size)));
+    // No fixture binds an asset: turn two nodes into assets of this graph.
+    m.graph.metaGraph.assetFileDef.push({ filename: 'vocab.txt' }, { filename: '../../secret.txt' });
+    const [a, b] = m.graph.nodes.filter((n) => n.kind === 'userObject').slice(-2);
+    Object.assign(a!, { kind: 'asset', proto: { ...a!.proto, kind: 'asset', asset: { assetFileDefIndex: 0 } } });
+    Object.assign(b!, { kind: 'asset', proto: { ...b!.proto, kind: 'asset', asset: { assetFileDefIndex: 1 } } });
+    await captures.prepare([a!.id]);
+    expect((captures.resolve(a!.id) as tf.Tensor).dataSync()).toEqual(['assets/vocab.txt']);
+    await expect(captures.prepare([b!.id])).rejects.toBeInstanceOf(PathEscapeError);
+    tf.dispose([...variables.values()]);
+    captures.dispose();
+    expect(c.isDisposed).toBe(true);
   });
 });

@@ -241,7 +241,7 @@ describe('errors and lifetimes', () => {
     }
     expect(err).toBeInstanceOf(UnsupportedOpError);
     expect(String(err)).toMatch(/MyCustomOp.*odd.*f/s);
-    expect((err as UnsupportedOpError).hint).toBe("registerOp('MyCustomOp', kernel) before calling the function");
+    expect((err as UnsupportedOpError).hint).toBe("registerOp('MyCustomOp', kernel)");
     // A user kernel makes it run (no OpDef: one output, inferred from the references).
     registerOp('MyCustomOp', (inputs) => [tf.square(inputs[0] as tf.Tensor)]);
     try {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { FormatError, InputMismatchError } from '@savedkeras/common';
+import { FormatError, InputMismatchError, MissingFileError, UnsupportedFeatureError } from '@savedkeras/common';
 import { requireFixtures } from '@savedkeras/testing';
 import { loadSignatures, storedToTensor } from '../src/index.js';
 import { openFixture } from './fixture-model.js';
@@ -142,5 +142,23 @@ describe.skipIf(!present)('signature functions', () => {
     m.dispose();
     // Everything the model made (variables, cached constants) is gone, and the failed call left nothing.
     expect(tf.memory().numTensors).toBe(before);
+  });
+  test('variables without a checkpoint: MissingFileError naming variables/variables.index', async () => {
+    const { graph } = await openFixture('tfmodule-two-signatures-ref');
+    const err = await loadSignatures(graph, null).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MissingFileError);
+    expect((err as MissingFileError).file).toBe('variables/variables.index');
+  });
+
+  test('a signature with a composite-tensor input is reported unsupported; the other signatures still load', async () => {
+    const { graph, checkpoint } = await openFixture('tfmodule-two-signatures-ref');
+    const info = graph.concreteFunction(graph.signatures.find((s) => s.name === 'timestwo')!.functionName!)!;
+    const sig = info.inputSignature as { kind: 'tuple'; items: [unknown, { kind: 'dict'; fields: Record<string, unknown> }] };
+    sig.items[1].fields['x'] = { kind: 'typeSpec', className: 'RaggedTensorSpec', typeSpecClass: 3, numFlatComponents: 1 };
+    const m = await loadSignatures(graph, checkpoint);
+    expect(Object.keys(m.signatures)).toEqual(['serving_default']);
+    expect(m.unsupportedSignatures['timestwo']).toBeInstanceOf(UnsupportedFeatureError);
+    expect(m.unsupportedSignatures['timestwo']!.message).toMatch(/input x is not a plain tensor/);
+    m.dispose();
   });
 });

@@ -156,7 +156,7 @@ export class Executor {
     if (!kernel) {
       throw new UnsupportedOpError(`no kernel for op ${node.op} (node ${node.name} of function ${plan.name})`, {
         node: where,
-        hint: `registerOp('${node.op}', kernel) before calling the function`,
+        hint: `registerOp('${node.op}', kernel)`,
       });
     }
     const ctx: KernelContext = {
