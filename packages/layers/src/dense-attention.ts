@@ -51,9 +51,18 @@ abstract class BaseDenseAttention extends KwargsRecordingLayer {
     return [out, [...q.slice(0, -1), k[k.length - 2]]];
   }
 
+  /** Whether the current apply() returns [output, scores] (computeMask must match the output count). */
+  private returningScores = false;
+
+  override apply(inputs: Parameters<KwargsRecordingLayer['apply']>[0], kwargs?: Kwargs): ReturnType<KwargsRecordingLayer['apply']> {
+    this.returningScores = this.returnScores({ ...this.recordedKwargs, ...(kwargs ?? {}) });
+    return super.apply(inputs, kwargs);
+  }
+
   override computeMask(inputs: tf.Tensor | tf.Tensor[], mask?: tf.Tensor | tf.Tensor[]): tf.Tensor | tf.Tensor[] {
-    // Keras: the output mask is the query mask.
-    return (Array.isArray(mask) ? mask[0] : mask) ?? (null as unknown as tf.Tensor);
+    // Keras: the output mask is the query mask (none for the scores).
+    const m = (Array.isArray(mask) ? mask[0] : mask) ?? (null as unknown as tf.Tensor);
+    return this.returningScores ? [m, null as unknown as tf.Tensor] : m;
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {

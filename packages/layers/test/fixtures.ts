@@ -38,7 +38,9 @@ export function kerasNodes(slug: string): KerasNode[] {
   }
   // TF <= 2.4: SavedUserObject.metadata of the object graph; paths by breadth-first walk.
   const sm = decodeSavedModel(new Uint8Array(fs.readFileSync(path.join(dir, 'saved_model.pb'))));
-  const nodes = sm.metaGraphs[0].objectGraphDef!.nodes;
+  const graph = sm.metaGraphs.find((m) => m.objectGraphDef)?.objectGraphDef;
+  if (!graph) return []; // TF 2.0-era export_saved_model: no object graph
+  const nodes = graph.nodes;
   const paths = new Map<number, string>([[0, 'root']]);
   const queue = [0];
   while (queue.length > 0) {

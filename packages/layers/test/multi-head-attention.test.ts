@@ -20,7 +20,7 @@ type Arr = number[];
 function directMha(
   xq: Arr[], xv: Arr[], w: { wq: Arr; bq: Arr; wk: Arr; bk: Arr; wv: Arr; bv: Arr; wo: Arr; bo: Arr },
   dims: { D: number; Dv: number; N: number; H: number; Hv: number; Dout: number }, causal = false,
-): { out: Arr[]; scores: Arr[][][] } {
+): { out: Arr[]; scores: Arr[][] } {
   const { D, Dv, N, H, Hv, Dout } = dims;
   const proj = (x: Arr, W: Arr, b: Arr, din: number, n: number, hdim: number) => {
     const r: Arr = [];
@@ -34,7 +34,7 @@ function directMha(
   const T = xq.length;
   const S = xv.length;
   const out: Arr[] = [];
-  const scores: Arr[][][] = Array.from({ length: N }, () => []);
+  const scores: Arr[][] = Array.from({ length: N }, () => [] as Arr[]);
   for (let t = 0; t < T; t++) {
     const o = new Array(Dout).fill(0).map((_, e) => w.bo[e]);
     for (let n = 0; n < N; n++) {
@@ -91,7 +91,7 @@ describe('MultiHeadAttention', () => {
     layer.apply([q, v]);
     const shapes = layer.weights.map((x) => x.shape);
     expect(shapes).toEqual([[4, 2, 3], [2, 3], [3, 2, 3], [2, 3], [3, 2, 2], [2, 2], [2, 2, 4], [4]]);
-    const vals = shapes.map((s, i) => rand(s.reduce((a, b) => a * (b as number), 1), 100 + i));
+    const vals = shapes.map((s, i) => rand((s as number[]).reduce((a, b) => a * b, 1), 100 + i));
     layer.setWeights(vals.map((v, i) => tf.tensor(v, shapes[i] as number[])));
     const [wq, bq, wk, bk, wv, bv, wo, bo] = vals;
     return { layer, w: { wq, bq, wk, bk, wv, bv, wo, bo } };
