@@ -4,3 +4,4 @@ export * from './class-registry.js';
 export * from './keras-config.js';
 export * from './compile.js';
 export * from './weights.js';
+export { RevivedLayer, type RevivedLayerArgs } from './revived-layer.js';

@@ -7,7 +7,9 @@ import {
   UnsupportedLayerError,
   type ProgressCallback,
 } from '@savedkeras/common';
+import { Captures, SavedFunction, type CheckpointSource } from '@savedkeras/graph';
 import { argSpecs, type ObjectNode, type SavedModelGraph } from '@savedkeras/object-graph';
+import { RevivedLayer } from './revived-layer.js';
 import { resolveLayerClass, type LayerClass } from './class-registry.js';
 import { compileFromTrainingConfig, type CompileResult } from './compile.js';
 import { baseClassName, decodeJsonUtils, isObject, normalizeConfig, pythonicToTs, type Json, type JsonObject } from './keras-config.js';
@@ -39,19 +41,16 @@ export interface ReviveReport {
   weights: { weight: tfl.LayerVariable; checkpointKey: string; variablePath: string; layerPath: string }[];
 }
 
-/**
- * Builds a layer from a Keras node's saved functions (used when no class can revive it from its
- * config). Supplied by the facade, which wires @savedkeras/graph in.
- */
-export type FunctionReviver = (node: ObjectNode, graph: SavedModelGraph, ctx: { isNetwork: boolean }) => Layer | undefined;
-
 export interface ReviveOptions {
   customObjects?: Record<string, LayerClass>;
   /** Compile from training_config (default true). */
   compile?: boolean;
   onProgress?: ProgressCallback;
   warn?: (message: string) => void;
-  reviveFromFunctions?: FunctionReviver;
+  /** Revive layers that no class can rebuild from their saved call functions (default true). */
+  useSavedFunctions?: boolean;
+  /** Random source for random ops inside saved functions (seed it for reproducible runs). */
+  random?: () => number;
   /** Called after weights are restored, for plugin layers that keep state outside weights (vocabularies). */
   afterRestore?: (layer: Layer, node: ObjectNode, graph: SavedModelGraph) => Promise<void> | void;
 }
@@ -75,11 +74,38 @@ export class KerasObjectLoader {
    */
   private readonly builtWithInput = new Set<Layer>();
 
+  /** One tfjs weight per object-graph variable that saved functions read (shared by every revived layer). */
+  private readonly functionVariables = new Map<number, tfl.LayerVariable>();
+  private readonly functionBindings: WeightBinding[] = [];
+  private captures: Captures | null = null;
+
   constructor(
     private readonly graph: SavedModelGraph,
     private readonly ckpt: CheckpointLike,
     private readonly options: ReviveOptions = {},
   ) {}
+
+  /** Captured inputs of saved functions: variables become this loader's weights, tables and constants are read once. */
+  private getCaptures(): Captures {
+    this.captures ??= new Captures(this.graph, {
+      readVariable: (node) => this.functionVariable(node).read() as tf.Variable,
+      checkpoint: this.ckpt as unknown as CheckpointSource,
+    });
+    return this.captures;
+  }
+
+  private functionVariable(node: ObjectNode): tfl.LayerVariable {
+    let v = this.functionVariables.get(node.id);
+    if (!v) {
+      const info = node.variable!;
+      const dtype = (info.dtype === 'float32' || info.dtype === 'bool' ? info.dtype : info.dtype.startsWith('float') ? 'float32' : 'int32') as tf.DataType;
+      const shape = (info.shape ?? []).map((d) => Math.max(d, 0));
+      v = new tfl.LayerVariable(tf.zeros(shape, dtype), dtype, info.name || node.path, info.trainable);
+      this.functionVariables.set(node.id, v);
+      this.functionBindings.push({ weight: v, node, layerPath: node.path });
+    }
+    return v;
+  }
 
   private warn(message: string): void {
     this.warnings.push(message);
@@ -100,7 +126,7 @@ export class KerasObjectLoader {
     if (root.keras.identifier === '_tf_keras_metric') {
       throw new UnsupportedFeatureError('the root object is a Keras metric, not a model', { node: 'root' });
     }
-    const top = this.reviveNode(0);
+    const top = await this.reviveNode(0);
     const model = top instanceof tfl.LayersModel ? top : this.wrapLayer(top, root);
 
     // Weights: every leaf layer revived from its config takes its values through the object graph.
@@ -114,6 +140,7 @@ export class KerasObjectLoader {
         }
       }
     }
+    bindings.push(...this.functionBindings);
     const total = bindings.length;
     await restoreWeights(bindings, this.ckpt, (done) =>
       this.options.onProgress?.({ stage: 'weights', loadedBytes: done, totalBytes: total, fraction: total ? done / total : 1 }),
@@ -152,7 +179,7 @@ export class KerasObjectLoader {
   }
 
   /** Revives one Keras node (memoized); networks first revive their layers. */
-  private reviveNode(id: number): Layer {
+  private async reviveNode(id: number): Promise<Layer> {
     const done = this.revived.get(id);
     if (done) return done;
     const node = this.graph.node(id);
@@ -161,7 +188,7 @@ export class KerasObjectLoader {
     }
     this.reviving.add(id);
     try {
-      const layer = this.reviveUncached(node);
+      const layer = await this.reviveUncached(node);
       this.revived.set(id, layer);
       return layer;
     } finally {
@@ -169,7 +196,7 @@ export class KerasObjectLoader {
     }
   }
 
-  private reviveUncached(node: ObjectNode): Layer {
+  private async reviveUncached(node: ObjectNode): Promise<Layer> {
     const k = node.keras;
     if (!k) throw new FormatError('expected a Keras object here', { node: node.path });
     const className = k.className ?? '';
@@ -181,9 +208,18 @@ export class KerasObjectLoader {
       // A registered class with the model's own name wins over the generic rebuild.
       const custom = resolveLayerClass(className, this.options.customObjects);
       if (!GENERIC_NETWORKS.has(base) && custom?.origin === 'user') return this.fromConfig(node, config, custom, 'custom');
-      const net = base === 'Sequential' || k.identifier === '_tf_keras_sequential' ? this.sequential(node, config) : this.functional(node, config);
-      this.how.set(node.id, 'network');
-      return net;
+      try {
+        const net =
+          base === 'Sequential' || k.identifier === '_tf_keras_sequential' ? await this.sequential(node, config) : await this.functional(node, config);
+        this.how.set(node.id, 'network');
+        return net;
+      } catch (e) {
+        // A network whose layers cannot all be rebuilt falls back to its own saved call function, as in Keras.
+        const viaFunctions = await this.fromSavedFunctions(node);
+        if (!viaFunctions) throw e;
+        this.warn(`${node.path}: ${className} could not be rebuilt from its config (${(e as Error).message.split('\n')[0]}); using its saved functions`);
+        return viaFunctions;
+      }
     }
     if (k.identifier === '_tf_keras_input_layer') {
       const cfg = (config ?? {}) as JsonObject;
@@ -199,11 +235,8 @@ export class KerasObjectLoader {
         this.warn(`${node.path}: ${className} could not be revived from its config (${(e as Error).message.split('\n')[0]}); using its saved functions`);
       }
     }
-    const viaFunctions = this.options.reviveFromFunctions?.(node, this.graph, { isNetwork });
-    if (viaFunctions) {
-      this.how.set(node.id, 'savedFunctions');
-      return viaFunctions;
-    }
+    const viaFunctions = await this.fromSavedFunctions(node);
+    if (viaFunctions) return viaFunctions;
     if (k.metadata['must_restore_from_config'] === true) {
       throw new UnsupportedLayerError(
         `Unknown layer: '${className}'. This layer must be restored from its config (must_restore_from_config), and no class is registered for it`,
@@ -234,10 +267,50 @@ export class KerasObjectLoader {
   }
 
   /** Keras Sequential: its `layer-N` children, with an input from the first config entry or inferred from a call trace. */
-  private sequential(node: ObjectNode, config: JsonObject): tfl.Sequential {
+  /**
+   * A layer or model revived from its saved call function (Keras' RevivedLayer / RevivedNetwork).
+   * Layers flagged must_restore_from_config have none; a layer whose call was never traced still
+   * revives and fails when called, as in Keras.
+   */
+  private async fromSavedFunctions(node: ObjectNode): Promise<Layer | undefined> {
+    if (this.options.useSavedFunctions === false) return undefined;
+    const k = node.keras!;
+    if (k.metadata['must_restore_from_config'] === true) return undefined;
+    const fnId =
+      this.graph.childId(node.id, ['call_and_return_conditional_losses']) ??
+      this.graph.childId(node.id, ['keras_api', 'call_and_return_conditional_losses']) ??
+      this.graph.childId(node.id, ['call_and_return_all_conditional_losses']);
+    const fnNode = fnId === undefined ? undefined : this.graph.node(fnId);
+    let call: SavedFunction | null = null;
+    if (fnNode && fnNode.concreteFunctions.length > 0) {
+      call = await SavedFunction.load(this.graph, fnNode.id, this.getCaptures(), { random: this.options.random });
+    }
+    const weights = new Set<tfl.LayerVariable>();
+    for (const f of call?.functions ?? []) {
+      for (const id of f.info.boundInputs) {
+        const v = this.functionVariables.get(id);
+        if (v) weights.add(v);
+      }
+    }
+    const name = typeof k.metadata['name'] === 'string' ? (k.metadata['name'] as string) : node.path;
+    const layer = new RevivedLayer({
+      name,
+      kerasClassName: k.className ?? 'Layer',
+      trainable: k.metadata['trainable'] !== false,
+      call,
+      weights: [...weights],
+      path: node.path,
+    });
+    this.how.set(node.id, 'savedFunctions');
+    if (call === null) this.warn(`${node.path}: the call function of ${k.className} was not saved; calling it will fail`);
+    return layer;
+  }
+
+  private async sequential(node: ObjectNode, config: JsonObject): Promise<tfl.Sequential> {
     // TF 2.1 lists the InputLayer among the layer-N children; its config entry gives the input below.
     const layerIds = this.graph.layerIds(node.id).filter((id) => this.graph.node(id).keras?.identifier !== '_tf_keras_input_layer');
-    const layers = layerIds.map((id) => this.reviveNode(id));
+    const layers: Layer[] = [];
+    for (const id of layerIds) layers.push(await this.reviveNode(id));
     const entries = (config['layers'] as Json[]).filter(isObject);
     const first = entries[0];
     const firstCfg = first && isObject(first['config']) ? (first['config'] as JsonObject) : {};
@@ -285,13 +358,13 @@ export class KerasObjectLoader {
   }
 
   /** Keras Functional: layers by name from the `layer-N` children, called along the config's inbound nodes. */
-  private functional(node: ObjectNode, config: JsonObject): tfl.LayersModel {
+  private async functional(node: ObjectNode, config: JsonObject): Promise<tfl.LayersModel> {
     const byName = new Map<string, Layer>();
     for (const id of this.graph.layerIds(node.id)) {
       const n = this.graph.node(id);
       const name = (n.keras?.metadata['name'] as string | undefined) ?? '';
       if (n.keras?.identifier === '_tf_keras_input_layer') continue; // inputs are made below from their config
-      byName.set(name, this.reviveNode(id));
+      byName.set(name, await this.reviveNode(id));
     }
     const outputs = new Map<string, SymbolicTensor[][]>(); // layer name -> per call node -> outputs
     const entries = (config['layers'] as Json[]).filter(isObject);
@@ -420,12 +493,25 @@ export class KerasObjectLoader {
 
   /** A bare layer at the root (old files): wrap it into a one-layer model with an inferred input. */
   private wrapLayer(layer: Layer, node: ObjectNode): tfl.LayersModel {
-    const bis = decodeJsonUtils(node.keras?.metadata['build_input_shape']);
-    const spec = Array.isArray(bis) ? { shape: bis as (number | null)[], dtype: 'float32' } : this.inferInputSpec(node.id);
-    if (!spec) throw new UnsupportedFeatureError('the root layer has no known input shape', { node: node.path });
-    const input = tfl.input({ batchShape: spec.shape, dtype: spec.dtype as tf.DataType });
-    const out = layer.apply(input) as SymbolicTensor | SymbolicTensor[];
-    return tfl.model({ inputs: input, outputs: out, name: layer.name });
+    // A subclassed model's inputs come from its call signature (Keras sets them from the saved spec).
+    let inputs: SymbolicTensor[];
+    const specs = layer instanceof RevivedLayer ? layer.inputSpecs() : [];
+    if (specs.length > 0) {
+      inputs = specs.map((s, i) =>
+        tfl.input({
+          batchShape: (s.shape ?? []).map((d) => (d < 0 ? null : d)),
+          dtype: (s.dtype === 'float32' || s.dtype === 'string' || s.dtype === 'bool' ? s.dtype : s.dtype.startsWith('float') ? 'float32' : 'int32') as tf.DataType,
+          name: s.name ? s.name.replace(/[^A-Za-z0-9_.-]/g, '_') : `input_${i + 1}`,
+        }),
+      );
+    } else {
+      const bis = decodeJsonUtils(node.keras?.metadata['build_input_shape']);
+      const spec = Array.isArray(bis) ? { shape: bis as (number | null)[], dtype: 'float32' } : this.inferInputSpec(node.id);
+      if (!spec) throw new UnsupportedFeatureError('the root layer has no known input shape', { node: node.path });
+      inputs = [tfl.input({ batchShape: spec.shape, dtype: spec.dtype as tf.DataType })];
+    }
+    const out = layer.apply(inputs.length === 1 ? inputs[0] : inputs) as SymbolicTensor | SymbolicTensor[];
+    return tfl.model({ inputs, outputs: out, name: layer.name });
   }
 
   /** trainable (and the layers' own trainable flags) as saved. */
