@@ -8,6 +8,7 @@ import { clearError, describeError, showError } from './error-view.js';
 import { checkFunction, hasLoadSavedModel, loadCallableSavedModel, type CallableSavedModel } from './facade.js';
 import type { ModelSummary, PageHook, PageState, PredictResult } from './hook.js';
 import { fromTensor, generateInputs, kerasInputSpecs, parseJsonInputs, signatureInputSpecs, toTensor, type InputSpec, type TensorJson } from './inputs.js';
+import { compareKerasWithSignature } from './graph-check.js';
 import { layerRows, renderModel } from './model-view.js';
 import { renderOutput } from './output-view.js';
 
@@ -173,6 +174,7 @@ async function loadSignatures(source: ModelSource): Promise<Current> {
 
 function disposeCurrent(): void {
   if (current?.kind === 'keras') current.loaded.model.dispose();
+  if (current?.kind === 'signatures') (current.saved.raw as { dispose?: () => void }).dispose?.();
   current = null;
   state.model = null;
 }
@@ -284,11 +286,18 @@ function finishRun(outputs: Record<string, TensorJson>, ms: number): PredictResu
 }
 
 async function runCheck(): Promise<unknown> {
-  const check = checkFunction();
-  if (!check) throw new Error('check is not available in this build of savedkeras');
   if (!current) throw new Error('load a model first');
-  const model = current.kind === 'keras' ? current.loaded.model : undefined;
-  const result = await check.fn(current.source, { model });
+  const check = checkFunction();
+  let result: unknown;
+  if (check) {
+    const model = current.kind === 'keras' ? current.loaded.model : undefined;
+    result = await check.fn(current.source, { model });
+  } else if (hasLoadSavedModel() && current.kind === 'keras') {
+    const seed = Number((document.getElementById('seed-input') as HTMLInputElement | null)?.value) || 0;
+    result = await compareKerasWithSignature(current.loaded.model, current.specs, current.source, seed);
+  } else {
+    throw new Error('check is not available in this build of savedkeras');
+  }
   const box = document.getElementById('check-result');
   if (box) box.replaceChildren(h('pre', { class: 'check' }, JSON.stringify(result, jsonReplacer, 2)));
   return result;
@@ -365,6 +374,7 @@ function renderRunPanel(c: Current): void {
 
 function renderExtras(c: Current): void {
   const check = checkFunction();
+  const canCompare = !check && hasLoadSavedModel() && c.kind === 'keras';
   fill(
     els.extras,
     h('h2', {}, 'Saved graph'),
@@ -378,8 +388,9 @@ function renderExtras(c: Current): void {
     ),
     h('div', { class: 'feature-row' },
       h('span', { class: 'feature-name' }, 'Check against the saved graph'),
-      check
-        ? h('button', { class: 'button', id: 'run-check', onclick: () => void runCheck().catch((e) => { try { fail(e, 'checking the model'); } catch { /* shown */ } }) }, `Run ${check.name}`)
+      check || canCompare
+        ? h('button', { class: 'button', id: 'run-check', onclick: () => void runCheck().catch((e) => { try { fail(e, 'checking the model'); } catch { /* shown */ } }) },
+            check ? `Run ${check.name}` : 'Compare predict with the saved serving function')
         : h('span', { class: 'muted', id: 'check-na' }, 'not available in this build'),
     ),
     h('div', { id: 'check-result' }),
