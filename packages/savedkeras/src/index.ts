@@ -1,3 +1,6 @@
 export * from '@savedkeras/common';
 export { loadKerasModel, loadKerasModelWithReport, openSavedModel, type LoadOptions, type LoadedKerasModel } from './load-keras-model.js';
 export { registerLayer, type LayerClass, type ReviveReport } from '@savedkeras/revive';
+export { loadSavedModel, type LoadSavedModelOptions, type SavedModelHandle } from './load-saved-model.js';
+export { registerOp, type Kernel, type SignatureFunction } from '@savedkeras/graph';
+export { RevivedLayer } from '@savedkeras/revive';

@@ -1,0 +1,28 @@
+import type { Limits, ModelSource } from '@savedkeras/common';
+import { loadSignatures, type CheckpointSource, type LoadedSavedModel } from '@savedkeras/graph';
+import type { SavedModelGraph } from '@savedkeras/object-graph';
+import { openSavedModel } from './load-keras-model.js';
+
+export interface LoadSavedModelOptions {
+  limits?: Partial<Limits>;
+  /** Random source for random ops (seed it for reproducible outputs). */
+  random?: () => number;
+}
+
+export interface SavedModelHandle extends LoadedSavedModel {
+  graph: SavedModelGraph;
+}
+
+/**
+ * Loads any SavedModel (tf.Module exports, Keras 3 `model.export()`, TF-Agents policies, Keras
+ * models too) as its serving signatures: `sm.signatures.serving_default({ x })` runs the saved
+ * graph on tfjs ops. A SavedModel without signatures still loads: its variables are readable.
+ */
+export async function loadSavedModel(from: string | ModelSource, options: LoadSavedModelOptions = {}): Promise<SavedModelHandle> {
+  const opened = await openSavedModel(from, options);
+  const loaded = await loadSignatures(opened.graph, opened.checkpoint as unknown as CheckpointSource | null, {
+    limits: options.limits,
+    random: options.random,
+  });
+  return Object.assign(loaded, { graph: opened.graph });
+}
