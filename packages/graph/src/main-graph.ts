@@ -1,4 +1,4 @@
-import { FormatError } from '@savedkeras/common';
+import { FormatError, UnsupportedFeatureError } from '@savedkeras/common';
 import { DataType, type AttrValue, type FunctionDef, type GraphDef, type NodeDef, type SignatureDef } from '@savedkeras/proto';
 
 /**
@@ -25,7 +25,7 @@ export function mainGraphFunction(graphDef: GraphDef, signature: SignatureDef, f
   const byName = new Map(graphDef.node.map((n) => [n.name, n]));
   const feeds = Object.keys(signature.inputs).sort().map((k) => {
     const t = signature.inputs[k]!;
-    if (t.encoding && t.encoding !== 'name') throw new FormatError(`signature input ${k} is not a dense tensor`, { node: fnName });
+    if (t.encoding && t.encoding !== 'name') throw new UnsupportedFeatureError(`signature input ${k} is a ${t.encoding} tensor; only dense tensors are supported`, { node: fnName });
     const node = tensorNode(t.name ?? '');
     if (!byName.has(node)) throw new FormatError(`signature input ${k} names ${JSON.stringify(t.name)}, absent from the graph`, { node: fnName });
     return node;
@@ -37,7 +37,7 @@ export function mainGraphFunction(graphDef: GraphDef, signature: SignatureDef, f
   const ret: Record<string, string> = {};
   outKeys.forEach((k, i) => {
     const t = signature.outputs[k]!;
-    if (t.encoding && t.encoding !== 'name') throw new FormatError(`signature output ${k} is not a dense tensor`, { node: fnName });
+    if (t.encoding && t.encoding !== 'name') throw new UnsupportedFeatureError(`signature output ${k} is a ${t.encoding} tensor; only dense tensors are supported`, { node: fnName });
     ret[`output_${i}`] = t.name ?? '';
   });
   const arg = (name: string, type: number) => ({ name, type, typeAttr: '', numberAttr: '', typeListAttr: '', isRef: false });

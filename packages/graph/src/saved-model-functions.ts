@@ -327,11 +327,19 @@ async function loadTf1Signatures(graph: SavedModelGraph, checkpoint: CheckpointS
     for (const l of libraries) l.dispose();
   };
   const signatures: Record<string, SignatureFunction> = {};
+  const unsupportedSignatures: Record<string, UnsupportedFeatureError> = {};
   try {
     for (const sig of graph.signatures) {
       const def = meta.signatureDef[sig.name]!;
       const fnName = `__main_graph_${sig.name}`;
-      const main = mainGraphFunction(gd, def, fnName);
+      let main: ReturnType<typeof mainGraphFunction>;
+      try {
+        main = mainGraphFunction(gd, def, fnName);
+      } catch (e) {
+        if (!(e instanceof UnsupportedFeatureError)) throw e;
+        unsupportedSignatures[sig.name] = e;
+        continue;
+      }
       const library = new FunctionLibrary([...(gd.library?.function ?? []), main.def], meta.metaInfoDef?.strippedOpList?.op ?? []);
       libraries.push(library);
       const plan = library.plan(fnName);
@@ -390,5 +398,5 @@ async function loadTf1Signatures(graph: SavedModelGraph, checkpoint: CheckpointS
     dispose();
     throw e;
   }
-  return { signatures, unsupportedSignatures: {}, variables, dispose };
+  return { signatures, unsupportedSignatures, variables, dispose };
 }
