@@ -30,7 +30,8 @@ export {
   RandomHeight,
   RandomWidth,
 } from './image-augmentation.js';
-export { RandomCrop, smartResize, type RandomCropArgs } from './random-crop.js';
+export { RandomCrop, resizeImages, smartResize, type RandomCropArgs } from './random-crop.js';
+export { Resizing, type ResizingArgs } from './resizing.js';
 export { IndexLookup, type IndexLookupArgs, type Token } from './index-lookup.js';
 export { StringLookup, type StringLookupArgs } from './string-lookup.js';
 export { IntegerLookup, type IntegerLookupArgs } from './integer-lookup.js';

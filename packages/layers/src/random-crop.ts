@@ -4,11 +4,18 @@ import { layerBaseArgs } from './keras-objects.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
 
+/** TF2 `tf.image.resize` (half-pixel centres, no antialiasing) for bilinear / nearest. */
+export function resizeImages(x: tf.Tensor4D, height: number, width: number, interpolation: 'bilinear' | 'nearest'): tf.Tensor4D {
+  return interpolation === 'nearest'
+    ? tf.image.resizeNearestNeighbor(x, [height, width], false, true)
+    : tf.image.resizeBilinear(x, [height, width], false, true);
+}
+
 /**
  * Keras `image_utils.smart_resize`: crop the largest centred window with the target aspect ratio,
  * then resize it bilinearly (TF2 `tf.image.resize`: half-pixel centres, no antialiasing).
  */
-export function smartResize(images: tf.Tensor, height: number, width: number): tf.Tensor {
+export function smartResize(images: tf.Tensor, height: number, width: number, interpolation: 'bilinear' | 'nearest' = 'bilinear'): tf.Tensor {
   return tf.tidy(() => {
     const batched = images.rank === 4;
     const x = (batched ? images : tf.expandDims(images, 0)) as tf.Tensor4D;
@@ -19,7 +26,7 @@ export function smartResize(images: tf.Tensor, height: number, width: number): t
     const top = Math.trunc(f(h - cropH) / 2);
     const left = Math.trunc(f(w - cropW) / 2);
     const cropped = tf.slice(x, [0, top, left, 0], [-1, cropH, cropW, -1]);
-    const resized = tf.image.resizeBilinear(tf.cast(cropped, 'float32') as tf.Tensor4D, [height, width], false, true);
+    const resized = resizeImages(tf.cast(cropped, 'float32') as tf.Tensor4D, height, width, interpolation);
     return batched ? resized : tf.squeeze(resized, [0]);
   });
 }

@@ -18,6 +18,7 @@ import { IntegerLookup } from './integer-lookup.js';
 import { MultiHeadAttention } from './multi-head-attention.js';
 import { Normalization } from './normalization.js';
 import { RandomCrop } from './random-crop.js';
+import { Resizing } from './resizing.js';
 import { registerRegularizers } from './regularizers.js';
 import { SlicingOpLambda } from './slicing-op-lambda.js';
 import { StringLookup } from './string-lookup.js';
@@ -30,7 +31,7 @@ type LayerClass = tf.serialization.SerializableConstructor<tf.serialization.Seri
 /**
  * Every layer class of this package by Keras class name. Some replace tfjs-layers' own class of
  * the same name: GRU / GRUCell (reset_after), CategoryEncoding (TF 2.4 configs),
- * MultiHeadAttention (Keras weights and configs), RandomWidth.
+ * MultiHeadAttention (Keras weights and configs), Resizing (batched output shape), RandomWidth.
  */
 export const LAYER_CLASSES: Readonly<Record<string, LayerClass>> = {
   TFOpLambda: TFOpLambda as unknown as LayerClass,
@@ -48,6 +49,7 @@ export const LAYER_CLASSES: Readonly<Record<string, LayerClass>> = {
   RandomContrast: RandomContrast as unknown as LayerClass,
   RandomBrightness: RandomBrightness as unknown as LayerClass,
   RandomCrop: RandomCrop as unknown as LayerClass,
+  Resizing: Resizing as unknown as LayerClass,
   RandomHeight: RandomHeight as unknown as LayerClass,
   RandomWidth: RandomWidth as unknown as LayerClass,
   StringLookup: StringLookup as unknown as LayerClass,

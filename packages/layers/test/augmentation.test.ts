@@ -4,6 +4,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerAllLayers } from '../src/index.js';
 import { RandomCrop, smartResize } from '../src/random-crop.js';
+import { Resizing } from '../src/resizing.js';
 import { deserializeLayer, expectClose, flat, randTensor } from './helpers.js';
 import { fixtureLayers, haveFixtures } from './fixtures.js';
 
@@ -46,7 +47,42 @@ describe('RandomCrop (inference = smart_resize)', () => {
   });
 });
 
+describe('Resizing', () => {
+  // x[r, c] = 10 r + c on a 4x4 single-channel image
+  const img = tf.reshape(tf.tensor(Array.from({ length: 16 }, (_, k) => 10 * Math.floor(k / 4) + (k % 4))), [1, 4, 4, 1]);
+
+  it('keeps the batch dim in its output shape (tfjs\' own Resizing drops it)', () => {
+    const r = deserializeLayer<tfl.layers.Layer>('Resizing', { name: 'r', height: 2, width: 3, interpolation: 'bilinear', cropToAspectRatio: false });
+    expect((r.apply(tfl.input({ shape: [4, 6, 3] })) as tfl.SymbolicTensor).shape).toEqual([null, 2, 3, 3]);
+  });
+
+  it('bilinear with half-pixel centres: 4 -> 2 averages 2x2 blocks', () => {
+    const y = new Resizing({ name: 'r', height: 2, width: 2 }).apply(img) as tf.Tensor;
+    expectClose(y, [5.5, 7.5, 25.5, 27.5]);
+  });
+
+  it('nearest with half-pixel centres picks rows/cols floor((i + 0.5) * 2) = 1, 3', () => {
+    const y = new Resizing({ name: 'r', height: 2, width: 2, interpolation: 'nearest' }).apply(img) as tf.Tensor;
+    expectClose(y, [11, 13, 31, 33]);
+  });
+
+  it('crop_to_aspect_ratio crops the centred 4x2 window before resizing to 2x1', () => {
+    const y = new Resizing({ name: 'r', height: 2, width: 1, cropToAspectRatio: true }).apply(img) as tf.Tensor;
+    // crop columns 1..2 (width 4*1/2 = 2, start (4-2)/2 = 1), then 4x2 -> 2x1 averages 2x2 blocks
+    expectClose(y, [(1 + 2 + 11 + 12) / 4, (21 + 22 + 31 + 32) / 4]);
+  });
+});
+
 describe.skipIf(!haveFixtures)('augmentation fixtures', () => {
+  it('potato-nested-preprocessing: Resizing + Rescaling (nested Sequential) keep [null, 256, 256, 3] for the Conv2D after them', () => {
+    const [rz] = fixtureLayers('potato-nested-preprocessing', 'Resizing');
+    const [rs] = fixtureLayers('potato-nested-preprocessing', 'Rescaling');
+    const inner = tfl.sequential({
+      layers: [tfl.layers.inputLayer({ batchInputShape: [null, 256, 256, 3] }), deserializeLayer(rz.className, rz.config), deserializeLayer(rs.className, rs.config)],
+    });
+    expect(inner.outputs[0].shape).toEqual([null, 256, 256, 3]);
+  });
+
   it('potato-nested-preprocessing: RandomFlip / RandomRotation configs deserialize as identities without weights', () => {
     const flip = fixtureLayers('potato-nested-preprocessing', 'RandomFlip');
     const rot = fixtureLayers('potato-nested-preprocessing', 'RandomRotation');
