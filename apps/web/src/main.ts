@@ -161,7 +161,8 @@ async function loadFrom(source: ModelSource): Promise<ModelSummary> {
 
 async function loadSignatures(source: ModelSource): Promise<Current> {
   const saved = await loadCallableSavedModel(source);
-  const { graph } = await openSavedModel(source);
+  // The facade's handle carries the resolved graph; read it again only if it does not.
+  const graph = (saved.raw as { graph?: SavedModelGraphLike }).graph ?? (await openSavedModel(source)).graph;
   const specs: Record<string, InputSpec[]> = {};
   const outputs: Record<string, string[]> = {};
   for (const s of graph.signatures) {
@@ -171,6 +172,8 @@ async function loadSignatures(source: ModelSource): Promise<Current> {
   if (saved.signatureNames.length === 0) saved.signatureNames = Object.keys(specs);
   return { kind: 'signatures', saved, source, specs, outputs };
 }
+
+type SavedModelGraphLike = Awaited<ReturnType<typeof openSavedModel>>['graph'];
 
 function disposeCurrent(): void {
   if (current?.kind === 'keras') current.loaded.model.dispose();
