@@ -1,4 +1,5 @@
 import './chained-ops.js';
+import './tfjs-fixes.js';
 export * from './keras-object-loader.js';
 export * from './class-registry.js';
 export * from './keras-config.js';

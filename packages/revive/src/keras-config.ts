@@ -46,6 +46,8 @@ export function normalizeDtype(d: Json): Json {
     return 'float32';
   }
   if (d === 'float64' || d === 'float16' || d === 'bfloat16') return 'float32'; // tfjs has no such float types
+  // tfjs carries every integer type as int32 (int64 values beyond 2^31 cannot be represented).
+  if (typeof d === 'string' && /^u?int(8|16|32|64)$/.test(d)) return 'int32';
   return d;
 }
 

@@ -10,6 +10,8 @@ import {
 import { Captures, SavedFunction, type CheckpointSource } from '@savedkeras/graph';
 import { argSpecs, type ObjectNode, type SavedModelGraph } from '@savedkeras/object-graph';
 import { RevivedLayer } from './revived-layer.js';
+import { FIRST_ARG_CONSTANT_KEY } from '@savedkeras/layers';
+import { restoreVocabulary } from './vocabulary.js';
 import { resolveLayerClass, type LayerClass } from './class-registry.js';
 import { compileFromTrainingConfig, type CompileResult } from './compile.js';
 import { baseClassName, decodeJsonUtils, isObject, normalizeConfig, pythonicToTs, type Json, type JsonObject } from './keras-config.js';
@@ -78,6 +80,7 @@ export class KerasObjectLoader {
   private readonly functionVariables = new Map<number, tfl.LayerVariable>();
   private readonly functionBindings: WeightBinding[] = [];
   private captures: Captures | null = null;
+  private vocabularies = 0;
 
   constructor(
     private readonly graph: SavedModelGraph,
@@ -145,7 +148,13 @@ export class KerasObjectLoader {
     await restoreWeights(bindings, this.ckpt, (done) =>
       this.options.onProgress?.({ stage: 'weights', loadedBytes: done, totalBytes: total, fraction: total ? done / total : 1 }),
     );
-    for (const { id, layer } of this.weightOwners) await this.options.afterRestore?.(layer, this.graph.node(id), this.graph);
+    for (const { id, layer } of this.weightOwners) {
+      const node = this.graph.node(id);
+      if (await restoreVocabulary(layer, node, this.graph, () => this.getCaptures())) {
+        this.vocabularies++;
+      }
+      await this.options.afterRestore?.(layer, node, this.graph);
+    }
 
     this.applyMetadata(model, root);
     const compile =
@@ -171,7 +180,8 @@ export class KerasObjectLoader {
       variablePath: b.node.path,
       layerPath: b.layerPath,
     }));
-    const { inputNames, outputNames } = kerasIoNames(model);
+    let { inputNames, outputNames } = kerasIoNames(model);
+    if (this.how.get(0) === 'savedFunctions') ({ inputNames, outputNames } = this.signatureIoNames(model, inputNames, outputNames));
     return {
       model,
       report: { fromConfig, fromSavedFunctions, fromPlugins, objects, warnings: this.warnings, compile, weights, inputNames, outputNames },
@@ -208,14 +218,17 @@ export class KerasObjectLoader {
       // A registered class with the model's own name wins over the generic rebuild.
       const custom = resolveLayerClass(className, this.options.customObjects);
       if (!GENERIC_NETWORKS.has(base) && custom?.origin === 'user') return this.fromConfig(node, config, custom, 'custom');
+      const snapshot = this.snapshot();
       try {
         const net =
           base === 'Sequential' || k.identifier === '_tf_keras_sequential' ? await this.sequential(node, config) : await this.functional(node, config);
         this.how.set(node.id, 'network');
         return net;
       } catch (e) {
+        this.rollback(snapshot);
         // A network whose layers cannot all be rebuilt falls back to its own saved call function, as in Keras.
-        const viaFunctions = await this.fromSavedFunctions(node);
+        // Only when the call was saved: a network that can run nothing should fail with the reason it could not be rebuilt.
+        const viaFunctions = await this.fromSavedFunctions(node, true);
         if (!viaFunctions) throw e;
         this.warn(`${node.path}: ${className} could not be rebuilt from its config (${(e as Error).message.split('\n')[0]}); using its saved functions`);
         return viaFunctions;
@@ -266,13 +279,38 @@ export class KerasObjectLoader {
     return layer;
   }
 
+  /**
+   * A model revived from its call function has no Keras layer names for its inputs and outputs:
+   * use the serving signature's (whose outputs, keyed in sorted order, are in call output order).
+   */
+  private signatureIoNames(model: tfl.LayersModel, inputNames: string[], outputNames: string[]): { inputNames: string[]; outputNames: string[] } {
+    const sig = this.graph.signatures.find((s) => s.name === 'serving_default') ?? this.graph.signatures[0];
+    if (!sig) return { inputNames, outputNames };
+    const sigInputs = sig.inputs.map((i) => i.name);
+    const ins =
+      inputNames.every((n) => sigInputs.includes(n)) ? inputNames : sigInputs.length === model.inputs.length ? sigInputs : inputNames;
+    const outs = sig.outputs.length === model.outputs.length ? sig.outputs.map((o) => o.name) : outputNames;
+    return { inputNames: ins, outputNames: outs };
+  }
+
   /** Keras Sequential: its `layer-N` children, with an input from the first config entry or inferred from a call trace. */
+  /** What a failed network rebuild must undo before falling back to the network's saved functions. */
+  private snapshot(): { revived: Set<number>; how: Set<number>; owners: number } {
+    return { revived: new Set(this.revived.keys()), how: new Set(this.how.keys()), owners: this.weightOwners.length };
+  }
+
+  private rollback(s: { revived: Set<number>; how: Set<number>; owners: number }): void {
+    for (const id of [...this.revived.keys()]) if (!s.revived.has(id)) this.revived.delete(id);
+    for (const id of [...this.how.keys()]) if (!s.how.has(id)) this.how.delete(id);
+    this.weightOwners.length = s.owners;
+  }
+
   /**
    * A layer or model revived from its saved call function (Keras' RevivedLayer / RevivedNetwork).
    * Layers flagged must_restore_from_config have none; a layer whose call was never traced still
    * revives and fails when called, as in Keras.
    */
-  private async fromSavedFunctions(node: ObjectNode): Promise<Layer | undefined> {
+  private async fromSavedFunctions(node: ObjectNode, requireCall = false): Promise<Layer | undefined> {
     if (this.options.useSavedFunctions === false) return undefined;
     const k = node.keras!;
     if (k.metadata['must_restore_from_config'] === true) return undefined;
@@ -285,6 +323,7 @@ export class KerasObjectLoader {
     if (fnNode && fnNode.concreteFunctions.length > 0) {
       call = await SavedFunction.load(this.graph, fnNode.id, this.getCaptures(), { random: this.options.random });
     }
+    if (!call && requireCall) return undefined;
     const weights = new Set<tfl.LayerVariable>();
     for (const f of call?.functions ?? []) {
       for (const id of f.info.boundInputs) {
@@ -326,10 +365,19 @@ export class KerasObjectLoader {
           : typeof firstCfg['name'] === 'string'
             ? `${firstCfg['name']}_input`
             : undefined;
+    // The most specific of the recorded input shapes: a config entry may leave dimensions unknown
+    // that the network's or its first layer's build_input_shape knows (adapted Normalization).
+    const firstLayerShape = layerIds.length > 0 ? decodeJsonUtils(this.graph.node(layerIds[0]).keras?.metadata['build_input_shape']) : null;
+    for (const known of [decodeJsonUtils(node.keras!.metadata['build_input_shape']), firstLayerShape]) {
+      if (Array.isArray(batchShape) && Array.isArray(known) && known.length === batchShape.length) {
+        batchShape = batchShape.map((d, i) => (d === null && typeof known[i] === 'number' && i > 0 ? known[i] : d));
+      }
+    }
     if (!Array.isArray(batchShape)) {
       const md = node.keras!.metadata;
       const bis = decodeJsonUtils(md['build_input_shape']);
       if (Array.isArray(bis)) batchShape = bis;
+      else if (Array.isArray(firstLayerShape)) batchShape = firstLayerShape;
       else {
         const inferred = this.inferInputSpec(node.id) ?? (layerIds.length > 0 ? this.inferInputSpec(layerIds[0]) : undefined);
         if (inferred) {
@@ -457,10 +505,16 @@ export class KerasObjectLoader {
     let kwargs: Record<string, unknown> = {};
     for (const e of entries) {
       const [name, ni, ti] = e as [string, number, number];
+      if (name === '_CONSTANT_VALUE') {
+        // `2 * x` records tf.math.multiply(2, x): a constant first argument, then the tensor as a kwarg.
+        if (isObject(e[3] ?? null)) kwargs = { ...(decodeJsonUtils(e[3]) as Record<string, unknown>) };
+        kwargs[FIRST_ARG_CONSTANT_KEY] = decodeJsonUtils(e[2] ?? null);
+        continue;
+      }
       const t = outputs.get(name)?.[ni]?.[ti];
       if (!t) return undefined;
       inputs.push(t);
-      if (isObject(e[3] ?? null)) kwargs = decodeJsonUtils(e[3]) as Record<string, unknown>;
+      if (isObject(e[3] ?? null)) kwargs = { ...kwargs, ...(decodeJsonUtils(e[3]) as Record<string, unknown>) };
     }
     // Keras tensors passed as keyword arguments are `[layer, node, tensor]` references.
     for (const [k, v] of Object.entries(kwargs)) {

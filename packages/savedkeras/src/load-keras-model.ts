@@ -20,6 +20,8 @@ export interface LoadOptions {
   /** Where warnings go (default: console.warn). */
   warn?: (message: string) => void;
   limits?: Partial<Limits>;
+  /** Random source for random ops in layers revived from saved functions (seed it for reproducible outputs). */
+  random?: () => number;
 }
 
 export interface OpenedSavedModel {
@@ -67,6 +69,7 @@ export async function loadKerasModelWithReport(from: string | ModelSource, optio
     compile: options.compile,
     onProgress: options.onProgress,
     warn: options.warn,
+    random: options.random,
   });
   return { model, report, graph: opened.graph };
 }
