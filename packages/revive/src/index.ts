@@ -1,5 +1,4 @@
 import './chained-ops.js';
-import './tfjs-fixes.js';
 export * from './keras-object-loader.js';
 export * from './class-registry.js';
 export * from './keras-config.js';
