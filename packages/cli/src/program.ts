@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import type { CliContext, GlobalOptions } from './context.js';
 import { registerExample } from './commands/example.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerConvert } from './commands/convert.js';
 
 /**
  * A command registers itself on the program; one file per command in src/commands/.
@@ -13,7 +14,7 @@ import { registerInspect } from './commands/inspect.js';
  */
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
-export const COMMANDS: RegisterCommand[] = [registerInspect, registerExample];
+export const COMMANDS: RegisterCommand[] = [registerInspect, registerExample, registerConvert];
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('savedkeras');
