@@ -67,7 +67,14 @@ export interface VariableInfo {
 
 export interface ObjectNode {
   id: number;
+  /** Path by the Python loader's rule (`_generate_object_paths`, depth-first): Keras metadata node_paths agree with it. */
   path: string;
+  /**
+   * Path by breadth-first first discovery, the rule TensorFlow uses for checkpoint keys:
+   * `root.layer_with_weights-0.kernel` goes with `layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE`
+   * (where `path` may say `root.trainable_variables.0`). Slot variables, reached by no child edge, have none.
+   */
+  checkpointPath: string | null;
   kind: NodeKind;
   children: ChildRef[];
   /** SavedUserObject.identifier for user objects. */
@@ -189,6 +196,7 @@ export class SavedModelGraph {
       });
     }
     const paths = objectPaths(protoNodes);
+    const bfsPaths = breadthFirstPaths(protoNodes);
     const ckpt = options.checkpointGraph ?? null;
     const nodes: ObjectNode[] = [];
     let kerasVersion: string | null = null;
@@ -240,6 +248,7 @@ export class SavedModelGraph {
       nodes.push({
         id,
         path: paths[id] ?? `<unreachable node ${id}>`,
+        checkpointPath: bfsPaths[id] ?? null,
         kind,
         children: p.children.map((c) => ({ name: c.localName, id: c.nodeId })),
         identifier,
@@ -418,6 +427,23 @@ export function objectPaths(nodes: SavedObject[]): string[] {
       if (c.nodeId < 0 || c.nodeId >= nodes.length || paths[c.nodeId] !== undefined) continue;
       paths[c.nodeId] = `${paths[id]}.${c.localName}`;
       stack.push(c.nodeId);
+    }
+  }
+  return paths;
+}
+
+/** Node paths by breadth-first first discovery from the root (the checkpoint-key rule). */
+export function breadthFirstPaths(nodes: SavedObject[]): (string | undefined)[] {
+  const paths: (string | undefined)[] = new Array(nodes.length);
+  if (nodes.length === 0) return paths;
+  paths[0] = 'root';
+  const queue = [0];
+  for (let head = 0; head < queue.length; head++) {
+    const id = queue[head];
+    for (const c of nodes[id].children) {
+      if (c.nodeId < 0 || c.nodeId >= nodes.length || paths[c.nodeId] !== undefined) continue;
+      paths[c.nodeId] = `${paths[id]}.${c.localName}`;
+      queue.push(c.nodeId);
     }
   }
   return paths;

@@ -31,7 +31,7 @@ export interface InspectObject {
 
 export interface InspectVariable {
   /**
-   * Object path, breadth-first from the root (see breadthFirstPaths): `root.layer_with_weights-0.kernel`.
+   * Object path, breadth-first from the root (ObjectNode.checkpointPath): `root.layer_with_weights-0.kernel`.
    * Optimizer slot variables, which no child edge reaches, get `<optimizer path>.slots.<slot>[<variable path>]`.
    */
   path: string;
@@ -72,7 +72,8 @@ export async function inspectModel(source: ModelSource, options: InspectOptions 
   const graph = await SavedModelGraph.load(source, { checkpointGraph });
   if (!checkpoint) options.onWarning?.('no variables/variables.index: variables are listed without checkpoint keys or hashes');
 
-  const paths = breadthFirstPaths(graph);
+  // Breadth-first paths: the rule of checkpoint keys (`root.layer-0.kernel` goes with `layer-0/kernel/...`).
+  const paths = graph.nodes.map((n) => n.checkpointPath ?? undefined);
   const objects: InspectObject[] = [];
   for (const n of graph.nodes) {
     const identifier = n.keras?.identifier ?? n.identifier;
@@ -141,29 +142,6 @@ async function openCheckpointIfPresent(source: ModelSource): Promise<CheckpointR
     if (e instanceof MissingFileError && e.file === 'variables/variables.index') return null;
     throw e;
   }
-}
-
-/**
- * Object paths by breadth-first first discovery from the root. This is the rule TensorFlow uses for
- * checkpoint keys (a variable's key is its BFS path, `/`-joined) and the `node_path` that
- * keras_metadata.pb records, so `root.layer-0.kernel` goes with `layer-0/kernel/.ATTRIBUTES/...`.
- * (SavedModelGraph's `path` follows the Python loader's depth-first `_generate_object_paths`,
- * which often names a kernel `root.trainable_variables.0` instead.)
- */
-export function breadthFirstPaths(graph: SavedModelGraph): (string | undefined)[] {
-  const paths: (string | undefined)[] = new Array(graph.nodes.length);
-  if (graph.nodes.length === 0) return paths;
-  paths[0] = 'root';
-  const queue = [0];
-  for (let head = 0; head < queue.length; head++) {
-    const id = queue[head];
-    for (const c of graph.nodes[id].children) {
-      if (paths[c.id] !== undefined) continue;
-      paths[c.id] = `${paths[id]}.${c.name}`;
-      queue.push(c.id);
-    }
-  }
-  return paths;
 }
 
 /** Paths for optimizer slot variables (reached only through an optimizer's slot_variables, never a child edge). */
