@@ -2,6 +2,9 @@ import { Command, Option } from 'commander';
 import type { CliContext, GlobalOptions } from './context.js';
 import { registerExample } from './commands/example.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerSummary } from './commands/summary.js';
+import { registerPredict } from './commands/predict.js';
+import { registerCheck } from './commands/check.js';
 import { registerConvert } from './commands/convert.js';
 
 /**
@@ -14,7 +17,7 @@ import { registerConvert } from './commands/convert.js';
  */
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
-export const COMMANDS: RegisterCommand[] = [registerInspect, registerExample, registerConvert];
+export const COMMANDS: RegisterCommand[] = [registerInspect, registerSummary, registerPredict, registerCheck, registerExample, registerConvert];
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('savedkeras');

@@ -1,0 +1,70 @@
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { LimitError, SourceIOError } from '@savedkeras/common';
+import type { CliContext } from '../context.js';
+
+/** An inputs file larger than this is refused before reading (it is read whole). */
+const MAX_INPUT_BYTES = 512 * 2 ** 20;
+
+export function registerPredict(program: Command, ctx: CliContext): void {
+  program
+    .command('predict')
+    .description('run a SavedModel on inputs from a JSON file: the revived Keras model, or a serving signature')
+    .argument('<dir>', 'SavedModel folder (holds saved_model.pb)')
+    .requiredOption('--input <file>', 'JSON file mapping input names to {"dtype", "shape", "value"} (or "value_base64" for bytes)')
+    .option('--signature <name>', 'run this signature of the saved graph instead of the Keras model')
+    .option('--json', 'print the outputs as JSON on stdout (same form as the inputs, keyed by output name)')
+    .option('--output <file>', 'also write the outputs JSON to this file')
+    .option('--no-shape-check', 'feed inputs whose shapes differ from the declared ones (the graph may still reject them)')
+    .action(async (dir: string, opts: { input: string; signature?: string; json?: boolean; output?: string; shapeCheck: boolean }) => {
+      const { NodeFileSource } = await import('@savedkeras/backend-node');
+      const source = new NodeFileSource(dir);
+      await source.assertFolder();
+      const { parseInputs } = await import('../predict/tensor-json.js');
+      const inputs = parseInputs(await readInputFile(opts.input), opts.input);
+      const backend = await ctx.useBackend();
+      const tf = await import('@tensorflow/tfjs-core');
+      const { predict } = await import('../predict/run.js');
+      const { renderPredict } = await import('../predict/render.js');
+      const { loadProgress } = await import('../load-progress.js');
+      const { onProgress, bar } = await loadProgress(ctx, source, 'loading weights', !opts.json);
+      let result;
+      try {
+        result = await predict(tf, source, inputs, {
+          signature: opts.signature,
+          checkShapes: opts.shapeCheck,
+          onProgress,
+          warn: (m) => {
+            bar.stop();
+            ctx.note(ctx.errColor.yellow(`warning: ${m}`));
+          },
+        });
+      } finally {
+        bar.stop();
+      }
+      const what = result.ran === 'keras' ? 'the Keras model' : `signature ${result.signature}`;
+      ctx.note(ctx.errColor.dim(`ran ${what} on ${backend.name} in ${result.ms.toFixed(1)} ms`));
+      const json = JSON.stringify(result.outputs, null, 1) + '\n';
+      if (opts.output) {
+        await writeFile(opts.output, json).catch((e: Error) => {
+          throw new SourceIOError(`cannot write ${opts.output}: ${e.message}`);
+        });
+        ctx.note(ctx.errColor.dim(`wrote ${opts.output}`));
+      }
+      ctx.out(opts.json ? json : renderPredict(result, ctx.color));
+    });
+}
+
+async function readInputFile(file: string): Promise<string> {
+  try {
+    const st = await stat(file);
+    if (st.size > MAX_INPUT_BYTES) throw new LimitError(`${file} is ${st.size} bytes; inputs files are limited to ${MAX_INPUT_BYTES} bytes`);
+    return await readFile(file, 'utf8');
+  } catch (e) {
+    if (e instanceof LimitError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new SourceIOError(code === 'ENOENT' ? `inputs file not found: ${file}` : `cannot read ${file}: ${(e as Error).message}`, {
+      hint: 'pass --input with a JSON file mapping input names to {"dtype", "shape", "value"}',
+    });
+  }
+}

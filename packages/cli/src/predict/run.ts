@@ -1,0 +1,163 @@
+import type * as tfTypes from '@tensorflow/tfjs-core';
+import { InputMismatchError, type ModelSource, type ProgressCallback } from '@savedkeras/common';
+import { carrierOf, fromTensor, toTensor, type TensorJson } from './tensor-json.js';
+
+type Tf = typeof tfTypes;
+
+export interface PredictOptions {
+  /** Run this signature of the saved graph (default: the Keras model when the root is one, else serving_default or the only signature). */
+  signature?: string;
+  /** Check input shapes against the model / signature (default true). */
+  checkShapes?: boolean;
+  onProgress?: ProgressCallback;
+  warn?: (message: string) => void;
+}
+
+export interface PredictResult {
+  /** What ran: "keras" (the revived LayersModel) or "signature". */
+  ran: 'keras' | 'signature';
+  /** The signature name (ran "signature"). */
+  signature?: string;
+  outputs: Record<string, TensorJson>;
+  ms: number;
+}
+
+interface Target {
+  ran: 'keras' | 'signature';
+  signature?: string;
+  /** Expected inputs, for checks and messages. */
+  inputs: { name: string; dtype: string; shape: (number | null)[] | null }[];
+  run(x: Record<string, tfTypes.Tensor>): Record<string, tfTypes.Tensor>;
+  /** TF dtype of each output, where the graph declares it. */
+  outputDtypes: Record<string, string>;
+  dispose(): void;
+}
+
+/** Loads what `options` selects, feeds `inputs` (tensor JSON by input name) and returns the outputs as tensor JSON. */
+export async function predict(tf: Tf, source: ModelSource, inputs: Record<string, TensorJson>, options: PredictOptions = {}): Promise<PredictResult> {
+  const target = await openTarget(source, options);
+  const tensors: Record<string, tfTypes.Tensor> = {};
+  let fed: Record<string, tfTypes.Tensor> = {};
+  let outs: Record<string, tfTypes.Tensor> = {};
+  try {
+    checkNames(target, inputs);
+    for (const spec of target.inputs) {
+      const json = inputs[spec.name]!;
+      const t = toTensor(tf, spec.name, json);
+      tensors[spec.name] = t;
+      checkInput(target, spec, json, t, options.checkShapes ?? true);
+    }
+    fed = castInputs(tf, target, tensors);
+    const t0 = performance.now();
+    outs = target.run(fed);
+    const ms = performance.now() - t0;
+    const outputs: Record<string, TensorJson> = {};
+    for (const [name, t] of Object.entries(outs)) outputs[name] = await fromTensor(t, target.outputDtypes[name] ?? t.dtype);
+    return { ran: target.ran, ...(target.signature ? { signature: target.signature } : {}), outputs, ms };
+  } finally {
+    tf.dispose([...new Set([...Object.values(tensors), ...Object.values(fed), ...Object.values(outs)])]);
+    target.dispose();
+  }
+}
+
+async function openTarget(source: ModelSource, options: PredictOptions): Promise<Target> {
+  const { openSavedModel, loadKerasModelWithReport, loadSavedModel } = await import('savedkeras');
+  const { graph } = await openSavedModel(source);
+  if (options.signature === undefined && graph.root?.keras && graph.root.keras.identifier !== '_tf_keras_metric') {
+    const { model, report } = await loadKerasModelWithReport(source, { onProgress: options.onProgress, warn: options.warn, compile: false });
+    return {
+      ran: 'keras',
+      inputs: model.inputs.map((t, i) => ({ name: report.inputNames[i]!, dtype: t.dtype, shape: t.shape })),
+      outputDtypes: {},
+      run(x) {
+        const xs = report.inputNames.map((n) => x[n]!);
+        const arg = xs.length === 1 ? xs[0]! : xs;
+        // predict() slices batches, which tfjs cannot do on string tensors: those models are applied directly.
+        const y = (xs.some((t) => t.dtype === 'string') ? model.apply(arg, { training: false }) : model.predict(arg)) as tfTypes.Tensor | tfTypes.Tensor[];
+        const ys = Array.isArray(y) ? y : [y];
+        return Object.fromEntries(ys.map((t, i) => [report.outputNames[i] ?? `output_${i}`, t]));
+      },
+      dispose: () => model.dispose(),
+    };
+  }
+  const handle = await loadSavedModel(source);
+  try {
+    const names = Object.keys(handle.signatures);
+    const all = [...names, ...Object.keys(handle.unsupportedSignatures)].sort();
+    let name = options.signature;
+    if (name === undefined) {
+      name = all.includes('serving_default') ? 'serving_default' : all.length === 1 ? all[0] : undefined;
+      if (name === undefined) {
+        throw new InputMismatchError(
+          all.length === 0 ? 'this SavedModel has no signatures to run' : `this SavedModel has several signatures (${all.join(', ')}); choose one`,
+          { hint: all.length === 0 ? 'a Keras model saved with model.save() can be run without signatures' : 'pass --signature NAME' },
+        );
+      }
+    }
+    const unsupported = handle.unsupportedSignatures[name];
+    if (unsupported) throw unsupported;
+    const sig = handle.signatures[name];
+    if (!sig) {
+      throw new InputMismatchError(`no signature ${JSON.stringify(name)} in this SavedModel`, {
+        hint: all.length > 0 ? `its signatures: ${all.join(', ')}` : 'it has no signatures',
+      });
+    }
+    return {
+      ran: 'signature',
+      signature: name,
+      inputs: sig.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: i.shape ? i.shape.map((d) => (d < 0 ? null : d)) : null })),
+      outputDtypes: Object.fromEntries(sig.outputs.map((o) => [o.name, o.dtype])),
+      run: (x) => sig(x, { checkShapes: options.checkShapes ?? true }),
+      dispose: () => handle.dispose(),
+    };
+  } catch (e) {
+    handle.dispose();
+    throw e;
+  }
+}
+
+function describe(target: Target): string {
+  const shape = (s: (number | null)[] | null) => (s ? `[${s.map((d) => (d === null ? 'None' : d)).join(', ')}]` : '<any rank>');
+  return target.inputs.map((i) => `${i.name}: ${i.dtype} ${shape(i.shape)}`).join(', ');
+}
+
+function checkNames(target: Target, inputs: Record<string, TensorJson>): void {
+  const want = target.inputs.map((i) => i.name);
+  const missing = want.filter((n) => !(n in inputs));
+  const unknown = Object.keys(inputs).filter((n) => !want.includes(n));
+  if (missing.length === 0 && unknown.length === 0) return;
+  const what = target.ran === 'keras' ? 'the Keras model' : `signature ${target.signature}`;
+  const parts = [missing.length > 0 ? `missing ${missing.join(', ')}` : '', unknown.length > 0 ? `unknown ${unknown.join(', ')}` : ''].filter(Boolean);
+  throw new InputMismatchError(`${what} takes {${describe(target)}}; ${parts.join('; ')}`, {
+    hint: 'name each input as `savedkeras inspect` (signatures) or `savedkeras summary` (Keras inputs) lists it',
+  });
+}
+
+/** dtype family and (unless disabled) shape against what the model declares. */
+function checkInput(target: Target, spec: Target['inputs'][number], json: TensorJson, t: tfTypes.Tensor, checkShapes: boolean): void {
+  const want = carrierOf(spec.dtype) ?? spec.dtype;
+  const numeric = (d: string) => d === 'float32' || d === 'int32';
+  // A numeric input is accepted for another numeric dtype (the Keras model casts; a signature is fed the carrier it wants).
+  if (want !== t.dtype && !(numeric(want) && numeric(t.dtype))) {
+    throw new InputMismatchError(`input ${spec.name} is ${json.dtype}, but the model takes ${spec.dtype}`);
+  }
+  if (!checkShapes || !spec.shape) return;
+  const ok = spec.shape.length === t.shape.length && spec.shape.every((d, i) => d === null || d === t.shape[i]);
+  if (!ok) {
+    throw new InputMismatchError(
+      `input ${spec.name} has shape [${t.shape.join(', ')}], the model takes [${spec.shape.map((d) => (d === null ? 'None' : d)).join(', ')}]`,
+      { hint: 'None dimensions take any size; the rank must match (--no-shape-check feeds it anyway)' },
+    );
+  }
+}
+
+/** Casts numeric inputs to the dtype each model input wants (e.g. int32 indices into a float32 Embedding input). */
+function castInputs(tf: Tf, target: Pick<Target, 'inputs'>, x: Record<string, tfTypes.Tensor>): Record<string, tfTypes.Tensor> {
+  const out: Record<string, tfTypes.Tensor> = {};
+  for (const spec of target.inputs) {
+    const t = x[spec.name]!;
+    const want = carrierOf(spec.dtype) ?? t.dtype;
+    out[spec.name] = want !== t.dtype && want !== 'string' && t.dtype !== 'string' ? tf.cast(t, want) : t;
+  }
+  return out;
+}

@@ -1,0 +1,102 @@
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { LoadedKerasModel } from 'savedkeras';
+
+/** How a layer came back: its config (tfjs class), a savedkeras plugin or custom class, its saved functions. */
+export type RevivedHow = 'config' | 'plugin' | 'custom' | 'savedFunctions' | 'network';
+
+export interface SummaryLayer {
+  name: string;
+  className: string;
+  /** Keras shapes: null for the batch / unknown dimensions; a list of shapes for several outputs; null when a shared layer has several. */
+  outputShape: (number | null)[] | (number | null)[][] | null;
+  params: number;
+  trainableParams: number;
+  /** Functional models: `layer[node][tensor]` of each input, as Keras prints them. */
+  connectedTo: string[];
+  revived: RevivedHow | null;
+}
+
+export interface SummaryReport {
+  name: string;
+  className: string;
+  layers: SummaryLayer[];
+  totals: { total: number; trainable: number; nonTrainable: number };
+  revived: { fromConfig: number; fromSavedFunctions: number; fromPlugins: number };
+  /** Every Keras object of the SavedModel and how it was revived. */
+  objects: { path: string; className: string; how: RevivedHow }[];
+  inputs: { name: string; shape: (number | null)[]; dtype: string }[];
+  outputs: { name: string; shape: (number | null)[]; dtype: string }[];
+  warnings: string[];
+  backend: string;
+}
+
+/** The Keras-style summary of a revived model (layers of the top model; nested models count as one row). */
+export function summarize(loaded: LoadedKerasModel, backend: string): SummaryReport {
+  const { model, report, graph } = loaded;
+  const how = new Map<string, RevivedHow>();
+  for (const o of report.objects) {
+    const name = graph.nodeByPath(o.path)?.keras?.metadata['name'];
+    if (typeof name === 'string' && !how.has(name)) how.set(name, o.how as RevivedHow);
+  }
+  const relevant = (model as unknown as { containerNodes?: Set<string> }).containerNodes;
+  const layers = model.layers.map((layer): SummaryLayer => {
+    const trainable = sumSizes(layer.trainableWeights);
+    return {
+      name: layer.name,
+      className: layer.getClassName(),
+      outputShape: outputShapeOf(layer),
+      params: sumSizes(layer.weights),
+      trainableParams: trainable,
+      connectedTo: connections(layer, relevant),
+      revived: how.get(layer.name) ?? null,
+    };
+  });
+  // A weight shared by several layers counts once, as in Keras.
+  const trainable = sumSizes(unique(model.trainableWeights));
+  const nonTrainable = sumSizes(unique(model.nonTrainableWeights));
+  return {
+    name: model.name,
+    className: graph.root?.keras?.className ?? model.getClassName(),
+    layers,
+    totals: { total: trainable + nonTrainable, trainable, nonTrainable },
+    revived: { fromConfig: report.fromConfig, fromSavedFunctions: report.fromSavedFunctions, fromPlugins: report.fromPlugins },
+    objects: report.objects.map((o) => ({ path: o.path, className: o.className, how: o.how as RevivedHow })),
+    inputs: model.inputs.map((t, i) => ({ name: report.inputNames[i] ?? t.name, shape: t.shape, dtype: t.dtype })),
+    outputs: model.outputs.map((t, i) => ({ name: report.outputNames[i] ?? t.name, shape: t.shape, dtype: t.dtype })),
+    warnings: [...report.warnings],
+    backend,
+  };
+}
+
+function unique(weights: tfl.LayerVariable[]): tfl.LayerVariable[] {
+  return [...new Map(weights.map((w) => [w.id, w])).values()];
+}
+
+function sumSizes(weights: tfl.LayerVariable[]): number {
+  return weights.reduce((n, w) => n + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
+}
+
+function outputShapeOf(layer: tfl.layers.Layer): SummaryLayer['outputShape'] {
+  try {
+    return layer.outputShape as SummaryLayer['outputShape'];
+  } catch {
+    return null; // a layer called several times on different shapes: Keras prints "multiple"
+  }
+}
+
+interface NodeLike {
+  inboundLayers: tfl.layers.Layer[];
+  nodeIndices: number[];
+  tensorIndices: number[];
+}
+
+/** `inbound[node][tensor]` for each of the layer's inbound nodes that belongs to this model. */
+function connections(layer: tfl.layers.Layer, relevant: Set<string> | undefined): string[] {
+  const nodes = (layer as unknown as { inboundNodes?: NodeLike[] }).inboundNodes ?? [];
+  const out: string[] = [];
+  nodes.forEach((node, i) => {
+    if (relevant && !relevant.has(`${layer.name}_ib-${i}`)) return;
+    node.inboundLayers.forEach((from, j) => out.push(`${from.name}[${node.nodeIndices[j]}][${node.tensorIndices[j]}]`));
+  });
+  return out;
+}
