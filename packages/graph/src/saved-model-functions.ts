@@ -126,7 +126,9 @@ export async function loadSignatures(
     }
     if (options.loadAllVariables || graph.signatures.length === 0) {
       // Variables the object graph names (slot variables reachable only through their optimizer have no path).
-      const named = graph.variableNodes().filter((n) => !n.path.startsWith('<') && variableKey(n, ckptGraph) !== null);
+      // Without a checkpoint every one is kept, so that reading it fails with MissingFileError rather than
+      // the model loading with no variables at all.
+      const named = graph.variableNodes().filter((n) => !n.path.startsWith('<') && (!checkpoint || variableKey(n, ckptGraph) !== null));
       await captures.prepare(named.map((n) => n.id));
     }
   } catch (e) {
