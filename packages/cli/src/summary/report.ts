@@ -39,7 +39,10 @@ export function summarize(loaded: LoadedKerasModel, backend: string): SummaryRep
     if (typeof name === 'string' && !how.has(name)) how.set(name, o.how as RevivedHow);
   }
   const relevant = (model as unknown as { containerNodes?: Set<string> }).containerNodes;
-  const layers = model.layers.map((layer): SummaryLayer => {
+  const className = graph.root?.keras?.className ?? model.getClassName();
+  // Keras lists no InputLayer row for a Sequential model (tfjs keeps one in its layers).
+  const shown = className === 'Sequential' ? model.layers.filter((l) => l.getClassName() !== 'InputLayer') : model.layers;
+  const layers = shown.map((layer): SummaryLayer => {
     const trainable = sumSizes(layer.trainableWeights);
     return {
       name: layer.name,
@@ -56,7 +59,7 @@ export function summarize(loaded: LoadedKerasModel, backend: string): SummaryRep
   const nonTrainable = sumSizes(unique(model.nonTrainableWeights));
   return {
     name: model.name,
-    className: graph.root?.keras?.className ?? model.getClassName(),
+    className,
     layers,
     totals: { total: trainable + nonTrainable, trainable, nonTrainable },
     revived: { fromConfig: report.fromConfig, fromSavedFunctions: report.fromSavedFunctions, fromPlugins: report.fromPlugins },
