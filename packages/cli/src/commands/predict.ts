@@ -11,7 +11,10 @@ export function registerPredict(program: Command, ctx: CliContext): void {
     .command('predict')
     .description('run a SavedModel on inputs from a JSON file: the revived Keras model, or a serving signature')
     .argument('<dir>', 'SavedModel folder (holds saved_model.pb)')
-    .requiredOption('--input <file>', 'JSON file mapping input names to {"dtype", "shape", "value"} (or "value_base64" for bytes)')
+    .requiredOption(
+      '--input <file>',
+      'JSON file mapping input names to {"dtype", "shape", "value"} ("value_base64" for bytes); a JSON list of such maps runs each',
+    )
     .option('--signature <name>', 'run this signature of the saved graph instead of the Keras model')
     .option('--json', 'print the outputs as JSON on stdout (same form as the inputs, keyed by output name)')
     .option('--output <file>', 'also write the outputs JSON to this file')
@@ -21,7 +24,7 @@ export function registerPredict(program: Command, ctx: CliContext): void {
       const source = new NodeFileSource(dir);
       await source.assertFolder();
       const { parseInputs } = await import('../predict/tensor-json.js');
-      const inputs = parseInputs(await readInputFile(opts.input), opts.input);
+      const { cases, many } = parseInputs(await readInputFile(opts.input), opts.input);
       const backend = await ctx.useBackend();
       const tf = await import('@tensorflow/tfjs-core');
       const { predict } = await import('../predict/run.js');
@@ -30,7 +33,7 @@ export function registerPredict(program: Command, ctx: CliContext): void {
       const { onProgress, bar } = await loadProgress(ctx, source, 'loading weights', !opts.json);
       let result;
       try {
-        result = await predict(tf, source, inputs, {
+        result = await predict(tf, source, cases, {
           signature: opts.signature,
           checkShapes: opts.shapeCheck,
           onProgress,
@@ -43,8 +46,10 @@ export function registerPredict(program: Command, ctx: CliContext): void {
         bar.stop();
       }
       const what = result.ran === 'keras' ? 'the Keras model' : `signature ${result.signature}`;
-      ctx.note(ctx.errColor.dim(`ran ${what} on ${backend.name} in ${result.ms.toFixed(1)} ms`));
-      const json = JSON.stringify(result.outputs, null, 1) + '\n';
+      const times = result.ms.map((ms) => `${ms.toFixed(1)} ms`).join(', ');
+      ctx.note(ctx.errColor.dim(`ran ${what} on ${backend.name} in ${times}`));
+      // A list of cases in, a list of outputs out; one case in, its outputs alone.
+      const json = JSON.stringify(many ? result.outputs : result.outputs[0], null, 1) + '\n';
       if (opts.output) {
         await writeFile(opts.output, json).catch((e: Error) => {
           throw new SourceIOError(`cannot write ${opts.output}: ${e.message}`);

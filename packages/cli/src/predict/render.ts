@@ -8,14 +8,21 @@ const SHOWN = 12;
 /** Each output: name, dtype, shape, then its first values (and min / max / mean for longer numeric outputs). */
 export function renderPredict(r: PredictResult, c: Colors): string {
   const lines: string[] = [];
-  for (const [name, t] of Object.entries(r.outputs)) {
+  r.outputs.forEach((outputs, i) => {
+    if (r.outputs.length > 1) lines.push(c.cyan(`case ${i}`));
+    renderOutputs(outputs, lines, c);
+  });
+  return lines.join('\n') + '\n';
+}
+
+function renderOutputs(outputs: Record<string, TensorJson>, lines: string[], c: Colors): void {
+  for (const [name, t] of Object.entries(outputs)) {
     lines.push(`${c.bold(name)} ${c.dim(`${t.dtype} [${t.shape.join(', ')}]`)}`);
     lines.push(`  ${formatValues(t)}`);
     const stats = statsOf(t);
     if (stats) lines.push(c.dim(`  min ${num(stats.min)}  max ${num(stats.max)}  mean ${num(stats.mean)}`));
   }
-  if (lines.length === 0) lines.push(c.dim('(no outputs)'));
-  return lines.join('\n') + '\n';
+  if (Object.keys(outputs).length === 0) lines.push(c.dim('(no outputs)'));
 }
 
 function formatValues(t: TensorJson): string {

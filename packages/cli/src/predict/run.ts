@@ -18,8 +18,10 @@ export interface PredictResult {
   ran: 'keras' | 'signature';
   /** The signature name (ran "signature"). */
   signature?: string;
-  outputs: Record<string, TensorJson>;
-  ms: number;
+  /** The outputs of each case, in order. */
+  outputs: Record<string, TensorJson>[];
+  /** Time of each run (without loading). */
+  ms: number[];
 }
 
 interface Target {
@@ -33,9 +35,23 @@ interface Target {
   dispose(): void;
 }
 
-/** Loads what `options` selects, feeds `inputs` (tensor JSON by input name) and returns the outputs as tensor JSON. */
-export async function predict(tf: Tf, source: ModelSource, inputs: Record<string, TensorJson>, options: PredictOptions = {}): Promise<PredictResult> {
+/** Loads what `options` selects once, feeds each case (tensor JSON by input name) and returns the outputs as tensor JSON. */
+export async function predict(tf: Tf, source: ModelSource, cases: Record<string, TensorJson>[], options: PredictOptions = {}): Promise<PredictResult> {
   const target = await openTarget(source, options);
+  try {
+    const result: PredictResult = { ran: target.ran, ...(target.signature ? { signature: target.signature } : {}), outputs: [], ms: [] };
+    for (const inputs of cases) {
+      const { outputs, ms } = await runCase(tf, target, inputs, options.checkShapes ?? true);
+      result.outputs.push(outputs);
+      result.ms.push(ms);
+    }
+    return result;
+  } finally {
+    target.dispose();
+  }
+}
+
+async function runCase(tf: Tf, target: Target, inputs: Record<string, TensorJson>, checkShapes: boolean): Promise<{ outputs: Record<string, TensorJson>; ms: number }> {
   const tensors: Record<string, tfTypes.Tensor> = {};
   let fed: Record<string, tfTypes.Tensor> = {};
   let outs: Record<string, tfTypes.Tensor> = {};
@@ -45,7 +61,7 @@ export async function predict(tf: Tf, source: ModelSource, inputs: Record<string
       const json = inputs[spec.name]!;
       const t = toTensor(tf, spec.name, json);
       tensors[spec.name] = t;
-      checkInput(target, spec, json, t, options.checkShapes ?? true);
+      checkInput(spec, json, t, checkShapes);
     }
     fed = castInputs(tf, target, tensors);
     const t0 = performance.now();
@@ -53,10 +69,9 @@ export async function predict(tf: Tf, source: ModelSource, inputs: Record<string
     const ms = performance.now() - t0;
     const outputs: Record<string, TensorJson> = {};
     for (const [name, t] of Object.entries(outs)) outputs[name] = await fromTensor(t, target.outputDtypes[name] ?? t.dtype);
-    return { ran: target.ran, ...(target.signature ? { signature: target.signature } : {}), outputs, ms };
+    return { outputs, ms };
   } finally {
     tf.dispose([...new Set([...Object.values(tensors), ...Object.values(fed), ...Object.values(outs)])]);
-    target.dispose();
   }
 }
 
@@ -134,7 +149,7 @@ function checkNames(target: Target, inputs: Record<string, TensorJson>): void {
 }
 
 /** dtype family and (unless disabled) shape against what the model declares. */
-function checkInput(target: Target, spec: Target['inputs'][number], json: TensorJson, t: tfTypes.Tensor, checkShapes: boolean): void {
+function checkInput(spec: Target['inputs'][number], json: TensorJson, t: tfTypes.Tensor, checkShapes: boolean): void {
   const want = carrierOf(spec.dtype) ?? spec.dtype;
   const numeric = (d: string) => d === 'float32' || d === 'int32';
   // A numeric input is accepted for another numeric dtype (the Keras model casts; a signature is fed the carrier it wants).

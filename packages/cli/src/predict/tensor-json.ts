@@ -35,25 +35,35 @@ export function carrierOf(dtype: string): 'float32' | 'int32' | 'bool' | 'string
   return null;
 }
 
-/** Parses an inputs file: an object mapping input names to tensor JSON (checked here, values checked by toTensor). */
-export function parseInputs(text: string, file: string): Record<string, TensorJson> {
+/**
+ * Parses an inputs file: an object mapping input names to tensor JSON, or an array of such objects
+ * (several cases run on one load). Values are checked by toTensor.
+ */
+export function parseInputs(text: string, file: string): { cases: Record<string, TensorJson>[]; many: boolean } {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (e) {
     throw new InputMismatchError(`${file} is not valid JSON: ${(e as Error).message}`, { hint: INPUT_HINT });
   }
-  if (!isObject(doc)) throw new InputMismatchError(`${file} must hold a JSON object mapping input names to tensors`, { hint: INPUT_HINT });
+  const many = Array.isArray(doc);
+  const list = many ? (doc as unknown[]) : [doc];
+  if (list.length === 0) throw new InputMismatchError(`${file} holds an empty list`, { hint: INPUT_HINT });
+  return { cases: list.map((c, i) => parseCase(c, many ? `${file} [${i}]` : file)), many };
+}
+
+function parseCase(doc: unknown, where: string): Record<string, TensorJson> {
+  if (!isObject(doc)) throw new InputMismatchError(`${where} must be a JSON object mapping input names to tensors`, { hint: INPUT_HINT });
   const out: Record<string, TensorJson> = {};
   for (const [name, t] of Object.entries(doc)) {
     if (!isObject(t) || typeof t['dtype'] !== 'string' || !Array.isArray(t['shape'])) {
-      throw new InputMismatchError(`${file}: input ${JSON.stringify(name)} must be {"dtype", "shape", "value"}`, { hint: INPUT_HINT });
+      throw new InputMismatchError(`${where}: input ${JSON.stringify(name)} must be {"dtype", "shape", "value"}`, { hint: INPUT_HINT });
     }
     const shape = t['shape'] as unknown[];
     if (!shape.every((d) => Number.isInteger(d) && (d as number) >= 0)) {
-      throw new InputMismatchError(`${file}: input ${name} has shape ${JSON.stringify(shape)}; dimensions must be integers >= 0`);
+      throw new InputMismatchError(`${where}: input ${name} has shape ${JSON.stringify(shape)}; dimensions must be integers >= 0`);
     }
-    if (!('value' in t) && !('value_base64' in t)) throw new InputMismatchError(`${file}: input ${name} has no "value"`, { hint: INPUT_HINT });
+    if (!('value' in t) && !('value_base64' in t)) throw new InputMismatchError(`${where}: input ${name} has no "value"`, { hint: INPUT_HINT });
     out[name] = t as unknown as TensorJson;
   }
   return out;
