@@ -10,7 +10,40 @@ protobuf.configure();
 // Bound message nesting (StructuredValue and AttrValue are recursive).
 (protobuf.Reader as unknown as { recursionLimit: number }).recursionLimit = 100;
 
-const root = protobuf.parse(SCHEMA, { keepCase: false }).root;
+const root = fillMapDefaults(protobuf.parse(SCHEMA, { keepCase: false }).root);
+
+/**
+ * A map entry on the wire without its value (a 2-byte `key` only entry in a corrupt file) decodes
+ * to null in protobufjs, where protobuf itself (and TensorFlow's C++ parser) reads the value type's
+ * default message. Every message-valued map of `r` gets that default, so no reader meets a null
+ * signature, TensorInfo or AttrValue.
+ */
+function fillMapDefaults(r: protobuf.Root): protobuf.Root {
+  r.resolveAll();
+  const visit = (ns: protobuf.NamespaceBase): void => {
+    for (const obj of ns.nestedArray) {
+      if (obj instanceof protobuf.Type) {
+        const maps = obj.fieldsArray.filter((f) => f instanceof protobuf.MapField && f.resolvedType instanceof protobuf.Type);
+        if (maps.length > 0) {
+          obj.setup();
+          const decode = obj.decode;
+          obj.decode = function (this: protobuf.Type, reader: protobuf.Reader | Uint8Array, length?: number) {
+            const m = decode.call(this, reader, length) as unknown as Record<string, Record<string, unknown> | undefined>;
+            for (const f of maps) {
+              const entries = m[f.name];
+              if (!entries) continue;
+              for (const k of Object.keys(entries)) if (entries[k] === null) entries[k] = (f.resolvedType as protobuf.Type).create();
+            }
+            return m as unknown as protobuf.Message;
+          } as typeof obj.decode;
+        }
+      }
+      if (obj instanceof protobuf.Namespace) visit(obj);
+    }
+  };
+  visit(r);
+  return r;
+}
 
 function type(name: string): protobuf.Type {
   return root.lookupType(`tensorflow.${name}`);
@@ -75,7 +108,7 @@ const lazyRoot = (() => {
   gd.remove(gd.fields['library']!);
   gd.add(new protobuf.Field('node', 1, 'bytes', 'repeated'));
   gd.add(new protobuf.Field('library', 2, 'bytes'));
-  return r;
+  return fillMapDefaults(r);
 })();
 
 /**
