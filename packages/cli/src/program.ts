@@ -6,6 +6,7 @@ import { registerSummary } from './commands/summary.js';
 import { registerPredict } from './commands/predict.js';
 import { registerCheck } from './commands/check.js';
 import { registerConvert } from './commands/convert.js';
+import { registerBench } from './commands/bench.js';
 
 /**
  * A command registers itself on the program; one file per command in src/commands/.
@@ -17,7 +18,7 @@ import { registerConvert } from './commands/convert.js';
  */
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
-export const COMMANDS: RegisterCommand[] = [registerInspect, registerSummary, registerPredict, registerCheck, registerExample, registerConvert];
+export const COMMANDS: RegisterCommand[] = [registerInspect, registerSummary, registerPredict, registerCheck, registerExample, registerConvert, registerBench];
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('savedkeras');

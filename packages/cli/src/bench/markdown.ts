@@ -1,0 +1,45 @@
+import type { BenchResult } from './measure.js';
+import { meets, TARGETS } from './render.js';
+import type { SuiteResults } from './suite.js';
+
+const cell = (v: number | null | undefined, digits = 1) => (v === null || v === undefined ? '–' : v.toFixed(digits));
+
+function target(key: keyof typeof TARGETS, v: number | null): string {
+  const ok = meets(key, v);
+  const text = cell(v, 2);
+  return ok === false ? `**${text}** ✗` : ok ? `${text} ✓` : text;
+}
+
+/** The results part of docs/benchmarks.md: machine, date, and one row per model and backend. */
+export function renderResultsMarkdown(s: SuiteResults): string {
+  const gib = (b: number) => (b / 2 ** 30).toFixed(0);
+  const lines = [
+    `Measured ${s.date.slice(0, 10)} on ${s.machine.cpu} (${s.machine.cores} cores, ${gib(s.machine.memoryBytes)} GiB), ${s.machine.os}, Node ${s.machine.node}; medians of ${s.runs} runs after a warm-up.`,
+    '',
+    `Targets: loadRatio <= ${TARGETS.loadRatio} (large models), readRatio >= ${TARGETS.readRatio}, rssOverWeights <= ${TARGETS.rssOverWeights}, graphRatio <= ${TARGETS.graphRatio}; ✗ marks a miss.`,
+    '',
+    '| model | backend | weights MB | vars | load ms | tfjs load ms | loadRatio | read MB/s | readFile MB/s | readRatio | rssOverWeights | tfjs rss/weights | predict ms | graph ms | graphRatio |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  const notes: string[] = [];
+  for (const r of s.results) {
+    if ('error' in r) {
+      lines.push(`| ${r.model} | ${r.backend} | failed: ${r.error.replace(/\|/g, '\\|')} |`);
+      continue;
+    }
+    const b = r as BenchResult;
+    lines.push(
+      `| ${b.model} | ${b.backend} | ${cell(b.weightBytes / 1e6, 2)} | ${b.variables} | ${cell(b.loadMs)} | ${cell(b.tfjsLoadMs)} | ${target('loadRatio', b.loadRatio)} | ${cell(b.readMBps, 0)} | ${cell(b.rawReadMBps, 0)} | ${target('readRatio', b.readRatio)} | ${target('rssOverWeights', b.rssOverWeights)} | ${cell(b.tfjsRssOverWeights, 2)} | ${cell(b.predictMs, 2)} | ${cell(b.savedFunctionPredictMs, 2)} | ${target('graphRatio', b.graphRatio)} |`,
+    );
+    for (const n of b.notes) notes.push(`- ${b.model} (${b.backend}): ${n}`);
+  }
+  lines.push('');
+  const generated = s.models.filter((m) => m.source === 'generated');
+  if (generated.length > 0) {
+    lines.push('Generated models (written by @savedkeras/testing into a temporary folder):', '');
+    for (const m of generated) lines.push(`- ${m.name}: ${m.description}`);
+    lines.push('');
+  }
+  if (notes.length > 0) lines.push('Notes:', '', ...notes, '');
+  return lines.join('\n') + '\n';
+}

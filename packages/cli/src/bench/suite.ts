@@ -1,0 +1,126 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
+import * as nodePath from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchResult } from './measure.js';
+import { GENERATED_BENCH_MODELS } from './generated-models.js';
+import { renderResultsMarkdown } from './markdown.js';
+
+/** Real fixtures the suite runs when ../shared is present: small MLP, 2-shard LSTM, CNN + BatchNorm, TimeDistributed CNN-LSTM. */
+export const BENCH_FIXTURES = ['seq-mlp-coinflip-ref', 'legacy-tf22-large-2shard-lstm', 'cnn-mnist-bn', 'timedistributed-lrcn-video-tf27'];
+
+export interface SuiteOptions {
+  repoRoot: string;
+  /** Backends to run every model on (default: wasm, the one `savedkeras` picks without tfjs-node, and cpu). */
+  backends?: string[];
+  runs?: number;
+  /** Only models whose name contains one of these. */
+  only?: string[];
+  /** Where results go (default <repoRoot>/bench/results.json and <repoRoot>/docs/benchmarks.md). */
+  resultsFile?: string;
+  docsFile?: string;
+  note?: (message: string) => void;
+}
+
+export interface SuiteModel {
+  name: string;
+  source: 'fixture' | 'generated';
+  description: string;
+}
+
+export interface SuiteResults {
+  date: string;
+  machine: { cpu: string; cores: number; memoryBytes: number; os: string; node: string };
+  runs: number;
+  models: SuiteModel[];
+  results: (BenchResult | { model: string; backend: string; error: string })[];
+}
+
+/** Generates the large models, runs `savedkeras bench --json` on every model and backend (one process each), writes results.json and the docs table. */
+export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
+  const note = options.note ?? ((m: string) => process.stderr.write(m + '\n'));
+  const backends = options.backends ?? ['wasm', 'cpu'];
+  const runs = options.runs ?? 5;
+  const wanted = (name: string) => !options.only || options.only.some((o) => name.includes(o));
+  const fixturesDir = nodePath.resolve(options.repoRoot, '../shared/fixtures/savedmodels');
+  const bin = fileURLToPath(new URL('../bin.js', import.meta.url));
+  const tmp = await mkdtemp(nodePath.join(tmpdir(), 'savedkeras-bench-models-'));
+  const models: (SuiteModel & { dir: string })[] = [];
+  try {
+    if (existsSync(fixturesDir)) {
+      for (const slug of BENCH_FIXTURES.filter(wanted)) {
+        if (existsSync(nodePath.join(fixturesDir, slug))) models.push({ name: slug, source: 'fixture', description: 'real fixture', dir: nodePath.join(fixturesDir, slug) });
+      }
+    } else {
+      note(`fixtures not found at ${fixturesDir}: benchmarking generated models only`);
+    }
+    const { writeKerasSavedModel, writeToDirectory } = await import('@savedkeras/testing');
+    for (const g of GENERATED_BENCH_MODELS.filter((m) => wanted(m.name))) {
+      note(`generating ${g.name}`);
+      const dir = nodePath.join(tmp, g.name);
+      await writeToDirectory(writeKerasSavedModel(g.spec()), dir);
+      models.push({ name: g.name, source: 'generated', description: g.description, dir });
+    }
+    const results: SuiteResults['results'] = [];
+    for (const m of models) {
+      for (const backend of backends) {
+        note(`bench ${m.name} on ${backend}`);
+        const r = await runBench(bin, m.dir, backend, runs);
+        results.push('error' in r ? { model: m.name, backend, error: r.error } : { ...r, model: m.name });
+      }
+    }
+    const cpu = cpus();
+    const suite: SuiteResults = {
+      date: new Date().toISOString(),
+      machine: {
+        cpu: cpu[0]?.model ?? 'unknown',
+        cores: cpu.length,
+        memoryBytes: totalmem(),
+        os: `${platform()} ${release()}`,
+        node: process.version,
+      },
+      runs,
+      models: models.map(({ dir: _dir, ...m }) => m),
+      results,
+    };
+    const resultsFile = options.resultsFile ?? nodePath.join(options.repoRoot, 'bench/results.json');
+    const docsFile = options.docsFile ?? nodePath.join(options.repoRoot, 'docs/benchmarks.md');
+    await mkdir(nodePath.dirname(resultsFile), { recursive: true });
+    await writeFile(resultsFile, JSON.stringify(suite, null, 2) + '\n');
+    await updateDocs(docsFile, renderResultsMarkdown(suite));
+    note(`wrote ${resultsFile} and ${docsFile}`);
+    return suite;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+function runBench(bin: string, dir: string, backend: string, runs: number): Promise<BenchResult | { error: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [bin, '--backend', backend, 'bench', dir, '--json', '--runs', String(runs)],
+      { maxBuffer: 16 << 20, env: { ...process.env, NO_COLOR: '1' } },
+      (err, stdout, stderr) => {
+        if (err) resolve({ error: stderr.trim().split('\n').filter((l) => /error/.test(l))[0] ?? err.message });
+        else resolve(JSON.parse(stdout) as BenchResult);
+      },
+    );
+  });
+}
+
+const START = '<!-- bench:results:start (written by `pnpm bench`; edit outside these markers) -->';
+const END = '<!-- bench:results:end -->';
+
+/** Replaces the generated part of docs/benchmarks.md, keeping the hand-written text around it. */
+async function updateDocs(file: string, generated: string): Promise<void> {
+  const old = existsSync(file) ? await readFile(file, 'utf8') : `# Benchmarks\n\n${START}\n${END}\n`;
+  const i = old.indexOf(START);
+  const j = old.indexOf(END);
+  const body = `${START}\n${generated}${END}`;
+  const text = i >= 0 && j > i ? old.slice(0, i) + body + old.slice(j + END.length) : `${old.trimEnd()}\n\n${body}\n`;
+  await mkdir(nodePath.dirname(file), { recursive: true });
+  await writeFile(file, text);
+}
