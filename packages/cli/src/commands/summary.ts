@@ -11,8 +11,14 @@ export function registerSummary(program: Command, ctx: CliContext): void {
       const { NodeFileSource } = await import('@savedkeras/backend-node');
       const source = new NodeFileSource(dir);
       await source.assertFolder();
+      const { loadKerasModelWithReport, openSavedModel, UnsupportedFeatureError } = await import('savedkeras');
+      const { graph } = await openSavedModel(source);
+      if (!graph.root?.keras) {
+        throw new UnsupportedFeatureError('this SavedModel holds no Keras model (no Keras metadata on its root object): there are no layers to list', {
+          hint: `\`savedkeras inspect ${dir}\` lists its signatures; \`savedkeras predict ${dir} --signature NAME --input in.json\` runs one`,
+        });
+      }
       const backend = await ctx.useBackend();
-      const { loadKerasModelWithReport } = await import('savedkeras');
       const { summarize } = await import('../summary/report.js');
       const { renderSummary } = await import('../summary/render.js');
       const { loadProgress } = await import('../load-progress.js');
