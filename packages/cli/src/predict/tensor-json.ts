@@ -8,7 +8,7 @@ import { InputMismatchError } from '@savedkeras/common';
  *    number / string / boolean for a scalar;
  *  - strings: `value` holds text (UTF-8), or `value_base64` holds the bytes base64-encoded (one
  *    string per element, as for serialized tf.Example protos); outputs use `value_base64` when
- *    some element is not valid UTF-8;
+ *    some element is not UTF-8 text (invalid UTF-8, or control characters);
  *  - floats that JSON cannot write are the strings "NaN", "Infinity", "-Infinity".
  */
 export interface TensorJson {
@@ -131,13 +131,17 @@ export async function fromTensor(t: tfTypes.Tensor, dtype: string = t.dtype): Pr
   if (t.dtype === 'string') {
     const bytes = (await t.bytes()) as Uint8Array[];
     const decoder = new TextDecoder('utf-8', { fatal: true });
-    try {
-      const text = bytes.map((b) => decoder.decode(b));
-      return { dtype, shape: t.shape, value: nest(text, t.shape) };
-    } catch {
-      const b64 = bytes.map((b) => Buffer.from(b).toString('base64'));
-      return { dtype, shape: t.shape, value_base64: nest(b64, t.shape) as string | string[] };
-    }
+    const text = bytes.map((b) => {
+      try {
+        return decoder.decode(b);
+      } catch {
+        return null;
+      }
+    });
+    // Text when every element is UTF-8 without control characters; bytes (protos, images) as base64.
+    if (text.every((s) => s !== null && !CONTROL.test(s))) return { dtype, shape: t.shape, value: nest(text, t.shape) };
+    const b64 = bytes.map((b) => Buffer.from(b).toString('base64'));
+    return { dtype, shape: t.shape, value_base64: nest(b64, t.shape) as string | string[] };
   }
   const data = await t.data();
   const values: (number | boolean | string)[] = Array.from(data as ArrayLike<number>, (v) =>
@@ -145,6 +149,9 @@ export async function fromTensor(t: tfTypes.Tensor, dtype: string = t.dtype): Pr
   );
   return { dtype, shape: t.shape, value: nest(values, t.shape) };
 }
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
 /** Flat values -> nested lists following `shape` (a scalar stays bare). */
 export function nest<T>(flat: T[], shape: number[]): unknown {
