@@ -168,7 +168,13 @@ async function kerasReference(
 ): Promise<Reference> {
   const serving = handle.signatures['serving_default'];
   if (serving) {
-    return { name: 'serving_default', functionName: serving.functionName, inputs: serving.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: i.shape })), call: (x) => serving(x), dispose() {} };
+    return {
+      name: 'serving_default',
+      functionName: serving.functionName,
+      inputs: serving.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: i.shape })),
+      call: (x) => serving(x),
+      dispose() {},
+    };
   }
   const root = await rootFunctionReference(handle.graph, source, io, { limits: options.limits, random });
   if (root) return root;
