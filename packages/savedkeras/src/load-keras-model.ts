@@ -1,5 +1,6 @@
-import type * as tfl from '@tensorflow/tfjs-layers';
+import * as tfl from '@tensorflow/tfjs-layers';
 import {
+  FormatError,
   MissingFileError,
   resolveSource,
   type Limits,
@@ -71,7 +72,34 @@ export async function loadKerasModelWithReport(from: string | ModelSource, optio
     warn: options.warn,
     random: options.random,
   });
+  checkLoadedModel(model);
   return { model, report, graph: opened.graph };
+}
+
+/** The dtypes tfjs has tensors of. */
+const TFJS_DTYPES = new Set(['float32', 'int32', 'bool', 'string', 'complex64']);
+
+/**
+ * What tfjs-layers would only refuse on the first predict is checked at load: a Sequential builds
+ * its inner model lazily (that is where tfjs refuses duplicate layer names), and an input dtype tfjs
+ * has no tensors of fails only when fed. Such a model comes from a corrupt or hand-edited Keras
+ * config; tfjs-layers' own error (a plain Error) is reported as a FormatError that says tfjs refused it.
+ */
+function checkLoadedModel(model: tfl.LayersModel): void {
+  const hint = 'the saved Keras config (keras_metadata.pb, or saved_model.pb before TF 2.5) is inconsistent or corrupt';
+  for (const inp of model.inputs) {
+    if (!TFJS_DTYPES.has(inp.dtype)) {
+      throw new FormatError(`model input ${inp.name} has dtype ${JSON.stringify(inp.dtype)}, which tfjs has no tensors of`, { node: model.name, hint });
+    }
+  }
+  const lazy = model as unknown as { model?: unknown };
+  if (model instanceof tfl.Sequential && model.outputs.length > 0 && lazy.model == null) {
+    try {
+      model.build();
+    } catch (e) {
+      throw new FormatError(`tfjs-layers refused to build the saved Sequential: ${(e as Error).message.split('\n')[0]}`, { node: model.name, hint, cause: e });
+    }
+  }
 }
 
 /**
