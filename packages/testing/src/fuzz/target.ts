@@ -23,6 +23,7 @@ interface LayersModelLike {
   inputs: { shape: (number | null)[]; dtype: string }[];
   weights: { read(): TensorLike }[];
   predict(x: TensorLike | TensorLike[]): TensorLike | TensorLike[];
+  apply(x: TensorLike | TensorLike[], kwargs?: object): unknown;
   dispose(): unknown;
 }
 interface SignatureLike {
@@ -106,7 +107,9 @@ export async function runModel(facade: FacadeLike, tf: TfLike, files: Map<string
         makeInput(tf, inp.shape.map((d, i) => (d === null || d < 0 ? (i === 0 ? 1 : 2) : d)), inp.dtype),
       );
       if (xs.some((x) => x === undefined)) return { kind: 'ok', stage, digest, ranSkipped: true };
-      const out = model.predict(xs.length === 1 ? xs[0]! : (xs as TensorLike[]));
+      const x = xs.length === 1 ? xs[0]! : (xs as TensorLike[]);
+      // tfjs predict() expands rank-1 inputs to [n, 1] (then refuses them); apply() runs such a model as saved.
+      const out = (model.inputs.some((i) => i.shape.length < 2) ? model.apply(x, { training: false }) : model.predict(x)) as TensorLike | TensorLike[];
       for (const o of Array.isArray(out) ? out : [out]) o.dataSync();
       return { kind: 'ok', stage, digest };
     }
