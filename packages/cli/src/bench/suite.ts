@@ -115,7 +115,7 @@ const START = '<!-- bench:results:start (written by `pnpm bench`; edit outside t
 const END = '<!-- bench:results:end -->';
 
 /** Replaces the generated part of docs/benchmarks.md, keeping the hand-written text around it. */
-async function updateDocs(file: string, generated: string): Promise<void> {
+export async function updateDocs(file: string, generated: string): Promise<void> {
   const old = existsSync(file) ? await readFile(file, 'utf8') : `# Benchmarks\n\n${START}\n${END}\n`;
   const i = old.indexOf(START);
   const j = old.indexOf(END);

@@ -1,0 +1,143 @@
+import { readFileSync, statSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeKerasSavedModel, writeToDirectory, type ModelSpec } from '@savedkeras/testing';
+import { renderResultsMarkdown } from '../src/bench/markdown.js';
+import type { BenchResult } from '../src/bench/measure.js';
+import { updateDocs, type SuiteResults } from '../src/bench/suite.js';
+import { ensureBuilt, runCli } from './helpers.js';
+
+/** `savedkeras bench --json` on a small generated model: every field is there and consistent. Nothing is timed against a bound. */
+
+let tmp: string;
+beforeAll(async () => {
+  ensureBuilt();
+  tmp = await mkdtemp(path.join(tmpdir(), 'savedkeras-bench-test-'));
+});
+afterAll(async () => {
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+const spec: ModelSpec = {
+  kind: 'Sequential',
+  input: { shape: [6] },
+  layers: [
+    { className: 'Dense', name: 'dense', units: 5, activation: 'relu' },
+    { className: 'Dense', name: 'dense_1', units: 2, activation: 'softmax' },
+  ],
+  seed: 2,
+};
+
+describe('savedkeras bench --json', () => {
+  it('reports every field, with ratios that follow from the times and sizes it reports', async () => {
+    const dir = path.join(tmp, 'model');
+    await writeToDirectory(writeKerasSavedModel(spec), dir);
+    const run = await runCli(['--backend', 'cpu', 'bench', dir, '--json', '--runs', '2', '--batch', '3']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/backend: cpu/);
+    const r = JSON.parse(run.stdout) as BenchResult;
+    expect(r.backend).toBe('cpu');
+    expect(r.runs).toBe(2);
+    expect(r.batch).toBe(3);
+    expect(r.model).toBe('model');
+    expect(r.variables).toBe(4);
+    expect(r.weightBytes).toBe((6 * 5 + 5 + 5 * 2 + 2) * 4);
+    expect(r.shardBytes).toBe(statSync(path.join(dir, 'variables/variables.data-00000-of-00001')).size);
+    for (const k of ['loadMs', 'tfjsLoadMs', 'readMs', 'rawReadMs', 'predictMs', 'savedFunctionPredictMs'] as const) {
+      expect(r[k], k).toBeGreaterThan(0);
+    }
+    // Ratios are computed from unrounded medians, the times are rounded: compare loosely.
+    expect(r.loadRatio).toBeCloseTo(r.loadMs / r.tfjsLoadMs!, 1);
+    expect(r.readRatio).toBeCloseTo(r.rawReadMs / r.readMs, 1);
+    expect(r.graphRatio).toBeCloseTo(r.savedFunctionPredictMs! / r.predictMs!, 0);
+    expect(r.peakRssBytes).toBeGreaterThan(r.baselineRssBytes!);
+    expect(r.rssOverWeights).toBeCloseTo((r.peakRssBytes! - r.baselineRssBytes!) / r.weightBytes, 1);
+    expect(r.tfjsRssOverWeights).toBeGreaterThan(0);
+    // The saved graph and the revived model compute the same function.
+    expect(r.graphMaxAbsDiff).toBeLessThan(1e-5);
+    expect(r.notes).toEqual([]);
+  });
+
+  it('prints a readable report without --json, and rejects a bad --runs', async () => {
+    const dir = path.join(tmp, 'model');
+    const run = await runCli(['--backend', 'cpu', 'bench', dir, '--runs', '1', '--no-rss']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/loadRatio/);
+    expect(run.stdout).toMatch(/readRatio/);
+    expect(run.stdout).toMatch(/graphRatio/);
+    const bad = await runCli(['bench', dir, '--runs', '0']);
+    expect(bad.code).toBe(2);
+  });
+
+  it('fails with exit 1 on a folder that is not a SavedModel', async () => {
+    const run = await runCli(['--backend', 'cpu', 'bench', path.join(tmp, 'nope'), '--json']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/MISSING_FILE/);
+  });
+});
+
+describe('benchmark docs', () => {
+  const result = (over: Partial<BenchResult>): BenchResult => ({
+    model: 'm',
+    backend: 'wasm',
+    runs: 3,
+    batch: 8,
+    weightBytes: 100e6,
+    variables: 6,
+    shardBytes: 100e6,
+    loadMs: 300,
+    tfjsLoadMs: 400,
+    loadRatio: 0.75,
+    readMs: 100,
+    rawReadMs: 60,
+    readRatio: 0.6,
+    readMBps: 1000,
+    rawReadMBps: 1666,
+    peakRssBytes: 300e6,
+    baselineRssBytes: 90e6,
+    rssOverWeights: 2.1,
+    tfjsRssOverWeights: 3,
+    predictMs: 10,
+    savedFunctionPredictMs: 12,
+    graphRatio: 1.2,
+    graphMaxAbsDiff: 0,
+    notes: [],
+    ...over,
+  });
+  const suite: SuiteResults = {
+    date: '2025-01-02T03:04:05.000Z',
+    machine: { cpu: 'Test CPU', cores: 2, memoryBytes: 2 ** 34, os: 'linux', node: 'v20' },
+    runs: 3,
+    models: [{ name: 'm', source: 'generated', description: 'a test model' }],
+    results: [result({}), result({ backend: 'cpu', notes: ['no tfjs comparison: x'], tfjsLoadMs: null, loadRatio: null }), { model: 'broken', backend: 'cpu', error: 'error [FORMAT]: bad' }],
+  };
+
+  it('renders one row per model and backend, marking missed targets and naming machine and date', () => {
+    const md = renderResultsMarkdown(suite);
+    expect(md).toMatch(/2025-01-02 on Test CPU \(2 cores, 16 GiB\)/);
+    const rows = md.split('\n').filter((l) => l.startsWith('| m |'));
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatch(/0\.75 ✓/); // loadRatio met
+    expect(rows[0]).toMatch(/\*\*0\.60\*\* ✗/); // readRatio missed
+    expect(rows[0]).toMatch(/\*\*2\.10\*\* ✗/); // rssOverWeights missed
+    expect(rows[1]).toMatch(/\| – \|/);
+    expect(md).toMatch(/\| broken \| cpu \| failed: error \[FORMAT\]: bad \|/);
+    expect(md).toMatch(/- m \(cpu\): no tfjs comparison: x/);
+    expect(md).toMatch(/- m: a test model/);
+  });
+
+  it('updateDocs replaces only the part between the markers', async () => {
+    const file = path.join(tmp, 'benchmarks.md');
+    await updateDocs(file, 'first table\n');
+    const first = await readFile(file, 'utf8');
+    await writeFile(file, `# Title\n\nhand-written intro\n\n${first.slice(first.indexOf('<!--'))}\n## Profiles\n\nkept\n`);
+    await updateDocs(file, 'second table\n');
+    const text = readFileSync(file, 'utf8');
+    expect(text).toMatch(/hand-written intro/);
+    expect(text).toMatch(/## Profiles\n\nkept/);
+    expect(text).toMatch(/second table/);
+    expect(text).not.toMatch(/first table/);
+  });
+});
