@@ -43,7 +43,7 @@ describe.skipIf(manifest === null)('savedkeras check on every real fixture', () 
     );
     const times = [...runs.entries()].map(([slug, r]) => `${slug} ${(r.ms / 1000).toFixed(1)}s`);
     process.stderr.write(`[cli tests] check --json wall time per fixture: ${times.join(', ')}\n`);
-  });
+  }, 600_000); // many CLI runs; under load on 2 cores they take minutes, not the default 2
 
   it.each(manifest ?? [])('$slug', (m: ManifestModel) => {
     const run = runs.get(m.slug)!;

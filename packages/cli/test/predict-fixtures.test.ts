@@ -97,7 +97,7 @@ describe.skipIf(manifest === null)('savedkeras predict reproduces reference/expe
     const slow = jobs.filter((j) => j.run!.ms > 3000).map((j) => `${j.model.slug} ${(j.run!.ms / 1000).toFixed(1)}s`);
     const cases = jobs.reduce((n, j) => n + j.cases.length, 0);
     process.stderr.write(`[cli tests] predict: ${cases} cases in ${jobs.length} runs${slow.length ? `; slow: ${slow.join(', ')}` : ''}\n`);
-  });
+  }, 600_000); // many CLI runs; under load on 2 cores they take minutes, not the default 2
   afterAll(async () => {
     if (tmp) await rm(tmp, { recursive: true, force: true });
   });

@@ -42,7 +42,7 @@ describe.skipIf(manifest === null)('savedkeras summary on real fixtures', () => 
       async () => void inspections.set(slug, await runCli(['inspect', path.join(fixturesDir, slug), '--json'])),
     ]);
     await pool(jobs, 2);
-  });
+  }, 300_000); // many CLI runs; under load on 2 cores they take minutes, not the default 2
 
   it.each(SAMPLE)('%s: totals are the checkpoint variable sizes', (slug) => {
     const run = summaries.get(slug)!;
