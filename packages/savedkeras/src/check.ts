@@ -225,9 +225,11 @@ async function checkKeras(
       kerasRandom.reset(c.seed);
       const xs = report.inputNames.map((n, i) => castTo(x[n]!, model.inputs[i]!.dtype));
       try {
-        // predict() as users call it; string inputs cannot go through predict's batch slicing (tfjs slices numbers only).
+        // predict() as users call it, except where tfjs' predict cannot: it slices batches of numbers only (no
+        // strings) and expands rank-1 inputs to [n, 1]; apply() runs those models as saved.
         const arg = xs.length === 1 ? xs[0]! : xs;
-        const y = (xs.some((t) => t.dtype === 'string') ? model.apply(arg, { training: false }) : model.predict(arg)) as tf.Tensor | tf.Tensor[];
+        const direct = xs.some((t) => t.dtype === 'string' || t.rank < 2);
+        const y = (direct ? model.apply(arg, { training: false }) : model.predict(arg)) as tf.Tensor | tf.Tensor[];
         const ys = Array.isArray(y) ? y : [y];
         return Object.fromEntries(ys.map((t, i) => [report.outputNames[i] ?? `output_${i}`, t]));
       } finally {

@@ -87,8 +87,9 @@ async function openTarget(source: ModelSource, options: PredictOptions): Promise
       run(x) {
         const xs = report.inputNames.map((n) => x[n]!);
         const arg = xs.length === 1 ? xs[0]! : xs;
-        // predict() slices batches, which tfjs cannot do on string tensors: those models are applied directly.
-        const y = (xs.some((t) => t.dtype === 'string') ? model.apply(arg, { training: false }) : model.predict(arg)) as tfTypes.Tensor | tfTypes.Tensor[];
+        // tfjs' predict() slices batches of numbers only (no strings) and expands rank-1 inputs to [n, 1]: apply() runs those as saved.
+        const direct = xs.some((t) => t.dtype === 'string' || t.rank < 2);
+        const y = (direct ? model.apply(arg, { training: false }) : model.predict(arg)) as tfTypes.Tensor | tfTypes.Tensor[];
         const ys = Array.isArray(y) ? y : [y];
         return Object.fromEntries(ys.map((t, i) => [report.outputNames[i] ?? `output_${i}`, t]));
       },
