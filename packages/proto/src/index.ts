@@ -6,5 +6,13 @@ export * from './tensor-values.js';
 export { ByteCursor } from './checkpoint/varint.js';
 export { readSSTable, type SSTableEntry, type BlockHandle } from './checkpoint/sstable.js';
 export { writeSSTable, type SSTableWriteOptions } from './checkpoint/sstable-writer.js';
-export { CheckpointReader, OBJECT_GRAPH_KEY, type CheckpointEntry, type CheckpointTensor, type ReadManyOptions } from './checkpoint/tensor-bundle.js';
+export {
+  CheckpointReader,
+  OBJECT_GRAPH_KEY,
+  READ_PIECE_BYTES,
+  type CheckpointEntry,
+  type CheckpointTensor,
+  type RangeIntoSource,
+  type ReadManyOptions,
+} from './checkpoint/tensor-bundle.js';
 export { writeTensorBundle, type BundleTensor, type BundleWriteOptions } from './checkpoint/bundle-writer.js';

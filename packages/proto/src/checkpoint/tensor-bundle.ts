@@ -9,7 +9,7 @@ import {
   type Limits,
   type ModelSource,
 } from '@savedkeras/common';
-import { crc32c, unmaskCrc } from '../crc32c.js';
+import { crc32c, crc32cExtend, unmaskCrc } from '../crc32c.js';
 import { DataType, dtypeName, dtypeSize } from '../dtypes.js';
 import { decodeMessage, decodeTrackableObjectGraph } from '../messages.js';
 import { elementCount, shapeDims, valuesFromBytes, type TensorValues, type ValueOptions } from '../tensor-values.js';
@@ -47,8 +47,27 @@ export interface ReadManyOptions extends ValueOptions {
 
 /** Gaps up to this size between two tensors are read through rather than split into two reads. */
 const MAX_COALESCE_GAP = 4096;
-/** Largest single coalesced read; one tensor larger than this is still read whole. */
-const MAX_COALESCED_READ = 256 * 1024 * 1024;
+
+/**
+ * A ModelSource that can also read a range into a caller's buffer (no allocation, no copy). When
+ * the source offers it, readMany reads a large tensor in pieces straight into the tensor's own
+ * buffer, checksumming each piece while the next is read.
+ */
+export interface RangeIntoSource extends ModelSource {
+  readRangeInto(path: string, offset: number, target: Uint8Array): Promise<void>;
+}
+
+function canReadInto(s: ModelSource): s is RangeIntoSource {
+  return typeof (s as Partial<RangeIntoSource>).readRangeInto === 'function';
+}
+/**
+ * Size of one ranged read. Reads are pipelined: while the next read runs (off the main thread,
+ * in the source), the previous one is checksummed and decoded, so a checkpoint costs about
+ * max(read, crc) instead of read + crc. Back-to-back tensors are grouped into reads of up to this
+ * size. A larger numeric tensor is one read of its own, or, when the source can read into a
+ * buffer it is given (RangeIntoSource), several reads of this size into the tensor's buffer.
+ */
+export const READ_PIECE_BYTES = 8 * 1024 * 1024;
 
 /**
  * Reader of a TensorBundle checkpoint (`<prefix>.index` + `<prefix>.data-SSSSS-of-NNNNN`),
@@ -145,37 +164,64 @@ export class CheckpointReader {
   }
 
   /**
-   * Several tensors with as few reads as possible: per shard, tensors that lie back to back (as
-   * TensorFlow writes them) are fetched with one ranged read.
+   * Several tensors with few, pipelined reads: per shard, tensors that lie back to back (as
+   * TensorFlow writes them) are fetched together in pieces of up to READ_PIECE_BYTES, and each
+   * piece is verified while the next one is being read. Each tensor's bytes are read once, into
+   * the buffer its values are a view of (a copy only where the dtype needs one: unaligned,
+   * byte-swapped or widened).
    */
   async readMany(keys: readonly string[], options: ReadManyOptions = {}): Promise<Map<string, CheckpointTensor>> {
     const wanted = [...new Set(keys)].map((k) => this.requireEntry(k));
-    for (const e of wanted) await this.checkStored(e);
+    const sizes = new Map<number, number>();
+    for (const id of new Set(wanted.map((e) => e.shardId))) sizes.set(id, await this.requireShardSize(id, wanted.find((e) => e.shardId === id)!.key));
+    for (const e of wanted) this.checkEntry(e, sizes.get(e.shardId)!);
     const byShard = new Map<number, CheckpointEntry[]>();
     for (const e of wanted) {
       const list = byShard.get(e.shardId) ?? [];
       list.push(e);
       byShard.set(e.shardId, list);
     }
+    const reads: PieceRead[] = [];
+    for (const [shardId, list] of [...byShard].sort((a, b) => a[0] - b[0])) {
+      list.sort((a, b) => a.offset - b.offset);
+      reads.push(...planReads(this.shardFile(shardId), list, canReadInto(this.source)));
+    }
     const total = wanted.reduce((s, e) => s + e.size, 0);
     let loaded = 0;
     const out = new Map<string, CheckpointTensor>();
-    for (const [shardId, list] of [...byShard].sort((a, b) => a[0] - b[0])) {
-      list.sort((a, b) => a.offset - b.offset);
-      for (const { entries: run, start, end } of coalesce(list)) {
-        const bytes = await this.source.readRange(this.shardFile(shardId), start, end - start);
-        if (bytes.length !== end - start) {
-          throw new FormatError(`read ${bytes.length} bytes where ${end - start} were asked for`, {
-            file: this.shardFile(shardId),
-            offset: start,
-          });
+    const source = this.source;
+    const fetch = async (r: PieceRead): Promise<Uint8Array> => {
+      if (r.kind === 'tensors') return source.readRange(r.file, r.start, r.end - r.start);
+      const target = r.big.buffer.subarray(r.start - r.big.entry.offset, r.end - r.big.entry.offset);
+      await (source as RangeIntoSource).readRangeInto(r.file, r.start, target);
+      return target;
+    };
+    let next: Promise<Uint8Array> | null = reads.length > 0 ? fetch(reads[0]) : null;
+    try {
+      for (let i = 0; i < reads.length; i++) {
+        const r = reads[i];
+        const bytes = await next!;
+        next = i + 1 < reads.length ? fetch(reads[i + 1]) : null;
+        if (bytes.length !== r.end - r.start) {
+          throw new FormatError(`read ${bytes.length} bytes where ${r.end - r.start} were asked for`, { file: r.file, offset: r.start });
         }
-        for (const e of run) {
-          out.set(e.key, this.decode(e, bytes.subarray(e.offset - start, e.offset - start + e.size), options));
-          loaded += e.size;
+        if (r.kind === 'tensors') {
+          for (const e of r.entries) {
+            out.set(e.key, this.decode(e, bytes.subarray(e.offset - r.start, e.offset - r.start + e.size), options));
+            loaded += e.size;
+          }
+        } else {
+          // One piece of a large tensor, read into its buffer: extend its checksum.
+          const big = r.big;
+          big.crc = crc32cExtend(big.crc, bytes);
+          loaded += bytes.length;
+          if (r.end === big.entry.offset + big.entry.size) out.set(big.entry.key, this.decode(big.entry, big.buffer, options, big.crc));
         }
         options.onProgress?.(loaded, total);
       }
+    } catch (err) {
+      next?.catch(() => {}); // the read in flight is abandoned
+      throw err;
     }
     return new Map(keys.map((k) => [k, out.get(k)!]));
   }
@@ -283,6 +329,29 @@ export class CheckpointReader {
    * dtype and that its range lies inside its shard. Returns the element count.
    */
   private async checkStored(e: CheckpointEntry): Promise<number> {
+    return this.checkEntry(e, await this.requireShardSize(e.shardId, e.key));
+  }
+
+  /** The size of data shard `shardId` (asked once per reader); MissingFileError when it is absent. */
+  private async requireShardSize(shardId: number, neededFor: string): Promise<number> {
+    const shard = this.shardFile(shardId);
+    let sizeP = this.shardSizes.get(shardId);
+    if (!sizeP) {
+      sizeP = this.source.size(shard);
+      this.shardSizes.set(shardId, sizeP);
+    }
+    const shardSize = await sizeP;
+    if (shardSize === undefined) {
+      throw new MissingFileError(`checkpoint data shard not found in ${this.source.description} (needed for ${JSON.stringify(neededFor)})`, {
+        file: shard,
+        hint: `the index declares ${this.numShards} data file(s); copy every variables/variables.data-* file`,
+      });
+    }
+    return shardSize;
+  }
+
+  /** The synchronous part of checkStored, for a shard whose size is known. */
+  private checkEntry(e: CheckpointEntry, shardSize: number): number {
     const count = elementCount(e.shape, this.limits.maxTensorElements, { file: this.indexFile, node: e.key });
     const base = e.dtype > 100 ? e.dtype - 100 : e.dtype;
     const elem = dtypeSize(base);
@@ -303,20 +372,8 @@ export class CheckpointReader {
         { file: this.indexFile, hint: 'the checkpoint index is corrupt' },
       );
     }
-    const shard = this.shardFile(e.shardId);
-    let sizeP = this.shardSizes.get(e.shardId);
-    if (!sizeP) {
-      sizeP = this.source.size(shard);
-      this.shardSizes.set(e.shardId, sizeP);
-    }
-    const shardSize = await sizeP;
-    if (shardSize === undefined) {
-      throw new MissingFileError(`checkpoint data shard not found in ${this.source.description} (needed for ${JSON.stringify(e.key)})`, {
-        file: shard,
-        hint: `the index declares ${this.numShards} data file(s); copy every variables/variables.data-* file`,
-      });
-    }
     if (e.offset + e.size > shardSize) {
+      const shard = this.shardFile(e.shardId);
       throw new FormatError(
         `tensor ${JSON.stringify(e.key)} occupies [${e.offset}, ${e.offset + e.size}) but the shard is ${shardSize} bytes`,
         { file: shard, offset: e.offset, hint: 'the data file is truncated; copy the variables/ folder again' },
@@ -334,8 +391,11 @@ export class CheckpointReader {
     return bytes;
   }
 
-  /** Verifies the checksum; string and variant tensors are split on the way (their checksum needs it). */
-  private verify(e: CheckpointEntry, bytes: Uint8Array): Uint8Array[] | undefined {
+  /**
+   * Verifies the checksum; string and variant tensors are split on the way (their checksum needs
+   * it). `crc`: the crc32c of `bytes` when the caller computed it while reading (numeric dtypes).
+   */
+  private verify(e: CheckpointEntry, bytes: Uint8Array, precomputed?: number): Uint8Array[] | undefined {
     const base = e.dtype > 100 ? e.dtype - 100 : e.dtype;
     const count = elementCount(e.shape, this.limits.maxTensorElements);
     const where = { file: this.shardFile(e.shardId), key: e.key, offset: e.offset, bigEndian: this.bigEndian };
@@ -343,7 +403,7 @@ export class CheckpointReader {
     let parts: Uint8Array[] | undefined;
     if (base === DataType.STRING) ({ values: parts, crc } = decodeStringTensor(bytes, count, where));
     else if (base === DataType.VARIANT) ({ values: parts, crc } = decodeVariantTensor(bytes, count, where));
-    else crc = crc32c(bytes);
+    else crc = precomputed ?? crc32c(bytes);
     const want = unmaskCrc(e.crc32c);
     if (crc !== want) {
       throw new ChecksumError(
@@ -354,8 +414,8 @@ export class CheckpointReader {
     return parts;
   }
 
-  private decode(e: CheckpointEntry, bytes: Uint8Array, options: ValueOptions): CheckpointTensor {
-    const parts = this.verify(e, bytes);
+  private decode(e: CheckpointEntry, bytes: Uint8Array, options: ValueOptions, crc?: number): CheckpointTensor {
+    const parts = this.verify(e, bytes, crc);
     const values = parts
       ? parts
       : valuesFromBytes(e.dtype, bytes, elementCount(e.shape, this.limits.maxTensorElements), {
@@ -387,21 +447,45 @@ function checkHeader(h: BundleHeaderProto, file: string, limits: Limits): void {
   }
 }
 
-/** Groups offset-sorted entries of one shard into runs that one read can cover. */
-function coalesce(sorted: CheckpointEntry[]): { entries: CheckpointEntry[]; start: number; end: number }[] {
-  const runs: { entries: CheckpointEntry[]; start: number; end: number }[] = [];
-  let run: { entries: CheckpointEntry[]; start: number; end: number } | undefined;
+/** One ranged read of readMany: whole tensors, or one piece of a tensor larger than a piece. */
+type PieceRead =
+  | { kind: 'tensors'; file: string; start: number; end: number; entries: CheckpointEntry[] }
+  | { kind: 'piece'; file: string; start: number; end: number; big: { entry: CheckpointEntry; buffer: Uint8Array; crc: number } };
+
+/**
+ * Cuts the offset-sorted entries of one shard into reads: back-to-back tensors (gaps up to
+ * MAX_COALESCE_GAP) grouped up to READ_PIECE_BYTES; a larger tensor read alone, or, with
+ * `into` (the source reads into given buffers) and a numeric dtype, in READ_PIECE_BYTES pieces
+ * into a buffer of its own, allocated here once the sizes are checked. String and variant
+ * tensors are always read whole: their checksum covers lengths and contents together.
+ */
+function planReads(file: string, sorted: CheckpointEntry[], into: boolean): PieceRead[] {
+  const reads: PieceRead[] = [];
+  let group: Extract<PieceRead, { kind: 'tensors' }> | undefined;
   for (const e of sorted) {
     const end = e.offset + e.size;
-    if (run && e.offset <= run.end + MAX_COALESCE_GAP && Math.max(run.end, end) - run.start <= MAX_COALESCED_READ) {
-      run.entries.push(e);
-      run.end = Math.max(run.end, end);
+    const base = e.dtype > 100 ? e.dtype - 100 : e.dtype;
+    if (e.size > READ_PIECE_BYTES) {
+      group = undefined;
+      if (into && base !== DataType.STRING && base !== DataType.VARIANT) {
+        const big = { entry: e, buffer: new Uint8Array(e.size), crc: 0 };
+        for (let p = e.offset; p < end; p += READ_PIECE_BYTES) {
+          reads.push({ kind: 'piece', file, start: p, end: Math.min(end, p + READ_PIECE_BYTES), big });
+        }
+      } else {
+        reads.push({ kind: 'tensors', file, start: e.offset, end, entries: [e] });
+      }
+      continue;
+    }
+    if (group && e.offset <= group.end + MAX_COALESCE_GAP && Math.max(group.end, end) - group.start <= READ_PIECE_BYTES) {
+      group.entries.push(e);
+      group.end = Math.max(group.end, end);
     } else {
-      run = { entries: [e], start: e.offset, end };
-      runs.push(run);
+      group = { kind: 'tensors', file, start: e.offset, end, entries: [e] };
+      reads.push(group);
     }
   }
-  return runs;
+  return reads;
 }
 
 function pad5(n: number): string {
