@@ -103,6 +103,19 @@ export class KerasObjectLoader {
       const info = node.variable!;
       const dtype = (info.dtype === 'float32' || info.dtype === 'bool' ? info.dtype : info.dtype.startsWith('float') ? 'float32' : 'int32') as tf.DataType;
       const shape = (info.shape ?? []).map((d) => Math.max(d, 0));
+      // The shape comes from saved_model.pb; the checkpoint entry (index only, no data read) says
+      // what is stored. Check them before allocating, so a shape claiming 10^12 elements allocates nothing.
+      const entryOf = (this.ckpt as { entry?(key: string): { shape: number[] } | undefined }).entry?.bind(this.ckpt);
+      const stored = info.checkpointKey ? entryOf?.(info.checkpointKey) : undefined;
+      if (entryOf && !stored) {
+        throw new FormatError(`variable ${node.path} has no value in the checkpoint`, { file: 'variables/variables.index', node: node.path });
+      }
+      if (stored && (stored.shape.length !== shape.length || stored.shape.some((d, i) => d !== shape[i]))) {
+        throw new FormatError(`variable ${node.path} is declared [${shape.join(', ')}] but the checkpoint holds [${stored.shape.join(', ')}]`, {
+          file: 'saved_model.pb',
+          node: node.path,
+        });
+      }
       v = new tfl.LayerVariable(tf.zeros(shape, dtype), dtype, info.name || node.path, info.trainable);
       this.functionVariables.set(node.id, v);
       this.functionBindings.push({ weight: v, node, layerPath: node.path });
