@@ -93,4 +93,17 @@ describe('fuzz regressions', () => {
     expect(o).toMatchObject({ kind: 'typed', code: 'FORMAT', stage: 'load' });
     expect(o.message).toContain('fload32');
   });
+
+  it('a variable shape claiming 10^12 elements in saved_model.pb is FORMAT before anything is allocated (function-revived layer)', async () => {
+    const files = fixture('legacy-subclassed-tfjs-graph');
+    if (!files) return;
+    const sm = decodeMessage<SavedModel>('SavedModel', files.get('saved_model.pb')!, 'saved_model.pb');
+    const v = sm.metaGraphs[0]!.objectGraphDef!.nodes.find((n) => n.variable?.name === 'slope')!;
+    v.variable!.shape = { dim: [{ size: 1_000_000, name: '' }, { size: 1_000_000, name: '' }], unknownRank: false };
+    const mutated = new Map(files);
+    mutated.set('saved_model.pb', encodeMessage('SavedModel', sm));
+    const o = await run(mutated, 'keras');
+    expect(o).toMatchObject({ kind: 'typed', code: 'FORMAT', stage: 'load' });
+    expect(o.message).toContain('declared [1000000, 1000000]');
+  });
 });
