@@ -13,6 +13,7 @@ export {
   type CheckpointEntry,
   type CheckpointTensor,
   type RangeIntoSource,
+  type ReadIntoItem,
   type ReadManyOptions,
 } from './checkpoint/tensor-bundle.js';
 export { writeTensorBundle, type BundleTensor, type BundleWriteOptions } from './checkpoint/bundle-writer.js';

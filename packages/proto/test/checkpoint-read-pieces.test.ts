@@ -82,3 +82,44 @@ describe('readMany with large tensors', () => {
     }
   });
 });
+
+describe('readManyInto streams raw bytes into caller memory', () => {
+  it('fills each target with the stored bytes, in pieces for a large tensor, and checks every crc', async () => {
+    const source = new CountingSource(bundle());
+    const ckpt = await CheckpointReader.open(source);
+    expect(ckpt.canReadInto('big', 'float32')).toBe(true);
+    expect(ckpt.canReadInto('big', 'int32')).toBe(false);
+    expect(ckpt.canReadInto('nope', 'float32')).toBe(false);
+    const bigTarget = new Float32Array(bigCount);
+    const aTarget = new Float32Array(3);
+    const zTarget = new Int32Array(2);
+    let calls = 0;
+    await ckpt.readManyInto([
+      { key: 'a', dtype: 'float32', target: () => new Uint8Array(aTarget.buffer) },
+      { key: 'big', dtype: 'float32', target: () => (calls++, new Uint8Array(bigTarget.buffer)) },
+      { key: 'z', dtype: 'int32', target: () => new Uint8Array(zTarget.buffer) },
+    ]);
+    expect(sameBytes(bigTarget, big)).toBe(true);
+    expect(Array.from(aTarget)).toEqual([1, 2, 3]);
+    expect(Array.from(zTarget)).toEqual([7, 8]);
+    expect(calls).toBe(3); // asked again for every piece
+    // a | big in 3 pieces | z: no read larger than a piece.
+    expect(source.ranges.every(([, len]) => len <= READ_PIECE_BYTES)).toBe(true);
+    expect(source.ranges.length).toBe(5);
+  });
+
+  it('a corrupt byte fails with ChecksumError; keys that are not raw numeric bytes are refused', async () => {
+    const files = bundle();
+    const shard = files.get(SHARD0)!.slice();
+    shard[12 + READ_PIECE_BYTES + 5] ^= 1;
+    files.set(SHARD0, shard);
+    const ckpt = await CheckpointReader.open(new MemorySource(files));
+    const t = new Uint8Array(bigCount * 4);
+    await expect(ckpt.readManyInto([{ key: 'big', dtype: 'float32', target: () => t }])).rejects.toThrow(ChecksumError);
+    const strings = await CheckpointReader.open(new MemorySource(writeTensorBundle([{ key: 's', dtype: 'string', shape: [1], values: ['x'] }])));
+    expect(strings.canReadInto('s', 'string')).toBe(false);
+    await expect(strings.readManyInto([{ key: 's', dtype: 'string', target: () => new Uint8Array(5) }])).rejects.toThrow(/cannot be streamed/);
+    const be = await CheckpointReader.open(new MemorySource(writeTensorBundle([{ key: 'f', dtype: 'float32', shape: [1], values: [1] }], { bigEndian: true })));
+    expect(be.canReadInto('f', 'float32')).toBe(false);
+  });
+});

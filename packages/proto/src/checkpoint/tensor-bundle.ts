@@ -171,40 +171,25 @@ export class CheckpointReader {
    * byte-swapped or widened).
    */
   async readMany(keys: readonly string[], options: ReadManyOptions = {}): Promise<Map<string, CheckpointTensor>> {
-    const wanted = [...new Set(keys)].map((k) => this.requireEntry(k));
-    const sizes = new Map<number, number>();
-    for (const id of new Set(wanted.map((e) => e.shardId))) sizes.set(id, await this.requireShardSize(id, wanted.find((e) => e.shardId === id)!.key));
-    for (const e of wanted) this.checkEntry(e, sizes.get(e.shardId)!);
-    const byShard = new Map<number, CheckpointEntry[]>();
-    for (const e of wanted) {
-      const list = byShard.get(e.shardId) ?? [];
-      list.push(e);
-      byShard.set(e.shardId, list);
-    }
-    const reads: PieceRead[] = [];
-    for (const [shardId, list] of [...byShard].sort((a, b) => a[0] - b[0])) {
-      list.sort((a, b) => a.offset - b.offset);
-      reads.push(...planReads(this.shardFile(shardId), list, canReadInto(this.source)));
-    }
+    const wanted = await this.checkedEntries(keys);
+    const into = canReadInto(this.source);
+    const reads = this.planAll(wanted, into);
+    const buffers = new Map<CheckpointEntry, Uint8Array>();
+    // Allocated only now that every size is checked against its shard.
+    for (const r of reads) if (r.kind === 'piece' && !buffers.has(r.big.entry)) buffers.set(r.big.entry, new Uint8Array(r.big.entry.size));
     const total = wanted.reduce((s, e) => s + e.size, 0);
     let loaded = 0;
     const out = new Map<string, CheckpointTensor>();
     const source = this.source;
-    const fetch = async (r: PieceRead): Promise<Uint8Array> => {
-      if (r.kind === 'tensors') return source.readRange(r.file, r.start, r.end - r.start);
-      const target = r.big.buffer.subarray(r.start - r.big.entry.offset, r.end - r.big.entry.offset);
-      await (source as RangeIntoSource).readRangeInto(r.file, r.start, target);
-      return target;
-    };
-    let next: Promise<Uint8Array> | null = reads.length > 0 ? fetch(reads[0]) : null;
-    try {
-      for (let i = 0; i < reads.length; i++) {
-        const r = reads[i];
-        const bytes = await next!;
-        next = i + 1 < reads.length ? fetch(reads[i + 1]) : null;
-        if (bytes.length !== r.end - r.start) {
-          throw new FormatError(`read ${bytes.length} bytes where ${r.end - r.start} were asked for`, { file: r.file, offset: r.start });
-        }
+    await this.pipeline(
+      reads,
+      async (r) => {
+        if (r.kind === 'tensors') return source.readRange(r.file, r.start, r.end - r.start);
+        const target = buffers.get(r.big.entry)!.subarray(r.start - r.big.entry.offset, r.end - r.big.entry.offset);
+        await (source as RangeIntoSource).readRangeInto(r.file, r.start, target);
+        return target;
+      },
+      (r, bytes) => {
         if (r.kind === 'tensors') {
           for (const e of r.entries) {
             out.set(e.key, this.decode(e, bytes.subarray(e.offset - r.start, e.offset - r.start + e.size), options));
@@ -215,15 +200,120 @@ export class CheckpointReader {
           const big = r.big;
           big.crc = crc32cExtend(big.crc, bytes);
           loaded += bytes.length;
-          if (r.end === big.entry.offset + big.entry.size) out.set(big.entry.key, this.decode(big.entry, big.buffer, options, big.crc));
+          if (r.end === big.entry.offset + big.entry.size) out.set(big.entry.key, this.decode(big.entry, buffers.get(big.entry)!, options, big.crc));
         }
         options.onProgress?.(loaded, total);
+      },
+    );
+    return new Map(keys.map((k) => [k, out.get(k)!]));
+  }
+
+  /**
+   * Whether readManyInto can deliver `key` as the raw bytes of `dtype` (numpy-style name): a
+   * fixed-size numeric tensor of exactly that dtype, stored little-endian.
+   */
+  canReadInto(key: string, dtype: string): boolean {
+    const e = this.entry(key);
+    if (!e || this.bigEndian || e.dtypeName !== dtype) return false;
+    const base = e.dtype > 100 ? e.dtype - 100 : e.dtype;
+    return base !== DataType.STRING && base !== DataType.VARIANT && dtypeSize(base) !== undefined;
+  }
+
+  /**
+   * Streams tensors into memory the caller owns (e.g. the wasm heap behind a tfjs variable): each
+   * tensor's stored bytes are copied into `target()` as they are read, in pieces of at most
+   * READ_PIECE_BYTES, so no buffer of the tensor's size is ever allocated here. The crc32c of each
+   * tensor is checked once its last byte has arrived; on a mismatch this throws ChecksumError and
+   * the target holds bytes that must not be used. `target()` is called for every piece (a view
+   * of a growable wasm memory may have been replaced meanwhile) and must return exactly `size`
+   * bytes. Only for keys where canReadInto(key, dtype) holds.
+   */
+  async readManyInto(items: readonly ReadIntoItem[], options: Pick<ReadManyOptions, 'onProgress'> = {}): Promise<void> {
+    const targets = new Map<string, () => Uint8Array>();
+    for (const it of items) {
+      if (!this.canReadInto(it.key, it.dtype)) {
+        throw new UnsupportedFeatureError(`tensor ${JSON.stringify(it.key)} cannot be streamed as raw ${it.dtype} bytes`, { file: this.indexFile });
+      }
+      targets.set(it.key, it.target);
+    }
+    const wanted = await this.checkedEntries(items.map((it) => it.key));
+    const reads = this.planAll(wanted, true);
+    const total = wanted.reduce((s, e) => s + e.size, 0);
+    let loaded = 0;
+    const fill = (e: CheckpointEntry, bytes: Uint8Array, at: number) => {
+      const target = targets.get(e.key)!();
+      if (target.length !== e.size) throw new RangeError(`target for ${e.key} holds ${target.length} bytes, the tensor ${e.size}`);
+      target.set(bytes, at);
+    };
+    await this.pipeline(
+      reads,
+      (r) => this.source.readRange(r.file, r.start, r.end - r.start),
+      (r, bytes) => {
+        if (r.kind === 'tensors') {
+          for (const e of r.entries) {
+            const sub = bytes.subarray(e.offset - r.start, e.offset - r.start + e.size);
+            this.checkCrc(e, crc32c(sub));
+            fill(e, sub, 0);
+            loaded += e.size;
+          }
+        } else {
+          const big = r.big;
+          fill(big.entry, bytes, r.start - big.entry.offset);
+          big.crc = crc32cExtend(big.crc, bytes);
+          loaded += bytes.length;
+          if (r.end === big.entry.offset + big.entry.size) this.checkCrc(big.entry, big.crc);
+        }
+        options.onProgress?.(loaded, total);
+      },
+    );
+  }
+
+  /** Entries of `keys` (deduplicated), each checked against its shard before anything is read. */
+  private async checkedEntries(keys: readonly string[]): Promise<CheckpointEntry[]> {
+    const wanted = [...new Set(keys)].map((k) => this.requireEntry(k));
+    const sizes = new Map<number, number>();
+    for (const e of wanted) if (!sizes.has(e.shardId)) sizes.set(e.shardId, await this.requireShardSize(e.shardId, e.key));
+    for (const e of wanted) this.checkEntry(e, sizes.get(e.shardId)!);
+    return wanted;
+  }
+
+  /** The reads of `entries`, shard by shard in offset order (see planReads). */
+  private planAll(entries: CheckpointEntry[], splitLarge: boolean): PieceRead[] {
+    const byShard = new Map<number, CheckpointEntry[]>();
+    for (const e of entries) {
+      const list = byShard.get(e.shardId) ?? [];
+      list.push(e);
+      byShard.set(e.shardId, list);
+    }
+    const reads: PieceRead[] = [];
+    for (const [shardId, list] of [...byShard].sort((a, b) => a[0] - b[0])) {
+      list.sort((a, b) => a.offset - b.offset);
+      reads.push(...planReads(this.shardFile(shardId), list, splitLarge));
+    }
+    return reads;
+  }
+
+  /** Runs `reads` one after the other with the next one always in flight while `handle` works on the last. */
+  private async pipeline(
+    reads: PieceRead[],
+    fetch: (r: PieceRead) => Promise<Uint8Array>,
+    handle: (r: PieceRead, bytes: Uint8Array) => void,
+  ): Promise<void> {
+    let next: Promise<Uint8Array> | null = reads.length > 0 ? fetch(reads[0]) : null;
+    try {
+      for (let i = 0; i < reads.length; i++) {
+        const r = reads[i];
+        const bytes = await next!;
+        next = i + 1 < reads.length ? fetch(reads[i + 1]) : null;
+        if (bytes.length !== r.end - r.start) {
+          throw new FormatError(`read ${bytes.length} bytes where ${r.end - r.start} were asked for`, { file: r.file, offset: r.start });
+        }
+        handle(r, bytes);
       }
     } catch (err) {
       next?.catch(() => {}); // the read in flight is abandoned
       throw err;
     }
-    return new Map(keys.map((k) => [k, out.get(k)!]));
   }
 
   /** The TrackableObjectGraph of `_CHECKPOINTABLE_OBJECT_GRAPH`, or null when the bundle has none. */
@@ -404,14 +494,18 @@ export class CheckpointReader {
     if (base === DataType.STRING) ({ values: parts, crc } = decodeStringTensor(bytes, count, where));
     else if (base === DataType.VARIANT) ({ values: parts, crc } = decodeVariantTensor(bytes, count, where));
     else crc = precomputed ?? crc32c(bytes);
+    this.checkCrc(e, crc);
+    return parts;
+  }
+
+  private checkCrc(e: CheckpointEntry, crc: number): void {
     const want = unmaskCrc(e.crc32c);
     if (crc !== want) {
       throw new ChecksumError(
         `crc32c mismatch for tensor ${JSON.stringify(e.key)} ([${e.offset}, +${e.size}): stored ${hex(want)}, computed ${hex(crc)})`,
-        { file: where.file, offset: e.offset, hint: 'the data file is corrupt; copy the variables/ folder again' },
+        { file: this.shardFile(e.shardId), offset: e.offset, hint: 'the data file is corrupt; copy the variables/ folder again' },
       );
     }
-    return parts;
   }
 
   private decode(e: CheckpointEntry, bytes: Uint8Array, options: ValueOptions, crc?: number): CheckpointTensor {
@@ -447,19 +541,26 @@ function checkHeader(h: BundleHeaderProto, file: string, limits: Limits): void {
   }
 }
 
-/** One ranged read of readMany: whole tensors, or one piece of a tensor larger than a piece. */
+/** One ranged read: whole tensors, or one piece of a tensor larger than READ_PIECE_BYTES. */
 type PieceRead =
   | { kind: 'tensors'; file: string; start: number; end: number; entries: CheckpointEntry[] }
-  | { kind: 'piece'; file: string; start: number; end: number; big: { entry: CheckpointEntry; buffer: Uint8Array; crc: number } };
+  | { kind: 'piece'; file: string; start: number; end: number; big: { entry: CheckpointEntry; crc: number } };
+
+/** A tensor for readManyInto: where its raw bytes go. */
+export interface ReadIntoItem {
+  key: string;
+  /** numpy-style dtype the caller expects the stored bytes to be (`float32`). */
+  dtype: string;
+  target: () => Uint8Array;
+}
 
 /**
  * Cuts the offset-sorted entries of one shard into reads: back-to-back tensors (gaps up to
- * MAX_COALESCE_GAP) grouped up to READ_PIECE_BYTES; a larger tensor read alone, or, with
- * `into` (the source reads into given buffers) and a numeric dtype, in READ_PIECE_BYTES pieces
- * into a buffer of its own, allocated here once the sizes are checked. String and variant
- * tensors are always read whole: their checksum covers lengths and contents together.
+ * MAX_COALESCE_GAP) grouped up to READ_PIECE_BYTES; a larger tensor read alone, or with
+ * `splitLarge` and a numeric dtype in READ_PIECE_BYTES pieces. String and variant tensors are
+ * always read whole: their checksum covers lengths and contents together.
  */
-function planReads(file: string, sorted: CheckpointEntry[], into: boolean): PieceRead[] {
+function planReads(file: string, sorted: CheckpointEntry[], splitLarge: boolean): PieceRead[] {
   const reads: PieceRead[] = [];
   let group: Extract<PieceRead, { kind: 'tensors' }> | undefined;
   for (const e of sorted) {
@@ -467,8 +568,8 @@ function planReads(file: string, sorted: CheckpointEntry[], into: boolean): Piec
     const base = e.dtype > 100 ? e.dtype - 100 : e.dtype;
     if (e.size > READ_PIECE_BYTES) {
       group = undefined;
-      if (into && base !== DataType.STRING && base !== DataType.VARIANT) {
-        const big = { entry: e, buffer: new Uint8Array(e.size), crc: 0 };
+      if (splitLarge && base !== DataType.STRING && base !== DataType.VARIANT) {
+        const big = { entry: e, crc: 0 };
         for (let p = e.offset; p < end; p += READ_PIECE_BYTES) {
           reads.push({ kind: 'piece', file, start: p, end: Math.min(end, p + READ_PIECE_BYTES), big });
         }
