@@ -108,6 +108,21 @@ describe('readManyInto streams raw bytes into caller memory', () => {
     expect(source.ranges.length).toBe(5);
   });
 
+  it('with a source that reads into buffers, every piece goes through two reused scratch buffers', async () => {
+    const source = new IntoSource(bundle());
+    const ckpt = await CheckpointReader.open(source);
+    const bigTarget = new Float32Array(bigCount);
+    const zTarget = new Int32Array(2);
+    await ckpt.readManyInto([
+      { key: 'big', dtype: 'float32', target: () => new Uint8Array(bigTarget.buffer) },
+      { key: 'z', dtype: 'int32', target: () => new Uint8Array(zTarget.buffer) },
+    ]);
+    expect(source.ranges).toEqual([]);
+    expect(source.into.map(([, len]) => len)).toEqual([READ_PIECE_BYTES, READ_PIECE_BYTES, READ_PIECE_BYTES / 2, 8]);
+    expect(sameBytes(bigTarget, big)).toBe(true);
+    expect(Array.from(zTarget)).toEqual([7, 8]);
+  });
+
   it('a corrupt byte fails with ChecksumError; keys that are not raw numeric bytes are refused', async () => {
     const files = bundle();
     const shard = files.get(SHARD0)!.slice();

@@ -245,9 +245,23 @@ export class CheckpointReader {
       if (target.length !== e.size) throw new RangeError(`target for ${e.key} holds ${target.length} bytes, the tensor ${e.size}`);
       target.set(bytes, at);
     };
+    // A source that reads into given buffers gets two scratch buffers, used in turn (one being
+    // filled while the other is copied out): no garbage per piece for the GC to catch up with.
+    const source = this.source;
+    let fetch = (r: PieceRead) => source.readRange(r.file, r.start, r.end - r.start);
+    if (canReadInto(source)) {
+      const largest = reads.reduce((m, r) => Math.max(m, r.end - r.start), 0);
+      const scratch = [new Uint8Array(largest), new Uint8Array(reads.length > 1 ? largest : 0)];
+      let turn = 0;
+      fetch = async (r) => {
+        const buf = scratch[turn++ % 2].subarray(0, r.end - r.start);
+        await source.readRangeInto(r.file, r.start, buf);
+        return buf;
+      };
+    }
     await this.pipeline(
       reads,
-      (r) => this.source.readRange(r.file, r.start, r.end - r.start),
+      fetch,
       (r, bytes) => {
         if (r.kind === 'tensors') {
           for (const e of r.entries) {
