@@ -617,7 +617,19 @@ export async function reviveKerasModel(
     return await new KerasObjectLoader(graph, ckpt, options).load();
   } catch (e) {
     if (e instanceof SavedKerasError) throw e;
-    // tfjs-layers throws its own ValueError/TypeError on configs it rejects.
+    // tfjs-layers throws its own ValueError/RuntimeError (or tfjs-core a plain Error) on configs it
+    // rejects: those are the saved model's fault. Anything else is a bug here and must stay visible.
+    if (!thrownByTfjs(e)) throw e;
     throw new UnsupportedLayerError(`tfjs-layers rejected the saved model: ${(e as Error).message.split('\n')[0]}`, { cause: e });
   }
+}
+
+const TFJS_LAYERS_ERRORS = /^(Value|Runtime|Attribute|NotImplemented|Assertion|Index)Error\d*$/;
+
+/** An error tfjs raised itself: one of tfjs-layers' error classes, or thrown from inside a tfjs package. */
+function thrownByTfjs(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  if (TFJS_LAYERS_ERRORS.test(e.constructor.name)) return true;
+  const firstFrame = (e.stack ?? '').split('\n').find((l) => /^\s+at /.test(l)) ?? '';
+  return /tfjs-(layers|core|backend)/.test(firstFrame);
 }
