@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import { FormatError } from '@savedkeras/common';
 import type { ObjectNode, SavedModelGraph } from '@savedkeras/object-graph';
+import { canStream, streamIntoWeights } from './stream-weights.js';
 
 /** What revive needs of a checkpoint: crc-verified tensor values by key. */
 export interface CheckpointTensor {
@@ -121,9 +122,15 @@ export async function restoreWeights(
     }
     keys.push(key);
   }
-  const values = ckpt.readMany ? await ckpt.readMany(keys) : undefined;
+  // wasm backend: values stream straight into the weights' heap storage (stream-weights.ts).
+  const streamed = canStream(ckpt) ? await streamIntoWeights(bindings.map((b) => b.weight), keys, ckpt) : new Set<number>();
+  const values = ckpt.readMany ? await ckpt.readMany(keys.filter((_, i) => !streamed.has(i))) : undefined;
   for (let i = 0; i < bindings.length; i++) {
     const b = bindings[i];
+    if (streamed.has(i)) {
+      onEach?.(i + 1, bindings.length);
+      continue;
+    }
     const t = values?.get(keys[i]) ?? (await ckpt.readTensor(keys[i]));
     if (!sameShape(b.weight.shape, t.shape)) {
       throw new FormatError(

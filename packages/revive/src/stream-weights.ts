@@ -1,0 +1,78 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayerVariable } from '@tensorflow/tfjs-layers';
+
+/**
+ * Restoring weights on the wasm backend without a second copy of them.
+ *
+ * Revived layers are built with zero-filled weights, which tfjs-backend-wasm keeps in its heap.
+ * Writing a checkpoint value the usual way (tf.tensor + LayerVariable.write) reads the whole
+ * value into JS memory, mallocs a second heap block for it and frees the zeros afterwards: the
+ * heap grows to twice the weights (it never shrinks) and the JS copy comes on top, ~3x the
+ * weights in RSS. Here the checkpoint bytes are streamed (CheckpointReader.readManyInto, 8 MB
+ * pieces, crc-checked) straight into the heap block the zeros occupy: ~1x.
+ *
+ * Only where it is safe: the wasm backend, float32/int32 weights whose storage no other tensor
+ * shares (backend refCount 1), and checkpoint tensors of the same dtype and shape. Everything
+ * else goes the usual way. Other backends gain nothing: the cpu backend adopts the read buffer
+ * without copying, WebGL must upload anyway.
+ */
+
+/** What streaming needs of a checkpoint (structurally @savedkeras/proto's CheckpointReader). */
+export interface StreamingCheckpoint {
+  entry(key: string): { shape: number[]; dtypeName: string } | undefined;
+  canReadInto(key: string, dtype: string): boolean;
+  readManyInto(items: { key: string; dtype: string; target: () => Uint8Array }[]): Promise<void>;
+}
+
+export function canStream(ckpt: object): ckpt is StreamingCheckpoint {
+  const c = ckpt as Partial<StreamingCheckpoint>;
+  return typeof c.readManyInto === 'function' && typeof c.canReadInto === 'function' && typeof c.entry === 'function';
+}
+
+interface WasmBackend {
+  wasm: { HEAPU8: Uint8Array };
+  refCount(dataId: object): number;
+  getMemoryOffset(dataId: object): number;
+}
+
+/** The heap bytes of `weight`'s value when they can be overwritten in place, else null. */
+function heapTarget(weight: LayerVariable): (() => Uint8Array) | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  const backend = tf.backend() as unknown as Partial<WasmBackend>;
+  if (typeof backend.getMemoryOffset !== 'function' || typeof backend.refCount !== 'function' || !backend.wasm) return null;
+  const value = weight.read() as tf.Variable & { dataId: object };
+  if (value.dtype !== 'float32' && value.dtype !== 'int32') return null;
+  if (backend.refCount(value.dataId) !== 1) return null;
+  const bytes = value.size * 4;
+  const wasm = backend.wasm;
+  const offset = backend.getMemoryOffset(value.dataId);
+  // HEAPU8 is read on every call: a memory.grow replaces it.
+  return () => new Uint8Array(wasm.HEAPU8.buffer, offset, bytes);
+}
+
+/**
+ * Streams every value it can straight into its weight's wasm storage; returns the indices of
+ * `weights` it restored (the caller restores the others).
+ */
+export async function streamIntoWeights(weights: LayerVariable[], keys: string[], ckpt: StreamingCheckpoint): Promise<Set<number>> {
+  const done = new Set<number>();
+  const items: { key: string; dtype: string; target: () => Uint8Array }[] = [];
+  const seen = new Set<string>();
+  weights.forEach((w, i) => {
+    const key = keys[i];
+    const e = ckpt.entry(key);
+    // A key read twice (two weights sharing one saved variable) takes the usual way.
+    if (!e || seen.has(key) || !sameShape(w.shape, e.shape) || !ckpt.canReadInto(key, w.dtype)) return;
+    const target = heapTarget(w);
+    if (!target) return;
+    seen.add(key);
+    items.push({ key, dtype: w.dtype, target });
+    done.add(i);
+  });
+  if (items.length > 0) await ckpt.readManyInto(items);
+  return done;
+}
+
+function sameShape(a: readonly (number | null)[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
