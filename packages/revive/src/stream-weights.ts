@@ -11,8 +11,9 @@ import type { LayerVariable } from '@tensorflow/tfjs-layers';
  * weights in RSS. Here the checkpoint bytes are streamed (CheckpointReader.readManyInto, 8 MB
  * pieces, crc-checked) straight into the heap block the zeros occupy: ~1x.
  *
- * Only where it is safe: the wasm backend, float32/int32 weights whose storage no other tensor
- * shares (backend refCount 1), and checkpoint tensors of the same dtype and shape. Everything
+ * Only where it is safe: the wasm backend, float32/int32 weights without a constraint (write()
+ * would apply it) whose storage no other tensor shares (backend refCount 1), and checkpoint
+ * tensors of the same dtype and shape. Everything
  * else goes the usual way. Other backends gain nothing: the cpu backend adopts the read buffer
  * without copying, WebGL must upload anyway.
  */
@@ -38,6 +39,8 @@ interface WasmBackend {
 /** The heap bytes of `weight`'s value when they can be overwritten in place, else null. */
 function heapTarget(weight: LayerVariable): (() => Uint8Array) | null {
   if (tf.getBackend() !== 'wasm') return null;
+  // LayerVariable.write applies the constraint to the new value; keep that the usual way.
+  if (weight.constraint != null) return null;
   const backend = tf.backend() as unknown as Partial<WasmBackend>;
   if (typeof backend.getMemoryOffset !== 'function' || typeof backend.refCount !== 'function' || !backend.wasm) return null;
   const value = weight.read() as tf.Variable & { dataId: object };
