@@ -18,11 +18,10 @@ const EXPECTED_FAILURES: Record<string, { code: string; reason: string }> = {
 };
 
 /**
- * Backends: wasm (what users get without tfjs-node) for all, except the text models: their saved
- * graphs run RaggedTensorToTensor, which @savedkeras/graph maps onto a tfjs kernel that only the cpu
- * backend registers (on wasm they fail with "Kernel 'RaggedTensorToTensor' not registered").
+ * Backends: wasm (what users get without tfjs-node) for every fixture. The text models also prove the
+ * graph's own RaggedTensorToTensor densifying on wasm, where tfjs registers no kernel for it.
  */
-const CPU_ONLY = new Set(['legacy-tf24-textvectorization', 'textvectorization-embedding-tf212']);
+const CPU_ONLY = new Set<string>();
 
 /** The models whose outputs depend on random ops (VAE sampling, StyleGAN noise inputs): both paths are seeded alike. */
 const RANDOM = new Set(['subclassed-betavae-sampling', 'legacy-tf21-stylegan-custom-layers']);

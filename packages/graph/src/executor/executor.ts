@@ -172,6 +172,14 @@ export class Executor {
       return kernel(args, node.attrs, ctx);
     } catch (e) {
       if (e instanceof SavedKerasError) throw e;
+      const msg = e instanceof Error ? e.message : String(e);
+      if (/not registered for backend/.test(msg)) {
+        throw new UnsupportedOpError(`${node.op} cannot run on the ${tf.getBackend()} backend: ${msg}`, {
+          node: where,
+          cause: e,
+          hint: 'run on another backend (--backend cpu), or registerOp() a kernel that works on this one',
+        });
+      }
       // tfjs op errors (shape mismatches and the like) mostly come from inputs the signature allowed.
       throw new InputMismatchError(`${node.op} failed: ${e instanceof Error ? e.message : String(e)}`, {
         node: where,

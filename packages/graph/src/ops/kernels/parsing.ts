@@ -23,8 +23,55 @@ const raggedToTensor: Kernel = (inputs, attrs, ctx) => {
   const raggedRank = types[0] === 'FIRST_DIM_SIZE' ? n - 1 : n;
   const unknown = shapeIn.rank === 0 ? Number(shapeIn.dataSync()[0]) === -1 : shapeIn.size === 0;
   const shape = unknown ? tf.fill([values.rank + raggedRank], -1, 'int32') : shapeIn;
+  // tfjs registers this kernel for the cpu and webgl backends only: elsewhere (wasm) the ragged
+  // rank-1 forms Keras emits are densified here.
+  if (tf.getBackend() !== 'cpu' && tf.getBackend() !== 'webgl' && raggedRank === 1) {
+    return [raggedRank1ToTensor(shapeIn, unknown, values, def, parts, types)];
+  }
   return [tf.raggedTensorToTensor(shape, values, def, parts, types)];
 };
+
+/** Ragged rank 1 (row splits, or first-dim size + value row ids) to a dense [rows, cols, ...] tensor. */
+function raggedRank1ToTensor(shapeIn: tf.Tensor, unknownShape: boolean, values: tf.Tensor, def: tf.Tensor, parts: tf.Tensor[], types: string[]): tf.Tensor {
+  const inner = values.shape.slice(1);
+  const innerSize = inner.reduce((a, b) => a * b, 1);
+  let rowOf: Int32Array;
+  let nRows: number;
+  if (types[0] === 'ROW_SPLITS') {
+    const splits = Int32Array.from(parts[0].dataSync() as ArrayLike<number>);
+    nRows = Math.max(splits.length - 1, 0);
+    rowOf = new Int32Array(values.shape[0] ?? 0);
+    for (let r = 0; r < nRows; r++) for (let i = splits[r]; i < splits[r + 1] && i < rowOf.length; i++) rowOf[i] = r;
+  } else {
+    nRows = Number(parts[0].dataSync()[0]);
+    rowOf = Int32Array.from(parts[1].dataSync() as ArrayLike<number>);
+  }
+  const rowLen = new Int32Array(Math.max(nRows, 0));
+  const colOf = new Int32Array(rowOf.length);
+  for (let i = 0; i < rowOf.length; i++) colOf[i] = rowLen[rowOf[i]]++;
+  const want = unknownShape ? [] : Array.from(shapeIn.dataSync() as ArrayLike<number>);
+  const rows = want[0] !== undefined && want[0] >= 0 ? want[0] : nRows;
+  const cols = want[1] !== undefined && want[1] >= 0 ? want[1] : rowLen.reduce((a, b) => Math.max(a, b), 0);
+  const outShape = [rows, cols, ...inner];
+  const n = rows * cols * innerSize;
+  const src = values.dataSync();
+  const fill = def.dataSync()[0];
+  if (values.dtype === 'string') {
+    const out: unknown[] = new Array(n).fill(fill);
+    for (let i = 0; i < rowOf.length; i++) {
+      if (rowOf[i] >= rows || colOf[i] >= cols) continue;
+      for (let k = 0; k < innerSize; k++) out[(rowOf[i] * cols + colOf[i]) * innerSize + k] = src[i * innerSize + k];
+    }
+    return tf.tensor(out as string[], outShape, 'string');
+  }
+  const out = values.dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
+  out.fill(Number(fill));
+  for (let i = 0; i < rowOf.length; i++) {
+    if (rowOf[i] >= rows || colOf[i] >= cols) continue;
+    for (let k = 0; k < innerSize; k++) out[(rowOf[i] * cols + colOf[i]) * innerSize + k] = Number(src[i * innerSize + k]);
+  }
+  return tf.tensor(out, outShape, values.dtype);
+}
 
 /** Feature values: numbers, or raw bytes for bytes_list (binary-safe, e.g. encoded images). */
 type Vals = (number | Uint8Array)[];
