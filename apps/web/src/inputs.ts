@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { seededRandom } from 'savedkeras';
 
 /** One model input as the page describes and generates it. */
 export interface InputSpec {
@@ -60,17 +61,7 @@ function embeddingInputDim(layer: tfl.layers.Layer | undefined, depth = 0): numb
   return undefined;
 }
 
-/** mulberry32: a small seeded generator, so "seed 7" means the same input in every browser and in Node. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 const WORDS = ['the', 'model', 'runs', 'in', 'a', 'browser', 'with', 'no', 'python'];
 

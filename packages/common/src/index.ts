@@ -2,3 +2,4 @@ export * from './errors.js';
 export * from './limits.js';
 export * from './paths.js';
 export * from './source.js';
+export * from './random.js';

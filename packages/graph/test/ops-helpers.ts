@@ -3,6 +3,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { DataType, type AttrValue, type TensorShapeProto } from '@savedkeras/proto';
+import { seededRandom } from '@savedkeras/common';
 import type { KernelContext, Value } from '../src/kernel.js';
 import { isTensorValue } from '../src/kernel.js';
 import { getKernel, getOpDef, makeAttrs } from '../src/ops/index.js';
@@ -30,17 +31,8 @@ export const A = {
 };
 export { DataType };
 
-/** A small deterministic generator (mulberry32) so random-op tests are reproducible. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded generator, so random-op tests are reproducible. */
+export const seeded = seededRandom;
 
 export function context(op: string, random: () => number = seeded(1)): KernelContext {
   return {

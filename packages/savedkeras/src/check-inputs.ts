@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { UnsupportedFeatureError } from '@savedkeras/common';
+import { UnsupportedFeatureError, seededRandom } from '@savedkeras/common';
 import type { ObjectNode, SavedModelGraph } from '@savedkeras/object-graph';
 import type { AttrValue } from '@savedkeras/proto';
 
@@ -80,7 +80,7 @@ export function planInputs(specs: InputSpec[], graph: SavedModelGraph, options: 
 export function makeInputs(planned: PlannedInput[], seed: number): Record<string, tf.Tensor> {
   const out: Record<string, tf.Tensor> = {};
   for (const p of planned) {
-    const rand = mulberry32((seed ^ hashString(p.name)) >>> 0);
+    const rand = seededRandom((seed ^ hashString(p.name)) >>> 0);
     const n = p.shape.reduce((a, b) => a * b, 1);
     const carrier = FLOAT_DTYPES.has(p.dtype) ? 'float32' : INT_DTYPES.has(p.dtype) ? 'int32' : p.dtype;
     switch (p.values) {
@@ -288,16 +288,7 @@ function baseName(className: string): string {
   return className.split(/[>.]/).pop() ?? className;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+
 
 function hashString(s: string): number {
   let h = 0x811c9dc5;

@@ -1,17 +1,7 @@
-/**
- * A small seeded generator (mulberry32) so generated weights are the same on every run and every
- * platform: tests compare loaded models against numbers computed from the very same weights.
- */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '@savedkeras/common';
+
+/** The project's seeded generator (mulberry32, from @savedkeras/common): generated weights are the same on every run. */
+export { seededRandom };
 
 /** FNV-1a of a string, to derive per-layer seeds from names. */
 export function hashString(s: string): number {
