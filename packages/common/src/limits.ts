@@ -15,6 +15,12 @@ export interface Limits {
   maxCheckpointEntries: number;
   /** Largest element count of one tensor. */
   maxTensorElements: number;
+  /**
+   * Largest tensor made from a few values rather than from stored bytes: a splat constant (one
+   * value repeated over its shape), the output of Fill, Tile, Range, Pad, OneHot, random ops. No
+   * file size bounds these, so this does: 2^28 elements is 1 GiB of float32.
+   */
+  maxComputedTensorElements: number;
   /** Most shards a checkpoint may claim. */
   maxShards: number;
   /** Deepest call chain when running saved functions (catches self-calling functions). */
@@ -30,6 +36,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxObjectGraphNodes: 1_000_000,
   maxCheckpointEntries: 1_000_000,
   maxTensorElements: 2 ** 31 - 1,
+  maxComputedTensorElements: 2 ** 28,
   maxShards: 10_000,
   maxCallDepth: 64,
   maxLoopIterations: 1_000_000,

@@ -20,6 +20,11 @@ export function tensorFromProto(p: TensorProto, where: string): tf.Tensor {
   if (size > DEFAULT_LIMITS.maxTensorElements) {
     throw new LimitError(`constant tensor of shape [${shape}] is larger than the element limit`, { node: where });
   }
+  // Without tensor_content the values are a few *_val entries repeated over the shape: nothing in
+  // the file bounds the size, so the computed-tensor limit does.
+  if ((p.tensorContent?.length ?? 0) === 0 && size > DEFAULT_LIMITS.maxComputedTensorElements) {
+    throw new LimitError(`constant tensor of shape [${shape}] repeats its values over more than limits.maxComputedTensorElements (${DEFAULT_LIMITS.maxComputedTensorElements}) elements`, { node: where });
+  }
   const dtype = tfjsDtype(p.dtype);
   if (dtype === 'string') {
     const vals = p.stringVal ?? [];

@@ -84,8 +84,9 @@ export function checkedSize(shape: number[], ctx: KernelContext): number {
     if (!Number.isInteger(d) || d < 0) throw bad(ctx, `invalid dimension ${d} in shape [${shape}]`);
     n *= d;
   }
-  if (n > DEFAULT_LIMITS.maxTensorElements) {
-    throw new LimitError(`shape [${shape}] has ${n} elements, more than the limit of ${DEFAULT_LIMITS.maxTensorElements}`, {
+  // Shapes checked here come from values (Fill dims, Range bounds, Tile multiples), not stored bytes.
+  if (n > DEFAULT_LIMITS.maxComputedTensorElements) {
+    throw new LimitError(`shape [${shape}] has ${n} elements, more than limits.maxComputedTensorElements (${DEFAULT_LIMITS.maxComputedTensorElements})`, {
       node: where(ctx),
     });
   }
