@@ -1,59 +1,13 @@
-import '@tensorflow/tfjs-backend-cpu';
-import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-// The facade comes from its sources by path: @savedkeras/testing cannot depend on it (its tests depend on testing).
-import * as facade from '../../savedkeras/src/index.js';
-import { decodeMessage, encodeMessage, type SavedMetadata, type SavedModel } from '@savedkeras/proto';
-import { fixtureCorpus, generatedCorpus } from '../src/fuzz/corpus.js';
-import { encodeVarint } from '../src/fuzz/wire-sites.js';
-import { runModel, type FacadeLike, type Outcome } from '../src/fuzz/target.js';
-import { requireFixtures } from '../src/fixtures.js';
+import { decodeMessage, encodeMessage, type SavedModel } from '@savedkeras/proto';
+import { generatedCorpus } from '../src/fuzz/corpus.js';
+import { appendToMetaGraph, concat, editKerasMetadata, field, fixture, run, useCpu } from './fuzz-helpers.js';
 
 /**
  * One test per bug the fuzzer found: the smallest mutation that showed it, built by hand (not by
  * seed, so a change to the mutation code cannot silently turn the test into something else).
  */
-const sk = facade as unknown as FacadeLike;
-const run = (files: Map<string, Uint8Array>, mode: 'keras' | 'savedmodel'): Promise<Outcome> => runModel(sk, tf as never, files, mode);
-
-function fixture(slug: string): Map<string, Uint8Array> | undefined {
-  if (!requireFixtures(`fuzz regression on ${slug}`)) return undefined;
-  return fixtureCorpus({ slugs: [slug] })[0]!.files;
-}
-
-const utf8 = new TextEncoder();
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
-  return out;
-}
-/** A length-delimited protobuf field. */
-const field = (n: number, payload: Uint8Array | string) => {
-  const b = typeof payload === 'string' ? utf8.encode(payload) : payload;
-  return concat(encodeVarint((n << 3) | 2), encodeVarint(b.length), b);
-};
-
-/** saved_model.pb of `files` with `extra` wire bytes appended to its first MetaGraphDef. */
-function appendToMetaGraph(files: Map<string, Uint8Array>, extra: Uint8Array): Map<string, Uint8Array> {
-  const sm = decodeMessage<SavedModel>('SavedModel', files.get('saved_model.pb')!, 'saved_model.pb');
-  const mg = concat(encodeMessage('MetaGraphDef', sm.metaGraphs[0]), extra);
-  const out = new Map(files);
-  out.set('saved_model.pb', concat(Uint8Array.of(0x08, 0x01), field(2, mg)));
-  return out;
-}
-
-/** keras_metadata.pb of `files` with `edit` applied to every node's JSON. */
-function editKerasMetadata(files: Map<string, Uint8Array>, edit: (json: string) => string): Map<string, Uint8Array> {
-  const md = decodeMessage<SavedMetadata>('SavedMetadata', files.get('keras_metadata.pb')!, 'keras_metadata.pb');
-  for (const n of md.nodes) n.metadata = edit(n.metadata);
-  const out = new Map(files);
-  out.set('keras_metadata.pb', encodeMessage('SavedMetadata', md));
-  return out;
-}
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
+beforeAll(useCpu);
 
 describe('fuzz regressions', () => {
   it('a SavedModel with variables but no variables/ index is MISSING_FILE, not a load with no variables', async () => {
