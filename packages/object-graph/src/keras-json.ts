@@ -9,9 +9,14 @@ const NAN = '\u0000NaN';
 const INF = '\u0000Infinity';
 const NINF = '\u0000-Infinity';
 
-export function parseKerasJson(text: string, where: { file?: string; node?: string }, maxBytes: number): unknown {
+export function parseKerasJson(text: string, where: { file?: string; node?: string }, maxBytes: number, maxDepth = 100): unknown {
   if (text.length > maxBytes) {
     throw new LimitError(`Keras metadata JSON is ${text.length} bytes, over the limit of ${maxBytes}`, where);
+  }
+  // Everything that walks the parsed value recurses: bound the depth before parsing.
+  const depth = nestingDepth(text);
+  if (depth > maxDepth) {
+    throw new LimitError(`Keras metadata JSON nests ${depth} levels deep, more than limits.maxNestingDepth (${maxDepth})`, where);
   }
   let fixed = text;
   if (/NaN|Infinity/.test(text)) fixed = replaceBareTokens(text);
@@ -22,6 +27,23 @@ export function parseKerasJson(text: string, where: { file?: string; node?: stri
     throw new FormatError(`Keras metadata is not valid JSON (${(e as Error).message})`, { ...where, cause: e });
   }
   return fixed === text ? parsed : restore(parsed);
+}
+
+/** Deepest `[` / `{` nesting of JSON text (string literals skipped), found without recursion. */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) max = depth;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return max;
 }
 
 function replaceBareTokens(text: string): string {

@@ -400,7 +400,7 @@ function kerasInfo(
   where: { file: string; node: string },
   limits: Limits,
 ): KerasInfo {
-  const parsed = json ? parseKerasJson(json, where, limits.maxMetadataJsonBytes) : {};
+  const parsed = json ? parseKerasJson(json, where, limits.maxMetadataJsonBytes, limits.maxNestingDepth) : {};
   const metadata = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
   const className = typeof metadata['class_name'] === 'string' ? (metadata['class_name'] as string) : null;
   const config = metadata['config'];
