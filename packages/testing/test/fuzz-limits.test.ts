@@ -132,10 +132,10 @@ describe('limits before allocation (end to end)', () => {
     const files = generatedCorpus()[0]!.files;
     const deep = `{"class_name": "Sequential", "config": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
     const mutated = editKerasMetadata(files, (j) => (j.includes('"class_name": "Sequential"') ? deep : j));
-    // The root's config is unusable, so revival may fall back to the saved functions: a load is fine, a stack overflow is not.
-    const { value: o, growth } = await peakGrowth(() => run(mutated, 'keras'));
-    expect(o.kind, `${o.name}: ${o.message}`).not.toBe('untyped');
-    expect(growth).toBeLessThan(BOUND);
+    for (const mode of ['keras', 'savedmodel'] as const) {
+      const o = await expectLimited(mutated, ['LIMIT'], mode);
+      if (o) expect(o.message).toContain('limits.maxNestingDepth');
+    }
   });
 
   it('an object graph whose children point back up (child -> root) loads or fails typed, without hanging', async () => {

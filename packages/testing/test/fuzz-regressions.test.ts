@@ -60,4 +60,14 @@ describe('fuzz regressions', () => {
     expect(o).toMatchObject({ kind: 'typed', code: 'FORMAT', stage: 'load' });
     expect(o.message).toContain('declared [1000000, 1000000]');
   });
+
+  it('Keras JSON nested 20,000 deep around a NaN overflowed the stack (RangeError) while NaN markers were restored; now LIMIT', async () => {
+    const files = generatedCorpus()[0]!.files;
+    const deep = `${'['.repeat(20_000)}NaN${']'.repeat(20_000)}`;
+    const mutated = editKerasMetadata(files, (j) => j.replace('"kernel_constraint": null', `"kernel_constraint": ${deep}`));
+    for (const mode of ['keras', 'savedmodel'] as const) {
+      const o = await run(mutated, mode);
+      expect(o, mode).toMatchObject({ kind: 'typed', code: 'LIMIT' });
+    }
+  });
 });
