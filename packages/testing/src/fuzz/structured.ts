@@ -56,9 +56,14 @@ export function mutateKerasMetadata(rng: Prng, bytes: Uint8Array): StructuredMut
     next = text.slice(0, h.index) + '"fuzz_renamed":' + text.slice(h.index! + h[0].length);
     what = `key ${h[1]} at ${h.index} renamed`;
   } else if (kind === 'nest') {
-    const depth = rng.pick([200, 5000, 100000]);
-    next = `{"class_name": "Dense", "config": ${'['.repeat(depth)}${']'.repeat(depth)}}`;
-    what = `metadata replaced by JSON nested ${depth} deep`;
+    // A value replaced by arrays nested `depth` deep around NaN (a bare token Python writes) or nothing.
+    const depth = rng.pick([101, 5000, 100000]);
+    const core = rng.pick(['', 'NaN', '1']);
+    const hits = [...text.matchAll(/(?<=:\s*)(?:-?\d[\d.eE+-]*|null|true|false|"(?:[^"\\]|\\.)*")/g)];
+    const h = hits.length > 0 ? rng.pick(hits) : undefined;
+    const deep = `${'['.repeat(depth)}${core}${']'.repeat(depth)}`;
+    next = h ? text.slice(0, h.index) + deep + text.slice(h.index! + h[0].length) : deep;
+    what = `${h ? `value at ${h.index}` : 'whole JSON'} replaced by arrays nested ${depth} deep around ${JSON.stringify(core)}`;
   } else if (kind === 'truncate') {
     const at = rng.int(text.length);
     next = text.slice(0, at);
