@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { crc32c, crc32cExtend } from '../src/crc32c.js';
+import { crc32c, crc32cExtend, crc32cExtendPortable, WASM_MIN_BYTES } from '../src/crc32c.js';
+import { makeWasmCrc32c } from '../src/crc32c-wasm.js';
 
 /** CRC-32C one bit at a time, straight from the definition (no tables): the reference for the sliced loop. */
 function bitwise(data: Uint8Array, crc = 0): number {
@@ -40,5 +41,31 @@ describe('crc32c slicing-by-16', () => {
     const inner = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
     buf.set(inner, 5);
     expect(crc32c(buf.subarray(5, 5 + inner.length))).toBe(crc32c(inner));
+  });
+});
+
+describe('crc32c in WebAssembly', () => {
+  const wasm = makeWasmCrc32c();
+  // 1 MiB + a bit: crosses the module's copy window; odd offset: unaligned source.
+  const big = new Uint8Array((1 << 20) + 1000 + 3);
+  let s = 99;
+  for (let i = 0; i < big.length; i++) big[i] = (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) >>> 24;
+
+  it('is available in Node', () => {
+    expect(wasm).not.toBeNull();
+  });
+
+  it('agrees with the bitwise definition and the JS loop, across the copy window, extending', () => {
+    const view = big.subarray(3);
+    const want = bitwise(view);
+    expect(wasm!(0, view)).toBe(want);
+    expect(crc32cExtendPortable(0, view)).toBe(want);
+    expect(crc32c(view)).toBe(want);
+    const cut = 777_777;
+    expect(wasm!(wasm!(0, view.subarray(0, cut)), view.subarray(cut))).toBe(want);
+    for (const len of [0, 1, 15, 16, 17, WASM_MIN_BYTES - 1, WASM_MIN_BYTES, WASM_MIN_BYTES + 5]) {
+      expect(wasm!(0, view.subarray(1, 1 + len)), `length ${len}`).toBe(bitwise(view.subarray(1, 1 + len)));
+      expect(crc32cExtend(0x12345678, view.subarray(1, 1 + len))).toBe(bitwise(view.subarray(1, 1 + len), 0x12345678));
+    }
   });
 });
