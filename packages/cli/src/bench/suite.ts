@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import * as nodePath from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from './measure.js';
@@ -32,7 +32,8 @@ export interface SuiteModel {
 
 export interface SuiteResults {
   date: string;
-  machine: { cpu: string; cores: number; memoryBytes: number; os: string; node: string };
+  /** loadAverage: the 1-minute load average when the suite started and ended (other processes share the cores). */
+  machine: { cpu: string; cores: number; memoryBytes: number; os: string; node: string; loadAverage?: [number, number] };
   runs: number;
   models: SuiteModel[];
   results: (BenchResult | { model: string; backend: string; error: string })[];
@@ -48,6 +49,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
   const bin = fileURLToPath(new URL('../bin.js', import.meta.url));
   const tmp = await mkdtemp(nodePath.join(tmpdir(), 'savedkeras-bench-models-'));
   const models: (SuiteModel & { dir: string })[] = [];
+  const loadAtStart = loadavg()[0];
   try {
     if (existsSync(fixturesDir)) {
       for (const slug of BENCH_FIXTURES.filter(wanted)) {
@@ -80,6 +82,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
         memoryBytes: totalmem(),
         os: `${platform()} ${release()}`,
         node: process.version,
+        loadAverage: [Number(loadAtStart.toFixed(2)), Number(loadavg()[0].toFixed(2))],
       },
       runs,
       models: models.map(({ dir: _dir, ...m }) => m),
