@@ -48,12 +48,13 @@ describe('savedkeras bench --json', () => {
     for (const k of ['loadMs', 'tfjsLoadMs', 'readMs', 'rawReadMs', 'predictMs', 'savedFunctionPredictMs'] as const) {
       expect(r[k], k).toBeGreaterThan(0);
     }
-    // Ratios are computed from unrounded medians, the times are rounded: compare loosely.
-    expect(r.loadRatio).toBeCloseTo(r.loadMs / r.tfjsLoadMs!, 1);
-    expect(r.readRatio).toBeCloseTo(r.rawReadMs / r.readMs, 1);
-    expect(r.graphRatio).toBeCloseTo(r.savedFunctionPredictMs! / r.predictMs!, 0);
+    // Ratios come from unrounded medians, the times printed are rounded: agree within 2 %.
+    const near = (got: number | null, want: number) => expect(Math.abs(got! - want) / want).toBeLessThan(0.02);
+    near(r.loadRatio, r.loadMs / r.tfjsLoadMs!);
+    near(r.readRatio, r.rawReadMs / r.readMs);
+    near(r.graphRatio, r.savedFunctionPredictMs! / r.predictMs!);
     expect(r.peakRssBytes).toBeGreaterThan(r.baselineRssBytes!);
-    expect(r.rssOverWeights).toBeCloseTo((r.peakRssBytes! - r.baselineRssBytes!) / r.weightBytes, 1);
+    near(r.rssOverWeights, (r.peakRssBytes! - r.baselineRssBytes!) / r.weightBytes);
     expect(r.tfjsRssOverWeights).toBeGreaterThan(0);
     // The saved graph and the revived model compute the same function.
     expect(r.graphMaxAbsDiff).toBeLessThan(1e-5);
