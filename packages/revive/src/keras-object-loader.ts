@@ -252,7 +252,10 @@ export class KerasObjectLoader {
       this.how.set(node.id, 'config');
       return tfl.layers.inputLayer(pythonicToTs(cfg) as never);
     }
-    const resolved = config ? resolveLayerClass(className, this.options.customObjects) : undefined;
+    // A network config on an object not saved as a network (a corrupt or edited file) is not handed to
+    // tfjs: it would build every inner layer with its initializers (an Orthogonal one on a 512x512
+    // kernel runs for minutes) before any weight is checked. Such an object revives from its functions.
+    const resolved = config && !GENERIC_NETWORKS.has(base) ? resolveLayerClass(className, this.options.customObjects) : undefined;
     if (resolved && config) {
       try {
         return this.fromConfig(node, config, resolved, resolved.origin === 'tfjs' ? 'config' : resolved.origin === 'plugin' ? 'plugin' : 'custom');
