@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeMessage, encodeMessage, type SavedModel } from '@savedkeras/proto';
+import { decodeMessage, encodeMessage, type SavedMetadata, type SavedModel } from '@savedkeras/proto';
 import { generatedCorpus } from '../src/fuzz/corpus.js';
-import { appendToMetaGraph, concat, editKerasMetadata, field, fixture, run, useCpu } from './fuzz-helpers.js';
+import { appendToMetaGraph, concat, editKerasMetadata, field, fixture, run, useCpu, withFile } from './fuzz-helpers.js';
 
 /**
  * One test per bug the fuzzer found: the smallest mutation that showed it, built by hand (not by
@@ -69,5 +69,16 @@ describe('fuzz regressions', () => {
       const o = await run(mutated, mode);
       expect(o, mode).toMatchObject({ kind: 'typed', code: 'LIMIT' });
     }
+  });
+
+  it("an LSTM layer whose metadata holds the whole model's Functional config is not built by tfjs from it (Orthogonal initializers ran for minutes)", { timeout: 60_000 }, async () => {
+    const files = fixture('seq2seq-lstm-decoder-multi-io');
+    if (!files) return;
+    const md = decodeMessage<SavedMetadata>('SavedMetadata', files.get('keras_metadata.pb')!, 'keras_metadata.pb');
+    const lstm = md.nodes.find((n) => n.identifier === '_tf_keras_rnn_layer')!;
+    lstm.metadata = md.nodes.find((n) => n.nodeId === 0)!.metadata;
+    const o = await run(withFile(files, 'keras_metadata.pb', encodeMessage('SavedMetadata', md)), 'keras');
+    // Revived from its saved functions instead (or refused with a typed error): either way, promptly.
+    expect(o.kind, `${o.name}: ${o.message}`).not.toBe('untyped');
   });
 });
