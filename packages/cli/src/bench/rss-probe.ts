@@ -8,9 +8,12 @@
  * (path: the SavedModel folder, or the converted model.json for tfjs).
  *
  * peakRssBytes is the larger of the kernel's high-water mark (process.resourceUsage().maxRSS,
- * getrusage's ru_maxrss) and RSS sampled every 2 ms during the load; the baseline is RSS after
- * every module is imported, the backend initialised and a full GC, just before the load.
+ * getrusage's ru_maxrss) and RSS sampled every 2 ms during the load. The baseline is RSS just
+ * before the load, after every module is imported, the backend initialised, one warm-up load of
+ * a tiny model by the same loader (so the one-time costs of running the loader's code at all,
+ * lazy compilation and V8 heap growth, are not charged to the weights) and a full GC.
  */
+import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { NodeFileSource, selectBackend } from '@savedkeras/backend-node';
 import { loadKerasModelWithReport } from 'savedkeras';
@@ -28,10 +31,25 @@ export interface RssProbeResult {
   loadMs: number;
 }
 
+/** One load of a tiny generated model (Dense 4 -> 3) by the loader being measured. */
+async function warmUp(mode: 'savedkeras' | 'tfjs'): Promise<void> {
+  const { writeKerasSavedModel } = await import('@savedkeras/testing');
+  const { MemorySource } = await import('@savedkeras/common');
+  const files = writeKerasSavedModel({ kind: 'Sequential', input: { shape: [4] }, layers: [{ className: 'Dense', name: 'dense', units: 3 }] });
+  const { model } = await loadKerasModelWithReport(new MemorySource(files), { warn: () => {} });
+  if (mode === 'tfjs') {
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await model.save(tf.io.withSaveHandler(async (a) => ((artifacts = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
+    (await tfl.loadLayersModel(tf.io.fromMemory(artifacts!))).dispose();
+  }
+  model.dispose();
+}
+
 async function main(): Promise<void> {
   const [mode, path, backend] = process.argv.slice(2);
   if ((mode !== 'savedkeras' && mode !== 'tfjs') || !path) throw new Error('usage: rss-probe.js <savedkeras|tfjs> <path> [backend]');
   const choice = await selectBackend(backend || undefined);
+  await warmUp(mode);
   const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
   gc();
   const baseline = process.memoryUsage.rss();
