@@ -1,4 +1,4 @@
-import { FormatError, UnsupportedFeatureError } from '@savedkeras/common';
+import { FormatError, LimitError, UnsupportedFeatureError } from '@savedkeras/common';
 import type { ArgDef, FunctionDef, NodeDef, OpDef } from '@savedkeras/proto';
 import type { Attrs } from '../kernel.js';
 import { makeAttrs } from '../ops/attrs.js';
@@ -60,9 +60,18 @@ const WHILE_OPS = new Set(['While', 'StatelessWhile']);
 const IF_OPS = new Set(['If', 'StatelessIf']);
 const CASE_OPS = new Set(['Case', 'StatelessCase']);
 
+/** Most tensors one list argument of one node may hold (real graphs: a few hundred at most). */
+const MAX_LIST_ARG = 65_536;
+
 /** Number of flat tensors one OpDef argument stands for, given the node's attrs. */
 export function argLength(arg: ArgDef, attrs: Attrs): number {
-  if (arg.numberAttr) return attrs.int(arg.numberAttr);
+  if (arg.numberAttr) {
+    // The count sizes slot arrays before anything runs: a hostile 10^9 hung or crashed the process.
+    const n = attrs.int(arg.numberAttr);
+    if (!Number.isInteger(n) || n < 0) throw new FormatError(`attr ${arg.numberAttr}=${n} is not a tensor count (argument ${arg.name})`);
+    if (n > MAX_LIST_ARG) throw new LimitError(`attr ${arg.numberAttr}=${n} asks for more than ${MAX_LIST_ARG} tensors in argument ${arg.name}`);
+    return n;
+  }
   if (arg.typeListAttr) return attrs.types(arg.typeListAttr).length;
   return 1;
 }
