@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage, type SavedMetadata, type SavedModel } from '@savedkeras/proto';
 import { generatedCorpus } from '../src/fuzz/corpus.js';
-import { appendToMetaGraph, concat, editKerasMetadata, field, fixture, run, useCpu, withFile } from './fuzz-helpers.js';
+import { appendToMetaGraph, concat, editKerasMetadata, editSavedModel, field, fixture, run, useCpu, withFile } from './fuzz-helpers.js';
 
 /**
  * One test per bug the fuzzer found: the smallest mutation that showed it, built by hand (not by
@@ -80,5 +80,20 @@ describe('fuzz regressions', () => {
     const o = await run(withFile(files, 'keras_metadata.pb', encodeMessage('SavedMetadata', md)), 'keras');
     // Revived from its saved functions instead (or refused with a typed error): either way, promptly.
     expect(o.kind, `${o.name}: ${o.message}`).not.toBe('untyped');
+  });
+
+  it('a list-count attr (ParseExampleV2 num_sparse) of 10^9 hung or crashed the planner, -2^31 threw RangeError; now LIMIT / FORMAT', async () => {
+    const files = fixture('tfmodule-regress-example');
+    if (!files) return;
+    for (const [value, code] of [[1_000_000_000, 'LIMIT'], [-(2 ** 31), 'FORMAT']] as const) {
+      const mutated = editSavedModel(files, (sm) => {
+        for (const fn of sm.metaGraphs[0]!.graphDef!.library!.function) {
+          for (const n of fn.nodeDef) if (n.op === 'ParseExampleV2') n.attr['num_sparse'] = { value: 'i', i: value };
+        }
+      });
+      const o = await run(mutated, 'savedmodel');
+      expect(o, String(value)).toMatchObject({ kind: 'typed', code });
+      expect(o.message).toContain('num_sparse');
+    }
   });
 });

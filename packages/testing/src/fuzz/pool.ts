@@ -187,6 +187,6 @@ export function formatSummary(s: FuzzSummary): string {
     `peak RSS of a child: ${mb(s.peakRss)}${s.slowest ? `; slowest case ${s.slowest.index} (${s.slowest.model}, ${s.slowest.op}) ${s.slowest.ms.toFixed(0)} ms` : ''}`,
   ];
   const skipped = s.baselines.flatMap((b) => Object.entries(b.skipped).map(([mode, why]) => `${b.name} (${mode}): ${why}`));
-  if (skipped.length) lines.push(`not fuzzed (the unmutated model does not load that way): ${skipped.length}`);
+  if (skipped.length) lines.push(`not fuzzed (the unmutated model does not load that way):`, ...skipped.map((l) => `  ${l.slice(0, 160)}`));
   return lines.join('\n');
 }

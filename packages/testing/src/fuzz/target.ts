@@ -85,7 +85,8 @@ function digestOf(tensors: TensorLike[]): number {
 function makeInput(tf: TfLike, shape: number[], dtype: string): TensorLike | undefined {
   const n = shape.reduce((a, b) => a * b, 1);
   if (!Number.isSafeInteger(n) || n > MAX_INPUT_ELEMENTS) return undefined;
-  if (dtype === 'string') return tf.tensor(Array.from({ length: n }, (_, i) => `w${i % 3}`), shape, 'string');
+  // Empty strings: valid text, and a valid (empty) serialized tf.Example for parsing signatures.
+  if (dtype === 'string') return tf.tensor(Array.from({ length: n }, () => ''), shape, 'string');
   if (dtype === 'bool') return tf.tensor(Array.from({ length: n }, (_, i) => i % 2 === 0), shape, 'bool');
   if (dtype === 'int32') return tf.tensor(Int32Array.from({ length: n }, (_, i) => i % 2), shape, 'int32');
   return tf.tensor(Float32Array.from({ length: n }, (_, i) => ((i * 7) % 11) / 11 - 0.4), shape, 'float32');
@@ -108,8 +109,10 @@ export async function runModel(facade: FacadeLike, tf: TfLike, files: Map<string
       );
       if (xs.some((x) => x === undefined)) return { kind: 'ok', stage, digest, ranSkipped: true };
       const x = xs.length === 1 ? xs[0]! : (xs as TensorLike[]);
-      // tfjs predict() expands rank-1 inputs to [n, 1] (then refuses them); apply() runs such a model as saved.
-      const out = (model.inputs.some((i) => i.shape.length < 2) ? model.apply(x, { training: false }) : model.predict(x)) as TensorLike | TensorLike[];
+      // tfjs predict() expands rank-1 inputs to [n, 1] (then refuses them) and slices batches with an op
+      // that has no string kernel; apply() runs such models as saved.
+      const direct = model.inputs.some((i) => i.shape.length < 2 || i.dtype === 'string');
+      const out = (direct ? model.apply(x, { training: false }) : model.predict(x)) as TensorLike | TensorLike[];
       for (const o of Array.isArray(out) ? out : [out]) o.dataSync();
       return { kind: 'ok', stage, digest };
     }
