@@ -40,7 +40,14 @@ export async function restoreVocabulary(
     tokens.push(k);
     indices.push(Number(v));
   }
-  layer.setVocabulary(tokens, indices);
+  try {
+    layer.setVocabulary(tokens, indices);
+  } catch (e) {
+    // The lookup layers refuse a vocabulary they cannot hold with a RangeError (repeated terms,
+    // more than max_tokens, an index past the end): the saved table is at fault.
+    if (!(e instanceof RangeError)) throw e;
+    throw new FormatError(`the saved vocabulary does not fit the layer: ${e.message}`, { node: node.path, cause: e });
+  }
   return true;
 }
 
