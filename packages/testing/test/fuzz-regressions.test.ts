@@ -96,4 +96,12 @@ describe('fuzz regressions', () => {
       expect(o.message).toContain('num_sparse');
     }
   });
+
+  it('a lookup vocabulary the layer refuses (more terms than max_tokens) threw the layer\'s RangeError; now FORMAT', async () => {
+    const files = fixture('textvectorization-embedding-tf212');
+    if (!files) return;
+    const o = await run(editKerasMetadata(files, (j) => j.replaceAll('"max_tokens": 1000', '"max_tokens": 10')), 'keras');
+    expect(o).toMatchObject({ kind: 'typed', code: 'FORMAT' });
+    expect(o.message).toContain('vocabulary');
+  });
 });

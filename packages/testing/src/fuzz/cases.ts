@@ -22,7 +22,7 @@ export interface FuzzCase {
   mutation: Mutation;
 }
 
-export type FailureKind = 'crash' | 'hang' | 'untyped' | 'memory' | 'wrong-weights';
+export type FailureKind = 'crash' | 'hang' | 'untyped' | 'memory' | 'wrong-weights' | 'checksum-bypassed';
 
 export interface CaseResult {
   seed: number;
@@ -86,6 +86,9 @@ export function judge(c: FuzzCase, outcome: Outcome, baseline: Baseline, rssBefo
   // Checkpoint bytes are covered by crc32c: a load that succeeds after they changed must hold the
   // same weights as the unmutated model.
   if (outcome.kind === 'ok' && c.mutation.weightsOnly && outcome.digest !== baseline.digests[c.mode]) return 'wrong-weights';
+  // Bytes under a crc32c: either the load never read them (same weights, checked above) or the
+  // checksum (or the structure around it) caught the change; any other error means a check was skipped.
+  if (outcome.kind === 'typed' && c.mutation.checksummed && outcome.code !== 'CHECKSUM' && outcome.code !== 'FORMAT') return 'checksum-bypassed';
   return undefined;
 }
 

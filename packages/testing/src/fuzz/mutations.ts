@@ -14,6 +14,8 @@ export interface Mutation {
    * covered by crc32c, so a load that succeeds must have exactly the unmutated weights.
    */
   weightsOnly: boolean;
+  /** Every changed byte is covered by a crc32c the loader checks before use (a tensor's bytes, an index block). */
+  checksummed?: boolean;
 }
 
 export const OP_WEIGHTS = {
@@ -133,7 +135,7 @@ function byteOp(
         for (let i = 0; i < len; i++) bytes[at + i] = (bytes[at + i] + 1 + rng.int(255)) & 0xff;
       }
       out.set(shard, bytes);
-      return done(shard, `changed ${len} byte(s) at ${at} inside tensor ${JSON.stringify(t.key)} [${t.offset}, +${t.size})`);
+      return { ...done(shard, `changed ${len} byte(s) at ${at} inside tensor ${JSON.stringify(t.key)} [${t.offset}, +${t.size})`), checksummed: true };
     }
     case 'index-block': {
       const index = files.get(INDEX_FILE);
@@ -144,7 +146,7 @@ function byteOp(
       const bit = rng.int(8);
       bytes[at] ^= 1 << bit;
       out.set(INDEX_FILE, bytes);
-      return done(INDEX_FILE, `flipped bit ${bit} of byte ${at} inside the checksummed blocks`);
+      return { ...done(INDEX_FILE, `flipped bit ${bit} of byte ${at} inside the checksummed blocks`), checksummed: true };
     }
     case 'json': {
       const md = files.get('keras_metadata.pb');

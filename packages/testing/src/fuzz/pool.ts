@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { CorpusModel } from './corpus.js';
-import type { Baseline, CaseResult } from './cases.js';
+import type { Baseline, CaseResult, FailureKind } from './cases.js';
 import type { ChildMessage, ParentMessage } from './child.js';
 import type { MutationOp } from './mutations.js';
 
@@ -34,9 +34,10 @@ export interface FuzzSummary {
   outcomes: Record<string, number>;
   byOp: Record<string, number>;
   failures: CaseResult[];
-  counts: { crash: number; hang: number; untyped: number; memory: number; 'wrong-weights': number };
-  /** Typed errors that name neither a file nor a node. */
+  counts: Record<FailureKind, number>;
+  /** Typed errors that name neither a file nor a node (and a few of their messages). */
   unlocated: number;
+  unlocatedSamples: string[];
   peakRss: number;
   slowest: { index: number; ms: number; model: string; op: string } | undefined;
   baselines: Baseline[];
@@ -62,8 +63,9 @@ export async function runFuzz(o: FuzzRunOptions): Promise<FuzzSummary> {
     outcomes: {},
     byOp: {},
     failures: [],
-    counts: { crash: 0, hang: 0, untyped: 0, memory: 0, 'wrong-weights': 0 },
+    counts: { crash: 0, hang: 0, untyped: 0, memory: 0, 'wrong-weights': 0, 'checksum-bypassed': 0 },
     unlocated: 0,
+    unlocatedSamples: [],
     peakRss: 0,
     slowest: undefined,
     baselines: [],
@@ -78,7 +80,11 @@ export async function runFuzz(o: FuzzRunOptions): Promise<FuzzSummary> {
     const key = r.failure === 'crash' || r.failure === 'hang' ? r.failure : r.outcome!.kind === 'ok' ? 'ok' : r.outcome!.kind === 'typed' ? r.outcome!.code! : `untyped:${r.outcome!.name}`;
     summary.outcomes[key] = (summary.outcomes[key] ?? 0) + 1;
     summary.byOp[r.op] = (summary.byOp[r.op] ?? 0) + 1;
-    if (r.outcome?.kind === 'typed' && !r.outcome.located) summary.unlocated++;
+    if (r.outcome?.kind === 'typed' && !r.outcome.located) {
+      summary.unlocated++;
+      const m = `${r.outcome.code}: ${r.outcome.message?.split('\n')[0]?.slice(0, 120)}`;
+      if (summary.unlocatedSamples.length < 5 && !summary.unlocatedSamples.includes(m)) summary.unlocatedSamples.push(m);
+    }
     summary.peakRss = Math.max(summary.peakRss, r.peakRss);
     if (!summary.slowest || r.ms > summary.slowest.ms) summary.slowest = { index: r.index, ms: r.ms, model: r.model, op: r.op };
     if (r.failure) {
@@ -182,8 +188,8 @@ export function formatSummary(s: FuzzSummary): string {
     `fuzz seed ${s.seed}: ${s.cases} cases in ${(s.elapsedMs / 1000).toFixed(1)} s (${s.cases ? ((s.elapsedMs / s.cases) * 1000 / 1000).toFixed(1) : '-'} s per 1000 cases)`,
     `outcomes: ${Object.entries(s.outcomes).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     `ops: ${Object.entries(s.byOp).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')}`,
-    `crashes ${s.counts.crash}, hangs ${s.counts.hang}, untyped errors ${s.counts.untyped}, memory spikes ${s.counts.memory}, wrong weights ${s.counts['wrong-weights']}`,
-    `typed errors naming no file or node: ${s.unlocated}`,
+    `crashes ${s.counts.crash}, hangs ${s.counts.hang}, untyped errors ${s.counts.untyped}, memory spikes ${s.counts.memory}, wrong weights ${s.counts['wrong-weights']}, checksum bypassed ${s.counts['checksum-bypassed']}`,
+    `typed errors naming no file or node: ${s.unlocated}${s.unlocatedSamples.map((m) => `\n  ${m}`).join('')}`,
     `peak RSS of a child: ${mb(s.peakRss)}${s.slowest ? `; slowest case ${s.slowest.index} (${s.slowest.model}, ${s.slowest.op}) ${s.slowest.ms.toFixed(0)} ms` : ''}`,
   ];
   const skipped = s.baselines.flatMap((b) => Object.entries(b.skipped).map(([mode, why]) => `${b.name} (${mode}): ${why}`));
