@@ -58,7 +58,7 @@ export interface BenchResult {
   readRatio: number | null;
   readMBps: number;
   rawReadMBps: number;
-  /** Peak RSS of a fresh process during one savedkeras load. */
+  /** Peak RSS of a fresh process during one savedkeras load (the median of 3 processes). */
   peakRssBytes: number | null;
   baselineRssBytes: number | null;
   /** (peakRssBytes - baselineRssBytes) / weightBytes: memory a load needs per byte of weights (1 = the weights alone). */
@@ -269,6 +269,8 @@ function signatureFeed(
   return feed;
 }
 
+const RSS_PROBES = 3;
+
 async function measureRss(
   root: string,
   modelJson: string | null,
@@ -287,9 +289,17 @@ async function measureRss(
         else resolve(JSON.parse(stdout.trim().split('\n').pop()!) as RssProbeResult);
       });
     });
+  // The median of RSS_PROBES fresh processes per loader (by peak - baseline): one process can
+  // meet a GC late or early.
+  const medianOf = async (mode: string, path: string) => {
+    const got: RssProbeResult[] = [];
+    for (let i = 0; i < RSS_PROBES; i++) got.push(await run(mode, path));
+    got.sort((a, b) => a.peakRssBytes - a.baselineRssBytes - (b.peakRssBytes - b.baselineRssBytes));
+    return got[got.length >> 1];
+  };
   try {
-    const sk = await run('savedkeras', root);
-    const tfjs = modelJson ? await run('tfjs', modelJson) : null;
+    const sk = await medianOf('savedkeras', root);
+    const tfjs = modelJson ? await medianOf('tfjs', modelJson) : null;
     return { sk, tfjs };
   } catch (e) {
     notes.push(`no memory numbers: ${firstLine(e)}`);
