@@ -123,3 +123,41 @@ function tfjsCamel(s: string): string {
 }
 
 export { toCamelCase };
+
+/** Keras config keys whose values are integers (or lists of them) wherever they appear. */
+const INTEGER_KEYS = new Set([
+  'units', 'filters', 'kernel_size', 'strides', 'pool_size', 'dilation_rate', 'input_dim', 'output_dim', 'input_length',
+  'num_heads', 'key_dim', 'value_dim', 'max_tokens', 'num_oov_indices', 'output_sequence_length', 'size', 'target_shape',
+  'n', 'depth_multiplier', 'groups', 'num_tokens', 'cropping', 'axis', 'axes', 'dims',
+]);
+/** Axes count dimensions: tfjs normalizes a negative one by adding the rank in a loop, so -1e308 never ends. */
+const AXIS_KEYS = new Set(['axis', 'axes', 'dims']);
+const MAX_AXIS = 64;
+
+/**
+ * The integers of a layer config, before tfjs sees them: a whole number within int32 (axes
+ * within +-64). tfjs-layers trusts them: a huge negative Dot `axes` loops forever, a fractional
+ * `units` builds odd shapes. Returns a description of the first bad value, or undefined.
+ */
+export function badConfigInteger(v: Json, depth = 0): string | undefined {
+  if (depth > 100 || v === null || typeof v !== 'object') return undefined;
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      const bad = badConfigInteger(x, depth + 1);
+      if (bad) return bad;
+    }
+    return undefined;
+  }
+  for (const [k, x] of Object.entries(v)) {
+    if (INTEGER_KEYS.has(k)) {
+      const limit = AXIS_KEYS.has(k) ? MAX_AXIS : 2 ** 31 - 1;
+      const nums: Json[] = Array.isArray(x) ? x.flat(2) : [x];
+      for (const n of nums) {
+        if (typeof n === 'number' && (!Number.isInteger(n) || Math.abs(n) > limit)) return `${k} = ${JSON.stringify(x)}`;
+      }
+    }
+    const bad = badConfigInteger(x, depth + 1);
+    if (bad) return bad;
+  }
+  return undefined;
+}

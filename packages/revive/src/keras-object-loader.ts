@@ -14,7 +14,7 @@ import { FIRST_ARG_CONSTANT_KEY } from '@savedkeras/layers';
 import { restoreVocabulary } from './vocabulary.js';
 import { resolveLayerClass, type LayerClass } from './class-registry.js';
 import { compileFromTrainingConfig, type CompileResult } from './compile.js';
-import { baseClassName, decodeJsonUtils, isObject, normalizeConfig, pythonicToTs, type Json, type JsonObject } from './keras-config.js';
+import { badConfigInteger, baseClassName, decodeJsonUtils, isObject, normalizeConfig, pythonicToTs, type Json, type JsonObject } from './keras-config.js';
 import { bindLayerWeights, restoreWeights, type CheckpointLike, type WeightBinding } from './weights.js';
 
 type Layer = tfl.layers.Layer;
@@ -279,6 +279,8 @@ export class KerasObjectLoader {
   }
 
   private fromConfig(node: ObjectNode, config: JsonObject, resolved: NonNullable<ReturnType<typeof resolveLayerClass>>, how: RevivedHow): Layer {
+    const bad = badConfigInteger(config);
+    if (bad) throw new FormatError(`layer config has ${bad}, not a usable integer`, { node: node.path, hint: 'the Keras config is corrupt' });
     const ts = pythonicToTs(config) as tf.serialization.ConfigDict;
     if (ts['name'] === undefined && typeof node.keras?.metadata['name'] === 'string') ts['name'] = node.keras.metadata['name'];
     const layer = resolved.fromConfig(resolved.ctor, ts) as unknown as Layer;
