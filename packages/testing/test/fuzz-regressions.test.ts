@@ -104,4 +104,12 @@ describe('fuzz regressions', () => {
     expect(o).toMatchObject({ kind: 'typed', code: 'FORMAT' });
     expect(o.message).toContain('vocabulary');
   });
+
+  it('a Dot layer with axes -1e308 looped forever in tfjs (axis += rank while < 0); the config is refused first', { timeout: 60_000 }, async () => {
+    const files = fixture('dot-recommender-tf25');
+    if (!files) return;
+    const o = await run(editKerasMetadata(files, (j) => j.replace('"axes": 2', '"axes": -1e308')), 'keras');
+    // Refused as FORMAT, or revived from the layer's saved functions instead: either way it ends.
+    expect(o.kind, `${o.name}: ${o.message}`).not.toBe('untyped');
+  });
 });

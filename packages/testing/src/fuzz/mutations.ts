@@ -180,14 +180,15 @@ function byteOp(
     case 'bitflip': {
       const bytes = src.slice();
       const k = rng.length(8);
-      const where: number[] = [];
+      const where: string[] = [];
       for (let i = 0; i < k; i++) {
         const at = rng.int(n);
-        bytes[at] ^= 1 << rng.int(8);
-        where.push(at);
+        const bit = rng.int(8);
+        bytes[at] ^= 1 << bit;
+        where.push(`${at}.${bit}`);
       }
       out.set(file, bytes);
-      return done(file, `flipped ${k} bit(s) at ${where.join(',')}`);
+      return done(file, `flipped ${k} bit(s) at byte.bit ${where.join(',')}`);
     }
     case 'byterun': {
       const bytes = src.slice();
