@@ -43,7 +43,8 @@ export function registerConvert(program: Command, ctx: CliContext): void {
         return;
       }
       const c = ctx.color;
-      ctx.out(`${c.green('wrote')} ${target}: model.json + ${files.length - 1} shard(s), ${(weightBytes / 1e6).toFixed(2)} MB of weights\n`);
+      const size = weightBytes < 1e6 ? `${(weightBytes / 1e3).toFixed(1)} kB` : `${(weightBytes / 1e6).toFixed(1)} MB`;
+      ctx.out(`${c.green('wrote')} ${target}: model.json + ${files.length - 1} shard(s), ${size} of weights\n`);
       if (maxAbsDiff !== null) ctx.out(`checked: tf.loadLayersModel loads it and predicts the same (largest difference ${maxAbsDiff})\n`);
       else if (opts.verify) ctx.out(c.yellow('not checked: the model takes string inputs, no sample batch is generated for them\n'));
       if (pluginClasses.length > 0) {
