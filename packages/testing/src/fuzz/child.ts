@@ -1,3 +1,4 @@
+import { crc32c } from '@savedkeras/proto';
 import { totalBytes, type CorpusModel } from './corpus.js';
 import { CaseFactory, judge, type Baseline, type CaseResult } from './cases.js';
 import type { MutationOp } from './mutations.js';
@@ -55,6 +56,7 @@ export function serveFuzzCases(deps: { facade: FacadeLike; tf: TfLike }): void {
   console.log = () => {};
   console.info = () => {};
   let factory: CaseFactory | undefined;
+  let fileCrcs = new Map<string, Map<string, number>>();
   const send = (m: ChildMessage) => process.send!(m);
 
   process.on('message', (msg: ParentMessage) => {
@@ -64,6 +66,7 @@ export function serveFuzzCases(deps: { facade: FacadeLike; tf: TfLike }): void {
           const models = msg.corpus.map((c) => ({ name: c.name, files: new Map(c.files) }));
           const baselines = msg.baselines ?? (await computeBaselines(deps.facade, deps.tf, models));
           factory = new CaseFactory(msg.seed, models, baselines, msg.ops);
+          fileCrcs = new Map(models.map((m) => [m.name, new Map([...m.files].map(([k, v]) => [k, crc32c(v)]))]));
           send({ type: 'ready', baselines });
         } else if (msg.type === 'case') {
           const f = factory!;
@@ -76,6 +79,17 @@ export function serveFuzzCases(deps: { facade: FacadeLike; tf: TfLike }): void {
           const outcome = await runModel(deps.facade, deps.tf, c.mutation.files, c.mode);
           const ms = performance.now() - t0;
           const peakAfter = peakRss();
+          // The loader must never write into the bytes a source hands it: those are the caller's (and
+          // here the corpus every later case starts from).
+          const model = f.models.find((m) => m.name === c.model)!;
+          const written = [...model.files].find(([k, v]) => crc32c(v) !== fileCrcs.get(c.model)!.get(k))?.[0];
+          if (written) {
+            outcome.kind = 'untyped';
+            outcome.name = 'InputWritten';
+            outcome.message = `the loader wrote into the bytes of ${written} it was given`;
+            model.files.set(written, new Uint8Array(0)); // keep later cases from inheriting the damage silently
+            fileCrcs.get(c.model)!.set(written, crc32c(new Uint8Array(0)));
+          }
           const failure = judge(c, outcome, f.baseline(c.model), rssBefore, peakBefore, peakAfter);
           send({ type: 'done', result: { seed: c.seed, ...desc, outcome, failure, rssBefore, peakRss: peakAfter, ms } });
         } else if (msg.type === 'exit') {

@@ -53,6 +53,11 @@ function pickFile(rng: Prng, files: Map<string, Uint8Array>, nonEmpty = true): s
   return rng.weighted(weights);
 }
 
+/** A copy: `.slice()` of a Node Buffer (as file bytes may be) is a view, and a mutation would damage the corpus. */
+function copyOf(b: Uint8Array): Uint8Array {
+  return new Uint8Array(b);
+}
+
 function concat(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
   let at = 0;
@@ -125,7 +130,7 @@ function byteOp(
       if (shards.length === 0) break;
       const shard = rng.pick(shards);
       const t = rng.pick(info.tensorRanges(shard));
-      const bytes = files.get(shard)!.slice();
+      const bytes = copyOf(files.get(shard)!);
       if (t.offset + t.size > bytes.length) break;
       const at = t.offset + rng.int(t.size);
       const len = Math.min(rng.length(16), t.offset + t.size - at);
@@ -141,7 +146,7 @@ function byteOp(
       const index = files.get(INDEX_FILE);
       const end = info.indexBlocksEnd();
       if (!index || end === 0 || index !== info.model.files.get(INDEX_FILE)) break;
-      const bytes = index.slice();
+      const bytes = copyOf(index);
       const at = rng.int(end);
       const bit = rng.int(8);
       bytes[at] ^= 1 << bit;
@@ -178,7 +183,7 @@ function byteOp(
   const n = src.length;
   switch (op) {
     case 'bitflip': {
-      const bytes = src.slice();
+      const bytes = copyOf(src);
       const k = rng.length(8);
       const where: string[] = [];
       for (let i = 0; i < k; i++) {
@@ -191,7 +196,7 @@ function byteOp(
       return done(file, `flipped ${k} bit(s) at byte.bit ${where.join(',')}`);
     }
     case 'byterun': {
-      const bytes = src.slice();
+      const bytes = copyOf(src);
       const at = rng.int(n);
       const len = Math.min(rng.length(64), n - at);
       const kind = rng.pick(['random', '0x00', '0xff'] as const);
