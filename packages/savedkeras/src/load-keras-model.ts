@@ -87,6 +87,8 @@ const TFJS_DTYPES = new Set(['float32', 'int32', 'bool', 'string', 'complex64'])
  */
 function checkLoadedModel(model: tfl.LayersModel): void {
   const hint = 'the saved Keras config (keras_metadata.pb, or saved_model.pb before TF 2.5) is inconsistent or corrupt';
+  // tfjs builds such a model, then every predict fails with "Expected at least one fetch".
+  if (model.outputs.length === 0) throw new FormatError('the model has no outputs', { node: model.name, hint });
   for (const inp of model.inputs) {
     if (!TFJS_DTYPES.has(inp.dtype)) {
       throw new FormatError(`model input ${inp.name} has dtype ${JSON.stringify(inp.dtype)}, which tfjs has no tensors of`, { node: model.name, hint });
