@@ -112,4 +112,10 @@ describe('fuzz regressions', () => {
     // Refused as FORMAT, or revived from the layer's saved functions instead: either way it ends.
     expect(o.kind, `${o.name}: ${o.message}`).not.toBe('untyped');
   });
+
+  it('a Functional config whose output_layers name no layer built a model with no outputs (every predict failed in tfjs); now FORMAT at load', async () => {
+    const files = generatedCorpus().find((m) => m.name === 'gen:two-inputs')!.files;
+    const o = await run(editKerasMetadata(files, (j) => j.replace(/"output_layers": \[.*?\]\]/, '"output_layers": []')), 'keras');
+    expect(o.kind, `${o.name}: ${o.message}`).not.toBe('untyped');
+  });
 });
