@@ -7,16 +7,18 @@
  * Usage: node --expose-gc rss-probe.js <savedkeras|tfjs> <path> <backend>
  * (path: the SavedModel folder, or the converted model.json for tfjs).
  *
- * peakRssBytes is the larger of the kernel's high-water mark (process.resourceUsage().maxRSS,
- * getrusage's ru_maxrss) and RSS sampled every 2 ms during the load. On Linux the high-water mark
- * is reset just before the load (writing 5 to /proc/self/clear_refs), so a spike while modules
- * load and compile is not taken for the load's peak; elsewhere it counts from process start
- * (peakReset false: an upper bound). The baseline is RSS just
- * before the load, after every module is imported, the backend initialised, one warm-up load of
+ * peakRssBytes is the larger of the kernel's high-water mark and RSS sampled every 2 ms during
+ * the load. On Linux the mark is VmHWM of /proc/self/status, reset just before the load (writing
+ * 5 to /proc/self/clear_refs), so neither start-up nor the parent counts: getrusage's ru_maxrss
+ * (process.resourceUsage().maxRSS) is not used there because it keeps the high-water mark of the
+ * forked parent's address space across exec (a bench parent holding a 100 MB model made a child
+ * look 1x heavier). Elsewhere maxRSS is used (peakReset false: an upper bound).
+ *
+ * The baseline is RSS just before the load, after every module is imported, the backend initialised, one warm-up load of
  * a tiny model by the same loader (so the one-time costs of running the loader's code at all,
  * lazy compilation and V8 heap growth, are not charged to the weights) and a full GC.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { NodeFileSource, selectBackend } from '@savedkeras/backend-node';
@@ -44,6 +46,16 @@ function resetPeakRss(): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** VmHWM of /proc/self/status in bytes (this process's peak RSS since the last reset), or null. */
+function vmHwm(): number | null {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
   }
 }
 
@@ -82,7 +94,7 @@ async function main(): Promise<void> {
   const loadMs = performance.now() - t0;
   clearInterval(timer);
   sampled = Math.max(sampled, process.memoryUsage.rss());
-  const hwm = process.resourceUsage().maxRSS * 1024;
+  const hwm = peakReset ? (vmHwm() ?? 0) : process.resourceUsage().maxRSS * 1024;
   gc();
   const result: RssProbeResult = {
     mode,
