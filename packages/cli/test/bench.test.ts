@@ -55,8 +55,11 @@ describe('savedkeras bench --json', () => {
     near(r.loadRatio, r.loadMs, r.tfjsLoadMs!);
     near(r.readRatio, r.rawReadMs, r.readMs);
     near(r.graphRatio, r.savedFunctionPredictMs!, r.predictMs!);
-    expect(r.peakRssBytes).toBeGreaterThan(r.baselineRssBytes!);
-    near(r.rssOverWeights, r.peakRssBytes! - r.baselineRssBytes!, r.weightBytes);
+    // A model of a few hundred bytes may not move RSS by a page: peak >= baseline, and the ratio follows.
+    expect(r.peakRssBytes).toBeGreaterThanOrEqual(r.baselineRssBytes!);
+    const grown = r.peakRssBytes! - r.baselineRssBytes!;
+    if (grown === 0) expect(r.rssOverWeights).toBe(0);
+    else near(r.rssOverWeights, grown, r.weightBytes);
     expect(r.tfjsRssOverWeights).toBeGreaterThan(0);
     // The saved graph and the revived model compute the same function.
     expect(r.graphMaxAbsDiff).toBeLessThan(1e-5);
