@@ -60,7 +60,7 @@ describe('savedkeras bench --json', () => {
     const grown = r.peakRssBytes! - r.baselineRssBytes!;
     if (grown === 0) expect(r.rssOverWeights).toBe(0);
     else near(r.rssOverWeights, grown, r.weightBytes);
-    expect(r.tfjsRssOverWeights).toBeGreaterThan(0);
+    expect(r.tfjsRssOverWeights).toBeGreaterThanOrEqual(0);
     // The saved graph and the revived model compute the same function.
     expect(r.graphMaxAbsDiff).toBeLessThan(1e-5);
     expect(r.notes).toEqual([]);
