@@ -1,5 +1,6 @@
 import './chained-ops.js';
 export * from './keras-object-loader.js';
+export { kerasIoNames, type ReviveReport, type RevivedHow, type RevivedObjectReport } from './revive-report.js';
 export * from './class-registry.js';
 export * from './keras-config.js';
 export * from './compile.js';

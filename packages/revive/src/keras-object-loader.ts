@@ -1,47 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import {
-  FormatError,
-  SavedKerasError,
-  UnsupportedFeatureError,
-  UnsupportedLayerError,
-  type ProgressCallback,
-} from '@savedkeras/common';
+import { FormatError, UnsupportedFeatureError, UnsupportedLayerError, type ProgressCallback } from '@savedkeras/common';
 import { Captures, SavedFunction, type CheckpointSource } from '@savedkeras/graph';
-import { argSpecs, type ObjectNode, type SavedModelGraph } from '@savedkeras/object-graph';
+import type { ObjectNode, SavedModelGraph } from '@savedkeras/object-graph';
 import { RevivedLayer } from './revived-layer.js';
-import { FIRST_ARG_CONSTANT_KEY } from '@savedkeras/layers';
 import { restoreVocabulary } from './vocabulary.js';
 import { resolveLayerClass, type LayerClass } from './class-registry.js';
-import { compileFromTrainingConfig, type CompileResult } from './compile.js';
-import { badConfigInteger, baseClassName, decodeJsonUtils, isObject, normalizeConfig, pythonicToTs, type Json, type JsonObject } from './keras-config.js';
-import { bindLayerWeights, restoreWeights, type CheckpointLike, type WeightBinding } from './weights.js';
+import { compileFromTrainingConfig } from './compile.js';
+import { badConfigInteger, baseClassName, decodeJsonUtils, normalizeConfig, pythonicToTs, type Json, type JsonObject } from './keras-config.js';
+import type { CheckpointLike } from './weights.js';
+import { FunctionVariables, restoreRevivedWeights } from './model-weights.js';
+import { NetworkBuilder } from './networks.js';
+import { kerasIoNames, revivedObjects, signatureIoNames, type ReviveReport, type RevivedHow } from './revive-report.js';
+import { reviveError } from './tfjs-errors.js';
 
 type Layer = tfl.layers.Layer;
-type SymbolicTensor = tfl.SymbolicTensor;
-
-export type RevivedHow = 'config' | 'plugin' | 'custom' | 'savedFunctions' | 'network';
-
-export interface RevivedObjectReport {
-  path: string;
-  className: string;
-  how: RevivedHow;
-}
-
-export interface ReviveReport {
-  fromConfig: number;
-  fromSavedFunctions: number;
-  fromPlugins: number;
-  objects: RevivedObjectReport[];
-  warnings: string[];
-  compile: CompileResult;
-  /** Input names as the Keras model (and its serving signature) calls them, in model input order. */
-  inputNames: string[];
-  /** Output names as Keras' serving signature keys them (output layer names, deduplicated), in model output order. */
-  outputNames: string[];
-  /** Each restored weight and the checkpoint key its value came from. */
-  weights: { weight: tfl.LayerVariable; checkpointKey: string; variablePath: string; layerPath: string }[];
-}
 
 export interface ReviveOptions {
   customObjects?: Record<string, LayerClass>;
@@ -62,6 +35,9 @@ const GENERIC_NETWORKS = new Set(['Sequential', 'Functional', 'Model']);
 /**
  * The TypeScript port of Keras' KerasObjectLoader: revive every Keras object of a SavedModel,
  * rebuild networks once their layers exist, restore weights through the object graph, finalize.
+ * This file decides how each object is revived (network, registered class, saved functions);
+ * networks.ts rebuilds networks, model-weights.ts restores weights, revive-report.ts builds the
+ * report and tfjs-errors.ts maps tfjs' own errors.
  */
 export class KerasObjectLoader {
   private readonly revived = new Map<number, Layer>();
@@ -70,15 +46,8 @@ export class KerasObjectLoader {
   private readonly warnings: string[] = [];
   /** Layers whose weights come from the checkpoint (leaf layers revived from config). */
   private readonly weightOwners: { id: number; layer: Layer }[] = [];
-  /**
-   * Networks built on their own Input: Keras counts that construction as the layer's node 0, so
-   * node indices in an outer config start at 1 for them (Keras' `_should_skip_first_node`).
-   */
-  private readonly builtWithInput = new Set<Layer>();
-
-  /** One tfjs weight per object-graph variable that saved functions read (shared by every revived layer). */
-  private readonly functionVariables = new Map<number, tfl.LayerVariable>();
-  private readonly functionBindings: WeightBinding[] = [];
+  private readonly functionVariables: FunctionVariables;
+  private readonly networks: NetworkBuilder;
   private captures: Captures | null = null;
   private vocabularies = 0;
 
@@ -86,41 +55,18 @@ export class KerasObjectLoader {
     private readonly graph: SavedModelGraph,
     private readonly ckpt: CheckpointLike,
     private readonly options: ReviveOptions = {},
-  ) {}
+  ) {
+    this.functionVariables = new FunctionVariables(ckpt);
+    this.networks = new NetworkBuilder(graph, (id) => this.reviveNode(id));
+  }
 
   /** Captured inputs of saved functions: variables become this loader's weights, tables and constants are read once. */
   private getCaptures(): Captures {
     this.captures ??= new Captures(this.graph, {
-      readVariable: (node) => this.functionVariable(node).read() as tf.Variable,
+      readVariable: (node) => this.functionVariables.get(node).read() as tf.Variable,
       checkpoint: this.ckpt as unknown as CheckpointSource,
     });
     return this.captures;
-  }
-
-  private functionVariable(node: ObjectNode): tfl.LayerVariable {
-    let v = this.functionVariables.get(node.id);
-    if (!v) {
-      const info = node.variable!;
-      const dtype = (info.dtype === 'float32' || info.dtype === 'bool' ? info.dtype : info.dtype.startsWith('float') ? 'float32' : 'int32') as tf.DataType;
-      const shape = (info.shape ?? []).map((d) => Math.max(d, 0));
-      // The shape comes from saved_model.pb; the checkpoint entry (index only, no data read) says
-      // what is stored. Check them before allocating, so a shape claiming 10^12 elements allocates nothing.
-      const entryOf = (this.ckpt as { entry?(key: string): { shape: number[] } | undefined }).entry?.bind(this.ckpt);
-      const stored = info.checkpointKey ? entryOf?.(info.checkpointKey) : undefined;
-      if (entryOf && !stored) {
-        throw new FormatError(`variable ${node.path} has no value in the checkpoint`, { file: 'variables/variables.index', node: node.path });
-      }
-      if (stored && (stored.shape.length !== shape.length || stored.shape.some((d, i) => d !== shape[i]))) {
-        throw new FormatError(`variable ${node.path} is declared [${shape.join(', ')}] but the checkpoint holds [${stored.shape.join(', ')}]`, {
-          file: 'saved_model.pb',
-          node: node.path,
-        });
-      }
-      v = new tfl.LayerVariable(tf.zeros(shape, dtype), dtype, info.name || node.path, info.trainable);
-      this.functionVariables.set(node.id, v);
-      this.functionBindings.push({ weight: v, node, layerPath: node.path });
-    }
-    return v;
   }
 
   private warn(message: string): void {
@@ -143,23 +89,15 @@ export class KerasObjectLoader {
       throw new UnsupportedFeatureError('the root object is a Keras metric, not a model', { node: 'root' });
     }
     const top = await this.reviveNode(0);
-    const model = top instanceof tfl.LayersModel ? top : this.wrapLayer(top, root);
+    const model = top instanceof tfl.LayersModel ? top : this.networks.wrapLayer(top, root);
 
-    // Weights: every leaf layer revived from its config takes its values through the object graph.
-    const bindings: WeightBinding[] = [];
-    for (const { id, layer } of this.weightOwners) {
-      const { bindings: b, unused } = bindLayerWeights(this.graph, id, layer.weights);
-      bindings.push(...b);
-      for (const u of unused) {
-        if (u.variable?.trainable) {
-          this.warn(`${this.graph.node(id).path}: saved variable ${u.path} has no weight in the revived layer; its value is not used`);
-        }
-      }
-    }
-    bindings.push(...this.functionBindings);
-    const total = bindings.length;
-    await restoreWeights(bindings, this.ckpt, (done) =>
-      this.options.onProgress?.({ stage: 'weights', loadedBytes: done, totalBytes: total, fraction: total ? done / total : 1 }),
+    const bindings = await restoreRevivedWeights(
+      this.graph,
+      this.ckpt,
+      this.weightOwners,
+      this.functionVariables,
+      (m) => this.warn(m),
+      this.options.onProgress,
     );
     for (const { id, layer } of this.weightOwners) {
       const node = this.graph.node(id);
@@ -175,18 +113,7 @@ export class KerasObjectLoader {
         ? { compiled: false }
         : compileFromTrainingConfig(model, root.keras.metadata['training_config'] as Json, (m) => this.warn(m));
 
-    const objects: RevivedObjectReport[] = [];
-    let fromConfig = 0;
-    let fromSavedFunctions = 0;
-    let fromPlugins = 0;
-    for (const [id, how] of this.how) {
-      const n = this.graph.node(id);
-      objects.push({ path: n.path, className: n.keras?.className ?? '?', how });
-      if (how === 'savedFunctions') fromSavedFunctions++;
-      else if (how === 'plugin' || how === 'custom') fromPlugins++;
-      else fromConfig++;
-    }
-    objects.sort((a, b) => a.path.localeCompare(b.path));
+    const { fromConfig, fromSavedFunctions, fromPlugins, objects } = revivedObjects(this.graph, this.how);
     const weights = bindings.map((b) => ({
       weight: b.weight,
       checkpointKey: b.node.variable!.checkpointKey!,
@@ -194,7 +121,7 @@ export class KerasObjectLoader {
       layerPath: b.layerPath,
     }));
     let { inputNames, outputNames } = kerasIoNames(model);
-    if (this.how.get(0) === 'savedFunctions') ({ inputNames, outputNames } = this.signatureIoNames(model, inputNames, outputNames));
+    if (this.how.get(0) === 'savedFunctions') ({ inputNames, outputNames } = signatureIoNames(this.graph, model, inputNames, outputNames));
     return {
       model,
       report: { fromConfig, fromSavedFunctions, fromPlugins, objects, warnings: this.warnings, compile, weights, inputNames, outputNames },
@@ -234,7 +161,7 @@ export class KerasObjectLoader {
       const snapshot = this.snapshot();
       try {
         const net =
-          base === 'Sequential' || k.identifier === '_tf_keras_sequential' ? await this.sequential(node, config) : await this.functional(node, config);
+          base === 'Sequential' || k.identifier === '_tf_keras_sequential' ? await this.networks.sequential(node, config) : await this.networks.functional(node, config);
         this.how.set(node.id, 'network');
         return net;
       } catch (e) {
@@ -297,21 +224,6 @@ export class KerasObjectLoader {
     return layer;
   }
 
-  /**
-   * A model revived from its call function has no Keras layer names for its inputs and outputs:
-   * use the serving signature's (whose outputs, keyed in sorted order, are in call output order).
-   */
-  private signatureIoNames(model: tfl.LayersModel, inputNames: string[], outputNames: string[]): { inputNames: string[]; outputNames: string[] } {
-    const sig = this.graph.signatures.find((s) => s.name === 'serving_default') ?? this.graph.signatures[0];
-    if (!sig) return { inputNames, outputNames };
-    const sigInputs = sig.inputs.map((i) => i.name);
-    const ins =
-      inputNames.every((n) => sigInputs.includes(n)) ? inputNames : sigInputs.length === model.inputs.length ? sigInputs : inputNames;
-    const outs = sig.outputs.length === model.outputs.length ? sig.outputs.map((o) => o.name) : outputNames;
-    return { inputNames: ins, outputNames: outs };
-  }
-
-  /** Keras Sequential: its `layer-N` children, with an input from the first config entry or inferred from a call trace. */
   /** What a failed network rebuild must undo before falling back to the network's saved functions. */
   private snapshot(): { revived: Set<number>; how: Set<number>; owners: number } {
     return { revived: new Set(this.revived.keys()), how: new Set(this.how.keys()), owners: this.weightOwners.length };
@@ -345,7 +257,7 @@ export class KerasObjectLoader {
     const weights = new Set<tfl.LayerVariable>();
     for (const f of call?.functions ?? []) {
       for (const id of f.info.boundInputs) {
-        const v = this.functionVariables.get(id);
+        const v = this.functionVariables.find(id);
         if (v) weights.add(v);
       }
     }
@@ -363,229 +275,6 @@ export class KerasObjectLoader {
     return layer;
   }
 
-  private async sequential(node: ObjectNode, config: JsonObject): Promise<tfl.Sequential> {
-    // TF 2.1 lists the InputLayer among the layer-N children; its config entry gives the input below.
-    const layerIds = this.graph.layerIds(node.id).filter((id) => this.graph.node(id).keras?.identifier !== '_tf_keras_input_layer');
-    const layers: Layer[] = [];
-    for (const id of layerIds) layers.push(await this.reviveNode(id));
-    const entries = (config['layers'] as Json[]).filter(isObject);
-    const first = entries[0];
-    const firstCfg = first && isObject(first['config']) ? (first['config'] as JsonObject) : {};
-    let batchShape: Json = firstCfg['batch_input_shape'] ?? null;
-    let dtype: Json = firstCfg['dtype'] ?? 'float32';
-    // Keras names a Sequential's implicit input `<first layer>_input`.
-    const inputChild = this.graph.layerIds(node.id).map((id) => this.graph.node(id)).find((n) => n.keras?.identifier === '_tf_keras_input_layer');
-    let inputName: string | undefined =
-      first && first['class_name'] === 'InputLayer' && typeof firstCfg['name'] === 'string'
-        ? (firstCfg['name'] as string)
-        : typeof inputChild?.keras?.metadata['name'] === 'string'
-          ? (inputChild.keras.metadata['name'] as string)
-          : typeof firstCfg['name'] === 'string'
-            ? `${firstCfg['name']}_input`
-            : undefined;
-    // The most specific of the recorded input shapes: a config entry may leave dimensions unknown
-    // that the network's or its first layer's build_input_shape knows (adapted Normalization).
-    const firstLayerShape = layerIds.length > 0 ? decodeJsonUtils(this.graph.node(layerIds[0]).keras?.metadata['build_input_shape']) : null;
-    for (const known of [decodeJsonUtils(node.keras!.metadata['build_input_shape']), firstLayerShape]) {
-      if (Array.isArray(batchShape) && Array.isArray(known) && known.length === batchShape.length) {
-        batchShape = batchShape.map((d, i) => (d === null && typeof known[i] === 'number' && i > 0 ? known[i] : d));
-      }
-    }
-    if (!Array.isArray(batchShape)) {
-      const md = node.keras!.metadata;
-      const bis = decodeJsonUtils(md['build_input_shape']);
-      if (Array.isArray(bis)) batchShape = bis;
-      else if (Array.isArray(firstLayerShape)) batchShape = firstLayerShape;
-      else {
-        const inferred = this.inferInputSpec(node.id) ?? (layerIds.length > 0 ? this.inferInputSpec(layerIds[0]) : undefined);
-        if (inferred) {
-          batchShape = inferred.shape;
-          dtype = inferred.dtype;
-        }
-      }
-    }
-    const model = tfl.sequential({ name: typeof config['name'] === 'string' ? config['name'] : node.keras!.metadata['name'] as string });
-    if (Array.isArray(batchShape)) {
-      model.add(
-        tfl.layers.inputLayer({
-          batchInputShape: batchShape.map((d) => (typeof d === 'number' && d >= 0 ? d : null)),
-          dtype: (typeof dtype === 'string' ? dtype : 'float32') as tf.DataType,
-          ...(inputName ? { name: inputName } : {}),
-        }),
-      );
-    } else if (layers.length > 0) {
-      throw new UnsupportedFeatureError('cannot tell the input shape of this Sequential: no InputLayer, no build_input_shape and no call trace', {
-        node: node.path,
-      });
-    }
-    for (const l of layers) model.add(l);
-    if (first?.['class_name'] === 'InputLayer') this.builtWithInput.add(model);
-    return model;
-  }
-
-  /** Keras Functional: layers by name from the `layer-N` children, called along the config's inbound nodes. */
-  private async functional(node: ObjectNode, config: JsonObject): Promise<tfl.LayersModel> {
-    const byName = new Map<string, Layer>();
-    for (const id of this.graph.layerIds(node.id)) {
-      const n = this.graph.node(id);
-      const name = (n.keras?.metadata['name'] as string | undefined) ?? '';
-      if (n.keras?.identifier === '_tf_keras_input_layer') continue; // inputs are made below from their config
-      byName.set(name, await this.reviveNode(id));
-    }
-    const outputs = new Map<string, SymbolicTensor[][]>(); // layer name -> per call node -> outputs
-    const entries = (config['layers'] as Json[]).filter(isObject);
-    for (const e of entries) {
-      if (e['class_name'] !== 'InputLayer') continue;
-      const cfg = (isObject(e['config']) ? e['config'] : {}) as JsonObject;
-      const name = (cfg['name'] as string) ?? (e['name'] as string);
-      const shape = Array.isArray(cfg['batch_input_shape']) ? cfg['batch_input_shape'] : null;
-      if (!shape) throw new UnsupportedFeatureError(`InputLayer ${name} has no batch_input_shape`, { node: node.path });
-      const input = tfl.input({
-        batchShape: shape.map((d) => (typeof d === 'number' && d >= 0 ? d : null)),
-        dtype: ((cfg['dtype'] as string) ?? 'float32') as tf.DataType,
-        name,
-      });
-      outputs.set(name, [[input]]);
-    }
-
-    type Pending = { name: string; layer: Layer; calls: Json[] };
-    const pending: Pending[] = [];
-    const firstNode = (l: Layer) => (this.builtWithInput.has(l) ? 1 : 0);
-    for (const e of entries) {
-      if (e['class_name'] === 'InputLayer') continue;
-      const name = (e['name'] as string) ?? ((e['config'] as JsonObject)?.['name'] as string);
-      const layer = byName.get(name);
-      if (!layer) {
-        throw new FormatError(`layer "${name}" of the model config is not among the model's saved layers`, { node: node.path });
-      }
-      pending.push({ name, layer, calls: Array.isArray(e['inbound_nodes']) ? [...e['inbound_nodes']] : [] });
-      if (firstNode(layer) === 1) outputs.set(name, [[]]); // the skipped construction node
-    }
-    // Call layers as their inputs become available (Keras processes nodes in this same fixed-point loop).
-    let progress = true;
-    while (progress) {
-      progress = false;
-      for (const p of pending) {
-        while (p.calls.length > 0) {
-          const resolved = this.resolveCall(p.calls[0], outputs);
-          if (!resolved) break;
-          p.calls.shift();
-          const out = p.layer.apply(resolved.inputs.length === 1 ? resolved.inputs[0] : resolved.inputs, resolved.kwargs) as
-            | SymbolicTensor
-            | SymbolicTensor[];
-          const list = outputs.get(p.name) ?? [];
-          list.push(Array.isArray(out) ? out : [out]);
-          outputs.set(p.name, list);
-          progress = true;
-        }
-      }
-    }
-    const stuck = pending.filter((p) => p.calls.length > 0).map((p) => p.name);
-    if (stuck.length > 0) {
-      throw new FormatError(
-        `Error loading model(s) in the SavedModel format. The following layers could not be connected: ${stuck.join(', ')}`,
-        { node: node.path },
-      );
-    }
-    const pick = (refs: Json, what: string): SymbolicTensor[] => {
-      const list = Array.isArray(refs) && typeof refs[0] === 'string' ? [refs] : Array.isArray(refs) ? refs : [];
-      return list.map((r) => {
-        const [name, ni, ti] = r as [string, number, number];
-        const t = outputs.get(name)?.[ni ?? 0]?.[ti ?? 0];
-        if (!t) throw new FormatError(`model ${what} ${JSON.stringify(r)} names no layer output`, { node: node.path });
-        return t;
-      });
-    };
-    const inputs = pick(config['input_layers'] ?? null, 'input');
-    const outs = pick(config['output_layers'] ?? null, 'output');
-    const model = tfl.model({ inputs, outputs: outs, name: (config['name'] as string) ?? undefined });
-    this.builtWithInput.add(model);
-    return model;
-  }
-
-  /**
-   * One inbound node: `[[name, node_index, tensor_index, kwargs], ...]`, or a single entry (TFOpLambda
-   * calls). Returns undefined until every input exists.
-   */
-  private resolveCall(
-    call: Json,
-    outputs: Map<string, SymbolicTensor[][]>,
-  ): { inputs: SymbolicTensor[]; kwargs: Record<string, unknown> } | undefined {
-    const entries: Json[][] = [];
-    const collect = (x: Json) => {
-      if (Array.isArray(x) && typeof x[0] === 'string' && typeof x[1] === 'number') entries.push(x);
-      else if (Array.isArray(x)) x.forEach(collect);
-      else if (isObject(x)) Object.values(x).forEach(collect);
-    };
-    if (Array.isArray(call) && typeof call[0] === 'string') entries.push(call);
-    else collect(call);
-    const inputs: SymbolicTensor[] = [];
-    let kwargs: Record<string, unknown> = {};
-    for (const e of entries) {
-      const [name, ni, ti] = e as [string, number, number];
-      if (name === '_CONSTANT_VALUE') {
-        // `2 * x` records tf.math.multiply(2, x): a constant first argument, then the tensor as a kwarg.
-        if (isObject(e[3] ?? null)) kwargs = { ...(decodeJsonUtils(e[3]) as Record<string, unknown>) };
-        kwargs[FIRST_ARG_CONSTANT_KEY] = decodeJsonUtils(e[2] ?? null);
-        continue;
-      }
-      const t = outputs.get(name)?.[ni]?.[ti];
-      if (!t) return undefined;
-      inputs.push(t);
-      if (isObject(e[3] ?? null)) kwargs = { ...kwargs, ...(decodeJsonUtils(e[3]) as Record<string, unknown>) };
-    }
-    // Keras tensors passed as keyword arguments are `[layer, node, tensor]` references.
-    for (const [k, v] of Object.entries(kwargs)) {
-      if (Array.isArray(v) && v.length === 3 && typeof v[0] === 'string' && typeof v[1] === 'number' && typeof v[2] === 'number') {
-        const t = outputs.get(v[0])?.[v[1]]?.[v[2]];
-        if (!t) return undefined;
-        inputs.push(t);
-        kwargs = { ...kwargs, [k]: { __savedkerasInputIndex: inputs.length - 1 } };
-      }
-    }
-    return { inputs, kwargs };
-  }
-
-  /** The common input spec over a layer's traced call functions (infer_inputs_from_restored_call_function). */
-  private inferInputSpec(layerId: number): { shape: (number | null)[]; dtype: string } | undefined {
-    const fns = this.graph.functionsAt(layerId, 'call_and_return_all_conditional_losses');
-    let shape: (number | null)[] | null | undefined;
-    let dtype = 'float32';
-    for (const fn of fns) {
-      const spec = argSpecs(fn)[0];
-      if (!spec?.shape) continue;
-      dtype = spec.dtype;
-      const s = spec.shape.map((d) => (d < 0 ? null : d));
-      if (shape === undefined) shape = s;
-      else if (shape && shape.length === s.length) shape = shape.map((d, i) => (d === s[i] ? d : null));
-      else shape = null;
-    }
-    return shape ? { shape, dtype } : undefined;
-  }
-
-  /** A bare layer at the root (old files): wrap it into a one-layer model with an inferred input. */
-  private wrapLayer(layer: Layer, node: ObjectNode): tfl.LayersModel {
-    // A subclassed model's inputs come from its call signature (Keras sets them from the saved spec).
-    let inputs: SymbolicTensor[];
-    const specs = layer instanceof RevivedLayer ? layer.inputSpecs() : [];
-    if (specs.length > 0) {
-      inputs = specs.map((s, i) =>
-        tfl.input({
-          batchShape: (s.shape ?? []).map((d) => (d < 0 ? null : d)),
-          dtype: (s.dtype === 'float32' || s.dtype === 'string' || s.dtype === 'bool' ? s.dtype : s.dtype.startsWith('float') ? 'float32' : 'int32') as tf.DataType,
-          name: s.name ? s.name.replace(/[^A-Za-z0-9_.-]/g, '_') : `input_${i + 1}`,
-        }),
-      );
-    } else {
-      const bis = decodeJsonUtils(node.keras?.metadata['build_input_shape']);
-      const spec = Array.isArray(bis) ? { shape: bis as (number | null)[], dtype: 'float32' } : this.inferInputSpec(node.id);
-      if (!spec) throw new UnsupportedFeatureError('the root layer has no known input shape', { node: node.path });
-      inputs = [tfl.input({ batchShape: spec.shape, dtype: spec.dtype as tf.DataType })];
-    }
-    const out = layer.apply(inputs.length === 1 ? inputs[0] : inputs) as SymbolicTensor | SymbolicTensor[];
-    return tfl.model({ inputs, outputs: out, name: layer.name });
-  }
-
   /** trainable (and the layers' own trainable flags) as saved. */
   private applyMetadata(model: tfl.LayersModel, root: ObjectNode): void {
     for (const [id, layer] of this.revived) {
@@ -597,22 +286,6 @@ export class KerasObjectLoader {
   }
 }
 
-/**
- * The names Keras gives a model's inputs (its InputLayer names) and outputs (the output layers'
- * names, `_1`, `_2`, ... appended to repeats), which are also the serving signature's keys.
- */
-export function kerasIoNames(model: tfl.LayersModel): { inputNames: string[]; outputNames: string[] } {
-  const inputNames = model.inputs.map((t) => t.sourceLayer.name);
-  const seen = new Map<string, number>();
-  const outputNames = model.outputs.map((t) => {
-    const base = t.sourceLayer.name;
-    const n = seen.get(base) ?? 0;
-    seen.set(base, n + 1);
-    return n === 0 ? base : `${base}_${n}`;
-  });
-  return { inputNames, outputNames };
-}
-
 export async function reviveKerasModel(
   graph: SavedModelGraph,
   ckpt: CheckpointLike,
@@ -621,20 +294,6 @@ export async function reviveKerasModel(
   try {
     return await new KerasObjectLoader(graph, ckpt, options).load();
   } catch (e) {
-    if (e instanceof SavedKerasError) throw e;
-    // tfjs-layers throws its own ValueError/RuntimeError (or tfjs-core a plain Error) on configs it
-    // rejects: those are the saved model's fault. Anything else is a bug here and must stay visible.
-    if (!thrownByTfjs(e)) throw e;
-    throw new UnsupportedLayerError(`tfjs-layers rejected the saved model: ${(e as Error).message.split('\n')[0]}`, { cause: e });
+    throw reviveError(e);
   }
-}
-
-const TFJS_LAYERS_ERRORS = /^(Value|Runtime|Attribute|NotImplemented|Assertion|Index)Error\d*$/;
-
-/** An error tfjs raised itself: one of tfjs-layers' error classes, or thrown from inside a tfjs package. */
-function thrownByTfjs(e: unknown): boolean {
-  if (!(e instanceof Error)) return false;
-  if (TFJS_LAYERS_ERRORS.test(e.constructor.name)) return true;
-  const firstFrame = (e.stack ?? '').split('\n').find((l) => /^\s+at /.test(l)) ?? '';
-  return /tfjs-(layers|core|backend)/.test(firstFrame);
 }

@@ -1,0 +1,77 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { FormatError, type ProgressCallback } from '@savedkeras/common';
+import type { ObjectNode, SavedModelGraph } from '@savedkeras/object-graph';
+import { bindLayerWeights, restoreWeights, type CheckpointLike, type WeightBinding } from './weights.js';
+
+type Layer = tfl.layers.Layer;
+
+/** One tfjs weight per object-graph variable that saved functions read (shared by every revived layer). */
+export class FunctionVariables {
+  private readonly byNode = new Map<number, tfl.LayerVariable>();
+  readonly bindings: WeightBinding[] = [];
+
+  constructor(private readonly ckpt: CheckpointLike) {}
+
+  /** The weight already made for a variable node, if any. */
+  find(id: number): tfl.LayerVariable | undefined {
+    return this.byNode.get(id);
+  }
+
+  /** The weight for a variable node, made (zero-filled until restore) on first use. */
+  get(node: ObjectNode): tfl.LayerVariable {
+    let v = this.byNode.get(node.id);
+    if (!v) {
+      const info = node.variable!;
+      const dtype = (info.dtype === 'float32' || info.dtype === 'bool' ? info.dtype : info.dtype.startsWith('float') ? 'float32' : 'int32') as tf.DataType;
+      const shape = (info.shape ?? []).map((d) => Math.max(d, 0));
+      // The shape comes from saved_model.pb; the checkpoint entry (index only, no data read) says
+      // what is stored. Check them before allocating, so a shape claiming 10^12 elements allocates nothing.
+      const entryOf = (this.ckpt as { entry?(key: string): { shape: number[] } | undefined }).entry?.bind(this.ckpt);
+      const stored = info.checkpointKey ? entryOf?.(info.checkpointKey) : undefined;
+      if (entryOf && !stored) {
+        throw new FormatError(`variable ${node.path} has no value in the checkpoint`, { file: 'variables/variables.index', node: node.path });
+      }
+      if (stored && (stored.shape.length !== shape.length || stored.shape.some((d, i) => d !== shape[i]))) {
+        throw new FormatError(`variable ${node.path} is declared [${shape.join(', ')}] but the checkpoint holds [${stored.shape.join(', ')}]`, {
+          file: 'saved_model.pb',
+          node: node.path,
+        });
+      }
+      v = new tfl.LayerVariable(tf.zeros(shape, dtype), dtype, info.name || node.path, info.trainable);
+      this.byNode.set(node.id, v);
+      this.bindings.push({ weight: v, node, layerPath: node.path });
+    }
+    return v;
+  }
+}
+
+/**
+ * Restores every weight of a revived model: each leaf layer revived from its config takes its
+ * values through the object graph, then the variables that saved functions read.
+ */
+export async function restoreRevivedWeights(
+  graph: SavedModelGraph,
+  ckpt: CheckpointLike,
+  owners: readonly { id: number; layer: Layer }[],
+  functionVariables: FunctionVariables,
+  warn: (message: string) => void,
+  onProgress?: ProgressCallback,
+): Promise<WeightBinding[]> {
+  const bindings: WeightBinding[] = [];
+  for (const { id, layer } of owners) {
+    const { bindings: b, unused } = bindLayerWeights(graph, id, layer.weights);
+    bindings.push(...b);
+    for (const u of unused) {
+      if (u.variable?.trainable) {
+        warn(`${graph.node(id).path}: saved variable ${u.path} has no weight in the revived layer; its value is not used`);
+      }
+    }
+  }
+  bindings.push(...functionVariables.bindings);
+  const total = bindings.length;
+  await restoreWeights(bindings, ckpt, (done) =>
+    onProgress?.({ stage: 'weights', loadedBytes: done, totalBytes: total, fraction: total ? done / total : 1 }),
+  );
+  return bindings;
+}

@@ -1,0 +1,253 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { FormatError, UnsupportedFeatureError } from '@savedkeras/common';
+import { argSpecs, type ObjectNode, type SavedModelGraph } from '@savedkeras/object-graph';
+import { FIRST_ARG_CONSTANT_KEY } from '@savedkeras/layers';
+import { RevivedLayer } from './revived-layer.js';
+import { decodeJsonUtils, isObject, type Json, type JsonObject } from './keras-config.js';
+
+type Layer = tfl.layers.Layer;
+type SymbolicTensor = tfl.SymbolicTensor;
+
+/**
+ * Rebuilds Keras networks (Sequential, Functional, a bare root layer) from their configs once
+ * their layers are revived, inferring input shapes from the config, build_input_shape or call traces.
+ */
+export class NetworkBuilder {
+  /**
+   * Networks built on their own Input: Keras counts that construction as the layer's node 0, so
+   * node indices in an outer config start at 1 for them (Keras' `_should_skip_first_node`).
+   */
+  private readonly builtWithInput = new Set<Layer>();
+
+  constructor(
+    private readonly graph: SavedModelGraph,
+    /** Revives (memoized) the Keras object at a node: a network's layers are revived through it. */
+    private readonly reviveNode: (id: number) => Promise<Layer>,
+  ) {}
+
+  /** Keras Sequential: its `layer-N` children, with an input from the first config entry or inferred from a call trace. */
+  async sequential(node: ObjectNode, config: JsonObject): Promise<tfl.Sequential> {
+    // TF 2.1 lists the InputLayer among the layer-N children; its config entry gives the input below.
+    const layerIds = this.graph.layerIds(node.id).filter((id) => this.graph.node(id).keras?.identifier !== '_tf_keras_input_layer');
+    const layers: Layer[] = [];
+    for (const id of layerIds) layers.push(await this.reviveNode(id));
+    const entries = (config['layers'] as Json[]).filter(isObject);
+    const first = entries[0];
+    const firstCfg = first && isObject(first['config']) ? (first['config'] as JsonObject) : {};
+    let batchShape: Json = firstCfg['batch_input_shape'] ?? null;
+    let dtype: Json = firstCfg['dtype'] ?? 'float32';
+    // Keras names a Sequential's implicit input `<first layer>_input`.
+    const inputChild = this.graph.layerIds(node.id).map((id) => this.graph.node(id)).find((n) => n.keras?.identifier === '_tf_keras_input_layer');
+    let inputName: string | undefined =
+      first && first['class_name'] === 'InputLayer' && typeof firstCfg['name'] === 'string'
+        ? (firstCfg['name'] as string)
+        : typeof inputChild?.keras?.metadata['name'] === 'string'
+          ? (inputChild.keras.metadata['name'] as string)
+          : typeof firstCfg['name'] === 'string'
+            ? `${firstCfg['name']}_input`
+            : undefined;
+    // The most specific of the recorded input shapes: a config entry may leave dimensions unknown
+    // that the network's or its first layer's build_input_shape knows (adapted Normalization).
+    const firstLayerShape = layerIds.length > 0 ? decodeJsonUtils(this.graph.node(layerIds[0]).keras?.metadata['build_input_shape']) : null;
+    for (const known of [decodeJsonUtils(node.keras!.metadata['build_input_shape']), firstLayerShape]) {
+      if (Array.isArray(batchShape) && Array.isArray(known) && known.length === batchShape.length) {
+        batchShape = batchShape.map((d, i) => (d === null && typeof known[i] === 'number' && i > 0 ? known[i] : d));
+      }
+    }
+    if (!Array.isArray(batchShape)) {
+      const md = node.keras!.metadata;
+      const bis = decodeJsonUtils(md['build_input_shape']);
+      if (Array.isArray(bis)) batchShape = bis;
+      else if (Array.isArray(firstLayerShape)) batchShape = firstLayerShape;
+      else {
+        const inferred = this.inferInputSpec(node.id) ?? (layerIds.length > 0 ? this.inferInputSpec(layerIds[0]) : undefined);
+        if (inferred) {
+          batchShape = inferred.shape;
+          dtype = inferred.dtype;
+        }
+      }
+    }
+    const model = tfl.sequential({ name: typeof config['name'] === 'string' ? config['name'] : node.keras!.metadata['name'] as string });
+    if (Array.isArray(batchShape)) {
+      model.add(
+        tfl.layers.inputLayer({
+          batchInputShape: batchShape.map((d) => (typeof d === 'number' && d >= 0 ? d : null)),
+          dtype: (typeof dtype === 'string' ? dtype : 'float32') as tf.DataType,
+          ...(inputName ? { name: inputName } : {}),
+        }),
+      );
+    } else if (layers.length > 0) {
+      throw new UnsupportedFeatureError('cannot tell the input shape of this Sequential: no InputLayer, no build_input_shape and no call trace', {
+        node: node.path,
+      });
+    }
+    for (const l of layers) model.add(l);
+    if (first?.['class_name'] === 'InputLayer') this.builtWithInput.add(model);
+    return model;
+  }
+
+  /** Keras Functional: layers by name from the `layer-N` children, called along the config's inbound nodes. */
+  async functional(node: ObjectNode, config: JsonObject): Promise<tfl.LayersModel> {
+    const byName = new Map<string, Layer>();
+    for (const id of this.graph.layerIds(node.id)) {
+      const n = this.graph.node(id);
+      const name = (n.keras?.metadata['name'] as string | undefined) ?? '';
+      if (n.keras?.identifier === '_tf_keras_input_layer') continue; // inputs are made below from their config
+      byName.set(name, await this.reviveNode(id));
+    }
+    const outputs = new Map<string, SymbolicTensor[][]>(); // layer name -> per call node -> outputs
+    const entries = (config['layers'] as Json[]).filter(isObject);
+    for (const e of entries) {
+      if (e['class_name'] !== 'InputLayer') continue;
+      const cfg = (isObject(e['config']) ? e['config'] : {}) as JsonObject;
+      const name = (cfg['name'] as string) ?? (e['name'] as string);
+      const shape = Array.isArray(cfg['batch_input_shape']) ? cfg['batch_input_shape'] : null;
+      if (!shape) throw new UnsupportedFeatureError(`InputLayer ${name} has no batch_input_shape`, { node: node.path });
+      const input = tfl.input({
+        batchShape: shape.map((d) => (typeof d === 'number' && d >= 0 ? d : null)),
+        dtype: ((cfg['dtype'] as string) ?? 'float32') as tf.DataType,
+        name,
+      });
+      outputs.set(name, [[input]]);
+    }
+
+    type Pending = { name: string; layer: Layer; calls: Json[] };
+    const pending: Pending[] = [];
+    const firstNode = (l: Layer) => (this.builtWithInput.has(l) ? 1 : 0);
+    for (const e of entries) {
+      if (e['class_name'] === 'InputLayer') continue;
+      const name = (e['name'] as string) ?? ((e['config'] as JsonObject)?.['name'] as string);
+      const layer = byName.get(name);
+      if (!layer) {
+        throw new FormatError(`layer "${name}" of the model config is not among the model's saved layers`, { node: node.path });
+      }
+      pending.push({ name, layer, calls: Array.isArray(e['inbound_nodes']) ? [...e['inbound_nodes']] : [] });
+      if (firstNode(layer) === 1) outputs.set(name, [[]]); // the skipped construction node
+    }
+    // Call layers as their inputs become available (Keras processes nodes in this same fixed-point loop).
+    let progress = true;
+    while (progress) {
+      progress = false;
+      for (const p of pending) {
+        while (p.calls.length > 0) {
+          const resolved = resolveCall(p.calls[0], outputs);
+          if (!resolved) break;
+          p.calls.shift();
+          const out = p.layer.apply(resolved.inputs.length === 1 ? resolved.inputs[0] : resolved.inputs, resolved.kwargs) as
+            | SymbolicTensor
+            | SymbolicTensor[];
+          const list = outputs.get(p.name) ?? [];
+          list.push(Array.isArray(out) ? out : [out]);
+          outputs.set(p.name, list);
+          progress = true;
+        }
+      }
+    }
+    const stuck = pending.filter((p) => p.calls.length > 0).map((p) => p.name);
+    if (stuck.length > 0) {
+      throw new FormatError(
+        `Error loading model(s) in the SavedModel format. The following layers could not be connected: ${stuck.join(', ')}`,
+        { node: node.path },
+      );
+    }
+    const pick = (refs: Json, what: string): SymbolicTensor[] => {
+      const list = Array.isArray(refs) && typeof refs[0] === 'string' ? [refs] : Array.isArray(refs) ? refs : [];
+      return list.map((r) => {
+        const [name, ni, ti] = r as [string, number, number];
+        const t = outputs.get(name)?.[ni ?? 0]?.[ti ?? 0];
+        if (!t) throw new FormatError(`model ${what} ${JSON.stringify(r)} names no layer output`, { node: node.path });
+        return t;
+      });
+    };
+    const inputs = pick(config['input_layers'] ?? null, 'input');
+    const outs = pick(config['output_layers'] ?? null, 'output');
+    const model = tfl.model({ inputs, outputs: outs, name: (config['name'] as string) ?? undefined });
+    this.builtWithInput.add(model);
+    return model;
+  }
+
+  /** The common input spec over a layer's traced call functions (infer_inputs_from_restored_call_function). */
+  private inferInputSpec(layerId: number): { shape: (number | null)[]; dtype: string } | undefined {
+    const fns = this.graph.functionsAt(layerId, 'call_and_return_all_conditional_losses');
+    let shape: (number | null)[] | null | undefined;
+    let dtype = 'float32';
+    for (const fn of fns) {
+      const spec = argSpecs(fn)[0];
+      if (!spec?.shape) continue;
+      dtype = spec.dtype;
+      const s = spec.shape.map((d) => (d < 0 ? null : d));
+      if (shape === undefined) shape = s;
+      else if (shape && shape.length === s.length) shape = shape.map((d, i) => (d === s[i] ? d : null));
+      else shape = null;
+    }
+    return shape ? { shape, dtype } : undefined;
+  }
+
+  /** A bare layer at the root (old files): wrap it into a one-layer model with an inferred input. */
+  wrapLayer(layer: Layer, node: ObjectNode): tfl.LayersModel {
+    // A subclassed model's inputs come from its call signature (Keras sets them from the saved spec).
+    let inputs: SymbolicTensor[];
+    const specs = layer instanceof RevivedLayer ? layer.inputSpecs() : [];
+    if (specs.length > 0) {
+      inputs = specs.map((s, i) =>
+        tfl.input({
+          batchShape: (s.shape ?? []).map((d) => (d < 0 ? null : d)),
+          dtype: (s.dtype === 'float32' || s.dtype === 'string' || s.dtype === 'bool' ? s.dtype : s.dtype.startsWith('float') ? 'float32' : 'int32') as tf.DataType,
+          name: s.name ? s.name.replace(/[^A-Za-z0-9_.-]/g, '_') : `input_${i + 1}`,
+        }),
+      );
+    } else {
+      const bis = decodeJsonUtils(node.keras?.metadata['build_input_shape']);
+      const spec = Array.isArray(bis) ? { shape: bis as (number | null)[], dtype: 'float32' } : this.inferInputSpec(node.id);
+      if (!spec) throw new UnsupportedFeatureError('the root layer has no known input shape', { node: node.path });
+      inputs = [tfl.input({ batchShape: spec.shape, dtype: spec.dtype as tf.DataType })];
+    }
+    const out = layer.apply(inputs.length === 1 ? inputs[0] : inputs) as SymbolicTensor | SymbolicTensor[];
+    return tfl.model({ inputs, outputs: out, name: layer.name });
+  }
+}
+
+  /**
+   * One inbound node: `[[name, node_index, tensor_index, kwargs], ...]`, or a single entry (TFOpLambda
+   * calls). Returns undefined until every input exists.
+   */
+function resolveCall(
+    call: Json,
+    outputs: Map<string, SymbolicTensor[][]>,
+  ): { inputs: SymbolicTensor[]; kwargs: Record<string, unknown> } | undefined {
+    const entries: Json[][] = [];
+    const collect = (x: Json) => {
+      if (Array.isArray(x) && typeof x[0] === 'string' && typeof x[1] === 'number') entries.push(x);
+      else if (Array.isArray(x)) x.forEach(collect);
+      else if (isObject(x)) Object.values(x).forEach(collect);
+    };
+    if (Array.isArray(call) && typeof call[0] === 'string') entries.push(call);
+    else collect(call);
+    const inputs: SymbolicTensor[] = [];
+    let kwargs: Record<string, unknown> = {};
+    for (const e of entries) {
+      const [name, ni, ti] = e as [string, number, number];
+      if (name === '_CONSTANT_VALUE') {
+        // `2 * x` records tf.math.multiply(2, x): a constant first argument, then the tensor as a kwarg.
+        if (isObject(e[3] ?? null)) kwargs = { ...(decodeJsonUtils(e[3]) as Record<string, unknown>) };
+        kwargs[FIRST_ARG_CONSTANT_KEY] = decodeJsonUtils(e[2] ?? null);
+        continue;
+      }
+      const t = outputs.get(name)?.[ni]?.[ti];
+      if (!t) return undefined;
+      inputs.push(t);
+      if (isObject(e[3] ?? null)) kwargs = { ...kwargs, ...(decodeJsonUtils(e[3]) as Record<string, unknown>) };
+    }
+    // Keras tensors passed as keyword arguments are `[layer, node, tensor]` references.
+    for (const [k, v] of Object.entries(kwargs)) {
+      if (Array.isArray(v) && v.length === 3 && typeof v[0] === 'string' && typeof v[1] === 'number' && typeof v[2] === 'number') {
+        const t = outputs.get(v[0])?.[v[1]]?.[v[2]];
+        if (!t) return undefined;
+        inputs.push(t);
+        kwargs = { ...kwargs, [k]: { __savedkerasInputIndex: inputs.length - 1 } };
+      }
+    }
+    return { inputs, kwargs };
+  }
+
