@@ -6,7 +6,7 @@ import { saturate, tensorFromProto } from '../tensor-proto.js';
 import { deriveTensorList, isTensorList } from '../tensor-list-store.js';
 import { stridedSlice } from './strided-slice.js';
 import {
-  axisOf, bad, broadcastShapes, castTo, checkedSize, intsOf, scalarOf, stringsOf, tensorAt, tensorsFrom, unsupported, where,
+  axisOf, bad, broadcastShapes, castTo, checkedSize, intsOf, scalarOf, stringsOf, tensorAt, tensorsFrom, unsupported, where, shareData,
 } from './util.js';
 
 const shapeTensor = (dims: number[]) => tf.tensor1d(dims.map(saturate), 'int32');
@@ -17,7 +17,7 @@ const shapeTensor = (dims: number[]) => tf.tensor1d(dims.map(saturate), 'int32')
  * TensorLists (see tensor-list-store.ts); resources pass as they are.
  */
 function passValue(v: Value): Value {
-  if (isTensorValue(v)) return tf.clone(v);
+  if (isTensorValue(v)) return shareData(v);
   if (isTensorList(v)) return deriveTensorList(v, v.tensors.slice());
   return v;
 }
@@ -31,9 +31,9 @@ const passThrough: Kernel = (inputs, _attrs, ctx) => {
 /** StopGradient: no gradient flows back when the graph runs under a gradient tape (training). */
 const stopGradient: Kernel = (inputs, _attrs, ctx) => {
   const x = tensorAt(inputs, 0, ctx);
-  if (!ctx.training) return [tf.clone(x)];
+  if (!ctx.training) return [shareData(x)];
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
-    value: tf.clone(args[0] as tf.Tensor),
+    value: shareData(args[0] as tf.Tensor),
     gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
   }));
   return [f(x)];
@@ -80,7 +80,7 @@ const concat = (axisFirst: boolean): Kernel => (inputs, attrs, ctx) => {
   const values = tensorsFrom(inputs, axisFirst ? 1 : 0, n, ctx);
   const axisT = tensorAt(inputs, axisFirst ? 0 : n, ctx);
   const axis = axisOf(scalarOf(axisT, ctx, 'axis'), values[0]!.rank, ctx);
-  if (values.length === 1) return [tf.clone(values[0]!)];
+  if (values.length === 1) return [shareData(values[0]!)];
   return [tf.concat(values, axis)];
 };
 
@@ -364,7 +364,7 @@ export const ARRAY_KERNELS: Record<string, Kernel> = {
     if (want && (want.length !== x.rank || want.some((d, i) => d !== -1 && d !== x.shape[i]))) {
       throw bad(ctx, `shape [${x.shape}] is not compatible with the expected [${want}]`);
     }
-    return [tf.clone(x)];
+    return [shareData(x)];
   },
   CheckNumerics: (inputs, attrs, ctx) => {
     const x = tensorAt(inputs, 0, ctx);
@@ -372,7 +372,7 @@ export const ARRAY_KERNELS: Record<string, Kernel> = {
     for (let i = 0; i < vals.length; i++) {
       if (!Number.isFinite(vals[i])) throw bad(ctx, `CheckNumerics failed: ${attrs.str('message', '')} (tensor has NaN or Inf values)`);
     }
-    return [tf.clone(x)];
+    return [shareData(x)];
   },
   IdentityN: identityN,
   Pack: pack,
@@ -425,7 +425,7 @@ export const ARRAY_KERNELS: Record<string, Kernel> = {
   ReverseV2: (inputs, _attrs, ctx) => {
     const x = tensorAt(inputs, 0, ctx);
     const axes = intsOf(tensorAt(inputs, 1, ctx)).map((a) => axisOf(a, x.rank, ctx));
-    return [axes.length === 0 ? tf.clone(x) : tf.reverse(x, axes)];
+    return [axes.length === 0 ? shareData(x) : tf.reverse(x, axes)];
   },
   BroadcastTo: broadcastTo,
   BroadcastArgs: broadcastArgs,

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Kernel, KernelContext, Value } from '../../kernel.js';
 import { wrapInteger } from '../dtypes.js';
-import { axisOf, bad, broadcastMap, castTo, checkedSize, intsOf, scalarOf, stringsOf, tensorAt, tensorsFrom } from './util.js';
+import { axisOf, bad, broadcastMap, castTo, checkedSize, intsOf, scalarOf, stringsOf, tensorAt, tensorsFrom, shareData } from './util.js';
 
 type Unary = (x: tf.Tensor) => tf.Tensor;
 type Binary = (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
@@ -51,7 +51,7 @@ const reduce = (fn: (x: tf.Tensor, axes: number[], keep: boolean) => tf.Tensor):
   const x = tensorAt(inputs, 0, ctx);
   const axes = reductionAxes(x, tensorAt(inputs, 1, ctx), ctx);
   const keep = attrs.bool('keep_dims', false);
-  if (axes.length === 0) return [tf.clone(x)];
+  if (axes.length === 0) return [shareData(x)];
   return [fn(x, axes, keep)];
 };
 
@@ -99,7 +99,7 @@ const cast: Kernel = (inputs, attrs, ctx) => {
   const dst = attrs.dtype('DstT') as tf.DataType;
   const dstType = attrs.tfType('DstT') ?? 0;
   if (x.dtype === 'string' || dst === 'string') {
-    if (x.dtype === dst) return [tf.clone(x)];
+    if (x.dtype === dst) return [shareData(x)];
     throw bad(ctx, `Cast between ${x.dtype} and ${dst} is not a TensorFlow cast`);
   }
   if (dst === 'bool') return [tf.notEqual(x, tf.scalar(0, x.dtype))];
@@ -193,7 +193,7 @@ function select(cond: tf.Tensor, t: tf.Tensor, e: tf.Tensor, v1: boolean, ctx: K
 
 const addN: Kernel = (inputs, attrs, ctx) => {
   const xs = tensorsFrom(inputs, 0, attrs.int('N', inputs.length), ctx);
-  return [xs.length === 1 ? tf.clone(xs[0]!) : tf.addN(xs)];
+  return [xs.length === 1 ? shareData(xs[0]!) : tf.addN(xs)];
 };
 
 /** Bucketize (Keras Discretization): the number of boundaries <= x. */

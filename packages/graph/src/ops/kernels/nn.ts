@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Attrs, Kernel, KernelContext } from '../../kernel.js';
-import { bad, scalarOf, tensorAt, unsupported } from './util.js';
+import { bad, scalarOf, tensorAt, unsupported, shareData } from './util.js';
 
 const activation = (fn: (x: tf.Tensor) => tf.Tensor): Kernel => (inputs, _attrs, ctx) => [fn(tensorAt(inputs, 0, ctx))];
 
@@ -183,14 +183,14 @@ const fusedBatchNorm = (outputs: 5 | 6): Kernel => (inputs, attrs, ctx) => {
     }
     useMean = mean;
     useVar = variance;
-    outMean = tf.clone(mean);
-    outVar = tf.clone(variance);
-    batchMean = tf.clone(mean);
-    batchVar = tf.clone(variance);
+    outMean = shareData(mean);
+    outVar = shareData(variance);
+    batchMean = shareData(mean);
+    batchVar = shareData(variance);
   }
   const inv = tf.mul(tf.rsqrt(tf.add(bc(useVar), eps)), bc(scale));
   const y = tf.add(tf.mul(tf.sub(x, bc(useMean)), inv), bc(offset));
-  const out = [y, tf.clone(outMean), tf.clone(outVar), tf.clone(batchMean), tf.clone(batchVar)];
+  const out = [y, shareData(outMean), shareData(outVar), shareData(batchMean), shareData(batchVar)];
   if (outputs === 6) out.push(tf.zeros([0], 'float32'));
   return out;
 };

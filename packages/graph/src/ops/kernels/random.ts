@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Kernel, KernelContext } from '../../kernel.js';
-import { bad, checkedSize, intsOf, scalarOf, tensorAt, variableAt } from './util.js';
+import { bad, checkedSize, intsOf, scalarOf, tensorAt, variableAt, shareData } from './util.js';
 
 /**
  * Random ops draw from ctx.random() (the executor's seeded source), so results are reproducible for
@@ -71,7 +71,7 @@ const keyCounter = (withAlg: boolean): Kernel => (inputs, _attrs, ctx) => {
 const rngReadAndSkip: Kernel = (inputs, _attrs, ctx) => {
   const res = variableAt(inputs, 0, ctx);
   const delta = scalarOf(tensorAt(inputs, 2, ctx), ctx, 'delta');
-  const value = tf.clone(res.variable);
+  const value = shareData(res.variable);
   const state = Array.from(res.variable.dataSync() as Int32Array);
   if (state.length > 0) state[0] = (state[0]! + delta) | 0;
   res.variable.assign(tf.tensor(state, res.variable.shape, res.variable.dtype));

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Kernel, KernelContext } from '../../kernel.js';
-import { bad, intsOf, tensorAt } from './util.js';
+import { bad, intsOf, tensorAt, shareData } from './util.js';
 
 /**
  * StridedSlice with every mask, following TensorFlow's dense-spec algorithm
@@ -140,7 +140,7 @@ export function takeAlongAxes(x: tf.Tensor, indices: number[][]): tf.Tensor {
     cur = next;
   }
   for (const t of owned) if (t !== cur) t.dispose();
-  return cur === x ? tf.clone(x) : cur;
+  return cur === x ? shareData(x) : cur;
 }
 
 export const stridedSlice: Kernel = (inputs, attrs, ctx) => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Kernel, KernelContext, TensorListValue } from '../../kernel.js';
 import { deriveTensorList, newTensorList, own, releaseTensorList as releaseBase } from '../tensor-list-store.js';
-import { bad, intsOf, listAt, scalarOf, tensorAt, unsupported } from './util.js';
+import { bad, intsOf, listAt, scalarOf, tensorAt, unsupported, shareData } from './util.js';
 
 /**
  * TensorList ops (Keras RNN loops: TensorArray lowered to TensorList* in While bodies) on
@@ -46,7 +46,7 @@ function zerosElement(list: TensorListValue, shape: number[] | null, ctx: Kernel
 function readItem(list: TensorListValue, i: number, shape: number[] | null, ctx: KernelContext): tf.Tensor {
   if (i < 0 || i >= list.tensors.length) throw bad(ctx, `index ${i} is out of range for a list of ${list.tensors.length} elements`);
   const t = list.tensors[i];
-  return t ? tf.clone(t) : zerosElement(list, shape, ctx);
+  return t ? shareData(t) : zerosElement(list, shape, ctx);
 }
 
 function stackItems(list: TensorListValue, items: (tf.Tensor | undefined)[], shape: number[] | null, ctx: KernelContext): tf.Tensor {
@@ -138,7 +138,7 @@ function concatList(list: TensorListValue, shape: number[] | null, leading: numb
     if (merged === null || merged.slice(1).some((d) => d < 0)) throw bad(ctx, 'TensorListConcat of an empty list without a known shape');
     return [tf.zeros([0, ...merged.slice(1)], list.elementDtype as tf.DataType), lengths];
   }
-  return [parts.length === 1 ? tf.clone(parts[0]!) : tf.concat(parts, 0), lengths];
+  return [parts.length === 1 ? shareData(parts[0]!) : tf.concat(parts, 0), lengths];
 }
 
 const pushBack: Kernel = (inputs, _attrs, ctx) => {

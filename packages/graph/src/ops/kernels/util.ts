@@ -161,3 +161,12 @@ export function broadcastMap<T, R>(values: T[][], shapes: number[][], fn: (...xs
 export function castTo(t: tf.Tensor, dtype: tf.DataType): tf.Tensor {
   return t.dtype === dtype ? tf.clone(t) : tf.cast(t, dtype);
 }
+
+/**
+ * A new tensor on the same data. tf.clone copies the buffer on wasm (its Identity kernel), which costs a
+ * copy per Identity/ReadVariableOp node and defeats XNNPACK's packed-weight cache (keyed by tensor id);
+ * Reshape to the same shape only adds a reference on every backend. Safe: tfjs never writes into a buffer.
+ */
+export function shareData<T extends tf.Tensor>(t: T): T {
+  return tf.reshape(t, t.shape) as T;
+}
