@@ -1,8 +1,18 @@
 import { registerSourceRouter } from '@savedkeras/common';
 import { nodeSourceRouter } from './router.js';
+import { registerFileRouters } from './file-io.js';
 
 export { NodeFileSource } from './node-file-source.js';
 export { nodeSourceRouter } from './router.js';
+export {
+  fileLoadRouter,
+  fileSaveRouter,
+  layersModelFromFiles,
+  layersModelToFiles,
+  writeLayersModel,
+  shardName,
+  DEFAULT_SHARD_BYTES,
+} from './file-io.js';
 export {
   selectBackend,
   wasmFiles,
@@ -14,3 +24,6 @@ export {
 
 // Importing this package lets loaders open plain paths and file:// URLs (as tf.io routers do).
 registerSourceRouter(nodeSourceRouter);
+// ... and lets tfjs save and load layers models with file:// URLs without tfjs-node:
+// model.save('file://dir'), tf.loadLayersModel('file://dir/model.json').
+registerFileRouters();

@@ -21,9 +21,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { NodeFileSource, selectBackend } from '@savedkeras/backend-node';
+import { layersModelFromFiles, NodeFileSource, selectBackend } from '@savedkeras/backend-node';
 import { loadKerasModelWithReport } from 'savedkeras';
-import { layersModelFromFiles } from '../convert/layers-model-files.js';
 
 export interface RssProbeResult {
   mode: 'savedkeras' | 'tfjs';

@@ -5,7 +5,7 @@ import * as nodePath from 'node:path';
 import { UnsupportedFeatureError, type ModelSource, type ProgressCallback } from '@savedkeras/common';
 import type { ReviveReport } from '@savedkeras/revive';
 import { VERSION } from '../program.js';
-import { DEFAULT_SHARD_BYTES, layersModelFromFiles, writeLayersModel } from './layers-model-files.js';
+import { DEFAULT_SHARD_BYTES, layersModelFromFiles, writeLayersModel } from '@savedkeras/backend-node';
 import { PLUGIN_PACKAGE, pluginClassesIn } from './plugin-classes.js';
 import { maxAbsDiff, predictValues, sampleInputs } from './sample-inputs.js';
 
