@@ -498,6 +498,16 @@ const structural: Record<string, TfOp> = {
     run: (a) => tf.norm(a.first(), a.value<'euclidean' | 'fro' | number>('ord', 'euclidean'), a.value<number | number[] | null>('axis', null) ?? undefined, a.value('keepdims', false)),
     shape: (a) => reducedShape(a.first(), a.value<AxisArg>('axis', null), a.value('keepdims', false)),
   },
+  'nn.depth_to_space': {
+    params: ['input', 'block_size', 'data_format', 'name'],
+    run: (a) => depthSpace(a.first(), a.value('block_size', 0), String(a.value('data_format', 'NHWC')), 'toSpace'),
+    shape: (a) => depthSpaceShape(a.first(), a.value('block_size', 0), String(a.value('data_format', 'NHWC')), 'toSpace'),
+  },
+  'nn.space_to_depth': {
+    params: ['input', 'block_size', 'data_format', 'name'],
+    run: (a) => depthSpace(a.first(), a.value('block_size', 0), String(a.value('data_format', 'NHWC')), 'toDepth'),
+    shape: (a) => depthSpaceShape(a.first(), a.value('block_size', 0), String(a.value('data_format', 'NHWC')), 'toDepth'),
+  },
   'image.resize': {
     params: ['images', 'size', 'method', 'preserve_aspect_ratio', 'antialias', 'name'],
     run: (a) => {
@@ -517,6 +527,42 @@ const structural: Record<string, TfOp> = {
     },
   },
 };
+
+function depthSpaceArgs(block: number, format: string): void {
+  if (!Number.isInteger(block) || block < 2) throw new RangeError(`block_size must be an integer >= 2, got ${block}`);
+  if (format !== 'NHWC' && format !== 'NCHW') throw new UnsupportedFeatureError(`data_format "${format}" is not supported (NHWC or NCHW)`);
+}
+
+/**
+ * tf.nn.depth_to_space / space_to_depth (TF's DepthToSpace / SpaceToDepth): NHWC
+ * out[b, h*bs + i, w*bs + j, c] = in[b, h, w, (i*bs + j)*C_out + c]; NCHW is the same with channels first.
+ */
+function depthSpace(x: T, block: number, format: string, dir: 'toSpace' | 'toDepth'): T {
+  depthSpaceArgs(block, format);
+  if (x.rank !== 4) throw new RangeError(`depth_to_space / space_to_depth need a 4-D input, got shape [${x.shape}]`);
+  const nhwc = format === 'NHWC' ? x : tf.transpose(x, [0, 2, 3, 1]);
+  const [n, h, w, c] = nhwc.shape as [number, number, number, number];
+  let y: T;
+  if (dir === 'toSpace') {
+    if (c % (block * block) !== 0) throw new RangeError(`depth ${c} is not divisible by block_size^2 (${block * block})`);
+    y = tf.reshape(tf.transpose(tf.reshape(nhwc, [n, h, w, block, block, c / (block * block)]), [0, 1, 3, 2, 4, 5]), [n, h * block, w * block, c / (block * block)]);
+  } else {
+    if (h % block !== 0 || w % block !== 0) throw new RangeError(`height ${h} and width ${w} must be divisible by block_size ${block}`);
+    y = tf.reshape(tf.transpose(tf.reshape(nhwc, [n, h / block, block, w / block, block, c]), [0, 1, 3, 2, 4, 5]), [n, h / block, w / block, block * block * c]);
+  }
+  return format === 'NHWC' ? y : tf.transpose(y, [0, 3, 1, 2]);
+}
+
+function depthSpaceShape(s: Shape, block: number, format: string, dir: 'toSpace' | 'toDepth'): Shape {
+  depthSpaceArgs(block, format);
+  const [n, h, w, c] = format === 'NHWC' ? s : [s[0], s[2], s[3], s[1]];
+  const mul = (d: number | null | undefined, k: number) => (d == null ? null : d * k);
+  const div = (d: number | null | undefined, k: number) => (d == null ? null : d / k);
+  const out = dir === 'toSpace'
+    ? [n ?? null, mul(h, block), mul(w, block), div(c, block * block)]
+    : [n ?? null, div(h, block), div(w, block), mul(c, block * block)];
+  return format === 'NHWC' ? out : [out[0]!, out[3]!, out[1]!, out[2]!];
+}
 
 /** name -> op, with the usual export aliases of each TF function. */
 function buildTable(): Map<string, TfOp> {
@@ -550,6 +596,8 @@ function buildTable(): Map<string, TfOp> {
   add(['clip_by_value', 'compat.v1.clip_by_value'], structural['clip_by_value']);
   add(['compat.v1.reshape'], structural['reshape']);
   add(['compat.v1.concat'], structural['concat']);
+  add(['compat.v1.depth_to_space', 'compat.v1.nn.depth_to_space', 'depth_to_space'], structural['nn.depth_to_space']);
+  add(['compat.v1.space_to_depth', 'compat.v1.nn.space_to_depth', 'space_to_depth'], structural['nn.space_to_depth']);
   return t;
 }
 

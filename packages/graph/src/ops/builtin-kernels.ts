@@ -3,18 +3,22 @@ import type { Kernel } from '../kernel.js';
 import { ARRAY_KERNELS } from './kernels/array.js';
 import { CONTROL_KERNELS } from './kernels/control.js';
 import { einsum } from './kernels/einsum.js';
+import { FAKE_QUANT_KERNELS } from './kernels/fake-quant.js';
 import { IMAGE_KERNELS } from './kernels/image.js';
 import { LOOKUP_KERNELS } from './kernels/lookup.js';
 import { MATH_KERNELS } from './kernels/math.js';
 import { NN_KERNELS } from './kernels/nn.js';
 import { PARSING_KERNELS } from './kernels/parsing.js';
 import { RANDOM_KERNELS } from './kernels/random.js';
+import { SCATTER_KERNELS } from './kernels/scatter.js';
+import { SPACE_DEPTH_KERNELS } from './kernels/space-depth.js';
 import { STRING_KERNELS } from './kernels/strings.js';
+import { withStringIndexing } from './kernels/strings-by-index.js';
 import { TENSOR_LIST_KERNELS } from './kernels/tensor-list.js';
 import { VARIABLE_KERNELS } from './kernels/variables.js';
 
 /** Every builtin kernel, by op name. */
-export const BUILTIN_KERNELS: Readonly<Record<string, Kernel>> = Object.freeze({
+export const BUILTIN_KERNELS: Readonly<Record<string, Kernel>> = Object.freeze(withStringIndexing({
   ...MATH_KERNELS,
   ...NN_KERNELS,
   ...ARRAY_KERNELS,
@@ -27,4 +31,7 @@ export const BUILTIN_KERNELS: Readonly<Record<string, Kernel>> = Object.freeze({
   ...TENSOR_LIST_KERNELS,
   ...RANDOM_KERNELS,
   ...CONTROL_KERNELS,
-});
+  ...SPACE_DEPTH_KERNELS,
+  ...FAKE_QUANT_KERNELS,
+  ...SCATTER_KERNELS,
+}));

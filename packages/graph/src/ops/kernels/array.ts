@@ -417,11 +417,6 @@ export const ARRAY_KERNELS: Record<string, Kernel> = {
   GatherV2: gatherV2,
   Gather: (inputs, _attrs, ctx) => [gatherChecked(tensorAt(inputs, 0, ctx), tensorAt(inputs, 1, ctx), 0, 0, ctx)],
   GatherNd: (inputs, _attrs, ctx) => [tf.gatherND(tensorAt(inputs, 0, ctx), castTo(tensorAt(inputs, 1, ctx), 'int32'))],
-  ScatterNd: (inputs, _attrs, ctx) => {
-    const shape = intsOf(tensorAt(inputs, 2, ctx));
-    checkedSize(shape, ctx);
-    return [tf.scatterND(castTo(tensorAt(inputs, 0, ctx), 'int32'), tensorAt(inputs, 1, ctx), shape)];
-  },
   ReverseV2: (inputs, _attrs, ctx) => {
     const x = tensorAt(inputs, 0, ctx);
     const axes = intsOf(tensorAt(inputs, 1, ctx)).map((a) => axisOf(a, x.rank, ctx));

@@ -114,4 +114,10 @@ export const ARRAY_OP_DEFS: OpDef[] = defs({
   ResizeNearestNeighbor: resize,
   ImageProjectiveTransformV2: projective(false),
   ImageProjectiveTransformV3: projective(true),
+  DepthToSpace: {
+    in: ['input: T'], out: ['output: T'], attr: ['T: type', 'block_size: int >= 2', `data_format: {'NHWC', 'NCHW', 'NCHW_VECT_C'} = 'NHWC'`],
+  },
+  SpaceToDepth: {
+    in: ['input: T'], out: ['output: T'], attr: ['T: type', 'block_size: int >= 2', `data_format: {'NHWC', 'NCHW', 'NCHW_VECT_C'} = 'NHWC'`],
+  },
 });

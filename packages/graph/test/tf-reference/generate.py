@@ -1,0 +1,236 @@
+"""Writes the TensorFlow reference cases of ops-tf-reference.test.ts (one JSON per op family).
+
+Run with TensorFlow 2.x (the files in this folder were made with TF 2.21 CPU):
+    python packages/graph/test/tf-reference/generate.py
+Each case holds the node's attrs as TensorFlow builds them (all attrs, from the NodeDef), its inputs in
+OpDef order, and the outputs TensorFlow computed. Ops TF's CPU build cannot run (NCHW depth/space,
+cuDNN RNNs) are computed from the equivalent ops TF does run; the case says how in `via`.
+"""
+import json, os, sys
+import numpy as np
+import tensorflow as tf
+from google.protobuf import json_format
+from tensorflow.python.framework import op_def_registry
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+rng = np.random.default_rng(20261203)
+
+
+def enc_tensor(t):
+    t = tf.convert_to_tensor(t)
+    a = np.asarray(t.numpy())
+    dt = t.dtype.name
+    if dt == 'string':
+        vals = [v.decode('utf-8') for v in a.reshape(-1)]
+    elif dt == 'bool':
+        vals = [bool(v) for v in a.reshape(-1)]
+    elif t.dtype.is_integer:
+        vals = [int(v) for v in a.reshape(-1)]
+    else:
+        # float32 values in their shortest form (Math.fround recovers them); non-finite ones as strings
+        vals = [str(v) if not np.isfinite(v) else float(str(np.float32(v))) if a.dtype == np.float32 else float(v) for v in a.reshape(-1)]
+    return {'dtype': dt, 'shape': list(a.shape), 'values': vals}
+
+
+def node_attrs(op, inputs, attrs):
+    """All attrs of the node TF builds for this call (type attrs inferred, defaults filled in)."""
+    g = tf.Graph()
+    with g.as_default():
+        fed = {}
+        for k, v in inputs.items():
+            fed[k] = [tf.constant(x) for x in v] if isinstance(v, list) and v and not np.isscalar(v[0]) and isinstance(v[0], (np.ndarray, tf.Tensor)) else tf.constant(v)
+        getattr(tf.raw_ops, op)(**fed, **attrs)
+        node = [n for n in g.as_graph_def().node if n.op == op][0]
+    return {k: json_format.MessageToDict(v) for k, v in node.attr.items()}
+
+
+# OpDef input names that the Python raw_ops wrappers spell differently.
+PY_NAMES = {('Select', 't'): 'x', ('Select', 'e'): 'y', ('Split', 'split_dim'): 'axis', ('SplitV', 'split_dim'): 'axis', ('ExpandDims', 'dim'): 'axis', ('Squeeze', 'squeeze_dims'): 'axis'}
+
+
+def case(op, inputs, attrs=None, name='', via=None, compute=None, tol=0):
+    attrs = attrs or {}
+    od = op_def_registry.get(op)
+    py_inputs = {PY_NAMES.get((op, k), k): v for k, v in inputs.items()}
+    flat = []
+    for arg in od.input_arg:
+        v = inputs[arg.name]
+        if arg.number_attr or arg.type_list_attr:
+            flat += [enc_tensor(x) for x in v]
+        else:
+            flat.append(enc_tensor(v))
+    out = compute() if compute else getattr(tf.raw_ops, op)(**py_inputs, **attrs)
+    if isinstance(out, tf.Operation) or out is None:
+        outs = []
+    elif isinstance(out, (list, tuple)):
+        outs = []
+        for o in out:
+            if isinstance(o, (list, tuple)):
+                outs += [enc_tensor(x) for x in o]
+            else:
+                outs.append(enc_tensor(o))
+    else:
+        outs = [enc_tensor(out)]
+    c = {'name': name, 'op': op, 'attrs': node_attrs(op, py_inputs, attrs), 'inputs': flat, 'outputs': outs}
+    if via:
+        c['via'] = via
+    if tol:
+        c['tolerance'] = tol
+    return c
+
+
+def f32(*shape, scale=1.0):
+    return (rng.standard_normal(shape) * scale).astype(np.float32)
+
+
+def write(name, cases):
+    path = os.path.join(HERE, f'{name}.json')
+    with open(path, 'w') as fh:
+        json.dump({'tensorflow': tf.__version__, 'cases': cases}, fh, separators=(',', ':'))
+        fh.write('\n')
+    print(f'{path}: {len(cases)} cases')
+
+
+def nchw(x):
+    return np.transpose(x, [0, 3, 1, 2])
+
+
+def nhwc(x):
+    return np.transpose(x, [0, 2, 3, 1])
+
+
+def space_depth():
+    cases = []
+    for op in ['DepthToSpace', 'SpaceToDepth']:
+        for (shape, b) in ([[2, 2, 3, 8], 2], [[1, 3, 2, 18], 3], [[1, 1, 1, 4], 2]) if op == 'DepthToSpace' else ([[2, 4, 6, 3], 2], [[1, 6, 3, 2], 3], [[1, 2, 2, 1], 2]):
+            x = f32(*shape)
+            cases.append(case(op, {'input': x}, {'block_size': b}, name=f'NHWC {shape} block {b}'))
+            # TF's CPU build only has NHWC kernels: NCHW is the same op with the layout transposed.
+            xc = nchw(x)
+            ref = lambda x=x, b=b, op=op: nchw(getattr(tf.raw_ops, op)(input=x, block_size=b).numpy())
+            c = {'name': f'NCHW {list(xc.shape)} block {b}', 'op': op, 'via': 'TF NHWC kernel on the transposed input',
+                 'attrs': {**node_attrs(op, {'input': x}, {'block_size': b}), 'data_format': {'s': 'TkNIVw=='}},
+                 'inputs': [enc_tensor(xc)], 'outputs': [enc_tensor(ref())]}
+            cases.append(c)
+        s = np.array([f'v{i}' for i in range(16)]).reshape([1, 2, 2, 4]) if op == 'DepthToSpace' else np.array([f'v{i}' for i in range(16)]).reshape([1, 4, 4, 1])
+        cases.append(case(op, {'input': s}, {'block_size': 2}, name='strings'))
+        cases.append(case(op, {'input': np.arange(16, dtype=np.int32).reshape(s.shape)}, {'block_size': 2}, name='int32'))
+    write('space-depth', cases)
+
+
+def fake_quant():
+    cases = []
+    x = np.concatenate([np.linspace(-8, 8, 33), rng.uniform(-7, 7, 24), [-100, 100, 0, 1e-7, -1e-7]]).astype(np.float32)
+    for (mn, mx) in [(-6.0, 6.0), (0.0, 6.0), (-0.1, 0.3), (-1.2, 7.0), (0.5, 2.0), (-3.0, -1.0), (-0.0001, 0.01)]:
+        for nb, nr in [(8, False), (8, True), (4, False), (2, True), (16, False)]:
+            cases.append(case('FakeQuantWithMinMaxArgs', {'inputs': x}, {'min': mn, 'max': mx, 'num_bits': nb, 'narrow_range': nr},
+                              name=f'args min {mn} max {mx} bits {nb} narrow {nr}'))
+            cases.append(case('FakeQuantWithMinMaxVars', {'inputs': x, 'min': np.float32(mn), 'max': np.float32(mx)},
+                              {'num_bits': nb, 'narrow_range': nr}, name=f'vars min {mn} max {mx} bits {nb} narrow {nr}'))
+    cases.append(case('FakeQuantWithMinMaxVars', {'inputs': x, 'min': np.float32(0), 'max': np.float32(0)}, {}, name='vars min == max == 0'))
+    cases.append(case('FakeQuantWithMinMaxVars', {'inputs': x, 'min': np.float32(1), 'max': np.float32(1)}, {}, name='vars min == max == 1'))
+    for shape in ([7], [3, 7], [2, 2, 3, 7], [2, 2, 2, 3, 7]):
+        xi = f32(*shape, scale=3)
+        mn = np.array([-6, 0, -0.1, -1.2, 0.5, -3, 0], np.float32)
+        mx = np.array([6, 6, 0.3, 7, 2, -1, 0], np.float32)
+        for nb, nr in [(8, False), (8, True), (3, False)]:
+            cases.append(case('FakeQuantWithMinMaxVarsPerChannel', {'inputs': xi, 'min': mn, 'max': mx}, {'num_bits': nb, 'narrow_range': nr},
+                              name=f'per channel {shape} bits {nb} narrow {nr}'))
+    write('fake-quant', cases)
+
+
+def scatter():
+    cases = []
+    cases.append(case('SparseToDense', {'sparse_indices': np.array([[0, 1], [1, 3], [2, 0]], np.int64), 'output_shape': np.array([3, 4], np.int64),
+                                        'sparse_values': np.array([1.5, -2, 3], np.float32), 'default_value': np.float32(0.25)}, name='2-D indices'))
+    cases.append(case('SparseToDense', {'sparse_indices': np.array([0, 2, 4], np.int32), 'output_shape': np.array([6], np.int32),
+                                        'sparse_values': np.int32(7), 'default_value': np.int32(-1)}, name='1-D indices, scalar value'))
+    cases.append(case('SparseToDense', {'sparse_indices': np.int32(2), 'output_shape': np.array([5], np.int32),
+                                        'sparse_values': np.float32(9), 'default_value': np.float32(0)}, name='scalar index'))
+    cases.append(case('SparseToDense', {'sparse_indices': np.array([[1, 0, 1], [0, 1, 0]], np.int64), 'output_shape': np.array([2, 2, 2], np.int64),
+                                        'sparse_values': np.array(['x', 'y']), 'default_value': 'd'}, {'validate_indices': False}, name='strings, unsorted, no validation'))
+    cases.append(case('SparseToDense', {'sparse_indices': np.zeros([0, 2], np.int64), 'output_shape': np.array([2, 3], np.int64),
+                                        'sparse_values': np.zeros([0], np.float32), 'default_value': np.float32(4)}, name='no values'))
+    cases.append(case('ScatterNd', {'indices': np.array([[4], [3], [1], [7]], np.int32), 'updates': np.array([9, 10, 11, 12], np.float32),
+                                    'shape': np.array([8], np.int32)}, name='1-D'))
+    cases.append(case('ScatterNd', {'indices': np.array([[0], [2], [0]], np.int64), 'updates': f32(3, 2, 3), 'shape': np.array([4, 2, 3], np.int64)},
+                      name='slices, repeated index adds'))
+    cases.append(case('ScatterNd', {'indices': np.array([[1, 1], [0, 2]], np.int32), 'updates': np.array(['a', 'b']), 'shape': np.array([2, 3], np.int32)},
+                      name='strings'))
+    t = f32(4, 3)
+    for op in ['TensorScatterUpdate', 'TensorScatterAdd', 'TensorScatterSub', 'TensorScatterMax', 'TensorScatterMin']:
+        cases.append(case(op, {'tensor': t, 'indices': np.array([[2], [0]], np.int32), 'updates': f32(2, 3)}, name='rows'))
+        cases.append(case(op, {'tensor': t, 'indices': np.array([[1, 2], [3, 0], [1, 2]], np.int64), 'updates': f32(3)}, name='elements'))
+    cases.append(case('TensorScatterUpdate', {'tensor': np.array([['a', 'b'], ['c', 'd']]), 'indices': np.array([[1]], np.int32),
+                                              'updates': np.array([['x', 'y']])}, name='strings'))
+    cases.append(case('TensorScatterAdd', {'tensor': np.arange(6, dtype=np.int32).reshape(2, 3), 'indices': np.array([[0, 1], [0, 1]], np.int32),
+                                           'updates': np.array([5, 7], np.int32)}, name='int32 repeated'))
+    write('scatter', cases)
+
+
+def strings():
+    cases = []
+    words = np.array(['apple', 'b', '', 'día', 'ünï', 'x y', 'z', 'last'])
+    m = words.reshape(2, 4)
+    cases.append(case('GatherV2', {'params': words, 'indices': np.array([7, 0, 3, 3], np.int32), 'axis': np.int32(0)}, name='1-D'))
+    cases.append(case('GatherV2', {'params': m, 'indices': np.array([[3, 1], [0, 0]], np.int64), 'axis': np.int64(1)}, name='axis 1'))
+    cases.append(case('GatherV2', {'params': m, 'indices': np.array([[1], [0]], np.int32), 'axis': np.int32(1)}, {'batch_dims': 1}, name='batch_dims 1'))
+    cases.append(case('Gather', {'params': words, 'indices': np.array([[1, 2], [6, 5]], np.int32)}, name='Gather v1'))
+    cases.append(case('ConcatV2', {'values': [m, m[:1]], 'axis': np.int32(0)}, name='axis 0'))
+    cases.append(case('ConcatV2', {'values': [m, m[:, :1]], 'axis': np.int32(-1)}, name='axis -1'))
+    cases.append(case('Reshape', {'tensor': m, 'shape': np.array([4, -1], np.int32)}, name='reshape'))
+    cases.append(case('Identity', {'input': m}, name='identity'))
+    cases.append(case('Select', {'condition': np.array([True, False]), 't': m, 'e': m[::-1]}, name='vector condition'))
+    cases.append(case('SelectV2', {'condition': np.array([[True, False, False, True]]), 't': m, 'e': np.array('none')}, name='broadcast'))
+    cases.append(case('Tile', {'input': m, 'multiples': np.array([2, 3], np.int32)}, name='tile'))
+    cases.append(case('Slice', {'input': m, 'begin': np.array([0, 1], np.int32), 'size': np.array([-1, 2], np.int32)}, name='slice'))
+    cases.append(case('StridedSlice', {'input': m, 'begin': np.array([1, 3], np.int32), 'end': np.array([0, 0], np.int32), 'strides': np.array([-1, -2], np.int32)},
+                      {'end_mask': 1}, name='negative strides'))
+    cases.append(case('StridedSlice', {'input': m, 'begin': np.array([0, 1], np.int32), 'end': np.array([1, 2], np.int32), 'strides': np.array([1, 1], np.int32)},
+                      {'shrink_axis_mask': 3}, name='scalar'))
+    cases.append(case('Pack', {'values': [words[:3], words[3:6]]}, {'axis': 1}, name='pack axis 1'))
+    cases.append(case('Unpack', {'value': m}, {'num': 4, 'axis': 1}, name='unpack axis 1'))
+    cases.append(case('ExpandDims', {'input': m, 'dim': np.int32(-1)}, name='expand -1'))
+    cases.append(case('Squeeze', {'input': m[:1]}, name='squeeze'))
+    cases.append(case('Transpose', {'x': m, 'perm': np.array([1, 0], np.int32)}, name='transpose'))
+    cases.append(case('ReverseV2', {'tensor': m, 'axis': np.array([1], np.int32)}, name='reverse'))
+    cases.append(case('Split', {'split_dim': np.int32(1), 'value': m}, {'num_split': 2}, name='split'))
+    cases.append(case('SplitV', {'value': m, 'size_splits': np.array([1, -1], np.int64), 'split_dim': np.int32(1)}, {'num_split': 2}, name='splitv'))
+    cases.append(case('BroadcastTo', {'input': m[:1], 'shape': np.array([3, 4], np.int32)}, name='broadcast_to'))
+    cases.append(case('Pad', {'input': m, 'paddings': np.array([[1, 0], [0, 2]], np.int32)}, name='pad'))
+    cases.append(case('PadV2', {'input': m, 'paddings': np.array([[0, 1], [1, 0]], np.int32), 'constant_values': np.array('pad')}, name='padv2'))
+    cases.append(case('MirrorPad', {'input': m, 'paddings': np.array([[1, 1], [2, 0]], np.int32)}, {'mode': 'REFLECT'}, name='mirror reflect'))
+    cases.append(case('ZerosLike', {'x': m}, name='zeros_like'))
+    cases.append(case('GatherNd', {'params': m, 'indices': np.array([[1, 2], [0, 0]], np.int32)}, name='gather_nd'))
+    cases.append(case('IdentityN', {'input': [m, words]}, name='identity_n'))
+    # TF Recommenders BruteForce: scores -> TopKV2 -> GatherV2 of the string candidate ids
+    scores = np.array([[0.1, 0.9, 0.3, 0.5, -1, 0.7, 0.2, 0.0]], np.float32)
+    top = tf.raw_ops.TopKV2(input=scores, k=3)
+    cases.append(case('GatherV2', {'params': words, 'indices': top.indices.numpy(), 'axis': np.int32(0)}, name='BruteForce candidate ids from TopKV2 indices'))
+    write('strings', cases)
+
+
+def layers_depth_space():
+    """packages/layers: tf.nn.depth_to_space / space_to_depth as a TFOpLambda layer records them."""
+    out = []
+    x = f32(2, 2, 3, 8)
+    y = tf.nn.depth_to_space(x, 2).numpy()
+    out.append({'function': 'nn.depth_to_space', 'kwargs': {'block_size': 2}, 'input': enc_tensor(x), 'output': enc_tensor(y)})
+    out.append({'function': 'nn.depth_to_space', 'kwargs': {'block_size': 2, 'data_format': 'NCHW'}, 'via': 'TF NHWC kernel on the transposed input',
+                'input': enc_tensor(nchw(x)), 'output': enc_tensor(nchw(y))})
+    x = f32(1, 6, 3, 2)
+    y = tf.nn.space_to_depth(x, 3).numpy()
+    out.append({'function': 'nn.space_to_depth', 'kwargs': {'block_size': 3}, 'input': enc_tensor(x), 'output': enc_tensor(y)})
+    out.append({'function': 'compat.v1.depth_to_space', 'kwargs': {'block_size': 3}, 'input': enc_tensor(y),
+                'output': enc_tensor(tf.compat.v1.depth_to_space(y, 3))})
+    path = os.path.join(HERE, '..', '..', '..', 'layers', 'test', 'tf-reference-depth-space.json')
+    with open(path, 'w') as fh:
+        json.dump({'tensorflow': tf.__version__, 'cases': out}, fh, separators=(',', ':'))
+        fh.write('\n')
+    print(path)
+
+
+if __name__ == '__main__':
+    which = sys.argv[1:] or ['space_depth', 'fake_quant', 'scatter', 'strings', 'layers_depth_space']
+    for w in which:
+        globals()[w]()
