@@ -230,7 +230,111 @@ def layers_depth_space():
     print(path)
 
 
+def cudnn_rnn():
+    """CudnnRNN/V2/V3: TF's CPU build has no kernel, so the outputs come from Keras' own (non-cuDNN) LSTM, GRU
+    (reset_after) and SimpleRNN layers given the same weights, converted from the canonical params."""
+    import keras
+    G = {'lstm': 4, 'gru': 3, 'rnn_relu': 1, 'rnn_tanh': 1}
+
+    def make_cells(mode, layers, dirs, n_in, units):
+        g = G[mode]
+        cells = []
+        for l in range(layers):
+            for d in range(dirs):
+                n = n_in if l == 0 else dirs * units
+                cells.append({'W': [f32(units, n, scale=0.5) for _ in range(g)], 'R': [f32(units, units, scale=0.5) for _ in range(g)],
+                              'bW': [f32(units, scale=0.3) for _ in range(g)], 'bR': [f32(units, scale=0.3) for _ in range(g)]})
+        # canonical order: every weight (layer, direction, input gates then recurrent gates), then every bias
+        ws = [m.reshape(-1) for c in cells for m in c['W'] + c['R']]
+        bs = [b for c in cells for b in c['bW'] + c['bR']]
+        return cells, np.concatenate(ws + bs).astype(np.float32)
+
+    def keras_layer(mode, cell, n, units):
+        W, R, bW, bR = cell['W'], cell['R'], cell['bW'], cell['bR']
+        if mode == 'lstm':  # Keras and cuDNN share the gate order i, f, c, o; Keras has one bias
+            layer = keras.layers.LSTM(units, return_sequences=True, return_state=True)
+            layer.build((None, None, n))
+            layer.set_weights([np.concatenate([w.T for w in W], 1), np.concatenate([r.T for r in R], 1), np.concatenate(bW) + np.concatenate(bR)])
+        elif mode == 'gru':  # Keras gate order z, r, h; cuDNN r, z, h; reset_after keeps both biases
+            order = [1, 0, 2]
+            layer = keras.layers.GRU(units, return_sequences=True, return_state=True, reset_after=True)
+            layer.build((None, None, n))
+            layer.set_weights([np.concatenate([W[i].T for i in order], 1), np.concatenate([R[i].T for i in order], 1),
+                               np.stack([np.concatenate([bW[i] for i in order]), np.concatenate([bR[i] for i in order])])])
+        else:
+            layer = keras.layers.SimpleRNN(units, activation=mode[4:], return_sequences=True, return_state=True)
+            layer.build((None, None, n))
+            layer.set_weights([W[0].T, R[0].T, bW[0] + bR[0]])
+        return layer
+
+    def reference(mode, layers, dirs, x, h0, c0, cells, lengths):
+        T, B, _ = x.shape
+        units = h0.shape[2]
+        hs, cs = np.zeros_like(h0), np.zeros_like(h0)
+        inp = x
+        for l in range(layers):
+            outs = []
+            for d in range(dirs):
+                k = l * dirs + d
+                layer = keras_layer(mode, cells[k], inp.shape[2], units)
+                y = np.zeros((T, B, units), np.float32)
+                for b in range(B):
+                    L = lengths[b]
+                    init = [h0[k, b][None]] + ([c0[k, b][None]] if mode == 'lstm' else [])
+                    if L == 0:
+                        hs[k, b] = h0[k, b]
+                        cs[k, b] = c0[k, b] if mode == 'lstm' else 0
+                        continue
+                    seq = inp[:L, b]
+                    if d == 1:
+                        seq = seq[::-1]
+                    res = layer(seq[None].copy(), initial_state=init)
+                    yb = np.asarray(res[0])[0]
+                    y[:L, b] = yb[::-1] if d == 1 else yb
+                    hs[k, b] = np.asarray(res[1])[0]
+                    if mode == 'lstm':
+                        cs[k, b] = np.asarray(res[2])[0]
+                outs.append(y)
+            inp = np.concatenate(outs, 2)
+        return inp, hs, cs
+
+    cases = []
+    specs = [
+        ('CudnnRNN', 'lstm', 1, 1, True, None),
+        ('CudnnRNN', 'gru', 1, 1, True, None),
+        ('CudnnRNN', 'rnn_tanh', 1, 1, True, None),
+        ('CudnnRNN', 'rnn_relu', 1, 1, True, None),
+        ('CudnnRNNV2', 'lstm', 2, 2, True, None),
+        ('CudnnRNNV2', 'gru', 1, 2, True, None),
+        ('CudnnRNNV3', 'lstm', 1, 1, False, None),
+        ('CudnnRNNV3', 'lstm', 1, 1, False, [5, 3, 1]),
+        ('CudnnRNNV3', 'gru', 1, 2, True, [4, 5, 2]),
+        ('CudnnRNNV3', 'rnn_tanh', 2, 1, False, [2, 5, 0]),
+        ('CudnnRNNV3', 'lstm', 2, 2, True, [3, 1, 5]),
+    ]
+    for op, mode, layers, dirs, time_major, lens in specs:
+        T, B, n_in, units = 5, 3, 4, 6
+        cells, params = make_cells(mode, layers, dirs, n_in, units)
+        x = f32(T, B, n_in)
+        h0 = f32(layers * dirs, B, units, scale=0.5)
+        c0 = f32(layers * dirs, B, units, scale=0.5) if mode == 'lstm' else np.zeros([0], np.float32)
+        lengths = lens or [T] * B
+        y, hs, cs = reference(mode, layers, dirs, x, h0, c0, cells, lengths)
+        attrs = {'rnn_mode': mode, 'direction': 'bidirectional' if dirs == 2 else 'unidirectional'}
+        inputs = {'input': x if time_major else np.transpose(x, [1, 0, 2]), 'input_h': h0, 'input_c': c0, 'params': params}
+        if op == 'CudnnRNNV3':
+            attrs['time_major'] = time_major
+            inputs['sequence_lengths'] = np.array(lengths, np.int32)
+        outs = [y if time_major else np.transpose(y, [1, 0, 2]), hs, cs if mode == 'lstm' else np.zeros([0], np.float32), np.zeros([0], np.float32)]
+        if op != 'CudnnRNN':
+            outs.append(np.zeros([0], np.int8))
+        name = f'{mode} {layers} layer(s) {"bidirectional" if dirs == 2 else "unidirectional"} {"time" if time_major else "batch"}-major' + (f' lengths {lens}' if lens else '')
+        cases.append(case(op, inputs, attrs, name=name, via='Keras LSTM/GRU/SimpleRNN (non-cuDNN) with the same weights',
+                          compute=lambda outs=outs: [tf.constant(o) for o in outs], tol=2e-5))
+    write('cudnn-rnn', cases)
+
+
 if __name__ == '__main__':
-    which = sys.argv[1:] or ['space_depth', 'fake_quant', 'scatter', 'strings', 'layers_depth_space']
+    which = sys.argv[1:] or ['space_depth', 'fake_quant', 'scatter', 'strings', 'layers_depth_space', 'cudnn_rnn']
     for w in which:
         globals()[w]()

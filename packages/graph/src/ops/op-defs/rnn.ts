@@ -1,0 +1,21 @@
+import type { OpDef } from '@savedkeras/proto';
+import { defs } from '../op-def-spec.js';
+
+// Facts from tensorflow/core/ops/cudnn_rnn_ops.cc.
+
+const common = [
+  'T: {bfloat16, half, float, double}', `rnn_mode: {'rnn_relu', 'rnn_tanh', 'lstm', 'gru'} = 'lstm'`,
+  `input_mode: {'linear_input', 'skip_input', 'auto_select'} = 'linear_input'`,
+  `direction: {'unidirectional', 'bidirectional'} = 'unidirectional'`, 'dropout: float = 0', 'seed: int = 0', 'seed2: int = 0',
+];
+const ins = ['input: T', 'input_h: T', 'input_c: T', 'params: T'];
+const outs = ['output: T', 'output_h: T', 'output_c: T', 'reserve_space: T'];
+
+export const RNN_OP_DEFS: OpDef[] = defs({
+  CudnnRNN: { in: ins, out: outs, attr: [...common, 'is_training: bool = true'], stateful: true },
+  CudnnRNNV2: { in: ins, out: [...outs, 'host_reserved: int8'], attr: [...common, 'is_training: bool = true'], stateful: true },
+  CudnnRNNV3: {
+    in: [...ins, 'sequence_lengths: int32'], out: [...outs, 'host_reserved: int8'],
+    attr: [...common, 'num_proj: int = 0', 'is_training: bool = true', 'time_major: bool = true'], stateful: true,
+  },
+});
