@@ -44,6 +44,7 @@ export {
   type Splitter,
 } from './text-vectorization.js';
 export { CategoryEncoding, encodeCategorical, normalizeOutputMode, type CategoryEncodingArgs, type EncodingMode } from './category-encoding.js';
+export { Discretization, GlobalAveragePooling3D, GlobalMaxPooling3D, type DiscretizationArgs } from './discretization.js';
 export { GRU, GRUCell, type GRUArgs, type GRUCellArgs } from './gru.js';
 export { registerActivation, registerActivations, geluExact, geluApproximate, EXTRA_ACTIVATIONS } from './activations.js';
 export { L1, L2, registerRegularizers } from './regularizers.js';

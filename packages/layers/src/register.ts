@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { registerActivations } from './activations.js';
 import { CategoryEncoding } from './category-encoding.js';
+import { Discretization, GlobalAveragePooling3D, GlobalMaxPooling3D } from './discretization.js';
 import { AdditiveAttention, Attention } from './dense-attention.js';
 import { EinsumDense } from './einsum-dense.js';
 import { GRU, GRUCell } from './gru.js';
@@ -58,6 +59,9 @@ export const LAYER_CLASSES: Readonly<Record<string, LayerClass>> = {
   CategoryEncoding: CategoryEncoding as unknown as LayerClass,
   GRU: GRU as unknown as LayerClass,
   GRUCell: GRUCell as unknown as LayerClass,
+  Discretization: Discretization as unknown as LayerClass,
+  GlobalAveragePooling3D: GlobalAveragePooling3D as unknown as LayerClass,
+  GlobalMaxPooling3D: GlobalMaxPooling3D as unknown as LayerClass,
 };
 
 /** Keras class names this package provides (for docs and for revive's reports). */

@@ -1,0 +1,301 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { FormatError, UnsupportedFeatureError, UnsupportedLayerError } from '@savedkeras/common';
+import { badConfigInteger, isObject, pythonicToTs, resolveLayerClass, type Json, type JsonObject, type LayerClass } from '@savedkeras/revive';
+import { kerasHistory, layerConfig, registeredName } from './keras3-config.js';
+
+type Layer = tfl.layers.Layer;
+type SymbolicTensor = tfl.SymbolicTensor;
+
+/** How one layer was made: tfjs' own class, a @savedkeras/layers plugin, a user class, or a network rebuilt from its layers. */
+export type BuiltHow = 'config' | 'plugin' | 'custom' | 'network';
+
+/** A layer of a rebuilt network, with the Keras entry it came from (weights are found through it). */
+export interface BuiltLayer {
+  layer: Layer;
+  /** The Keras class name (`Dense`, `demo>ScaledDense`). */
+  className: string;
+  /** Python class name, which names the layer's group in model.weights.h5 (`layers/<snake_case>`). */
+  pythonClass: string;
+  how: BuiltHow;
+  /** For nested networks: their own layers, in Keras' order. */
+  network?: BuiltNetwork;
+}
+
+export interface BuiltNetwork {
+  model: tfl.LayersModel;
+  kind: 'Sequential' | 'Functional';
+  /** Keras' `model.layers` order: for Functional the InputLayers too, for Sequential without its InputLayer. */
+  layers: BuiltLayer[];
+}
+
+export interface BuildOptions {
+  customObjects?: Record<string, LayerClass>;
+  /** Where this config came from, for messages (`model.keras: config.json`). */
+  file: string;
+  warn?: (message: string) => void;
+}
+
+const NETWORKS = new Set(['Functional', 'Model', 'Sequential']);
+const MAX_NESTED_NETWORKS = 64;
+
+/**
+ * Rebuilds a Keras model config (Keras 3 `.keras` config.json, or a Keras 2 / Keras 3 `.h5`
+ * model_config) as a tfjs-layers model: Sequential and Functional networks (nested and shared),
+ * leaf layers through revive's class registry (tfjs built-ins, @savedkeras/layers plugins, user
+ * classes by `package>Name`). Weights are left at fast-init values; they come from the file next.
+ */
+export class ConfigBuilder {
+  private depth = 0;
+  constructor(private readonly options: BuildOptions) {}
+
+  /** The top-level object of config.json / model_config. */
+  buildTop(entry: JsonObject): BuiltLayer {
+    const built = this.buildObject(entry);
+    if (!(built.layer instanceof tfl.LayersModel)) {
+      throw new UnsupportedFeatureError(`the saved object is a ${built.className} layer, not a model`, {
+        file: this.options.file,
+        hint: 'save a Sequential or Functional model (model.save)',
+      });
+    }
+    return built;
+  }
+
+  private buildObject(entry: JsonObject): BuiltLayer {
+    const className = typeof entry['class_name'] === 'string' ? (entry['class_name'] as string) : '';
+    const reg = registeredName(entry);
+    const name = layerName(entry);
+    if (NETWORKS.has(className)) {
+      const user = reg.includes('>') ? resolveLayerClass(reg, this.options.customObjects) : undefined;
+      if (!user || user.origin !== 'user') {
+        if (++this.depth > MAX_NESTED_NETWORKS) throw new FormatError(`networks nested deeper than ${MAX_NESTED_NETWORKS}`, { file: this.options.file, node: name });
+        try {
+          const cfg = isObject(entry['config']) ? entry['config'] : {};
+          const network = className === 'Sequential' ? this.sequential(cfg, name) : this.functional(cfg, name);
+          return { layer: network.model, className, pythonClass: className, how: 'network', network };
+        } finally {
+          this.depth--;
+        }
+      }
+    }
+    if (className === 'InputLayer') {
+      const cfg = layerConfig(entry);
+      const input = makeInput(cfg, name, this.options.file);
+      return { layer: input.sourceLayer as Layer, className, pythonClass: className, how: 'config' };
+    }
+    const resolved = resolveLayerClass(reg, this.options.customObjects);
+    if (!resolved) {
+      const custom = reg.includes('>');
+      throw new UnsupportedLayerError(`Unknown layer: '${reg}'. ${custom ? 'It is a custom object: register' : 'Neither tfjs-layers nor savedkeras has it; register'} a tfjs layer class for it`, {
+        file: this.options.file,
+        node: name,
+        hint: `registerLayer('${reg}', MyLayer), or pass { customObjects: { '${reg}': MyLayer } }`,
+      });
+    }
+    const cfg = layerConfig(entry);
+    if (cfg['activity_regularizer'] != null) {
+      // tfjs-layers refuses to call a layer with one symbolically; it only adds a training loss term.
+      this.options.warn?.(`${name}: activity_regularizer dropped (tfjs-layers cannot apply it); predictions are unchanged, training omits that loss term`);
+      cfg['activity_regularizer'] = null;
+    }
+    const bad = badConfigInteger(cfg);
+    if (bad) throw new FormatError(`layer config has ${bad}, not a usable integer`, { file: this.options.file, node: name, hint: 'the Keras config is corrupt' });
+    const ts = pythonicToTs(cfg) as tf.serialization.ConfigDict;
+    if (ts['name'] === undefined && name) ts['name'] = name;
+    const layer = resolved.fromConfig(resolved.ctor, ts) as unknown as Layer;
+    if (!(layer instanceof tfl.layers.Layer)) {
+      throw new UnsupportedLayerError(`class registered for '${reg}' did not produce a tfjs Layer`, { file: this.options.file, node: name });
+    }
+    // Weights come from the file: skip the initializers (an Orthogonal one on a big recurrent kernel takes minutes).
+    layer.setFastWeightInitDuringBuild(true);
+    (layer as unknown as { cell?: Layer }).cell?.setFastWeightInitDuringBuild?.(true);
+    const how: BuiltHow = resolved.origin === 'tfjs' ? 'config' : resolved.origin === 'plugin' ? 'plugin' : 'custom';
+    return { layer, className: reg, pythonClass: className, how };
+  }
+
+  private sequential(cfg: JsonObject, name: string): BuiltNetwork {
+    const entries = (Array.isArray(cfg['layers']) ? cfg['layers'] : []).filter(isObject);
+    const model = tfl.sequential({ name: typeof cfg['name'] === 'string' ? cfg['name'] : name || undefined });
+    const layers: BuiltLayer[] = [];
+    let inputAdded = false;
+    for (const [i, e] of entries.entries()) {
+      if (e['class_name'] === 'InputLayer') {
+        if (i !== 0) throw new FormatError('a Sequential config has an InputLayer after its first layer', { file: this.options.file, node: name });
+        const c = layerConfig(e);
+        model.add(tfl.layers.inputLayer({ ...inputArgs(c, layerName(e), this.options.file) }));
+        inputAdded = true;
+        continue;
+      }
+      if (!inputAdded) {
+        // No InputLayer: the shape Keras built the model with (build_input_shape, Keras 2 batch_input_shape on the first layer).
+        const first = layerConfig(e);
+        const shape = Array.isArray(first['batch_input_shape']) ? first['batch_input_shape'] : Array.isArray(cfg['build_input_shape']) ? cfg['build_input_shape'] : null;
+        if (shape) {
+          model.add(tfl.layers.inputLayer({ batchInputShape: dims(shape), dtype: tfjsDtype(first['dtype'] ?? 'float32') }));
+          inputAdded = true;
+        } else {
+          throw new UnsupportedFeatureError('this Sequential has no InputLayer and no build_input_shape: its input shape is unknown', {
+            file: this.options.file,
+            node: name,
+            hint: 'build the model (call it once or give it an Input) before saving',
+          });
+        }
+      }
+      const built = this.buildObject(e);
+      model.add(built.layer);
+      layers.push(built);
+    }
+    return { model, kind: 'Sequential', layers };
+  }
+
+  private functional(cfg: JsonObject, name: string): BuiltNetwork {
+    const entries = (Array.isArray(cfg['layers']) ? cfg['layers'] : []).filter(isObject);
+    const outputs = new Map<string, SymbolicTensor[][]>();
+    const built = new Map<string, BuiltLayer>();
+    const order: BuiltLayer[] = [];
+    type Pending = { name: string; built: BuiltLayer; calls: Json[] };
+    const pending: Pending[] = [];
+    for (const e of entries) {
+      const lname = layerName(e);
+      if (built.has(lname)) throw new FormatError(`two layers are named ${JSON.stringify(lname)}`, { file: this.options.file, node: name });
+      if (e['class_name'] === 'InputLayer') {
+        const input = makeInput(layerConfig(e), lname, this.options.file);
+        const b: BuiltLayer = { layer: input.sourceLayer as Layer, className: 'InputLayer', pythonClass: 'InputLayer', how: 'config' };
+        outputs.set(lname, [[input]]);
+        built.set(lname, b);
+        order.push(b);
+        continue;
+      }
+      const b = this.buildObject(e);
+      built.set(lname, b);
+      order.push(b);
+      pending.push({ name: lname, built: b, calls: Array.isArray(e['inbound_nodes']) ? [...e['inbound_nodes']] : [] });
+    }
+    // Layers are called as their inputs become available, in the same fixed-point order Keras uses,
+    // so each layer's n-th call is its node n.
+    let progress = true;
+    while (progress) {
+      progress = false;
+      for (const p of pending) {
+        while (p.calls.length > 0) {
+          const call = resolveCall(p.calls[0]!, outputs);
+          if (!call) break;
+          p.calls.shift();
+          const out = p.built.layer.apply(call.inputs.length === 1 && !call.asList ? call.inputs[0]! : call.inputs, call.kwargs) as SymbolicTensor | SymbolicTensor[];
+          const list = outputs.get(p.name) ?? [];
+          list.push(Array.isArray(out) ? out : [out]);
+          outputs.set(p.name, list);
+          progress = true;
+        }
+      }
+    }
+    const stuck = pending.filter((p) => p.calls.length > 0).map((p) => p.name);
+    if (stuck.length > 0) {
+      throw new FormatError(`these layers' inputs never become available (missing or cyclic references): ${stuck.join(', ')}`, { file: this.options.file, node: name });
+    }
+    const pick = (refs: Json | undefined, what: string): SymbolicTensor[] => {
+      const list = Array.isArray(refs) && typeof refs[0] === 'string' ? [refs] : Array.isArray(refs) ? refs : isObject(refs) ? Object.values(refs) : [];
+      return list.map((r) => {
+        const [lname, ni, ti] = (Array.isArray(r) ? r : []) as [string, number, number];
+        const t = outputs.get(lname)?.[ni ?? 0]?.[ti ?? 0];
+        if (!t) throw new FormatError(`model ${what} ${JSON.stringify(r)} names no layer output`, { file: this.options.file, node: name });
+        return t;
+      });
+    };
+    const model = tfl.model({ inputs: pick(cfg['input_layers'], 'input'), outputs: pick(cfg['output_layers'], 'output'), name: typeof cfg['name'] === 'string' ? cfg['name'] : name || undefined });
+    return { model, kind: 'Functional', layers: order };
+  }
+}
+
+function layerName(entry: JsonObject): string {
+  const cfg = isObject(entry['config']) ? entry['config'] : {};
+  const n = entry['name'] ?? cfg['name'];
+  return typeof n === 'string' ? n : '';
+}
+
+function dims(shape: Json[]): (number | null)[] {
+  return shape.map((d) => (typeof d === 'number' && Number.isInteger(d) && d >= 0 ? d : null));
+}
+
+/** tfjs has float32, int32, bool, string tensors: every other Keras dtype maps onto one of them. */
+export function tfjsDtype(d: Json): tf.DataType {
+  if (d === 'string' || d === 'bool' || d === 'int32' || d === 'float32') return d;
+  if (typeof d === 'string' && /^u?int/.test(d)) return 'int32';
+  return 'float32';
+}
+
+function inputArgs(cfg: JsonObject, name: string, file: string): { batchInputShape: (number | null)[]; dtype: tf.DataType; name?: string } {
+  const shape = cfg['batch_input_shape'];
+  if (!Array.isArray(shape)) throw new FormatError('an InputLayer has no batch_shape', { file, node: name });
+  if (shape.length > 16) throw new FormatError(`an InputLayer has ${shape.length} dimensions`, { file, node: name });
+  return { batchInputShape: dims(shape), dtype: tfjsDtype(cfg['dtype'] ?? 'float32'), ...(name ? { name } : {}) };
+}
+
+function makeInput(cfg: JsonObject, name: string, file: string): SymbolicTensor {
+  const a = inputArgs(cfg, name, file);
+  return tfl.input({ batchShape: a.batchInputShape, dtype: a.dtype, name: a.name });
+}
+
+/**
+ * One call of a layer: Keras 3 `{args: [...], kwargs: {...}}` with `__keras_tensor__` references,
+ * or a Keras 2 `[[layer, node, tensor, kwargs], ...]` list. Returns undefined until every input exists.
+ * Tensors passed as keyword arguments are appended to the inputs and replaced in kwargs by
+ * `{__savedkerasInputIndex: i}`, the convention of @savedkeras/layers' call-args.
+ */
+export function resolveCall(
+  call: Json,
+  outputs: Map<string, SymbolicTensor[][]>,
+): { inputs: SymbolicTensor[]; kwargs: Record<string, unknown>; asList: boolean } | undefined {
+  const inputs: SymbolicTensor[] = [];
+  const kwargs: Record<string, unknown> = {};
+  const tensorOf = (ref: [string, number, number]) => outputs.get(ref[0])?.[ref[1]]?.[ref[2]];
+  if (isObject(call) && ('args' in call || 'kwargs' in call)) {
+    const args = Array.isArray(call['args']) ? call['args'] : [];
+    let asList = false;
+    const collect = (x: Json): boolean => {
+      const h = kerasHistory(x);
+      if (h) {
+        const t = tensorOf(h);
+        if (!t) return false;
+        inputs.push(t);
+        return true;
+      }
+      if (Array.isArray(x)) return x.every(collect);
+      return true; // a constant argument: not a tensor
+    };
+    // Merge layers take one list argument: `args: [[t1, t2]]`.
+    if (args.length === 1 && Array.isArray(args[0])) asList = true;
+    if (!args.every(collect)) return undefined;
+    const kw = isObject(call['kwargs']) ? call['kwargs'] : {};
+    for (const [k, v] of Object.entries(kw)) {
+      if (v === null) continue;
+      const h = kerasHistory(v);
+      if (h) {
+        const t = tensorOf(h);
+        if (!t) return undefined;
+        inputs.push(t);
+        kwargs[k] = { __savedkerasInputIndex: inputs.length - 1 };
+      } else kwargs[k] = v;
+    }
+    return { inputs, kwargs, asList: asList || inputs.length > 1 };
+  }
+  // Keras 2: [[name, node, tensor, kwargs], ...]
+  const entries = Array.isArray(call) && typeof call[0] === 'string' ? [call] : Array.isArray(call) ? call : [];
+  for (const e of entries) {
+    if (!Array.isArray(e) || typeof e[0] !== 'string') continue;
+    const t = tensorOf([e[0], Number(e[1] ?? 0), Number(e[2] ?? 0)]);
+    if (!t) return undefined;
+    inputs.push(t);
+    if (isObject(e[3] ?? null)) {
+      for (const [k, v] of Object.entries(e[3] as JsonObject)) {
+        if (Array.isArray(v) && v.length === 3 && typeof v[0] === 'string' && typeof v[1] === 'number') {
+          const kt = tensorOf([v[0], v[1], Number(v[2])]);
+          if (!kt) return undefined;
+          inputs.push(kt);
+          kwargs[k] = { __savedkerasInputIndex: inputs.length - 1 };
+        } else kwargs[k] = v;
+      }
+    }
+  }
+  return { inputs, kwargs, asList: inputs.length > 1 };
+}

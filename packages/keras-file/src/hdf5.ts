@@ -1,0 +1,166 @@
+import * as jsfive from 'jsfive';
+import { FormatError, LimitError, UnsupportedFeatureError, type Limits } from '@savedkeras/common';
+
+/** One numeric dataset read out of an HDF5 file, as the typed array tfjs takes. */
+export interface H5Array {
+  /** Path inside the HDF5 file. */
+  path: string;
+  /** The HDF5 dtype: float16/32/64, int8..64, uint8..64, bool. */
+  dtype: string;
+  shape: number[];
+  values: Float32Array | Int32Array;
+}
+
+const DTYPES: Record<string, { name: string; bytes: number }> = {
+  f2: { name: 'float16', bytes: 2 }, f4: { name: 'float32', bytes: 4 }, f8: { name: 'float64', bytes: 8 },
+  i1: { name: 'int8', bytes: 1 }, i2: { name: 'int16', bytes: 2 }, i4: { name: 'int32', bytes: 4 }, i8: { name: 'int64', bytes: 8 },
+  u1: { name: 'uint8', bytes: 1 }, u2: { name: 'uint16', bytes: 2 }, u4: { name: 'uint32', bytes: 4 }, u8: { name: 'uint64', bytes: 8 },
+  b1: { name: 'bool', bytes: 1 },
+};
+
+/** Most group levels walked below one path (Keras nests layers a few levels deep; a cycle of links would not end). */
+const MAX_GROUP_DEPTH = 32;
+
+/**
+ * A read-only HDF5 file held in memory, read with jsfive (pure JavaScript, the same in Node and the
+ * browser). Every jsfive failure is a FormatError naming the file and the path inside it; dataset
+ * sizes are checked against the limits and the file size before jsfive materializes any values.
+ */
+export class H5File {
+  private readonly root: jsfive.File;
+
+  constructor(
+    bytes: Uint8Array,
+    /** The file's name in messages: `model.weights.h5`, or the .h5 file itself. */
+    readonly fileName: string,
+    private readonly limits: Limits,
+  ) {
+    const buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer);
+    this.byteLength = bytes.byteLength;
+    this.root = this.guard('/', () => new jsfive.File(buffer, fileName));
+  }
+
+  readonly byteLength: number;
+
+  private guard<T>(path: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof FormatError || e instanceof LimitError || e instanceof UnsupportedFeatureError) throw e;
+      throw new FormatError(`not a readable HDF5 file: ${(e as Error)?.message ?? String(e)}`, {
+        file: this.fileName,
+        node: path,
+        hint: 'the file is truncated or corrupt; save it again with Keras',
+        cause: e,
+      });
+    }
+  }
+
+  private node(path: string): jsfive.Group | jsfive.Dataset | null {
+    if (path.split('/').length > MAX_GROUP_DEPTH) throw new LimitError(`HDF5 path nested deeper than ${MAX_GROUP_DEPTH}`, { file: this.fileName, node: path });
+    return this.guard(path, () => (path === '' || path === '/' ? this.root : this.root.get(path)));
+  }
+
+  isGroup(path: string): boolean {
+    const n = this.node(path);
+    return n instanceof jsfive.Group;
+  }
+
+  isDataset(path: string): boolean {
+    return this.node(path) instanceof jsfive.Dataset;
+  }
+
+  /** Child names of a group (sorted), or undefined when `path` is not a group. */
+  keys(path: string): string[] | undefined {
+    const n = this.node(path);
+    if (!(n instanceof jsfive.Group)) return undefined;
+    return this.guard(path, () => [...n.keys].sort());
+  }
+
+  /** The attributes of a group or dataset ({} when absent). */
+  attrs(path: string): Record<string, unknown> {
+    const n = this.node(path);
+    if (!n) return {};
+    return this.guard(path, () => n.attrs ?? {});
+  }
+
+  /** A string attribute (HDF5 strings come back as text; byte strings are decoded as UTF-8). */
+  stringAttr(path: string, name: string): string | undefined {
+    const v = this.attrs(path)[name];
+    if (typeof v === 'string') return v;
+    if (v instanceof Uint8Array) return new TextDecoder().decode(v);
+    return undefined;
+  }
+
+  /** A list-of-strings attribute (`weight_names`, `layer_names`); [] when absent or empty. */
+  stringListAttr(path: string, name: string): string[] {
+    const v = this.attrs(path)[name];
+    if (v === undefined || v === null) return [];
+    const list = Array.isArray(v) ? v : ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<unknown>) : [v];
+    return list.filter((x) => typeof x === 'string' || x instanceof Uint8Array).map((x) => (typeof x === 'string' ? x : new TextDecoder().decode(x as Uint8Array)));
+  }
+
+  /** Shape and dtype of a dataset without reading its values. */
+  describe(path: string): { dtype: string; shape: number[] } {
+    const n = this.node(path);
+    if (!(n instanceof jsfive.Dataset)) throw new FormatError('expected a dataset here', { file: this.fileName, node: path });
+    return this.guard(path, () => {
+      const dt = n.dtype;
+      const code = typeof dt === 'string' ? dt.replace(/^[<>|=]/, '') : undefined;
+      const known = code ? DTYPES[code] : undefined;
+      if (!known) {
+        throw new UnsupportedFeatureError(`dataset has dtype ${JSON.stringify(dt)}, not a number type a Keras weight has`, { file: this.fileName, node: path });
+      }
+      const shape = n.shape ?? [];
+      for (const d of shape) {
+        if (!Number.isSafeInteger(d) || d < 0) throw new FormatError(`dataset has a bad dimension ${d}`, { file: this.fileName, node: path });
+      }
+      return { dtype: known.name, shape: [...shape] };
+    });
+  }
+
+  /**
+   * A numeric dataset's values: float types as Float32Array (tfjs computes in float32), integer
+   * and bool types as Int32Array. The element count is checked against the limits and against
+   * what the file's bytes can hold (Keras writes uncompressed datasets) before any value is read.
+   */
+  read(path: string): H5Array {
+    const { dtype, shape } = this.describe(path);
+    const count = shape.reduce((a, b) => a * b, 1);
+    const itemBytes = DTYPES[Object.keys(DTYPES).find((k) => DTYPES[k]!.name === dtype)!]!.bytes;
+    if (count > this.limits.maxTensorElements) {
+      throw new LimitError(`dataset [${shape.join(', ')}] has ${count} elements, above the limit of ${this.limits.maxTensorElements}`, { file: this.fileName, node: path });
+    }
+    // Compressed chunks could expand past the file size; Keras never compresses, so a dataset
+    // claiming far more bytes than the file holds is refused before jsfive allocates it.
+    if (count * itemBytes > this.byteLength * 64 + 1024) {
+      throw new FormatError(`dataset [${shape.join(', ')}] of ${dtype} claims ${count * itemBytes} bytes, more than the ${this.byteLength}-byte file can hold`, {
+        file: this.fileName,
+        node: path,
+        hint: 'the file is corrupt',
+      });
+    }
+    const n = this.node(path) as jsfive.Dataset;
+    const raw = this.guard(path, () => n.value);
+    if (!raw || raw.length !== count) {
+      throw new FormatError(`dataset holds ${raw?.length ?? 0} values, its shape [${shape.join(', ')}] says ${count}`, { file: this.fileName, node: path });
+    }
+    const isFloat = dtype.startsWith('float');
+    const values = isFloat ? new Float32Array(count) : new Int32Array(count);
+    for (let i = 0; i < count; i++) {
+      const x = raw[i];
+      values[i] = typeof x === 'bigint' ? Number(BigInt.asIntN(32, x)) : Number(x);
+    }
+    return { path, dtype, shape, values };
+  }
+
+  /** Every dataset path under `path` (depth-first, children sorted), bounded in depth. */
+  datasetsUnder(path: string, depth = 0): string[] {
+    if (depth > MAX_GROUP_DEPTH) throw new LimitError(`HDF5 groups nested deeper than ${MAX_GROUP_DEPTH}`, { file: this.fileName, node: path });
+    const keys = this.keys(path);
+    if (!keys) return this.isDataset(path) ? [path] : [];
+    const out: string[] = [];
+    for (const k of keys) out.push(...this.datasetsUnder(path === '' ? k : `${path}/${k}`, depth + 1));
+    return out;
+  }
+}

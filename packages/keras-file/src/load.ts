@@ -1,0 +1,243 @@
+import * as tfl from '@tensorflow/tfjs-layers';
+import { FormatError, resolveLimits, SavedKerasError, UnsupportedFeatureError, UnsupportedLayerError, type Limits, type ProgressCallback } from '@savedkeras/common';
+import { compileFromTrainingConfig, isObject, kerasIoNames, type CompileResult, type Json, type JsonObject, type LayerClass } from '@savedkeras/revive';
+import { ConfigBuilder, type BuiltLayer, type BuiltNetwork } from './build-model.js';
+import { detectKerasFileFormat, type KerasFileFormat } from './detect.js';
+import { H5File } from './hdf5.js';
+import { registerKeras3Activations } from './activations.js';
+import { restoreOptimizerState, type OptimizerStateResult } from './optimizer-state.js';
+import { assignKeras3Weights, assignLegacyWeights, type AssignedWeight } from './weights.js';
+import { parseJson, readKerasArchive } from './zip.js';
+
+export interface KerasFileLoadOptions {
+  /** Classes for custom layers by registered name (`package>Name`) or class name: Keras' `custom_objects`. */
+  customObjects?: Record<string, LayerClass>;
+  /** Compile from the saved compile_config / training_config and restore the optimizer state (default true). */
+  compile?: boolean;
+  onProgress?: ProgressCallback;
+  warn?: (message: string) => void;
+  limits?: Partial<Limits>;
+  /** The file's name in messages (default: 'model.keras' / 'model.h5' by format). */
+  fileName?: string;
+}
+
+/** What `inspect` and `summary` show about a model file. */
+export interface KerasFileInfo {
+  format: KerasFileFormat;
+  /** `keras-3` for a .keras zip and Keras 3 .h5 files, `keras-2` for tf.keras .h5 files. */
+  layout: 'keras-3' | 'keras-2';
+  kerasVersion?: string;
+  backend?: string;
+  dateSaved?: string;
+  /** Model class of the top object: Sequential, Functional, or a registered name. */
+  modelClass: string;
+}
+
+export interface KerasFileReport {
+  info: KerasFileInfo;
+  /** Every layer built, by path of names, with its class and how it was made. */
+  layers: { path: string; className: string; how: BuiltLayer['how'] }[];
+  fromConfig: number;
+  fromPlugins: number;
+  weights: AssignedWeight[];
+  compile: CompileResult;
+  optimizerState: OptimizerStateResult;
+  warnings: string[];
+  inputNames: string[];
+  outputNames: string[];
+}
+
+export interface LoadedKerasFile {
+  model: tfl.LayersModel;
+  report: KerasFileReport;
+}
+
+/**
+ * Loads a Keras model file — a Keras 3 `.keras` zip, or a legacy `.h5` written by Keras 3 or
+ * tf.keras 2 — from its bytes into a tfjs-layers model with its weights, compiled from the saved
+ * compile config with the optimizer state restored where tfjs has the same optimizer.
+ * The format is told from the bytes, never from a file name.
+ */
+export async function loadKerasFile(bytes: Uint8Array, options: KerasFileLoadOptions = {}): Promise<LoadedKerasFile> {
+  registerKeras3Activations();
+  const limits = resolveLimits(options.limits);
+  const format = detectKerasFileFormat(bytes);
+  const warnings: string[] = [];
+  const warn = (m: string) => {
+    warnings.push(m);
+    (options.warn ?? ((x: string) => console.warn(`savedkeras: ${x}`)))(m);
+  };
+  const progress = (stage: string, fraction: number) => options.onProgress?.({ stage, loadedBytes: Math.round(fraction * bytes.length), totalBytes: bytes.length, fraction });
+  progress('read', 0);
+  if (!format) {
+    throw new FormatError('neither a .keras zip nor an HDF5 file (the first bytes are neither PK\\3\\4 nor \\x89HDF)', {
+      file: options.fileName,
+      hint: 'pass a file Keras wrote with model.save("x.keras") or model.save("x.h5"), or a SavedModel folder',
+    });
+  }
+  try {
+    return format === 'keras-zip' ? await loadZip(bytes, options, limits, warn, warnings, progress) : await loadH5(bytes, options, limits, warn, warnings, progress);
+  } catch (e) {
+    if (e instanceof SavedKerasError) throw e;
+    if (!thrownByTfjs(e)) throw e;
+    throw new UnsupportedLayerError(`tfjs-layers rejected the saved model: ${(e as Error).message.split('\n')[0]}`, { file: options.fileName, cause: e });
+  }
+}
+
+type Progress = (stage: string, fraction: number) => void;
+
+async function loadZip(bytes: Uint8Array, options: KerasFileLoadOptions, limits: Limits, warn: (m: string) => void, warnings: string[], progress: Progress): Promise<LoadedKerasFile> {
+  const file = options.fileName ?? 'model.keras';
+  const archive = readKerasArchive(bytes, file, limits);
+  progress('decode', 0.2);
+  if (!isObject(archive.config as Json)) throw new FormatError('config.json is not a JSON object', { file: `${file}: config.json` });
+  const config = archive.config as JsonObject;
+  const built = new ConfigBuilder({ customObjects: options.customObjects, file: `${file}: config.json`, warn }).buildTop(config);
+  progress('build', 0.4);
+  const weightsFile = `${file}: model.weights.h5`;
+  let weights: AssignedWeight[] = [];
+  let h5: H5File | undefined;
+  if (archive.weights) {
+    h5 = new H5File(archive.weights, weightsFile, limits);
+    weights = assignKeras3Weights(built.network!, h5);
+  } else if (built.layer.weights.length > 0) {
+    throw new FormatError('the zip holds no model.weights.h5, but the model has weights', { file });
+  }
+  restoreAssets(built.network!, archive.assets, '', file);
+  progress('weights', 0.8);
+  const info: KerasFileInfo = {
+    format: 'keras-zip',
+    layout: 'keras-3',
+    kerasVersion: str(archive.metadata['keras_version']),
+    dateSaved: str(archive.metadata['date_saved']),
+    modelClass: str(config['registered_name']) ?? str(config['class_name']) ?? '?',
+  };
+  const compileConfig = config['compile_config'];
+  const trainingConfig = isObject(compileConfig) ? { ...compileConfig, optimizer_config: compileConfig['optimizer'] ?? null } : undefined;
+  return finish(built, info, weights, trainingConfig, h5 ? { kind: 'keras-3', h5 } : undefined, options, warn, warnings);
+}
+
+async function loadH5(bytes: Uint8Array, options: KerasFileLoadOptions, limits: Limits, warn: (m: string) => void, warnings: string[], progress: Progress): Promise<LoadedKerasFile> {
+  const file = options.fileName ?? 'model.h5';
+  const h5 = new H5File(bytes, file, limits);
+  const modelConfigText = h5.stringAttr('', 'model_config');
+  if (modelConfigText === undefined) {
+    const weightsOnly = h5.isGroup('layers') || h5.stringListAttr('', 'layer_names').length > 0;
+    throw new UnsupportedFeatureError(weightsOnly ? 'this HDF5 file holds weights only (no model_config): it was written by save_weights' : 'this HDF5 file has no model_config attribute: it is not a Keras model file', {
+      file,
+      hint: weightsOnly ? 'build the model in code and load the weights into it, or save the whole model with model.save()' : 'pass a file Keras wrote with model.save("x.h5")',
+    });
+  }
+  if (modelConfigText.length > limits.maxMetadataJsonBytes) throw new FormatError('model_config is larger than the metadata limit', { file });
+  const config = parseJson(modelConfigText, `${file}: model_config`);
+  if (!isObject(config as Json)) throw new FormatError('model_config is not a JSON object', { file });
+  progress('decode', 0.2);
+  const built = new ConfigBuilder({ customObjects: options.customObjects, file: `${file}: model_config`, warn }).buildTop(config as JsonObject);
+  progress('build', 0.4);
+  const weights = assignLegacyWeights(built.network!, h5, h5.isGroup('model_weights') ? 'model_weights' : '');
+  progress('weights', 0.8);
+  const kerasVersion = h5.stringAttr('', 'keras_version') ?? h5.stringAttr('model_weights', 'keras_version');
+  const info: KerasFileInfo = {
+    format: 'hdf5',
+    layout: kerasVersion && /^3\./.test(kerasVersion) ? 'keras-3' : 'keras-2',
+    kerasVersion,
+    backend: h5.stringAttr('', 'backend'),
+    modelClass: str((config as JsonObject)['class_name']) ?? '?',
+  };
+  const tc = h5.stringAttr('', 'training_config');
+  const trainingConfig = tc !== undefined ? (parseJson(tc, `${file}: training_config`) as Json) : undefined;
+  return finish(built, info, weights, trainingConfig, { kind: 'legacy', h5 }, options, warn, warnings);
+}
+
+async function finish(
+  built: BuiltLayer,
+  info: KerasFileInfo,
+  weights: AssignedWeight[],
+  trainingConfig: Json | undefined,
+  optimizerSource: Parameters<typeof restoreOptimizerState>[1] | undefined,
+  options: KerasFileLoadOptions,
+  warn: (m: string) => void,
+  warnings: string[],
+): Promise<LoadedKerasFile> {
+  const model = built.layer as tfl.LayersModel;
+  const layers: KerasFileReport['layers'] = [];
+  const visit = (net: BuiltNetwork, prefix: string) => {
+    for (const b of net.layers) {
+      const path = prefix ? `${prefix}/${b.layer.name}` : b.layer.name;
+      layers.push({ path, className: b.className, how: b.how });
+      if (b.network) visit(b.network, path);
+    }
+  };
+  visit(built.network!, '');
+  let compile: CompileResult = { compiled: false };
+  let optimizerState: OptimizerStateResult = { restored: false, reason: 'not compiled' };
+  if (options.compile !== false) {
+    // revive's compile warns that SavedModels never restore optimizer slots; here they are restored below.
+    compile = compileFromTrainingConfig(model, trainingConfig, (m) => (/Optimizer state/.test(m) ? undefined : warn(m)));
+    if (compile.compiled && optimizerSource) {
+      optimizerState = await restoreOptimizerState(model, optimizerSource, trainingConfig);
+      if (!optimizerState.restored) warn(`optimizer state not restored: ${optimizerState.reason}; training resumes with fresh optimizer slots`);
+    }
+  }
+  const { inputNames, outputNames } = kerasIoNames(model);
+  const fromPlugins = layers.filter((l) => l.how === 'plugin' || l.how === 'custom').length;
+  return {
+    model,
+    report: {
+      info,
+      layers,
+      fromConfig: layers.length - fromPlugins,
+      fromPlugins,
+      weights,
+      compile,
+      optimizerState,
+      warnings,
+      inputNames,
+      outputNames,
+    },
+  };
+}
+
+/**
+ * Lookup layers keep their vocabulary in the zip: `assets/<layer path>/vocabulary.txt` (Keras 3
+ * `save_assets`: the vocabulary with its special tokens, one per line).
+ */
+function restoreAssets(net: BuiltNetwork, assets: Map<string, Uint8Array>, base: string, file: string): void {
+  if (assets.size === 0) return;
+  const counters = new Map<string, number>();
+  const container = base === '' ? 'layers' : `${base}/layers`;
+  for (const b of net.layers) {
+    const snake = b.pythonClass.replace(/\W+/g, '').replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+    const n = counters.get(snake);
+    counters.set(snake, n === undefined ? 0 : n + 1);
+    const path = `${container}/${n === undefined ? snake : `${snake}_${n + 1}`}`;
+    if (b.network) {
+      restoreAssets(b.network, assets, path, file);
+      continue;
+    }
+    const layer = b.layer as unknown as { setVocabulary?: (tokens: string[]) => void };
+    if (typeof layer.setVocabulary !== 'function') continue;
+    const data = assets.get(`${path}/vocabulary.txt`) ?? assets.get(`${path}/_lookup_layer/vocabulary.txt`);
+    if (!data) continue;
+    const text = new TextDecoder().decode(data);
+    try {
+      layer.setVocabulary(text.split('\n'));
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      throw new FormatError(`the saved vocabulary does not fit the layer: ${e.message}`, { file: `${file}: assets/${path}/vocabulary.txt`, node: b.layer.name, cause: e });
+    }
+  }
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+const TFJS_LAYERS_ERRORS = /^(Value|Runtime|Attribute|NotImplemented|Assertion|Index)Error\d*$/;
+
+function thrownByTfjs(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  if (TFJS_LAYERS_ERRORS.test(e.constructor.name)) return true;
+  const firstFrame = (e.stack ?? '').split('\n').find((l) => /^\s+at /.test(l)) ?? '';
+  return /tfjs-(layers|core|backend)/.test(firstFrame);
+}
