@@ -1,4 +1,4 @@
-import { promises as fsp, type Stats } from 'node:fs';
+import { promises as fsp, statSync, type Stats } from 'node:fs';
 import * as nodePath from 'node:path';
 import {
   asSourceError,
@@ -32,8 +32,18 @@ export class NodeFileSource implements ModelSource {
    */
   private readonly realPaths = new Map<string, string>();
 
+  /** Set when `dir` named a file (a `.keras`, `.h5`, `model.json`): its name; the root is then its folder. */
+  readonly file?: string;
+
   constructor(dir: string) {
-    this.root = nodePath.resolve(dir);
+    const abs = nodePath.resolve(dir);
+    // A file given where a folder is expected is kept as `file` so the format can be recognised (detectModelFormat).
+    if (isFileSync(abs)) {
+      this.root = nodePath.dirname(abs);
+      this.file = nodePath.basename(abs);
+    } else {
+      this.root = abs;
+    }
     this.description = this.root;
   }
 
@@ -209,6 +219,14 @@ async function readExactly(handle: fsp.FileHandle, rel: string, offset: number, 
     done += bytesRead;
   }
   return buf;
+}
+
+function isFileSync(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function isInside(root: string, p: string): boolean {

@@ -92,7 +92,10 @@ describe('NodeFileSource', () => {
     const s = new NodeFileSource(join(base, 'no-such-model'));
     await expect(s.assertFolder()).rejects.toBeInstanceOf(MissingFileError);
     expect(await s.size('saved_model.pb')).toBeUndefined();
-    await expect(new NodeFileSource(join(model, 'saved_model.pb')).assertFolder()).rejects.toBeInstanceOf(MissingFileError);
+    // A file is opened as its folder, the file kept for format detection (a .keras, .h5 or model.json).
+    const onFile = new NodeFileSource(join(model, 'saved_model.pb'));
+    expect([onFile.root, onFile.file]).toEqual([model, 'saved_model.pb']);
+    await expect(onFile.assertFolder()).resolves.toBeUndefined();
     await expect(new NodeFileSource(model).assertFolder()).resolves.toBeUndefined();
   });
 

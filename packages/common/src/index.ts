@@ -3,3 +3,4 @@ export * from './limits.js';
 export * from './paths.js';
 export * from './source.js';
 export * from './random.js';
+export * from './model-format.js';

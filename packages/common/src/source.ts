@@ -1,4 +1,5 @@
 import { FormatError, MissingFileError, SavedKerasError, SourceIOError } from './errors.js';
+import { safeRelativePath } from './paths.js';
 
 /**
  * Where a model's files come from: a folder on disk, a base URL, a dropped folder, a zip in
@@ -16,6 +17,46 @@ export interface ModelSource {
   size(path: string): Promise<number | undefined>;
   /** Relative paths of the files under `dir` (recursive), where the source can list; else undefined. */
   list?(dir?: string): Promise<string[] | undefined>;
+  /**
+   * Set when the user pointed at one file (a `.keras`, `.h5` or `model.json`) rather than a model
+   * folder: its path relative to this source, which is then the folder holding it.
+   */
+  readonly file?: string;
+}
+
+/**
+ * The part of `source` under the folder `prefix` (`1` in a TF Serving layout `model/1/...`), as a
+ * source of its own: paths stay relative to the new root and cannot leave it.
+ */
+export class SubfolderSource implements ModelSource {
+  readonly description: string;
+  private readonly prefix: string;
+
+  constructor(
+    private readonly parent: ModelSource,
+    prefix: string,
+  ) {
+    this.prefix = safeRelativePath(prefix, 'folder').replace(/\/?$/, '/');
+    this.description = `${parent.description.replace(/\/$/, '')}/${this.prefix.slice(0, -1)}`;
+  }
+
+  async read(path: string): Promise<Uint8Array> {
+    return this.parent.read(this.prefix + safeRelativePath(path));
+  }
+
+  async readRange(path: string, offset: number, length: number): Promise<Uint8Array> {
+    return this.parent.readRange(this.prefix + safeRelativePath(path), offset, length);
+  }
+
+  async size(path: string): Promise<number | undefined> {
+    return this.parent.size(this.prefix + safeRelativePath(path));
+  }
+
+  async list(dir = ''): Promise<string[] | undefined> {
+    if (!this.parent.list) return undefined;
+    const files = await this.parent.list(this.prefix + (dir === '' ? '' : safeRelativePath(dir, 'folder')));
+    return files?.filter((f) => f.startsWith(this.prefix)).map((f) => f.slice(this.prefix.length));
+  }
 }
 
 export interface ProgressEvent {

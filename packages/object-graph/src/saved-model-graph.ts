@@ -3,6 +3,7 @@ import {
   LimitError,
   MissingFileError,
   resolveLimits,
+  SavedKerasError,
   type Limits,
   type ModelSource,
 } from '@savedkeras/common';
@@ -114,6 +115,12 @@ export interface LoadGraphOptions {
   limits?: Partial<Limits>;
   /** Checkpoint object graph, when the caller has already read variables.index. */
   checkpointGraph?: TrackableObjectGraph | null;
+  /**
+   * The meta graph to read, by its tag set (as `saved_model_cli --tag_set serve,gpu`, TF's
+   * `tf.saved_model.load(path, tags=...)`): the one whose tags are exactly these. Default: the
+   * one tagged `serve`, else the first.
+   */
+  tags?: readonly string[];
 }
 
 /**
@@ -127,6 +134,8 @@ export class SavedModelGraph {
   readonly kerasMetadataSource: 'keras_metadata.pb' | 'object-graph' | null;
   readonly signatures: SignatureInfo[];
   readonly fingerprint: FingerprintDef | null;
+  /** The tag set of every meta graph in saved_model.pb, in file order (this graph is one of them). */
+  readonly metaGraphTags: string[][];
   private readonly fnInfo = new Map<string, ConcreteFunctionInfo>();
   private functionDefs: Map<string, FunctionDef> | null = null;
 
@@ -138,9 +147,11 @@ export class SavedModelGraph {
       kerasVersion: string | null;
       kerasMetadataSource: SavedModelGraph['kerasMetadataSource'];
       fingerprint: FingerprintDef | null;
+      metaGraphTags: string[][];
     },
   ) {
     this.nodes = init.nodes;
+    this.metaGraphTags = init.metaGraphTags;
     this.kerasVersion = init.kerasVersion;
     this.kerasMetadataSource = init.kerasMetadataSource;
     this.fingerprint = init.fingerprint;
@@ -165,7 +176,8 @@ export class SavedModelGraph {
       throw new LimitError(`${pbSize} bytes is over the limit of ${limits.maxProtoFileBytes}`, { file: SAVED_MODEL_FILE });
     }
     const sm = decodeSavedModel(await source.read(SAVED_MODEL_FILE));
-    const metaGraph = pickServeMetaGraph(sm.metaGraphs);
+    const metaGraph = pickMetaGraph(sm.metaGraphs, options.tags);
+    const metaGraphTags = sm.metaGraphs.map((m) => [...(m.metaInfoDef?.tags ?? [])]);
 
     let kerasNodes: Map<number, { identifier: string; metadata: string; nodePath: string; producer: number }> | null = null;
     let kerasMetadataSource: SavedModelGraph['kerasMetadataSource'] = null;
@@ -261,7 +273,7 @@ export class SavedModelGraph {
     if (legacyKeras) kerasMetadataSource = 'object-graph';
     if (kerasMetadataSource === 'keras_metadata.pb' && !nodes.some((n) => n.keras)) kerasMetadataSource = null;
 
-    return new SavedModelGraph(metaGraph, og, { nodes, kerasVersion, kerasMetadataSource, fingerprint });
+    return new SavedModelGraph(metaGraph, og, { nodes, kerasVersion, kerasMetadataSource, fingerprint, metaGraphTags });
   }
 
   get root(): ObjectNode | undefined {
@@ -385,11 +397,23 @@ export class SavedModelGraph {
   }
 }
 
-function pickServeMetaGraph(metaGraphs: MetaGraphDef[]): MetaGraphDef {
+function pickMetaGraph(metaGraphs: MetaGraphDef[], tags: readonly string[] | undefined): MetaGraphDef {
   if (metaGraphs.length === 0) {
     throw new FormatError('SavedModel holds no meta graph', { file: SAVED_MODEL_FILE });
   }
-  return metaGraphs.find((m) => m.metaInfoDef?.tags.includes('serve')) ?? metaGraphs[0];
+  if (tags === undefined) return metaGraphs.find((m) => m.metaInfoDef?.tags.includes('serve')) ?? metaGraphs[0]!;
+  // TF matches the tag set exactly (as a set: order and repeats do not matter).
+  const want = new Set(tags);
+  const found = metaGraphs.find((m) => {
+    const have = new Set(m.metaInfoDef?.tags ?? []);
+    return have.size === want.size && [...want].every((t) => have.has(t));
+  });
+  if (found) return found;
+  const available = metaGraphs.map((m) => `{${(m.metaInfoDef?.tags ?? []).join(', ')}}`).join(', ');
+  throw new SavedKerasError('INPUT_MISMATCH', `no meta graph with the tag set {${[...want].join(', ')}}; the SavedModel has ${available}`, {
+    file: SAVED_MODEL_FILE,
+    hint: `pass one of the saved tag sets (CLI: --tags ${(metaGraphs[0]!.metaInfoDef?.tags ?? []).join(',')})`,
+  });
 }
 
 function kerasInfo(

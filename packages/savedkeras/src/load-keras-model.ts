@@ -1,6 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
   FormatError,
+  locateSavedModel,
   MissingFileError,
   resolveSource,
   type Limits,
@@ -23,6 +24,8 @@ export interface LoadOptions {
   limits?: Partial<Limits>;
   /** Random source for random ops in layers revived from saved functions (seed it for reproducible outputs). */
   random?: () => number;
+  /** The meta graph to load, by its exact tag set (default: the one tagged `serve`, else the first). */
+  tags?: readonly string[];
 }
 
 export interface OpenedSavedModel {
@@ -31,15 +34,27 @@ export interface OpenedSavedModel {
   checkpoint: CheckpointReader | null;
 }
 
-/** Reads saved_model.pb, keras_metadata.pb and the checkpoint index of a SavedModel. */
-export async function openSavedModel(from: string | ModelSource, options: { limits?: Partial<Limits> } = {}): Promise<OpenedSavedModel> {
-  const source = resolveSource(from);
+export interface OpenOptions {
+  limits?: Partial<Limits>;
+  /** The meta graph to read, by its exact tag set (default: the one tagged `serve`, else the first). */
+  tags?: readonly string[];
+  /** Where notes go (a TF Serving folder: which version was chosen). Default: console.warn. */
+  warn?: (message: string) => void;
+}
+
+/**
+ * Reads saved_model.pb, keras_metadata.pb and the checkpoint index of a SavedModel. What is not a
+ * SavedModel folder is recognised first (locateSavedModel): a TF Serving folder opens its highest
+ * version; `.keras`/`.h5` files and tfjs model folders get an error naming their format.
+ */
+export async function openSavedModel(from: string | ModelSource, options: OpenOptions = {}): Promise<OpenedSavedModel> {
+  const source = await locateSavedModel(resolveSource(from), { warn: options.warn ?? ((m) => console.warn(m)) });
   let checkpoint: CheckpointReader | null = null;
   if ((await source.size('variables/variables.index')) !== undefined) {
     checkpoint = await CheckpointReader.open(source, 'variables/variables', options.limits);
   }
   const checkpointGraph = checkpoint ? await checkpoint.readObjectGraph() : null;
-  const graph = await SavedModelGraph.load(source, { limits: options.limits, checkpointGraph });
+  const graph = await SavedModelGraph.load(source, { limits: options.limits, checkpointGraph, tags: options.tags });
   return { source, graph, checkpoint };
 }
 

@@ -7,6 +7,10 @@ export interface LoadSavedModelOptions {
   limits?: Partial<Limits>;
   /** Random source for random ops (seed it for reproducible outputs). */
   random?: () => number;
+  /** The meta graph to load, by its exact tag set, as `tf.saved_model.load(path, tags=...)` (default: `serve`, else the first). */
+  tags?: readonly string[];
+  /** Where notes go (a TF Serving folder: which version was chosen). Default: console.warn. */
+  warn?: (message: string) => void;
 }
 
 export interface SavedModelHandle extends LoadedSavedModel {
