@@ -203,11 +203,15 @@ function signatureFromFunction(sigName: string, def: SignatureDef, fn: ConcreteF
   if (args.some((a) => a.kind === 'tensorSpec' || a.kind === 'list' || a.kind === 'tuple' || a.kind === 'dict')) {
     throw new UnsupportedFeatureError(`signature ${sigName}: its function takes positional arguments, not keyword inputs`, { node: sigName });
   }
-  // Keyword inputs in flatten order (sorted dict keys); the name is the TensorSpec's (dict keys may be sanitised).
+  // Keyword inputs in flatten order (sorted dict keys), named as the SignatureDef keys them: by the
+  // dictionary key (an onnx2tf export keys `onnx____Flatten_0` whose spec says `onnx____flatten_0`),
+  // else by the TensorSpec's name (files whose dictionary keys were sanitised).
+  const keyed = (name: string) => Object.hasOwn(def.inputs, name);
   const inputs: SignatureTensor[] = Object.keys(kwargs).sort().map((k) => {
     const s = kwargs[k]!;
     if (s.kind !== 'tensorSpec') throw new UnsupportedFeatureError(`signature ${sigName}: input ${k} is not a plain tensor`, { node: sigName });
-    return describeTensor(s.name ?? k, s.dtype, s.shape);
+    const name = keyed(k) || !s.name || !keyed(s.name) ? k : s.name;
+    return describeTensor(name, s.dtype, s.shape);
   });
   for (const name of Object.keys(def.inputs)) {
     if (!inputs.some((i) => i.name === name)) {
