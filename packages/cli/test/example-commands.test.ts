@@ -175,6 +175,12 @@ describe('savedkeras predict on the example models', () => {
       expect(r.stderr).toContain('error [INPUT_MISMATCH]');
       expect(r.stderr).toMatch(message);
     }
+    // The signature runs shapes it does not declare, as TensorFlow does, and fails when its graph cannot.
+    const wide = await inputsFile('wide.json', { dense_input: { dtype: 'float32', shape: [1, 5], value: [[1, 2, 3, 4, 5]] } });
+    const run = await runCli(['predict', mlp, '--input', wide, '--signature', 'serving_default']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/warning: signature serving_default: input dense_input has shape \[1, 5\], the signature declares \[None, 4\]; running it/);
+    expect(run.stderr).toMatch(/error \[INPUT_MISMATCH\]: .*dense_input has shape \[1, 5\], the signature declares \[None, 4\], and the graph cannot run on it/);
     const file = await inputsFile('ok.json', { dense_input: { dtype: 'float32', shape: [1, 4], value: [x] } });
     const sig = await runCli(['predict', mlp, '--input', file, '--signature', 'nope']);
     expect(sig.code).toBe(1);

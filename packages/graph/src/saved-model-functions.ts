@@ -3,6 +3,7 @@ import {
   FormatError,
   InputMismatchError,
   MissingFileError,
+  SavedKerasError,
   UnsupportedFeatureError,
   type Limits,
 } from '@savedkeras/common';
@@ -30,8 +31,15 @@ export interface SignatureTensor {
 }
 
 export interface SignatureCallOptions {
-  /** Check input ranks and known dimensions (default true). */
+  /**
+   * Inputs whose shape differs from the declared one. By default they run, as TensorFlow's session
+   * (and tfjs-node's loadSavedModel) runs them, with a warning; if the graph then fails the call
+   * fails with INPUT_MISMATCH naming the declared shape. `true` refuses them before running,
+   * `false` runs them without a warning.
+   */
   checkShapes?: boolean;
+  /** Where shape warnings go (default console.warn); each input shape is reported once per signature. */
+  warn?: (message: string) => void;
 }
 
 /** A serving signature: call it with tensors by input name; returns tensors by output name (owned by the caller). */
@@ -233,9 +241,10 @@ function signatureFromFunction(sigName: string, def: SignatureDef, fn: ConcreteF
     return describeTensor(k, dtypeName(t.dtype), leaf?.kind === 'tensorSpec' ? leaf.shape : shapeOfInfo(t));
   });
 
+  const shapeWarnings = new ShapeWarnings(sigName);
   const call = (feed: Record<string, tf.Tensor>, options: SignatureCallOptions = {}) => {
-    const flat = validateInputs(sigName, inputs, feed, options.checkShapes ?? true);
-    const outs = fn.callFlat(flat);
+    const flat = validateInputs(sigName, inputs, feed, options.checkShapes === true);
+    const outs = shapeWarnings.run(inputs, flat, options, () => fn.callFlat(flat));
     const result: Record<string, tf.Tensor> = {};
     outKeys.forEach((k, i) => {
       result[k] = asTensor(outs[positions[i]!]!, sigName, k);
@@ -273,7 +282,7 @@ const INT_RANGES: Record<string, [number, number]> = {
 };
 
 /** Checks names, dtypes, value ranges and shapes; returns the tensors in input order. */
-function validateInputs(sigName: string, inputs: SignatureTensor[], feed: Record<string, tf.Tensor>, checkShapes: boolean): tf.Tensor[] {
+function validateInputs(sigName: string, inputs: SignatureTensor[], feed: Record<string, tf.Tensor>, refuseShapes: boolean): tf.Tensor[] {
   const expected = inputs.map((i) => `${i.name}: ${i.dtype}${i.shape ? `[${i.shape.map((d) => (d < 0 ? 'None' : d)).join(', ')}]` : ''}`).join(', ');
   if (typeof feed !== 'object' || feed === null || feed instanceof tf.Tensor) {
     throw new InputMismatchError(`signature ${sigName} takes an object of named tensors {${expected}}`, { node: sigName });
@@ -306,14 +315,51 @@ function validateInputs(sigName: string, inputs: SignatureTensor[], feed: Record
         }
       }
     }
-    if (checkShapes && !shapeCompatible(spec.shape, t.shape)) {
-      throw new InputMismatchError(
-        `input ${spec.name} must have shape [${spec.shape!.map((d) => (d < 0 ? 'None' : d)).join(', ')}], got [${t.shape.join(', ')}]`,
-        { node: sigName, hint: 'None dimensions take any size; the rank must match' },
-      );
+    if (refuseShapes && !shapeCompatible(spec.shape, t.shape)) {
+      throw new InputMismatchError(`input ${spec.name} must have shape ${shapeText(spec.shape)}, got [${t.shape.join(', ')}]`, {
+        node: sigName,
+        hint: 'None dimensions take any size; the rank must match',
+      });
     }
     return t;
   });
+}
+
+const shapeText = (s: number[] | null) => (s ? `[${s.map((d) => (d < 0 ? 'None' : d)).join(', ')}]` : '<any rank>');
+
+/**
+ * Inputs whose shape differs from the signature's run anyway, as in TensorFlow's session, whose
+ * feeds are checked by the ops that read them and not against the declared shape: a warning says
+ * so once per input shape, and a graph that then fails names the declared shape.
+ */
+class ShapeWarnings {
+  private readonly said = new Set<string>();
+
+  constructor(private readonly sigName: string) {}
+
+  run<T>(inputs: SignatureTensor[], flat: tf.Tensor[], options: SignatureCallOptions, body: () => T): T {
+    const off = inputs
+      .map((spec, i) => ({ spec, got: flat[i]! }))
+      .filter(({ spec, got }) => !shapeCompatible(spec.shape, got.shape));
+    if (off.length === 0 || options.checkShapes === false) return body();
+    const what = off.map(({ spec, got }) => `input ${spec.name} has shape [${got.shape.join(', ')}], the signature declares ${shapeText(spec.shape)}`);
+    const key = what.join('; ');
+    if (!this.said.has(key)) {
+      this.said.add(key);
+      (options.warn ?? ((m: string) => console.warn(`savedkeras: ${m}`)))(`signature ${this.sigName}: ${key}; running it as TensorFlow would`);
+    }
+    try {
+      return body();
+    } catch (e) {
+      if (e instanceof SavedKerasError && !(e instanceof InputMismatchError)) throw e;
+      const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
+      throw new InputMismatchError(`${key}, and the graph cannot run on it (${why})`, {
+        node: this.sigName,
+        hint: 'feed the declared shape (None dimensions take any size)',
+        cause: e,
+      });
+    }
+  }
 }
 
 /**
@@ -377,14 +423,15 @@ async function loadTf1Signatures(graph: SavedModelGraph, checkpoint: CheckpointS
       const outputs = outKeys.map((k) => describeTensor(k, dtypeName(def.outputs[k]!.dtype), shapeOfInfo(def.outputs[k]!)));
       const unsupported = () => library.unsupportedOps([fnName]);
       let checked = false;
+      const shapeWarnings = new ShapeWarnings(sig.name);
       const call = (feed: Record<string, tf.Tensor>, opts: SignatureCallOptions = {}) => {
-        const flat = validateInputs(sig.name, inputs, feed, opts.checkShapes ?? true);
+        const flat = validateInputs(sig.name, inputs, feed, opts.checkShapes === true);
         if (!checked) {
           const missing = unsupported();
           if (missing.length > 0) throw unsupportedError(fnName, missing);
           checked = true;
         }
-        const outs = executor.call(fnName, [...flat, ...varValues]);
+        const outs = shapeWarnings.run(inputs, flat, opts, () => executor.call(fnName, [...flat, ...varValues]));
         const result: Record<string, tf.Tensor> = {};
         outKeys.forEach((k, i) => {
           const v = outs[i]!;

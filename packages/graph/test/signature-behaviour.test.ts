@@ -50,12 +50,18 @@ describe.skipIf(!present)('signature functions', () => {
     const v = tf.tensor1d([1, 2], 'int32');
     expect(errorOf(() => sig({})).message).toMatch(/takes \{x: int32\[\]\}; missing x/);
     expect(errorOf(() => sig({ x, y: x })).message).toMatch(/unknown y/);
-    expect(errorOf(() => sig({ x: v }))).toBeInstanceOf(InputMismatchError);
-    expect(errorOf(() => sig({ x: v })).message).toMatch(/input x must have shape \[\], got \[2\]/);
-    // Without the shape check the element-wise graph runs on any shape.
-    const out = sig({ x: v }, { checkShapes: false });
+    // Asked to, shapes the signature does not declare are refused before running.
+    expect(errorOf(() => sig({ x: v }, { checkShapes: true }))).toBeInstanceOf(InputMismatchError);
+    expect(errorOf(() => sig({ x: v }, { checkShapes: true })).message).toMatch(/input x must have shape \[\], got \[2\]/);
+    // By default the element-wise graph runs on any shape, as TensorFlow's session runs it, with one warning per shape.
+    const warnings: string[] = [];
+    const out = sig({ x: v }, { warn: (m) => warnings.push(m) });
     expect(Array.from(out['result']!.dataSync())).toEqual([2, 3]);
-    tf.dispose([x, v, out['result']!]);
+    const again = sig({ x: v }, { warn: (m) => warnings.push(m) });
+    expect(warnings).toEqual(['signature predict: input x has shape [2], the signature declares []; running it as TensorFlow would']);
+    const quiet = sig({ x: v }, { checkShapes: false, warn: (m) => warnings.push(m) });
+    expect(warnings).toHaveLength(1);
+    tf.dispose([x, v, out['result']!, again['result']!, quiet['result']!]);
     m.dispose();
   });
 

@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, test } from 'vitest';
-import { MemorySource } from '@savedkeras/common';
+import { InputMismatchError, MemorySource } from '@savedkeras/common';
 import { SavedModelGraph } from '@savedkeras/object-graph';
 import { CheckpointReader, decodeMessage, encodeMessage } from '@savedkeras/proto';
 import { referencePredict, writeKerasSavedModel, type ModelSpec } from '@savedkeras/testing';
@@ -74,6 +74,50 @@ describe('signature inputs are named by the SignatureDef key', () => {
     const { graph, checkpoint } = await open(writeKerasSavedModel(spec));
     const m = await loadSignatures(graph, checkpoint);
     expect(m.signatures['serving_default']!.inputs.map((i) => i.name)).toEqual(['onnx____Flatten_0']);
+    m.dispose();
+  });
+});
+
+describe('inputs of another shape than the signature declares', () => {
+  const dense: ModelSpec = {
+    kind: 'Functional',
+    layers: [
+      { className: 'InputLayer', name: 'x', shape: [3] },
+      { className: 'Dense', name: 'dense', units: 2, inbound: [['x']] },
+    ],
+    inputs: ['x'],
+    outputs: ['dense'],
+  };
+
+  test('run when the graph accepts them; when it does not, INPUT_MISMATCH names the declared shape', async () => {
+    const { graph, checkpoint } = await open(writeKerasSavedModel(dense));
+    const m = await loadSignatures(graph, checkpoint);
+    const sig = m.signatures['serving_default']!;
+    const warnings: string[] = [];
+    const warn = (w: string) => warnings.push(w);
+    // Any batch size fits [None, 3]: no warning.
+    const ok = tf.ones([5, 3]);
+    const y = sig({ x: ok }, { warn });
+    expect(y['dense']!.shape).toEqual([5, 2]);
+    expect(warnings).toEqual([]);
+    // MatMul cannot take 4 features (TensorFlow: "Matrix size-incompatible"), nor a vector.
+    for (const shape of [[2, 4], [3]]) {
+      const bad = tf.ones(shape);
+      let err: unknown;
+      try {
+        sig({ x: bad }, { warn });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(InputMismatchError);
+      expect((err as Error).message).toContain(`input x has shape [${shape.join(', ')}], the signature declares [None, 3], and the graph cannot run on it`);
+      bad.dispose();
+    }
+    expect(warnings).toHaveLength(2);
+    // A wrong dtype is refused before running, as TensorFlow's session refuses it.
+    const ints = tf.ones([1, 3], 'int32');
+    expect(() => sig({ x: ints })).toThrow(/must be a float32 tensor, got int32/);
+    tf.dispose([ok, y['dense']!, ints]);
     m.dispose();
   });
 });

@@ -7,7 +7,10 @@ type Tf = typeof tfTypes;
 export interface PredictOptions {
   /** Run this signature of the saved graph (default: the Keras model when the root is one, else serving_default or the only signature). */
   signature?: string;
-  /** Check input shapes against the model / signature (default true). */
+  /**
+   * Check input shapes (default true): the Keras model refuses shapes it does not declare; a
+   * signature runs them as TensorFlow's session does, with a warning. false: neither.
+   */
   checkShapes?: boolean;
   onProgress?: ProgressCallback;
   warn?: (message: string) => void;
@@ -61,7 +64,8 @@ async function runCase(tf: Tf, target: Target, inputs: Record<string, TensorJson
       const json = inputs[spec.name]!;
       const t = toTensor(tf, spec.name, json);
       tensors[spec.name] = t;
-      checkInput(spec, json, t, checkShapes);
+      // Signatures check shapes themselves: they run what the graph accepts, as TensorFlow does.
+      checkInput(spec, json, t, checkShapes && target.ran === 'keras');
     }
     fed = castInputs(tf, target, tensors);
     const t0 = performance.now();
@@ -123,7 +127,7 @@ async function openTarget(source: ModelSource, options: PredictOptions): Promise
       signature: name,
       inputs: sig.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: i.shape ? i.shape.map((d) => (d < 0 ? null : d)) : null })),
       outputDtypes: Object.fromEntries(sig.outputs.map((o) => [o.name, o.dtype])),
-      run: (x) => sig(x, { checkShapes: options.checkShapes ?? true }),
+      run: (x) => sig(x, { checkShapes: options.checkShapes === false ? false : undefined, warn: options.warn }),
       dispose: () => handle.dispose(),
     };
   } catch (e) {
