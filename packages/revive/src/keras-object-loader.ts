@@ -10,7 +10,7 @@ import { compileFromTrainingConfig } from './compile.js';
 import { badConfigInteger, baseClassName, decodeJsonUtils, normalizeConfig, pythonicToTs, type Json, type JsonObject } from './keras-config.js';
 import type { CheckpointLike } from './weights.js';
 import { FunctionVariables, restoreRevivedWeights } from './model-weights.js';
-import { NetworkBuilder } from './networks.js';
+import { isInputLayer, NetworkBuilder } from './networks.js';
 import { kerasIoNames, revivedObjects, signatureIoNames, type ReviveReport, type RevivedHow } from './revive-report.js';
 import { reviveError } from './tfjs-errors.js';
 
@@ -174,7 +174,7 @@ export class KerasObjectLoader {
         return viaFunctions;
       }
     }
-    if (k.identifier === '_tf_keras_input_layer') {
+    if (isInputLayer(node)) {
       const cfg = (config ?? {}) as JsonObject;
       this.how.set(node.id, 'config');
       return tfl.layers.inputLayer(pythonicToTs(cfg) as never);

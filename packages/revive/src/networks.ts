@@ -10,6 +10,14 @@ type Layer = tfl.layers.Layer;
 type SymbolicTensor = tfl.SymbolicTensor;
 
 /**
+ * A network's InputLayer: saved as `_tf_keras_input_layer` from TF 2.1, as a plain `_tf_keras_layer`
+ * of class InputLayer by TF 2.0-beta. Networks make their inputs from the config; it is no layer to call.
+ */
+export function isInputLayer(node: ObjectNode): boolean {
+  return node.keras?.identifier === '_tf_keras_input_layer' || (node.keras?.identifier === '_tf_keras_layer' && node.keras.className === 'InputLayer');
+}
+
+/**
  * Rebuilds Keras networks (Sequential, Functional, a bare root layer) from their configs once
  * their layers are revived, inferring input shapes from the config, build_input_shape or call traces.
  */
@@ -29,7 +37,7 @@ export class NetworkBuilder {
   /** Keras Sequential: its `layer-N` children, with an input from the first config entry or inferred from a call trace. */
   async sequential(node: ObjectNode, config: JsonObject): Promise<tfl.Sequential> {
     // TF 2.1 lists the InputLayer among the layer-N children; its config entry gives the input below.
-    const layerIds = this.graph.layerIds(node.id).filter((id) => this.graph.node(id).keras?.identifier !== '_tf_keras_input_layer');
+    const layerIds = this.graph.layerIds(node.id).filter((id) => !isInputLayer(this.graph.node(id)));
     const layers: Layer[] = [];
     for (const id of layerIds) layers.push(await this.reviveNode(id));
     const entries = (config['layers'] as Json[]).filter(isObject);
@@ -38,7 +46,7 @@ export class NetworkBuilder {
     let batchShape: Json = firstCfg['batch_input_shape'] ?? null;
     let dtype: Json = firstCfg['dtype'] ?? 'float32';
     // Keras names a Sequential's implicit input `<first layer>_input`.
-    const inputChild = this.graph.layerIds(node.id).map((id) => this.graph.node(id)).find((n) => n.keras?.identifier === '_tf_keras_input_layer');
+    const inputChild = this.graph.layerIds(node.id).map((id) => this.graph.node(id)).find(isInputLayer);
     let inputName: string | undefined =
       first && first['class_name'] === 'InputLayer' && typeof firstCfg['name'] === 'string'
         ? (firstCfg['name'] as string)
@@ -93,7 +101,7 @@ export class NetworkBuilder {
     for (const id of this.graph.layerIds(node.id)) {
       const n = this.graph.node(id);
       const name = (n.keras?.metadata['name'] as string | undefined) ?? '';
-      if (n.keras?.identifier === '_tf_keras_input_layer') continue; // inputs are made below from their config
+      if (isInputLayer(n)) continue; // inputs are made below from their config
       byName.set(name, await this.reviveNode(id));
     }
     const outputs = new Map<string, SymbolicTensor[][]>(); // layer name -> per call node -> outputs

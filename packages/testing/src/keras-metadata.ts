@@ -1,5 +1,5 @@
 import type { Layout } from './layout.js';
-import type { ResolvedLayer, ResolvedModel, Shape } from './model-spec.js';
+import { firstCalledLayer, type ResolvedLayer, type ResolvedModel, type Shape } from './model-spec.js';
 import { pyFloat, pyJson, type PyJson } from './py-json.js';
 
 /**
@@ -46,7 +46,7 @@ function allocateIds(model: ResolvedModel, metricCount: number, compiled: boolea
   if (model.kind === 'Sequential') ids.input.set(model.inputs[0].name, next++);
   for (const l of model.layers) {
     if (l.className === 'InputLayer') {
-      ids.input.set(l.name, next++);
+      if (!ids.input.has(l.name)) ids.input.set(l.name, next++);
       continue;
     }
     if (l.className === 'Dense') {
@@ -73,10 +73,18 @@ function inputSpecOf(l: ResolvedLayer): Obj | null {
   return null;
 }
 
+/** The first layer of a Sequential model was given `input_shape` itself (its `_batch_input_shape`). */
+function ownsInputShape(model: ResolvedModel, l: ResolvedLayer): boolean {
+  if (model.spec.kind !== 'Sequential' || l !== firstCalledLayer(model)) return false;
+  return model.spec.input.onFirstLayer ?? !model.spec.input.explicit;
+}
+
 /** `{class_name, config}` of one layer; `ids` adds the shared_object_id numbering. */
-function layerConfig(model: ResolvedModel, l: ResolvedLayer, ids: SharedIds | null): Obj {
+function layerConfig(model: ResolvedModel, l: ResolvedLayer, ids: SharedIds | null, layout: Layout): Obj {
   const s = l.spec;
-  const first = model.kind === 'Sequential' && l.index === 0;
+  // TF 2.1/2.2 Sequential configs carry the input shape on the first layer even when only the InputLayer had it.
+  const first =
+    ownsInputShape(model, l) || (model.kind === 'Sequential' && !layout.sequentialConfigListsInput && l === firstCalledLayer(model));
   const head: Obj = { name: l.name, trainable: true };
   if (first) head['batch_input_shape'] = tuple(model.inputs[0].shape);
   head['dtype'] = 'float32';
@@ -126,20 +134,24 @@ function inboundNodes(model: ResolvedModel, l: ResolvedLayer): PyJson {
   );
 }
 
-function modelConfig(model: ResolvedModel, ids: SharedIds | null): Obj {
+function modelConfig(model: ResolvedModel, ids: SharedIds | null, layout: Layout): Obj {
   if (model.kind === 'Sequential') {
-    const input: Obj = { class_name: 'InputLayer', config: inputLayerConfig(model.inputs[0].name, model.inputs[0].shape) };
-    if (ids) input['shared_object_id'] = ids.input.get(model.inputs[0].name)!;
-    const layers: PyJson[] = [input];
+    const layers: PyJson[] = [];
+    if (layout.sequentialConfigListsInput) {
+      const input: Obj = { class_name: 'InputLayer', config: inputLayerConfig(model.inputs[0].name, model.inputs[0].shape) };
+      if (ids) input['shared_object_id'] = ids.input.get(model.inputs[0].name)!;
+      layers.push(input);
+    }
     for (const l of model.layers) {
-      const e: Obj = { class_name: l.className, config: layerConfig(model, l, ids) };
+      if (l.className === 'InputLayer') continue;
+      const e: Obj = { class_name: l.className, config: layerConfig(model, l, ids, layout) };
       if (ids) e['shared_object_id'] = ids.layer.get(l.name)!;
       layers.push(e);
     }
     return { name: model.name, layers };
   }
   const layers = model.layers.map((l) => {
-    const e: Obj = { class_name: l.className, config: layerConfig(model, l, ids), name: l.name, inbound_nodes: inboundNodes(model, l) };
+    const e: Obj = { class_name: l.className, config: layerConfig(model, l, ids, layout), name: l.name, inbound_nodes: inboundNodes(model, l) };
     if (ids) e['shared_object_id'] = (l.className === 'InputLayer' ? ids.input : ids.layer).get(l.name)!;
     return e;
   });
@@ -178,14 +190,22 @@ export function buildKerasMetadata(model: ResolvedModel, layout: Layout): KerasM
       const shape: Shape = [null, ...l.spec.shape];
       layers.set(
         l.name,
-        pyJson({
-          class_name: 'InputLayer', name: l.name, dtype: 'float32', sparse: false, ragged: false,
-          batch_input_shape: tuple(shape), config: inputLayerConfig(l.name, shape),
-        }),
+        pyJson(
+          layout.inputLayerIdentifier === '_tf_keras_input_layer'
+            ? {
+                class_name: 'InputLayer', name: l.name, dtype: 'float32', sparse: false, ragged: false,
+                batch_input_shape: tuple(shape), config: inputLayerConfig(l.name, shape),
+              }
+            : // Saved as a plain layer: the LayerSavedModelSaver properties.
+              {
+                class_name: 'InputLayer', name: l.name, trainable: true, expects_training_arg: false, dtype: 'float32',
+                batch_input_shape: tuple(shape), config: inputLayerConfig(l.name, shape),
+              },
+        ),
       );
       continue;
     }
-    const first = model.kind === 'Sequential' && l.index === 0;
+    const first = ownsInputShape(model, l);
     const md: Obj = {};
     if (legacyOrder) md['class_name'] = l.className;
     Object.assign(md, {
@@ -199,7 +219,7 @@ export function buildKerasMetadata(model: ResolvedModel, layout: Layout): KerasM
     });
     if (layout.autocastKeys) Object.assign(md, { preserve_input_structure_in_config: false, autocast: true });
     if (!legacyOrder) md['class_name'] = l.className;
-    md['config'] = layerConfig(model, l, ids);
+    md['config'] = layerConfig(model, l, ids, layout);
     if (model.kind === 'Functional' && layout.inboundNodes) md['inbound_nodes'] = inboundNodes(model, l);
     if (ids) md['shared_object_id'] = ids.layer.get(l.name)!;
     const spec = inputSpecOf(l);
@@ -226,12 +246,12 @@ export function buildKerasMetadata(model: ResolvedModel, layout: Layout): KerasM
   });
   if (layout.autocastKeys) Object.assign(root, { preserve_input_structure_in_config: false, autocast: false });
   if (!legacyOrder) root['class_name'] = className;
-  root['config'] = modelConfig(model, null);
+  root['config'] = modelConfig(model, null, layout);
   if (ids) root['shared_object_id'] = ids.root;
   // TF <= 2.4 Sequential models report their first layer's input spec; later ones the full input shapes.
   root['input_spec'] =
     legacyOrder && model.kind === 'Sequential'
-      ? inputSpecOf(model.layers[0])
+      ? inputSpecOf(firstCalledLayer(model))
       : model.inputs.map((i) => ({
           class_name: 'InputSpec',
           config: { dtype: null, shape: tuple(i.shape), ndim: i.shape.length, max_ndim: null, min_ndim: null, axes: {} },
@@ -246,7 +266,7 @@ export function buildKerasMetadata(model: ResolvedModel, layout: Layout): KerasM
   }
   root['keras_version'] = layout.kerasVersion;
   root['backend'] = 'tensorflow';
-  root['model_config'] = { class_name: className, config: modelConfig(model, ids) };
+  root['model_config'] = { class_name: className, config: modelConfig(model, ids, layout) };
 
   const metrics: KerasMetadata['metrics'] = [];
   if (compile) {

@@ -178,7 +178,7 @@ export function buildKerasObjectGraph(model: ResolvedModel, layout: Layout, meta
   for (const l of model.layers) {
     const json = metadata.layers.get(l.name)!;
     if (l.className === 'InputLayer') {
-      layerNodes.set(l.name, kerasUser(ctx, '_tf_keras_input_layer', json));
+      layerNodes.set(l.name, kerasUser(ctx, layout.inputLayerIdentifier, json));
       continue;
     }
     const node = kerasUser(ctx, '_tf_keras_layer', json);

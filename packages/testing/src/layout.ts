@@ -1,6 +1,7 @@
 /**
  * What changes with the TensorFlow version that saved a Keras model, as observed in real files
  * (format reference §3, §7, §9). Versions between the observed ones follow the nearest rule.
+ * TF 2.0 is generated with the TF 2.1 rules except where a field says otherwise.
  */
 export interface Layout {
   tfVersion: string;
@@ -41,6 +42,17 @@ export interface Layout {
   opListIncludesCallees: boolean;
   /** TF >= 2.11: fingerprint.pb. */
   fingerprint: boolean;
+  /**
+   * A Sequential config lists its InputLayer first (TF 2.0 and >= 2.3); TF 2.1 and 2.2 list only
+   * the other layers and put the input shape on the first one as `batch_input_shape`.
+   */
+  sequentialConfigListsInput: boolean;
+  /**
+   * The SavedObject identifier of InputLayers: `_tf_keras_input_layer` from TF 2.1; TF 2.0-beta
+   * files save an explicit InputLayer as a plain `_tf_keras_layer` (inferred from such a file's
+   * revival failing as an InputLayer called like a layer; no TF 2.0 file is among the fixtures).
+   */
+  inputLayerIdentifier: '_tf_keras_input_layer' | '_tf_keras_layer';
 }
 
 export function parseVersion(v: string): [number, number, number] {
@@ -68,7 +80,7 @@ function producerFor(minor: number): number {
 
 export function layoutFor(tfVersion: string, legacy: boolean): Layout {
   const v = parseVersion(tfVersion);
-  if (!atLeast(v, 2, 1) || v[0] > 2) throw new Error(`tfVersion ${tfVersion}: only TF 2.1 .. 2.x layouts are generated`);
+  if (!atLeast(v, 2, 0) || v[0] > 2) throw new Error(`tfVersion ${tfVersion}: only TF 2.0 .. 2.x layouts are generated`);
   const producer = producerFor(v[1]);
   const hasFile = atLeast(v, 2, 5) && !legacy;
   return {
@@ -90,5 +102,7 @@ export function layoutFor(tfVersion: string, legacy: boolean): Layout {
     kwonlyDefaultsDict: [1, 4, 6, 7, 8, 9].includes(v[1]),
     opListIncludesCallees: atLeast(v, 2, 4),
     fingerprint: atLeast(v, 2, 11),
+    sequentialConfigListsInput: !atLeast(v, 2, 1) || atLeast(v, 2, 3),
+    inputLayerIdentifier: atLeast(v, 2, 1) ? '_tf_keras_input_layer' : '_tf_keras_layer',
   };
 }

@@ -73,7 +73,17 @@ interface ModelBase {
 export interface SequentialSpec extends ModelBase {
   kind: 'Sequential';
   /** The first layer's input (Keras names it `<first layer>_input` unless given). */
-  input: { name?: string; shape: number[] };
+  input: {
+    name?: string;
+    shape: number[];
+    /**
+     * Built with an explicit InputLayer (`Sequential([InputLayer(...), ...])`): the InputLayer is
+     * the model's `layer-0` child, and its name defaults to `input_1`.
+     */
+    explicit?: boolean;
+    /** The first layer was given `input_shape` too, so its config carries `batch_input_shape` (default: when not explicit). */
+    onFirstLayer?: boolean;
+  };
   layers: LayerSpec[];
 }
 
@@ -87,6 +97,11 @@ export interface FunctionalSpec extends ModelBase {
 }
 
 export type ModelSpec = SequentialSpec | FunctionalSpec;
+
+/** The first layer a Sequential model calls (after its explicit InputLayer, if any). */
+export function firstCalledLayer(model: ResolvedModel): ResolvedLayer {
+  return model.layers.find((l) => l.className !== 'InputLayer')!;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Resolution: shapes, calls, variables — shared by the writer and the reference forward pass.
@@ -130,7 +145,7 @@ export interface ResolvedModel {
   spec: ModelSpec;
   kind: ModelSpec['kind'];
   name: string;
-  /** Model layers (`layer-N` order). Sequential models have no InputLayer among them. */
+  /** Model layers (`layer-N` order). Sequential models have an InputLayer among them only when built with an explicit one. */
   layers: ResolvedLayer[];
   /** Model inputs in call order; `tensor` is the id used in calls. */
   inputs: { name: string; shape: Shape; tensor: string }[];
@@ -200,15 +215,18 @@ export function resolveModel(spec: ModelSpec): ResolvedModel {
   if (spec.kind === 'Sequential') {
     if (spec.layers.length === 0) fail('a Sequential model needs layers');
     const first = spec.layers[0];
-    const inputName = spec.input.name ?? `${first.name}_input`;
+    const explicit = spec.input.explicit ?? false;
+    const inputName = spec.input.name ?? (explicit ? 'input_1' : `${first.name}_input`);
     const t = `${inputName}:0`;
     shapes.set(t, [null, ...spec.input.shape]);
     inputs.push({ name: inputName, shape: [null, ...spec.input.shape], tensor: t });
-    seen.add(inputName);
+    if (explicit) layers.push(addLayer({ className: 'InputLayer', name: inputName, shape: spec.input.shape }, 0));
+    else seen.add(inputName);
     let prev = t;
+    const offset = explicit ? 1 : 0;
     spec.layers.forEach((ls, i) => {
       if (ls.className === 'InputLayer') fail('give a Sequential model its input through `input`, not an InputLayer');
-      const l = addLayer(ls, i);
+      const l = addLayer(ls, i + offset);
       layers.push(l);
       prev = call(l, [prev]).output;
     });
