@@ -5,6 +5,7 @@ import { CONTROL_KERNELS } from './kernels/control.js';
 import { CUDNN_RNN_KERNELS } from './kernels/cudnn-rnn.js';
 import { einsum } from './kernels/einsum.js';
 import { FAKE_QUANT_KERNELS } from './kernels/fake-quant.js';
+import { GRADIENT_KERNELS } from './kernels/gradients.js';
 import { IMAGE_KERNELS } from './kernels/image.js';
 import { LOOKUP_KERNELS } from './kernels/lookup.js';
 import { MATH_KERNELS } from './kernels/math.js';
@@ -16,6 +17,7 @@ import { SPACE_DEPTH_KERNELS } from './kernels/space-depth.js';
 import { STRING_KERNELS } from './kernels/strings.js';
 import { withStringIndexing } from './kernels/strings-by-index.js';
 import { TENSOR_LIST_KERNELS } from './kernels/tensor-list.js';
+import { TRAINING_KERNELS } from './kernels/training.js';
 import { VARIABLE_KERNELS } from './kernels/variables.js';
 
 /** Every builtin kernel, by op name. */
@@ -36,4 +38,6 @@ export const BUILTIN_KERNELS: Readonly<Record<string, Kernel>> = Object.freeze(w
   ...FAKE_QUANT_KERNELS,
   ...SCATTER_KERNELS,
   ...CUDNN_RNN_KERNELS,
+  ...GRADIENT_KERNELS,
+  ...TRAINING_KERNELS,
 }));

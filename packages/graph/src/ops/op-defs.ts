@@ -11,6 +11,7 @@ import { RNN_OP_DEFS } from './op-defs/rnn.js';
 import { SPARSE_OP_DEFS } from './op-defs/sparse.js';
 import { STRING_OP_DEFS } from './op-defs/string.js';
 import { TENSOR_LIST_OP_DEFS } from './op-defs/tensor-list.js';
+import { TRAINING_OP_DEFS } from './op-defs/training.js';
 
 /**
  * Our own OpDef table for every op we execute (a SavedModel's stripped_op_list only covers the main
@@ -21,7 +22,7 @@ function build(): Map<string, OpDef> {
   const map = new Map<string, OpDef>();
   for (const group of [MATH_OP_DEFS, NN_OP_DEFS, ARRAY_OP_DEFS, CONTROL_OP_DEFS, RESOURCE_OP_DEFS, STRING_OP_DEFS,
     TENSOR_LIST_OP_DEFS, RANDOM_OP_DEFS, SPARSE_OP_DEFS, QUANTIZATION_OP_DEFS, RNN_OP_DEFS,
-    CTC_OP_DEFS]) {
+    CTC_OP_DEFS, TRAINING_OP_DEFS]) {
     for (const def of group) {
       if (map.has(def.name)) throw new Error(`op ${def.name} defined twice`);
       map.set(def.name, def);

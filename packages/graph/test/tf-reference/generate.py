@@ -334,7 +334,46 @@ def cudnn_rnn():
     write('cudnn-rnn', cases)
 
 
+def gradients():
+    cases = []
+    for s0, s1 in [([2, 3], [3]), ([2, 1, 4], [3, 1]), ([1, 1], [1]), ([5], [5]), ([], [2, 2]), ([4, 1, 1], [1, 1, 6]), ([0, 3], [1, 3])]:
+        cases.append(case('BroadcastGradientArgs', {'s0': np.array(s0, np.int32), 's1': np.array(s1, np.int32)}, name=f'{s0} {s1}'))
+    x = f32(3, 5, scale=3)
+    g = f32(3, 5)
+    y_sig, y_tanh, y_pos = 1 / (1 + np.exp(-x)), np.tanh(x), np.abs(x).astype(np.float32) + 0.1
+    for op in ['ReluGrad', 'Relu6Grad', 'SoftplusGrad', 'SoftsignGrad']:
+        cases.append(case(op, {'gradients': g, 'features': x}, name='mixed signs', tol=1e-6))
+    cases.append(case('LeakyReluGrad', {'gradients': g, 'features': x}, {'alpha': 0.3}, name='alpha 0.3', tol=1e-6))
+    elu = tf.nn.elu(x).numpy()
+    cases.append(case('EluGrad', {'gradients': g, 'outputs': elu}, name='elu outputs', tol=1e-6))
+    cases.append(case('SeluGrad', {'gradients': g, 'outputs': tf.nn.selu(x).numpy()}, name='selu outputs', tol=1e-6))
+    cases.append(case('SigmoidGrad', {'y': y_sig.astype(np.float32), 'dy': g}, name='sigmoid', tol=1e-6))
+    cases.append(case('TanhGrad', {'y': y_tanh.astype(np.float32), 'dy': g}, name='tanh', tol=1e-6))
+    for op in ['RsqrtGrad', 'SqrtGrad', 'ReciprocalGrad']:
+        cases.append(case(op, {'y': y_pos, 'dy': g}, name='positive y', tol=1e-6))
+    cases.append(case('BiasAddGrad', {'out_backprop': f32(2, 3, 4, 5)}, name='NHWC', tol=1e-5))
+    cases.append(case('BiasAddGrad', {'out_backprop': f32(2, 3, 4, 5)}, {'data_format': 'NCHW'}, name='NCHW', tol=1e-5))
+    cases.append(case('SoftmaxCrossEntropyWithLogits', {'features': x, 'labels': tf.nn.softmax(f32(3, 5)).numpy()}, name='soft labels', tol=1e-5))
+    cases.append(case('SoftmaxCrossEntropyWithLogits', {'features': x, 'labels': np.eye(5, dtype=np.float32)[[1]]}, name='labels broadcast', tol=1e-5))
+    cases.append(case('SparseSoftmaxCrossEntropyWithLogits', {'features': x, 'labels': np.array([4, 0, 2], np.int64)}, name='int64 labels', tol=1e-5))
+    cases.append(case('DynamicStitch', {'indices': [np.array([0, 2], np.int32), np.array([[1, 4], [3, 2]], np.int32)],
+                                         'data': [f32(2, 3), f32(2, 2, 3)]}, name='overlapping, later wins'))
+    cases.append(case('DynamicStitch', {'indices': [np.array(1, np.int32), np.array([0], np.int32)], 'data': [np.array([7, 8], np.int32), np.array([[1, 2]], np.int32)]},
+                      name='scalar index'))
+    xi = f32(2, 6, 5, 3)
+    for strides, pad in [([1, 1, 1, 1], 'SAME'), ([1, 2, 2, 1], 'VALID')]:
+        dy = tf.nn.conv2d(xi, f32(3, 2, 3, 4), strides, pad)
+        cases.append(case('Conv2DBackpropFilter', {'input': xi, 'filter_sizes': np.array([3, 2, 3, 4], np.int32), 'out_backprop': f32(*dy.shape)},
+                          {'strides': strides, 'padding': pad}, name=f'{pad} strides {strides[1]}', tol=1e-4))
+        mp = tf.nn.max_pool2d(xi, 2, strides[1:3], pad)
+        cases.append(case('MaxPoolGrad', {'orig_input': xi, 'orig_output': mp, 'grad': f32(*mp.shape)},
+                          {'ksize': [1, 2, 2, 1], 'strides': strides, 'padding': pad}, name=f'{pad} strides {strides[1]}', tol=1e-5))
+        cases.append(case('AvgPoolGrad', {'orig_input_shape': np.array(xi.shape, np.int32), 'grad': f32(*mp.shape)},
+                          {'ksize': [1, 2, 2, 1], 'strides': strides, 'padding': pad}, name=f'{pad} strides {strides[1]}', tol=1e-5))
+    write('gradients', cases)
+
+
 if __name__ == '__main__':
-    which = sys.argv[1:] or ['space_depth', 'fake_quant', 'scatter', 'strings', 'layers_depth_space', 'cudnn_rnn']
+    which = sys.argv[1:] or ['space_depth', 'fake_quant', 'scatter', 'strings', 'layers_depth_space', 'cudnn_rnn', 'gradients']
     for w in which:
         globals()[w]()
