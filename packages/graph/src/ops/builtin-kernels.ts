@@ -2,6 +2,7 @@
 import type { Kernel } from '../kernel.js';
 import { ARRAY_KERNELS } from './kernels/array.js';
 import { CONTROL_KERNELS } from './kernels/control.js';
+import { CTC_KERNELS } from './kernels/ctc.js';
 import { CUDNN_RNN_KERNELS } from './kernels/cudnn-rnn.js';
 import { einsum } from './kernels/einsum.js';
 import { FAKE_QUANT_KERNELS } from './kernels/fake-quant.js';
@@ -38,6 +39,7 @@ export const BUILTIN_KERNELS: Readonly<Record<string, Kernel>> = Object.freeze(w
   ...FAKE_QUANT_KERNELS,
   ...SCATTER_KERNELS,
   ...CUDNN_RNN_KERNELS,
+  ...CTC_KERNELS,
   ...GRADIENT_KERNELS,
   ...TRAINING_KERNELS,
 }));

@@ -373,7 +373,30 @@ def gradients():
     write('gradients', cases)
 
 
+def ctc():
+    cases = []
+    T, B, C = 8, 3, 5
+    logits = f32(T, B, C, scale=2)
+    labels = [[0, 1, 1, 3], [2], [3, 3, 0]]
+    idx = np.array([[b, i] for b, l in enumerate(labels) for i in range(len(l))], np.int64)
+    vals = np.array([v for l in labels for v in l], np.int32)
+    lens = np.array([8, 5, 7], np.int32)
+    for collapse, merge in [(False, True), (True, True), (False, False), (True, False)]:
+        cases.append(case('CTCLoss', {'inputs': logits, 'labels_indices': idx, 'labels_values': vals, 'sequence_length': lens},
+                          {'preprocess_collapse_repeated': collapse, 'ctc_merge_repeated': merge},
+                          name=f'collapse {collapse} merge {merge}', tol=1e-4))
+    short = np.array([3, 5, 3], np.int32)  # batch 0: 4 labels in 3 steps; batch 2 fits but needs a blank between its 3s (infinite loss)
+    cases.append(case('CTCLoss', {'inputs': logits, 'labels_indices': idx, 'labels_values': vals, 'sequence_length': short},
+                      {'ignore_longer_outputs_than_inputs': True}, name='labels longer than the input, ignored', tol=1e-4))
+    peaked = np.where(np.arange(C)[None, None, :] == rng.integers(0, C, (T, B, 1)), 4.0, 0.0).astype(np.float32) + f32(T, B, C, scale=0.1)
+    for merge in [False, True]:
+        for blank in [-1, 0, 2]:
+            cases.append(case('CTCGreedyDecoder', {'inputs': peaked, 'sequence_length': lens}, {'merge_repeated': merge, 'blank_index': blank},
+                              name=f'merge {merge} blank {blank}', tol=1e-6))
+    write('ctc', cases)
+
+
 if __name__ == '__main__':
-    which = sys.argv[1:] or ['space_depth', 'fake_quant', 'scatter', 'strings', 'layers_depth_space', 'cudnn_rnn', 'gradients']
+    which = sys.argv[1:] or ['space_depth', 'fake_quant', 'scatter', 'strings', 'layers_depth_space', 'cudnn_rnn', 'gradients', 'ctc']
     for w in which:
         globals()[w]()

@@ -1,0 +1,169 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Kernel, KernelContext } from '../../kernel.js';
+import { bad, intsOf, tensorAt } from './util.js';
+
+/**
+ * CTC ops (tensorflow/core/kernels/ctc_loss_op.cc, ctc_decoder_ops.cc and util/ctc/): inputs are
+ * logits [max_time, batch, num_classes], time-major; the blank is the last class unless a decoder's
+ * blank_index says otherwise. Arithmetic in float64 log space (TF: float32), so results agree with
+ * TensorFlow to float32 precision.
+ */
+const NEG_INF = -Infinity;
+
+function logSumExp(a: number, b: number): number {
+  if (a === NEG_INF) return b;
+  if (b === NEG_INF) return a;
+  return a > b ? a + Math.log1p(Math.exp(b - a)) : b + Math.log1p(Math.exp(a - b));
+}
+
+interface Logits { data: Float32Array; T: number; B: number; C: number }
+
+function logitsOf(t: tf.Tensor, ctx: KernelContext): Logits {
+  if (t.rank !== 3) throw bad(ctx, `inputs must be 3-D [max_time, batch, num_classes], got [${t.shape}]`);
+  const [T, B, C] = t.shape as [number, number, number];
+  return { data: t.dataSync() as Float32Array, T, B, C };
+}
+
+function seqLengths(t: tf.Tensor, l: Logits, ctx: KernelContext): number[] {
+  const lens = intsOf(t);
+  if (lens.length !== l.B) throw bad(ctx, `sequence_length has ${lens.length} entries for batch ${l.B}`);
+  for (const s of lens) if (s < 0 || s > l.T) throw bad(ctx, `sequence_length ${s} is outside [0, ${l.T}]`);
+  return lens;
+}
+
+/** log softmax of row (t, b). */
+function logSoftmaxRow(l: Logits, t: number, b: number): Float64Array {
+  const off = (t * l.B + b) * l.C;
+  let max = NEG_INF;
+  for (let c = 0; c < l.C; c++) max = Math.max(max, l.data[off + c]!);
+  let sum = 0;
+  for (let c = 0; c < l.C; c++) sum += Math.exp(l.data[off + c]! - max);
+  const lse = max + Math.log(sum);
+  const out = new Float64Array(l.C);
+  for (let c = 0; c < l.C; c++) out[c] = l.data[off + c]! - lse;
+  return out;
+}
+
+/** CTCLoss: -log p(labels | inputs) per batch entry and its gradient with respect to the logits. */
+const ctcLoss: Kernel = (inputs, attrs, ctx) => {
+  const l = logitsOf(tensorAt(inputs, 0, ctx), ctx);
+  const indices = intsOf(tensorAt(inputs, 1, ctx));
+  const values = intsOf(tensorAt(inputs, 2, ctx));
+  const lens = seqLengths(tensorAt(inputs, 3, ctx), l, ctx);
+  const collapse = attrs.bool('preprocess_collapse_repeated', false);
+  const merge = attrs.bool('ctc_merge_repeated', true);
+  const ignoreLonger = attrs.bool('ignore_longer_outputs_than_inputs', false);
+  const blank = l.C - 1;
+  if (indices.length !== 2 * values.length) throw bad(ctx, `labels_indices must be [${values.length}, 2]`);
+  const labels: number[][] = Array.from({ length: l.B }, () => []);
+  let prevB = -1;
+  for (let i = 0; i < values.length; i++) {
+    const b = indices[2 * i]!;
+    if (b < 0 || b >= l.B) throw bad(ctx, `labels_indices row ${i} names batch ${b}, outside [0, ${l.B})`);
+    if (b < prevB) throw bad(ctx, 'labels_indices must be ordered by batch');
+    prevB = b;
+    const v = values[i]!;
+    if (v < 0 || v >= blank) throw bad(ctx, `label ${v} is not a valid class (the last class, ${blank}, is the blank)`);
+    labels[b]!.push(v);
+  }
+  const loss = new Float32Array(l.B);
+  const grad = new Float32Array(l.T * l.B * l.C);
+  for (let b = 0; b < l.B; b++) {
+    let lab = labels[b]!;
+    if (collapse) lab = lab.filter((v, i) => i === 0 || v !== lab[i - 1]);
+    const T = lens[b]!;
+    // TF checks the label count only: labels that fit but need blanks between repeats get an infinite loss
+    if (lab.length > T) {
+      if (ignoreLonger) continue; // loss 0, gradient 0
+      throw bad(ctx, `not enough time for the labels of batch ${b}: ${lab.length} labels in ${T} steps`);
+    }
+    const lp = [blank];
+    for (const v of lab) lp.push(v, blank);
+    const U = lp.length;
+    const y: Float64Array[] = [];
+    for (let t = 0; t < T; t++) y.push(logSoftmaxRow(l, t, b));
+    const alpha = Array.from({ length: T }, () => new Float64Array(U).fill(NEG_INF));
+    const beta = Array.from({ length: T }, () => new Float64Array(U).fill(NEG_INF));
+    if (T > 0) {
+      alpha[0]![0] = y[0]![blank]!;
+      if (U > 1) alpha[0]![1] = y[0]![lp[1]!]!;
+    }
+    for (let t = 1; t < T; t++) {
+      for (let u = 0; u < U; u++) {
+        let s = NEG_INF;
+        if (merge || lp[u] === blank) s = alpha[t - 1]![u]!;
+        if (u > 0) s = logSumExp(s, alpha[t - 1]![u - 1]!);
+        if (u > 1 && lp[u] !== blank && !(merge && lp[u] === lp[u - 2])) s = logSumExp(s, alpha[t - 1]![u - 2]!);
+        alpha[t]![u] = s === NEG_INF ? NEG_INF : s + y[t]![lp[u]!]!;
+      }
+    }
+    if (T > 0) {
+      beta[T - 1]![U - 1] = 0;
+      if (U > 1) beta[T - 1]![U - 2] = 0;
+    }
+    for (let t = T - 2; t >= 0; t--) {
+      for (let u = 0; u < U; u++) {
+        let s = NEG_INF;
+        if (merge || lp[u] === blank) s = beta[t + 1]![u]! + y[t + 1]![lp[u]!]!;
+        if (u + 1 < U) s = logSumExp(s, beta[t + 1]![u + 1]! + y[t + 1]![lp[u + 1]!]!);
+        if (u + 2 < U && lp[u] !== blank && !(merge && lp[u] === lp[u + 2])) s = logSumExp(s, beta[t + 1]![u + 2]! + y[t + 1]![lp[u + 2]!]!);
+        beta[t]![u] = s;
+      }
+    }
+    const logP = T === 0 ? (U === 1 ? 0 : NEG_INF) : logSumExp(alpha[T - 1]![U - 1]!, U > 1 ? alpha[T - 1]![U - 2]! : NEG_INF);
+    loss[b] = -logP;
+    for (let t = 0; t < T; t++) {
+      const probSum = new Float64Array(l.C).fill(NEG_INF);
+      for (let u = 0; u < U; u++) probSum[lp[u]!] = logSumExp(probSum[lp[u]!]!, alpha[t]![u]! + beta[t]![u]!);
+      const off = (t * l.B + b) * l.C;
+      for (let c = 0; c < l.C; c++) grad[off + c] = Math.exp(y[t]![c]!) - (logP === NEG_INF ? 0 : Math.exp(probSum[c]! - logP));
+    }
+  }
+  return [tf.tensor1d(loss), tf.tensor3d(grad, [l.T, l.B, l.C])];
+};
+
+/** Decoded sequences as a SparseTensor's indices / values / dense shape (int64 carried as int32). */
+function sparseOf(seqs: number[][]): tf.Tensor[] {
+  const idx: number[] = [];
+  const vals: number[] = [];
+  let maxLen = 0;
+  seqs.forEach((s, b) => {
+    s.forEach((v, i) => { idx.push(b, i); vals.push(v); });
+    maxLen = Math.max(maxLen, s.length);
+  });
+  return [tf.tensor2d(idx, [vals.length, 2], 'int32'), tf.tensor1d(vals, 'int32'), tf.tensor1d([seqs.length, maxLen], 'int32')];
+}
+
+/** CTCGreedyDecoder: the most likely class at every step, repeats merged if asked, blanks dropped. */
+const ctcGreedy: Kernel = (inputs, attrs, ctx) => {
+  const l = logitsOf(tensorAt(inputs, 0, ctx), ctx);
+  const lens = seqLengths(tensorAt(inputs, 1, ctx), l, ctx);
+  const merge = attrs.bool('merge_repeated', false);
+  let blank = attrs.int('blank_index', -1);
+  if (blank < 0) blank += l.C;
+  if (blank < 0 || blank >= l.C) throw bad(ctx, `blank_index ${attrs.int('blank_index', -1)} is outside the ${l.C} classes`);
+  const logProb = new Float32Array(l.B);
+  const seqs: number[][] = [];
+  for (let b = 0; b < l.B; b++) {
+    const seq: number[] = [];
+    let prev = -1;
+    let acc = 0;
+    for (let t = 0; t < lens[b]!; t++) {
+      const off = (t * l.B + b) * l.C;
+      let best = 0;
+      for (let c = 1; c < l.C; c++) if (l.data[off + c]! > l.data[off + best]!) best = c;
+      // TF sums the negated raw maxima (not log-probabilities)
+      acc = Math.fround(acc - l.data[off + best]!);
+      if (best !== blank && !(merge && best === prev)) seq.push(best);
+      prev = best;
+    }
+    logProb[b] = acc;
+    seqs.push(seq);
+  }
+  return [...sparseOf(seqs), tf.tensor2d(logProb, [l.B, 1])];
+};
+
+export const CTC_KERNELS: Record<string, Kernel> = {
+  CTCLoss: ctcLoss,
+  CTCGreedyDecoder: ctcGreedy,
+};
