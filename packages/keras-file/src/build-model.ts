@@ -169,6 +169,10 @@ export class ConfigBuilder {
       const b = this.buildObject(e);
       built.set(lname, b);
       order.push(b);
+      // Keras 2 counts a nested network's construction on its own Input as its node 0 (Keras'
+      // _should_skip_first_node); Keras 3 counts only the calls. Keras 2 nodes are lists.
+      const calls = Array.isArray(e['inbound_nodes']) ? e['inbound_nodes'] : [];
+      if (b.network && calls.length > 0 && Array.isArray(calls[0]) && builtWithInput(e)) outputs.set(lname, [[]]);
       pending.push({ name: lname, built: b, calls: Array.isArray(e['inbound_nodes']) ? [...e['inbound_nodes']] : [] });
     }
     // Layers are called as their inputs become available, in the same fixed-point order Keras uses,
@@ -205,6 +209,14 @@ export class ConfigBuilder {
     const model = tfl.model({ inputs: pick(cfg['input_layers'], 'input'), outputs: pick(cfg['output_layers'], 'output'), name: typeof cfg['name'] === 'string' ? cfg['name'] : name || undefined });
     return { model, kind: 'Functional', layers: order };
   }
+}
+
+/** A Keras 2 nested network that was built on its own Input (a Functional always; a Sequential with an InputLayer). */
+function builtWithInput(entry: JsonObject): boolean {
+  if (entry['class_name'] !== 'Sequential') return true;
+  const cfg = isObject(entry['config']) ? entry['config'] : {};
+  const first = Array.isArray(cfg['layers']) ? cfg['layers'][0] : undefined;
+  return isObject(first ?? null) && (first as JsonObject)['class_name'] === 'InputLayer';
 }
 
 function layerName(entry: JsonObject): string {

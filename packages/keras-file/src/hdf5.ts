@@ -58,7 +58,17 @@ export class H5File {
 
   private node(path: string): jsfive.Group | jsfive.Dataset | null {
     if (path.split('/').length > MAX_GROUP_DEPTH) throw new LimitError(`HDF5 path nested deeper than ${MAX_GROUP_DEPTH}`, { file: this.fileName, node: path });
-    return this.guard(path, () => (path === '' || path === '/' ? this.root : this.root.get(path)));
+    return this.guard(path, () => {
+      // Walk down by child names: jsfive throws on a missing path, and a missing group is a normal answer here.
+      let node: jsfive.Group | jsfive.Dataset = this.root;
+      for (const part of path.split('/').filter((p) => p !== '')) {
+        if (!(node instanceof jsfive.Group) || !node.keys.includes(part)) return null;
+        const next = node.get(part);
+        if (!next) return null;
+        node = next;
+      }
+      return node;
+    });
   }
 
   isGroup(path: string): boolean {

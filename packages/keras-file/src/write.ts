@@ -1,0 +1,369 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { zipSync } from 'fflate';
+import { SourceIOError, UnsupportedFeatureError } from '@savedkeras/common';
+import { isObject, type Json, type JsonObject } from '@savedkeras/revive';
+import { KERAS3_ACTIVATION_NAMES, kerasSnakeCase } from './keras3-config.js';
+
+/** The Keras version whose format the writer produces (config layout, weight-file layout). */
+export const WRITTEN_KERAS_VERSION = '3.15.1';
+
+type Layer = tfl.layers.Layer;
+
+/** Where `saveKerasFile` puts the bytes: a file path (Node), or a function that takes them (browser: a download, IndexedDB). */
+export type KerasFileTarget = string | ((bytes: Uint8Array) => void | Promise<void>);
+
+/**
+ * Writes a tfjs-layers model (loaded by savedkeras or built in JavaScript) as a Keras 3 `.keras`
+ * file: config.json in Keras 3's serialization, metadata.json, and model.weights.h5 in the layout
+ * Keras 3 `load_model` reads (written with h5wasm). Returns the bytes it wrote.
+ */
+export async function saveKerasFile(model: tfl.LayersModel, target: KerasFileTarget): Promise<Uint8Array> {
+  const bytes = await encodeKerasFile(model);
+  if (typeof target === 'function') {
+    await target(bytes);
+    return bytes;
+  }
+  let fs: typeof import('node:fs/promises');
+  try {
+    fs = await import(/* @vite-ignore */ 'node:fs/promises' as string);
+  } catch (e) {
+    throw new UnsupportedFeatureError('saving to a path needs Node; in the browser pass a function that takes the bytes', { cause: e });
+  }
+  try {
+    await fs.writeFile(target, bytes);
+  } catch (e) {
+    throw new SourceIOError(`could not write: ${(e as Error).message}`, { file: target, cause: e });
+  }
+  return bytes;
+}
+
+/** The `.keras` bytes of a model (a zip, entries stored uncompressed as Keras writes them). */
+export async function encodeKerasFile(model: tfl.LayersModel): Promise<Uint8Array> {
+  const config = kerasConfigOf(model);
+  const assets: Record<string, Uint8Array> = {};
+  const weights = await writeWeightsH5(model, assets);
+  const metadata = { keras_version: WRITTEN_KERAS_VERSION, date_saved: new Date().toISOString().replace('T', '@').slice(0, 19) };
+  const enc = new TextEncoder();
+  return zipSync(
+    {
+      'metadata.json': enc.encode(JSON.stringify(metadata)),
+      'config.json': enc.encode(JSON.stringify(config)),
+      'model.weights.h5': weights,
+      ...assets,
+    },
+    { level: 0 },
+  );
+}
+
+// ---------------------------------------------------------------- config.json
+
+/** tfjs class names Keras 3 spells differently. */
+const CLASS_TO_KERAS: Record<string, string> = { Model: 'Functional', LeCunNormal: 'LecunNormal', LeCunUniform: 'LecunUniform' };
+/** Arguments tfjs writes that Keras 3 does not take, or takes under another name. */
+const ARG_TO_KERAS: Record<string, Record<string, string | null>> = {
+  // The InputLayer entry carries the input shape; Keras 3 layers refuse batch_input_shape.
+  '*': { batch_input_shape: null },
+  LeakyReLU: { alpha: 'negative_slope' },
+  Conv1D: { rank: null },
+  Conv2D: { rank: null },
+  Conv3D: { rank: null },
+  Conv2DTranspose: { rank: null },
+  Conv3DTranspose: { rank: null },
+  SeparableConv2D: { rank: null },
+  DepthwiseConv2D: { rank: null },
+  Embedding: { input_length: null },
+};
+const KERAS3_FROM_TFJS_ACTIVATION: Record<string, string> = Object.fromEntries(Object.entries(KERAS3_ACTIVATION_NAMES).map(([k, v]) => [v, k]));
+
+/** Keras 3's config.json of a tfjs model (Sequential or Functional, nested ones included). */
+export function kerasConfigOf(model: tfl.LayersModel): JsonObject {
+  const topo = model.toJSON(null, false) as unknown as JsonObject;
+  const out = networkEntry(model, topo);
+  return out;
+}
+
+function networkEntry(model: tfl.LayersModel, entry: JsonObject): JsonObject {
+  const isSeq = entry['class_name'] === 'Sequential';
+  const cfg = (isObject(entry['config']) ? entry['config'] : {}) as JsonObject;
+  const layers = (Array.isArray(cfg['layers']) ? cfg['layers'] : []).filter(isObject);
+  const innerModels = new Map(model.layers.map((l) => [l.name, l] as const));
+  const outLayers: Json[] = [];
+  if (isSeq) {
+    const first = model.layers[0];
+    const shape = model.inputs[0]?.shape;
+    if (shape) {
+      outLayers.push({
+        module: 'keras.layers',
+        class_name: 'InputLayer',
+        config: { batch_shape: shape as Json, dtype: model.inputs[0]!.dtype, sparse: false, name: model.inputs[0]!.sourceLayer.name },
+        registered_name: null,
+      });
+    }
+    void first;
+    // tfjs lists a Sequential's InputLayer among its layers; Keras 3 has it only as the first entry written above.
+    for (const l of layers) if (l['class_name'] !== 'InputLayer') outLayers.push(layerEntry(l, innerModels, false));
+  } else {
+    const nodeIndex = nodeIndexMap(model);
+    for (const l of layers) outLayers.push(layerEntry(l, innerModels, true, nodeIndex));
+  }
+  const kcfg: JsonObject = { name: model.name, trainable: model.trainable, layers: outLayers };
+  if (!isSeq) {
+    const nodeIndex = nodeIndexMap(model);
+    const fix = (refs: Json | undefined): Json => (Array.isArray(refs) ? refs.map((r) => (Array.isArray(r) && typeof r[0] === 'string' ? [r[0], nodeIndex(r[0], Number(r[1] ?? 0)), r[2] ?? 0] : r)) : []);
+    kcfg['input_layers'] = fix(cfg['input_layers']);
+    kcfg['output_layers'] = fix(cfg['output_layers']);
+  } else {
+    kcfg['build_input_shape'] = (model.inputs[0]?.shape ?? null) as Json;
+  }
+  return {
+    module: isSeq ? 'keras' : 'keras.src.models.functional',
+    class_name: isSeq ? 'Sequential' : 'Functional',
+    config: kcfg,
+    registered_name: isSeq ? null : 'Functional',
+    build_config: { input_shape: isSeq ? ((model.inputs[0]?.shape ?? null) as Json) : null },
+  };
+}
+
+/**
+ * tfjs numbers a layer's calls over all its nodes, Keras 2 style: a nested network built on its own
+ * Input has that construction as node 0. Keras 3 counts only the calls inside this model.
+ */
+type NodeIndex = ((layer: string, node: number) => number) & { tensor?: (layer: string, node: number, index: number) => tfl.SymbolicTensor | undefined };
+
+function nodeIndexMap(model: tfl.LayersModel): NodeIndex {
+  const inModel = (model as unknown as { containerNodes?: Set<string> }).containerNodes;
+  const byName = new Map(model.layers.map((l) => [l.name, l] as const));
+  const f: NodeIndex = (name, node) => {
+    const layer = byName.get(name);
+    if (!layer || !inModel) return node;
+    let k = 0;
+    for (let i = 0; i < node; i++) if (inModel.has(`${name}_ib-${i}`)) k++;
+    return k;
+  };
+  f.tensor = (name, node, index) => byName.get(name)?.inboundNodes[node]?.outputTensors[index];
+  return f;
+}
+
+function layerEntry(l: JsonObject, inner: Map<string, Layer>, functional: boolean, nodeIndex: NodeIndex = (_l, n) => n): JsonObject {
+  const cls = String(l['class_name']);
+  const name = String((l['name'] ?? (l['config'] as JsonObject)?.['name']) as string);
+  const layer = inner.get(name);
+  let e: JsonObject;
+  if ((cls === 'Model' || cls === 'Sequential') && layer instanceof tfl.LayersModel) {
+    e = networkEntry(layer, l);
+    e['build_config'] = { input_shape: (layer.inputs[0]?.shape ?? null) as Json };
+  } else if (cls === 'InputLayer') {
+    const c = (l['config'] ?? {}) as JsonObject;
+    e = { module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: c['batch_input_shape'] ?? null, dtype: c['dtype'] ?? 'float32', sparse: false, name }, registered_name: null };
+  } else {
+    e = objectEntry(l, 0) as JsonObject;
+    if (layer) completeConfig(layer, e['config'] as JsonObject);
+    const registered = layer ? registeredNameOf(layer) : undefined;
+    if (registered) {
+      e['module'] = null;
+      e['registered_name'] = registered;
+    }
+    if (layer) {
+      const shape = layerInputShape(layer);
+      if (shape !== undefined) e['build_config'] = { input_shape: shape };
+    }
+  }
+  if (functional) {
+    e['name'] = name;
+    e['inbound_nodes'] = (Array.isArray(l['inbound_nodes']) ? l['inbound_nodes'] : []).map((node) => inboundNode(node, nodeIndex));
+  }
+  return e;
+}
+
+/** A Keras 2 inbound node `[[layer, node, tensor, kwargs], ...]` as Keras 3 `{args, kwargs}`. */
+function inboundNode(node: Json, nodeIndex: NodeIndex): JsonObject {
+  const refs = (Array.isArray(node) ? node : []).filter((r): r is Json[] => Array.isArray(r) && typeof r[0] === 'string');
+  const tensors = refs.map((r) => {
+    const t = nodeIndex.tensor?.(r[0] as string, Number(r[1] ?? 0), Number(r[2] ?? 0));
+    return {
+      class_name: '__keras_tensor__',
+      config: { shape: (t?.shape ?? null) as Json, dtype: t?.dtype ?? 'float32', keras_history: [r[0]!, nodeIndex(r[0] as string, Number(r[1] ?? 0)), r[2] ?? 0] },
+    };
+  });
+  const kwargs: JsonObject = {};
+  for (const r of refs) if (isObject(r[3] ?? null)) Object.assign(kwargs, r[3] as JsonObject);
+  return { args: tensors.length === 1 ? tensors : [tensors], kwargs };
+}
+
+/** A serialized tfjs object (layer, initializer, regularizer, constraint) in Keras 3's `{module, class_name, config, registered_name}`. */
+function objectEntry(v: Json, depth: number): Json {
+  if (depth > 64) return v;
+  if (Array.isArray(v)) return v.map((x) => objectEntry(x, depth + 1));
+  if (!isObject(v)) return v;
+  if (typeof v['class_name'] === 'string' && isObject(v['config'] ?? null)) {
+    const cls = v['class_name'] as string;
+    const renames = { ...ARG_TO_KERAS['*'], ...(ARG_TO_KERAS[cls] ?? {}) };
+    const cfg: JsonObject = {};
+    for (const [k, x] of Object.entries(v['config'] as JsonObject)) {
+      const to = k in renames ? renames[k] : k;
+      if (to === null || to === undefined) continue;
+      cfg[to] = fixValue(k, objectEntry(x, depth + 1));
+    }
+    return { module: moduleOf(cls), class_name: CLASS_TO_KERAS[cls] ?? cls, config: cfg, registered_name: null };
+  }
+  const out: JsonObject = {};
+  for (const [k, x] of Object.entries(v)) out[k] = fixValue(k, objectEntry(x, depth + 1));
+  return out;
+}
+
+/** The `package>Name` a custom layer class was registered under (registerLayer), which Keras 3 resolves it by. */
+function registeredNameOf(layer: Layer): string | undefined {
+  const map = tf.serialization.SerializationMap.getMap().classNameMap as unknown as Record<string, [unknown, unknown]>;
+  for (const [name, entry] of Object.entries(map)) if (name.includes('>') && entry[0] === layer.constructor) return name;
+  return undefined;
+}
+
+/** Arguments tfjs-layers' getConfig leaves out although the layer has them. */
+function completeConfig(layer: Layer, cfg: JsonObject): void {
+  const l = layer as unknown as { depthMultiplier?: number };
+  if ((layer.getClassName() === 'SeparableConv2D' || layer.getClassName() === 'DepthwiseConv2D') && typeof l.depthMultiplier === 'number') {
+    cfg['depth_multiplier'] = l.depthMultiplier;
+  }
+}
+
+function fixValue(key: string, v: Json): Json {
+  if (/activation$/.test(key) && typeof v === 'string') return KERAS3_FROM_TFJS_ACTIVATION[v] ?? v;
+  return v;
+}
+
+function moduleOf(cls: string): string {
+  if (/Initializer$|^(Zeros|Ones|Constant|RandomNormal|RandomUniform|TruncatedNormal|VarianceScaling|Orthogonal|Identity|Glorot|He|LeCun|Lecun)/.test(cls)) return 'keras.initializers';
+  if (/^(L1|L2|L1L2)$/.test(cls)) return 'keras.regularizers';
+  if (/^(MaxNorm|MinMaxNorm|NonNeg|UnitNorm)$/.test(cls)) return 'keras.constraints';
+  return 'keras.layers';
+}
+
+function layerInputShape(layer: Layer): Json | undefined {
+  try {
+    const s = layer.inboundNodes[0]?.inputShapes as Json | undefined;
+    // One input: its shape; several: the list of shapes (Keras build_config.input_shape).
+    if (Array.isArray(s) && s.length === 1 && Array.isArray(s[0])) return s[0];
+    return s;
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------- model.weights.h5
+
+/** Where Keras 3 keeps a layer's variables below its own group, by class (see weights.ts for the reading side). */
+function weightGroups(layer: Layer, path: string): { path: string; count: number }[] {
+  const cls = (layer.constructor as unknown as { className?: string }).className ?? layer.getClassName();
+  const n = layer.weights.length;
+  switch (cls) {
+    case 'LSTM':
+    case 'GRU':
+    case 'SimpleRNN':
+      return [{ path: `${path}/cell`, count: n }];
+    case 'Bidirectional': {
+      const w = layer as unknown as { forwardLayer: Layer; backwardLayer: Layer };
+      return [...weightGroups(w.forwardLayer, `${path}/forward_layer`), ...weightGroups(w.backwardLayer, `${path}/backward_layer`)];
+    }
+    case 'TimeDistributed':
+      return weightGroups((layer as unknown as { layer: Layer }).layer, `${path}/layer`);
+    case 'MultiHeadAttention': {
+      const per = n / 4;
+      return ['query_dense', 'key_dense', 'value_dense', 'output_dense'].map((c) => ({ path: `${path}/${c}`, count: per }));
+    }
+    default:
+      return [{ path, count: n }];
+  }
+}
+
+interface H5Module {
+  ready: Promise<{ FS: { readFile(p: string): Uint8Array; unlink(p: string): void } }>;
+  File: new (name: string, mode: string) => H5Group & { close(): void };
+}
+interface H5Group {
+  create_group(name: string): H5Group;
+  create_dataset(args: { name: string; data: Float32Array | Int32Array | BigInt64Array; shape: number[]; dtype: string | null }): unknown;
+  create_attribute(name: string, data: string): void;
+}
+
+let h5wasmModule: Promise<H5Module> | undefined;
+/** h5wasm (HDF5 compiled to WebAssembly) is loaded only when a file is written: readers never pay for it. */
+function loadH5wasm(): Promise<H5Module> {
+  const isNode = typeof process !== 'undefined' && !!(process as { versions?: { node?: string } }).versions?.node;
+  h5wasmModule ??= (isNode ? import(/* @vite-ignore */ 'h5wasm/node' as string) : import('h5wasm')).then((m: { default: H5Module }) => m.default);
+  return h5wasmModule;
+}
+
+let fileCounter = 0;
+
+async function writeWeightsH5(model: tfl.LayersModel, assets: Record<string, Uint8Array>): Promise<Uint8Array> {
+  const h5wasm = await loadH5wasm();
+  const { FS } = await h5wasm.ready;
+  const name = `/savedkeras-${Date.now()}-${fileCounter++}.weights.h5`;
+  const f = new h5wasm.File(name, 'w');
+  try {
+    const groups = new Set<string>();
+    const group = (p: string) => {
+      const parts = p.split('/');
+      for (let i = 1; i <= parts.length; i++) {
+        const g = parts.slice(0, i).join('/');
+        if (!groups.has(g)) {
+          f.create_group(g);
+          groups.add(g);
+        }
+      }
+    };
+    const writeNetwork = async (net: tfl.LayersModel, base: string) => {
+      const counters = new Map<string, number>();
+      const container = base === '' ? 'layers' : `${base}/layers`;
+      const isSeq = net instanceof tfl.Sequential;
+      for (const layer of net.layers) {
+        const cls = layer.getClassName() === 'Model' ? 'Functional' : layer.getClassName();
+        if (isSeq && cls === 'InputLayer') continue;
+        const snake = kerasSnakeCase(cls);
+        const k = counters.get(snake);
+        counters.set(snake, k === undefined ? 0 : k + 1);
+        const path = `${container}/${k === undefined ? snake : `${snake}_${k + 1}`}`;
+        group(`${path}/vars`);
+        (f as unknown as { get(p: string): H5Group }).get(`${path}/vars`).create_attribute('name', layer.name);
+        if (layer instanceof tfl.LayersModel) {
+          await writeNetwork(layer, path);
+          continue;
+        }
+        // Lookup layers keep their vocabulary as an asset file (Keras 3 save_assets), one token a line.
+        const lookup = layer as unknown as { getVocabulary?: (withSpecial?: boolean) => unknown[] };
+        if (typeof lookup.getVocabulary === 'function') {
+          const text = new TextEncoder().encode(lookup.getVocabulary(true).map(String).join('\n'));
+          assets[`assets/${path}/vocabulary.txt`] = text;
+          if (cls === 'TextVectorization') assets[`assets/${path}/_lookup_layer/vocabulary.txt`] = text;
+        }
+        const weights = layer.weights;
+        let at = 0;
+        for (const g of weightGroups(layer, path)) {
+          group(`${g.path}/vars`);
+          for (let i = 0; i < g.count; i++) {
+            const w = weights[at++]!;
+            const v = w.read();
+            const data = await v.data();
+            const isInt = v.dtype === 'int32';
+            f.create_dataset({
+              name: `${g.path}/vars/${i}`,
+              data: isInt ? BigInt64Array.from(data as Int32Array, (x) => BigInt(x)) : (data as Float32Array),
+              shape: v.shape,
+              // h5wasm guesses int64 from a BigInt64Array (an explicit '<i8' trips its BigInt arithmetic).
+              dtype: isInt ? null : '<f4',
+            });
+          }
+        }
+      }
+    };
+    group('vars');
+    await writeNetwork(model, '');
+  } finally {
+    f.close();
+  }
+  const bytes = FS.readFile(name);
+  FS.unlink(name);
+  return new Uint8Array(bytes);
+}
+
