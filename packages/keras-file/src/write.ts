@@ -73,6 +73,11 @@ const ARG_TO_KERAS: Record<string, Record<string, string | null>> = {
   SeparableConv2D: { rank: null },
   DepthwiseConv2D: { rank: null },
   Embedding: { input_length: null },
+  SpatialDropout1D: { noise_shape: null, trainable: null },
+  SpatialDropout2D: { noise_shape: null, trainable: null },
+  SpatialDropout3D: { noise_shape: null, trainable: null },
+  Discretization: { trainable: null },
+  MultiHeadAttention: { query_shape: null, key_shape: null, value_shape: null },
 };
 const KERAS3_FROM_TFJS_ACTIVATION: Record<string, string> = Object.fromEntries(Object.entries(KERAS3_ACTIVATION_NAMES).map(([k, v]) => [v, k]));
 
@@ -166,18 +171,27 @@ function layerEntry(l: JsonObject, inner: Map<string, Layer>, functional: boolea
     }
     if (layer) {
       const shape = layerInputShape(layer);
-      if (shape !== undefined) e['build_config'] = { input_shape: shape };
+      const cfg = (l['config'] ?? {}) as JsonObject;
+      if (cls === 'MultiHeadAttention') {
+        // Keras 3 builds attention from the shapes of its call (build_config.shapes_dict).
+        const shapes: JsonObject = { query_shape: cfg['query_shape'] ?? null, value_shape: cfg['value_shape'] ?? null };
+        if (cfg['key_shape'] != null && JSON.stringify(cfg['key_shape']) !== JSON.stringify(cfg['value_shape'])) shapes['key_shape'] = cfg['key_shape'];
+        e['build_config'] = { shapes_dict: shapes };
+      } else if (shape !== undefined) e['build_config'] = { input_shape: shape };
     }
   }
   if (functional) {
     e['name'] = name;
-    e['inbound_nodes'] = (Array.isArray(l['inbound_nodes']) ? l['inbound_nodes'] : []).map((node) => inboundNode(node, nodeIndex));
+    e['inbound_nodes'] = (Array.isArray(l['inbound_nodes']) ? l['inbound_nodes'] : []).map((node) => inboundNode(node, nodeIndex, POSITIONAL_INPUTS.has(cls)));
   }
   return e;
 }
 
 /** A Keras 2 inbound node `[[layer, node, tensor, kwargs], ...]` as Keras 3 `{args, kwargs}`. */
-function inboundNode(node: Json, nodeIndex: NodeIndex): JsonObject {
+/** Layers whose call takes several tensors as separate arguments (`mha(query, value)`); the others take one list (`Add()([a, b])`). */
+const POSITIONAL_INPUTS = new Set(['MultiHeadAttention']);
+
+function inboundNode(node: Json, nodeIndex: NodeIndex, positional: boolean): JsonObject {
   const refs = (Array.isArray(node) ? node : []).filter((r): r is Json[] => Array.isArray(r) && typeof r[0] === 'string');
   const tensors = refs.map((r) => {
     const t = nodeIndex.tensor?.(r[0] as string, Number(r[1] ?? 0), Number(r[2] ?? 0));
@@ -188,7 +202,7 @@ function inboundNode(node: Json, nodeIndex: NodeIndex): JsonObject {
   });
   const kwargs: JsonObject = {};
   for (const r of refs) if (isObject(r[3] ?? null)) Object.assign(kwargs, r[3] as JsonObject);
-  return { args: tensors.length === 1 ? tensors : [tensors], kwargs };
+  return { args: tensors.length === 1 || positional ? tensors : [tensors], kwargs };
 }
 
 /** A serialized tfjs object (layer, initializer, regularizer, constraint) in Keras 3's `{module, class_name, config, registered_name}`. */
