@@ -393,6 +393,12 @@ def ctc():
         for blank in [-1, 0, 2]:
             cases.append(case('CTCGreedyDecoder', {'inputs': peaked, 'sequence_length': lens}, {'merge_repeated': merge, 'blank_index': blank},
                               name=f'merge {merge} blank {blank}', tol=1e-6))
+    beams = f32(10, 4, 6, scale=1.5)
+    for width, top, merge in [(1, 1, True), (3, 2, True), (5, 3, False), (10, 4, True), (25, 5, False)]:
+        # (a sequence of length 0 leaves only the empty beam: TF refuses top_paths > 1 for it)
+        blens = np.array([10, 7, 2, 0 if top == 1 else 3], np.int32)
+        cases.append(case('CTCBeamSearchDecoder', {'inputs': beams, 'sequence_length': blens}, {'beam_width': width, 'top_paths': top, 'merge_repeated': merge},
+                          name=f'beam {width} top {top} merge {merge}', tol=1e-4))
     write('ctc', cases)
 
 

@@ -163,7 +163,116 @@ const ctcGreedy: Kernel = (inputs, attrs, ctx) => {
   return [...sparseOf(seqs), tf.tensor2d(logProb, [l.B, 1])];
 };
 
+/**
+ * CTCBeamSearchDecoder with TensorFlow's default scorer (no language model), following its prefix-tree
+ * beam search (tensorflow/core/util/ctc/ctc_beam_search.h): every beam entry keeps the probabilities of
+ * its prefix ending in a blank and in its own label; each step extends the surviving entries by every
+ * non-blank class, keeping the beam_width best. Scores are log-softmax probabilities, so
+ * log_probability is the log-probability of each decoded path's prefix tree entry, as TF reports it.
+ * Ties between equally scored beams may be ordered differently from TF's heap.
+ */
+interface Prob { total: number; blank: number; label: number }
+const zeroProb = (): Prob => ({ total: NEG_INF, blank: NEG_INF, label: NEG_INF });
+
+class BeamEntry {
+  oldp = zeroProb();
+  newp = zeroProb();
+  readonly children = new Map<number, BeamEntry>();
+  constructor(readonly parent: BeamEntry | undefined, readonly label: number) {}
+  active(): boolean { return this.newp.total !== NEG_INF; }
+  child(label: number): BeamEntry {
+    let c = this.children.get(label);
+    if (!c) {
+      c = new BeamEntry(this, label);
+      this.children.set(label, c);
+    }
+    return c;
+  }
+  labels(merge: boolean): number[] {
+    const out: number[] = [];
+    let prev = -1;
+    for (let e: BeamEntry = this; e.parent; e = e.parent) {
+      if (!merge || e.label !== prev) out.push(e.label);
+      prev = e.label;
+    }
+    return out.reverse();
+  }
+}
+
+function beamSearch(l: Logits, b: number, steps: number, width: number): BeamEntry[] {
+  const blank = l.C - 1;
+  const root = new BeamEntry(undefined, -1);
+  root.newp.total = 0;
+  root.newp.blank = 0;
+  let leaves: BeamEntry[] = [root];
+  const bottom = (): BeamEntry => leaves.reduce((m, e) => (e.newp.total < m.newp.total ? e : m));
+  const push = (e: BeamEntry): void => {
+    if (leaves.length < width) leaves.push(e);
+    else leaves[leaves.indexOf(bottom())] = e;
+  };
+  for (let t = 0; t < steps; t++) {
+    const row = logSoftmaxRow(l, t, b);
+    const branches = leaves.slice().sort((x, y) => y.newp.total - x.newp.total);
+    leaves = [];
+    for (const e of branches) e.oldp = { ...e.newp };
+    for (const e of branches) {
+      if (e.parent) {
+        if (e.parent.active()) {
+          const previous = e.label === e.parent.label ? e.parent.oldp.blank : e.parent.oldp.total;
+          e.newp.label = logSumExp(e.newp.label, previous);
+        }
+        e.newp.label += row[e.label]!;
+      }
+      e.newp.blank = e.oldp.total + row[blank]!;
+      e.newp.total = logSumExp(e.newp.blank, e.newp.label);
+      push(e);
+    }
+    const candidate = (p: Prob): boolean => p.total > NEG_INF && (leaves.length < width || p.total > bottom().newp.total);
+    for (const e of branches) {
+      if (!candidate(e.oldp)) continue;
+      for (let label = 0; label < l.C - 1; label++) {
+        const c = e.child(label);
+        if (c.active()) continue;
+        c.newp.blank = NEG_INF;
+        const previous = c.label === e.label ? e.oldp.blank : e.oldp.total;
+        c.newp.label = row[label]! + previous;
+        c.newp.total = c.newp.label;
+        if (candidate(c.newp)) {
+          if (leaves.length === width) bottom().newp = zeroProb();
+          push(c);
+        } else {
+          c.oldp = zeroProb();
+          c.newp = zeroProb();
+        }
+      }
+    }
+  }
+  return leaves.sort((x, y) => y.newp.total - x.newp.total);
+}
+
+const ctcBeamSearch: Kernel = (inputs, attrs, ctx) => {
+  const l = logitsOf(tensorAt(inputs, 0, ctx), ctx);
+  const lens = seqLengths(tensorAt(inputs, 1, ctx), l, ctx);
+  const width = attrs.int('beam_width');
+  const top = attrs.int('top_paths');
+  const merge = attrs.bool('merge_repeated', true);
+  if (width < 1 || top < 1 || top > width) throw bad(ctx, `top_paths (${top}) must be between 1 and beam_width (${width})`);
+  const paths: number[][][] = Array.from({ length: top }, () => []);
+  const logProb = new Float32Array(l.B * top);
+  for (let b = 0; b < l.B; b++) {
+    const best = beamSearch(l, b, lens[b]!, width);
+    if (best.length < top) throw bad(ctx, `only ${best.length} beams survived for batch ${b}, fewer than top_paths ${top}`);
+    for (let i = 0; i < top; i++) {
+      paths[i]!.push(best[i]!.labels(merge));
+      logProb[b * top + i] = best[i]!.newp.total;
+    }
+  }
+  const sparse = paths.map(sparseOf);
+  return [...sparse.map((s) => s[0]!), ...sparse.map((s) => s[1]!), ...sparse.map((s) => s[2]!), tf.tensor2d(logProb, [l.B, top])];
+};
+
 export const CTC_KERNELS: Record<string, Kernel> = {
   CTCLoss: ctcLoss,
   CTCGreedyDecoder: ctcGreedy,
+  CTCBeamSearchDecoder: ctcBeamSearch,
 };
