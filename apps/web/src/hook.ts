@@ -45,7 +45,7 @@ export interface PageHook {
   state(): PageState;
   loadUrl(url: string): Promise<ModelSummary>;
   loadSource(source: ModelSource): Promise<ModelSummary>;
-  generateInputs(seed: number): Record<string, TensorJson>;
+  generateInputs(seed: number): Promise<Record<string, TensorJson>>;
   /** Runs the Keras model (or the serving_default signature) on the inputs, or on seeded random ones. */
   predict(inputs?: Record<string, TensorJson>, seed?: number): Promise<PredictResult>;
   /** What the last run (from the buttons or from predict) produced. */

@@ -1,93 +1,75 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { seededRandom } from 'savedkeras';
+import { fromTensor, makeInputs, planInputs, type PlannedInput, type TensorJson } from '@savedkeras/check';
+import type { LoadedKerasModel } from 'savedkeras';
 
-/** One model input as the page describes and generates it. */
-export interface InputSpec {
-  name: string;
-  dtype: string;
-  /** Shape with the batch (and any unknown dimension) fixed, ready to feed. */
-  shape: number[];
+type SavedModelGraph = LoadedKerasModel['graph'];
+
+export type { TensorJson };
+
+/**
+ * The page's inputs are planned by @savedkeras/check (the same seeded values `savedkeras check`
+ * feeds: batch 1, unknown sizes from what the model records, valid indices and vocabulary words),
+ * and travel as its tensor JSON ({"dtype", "shape", "value"}, as in reference/expected.json).
+ */
+export interface InputSpec extends PlannedInput {
   /** Shape as the model declares it (null = any). */
   declared: Array<number | null>;
-  /** For inputs that feed an Embedding: values must be integers below this. */
-  integerBelow?: number;
 }
 
-/** A tensor as plain JSON: what the test hook takes and returns. */
-export interface TensorJson {
-  dtype: string;
-  shape: number[];
-  values: number[] | string[];
+/** Keras model inputs (named as the model names them), planned against the model's own graph. */
+export function kerasInputSpecs(model: tfl.LayersModel, graph: SavedModelGraph): InputSpec[] {
+  const declared = model.inputs.map((i) => i.shape.map((d) => (d === null || d === undefined || d < 0 ? null : d)));
+  const planned = planInputs(
+    model.inputs.map((input, i) => ({ name: model.inputNames[i]!, dtype: input.dtype, shape: declared[i]!.map((d) => d ?? -1) })),
+    graph,
+    { unknownDimSize: 8, modelShapes: model.inputs.map((t) => t.shape) },
+  );
+  return planned.map((p, i) => ({ ...p, declared: declared[i]! }));
 }
 
-/** Length used for dimensions the model leaves open (sequence length, image size). */
-export const DEFAULT_OPEN_DIM = 8;
-
-export function kerasInputSpecs(model: tfl.LayersModel): InputSpec[] {
-  return model.inputs.map((input, i) => {
-    const declared = input.shape.map((d) => (d === null || d === undefined || d < 0 ? null : d));
-    const shape = declared.map((d, j) => (j === 0 ? 1 : (d ?? DEFAULT_OPEN_DIM)));
-    const integerBelow = embeddingInputDim(model.inputLayers[i] as tfl.layers.Layer);
-    return { name: model.inputNames[i], dtype: input.dtype, shape, declared, ...(integerBelow ? { integerBelow } : {}) };
-  });
+/** Signature inputs (non-Keras models). */
+export function signatureInputSpecs(
+  inputs: Array<{ name: string; dtype: string; shape: number[] | null }>,
+  graph: SavedModelGraph,
+  functionName: string | null,
+): InputSpec[] {
+  const planned = planInputs(inputs, graph, { unknownDimSize: 8, functionName });
+  return planned.map((p, i) => ({ ...p, declared: (inputs[i]!.shape ?? []).map((d) => (d < 0 ? null : d)) }));
 }
 
-/** Specs from a serving signature (non-Keras models): -1 dimensions become 1 for the batch, else DEFAULT_OPEN_DIM. */
-export function signatureInputSpecs(inputs: Array<{ name: string; dtype: string; shape: number[] | null }>): InputSpec[] {
-  return inputs.map((t) => {
-    const declared = (t.shape ?? []).map((d) => (d < 0 ? null : d));
-    const shape = declared.map((d, j) => (d !== null ? d : j === 0 ? 1 : DEFAULT_OPEN_DIM));
-    return { name: t.name, dtype: t.dtype.replace(/^DT_/, '').toLowerCase(), shape, declared };
-  });
+/** What the seeded values of an input are, in words (the run panel's table). */
+export function describeValues(s: InputSpec): string {
+  switch (s.values) {
+    case 'normal':
+      return 'standard normal';
+    case 'integers':
+      return `${s.vocabulary ? `ids of the vocabulary (${s.vocabulary.length})` : `integers in [${s.range![0]}, ${s.range![1]})`}${s.from ? ` (${s.from})` : ''}`;
+    case 'words':
+      return `short phrases${s.from ? ` from the vocabulary of ${s.from}` : ''}`;
+    case 'tf.Example':
+      return 'empty tf.Example protos';
+    case 'booleans':
+      return 'booleans';
+  }
+}
+
+/** Seeded inputs for the specs, as tensor JSON. */
+export async function generateInputs(specs: InputSpec[], seed: number): Promise<Record<string, TensorJson>> {
+  const made = makeInputs(specs, seed);
+  try {
+    const out: Record<string, TensorJson> = {};
+    for (const s of specs) out[s.name] = await fromTensor(made[s.name]!, s.dtype);
+    return out;
+  } finally {
+    tf.dispose(Object.values(made));
+  }
 }
 
 /**
- * When an input goes straight into an Embedding (directly or as the first layer of a nested
- * Sequential), random floats would be truncated to index 0; give it valid indices instead.
- */
-function embeddingInputDim(layer: tfl.layers.Layer | undefined, depth = 0): number | undefined {
-  if (!layer || depth > 4) return undefined;
-  for (const node of (layer as unknown as { outboundNodes: Array<{ outboundLayer: tfl.layers.Layer }> }).outboundNodes ?? []) {
-    const next = node.outboundLayer;
-    const cls = next.getClassName();
-    if (cls === 'Embedding') return (next.getConfig() as { inputDim?: number }).inputDim;
-    const nested = next as unknown as { inputLayers?: tfl.layers.Layer[] };
-    if (nested.inputLayers?.length) {
-      const found = embeddingInputDim(nested.inputLayers[0], depth + 1);
-      if (found) return found;
-    }
-  }
-  return undefined;
-}
-
-export { seededRandom };
-
-const WORDS = ['the', 'model', 'runs', 'in', 'a', 'browser', 'with', 'no', 'python'];
-
-/** Random inputs for the specs: floats in [0, 1), integers below the Embedding size (or 10), words for strings. */
-export function generateInputs(specs: InputSpec[], seed: number): Record<string, TensorJson> {
-  const rand = seededRandom(seed);
-  const out: Record<string, TensorJson> = {};
-  for (const s of specs) {
-    const n = s.shape.reduce((a, b) => a * b, 1);
-    let values: number[] | string[];
-    if (s.dtype === 'string') {
-      values = Array.from({ length: n }, () => Array.from({ length: 3 }, () => WORDS[Math.floor(rand() * WORDS.length)]).join(' '));
-    } else if (s.integerBelow !== undefined || /int|bool/.test(s.dtype)) {
-      const below = s.integerBelow ?? (s.dtype === 'bool' ? 2 : 10);
-      values = Array.from({ length: n }, () => Math.floor(rand() * below));
-    } else {
-      values = Array.from({ length: n }, () => Math.fround(rand()));
-    }
-    out[s.name] = { dtype: s.dtype, shape: [...s.shape], values };
-  }
-  return out;
-}
-
-/**
- * Typed JSON input: an object keyed by input name, or (one input) a bare nested array. A nested
- * array one rank short of the model input gets the batch dimension added.
+ * Typed JSON from the text box: an object keyed by input name, or (one input) a bare nested array,
+ * each value either tensor JSON or a bare nested array. A nested array one rank short of the model
+ * input gets the batch dimension added.
  */
 export function parseJsonInputs(text: string, specs: InputSpec[]): Record<string, TensorJson> {
   let parsed: unknown;
@@ -97,7 +79,7 @@ export function parseJsonInputs(text: string, specs: InputSpec[]): Record<string
     throw new SyntaxError(`the input is not valid JSON: ${(e as Error).message}`);
   }
   const byName: Record<string, unknown> =
-    Array.isArray(parsed) && specs.length === 1 ? { [specs[0].name]: parsed } : (parsed as Record<string, unknown>);
+    Array.isArray(parsed) && specs.length === 1 ? { [specs[0]!.name]: parsed } : (parsed as Record<string, unknown>);
   if (typeof byName !== 'object' || byName === null || Array.isArray(byName)) {
     throw new TypeError(`give an object keyed by input name (${specs.map((s) => s.name).join(', ')})`);
   }
@@ -105,23 +87,14 @@ export function parseJsonInputs(text: string, specs: InputSpec[]): Record<string
   for (const s of specs) {
     const v = byName[s.name];
     if (v === undefined) throw new TypeError(`the JSON has no value for input "${s.name}"`);
+    if (v && typeof v === 'object' && !Array.isArray(v) && 'shape' in v) {
+      out[s.name] = v as TensorJson;
+      continue;
+    }
     const t = tf.tensor(v as number[], undefined, s.dtype === 'string' ? 'string' : undefined);
-    let shape = t.shape;
-    if (shape.length === s.declared.length - 1) shape = [1, ...shape];
-    const values = Array.from(t.dataSync() as ArrayLike<number>) as number[];
+    const shape = t.shape.length === s.declared.length - 1 ? [1, ...t.shape] : t.shape;
     t.dispose();
-    out[s.name] = { dtype: s.dtype, shape, values };
+    out[s.name] = { dtype: s.dtype, shape, value: v };
   }
   return out;
-}
-
-export function toTensor(t: TensorJson): tf.Tensor {
-  if (t.dtype === 'string') return tf.tensor(t.values as string[], t.shape, 'string');
-  const dtype = /int/.test(t.dtype) ? 'int32' : t.dtype === 'bool' ? 'bool' : 'float32';
-  return tf.tensor(t.values as number[], t.shape, dtype);
-}
-
-export async function fromTensor(t: tf.Tensor): Promise<TensorJson> {
-  const data = await t.data();
-  return { dtype: t.dtype, shape: t.shape, values: Array.from(data as ArrayLike<number>) as number[] };
 }

@@ -1,14 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { loadKerasModelWithReport, openSavedModel, type LoadedKerasModel, type ModelSource, type ProgressEvent } from 'savedkeras';
+import { loadKerasModelWithReport, loadSavedModel, type LoadedKerasModel, type ModelSource, type ProgressEvent, type SavedModelHandle } from 'savedkeras';
+import { checkModel, toTensor, fromTensor } from '@savedkeras/check';
 import * as backendWeb from '@savedkeras/backend-web';
 import { FileListSource, UrlSource, filesFromDataTransfer, type BackendChoice } from '@savedkeras/backend-web';
 import { chooseBackend, describeChoice, describeFeatures, requestedBackend } from './backend.js';
 import { byId, fill, formatBytes, formatMs, h } from './dom.js';
 import { clearError, describeError, showError } from './error-view.js';
-import { checkFunction, hasLoadSavedModel, loadCallableSavedModel, type CallableSavedModel } from './facade.js';
 import type { ModelSummary, PageHook, PageState, PredictResult } from './hook.js';
-import { fromTensor, generateInputs, kerasInputSpecs, parseJsonInputs, signatureInputSpecs, toTensor, type InputSpec, type TensorJson } from './inputs.js';
-import { compareKerasWithSignature } from './graph-check.js';
+import { describeValues, generateInputs, kerasInputSpecs, parseJsonInputs, signatureInputSpecs, type InputSpec, type TensorJson } from './inputs.js';
 import { layerRows, renderModel } from './model-view.js';
 import { renderOutput } from './output-view.js';
 
@@ -32,7 +31,7 @@ const els = {
 // ---- state ------------------------------------------------------------------------------------
 type Current =
   | { kind: 'keras'; loaded: LoadedKerasModel; source: ModelSource; specs: InputSpec[] }
-  | { kind: 'signatures'; saved: CallableSavedModel; source: ModelSource; specs: Record<string, InputSpec[]>; outputs: Record<string, string[]> };
+  | { kind: 'signatures'; saved: SavedModelHandle; names: string[]; source: ModelSource; specs: Record<string, InputSpec[]>; outputs: Record<string, string[]> };
 
 let current: Current | null = null;
 const state: PageState = {
@@ -44,7 +43,7 @@ const state: PageState = {
   model: null,
   progress: null,
   timings: {},
-  features: { loadSavedModel: hasLoadSavedModel(), check: checkFunction()?.name ?? null },
+  features: { loadSavedModel: true, check: 'checkModel' },
 };
 
 function fail(e: unknown, context: string): never {
@@ -134,13 +133,12 @@ async function loadFrom(source: ModelSource): Promise<ModelSummary> {
   let kerasError: unknown;
   try {
     const loaded = await loadKerasModelWithReport(source, { onProgress, warn: (m) => warnings.push(m) });
-    current = { kind: 'keras', loaded, source, specs: kerasInputSpecs(loaded.model) };
+    current = { kind: 'keras', loaded, source, specs: kerasInputSpecs(loaded.model, loaded.graph) };
   } catch (e) {
     kerasError = e;
   }
   if (kerasError !== undefined) {
     // Not a Keras model (or one this version cannot revive): its signatures may still be callable.
-    if (!hasLoadSavedModel()) fail(kerasError, `loading ${source.description}`);
     try {
       current = await loadSignatures(source);
     } catch {
@@ -160,24 +158,21 @@ async function loadFrom(source: ModelSource): Promise<ModelSummary> {
 }
 
 async function loadSignatures(source: ModelSource): Promise<Current> {
-  const saved = await loadCallableSavedModel(source);
-  // The facade's handle carries the resolved graph; read it again only if it does not.
-  const graph = (saved.raw as { graph?: SavedModelGraphLike }).graph ?? (await openSavedModel(source)).graph;
+  const saved = await loadSavedModel(source);
   const specs: Record<string, InputSpec[]> = {};
   const outputs: Record<string, string[]> = {};
-  for (const s of graph.signatures) {
-    specs[s.name] = signatureInputSpecs(s.inputs);
-    outputs[s.name] = s.outputs.map((o) => o.name);
+  const names = Object.keys(saved.signatures);
+  for (const name of names) {
+    const sig = saved.signatures[name]!;
+    specs[name] = signatureInputSpecs(sig.inputs, saved.graph, sig.functionName);
+    outputs[name] = sig.outputs.map((o) => o.name);
   }
-  if (saved.signatureNames.length === 0) saved.signatureNames = Object.keys(specs);
-  return { kind: 'signatures', saved, source, specs, outputs };
+  return { kind: 'signatures', saved, names, source, specs, outputs };
 }
-
-type SavedModelGraphLike = Awaited<ReturnType<typeof openSavedModel>>['graph'];
 
 function disposeCurrent(): void {
   if (current?.kind === 'keras') current.loaded.model.dispose();
-  if (current?.kind === 'signatures') (current.saved.raw as { dispose?: () => void }).dispose?.();
+  if (current?.kind === 'signatures') current.saved.dispose();
   current = null;
   state.model = null;
 }
@@ -206,7 +201,7 @@ function summarize(c: Current, source: ModelSource): ModelSummary {
       ...(bytesReceived !== undefined ? { bytesReceived } : {}),
     };
   }
-  const first = c.saved.signatureNames.includes('serving_default') ? 'serving_default' : c.saved.signatureNames[0];
+  const first = c.names.includes('serving_default') ? 'serving_default' : c.names[0];
   return {
     kind: 'signatures',
     name: source.description,
@@ -215,7 +210,7 @@ function summarize(c: Current, source: ModelSource): ModelSummary {
     outputNames: c.outputs[first] ?? [],
     layers: [],
     params: 0,
-    signatures: c.saved.signatureNames,
+    signatures: c.names,
     ...(bytesReceived !== undefined ? { bytesReceived } : {}),
   };
 }
@@ -232,12 +227,13 @@ function orderInputs(specs: InputSpec[], inputs: Record<string, TensorJson>): Te
 async function predict(inputs?: Record<string, TensorJson>, seed = 0): Promise<PredictResult> {
   if (!current) throw new Error('load a model first');
   if (current.kind === 'signatures') {
-    const name = current.saved.signatureNames.includes('serving_default') ? 'serving_default' : current.saved.signatureNames[0];
+    const name = current.names.includes('serving_default') ? 'serving_default' : current.names[0];
     return callSignature(name, inputs);
   }
   const { model } = current.loaded;
-  const feed = inputs ?? generateInputs(current.specs, seed);
-  const tensors = orderInputs(current.specs, feed).map(toTensor);
+  const specs = current.specs;
+  const feed = inputs ?? (await generateInputs(specs, seed));
+  const tensors = orderInputs(specs, feed).map((t, i) => toTensor(specs[i]!.name, t));
   const t0 = performance.now();
   let outs: tf.Tensor[] = [];
   try {
@@ -255,15 +251,17 @@ async function predict(inputs?: Record<string, TensorJson>, seed = 0): Promise<P
 async function callSignature(name: string, inputs?: Record<string, TensorJson>): Promise<PredictResult> {
   if (current?.kind !== 'signatures') throw new Error('the loaded model is a Keras model: use predict');
   const specs = current.specs[name] ?? [];
-  const feed = inputs ?? generateInputs(specs, 0);
+  const feed = inputs ?? (await generateInputs(specs, 0));
   const ordered = specs.length > 0 ? orderInputs(specs, feed) : Object.values(feed);
   const names = specs.length > 0 ? specs.map((s) => s.name) : Object.keys(feed);
   const tensors: Record<string, tf.Tensor> = {};
-  ordered.forEach((t, i) => (tensors[names[i]] = toTensor(t)));
+  ordered.forEach((t, i) => (tensors[names[i]] = toTensor(names[i], t)));
   const t0 = performance.now();
   let outs: Record<string, tf.Tensor> = {};
   try {
-    outs = await current.saved.call(name, tensors);
+    const sig = current.saved.signatures[name];
+    if (!sig) throw new Error(`the SavedModel has no signature "${name}" (it has ${current.names.join(', ') || 'none'})`);
+    outs = sig(tensors);
     const outputs: Record<string, TensorJson> = {};
     for (const [k, t] of Object.entries(outs)) outputs[k] = await fromTensor(t);
     return finishRun(outputs, performance.now() - t0);
@@ -288,19 +286,11 @@ function finishRun(outputs: Record<string, TensorJson>, ms: number): PredictResu
   return { outputs, ms };
 }
 
+/** `checkModel` of @savedkeras/check, as `savedkeras check` runs it: the model vs its own saved graph. */
 async function runCheck(): Promise<unknown> {
   if (!current) throw new Error('load a model first');
-  const check = checkFunction();
-  let result: unknown;
-  if (check) {
-    const model = current.kind === 'keras' ? current.loaded.model : undefined;
-    result = await check.fn(current.source, { model });
-  } else if (hasLoadSavedModel() && current.kind === 'keras') {
-    const seed = Number((document.getElementById('seed-input') as HTMLInputElement | null)?.value) || 0;
-    result = await compareKerasWithSignature(current.loaded.model, current.specs, current.source, seed);
-  } else {
-    throw new Error('check is not available in this build of savedkeras');
-  }
+  const seed = Number((document.getElementById('seed-input') as HTMLInputElement | null)?.value) || 0;
+  const result = await checkModel(current.source, { seed, warn: () => undefined });
   const box = document.getElementById('check-result');
   if (box) box.replaceChildren(h('pre', { class: 'check' }, JSON.stringify(result, jsonReplacer, 2)));
   return result;
@@ -320,7 +310,7 @@ function renderLoaded(c: Current, source: ModelSource, loadMs: number, kerasErro
       els.model,
       h('div', { class: 'section-head' }, h('h2', {}, 'SavedModel ', h('span', { class: 'tag' }, 'signatures')), h('div', { class: 'muted' }, source.description)),
       h('p', { class: 'muted' }, `Not loaded as a Keras model (${describeError(kerasError).message.split('\n')[0]}); its signatures are called directly.`),
-      h('ul', {}, c.saved.signatureNames.map((n) => h('li', {}, h('code', {}, n), ' ', (c.specs[n] ?? []).map((s) => `${s.name}: ${s.dtype}${JSON.stringify(s.declared)}`).join(', ')))),
+      h('ul', {}, c.names.map((n) => h('li', {}, h('code', {}, n), ' ', (c.specs[n] ?? []).map((s) => `${s.name}: ${s.dtype}${JSON.stringify(s.declared)}`).join(', ')))),
     );
   }
   renderRunPanel(c);
@@ -328,7 +318,7 @@ function renderLoaded(c: Current, source: ModelSource, loadMs: number, kerasErro
 }
 
 function renderRunPanel(c: Current): void {
-  const specs = c.kind === 'keras' ? c.specs : (c.specs[c.saved.signatureNames.includes('serving_default') ? 'serving_default' : c.saved.signatureNames[0]] ?? []);
+  const specs = c.kind === 'keras' ? c.specs : (c.specs[c.names.includes('serving_default') ? 'serving_default' : c.names[0]] ?? []);
   const seedInput = h('input', { type: 'number', id: 'seed-input', value: 0, min: 0, class: 'seed' });
   const json = h('textarea', {
     id: 'json-input',
@@ -361,7 +351,7 @@ function renderRunPanel(c: Current): void {
           h('td', {}, h('code', {}, s.dtype)),
           h('td', {}, h('code', {}, JSON.stringify(s.declared))),
           h('td', {}, h('code', {}, JSON.stringify(s.shape))),
-          h('td', { class: 'muted' }, s.integerBelow !== undefined ? `integers in [0, ${s.integerBelow}) (Embedding)` : /int/.test(s.dtype) ? 'integers in [0, 10)' : s.dtype === 'string' ? 'short phrases' : 'uniform [0, 1)'),
+          h('td', { class: 'muted' }, describeValues(s)),
         ),
       )),
     ),
@@ -376,25 +366,20 @@ function renderRunPanel(c: Current): void {
 }
 
 function renderExtras(c: Current): void {
-  const check = checkFunction();
-  const canCompare = !check && hasLoadSavedModel() && c.kind === 'keras';
   fill(
     els.extras,
     h('h2', {}, 'Saved graph'),
     h('div', { class: 'feature-row' },
       h('span', { class: 'feature-name' }, 'Signatures'),
-      h('span', {}, (c.kind === 'keras' ? c.loaded.graph.signatures.map((s) => s.name) : c.saved.signatureNames).join(', ') || 'none'),
+      h('span', {}, (c.kind === 'keras' ? c.loaded.graph.signatures.map((s) => s.name) : c.names).join(', ') || 'none'),
     ),
     h('div', { class: 'feature-row' },
       h('span', { class: 'feature-name' }, 'Call signatures (loadSavedModel)'),
-      hasLoadSavedModel() ? h('span', { class: 'ok' }, 'available') : h('span', { class: 'muted', id: 'load-saved-model-na' }, 'not available in this build'),
+      h('span', { class: 'ok' }, 'available'),
     ),
     h('div', { class: 'feature-row' },
       h('span', { class: 'feature-name' }, 'Check against the saved graph'),
-      check || canCompare
-        ? h('button', { class: 'button', id: 'run-check', onclick: () => void runCheck().catch((e) => { try { fail(e, 'checking the model'); } catch { /* shown */ } }) },
-            check ? `Run ${check.name}` : 'Compare predict with the saved serving function')
-        : h('span', { class: 'muted', id: 'check-na' }, 'not available in this build'),
+      h('button', { class: 'button', id: 'run-check', onclick: () => void runCheck().catch((e) => { try { fail(e, 'checking the model'); } catch { /* shown */ } }) }, 'Run check'),
     ),
     h('div', { id: 'check-result' }),
   );

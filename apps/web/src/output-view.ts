@@ -1,9 +1,10 @@
 import { formatShape, h } from './dom.js';
-import type { TensorJson } from './inputs.js';
+import { flatten, type TensorJson } from '@savedkeras/check';
 
 /** One output tensor: shape, a preview of its values, min / max / mean and, for class scores, the top class. */
 export function renderOutput(name: string, t: TensorJson): HTMLElement {
-  const values = t.values as Array<number | string>;
+  // Non-finite floats arrive as the strings "NaN" / "Infinity"; bytes (value_base64) are shown as base64.
+  const values = flatten(t.value ?? t.value_base64).map((v) => (v === 'NaN' || v === 'Infinity' || v === '-Infinity' ? Number(v) : v)) as Array<number | string>;
   const numeric = values.length > 0 && typeof values[0] === 'number';
   const preview = values.slice(0, 12).map((v) => (typeof v === 'number' ? formatNumber(v) : JSON.stringify(v)));
   const children: Array<HTMLElement | null> = [

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { CheckResult } from 'savedkeras';
+import type { CheckResult } from '@savedkeras/check';
 import { ensureBuilt, fixturesDir, loadManifest, pool, runCli, type CliRun, type ManifestModel } from './helpers.js';
 
 /**

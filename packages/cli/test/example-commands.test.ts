@@ -2,7 +2,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CheckResult } from 'savedkeras';
+import type { CheckResult } from '@savedkeras/check';
 import { decodeMessage, encodeMessage, type SavedModel } from '@savedkeras/proto';
 import { exampleFunctionalTwoInputs, exampleMlp, referencePredict, writeKerasSavedModel } from '@savedkeras/testing';
 import type { SummaryReport } from '../src/summary/report.js';

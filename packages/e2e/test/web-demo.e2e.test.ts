@@ -4,8 +4,9 @@ import * as nodePath from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PageHook, PageState, PredictResult } from '@savedkeras/web/hook';
+import type { CheckResult } from '@savedkeras/check';
 import { chromiumPath, launchChromium, watchConsole } from './support/browser.js';
-import { compareValues, hasLoadSavedModel, nodeKerasPredict, referenceCases, type TensorJson } from './support/node-reference.js';
+import { compareValues, hasLoadSavedModel, nodeKerasPredict, referenceCases, values, type TensorJson } from './support/node-reference.js';
 import { fixture, fixturesDir, missingPrerequisite, repoRoot, screenshotPath, webDist } from './support/paths.js';
 import { startStaticServer, type ServedRequest } from './support/static-server.js';
 
@@ -109,11 +110,11 @@ describe.skipIf(missing !== null && !process.env.CI)('demo page in headless Chro
     let maxRef = 0;
     outs.forEach((o, i) => {
       expect(o.shape).toEqual(node.outputs[i].shape);
-      const vsNode = compareValues(o.values as number[], node.outputs[i].values as number[], TOL);
+      const vsNode = compareValues(values(o), values(node.outputs[i]), TOL);
       expect(vsNode.ok, `${slug} output ${i}: browser vs Node max |diff| ${vsNode.maxAbs}`).toBe(true);
       maxNode = Math.max(maxNode, vsNode.maxAbs);
       // And against the fixture's independent reference (NumPy), with its own tolerance.
-      const vsRef = compareValues(o.values as number[], refOut[i].values as number[], ref.tolerance);
+      const vsRef = compareValues(values(o), values(refOut[i]), ref.tolerance);
       expect(vsRef.ok, `${slug} output ${i}: browser vs expected.json max |diff| ${vsRef.maxAbs}`).toBe(true);
       maxRef = Math.max(maxRef, vsRef.maxAbs);
     });
@@ -123,7 +124,7 @@ describe.skipIf(missing !== null && !process.env.CI)('demo page in headless Chro
     const gBrowser = await predictIn(generated);
     const gNode = await nodeKerasPredict(slug, generated);
     Object.values(gBrowser.outputs).forEach((o, i) => {
-      const d = compareValues(o.values as number[], gNode.outputs[i].values as number[], TOL);
+      const d = compareValues(values(o), values(gNode.outputs[i]), TOL);
       expect(d.ok, `${slug} seeded input, output ${i}: max |diff| ${d.maxAbs}`).toBe(true);
       maxNode = Math.max(maxNode, d.maxAbs);
     });
@@ -166,13 +167,13 @@ describe.skipIf(missing !== null && !process.env.CI)('demo page in headless Chro
 
     // Typed JSON in the text box (without the batch dimension) runs through the button.
     const [ref] = referenceCases('memnet-babi-multi-input');
-    await page.fill('#json-input', JSON.stringify({ input_1: ref.inputs.input_1.values, input_2: ref.inputs.input_2.values }));
+    await page.fill('#json-input', JSON.stringify({ input_1: (ref.inputs.input_1.value as unknown[])[0], input_2: (ref.inputs.input_2.value as unknown[])[0] }));
     await page.evaluate(() => document.getElementById('outputs')!.replaceChildren());
     await page.click('#predict-json');
     await page.waitForSelector('#outputs .output');
     const typed = await page.evaluate(() => window.__savedkeras.lastRun());
     const node = await nodeKerasPredict('memnet-babi-multi-input', ref.inputs);
-    const d = compareValues(Object.values(typed!.outputs)[0].values as number[], node.outputs[0].values as number[], TOL);
+    const d = compareValues(values(Object.values(typed!.outputs)[0]), values(node.outputs[0]), TOL);
     expect(d.ok, `typed JSON input: max |diff| ${d.maxAbs}`).toBe(true);
   });
 
@@ -199,7 +200,7 @@ describe.skipIf(missing !== null && !process.env.CI)('demo page in headless Chro
     const [ref] = referenceCases(slug);
     const browser = await predictIn(ref.inputs);
     const node = await nodeKerasPredict(slug, ref.inputs);
-    const d = compareValues(Object.values(browser.outputs)[0].values as number[], node.outputs[0].values as number[], TOL);
+    const d = compareValues(values(Object.values(browser.outputs)[0]), values(node.outputs[0]), TOL);
     expect(d.ok, `upload: max |diff| ${d.maxAbs}`).toBe(true);
     timings.push(`${slug} by folder upload: load ${Math.round(s.timings.loadMs!)} ms, max |diff| vs Node ${d.maxAbs.toExponential(2)}`);
   });
@@ -232,7 +233,7 @@ describe.skipIf(missing !== null && !process.env.CI)('demo page in headless Chro
     const [ref] = referenceCases(slug);
     const browser = await predictIn(ref.inputs);
     const node = await nodeKerasPredict(slug, ref.inputs);
-    const d = compareValues(Object.values(browser.outputs)[0].values as number[], node.outputs[0].values as number[], TOL);
+    const d = compareValues(values(Object.values(browser.outputs)[0]), values(node.outputs[0]), TOL);
     expect(d.ok, `directory handle: max |diff| ${d.maxAbs}`).toBe(true);
   });
 
@@ -295,7 +296,7 @@ describe.skipIf(missing !== null && !process.env.CI)('demo page in headless Chro
     const [ref] = referenceCases(slug);
     const got = await predictIn(ref.inputs, 0, p);
     const node = await nodeKerasPredict(slug, ref.inputs);
-    const d = compareValues(Object.values(got.outputs)[0].values as number[], node.outputs[0].values as number[], TOL);
+    const d = compareValues(values(Object.values(got.outputs)[0]), values(node.outputs[0]), TOL);
     expect(d.ok, `cpu backend in the page: max |diff| ${d.maxAbs}`).toBe(true);
     await p.close();
   });
@@ -321,11 +322,11 @@ describe.skipIf(missing !== null && !process.env.CI)('demo page in headless Chro
     for (const c of referenceCases(slug)) {
       const got = await predictIn(c.inputs);
       const out = Object.values(got.outputs)[0];
-      const d = compareValues(out.values as number[], Object.values(c.outputs)[0].values as number[], Math.max(c.tolerance, TOL));
+      const d = compareValues(values(out), values(Object.values(c.outputs)[0]), Math.max(c.tolerance, TOL));
       expect(d.ok, `${slug}: max |diff| vs expected.json ${d.maxAbs}`).toBe(true);
       if (s.model!.kind === 'keras') {
         const node = await nodeKerasPredict(slug, c.inputs);
-        const n = compareValues(out.values as number[], node.outputs[0].values as number[], TOL);
+        const n = compareValues(values(out), values(node.outputs[0]), TOL);
         expect(n.ok, `${slug}: max |diff| vs Node ${n.maxAbs}`).toBe(true);
       }
     }
@@ -333,15 +334,13 @@ describe.skipIf(missing !== null && !process.env.CI)('demo page in headless Chro
 
   it.skipIf(!hasLoadSavedModel)('checks the revived Keras model against its saved serving function', async () => {
     await loadUrl(`${origin}/models/memnet-babi-multi-input/`);
-    const result = (await inPage(() => window.__savedkeras.runCheck(), undefined)) as { method?: string; maxAbsDiff?: number; outputs?: unknown[] };
-    if (result.method === 'keras-vs-signature') {
-      // The page's own comparison: Keras predict vs the graph TensorFlow traced, same seeded input.
-      expect(result.outputs).toHaveLength(1);
-      expect(result.maxAbsDiff).toBeLessThanOrEqual(TOL);
-    } else {
-      // The facade's check: it ran and the page shows its result.
-      expect(result).toBeTruthy();
-    }
+    // @savedkeras/check's checkModel, as `savedkeras check` runs it: Keras model vs the graph TensorFlow traced.
+    const result = (await inPage(() => window.__savedkeras.runCheck(), undefined)) as CheckResult;
+    expect(result.problems).toEqual([]);
+    expect(result.ok).toBe(true);
+    expect(result.kind).toBe('keras');
+    expect(result.reference).toBe('serving_default');
+    expect(result.outputs).toHaveLength(1);
     expect(await page.locator('#check-result pre').isVisible()).toBe(true);
   });
 
@@ -360,7 +359,7 @@ describe.skipIf(missing !== null && !process.env.CI)('demo page in headless Chro
         const got = await inPage(([n, i]) => window.__savedkeras.callSignature(n, i), [sig, c.inputs] as const);
         const [key] = Object.keys(c.outputs);
         const out = got.outputs[key] ?? Object.values(got.outputs)[0];
-        const d = compareValues(out.values as number[], c.outputs[key].values as number[], Math.max(c.tolerance, 1e-6));
+        const d = compareValues(values(out), values(c.outputs[key]), Math.max(c.tolerance, 1e-6));
         expect(d.ok, `${slug} ${sig}: max |diff| ${d.maxAbs}`).toBe(true);
       }
     }

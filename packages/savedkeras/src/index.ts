@@ -4,4 +4,3 @@ export { registerLayer, type LayerClass, type ReviveReport } from '@savedkeras/r
 export { loadSavedModel, type LoadSavedModelOptions, type SavedModelHandle } from './load-saved-model.js';
 export { registerOp, type Kernel, type SignatureFunction } from '@savedkeras/graph';
 export { RevivedLayer } from '@savedkeras/revive';
-export { checkModel, DEFAULT_CHECK_TOLERANCE, type CheckOptions, type CheckResult, type CheckedOutput, type CheckedInput } from './check.js';

@@ -10,7 +10,7 @@ import { layersModelFromFiles, NodeFileSource } from '@savedkeras/backend-node';
 import { CheckpointReader } from '@savedkeras/proto';
 import { loadKerasModelWithReport, loadSavedModel, type ReviveReport } from 'savedkeras';
 import { convertLoadedModel } from '../convert/convert-model.js';
-import { maxAbsDiff, predictValues, sampleInputs } from '../convert/sample-inputs.js';
+import { maxAbsDiff, predictValues, sampleModelInputs } from '@savedkeras/check';
 import type { RssProbeResult } from './rss-probe.js';
 import { median, ratio, round, timed } from './stats.js';
 
@@ -202,7 +202,7 @@ async function measurePredict(
   runs: number,
   notes: string[],
 ): Promise<{ predictMs: number | null; graphMs: number | null; diff: number | null }> {
-  const inputs = sampleInputs(model, batch);
+  const inputs = sampleModelInputs(model, batch);
   if (!inputs) {
     notes.push('no predict timing: the model takes string inputs');
     return { predictMs: null, graphMs: null, diff: null };

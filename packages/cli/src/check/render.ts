@@ -1,4 +1,4 @@
-import type { CheckResult } from 'savedkeras';
+import type { CheckResult } from '@savedkeras/check';
 import type { Colors } from '../context.js';
 
 /** One verdict line, what was compared, then a table of outputs with their largest differences. */

@@ -17,7 +17,7 @@ export function registerCheck(program: Command, ctx: CliContext): void {
       const source = new NodeFileSource(dir);
       await source.assertFolder();
       const backend = await ctx.useBackend();
-      const { checkModel } = await import('savedkeras');
+      const { checkModel } = await import('@savedkeras/check');
       const { renderCheck } = await import('../check/render.js');
       const { loadProgress } = await import('../load-progress.js');
       const { onProgress, bar } = await loadProgress(ctx, source, 'loading weights', !opts.json);

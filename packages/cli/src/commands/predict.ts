@@ -23,7 +23,7 @@ export function registerPredict(program: Command, ctx: CliContext): void {
       const { NodeFileSource } = await import('@savedkeras/backend-node');
       const source = new NodeFileSource(dir);
       await source.assertFolder();
-      const { parseInputs } = await import('../predict/tensor-json.js');
+      const { parseInputs } = await import('@savedkeras/check');
       const { cases, many } = parseInputs(await readInputFile(opts.input), opts.input);
       const backend = await ctx.useBackend();
       const tf = await import('@tensorflow/tfjs-core');

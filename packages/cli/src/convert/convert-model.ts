@@ -7,7 +7,7 @@ import type { ReviveReport } from '@savedkeras/revive';
 import { VERSION } from '../program.js';
 import { DEFAULT_SHARD_BYTES, layersModelFromFiles, writeLayersModel } from '@savedkeras/backend-node';
 import { PLUGIN_PACKAGE, pluginClassesIn } from './plugin-classes.js';
-import { maxAbsDiff, predictValues, sampleInputs } from './sample-inputs.js';
+import { maxAbsDiff, predictValues, sampleModelInputs } from '@savedkeras/check';
 
 export interface ConvertOptions {
   /** Bytes per weight shard (default 4 MiB, as tfjs). */
@@ -124,7 +124,7 @@ function trainingConfigOf(model: tfl.LayersModel, warn?: (m: string) => void): t
 
 /** Reloads the written files with tf.loadLayersModel and returns the largest output difference to the revived model. */
 async function verifyReload(model: tfl.LayersModel, modelJson: string): Promise<number | null> {
-  const inputs = sampleInputs(model, 2);
+  const inputs = sampleModelInputs(model, 2);
   if (!inputs) return null;
   let reloaded: tfl.LayersModel | undefined;
   try {

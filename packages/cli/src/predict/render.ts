@@ -1,5 +1,5 @@
 import type { Colors } from '../context.js';
-import { flatten, type TensorJson } from './tensor-json.js';
+import { flatten, type TensorJson } from '@savedkeras/check';
 import type { PredictResult } from './run.js';
 
 /** How many values of each output the human form shows. */

@@ -1,6 +1,6 @@
 import type * as tfTypes from '@tensorflow/tfjs-core';
 import { InputMismatchError, type ModelSource, type ProgressCallback } from '@savedkeras/common';
-import { carrierOf, fromTensor, toTensor, type TensorJson } from './tensor-json.js';
+import { carrierOf, fromTensor, toTensor, type TensorJson } from '@savedkeras/check';
 
 type Tf = typeof tfTypes;
 
@@ -62,7 +62,7 @@ async function runCase(tf: Tf, target: Target, inputs: Record<string, TensorJson
     checkNames(target, inputs);
     for (const spec of target.inputs) {
       const json = inputs[spec.name]!;
-      const t = toTensor(tf, spec.name, json);
+      const t = toTensor(spec.name, json);
       tensors[spec.name] = t;
       // Signatures check shapes themselves: they run what the graph accepts, as TensorFlow does.
       checkInput(spec, json, t, checkShapes && target.ran === 'keras');

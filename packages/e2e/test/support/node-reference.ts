@@ -4,13 +4,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { NodeFileSource } from '@savedkeras/backend-node';
 import * as savedkeras from 'savedkeras';
+import { flatten, fromTensor, toTensor, type TensorJson } from '@savedkeras/check';
 import { fixture } from './paths.js';
 
-/** A tensor as plain JSON, as the page's hook takes and returns it. */
-export interface TensorJson {
-  dtype: string;
-  shape: number[];
-  values: number[] | string[];
+export type { TensorJson };
+
+/** The flat numbers of a tensor JSON (non-finite floats are written "NaN", "Infinity"). */
+export function values(t: TensorJson): number[] {
+  return flatten(t.value).map((v) => Number(v));
 }
 
 const facade = savedkeras as unknown as Record<string, unknown>;
@@ -32,10 +33,10 @@ export async function nodeKerasPredict(slug: string, inputs: Record<string, Tens
   try {
     const names = model.inputNames;
     const given = names.every((n) => n in inputs) ? names.map((n) => inputs[n]) : Object.keys(inputs).sort().map((k) => inputs[k]);
-    const xs = given.map((t) => tf.tensor(t.values as number[], t.shape, /int/.test(t.dtype) ? 'int32' : 'float32'));
+    const xs = given.map((t, i) => toTensor(names[i] ?? `input ${i}`, t));
     const y = model.predict(xs.length === 1 ? xs[0] : xs) as tf.Tensor | tf.Tensor[];
     const ys = Array.isArray(y) ? y : [y];
-    const outputs = await Promise.all(ys.map(async (t) => ({ dtype: t.dtype, shape: t.shape, values: Array.from(await t.data()) })));
+    const outputs = await Promise.all(ys.map((t) => fromTensor(t)));
     tf.dispose([...xs, ...ys]);
     return { outputs, inputNames: names, layerNames: model.layers.map((l) => l.name) };
   } finally {
@@ -57,17 +58,10 @@ export function referenceCases(slug: string, signature?: string): ReferenceCase[
     other_signatures?: Record<string, { cases: RawCase[] }>;
   };
   const cases = signature === undefined || signature === raw.signature ? raw.cases : (raw.other_signatures?.[signature]?.cases ?? []);
-  return cases.map((c) => ({ inputs: mapTensors(c.inputs), outputs: mapTensors(c.outputs), tolerance: c.tolerance ?? 1e-4 }));
+  return cases.map((c) => ({ inputs: c.inputs, outputs: c.outputs, tolerance: c.tolerance ?? 1e-4 }));
 }
 
-type RawTensor = { dtype: string; shape: number[]; value: unknown };
-type RawCase = { inputs: Record<string, RawTensor>; outputs: Record<string, RawTensor>; tolerance?: number };
-
-function mapTensors(m: Record<string, RawTensor>): Record<string, TensorJson> {
-  return Object.fromEntries(
-    Object.entries(m).map(([k, t]) => [k, { dtype: t.dtype, shape: t.shape, values: [t.value].flat(Infinity) as number[] }]),
-  );
-}
+type RawCase = { inputs: Record<string, TensorJson>; outputs: Record<string, TensorJson>; tolerance?: number };
 
 /** Largest |got - ref| and whether every element is within tol + tol * |ref| (the fixtures' rule). */
 export function compareValues(got: ArrayLike<number>, ref: ArrayLike<number>, tol: number): { maxAbs: number; ok: boolean } {

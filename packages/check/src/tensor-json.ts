@@ -1,4 +1,4 @@
-import type * as tfTypes from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { InputMismatchError } from '@savedkeras/common';
 
 /**
@@ -17,8 +17,6 @@ export interface TensorJson {
   value?: unknown;
   value_base64?: string | string[];
 }
-
-type Tf = typeof tfTypes;
 
 const FLOATS = new Set(['float16', 'bfloat16', 'float32', 'float64', 'half', 'double']);
 /** Integer dtypes and the range tfjs' int32 carrier can hold for them. */
@@ -72,7 +70,7 @@ function parseCase(doc: unknown, where: string): Record<string, TensorJson> {
 const INPUT_HINT = 'write e.g. {"x": {"dtype": "float32", "shape": [1, 2], "value": [[0.5, 1.5]]}}, one entry per input';
 
 /** A tensor in the carrier dtype of `t.dtype`; InputMismatchError when the values do not fit the dtype or shape. */
-export function toTensor(tf: Tf, name: string, t: TensorJson): tfTypes.Tensor {
+export function toTensor(name: string, t: TensorJson): tf.Tensor {
   const carrier = carrierOf(t.dtype);
   if (!carrier) throw new InputMismatchError(`input ${name}: dtype ${JSON.stringify(t.dtype)} is not supported (float*, int*, uint*, bool, string)`);
   const size = t.shape.reduce((a, b) => a * b, 1);
@@ -83,7 +81,7 @@ export function toTensor(tf: Tf, name: string, t: TensorJson): tfTypes.Tensor {
     checkCount(where, items.length, size);
     const bytes = items.map((s, i) => {
       if (typeof s !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(s)) throw new InputMismatchError(`${where}: value_base64[${i}] is not base64 text`);
-      return new Uint8Array(Buffer.from(s, 'base64'));
+      return base64ToBytes(s);
     });
     return tf.tensor(bytes as unknown as string[], t.shape, 'string');
   }
@@ -127,7 +125,7 @@ export function toTensor(tf: Tf, name: string, t: TensorJson): tfTypes.Tensor {
 }
 
 /** The JSON form of a tensor; `dtype` names the TensorFlow dtype when known (int64 outputs are carried as int32). */
-export async function fromTensor(t: tfTypes.Tensor, dtype: string = t.dtype): Promise<TensorJson> {
+export async function fromTensor(t: tf.Tensor, dtype: string = t.dtype): Promise<TensorJson> {
   if (t.dtype === 'string') {
     const bytes = (await t.bytes()) as Uint8Array[];
     const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -140,7 +138,7 @@ export async function fromTensor(t: tfTypes.Tensor, dtype: string = t.dtype): Pr
     });
     // Text when every element is UTF-8 without control characters; bytes (protos, images) as base64.
     if (text.every((s) => s !== null && !CONTROL.test(s))) return { dtype, shape: t.shape, value: nest(text, t.shape) };
-    const b64 = bytes.map((b) => Buffer.from(b).toString('base64'));
+    const b64 = bytes.map(bytesToBase64);
     return { dtype, shape: t.shape, value_base64: nest(b64, t.shape) as string | string[] };
   }
   const data = await t.data();
@@ -192,4 +190,18 @@ function floatOf(v: unknown, where: string, i: number): number {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+// atob/btoa, not Buffer: the same code runs in the browser (the demo page).
+function base64ToBytes(s: string): Uint8Array {
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function bytesToBase64(b: Uint8Array): string {
+  let bin = '';
+  for (let i = 0; i < b.length; i += 0x8000) bin += String.fromCharCode(...b.subarray(i, i + 0x8000));
+  return btoa(bin);
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '@savedkeras/backend-node';
 import { encodeMessage } from '@savedkeras/proto';
-import { flatten, fromTensor, nest, parseInputs, toTensor } from '../src/predict/tensor-json.js';
+import { flatten, fromTensor, nest, parseInputs, toTensor } from '../src/tensor-json.js';
 
 /** The tensor JSON of `predict` (the form of reference/expected.json), both ways. */
 beforeAll(async () => {
@@ -21,25 +21,25 @@ describe('tensor JSON', () => {
   it('bytes in value_base64 reach the tensor unchanged (serialized tf.Example) and come back as base64', async () => {
     const example = encodeMessage('Example', { features: { feature: { price: { floatList: { value: [3] } } } } });
     const b64 = Buffer.from(example).toString('base64');
-    const t = toTensor(tf, 'inputs', { dtype: 'string', shape: [2], value_base64: [b64, ''] });
+    const t = toTensor('inputs', { dtype: 'string', shape: [2], value_base64: [b64, ''] });
     const stored = tf.backend().readSync(t.dataId) as unknown as Uint8Array[];
     expect(Array.from(stored[0]!)).toEqual(Array.from(example));
     expect(stored[1]!.length).toBe(0);
     // Binary (control characters, a float's bytes) -> base64 on the way out.
     expect(await fromTensor(t)).toEqual({ dtype: 'string', shape: [2], value_base64: [b64, ''] });
-    const text = toTensor(tf, 's', { dtype: 'string', shape: [1, 2], value: [['héllo', 'wörld']] });
+    const text = toTensor('s', { dtype: 'string', shape: [1, 2], value: [['héllo', 'wörld']] });
     expect(await fromTensor(text)).toEqual({ dtype: 'string', shape: [1, 2], value: [['héllo', 'wörld']] });
   });
 
   it('int64 and uint8 ride on int32 within their ranges; floats that JSON cannot write are strings', async () => {
-    expect(toTensor(tf, 'x', { dtype: 'int64', shape: [2], value: [-5, 2 ** 31 - 1] }).dtype).toBe('int32');
-    expect(() => toTensor(tf, 'x', { dtype: 'int64', shape: [1], value: [2 ** 40] })).toThrow(/outside .*int32/s);
-    expect(() => toTensor(tf, 'x', { dtype: 'uint8', shape: [1], value: [256] })).toThrow(/outside 0\.\.255/);
-    expect(() => toTensor(tf, 'x', { dtype: 'int32', shape: [1], value: [1.5] })).toThrow(/not an integer/);
-    const f = toTensor(tf, 'f', { dtype: 'float64', shape: [3], value: ['NaN', 'Infinity', 0.5] });
+    expect(toTensor('x', { dtype: 'int64', shape: [2], value: [-5, 2 ** 31 - 1] }).dtype).toBe('int32');
+    expect(() => toTensor('x', { dtype: 'int64', shape: [1], value: [2 ** 40] })).toThrow(/outside .*int32/s);
+    expect(() => toTensor('x', { dtype: 'uint8', shape: [1], value: [256] })).toThrow(/outside 0\.\.255/);
+    expect(() => toTensor('x', { dtype: 'int32', shape: [1], value: [1.5] })).toThrow(/not an integer/);
+    const f = toTensor('f', { dtype: 'float64', shape: [3], value: ['NaN', 'Infinity', 0.5] });
     expect(f.dtype).toBe('float32');
     expect(await fromTensor(f, 'float64')).toEqual({ dtype: 'float64', shape: [3], value: ['NaN', 'Infinity', 0.5] });
-    expect(await fromTensor(toTensor(tf, 'b', { dtype: 'bool', shape: [2], value: [true, 0] }))).toEqual({
+    expect(await fromTensor(toTensor('b', { dtype: 'bool', shape: [2], value: [true, 0] }))).toEqual({
       dtype: 'bool',
       shape: [2],
       value: [true, false],
@@ -53,7 +53,7 @@ describe('tensor JSON', () => {
     for (const bad of ['[1]', '{"x": 1}', '{"x": {"dtype": "int32", "shape": [-1], "value": 1}}', '{"x": {"dtype": "int32", "shape": []}}']) {
       expect(() => parseInputs(bad, 'in.json')).toThrow(expect.objectContaining({ code: 'INPUT_MISMATCH' }));
     }
-    expect(() => toTensor(tf, 'x', { dtype: 'float32', shape: [2, 2], value: [1, 2, 3] })).toThrow(/holds 3 values, the shape needs 4/);
-    expect(() => toTensor(tf, 'x', { dtype: 'float32', shape: [1], value_base64: ['AAAA'] })).toThrow(/only for string/);
+    expect(() => toTensor('x', { dtype: 'float32', shape: [2, 2], value: [1, 2, 3] })).toThrow(/holds 3 values, the shape needs 4/);
+    expect(() => toTensor('x', { dtype: 'float32', shape: [1], value_base64: ['AAAA'] })).toThrow(/only for string/);
   });
 });

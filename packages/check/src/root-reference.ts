@@ -3,7 +3,7 @@ import { FormatError, type Limits, type ModelSource } from '@savedkeras/common';
 import { Captures, SavedFunction, variableFromCheckpoint, type CheckpointSource } from '@savedkeras/graph';
 import { argSpecs, type ObjectNode, type SavedModelGraph } from '@savedkeras/object-graph';
 import { CheckpointReader } from '@savedkeras/proto';
-import type { InputSpec } from './check-inputs.js';
+import type { InputSpec } from './plan-inputs.js';
 
 /**
  * The reference of `checkModel` for a Keras model saved without a serving signature: the root's

@@ -1,0 +1,12 @@
+export {
+  checkModel,
+  DEFAULT_CHECK_TOLERANCE,
+  type CheckOptions,
+  type CheckResult,
+  type CheckedOutput,
+  type CheckedInput,
+} from './check-model.js';
+export { planInputs, makeInputs, type InputSpec, type InputValues, type PlannedInput, type PlanOptions } from './plan-inputs.js';
+export { planModelInputs, predictValues, sampleModelInputs, MODEL_FREE_DIM } from './model-inputs.js';
+export { compareAll, diff, maxAbsDiff, sameValues, type Compared } from './compare.js';
+export { carrierOf, flatten, fromTensor, nest, parseInputs, toTensor, type TensorJson } from './tensor-json.js';
