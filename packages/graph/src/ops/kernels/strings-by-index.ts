@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Kernel, Value } from '../../kernel.js';
+import type { Kernel, Value, VariableResource } from '../../kernel.js';
 import { isTensorValue } from '../../kernel.js';
 import { stringBytes } from './util.js';
 
@@ -13,15 +13,18 @@ import { stringBytes } from './util.js';
  */
 export function stringsByIndex(kernel: Kernel, stringInputs: readonly number[]): Kernel {
   return (inputs, attrs, ctx) => {
-    if (!stringInputs.some((i) => isString(inputs[i]))) return kernel(inputs, attrs, ctx);
+    if (!stringInputs.some((i) => stringTensorOf(inputs[i]))) return kernel(inputs, attrs, ctx);
     const table: Uint8Array[] = [new Uint8Array(0)];
     const replaced: Value[] = inputs.slice();
     for (const i of stringInputs) {
       const v = inputs[i];
-      if (!isString(v)) continue;
+      const t = stringTensorOf(v);
+      if (!t) continue;
       const first = table.length;
-      for (const b of stringBytes(v)) table.push(b);
-      replaced[i] = tf.tensor(Int32Array.from({ length: v.size }, (_, k) => first + k), v.shape, 'int32');
+      for (const b of stringBytes(t)) table.push(b);
+      const idx = tf.tensor(Int32Array.from({ length: t.size }, (_, k) => first + k), t.shape, 'int32');
+      // a string variable (ResourceGather) is read through a stand-in resource holding the indices
+      replaced[i] = isTensorValue(v) ? idx : { ...(v as VariableResource), variable: idx as tf.Variable };
     }
     return kernel(replaced, attrs, ctx).map((out) => {
       if (!isTensorValue(out) || out.dtype !== 'int32') return out;
@@ -31,8 +34,10 @@ export function stringsByIndex(kernel: Kernel, stringInputs: readonly number[]):
   };
 }
 
-function isString(v: Value | undefined): v is tf.Tensor {
-  return isTensorValue(v) && v.dtype === 'string';
+/** The string tensor of a string tensor input or of a string variable's handle, else undefined. */
+function stringTensorOf(v: Value | undefined): tf.Tensor | undefined {
+  if (isTensorValue(v)) return v.dtype === 'string' ? v : undefined;
+  return v?.kind === 'variable' && v.variable.dtype === 'string' ? v.variable : undefined;
 }
 
 /**
@@ -43,7 +48,7 @@ function isString(v: Value | undefined): v is tf.Tensor {
 export const STRING_INDEXED_INPUTS: Readonly<Record<string, readonly number[]>> = {
   Gather: [0], GatherV2: [0], StridedSlice: [0], Transpose: [0], ReverseV2: [0], Split: [1], SplitV: [0], BroadcastTo: [0],
   Pad: [0], PadV2: [0, 2], MirrorPad: [0], ZerosLike: [0], ScatterNd: [1], TensorScatterUpdate: [0, 2],
-  DepthToSpace: [0], SpaceToDepth: [0], SparseToDense: [2, 3],
+  DepthToSpace: [0], SpaceToDepth: [0], SparseToDense: [2, 3], ResourceGather: [0],
 };
 
 /** Applies stringsByIndex to the listed kernels of a table. */
