@@ -7,6 +7,7 @@ import { registerPredict } from './commands/predict.js';
 import { registerCheck } from './commands/check.js';
 import { registerConvert } from './commands/convert.js';
 import { registerBench } from './commands/bench.js';
+import { registerCoverage } from './commands/coverage.js';
 
 /**
  * A command registers itself on the program; one file per command in src/commands/.
@@ -18,7 +19,7 @@ import { registerBench } from './commands/bench.js';
  */
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
-export const COMMANDS: RegisterCommand[] = [registerInspect, registerSummary, registerPredict, registerCheck, registerExample, registerConvert, registerBench];
+export const COMMANDS: RegisterCommand[] = [registerInspect, registerSummary, registerPredict, registerCheck, registerExample, registerConvert, registerBench, registerCoverage];
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('savedkeras');

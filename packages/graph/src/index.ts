@@ -19,7 +19,7 @@ export { isTensorValue } from './kernel.js';
 export { registerKernel as registerOp, registerKernel, unregisterKernel, getKernel, getOpDef, kernelNames } from './ops/index.js';
 
 export { FunctionLibrary, libraryOf, type UnsupportedOp } from './executor/function-library.js';
-export { compileFunction, parseRef, type FunctionPlan, type PlanNode, type PlanNodeKind } from './executor/plan.js';
+export { compileFunction, parseRef, EXECUTOR_OPS, type FunctionPlan, type PlanNode, type PlanNodeKind } from './executor/plan.js';
 export { Executor, type ExecutorOptions } from './executor/executor.js';
 export { Captures, type CaptureResolver, type CaptureSources } from './captures.js';
 export { storedToTensor, type CheckpointSource, type StoredTensor } from './checkpoint-values.js';

@@ -210,6 +210,13 @@ export class KerasObjectLoader {
     if (bad) throw new FormatError(`layer config has ${bad}, not a usable integer`, { node: node.path, hint: 'the Keras config is corrupt' });
     const ts = pythonicToTs(config) as tf.serialization.ConfigDict;
     if (ts['name'] === undefined && typeof node.keras?.metadata['name'] === 'string') ts['name'] = node.keras.metadata['name'];
+    // A layer's batch_input_shape only gives a Sequential its input, which the network rebuild reads
+    // from the config itself. Kept on the layer, tfjs warns on every call with another rank (TF 2.4
+    // Normalization/IntegerLookup configs say [None] for [None, 1] inputs), where Keras ignores it.
+    if (!Array.isArray(config['layers'])) {
+      delete ts['batchInputShape'];
+      delete ts['batch_input_shape'];
+    }
     const layer = resolved.fromConfig(resolved.ctor, ts) as unknown as Layer;
     if (!(layer instanceof tfl.layers.Layer)) {
       throw new UnsupportedLayerError(`class registered for '${node.keras?.className}' did not produce a tfjs Layer`, { node: node.path });

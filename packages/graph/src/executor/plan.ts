@@ -60,6 +60,9 @@ const WHILE_OPS = new Set(['While', 'StatelessWhile']);
 const IF_OPS = new Set(['If', 'StatelessIf']);
 const CASE_OPS = new Set(['Case', 'StatelessCase']);
 
+/** Ops the executor runs itself (calls and control flow), not through a kernel. */
+export const EXECUTOR_OPS: readonly string[] = [...CALL_OPS, ...WHILE_OPS, ...IF_OPS, ...CASE_OPS].sort();
+
 /** Most tensors one list argument of one node may hold (real graphs: a few hundred at most). */
 const MAX_LIST_ARG = 65_536;
 
