@@ -321,11 +321,12 @@ def cudnn_rnn():
         lengths = lens or [T] * B
         y, hs, cs = reference(mode, layers, dirs, x, h0, c0, cells, lengths)
         attrs = {'rnn_mode': mode, 'direction': 'bidirectional' if dirs == 2 else 'unidirectional'}
-        inputs = {'input': x if time_major else np.transpose(x, [1, 0, 2]), 'input_h': h0, 'input_c': c0, 'params': params}
+        bm = lambda a: a if time_major or a.ndim != 3 else np.transpose(a, [1, 0, 2])  # batch-major V3: batch first everywhere
+        inputs = {'input': bm(x), 'input_h': bm(h0), 'input_c': bm(c0), 'params': params}
         if op == 'CudnnRNNV3':
             attrs['time_major'] = time_major
             inputs['sequence_lengths'] = np.array(lengths, np.int32)
-        outs = [y if time_major else np.transpose(y, [1, 0, 2]), hs, cs if mode == 'lstm' else np.zeros([0], np.float32), np.zeros([0], np.float32)]
+        outs = [bm(y), bm(hs), bm(cs) if mode == 'lstm' else np.zeros([0], np.float32), np.zeros([0], np.float32)]
         if op != 'CudnnRNN':
             outs.append(np.zeros([0], np.int8))
         name = f'{mode} {layers} layer(s) {"bidirectional" if dirs == 2 else "unidirectional"} {"time" if time_major else "batch"}-major' + (f' lengths {lens}' if lens else '')

@@ -18,8 +18,9 @@ import { bad, intsOf, tensorAt, unsupported } from './util.js';
  * own buffer layout is device-specific (TF: "may not be compatible across different GPUs"); we read
  * such buffers in the same canonical order.
  *
- * Layouts: time-major [T, B, input] (batch-major [B, T, input] when a V3 node says time_major=false);
- * states [num_layers * num_dirs, B, num_units]; outputs [T, B, num_dirs * num_units] (or batch-major).
+ * Layouts: time-major [T, B, input], states [num_layers * num_dirs, B, num_units], outputs
+ * [T, B, num_dirs * num_units]; a V3 node with time_major=false has batch first in all of them
+ * ([B, T, input], states [B, num_layers * num_dirs, num_units], as TF documents and Keras 3 feeds).
  * V3 sequence_lengths: steps at or beyond a sequence's length leave its state unchanged and output
  * zeros; the backward direction starts at the sequence's last valid step, as cuDNN does.
  * Not supported (clear error): input_mode skip_input, num_proj > 0, dropout in training mode.
@@ -125,12 +126,17 @@ const cudnnRnn = (version: 1 | 2 | 3): Kernel => (inputs, attrs, ctx) => {
   if (ctx.training && attrs.float('dropout', 0) > 0) throw unsupported(ctx, 'dropout between cuDNN RNN layers in training mode is not supported');
   const timeMajor = version !== 3 || attrs.bool('time_major', true);
   let x = tensorAt(inputs, 0, ctx);
-  const h0 = tensorAt(inputs, 1, ctx);
-  const c0 = tensorAt(inputs, 2, ctx);
+  let h0 = tensorAt(inputs, 1, ctx);
+  let c0 = tensorAt(inputs, 2, ctx);
   const params = tensorAt(inputs, 3, ctx);
   if (x.rank !== 3) throw bad(ctx, `input must be 3-D, got shape [${x.shape}]`);
   if (h0.rank !== 3) throw bad(ctx, `input_h must be 3-D [num_layers * dirs, batch, num_units], got [${h0.shape}]`);
-  if (!timeMajor) x = tf.transpose(x, [1, 0, 2]);
+  if (!timeMajor) {
+    // batch-major V3: input [B, T, input], states [B, num_layers * dirs, units] (what Keras 3 feeds)
+    x = tf.transpose(x, [1, 0, 2]);
+    h0 = tf.transpose(h0, [1, 0, 2]);
+    if (c0.rank === 3) c0 = tf.transpose(c0, [1, 0, 2]);
+  }
   const [T, B, inputSize] = x.shape as [number, number, number];
   const [ld, hb, units] = h0.shape as [number, number, number];
   if (ld % dirs !== 0 || hb !== B) throw bad(ctx, `input_h shape [${h0.shape}] does not fit ${dirs} direction(s) and batch ${B}`);
@@ -161,8 +167,8 @@ const cudnnRnn = (version: 1 | 2 | 3): Kernel => (inputs, attrs, ctx) => {
     layerIn = dirs === 1 ? ys[0]! : tf.concat(ys, 2) as tf.Tensor3D;
   }
   const output = timeMajor ? layerIn : tf.transpose(layerIn, [1, 0, 2]);
-  const outH = tf.stack(hs, 0);
-  const outC = mode === 'lstm' ? tf.stack(ccs, 0) : tf.zeros([0]);
+  const outH = tf.stack(hs, timeMajor ? 0 : 1);
+  const outC = mode === 'lstm' ? tf.stack(ccs, timeMajor ? 0 : 1) : tf.zeros([0]);
   // reserve_space (and host_reserved) only feed cuDNN's backward pass: empty here
   const out = [output, outH, outC, tf.zeros([0])];
   if (version >= 2) out.push(tf.zeros([0], 'int32'));
