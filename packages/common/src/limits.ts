@@ -27,6 +27,25 @@ export interface Limits {
   maxCallDepth: number;
   /** Most iterations of one While loop. */
   maxLoopIterations: number;
+  /**
+   * Most graph nodes one call of a saved function may execute, counted across every loop
+   * iteration, nested call and branch it makes: the per-loop and per-depth limits alone do not
+   * bound total work (a While inside a While, functions that each call the next twice).
+   */
+  maxKernelLaunches: number;
+  /** Most tensor elements one call of a saved function may produce in total (its work budget in data). */
+  maxElementsProduced: number;
+  /**
+   * Most bytes of tensors alive at once during one call of a saved function, checked before each
+   * kernel runs against the size its output will have (from its input shapes): an outer-product
+   * MatMul, a broadcast, a Concat that doubles in a loop or a splat string constant are refused
+   * before they allocate. String elements count with their per-element overhead.
+   */
+  maxLiveBytes: number;
+  /** Most bytes of keys a checkpoint index may expand to (SSTable prefix sharing counted before the keys are built). */
+  maxIndexKeyBytes: number;
+  /** Largest input file the CLI reads (`--input`), counted while reading: devices and pipes have no size up front. */
+  maxInputFileBytes: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -40,6 +59,11 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxShards: 10_000,
   maxCallDepth: 64,
   maxLoopIterations: 1_000_000,
+  maxKernelLaunches: 250_000,
+  maxElementsProduced: 2 ** 33,
+  maxLiveBytes: 2 ** 30,
+  maxIndexKeyBytes: 256 * 1024 * 1024,
+  maxInputFileBytes: 512 * 1024 * 1024,
 });
 
 export function resolveLimits(overrides?: Partial<Limits>): Limits {

@@ -120,11 +120,11 @@ export class Captures implements CaptureResolver {
     const op = node.proto.constant?.operation ?? '';
     const def = this.graph.metaGraph.graphDef?.node.find((n) => n.name === op);
     if (!def) throw new FormatError(`constant ${node.path} names main-graph node ${JSON.stringify(op)}, which does not exist`, { node: node.path });
-    const value = def.attr['value']?.tensor;
+    const value = Object.hasOwn(def.attr, 'value') ? def.attr['value']?.tensor : undefined;
     if (def.op !== 'Const' || !value) {
       throw new FormatError(`constant ${node.path} names node ${op}, a ${def.op} without a value`, { node: node.path });
     }
-    return tensorFromProto(value, `${node.path} (${op})`);
+    return tensorFromProto(value, `${node.path} (${op})`, this.executor.limits);
   }
 
   private asset(node: ObjectNode): tf.Tensor {

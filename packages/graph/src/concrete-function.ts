@@ -13,6 +13,7 @@ import type { Value } from './kernel.js';
 import { isTensorValue } from './kernel.js';
 import type { CaptureResolver, Captures } from './captures.js';
 import { Executor } from './executor/executor.js';
+import type { CallGuard } from './executor/budget.js';
 import { libraryOf, type FunctionLibrary, type UnsupportedOp } from './executor/function-library.js';
 
 import { matchCall, packOutputs, selectConcreteFunction, type MatchOptions } from './structure-match.js';
@@ -25,9 +26,11 @@ export interface ConcreteFunctionOptions {
   random?: () => number;
   /** Positional argument names (FunctionSpec), to find the `training` argument by name. */
   argNames?: string[];
+  /** Default wall-clock guard of every call (a call's own options win). */
+  guard?: CallGuard;
 }
 
-export interface CallOptions {
+export interface CallOptions extends CallGuard {
   /** Runs the training=True/False trace; also puts the executor in training mode. */
   training?: boolean;
   /** Check input shapes against the signature (default true). */
@@ -104,7 +107,10 @@ export class ConcreteFunction {
     this.checkOps();
     const captured = (this.captured ??= this.info.boundInputs.map((id) => this.captures.resolve(id)));
     const inputs: Value[] = [...tensors, ...captured];
-    const outs = this.executor(options.training ?? false).call(this.name, inputs);
+    const guard: CallGuard = {};
+    if (options.signal) guard.signal = options.signal;
+    if (options.timeoutMs !== undefined) guard.timeoutMs = options.timeoutMs;
+    const outs = this.executor(options.training ?? false).call(this.name, inputs, guard);
     return detachOutputs(outs, inputs);
   }
 
@@ -115,7 +121,7 @@ export class ConcreteFunction {
   private executor(training: boolean): Executor {
     let ex = this.executors.get(training);
     if (!ex) {
-      ex = new Executor(this.library, { limits: this.options.limits, random: this.options.random, training });
+      ex = new Executor(this.library, { limits: this.options.limits, random: this.options.random, training, guard: this.options.guard });
       this.executors.set(training, ex);
     }
     return ex;

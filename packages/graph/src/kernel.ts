@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { AttrValue, OpDef } from '@savedkeras/proto';
+import type { Limits } from '@savedkeras/common';
 
 /**
  * The contract between the executor (which walks FunctionDef bodies) and the op kernels (which
@@ -75,6 +76,13 @@ export interface KernelContext {
   readonly training: boolean;
   /** Seeded random source for random ops (deterministic when the caller seeds it). */
   random(): number;
+  /** The limits of this run (the loader's `limits` option over DEFAULT_LIMITS). */
+  readonly limits: Limits;
+  /**
+   * Asks the call's budget for an output of `elements` (sized from input values: Fill, Range,
+   * Tile, ...) before allocating it; throws LimitError when it does not fit.
+   */
+  reserve(elements: number, bytesPerElement?: number): void;
 }
 
 /**

@@ -19,6 +19,7 @@ import { Executor } from './executor/executor.js';
 import { FunctionLibrary, libraryOf, type UnsupportedOp } from './executor/function-library.js';
 import { mainGraphFunction, tf1VariableKeys } from './main-graph.js';
 import { carrierDtype, shapeCompatible, splitSignature } from './structure-match.js';
+import type { CallGuard } from './executor/budget.js';
 
 export interface SignatureTensor {
   name: string;
@@ -30,7 +31,7 @@ export interface SignatureTensor {
   shape: number[] | null;
 }
 
-export interface SignatureCallOptions {
+export interface SignatureCallOptions extends CallGuard {
   /**
    * Inputs whose shape differs from the declared one. By default they run, as TensorFlow's session
    * (and tfjs-node's loadSavedModel) runs them, with a warning; if the graph then fails the call
@@ -78,6 +79,8 @@ export interface LoadSignaturesOptions {
   loadAllVariables?: boolean;
   limits?: Partial<Limits>;
   random?: () => number;
+  /** Default wall-clock guard of every signature call (a call's own options win). */
+  guard?: CallGuard;
 }
 
 /**
@@ -113,7 +116,7 @@ export async function loadSignatures(
   };
 
   const library = libraryOf(graph);
-  const executor = new Executor(library, { limits: options.limits, random: options.random });
+  const executor = new Executor(library, { limits: options.limits, random: options.random, guard: options.guard });
   const captures = new Captures(graph, { readVariable: sharedRead, checkpoint, checkpointGraph: ckptGraph }, executor);
   const signatures: Record<string, SignatureFunction> = {};
   const unsupportedSignatures: Record<string, UnsupportedFeatureError> = {};
@@ -124,7 +127,7 @@ export async function loadSignatures(
         if (!sig.functionName) {
           throw new UnsupportedFeatureError(`signature ${sig.name} has no concrete function in the object graph`, { node: sig.name });
         }
-        const fn = await ConcreteFunction.load(graph, sig.functionName, captures, { library, limits: options.limits, random: options.random });
+        const fn = await ConcreteFunction.load(graph, sig.functionName, captures, { library, limits: options.limits, random: options.random, guard: options.guard });
         signatures[sig.name] = signatureFromFunction(sig.name, def, fn);
       } catch (e) {
         // One signature we cannot run does not make the others unusable.
@@ -244,11 +247,9 @@ function signatureFromFunction(sigName: string, def: SignatureDef, fn: ConcreteF
   const shapeWarnings = new ShapeWarnings(sigName);
   const call = (feed: Record<string, tf.Tensor>, options: SignatureCallOptions = {}) => {
     const flat = validateInputs(sigName, inputs, feed, options.checkShapes === true);
-    const outs = shapeWarnings.run(inputs, flat, options, () => fn.callFlat(flat));
-    const result: Record<string, tf.Tensor> = {};
-    outKeys.forEach((k, i) => {
-      result[k] = asTensor(outs[positions[i]!]!, sigName, k);
-    });
+    const outs = shapeWarnings.run(inputs, flat, options, () => fn.callFlat(flat, { signal: options.signal, timeoutMs: options.timeoutMs }));
+    // fromEntries: an output named __proto__ stays an own property.
+    const result: Record<string, tf.Tensor> = Object.fromEntries(outKeys.map((k, i) => [k, asTensor(outs[positions[i]!]!, sigName, k)]));
     // Outputs no key maps to are ours to free.
     const used = new Set(positions);
     outs.forEach((v, i) => {
@@ -288,7 +289,9 @@ function validateInputs(sigName: string, inputs: SignatureTensor[], feed: Record
     throw new InputMismatchError(`signature ${sigName} takes an object of named tensors {${expected}}`, { node: sigName });
   }
   const extra = Object.keys(feed).filter((k) => !inputs.some((i) => i.name === k));
-  const missing = inputs.filter((i) => !(feed[i.name] instanceof tf.Tensor)).map((i) => i.name);
+  // Own properties only: an input named `constructor` or `__proto__` is never found on the prototype chain.
+  const fed = (name: string): unknown => (Object.hasOwn(feed, name) ? feed[name] : undefined);
+  const missing = inputs.filter((i) => !(fed(i.name) instanceof tf.Tensor)).map((i) => i.name);
   if (extra.length > 0 || missing.length > 0) {
     throw new InputMismatchError(
       `signature ${sigName} takes {${expected}}; ${missing.length > 0 ? `missing ${missing.join(', ')}` : ''}${missing.length > 0 && extra.length > 0 ? '; ' : ''}${extra.length > 0 ? `unknown ${extra.join(', ')}` : ''}`,
@@ -296,7 +299,7 @@ function validateInputs(sigName: string, inputs: SignatureTensor[], feed: Record
     );
   }
   return inputs.map((spec) => {
-    const t = feed[spec.name]!;
+    const t = fed(spec.name) as tf.Tensor;
     if (t.dtype !== spec.tfjsDtype) {
       const carried = spec.tfjsDtype !== spec.dtype ? ` (tfjs carries ${spec.dtype} as ${spec.tfjsDtype})` : '';
       throw new InputMismatchError(`input ${spec.name} must be a ${spec.tfjsDtype} tensor${carried}, got ${t.dtype}`, {
@@ -304,7 +307,7 @@ function validateInputs(sigName: string, inputs: SignatureTensor[], feed: Record
         hint: `convert it with tf.cast(x, '${spec.tfjsDtype}')`,
       });
     }
-    const range = INT_RANGES[spec.dtype];
+    const range = Object.hasOwn(INT_RANGES, spec.dtype) ? INT_RANGES[spec.dtype] : undefined;
     if (range) {
       const vals = t.dataSync() as Int32Array;
       for (let i = 0; i < vals.length; i++) {
@@ -413,7 +416,7 @@ async function loadTf1Signatures(graph: SavedModelGraph, checkpoint: CheckpointS
         // Unused handles get a placeholder resource that no node reads.
         varValues.push(res ?? { kind: 'variable', name, variable: undefined as unknown as tf.Variable });
       }
-      const executor = new Executor(library, { limits: options.limits, random: options.random });
+      const executor = new Executor(library, { limits: options.limits, random: options.random, guard: options.guard });
       const inputs = main.feeds.map((f) => {
         const k = Object.keys(def.inputs).find((key) => def.inputs[key]!.name?.split(':')[0] === f)!;
         const t = def.inputs[k]!;
@@ -431,13 +434,13 @@ async function loadTf1Signatures(graph: SavedModelGraph, checkpoint: CheckpointS
           if (missing.length > 0) throw unsupportedError(fnName, missing);
           checked = true;
         }
-        const outs = shapeWarnings.run(inputs, flat, opts, () => executor.call(fnName, [...flat, ...varValues]));
-        const result: Record<string, tf.Tensor> = {};
-        outKeys.forEach((k, i) => {
-          const v = outs[i]!;
-          result[k] = flat.includes(v as tf.Tensor) ? tf.clone(v as tf.Tensor) : asTensor(v, sig.name, k);
-        });
-        return result;
+        const outs = shapeWarnings.run(inputs, flat, opts, () => executor.call(fnName, [...flat, ...varValues], { signal: opts.signal, timeoutMs: opts.timeoutMs }));
+        return Object.fromEntries(
+          outKeys.map((k, i) => {
+            const v = outs[i]!;
+            return [k, flat.includes(v as tf.Tensor) ? tf.clone(v as tf.Tensor) : asTensor(v, sig.name, k)];
+          }),
+        ) as Record<string, tf.Tensor>;
       };
       signatures[sig.name] = Object.assign(call, {
         signatureName: sig.name,

@@ -34,6 +34,8 @@ export { DataType };
 /** The project's seeded generator, so random-op tests are reproducible. */
 export const seeded = seededRandom;
 
+import { DEFAULT_LIMITS } from '@savedkeras/common';
+
 export function context(op: string, random: () => number = seeded(1)): KernelContext {
   return {
     nodeName: `node_${op}`,
@@ -44,6 +46,8 @@ export function context(op: string, random: () => number = seeded(1)): KernelCon
     },
     training: false,
     random,
+    limits: DEFAULT_LIMITS,
+    reserve: () => {},
   };
 }
 

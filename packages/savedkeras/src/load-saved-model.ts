@@ -11,6 +11,9 @@ export interface LoadSavedModelOptions {
   tags?: readonly string[];
   /** Where notes go (a TF Serving folder: which version was chosen). Default: console.warn. */
   warn?: (message: string) => void;
+  /** Default wall-clock guard of every signature call: `signal` aborts it, `timeoutMs` bounds it (a call's own options win). */
+  signal?: AbortSignal;
+  timeoutMs?: number;
 }
 
 export interface SavedModelHandle extends LoadedSavedModel {
@@ -27,6 +30,7 @@ export async function loadSavedModel(from: string | ModelSource, options: LoadSa
   const loaded = await loadSignatures(opened.graph, opened.checkpoint as unknown as CheckpointSource | null, {
     limits: options.limits,
     random: options.random,
+    guard: { signal: options.signal, timeoutMs: options.timeoutMs },
   });
   return Object.assign(loaded, { graph: opened.graph });
 }

@@ -12,3 +12,4 @@ export * from './examples.js';
 export * from './fixtures.js';
 export { seededRandom, uniformValues } from './rng.js';
 export { pyJson, pyFloat, floatRepr } from './py-json.js';
+export * from './hostile/index.js';

@@ -14,6 +14,8 @@ import { isTensorValue } from '../kernel.js';
 import { disposeValue, getKernel } from '../ops/index.js';
 import type { FunctionLibrary } from './function-library.js';
 import type { FunctionPlan, PlanNode } from './plan.js';
+import { CallBudget, isAllocationFailure, type CallGuard } from './budget.js';
+import { outputBound } from './output-bounds.js';
 
 export interface ExecutorOptions {
   limits?: Partial<Limits>;
@@ -21,6 +23,8 @@ export interface ExecutorOptions {
   training?: boolean;
   /** Random source of random ops (default Math.random). */
   random?: () => number;
+  /** Default wall-clock guard of every call (a call's own guard wins). */
+  guard?: CallGuard;
 }
 
 /**
@@ -43,6 +47,7 @@ export class Executor {
   readonly limits: Limits;
   readonly training: boolean;
   private readonly random: () => number;
+  private readonly guard: CallGuard;
 
   constructor(
     readonly library: FunctionLibrary,
@@ -51,14 +56,20 @@ export class Executor {
     this.limits = resolveLimits(options.limits);
     this.training = options.training ?? false;
     this.random = options.random ?? Math.random;
+    this.guard = options.guard ?? {};
   }
 
-  /** Runs library function `name` on `inputs` (not consumed) and returns its outputs (owned by the caller). */
-  call(name: string, inputs: Value[]): Value[] {
-    return this.runFunction(name, inputs, []);
+  /**
+   * Runs library function `name` on `inputs` (not consumed) and returns its outputs (owned by the
+   * caller). The whole call, with everything it runs, shares one budget of graph nodes, produced
+   * elements and live bytes (limits), and the wall-clock guard.
+   */
+  call(name: string, inputs: Value[], guard?: CallGuard): Value[] {
+    const budget = new CallBudget(this.limits, name, { ...this.guard, ...(guard ?? {}) });
+    return this.runFunction(name, inputs, [], budget);
   }
 
-  private runFunction(name: string, inputs: Value[], chain: string[]): Value[] {
+  private runFunction(name: string, inputs: Value[], chain: string[], budget: CallBudget): Value[] {
     const next = [...chain, name];
     if (next.length > this.limits.maxCallDepth) {
       throw new LimitError(`function calls nest deeper than maxCallDepth=${this.limits.maxCallDepth}: ${describeChain(next)}`, {
@@ -70,10 +81,10 @@ export class Executor {
     if (inputs.length !== plan.numInputs) {
       throw new FormatError(`function ${name} takes ${plan.numInputs} inputs but was called with ${inputs.length}`, { node: name });
     }
-    return this.runPlan(plan, inputs, next);
+    return this.runPlan(plan, inputs, next, budget);
   }
 
-  private runPlan(plan: FunctionPlan, inputs: Value[], chain: string[]): Value[] {
+  private runPlan(plan: FunctionPlan, inputs: Value[], chain: string[], budget: CallBudget): Value[] {
     const slots: (Value | undefined)[] = new Array(plan.numSlots);
     const holders = new Map<Value, number>();
     const hold = (v: Value) => holders.set(v, (holders.get(v) ?? 0) + 1);
@@ -101,7 +112,8 @@ export class Executor {
           if (v === undefined) throw new FormatError(`input slot ${s} of ${node.name} is empty`, { node: `${plan.name}/${node.name}` });
           return v;
         });
-        const outs = this.runNode(plan, node, args, chain);
+        budget.step(`${plan.name}/${node.name}`);
+        const outs = this.runNode(plan, node, args, chain, budget);
         if (outs.length !== node.numOutputs) {
           // Never keep values we cannot place.
           for (const v of outs) if (!args.includes(v) && !holders.has(v)) disposeValue(v);
@@ -129,28 +141,28 @@ export class Executor {
     return result;
   }
 
-  private runNode(plan: FunctionPlan, node: PlanNode, args: Value[], chain: string[]): Value[] {
+  private runNode(plan: FunctionPlan, node: PlanNode, args: Value[], chain: string[], budget: CallBudget): Value[] {
     switch (node.kind) {
       case 'call':
-        return this.runFunction(node.callees[0]!, args, chain);
+        return this.runFunction(node.callees[0]!, args, chain, budget);
       case 'while':
-        return this.runWhile(plan, node, args, chain);
+        return this.runWhile(plan, node, args, chain, budget);
       case 'if': {
         const branch = truthy(tensorArg(args, 0, plan, node), plan, node) ? node.callees[0]! : node.callees[1]!;
-        return this.runFunction(branch, args.slice(1), chain);
+        return this.runFunction(branch, args.slice(1), chain, budget);
       }
       case 'case': {
         const idx = Number(tensorArg(args, 0, plan, node).dataSync()[0]);
         // TensorFlow runs the last branch for an out-of-range index.
         const b = Number.isInteger(idx) && idx >= 0 && idx < node.callees.length ? idx : node.callees.length - 1;
-        return this.runFunction(node.callees[b]!, args.slice(1), chain);
+        return this.runFunction(node.callees[b]!, args.slice(1), chain, budget);
       }
       case 'op':
-        return this.runKernel(plan, node, args, chain);
+        return this.runKernel(plan, node, args, chain, budget);
     }
   }
 
-  private runKernel(plan: FunctionPlan, node: PlanNode, args: Value[], chain: string[]): Value[] {
+  private runKernel(plan: FunctionPlan, node: PlanNode, args: Value[], chain: string[], budget: CallBudget): Value[] {
     const kernel = getKernel(node.op);
     const where = `${plan.name}/${node.name}`;
     if (!kernel) {
@@ -165,14 +177,26 @@ export class Executor {
       functionName: plan.name,
       training: this.training,
       random: this.random,
-      callFunction: (name, inputs) => this.runFunction(name, inputs, chain),
+      limits: this.limits,
+      reserve: (elements, bytesPerElement = 4) => budget.reserveElements(elements, bytesPerElement, where),
+      callFunction: (name, inputs) => this.runFunction(name, inputs, chain, budget),
     };
+    const cached = node.op === 'Const' && node.inputs.length === 0 && this.library.hasConstant(node);
+    // Sizes from input shapes are checked before the kernel allocates anything.
+    if (!cached) budget.reserve(outputBound(node.op, args, node.attrs), where);
     try {
       if (node.op === 'Const' && node.inputs.length === 0) return [this.library.constant(node, () => kernel(args, node.attrs, ctx)[0] as tf.Tensor)];
       return kernel(args, node.attrs, ctx);
     } catch (e) {
       if (e instanceof SavedKerasError) throw e;
       const msg = e instanceof Error ? e.message : String(e);
+      if (isAllocationFailure(e)) {
+        throw new LimitError(`${node.op} could not allocate its result: ${msg}`, {
+          node: where,
+          cause: e,
+          hint: 'the graph computes tensors larger than this process can hold; lower the input sizes or the limits',
+        });
+      }
       if (/not registered for backend/.test(msg)) {
         throw new UnsupportedOpError(`${node.op} cannot run on the ${tf.getBackend()} backend: ${msg}`, {
           node: where,
@@ -194,7 +218,7 @@ export class Executor {
    * iteration's variables are disposed once the next ones exist, except values that carry over
    * unchanged and the node's own inputs (the calling run owns those).
    */
-  private runWhile(plan: FunctionPlan, node: PlanNode, args: Value[], chain: string[]): Value[] {
+  private runWhile(plan: FunctionPlan, node: PlanNode, args: Value[], chain: string[], budget: CallBudget): Value[] {
     const [cond, body] = node.callees as [string, string];
     const initial = new Set<Value>(args);
     let vars = args;
@@ -206,7 +230,8 @@ export class Executor {
     };
     try {
       for (let iter = 0; ; iter++) {
-        const c = this.runFunction(cond, vars, chain);
+        budget.step(`${plan.name}/${node.name}`);
+        const c = this.runFunction(cond, vars, chain, budget);
         let go: boolean;
         try {
           if (c.length < 1) throw new FormatError(`While condition ${cond} returned nothing`, { node: `${plan.name}/${node.name}` });
@@ -221,7 +246,7 @@ export class Executor {
             hint: `the loop condition ${cond} never became false; raise limits.maxLoopIterations only for a legitimately long loop`,
           });
         }
-        const next = this.runFunction(body, vars, chain);
+        const next = this.runFunction(body, vars, chain, budget);
         if (next.length !== vars.length) {
           drop(next, vars);
           throw new FormatError(`While body ${body} returned ${next.length} values for ${vars.length} loop variables`, {

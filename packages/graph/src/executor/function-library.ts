@@ -83,6 +83,11 @@ export class FunctionLibrary implements PlanContext {
     return t;
   }
 
+  /** True when the value of Const node `node` is cached (it costs nothing to run again). */
+  hasConstant(node: object): boolean {
+    return this.consts.has(node);
+  }
+
   /** True for a cached Const value (shared: never disposed by a run, cloned when returned). */
   isConstant(v: unknown): boolean {
     return v instanceof tf.Tensor && this.constValues.has(v);

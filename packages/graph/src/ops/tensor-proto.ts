@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DEFAULT_LIMITS, FormatError, LimitError, UnsupportedFeatureError } from '@savedkeras/common';
+import { DEFAULT_LIMITS, FormatError, LimitError, UnsupportedFeatureError, type Limits } from '@savedkeras/common';
 import { DataType, dtypeName, dtypeSize, type TensorProto } from '@savedkeras/proto';
 import { tfjsDtype } from './dtypes.js';
+import { STRING_ELEMENT_OVERHEAD } from '../executor/output-bounds.js';
 
 /**
  * Decodes a TensorProto (Const values, attr tensors) into a tfjs tensor, with the dtype mapping of
@@ -9,7 +10,7 @@ import { tfjsDtype } from './dtypes.js';
  * (little-endian bytes) or from the typed *_val fields, where fewer values than elements means
  * "repeat the last value" (TensorFlow's convention for splat constants).
  */
-export function tensorFromProto(p: TensorProto, where: string): tf.Tensor {
+export function tensorFromProto(p: TensorProto, where: string, limits: Limits = DEFAULT_LIMITS): tf.Tensor {
   const shape = p.tensorShape?.unknownRank ? undefined : (p.tensorShape?.dim ?? []).map((d) => Number(d.size));
   if (shape === undefined) throw new FormatError('constant tensor has unknown rank', { node: where });
   let size = 1;
@@ -17,17 +18,21 @@ export function tensorFromProto(p: TensorProto, where: string): tf.Tensor {
     if (!Number.isInteger(d) || d < 0) throw new FormatError(`constant tensor has invalid dimension ${d}`, { node: where });
     size *= d;
   }
-  if (size > DEFAULT_LIMITS.maxTensorElements) {
+  if (size > limits.maxTensorElements) {
     throw new LimitError(`constant tensor of shape [${shape}] is larger than the element limit`, { node: where });
   }
   // Without tensor_content the values are a few *_val entries repeated over the shape: nothing in
   // the file bounds the size, so the computed-tensor limit does.
-  if ((p.tensorContent?.length ?? 0) === 0 && size > DEFAULT_LIMITS.maxComputedTensorElements) {
-    throw new LimitError(`constant tensor of shape [${shape}] repeats its values over more than limits.maxComputedTensorElements (${DEFAULT_LIMITS.maxComputedTensorElements}) elements`, { node: where });
+  if ((p.tensorContent?.length ?? 0) === 0 && size > limits.maxComputedTensorElements) {
+    throw new LimitError(`constant tensor of shape [${shape}] repeats its values over more than limits.maxComputedTensorElements (${limits.maxComputedTensorElements}) elements`, { node: where });
   }
   const dtype = tfjsDtype(p.dtype);
   if (dtype === 'string') {
     const vals = p.stringVal ?? [];
+    // Every element is a JS object of its own: a splat of 2^28 strings is tens of GiB, not 1.
+    if (size * (STRING_ELEMENT_OVERHEAD + 8) > limits.maxLiveBytes) {
+      throw new LimitError(`string constant of shape [${shape}] (${size} elements) needs more than limits.maxLiveBytes (${limits.maxLiveBytes}) bytes`, { node: where });
+    }
     if (vals.length > size || (vals.length === 0 && size > 0)) {
       throw new FormatError(`string constant has ${vals.length} values for ${size} elements`, { node: where });
     }

@@ -44,7 +44,7 @@ const identityN: Kernel = (inputs) => inputs.map(passValue);
 const constKernel: Kernel = (_inputs, attrs, ctx) => {
   const v = attrs.raw('value');
   if (!v?.tensor) throw bad(ctx, 'Const has no value tensor');
-  return [tensorFromProto(v.tensor, where(ctx))];
+  return [tensorFromProto(v.tensor, where(ctx), ctx.limits)];
 };
 
 /** Reshape with one -1 inferred, as TF does. */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DEFAULT_LIMITS, FormatError, LimitError, UnsupportedOpError } from '@savedkeras/common';
+import { FormatError, LimitError, UnsupportedOpError } from '@savedkeras/common';
 import type { KernelContext, TableResource, TensorListValue, Value, VariableResource } from '../../kernel.js';
 import { isTensorValue } from '../../kernel.js';
 
@@ -85,11 +85,13 @@ export function checkedSize(shape: number[], ctx: KernelContext): number {
     n *= d;
   }
   // Shapes checked here come from values (Fill dims, Range bounds, Tile multiples), not stored bytes.
-  if (n > DEFAULT_LIMITS.maxComputedTensorElements) {
-    throw new LimitError(`shape [${shape}] has ${n} elements, more than limits.maxComputedTensorElements (${DEFAULT_LIMITS.maxComputedTensorElements})`, {
+  const max = ctx.limits.maxComputedTensorElements;
+  if (n > max) {
+    throw new LimitError(`shape [${shape}] has ${n} elements, more than limits.maxComputedTensorElements (${max})`, {
       node: where(ctx),
     });
   }
+  ctx.reserve(n);
   return n;
 }
 

@@ -1,0 +1,3 @@
+export { writeModuleSavedModel, type ModuleSpec, type ModuleTensor } from './module-writer.js';
+export * as grammar from './graph-grammar.js';
+export type { Part } from './graph-grammar.js';
