@@ -1,0 +1,65 @@
+// Bad inputs to the newer kernels (space/depth, fake quantization, scatter, CTC, cuDNN RNNs, optimizers)
+// end in a FormatError naming the node, as TensorFlow's kernels refuse the same inputs.
+import { describe, expect, it } from 'vitest';
+import { FormatError, UnsupportedOpError } from '@savedkeras/common';
+import { A, run, tf } from './ops-helpers.js';
+
+const f = (v: number[], shape?: number[]) => tf.tensor(v, shape ?? [v.length], 'float32');
+const i32 = (v: number[], shape?: number[]) => tf.tensor(v, shape ?? [v.length], 'int32');
+
+describe('typed errors of the newer kernels', () => {
+  it('DepthToSpace / SpaceToDepth: block size and divisibility', () => {
+    expect(() => run('DepthToSpace', [f(new Array(6).fill(0), [1, 1, 1, 6])], { block_size: A.i(2) })).toThrow(FormatError);
+    expect(() => run('DepthToSpace', [f(new Array(6).fill(0), [1, 1, 1, 6])], { block_size: A.i(2) })).toThrow(/not divisible/);
+    expect(() => run('SpaceToDepth', [f(new Array(6).fill(0), [1, 3, 2, 1])], { block_size: A.i(2) })).toThrow(FormatError);
+    expect(() => run('DepthToSpace', [f([0, 0, 0, 0], [1, 1, 1, 4])], { block_size: A.i(2), data_format: A.s('NCHW_VECT_C') })).toThrow(UnsupportedOpError);
+  });
+
+  it('FakeQuantWithMinMaxArgs: min must be below max; num_bits 2..16', () => {
+    expect(() => run('FakeQuantWithMinMaxArgs', [f([1])], { min: A.f(1), max: A.f(1) })).toThrow(FormatError);
+    expect(() => run('FakeQuantWithMinMaxVars', [f([1]), f([0], []), f([1], [])], { num_bits: A.i(17) })).toThrow(/num_bits/);
+    expect(() => run('FakeQuantWithMinMaxVarsPerChannel', [f([1, 2, 3], [1, 3]), f([0, 0]), f([1, 1])])).toThrow(FormatError);
+  });
+
+  it('SparseToDense: unsorted or repeated indices when validating, out-of-range ones always', () => {
+    const args = (idx: number[]) => [i32(idx), i32([4]), f([1, 2]), f([0], [])];
+    expect(() => run('SparseToDense', args([2, 1]))).toThrow(/out of order/);
+    expect(() => run('SparseToDense', args([1, 1]))).toThrow(/repeated/);
+    expect(Array.from((run('SparseToDense', args([2, 1]), { validate_indices: A.b(false) })[0] as tf.Tensor).dataSync())).toEqual([0, 2, 1, 0]);
+    expect(() => run('SparseToDense', args([1, 4]), { validate_indices: A.b(false) })).toThrow(/out of bounds/);
+  });
+
+  it('ScatterNd / TensorScatterUpdate: indices out of range, mismatched updates', () => {
+    expect(() => run('ScatterNd', [i32([3], [1, 1]), f([1]), i32([3])])).toThrow(/out of range/);
+    expect(() => run('TensorScatterUpdate', [f([0, 0, 0]), i32([1], [1, 1]), f([1, 2])])).toThrow(/updates must have shape/);
+  });
+
+  it('CTCLoss: labels that are the blank, or longer than the input', () => {
+    const logits = f(new Array(2 * 1 * 3).fill(0), [2, 1, 3]);
+    expect(() => run('CTCLoss', [logits, i32([0, 0], [1, 2]), i32([2]), i32([2])])).toThrow(/blank/);
+    expect(() => run('CTCLoss', [logits, i32([0, 0, 0, 1, 0, 2], [3, 2]), i32([0, 1, 0]), i32([2])])).toThrow(/not enough time/);
+    const ignored = run('CTCLoss', [logits, i32([0, 0, 0, 1, 0, 2], [3, 2]), i32([0, 1, 0]), i32([2])], { ignore_longer_outputs_than_inputs: A.b(true) });
+    expect(Array.from((ignored[0] as tf.Tensor).dataSync())).toEqual([0]);
+  });
+
+  it('CudnnRNN: params of the wrong size, states that do not fit', () => {
+    const x = f(new Array(2 * 1 * 3).fill(0), [2, 1, 3]);
+    const h = f([0, 0], [1, 1, 2]);
+    expect(() => run('CudnnRNN', [x, h, h, f(new Array(10).fill(0))])).toThrow(/params has 10 values but/);
+    expect(() => run('CudnnRNN', [x, f([0, 0, 0, 0], [1, 2, 2]), h, f([0])])).toThrow(FormatError);
+    expect(() => run('CudnnRNNV3', [x, h, h, f([0]), i32([0])], { num_proj: A.i(2) })).toThrow(UnsupportedOpError);
+  });
+
+  it('ResourceApply*: a gradient that does not fit the variable', () => {
+    const v = { kind: 'variable' as const, name: 'w', variable: tf.variable(f([1, 2])) };
+    expect(() => run('ResourceApplyGradientDescent', [v, f([0.1], []), f([1, 2, 3])])).toThrow(/does not fit variable w/);
+    expect(() => run('ResourceApplyGradientDescent', [v, f([0.1, 0.2]), f([1, 2])])).toThrow(/alpha must be a scalar/);
+    run('ResourceApplyGradientDescent', [v, f([0.5], []), f([2, 4])]);
+    expect(Array.from(v.variable.dataSync())).toEqual([0, 0]);
+    v.variable.dispose();
+  });
+
+  it('SparseSoftmaxCrossEntropyWithLogits: a label outside the classes', () => {
+    expect(() => run('SparseSoftmaxCrossEntropyWithLogits', [f([0, 0, 0, 0], [2, 2]), i32([0, 2])])).toThrow(/label 2 is out of range/);
+  });
+});
