@@ -1,4 +1,6 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
+import type { SavedModelGraph } from '@savedkeras/object-graph';
+import { layerVariableNodes } from '@savedkeras/revive';
 import type { LoadedKerasModel } from 'savedkeras';
 
 /** How a layer came back: its config (tfjs class), a savedkeras plugin or custom class, its saved functions. */
@@ -34,29 +36,47 @@ export interface SummaryReport {
 export function summarize(loaded: LoadedKerasModel, backend: string): SummaryReport {
   const { model, report, graph } = loaded;
   const how = new Map<string, RevivedHow>();
+  const pathOf = new Map<string, string>();
   for (const o of report.objects) {
     const name = graph.nodeByPath(o.path)?.keras?.metadata['name'];
-    if (typeof name === 'string' && !how.has(name)) how.set(name, o.how as RevivedHow);
+    if (typeof name === 'string' && !how.has(name)) {
+      how.set(name, o.how as RevivedHow);
+      pathOf.set(name, o.path);
+    }
   }
+  // A layer revived from its saved functions holds only the variables its traced call reads (none
+  // when the call was not saved); Keras counts every variable it saved, as the checkpoint holds them.
+  const extra = { trainable: 0, nonTrainable: 0 };
   const relevant = (model as unknown as { containerNodes?: Set<string> }).containerNodes;
   const className = graph.root?.keras?.className ?? model.getClassName();
   // Keras lists no InputLayer row for a Sequential model (tfjs keeps one in its layers).
   const shown = className === 'Sequential' ? model.layers.filter((l) => l.getClassName() !== 'InputLayer') : model.layers;
   const layers = shown.map((layer): SummaryLayer => {
-    const trainable = sumSizes(layer.trainableWeights);
+    let trainable = sumSizes(layer.trainableWeights);
+    let params = sumSizes(layer.weights);
+    const path = pathOf.get(layer.name);
+    if (how.get(layer.name) === 'savedFunctions' && path !== undefined) {
+      const saved = checkpointParams(graph, path);
+      if (saved && saved.total > params) {
+        extra.trainable += Math.max(0, saved.trainable - trainable);
+        extra.nonTrainable += Math.max(0, saved.total - saved.trainable - (params - trainable));
+        params = saved.total;
+        trainable = saved.trainable;
+      }
+    }
     return {
       name: layer.name,
       className: layer.getClassName(),
       outputShape: outputShapeOf(layer),
-      params: sumSizes(layer.weights),
+      params,
       trainableParams: trainable,
       connectedTo: connections(layer, relevant),
       revived: how.get(layer.name) ?? null,
     };
   });
   // A weight shared by several layers counts once, as in Keras.
-  const trainable = sumSizes(unique(model.trainableWeights));
-  const nonTrainable = sumSizes(unique(model.nonTrainableWeights));
+  const trainable = sumSizes(unique(model.trainableWeights)) + extra.trainable;
+  const nonTrainable = sumSizes(unique(model.nonTrainableWeights)) + extra.nonTrainable;
   return {
     name: model.name,
     className,
@@ -69,6 +89,29 @@ export function summarize(loaded: LoadedKerasModel, backend: string): SummaryRep
     warnings: [...report.warnings],
     backend,
   };
+}
+
+/**
+ * Parameters of a Keras object as saved: the variables of its `variables` list (Keras'
+ * `layer.variables`), less those of metric objects (a subclassed model's loss trackers).
+ */
+export function checkpointParams(graph: SavedModelGraph, path: string): { total: number; trainable: number } | undefined {
+  const node = graph.nodeByPath(path);
+  if (!node) return undefined;
+  const metricVariables = new Set<number>();
+  for (const n of graph.nodes) {
+    if (n.keras?.identifier !== '_tf_keras_metric') continue;
+    for (const v of layerVariableNodes(graph, n.id)) metricVariables.add(v.id);
+  }
+  let total = 0;
+  let trainable = 0;
+  for (const v of layerVariableNodes(graph, node.id)) {
+    if (metricVariables.has(v.id) || !v.variable) continue;
+    const size = (v.variable.shape ?? []).reduce((a, d) => a * Math.max(d, 0), 1);
+    total += size;
+    if (v.variable.trainable) trainable += size;
+  }
+  return { total, trainable };
 }
 
 function unique(weights: tfl.LayerVariable[]): tfl.LayerVariable[] {
