@@ -1,4 +1,5 @@
 import type { Colors } from '../context.js';
+import { describeDtype } from '../dtypes.js';
 import type { InspectReport, InspectTensor } from './report.js';
 
 /** The human form of an inspect report: versions, Keras object tree, weights table, signatures. */
@@ -71,5 +72,5 @@ export function formatShape(shape: number[] | null): string {
 }
 
 function formatTensor(t: InspectTensor, c: Colors): string {
-  return `${t.name} ${c.dim(`${t.dtype} ${formatShape(t.shape)}`)}`;
+  return `${t.name} ${c.dim(`${describeDtype(t.dtype)} ${formatShape(t.shape)}`)}`;
 }

@@ -1,6 +1,7 @@
 import type * as tfTypes from '@tensorflow/tfjs-core';
 import { InputMismatchError, type ModelSource, type ProgressCallback } from '@savedkeras/common';
 import { carrierOf, fromTensor, toTensor, type TensorJson } from '@savedkeras/check';
+import { servingDtypes } from '../dtypes.js';
 
 type Tf = typeof tfTypes;
 
@@ -84,10 +85,12 @@ async function openTarget(source: ModelSource, options: PredictOptions): Promise
   const { graph } = await openSavedModel(source);
   if (options.signature === undefined && graph.root?.keras && graph.root.keras.identifier !== '_tf_keras_metric') {
     const { model, report } = await loadKerasModelWithReport(source, { onProgress: options.onProgress, warn: options.warn, compile: false });
+    const saved = servingDtypes(graph);
     return {
       ran: 'keras',
-      inputs: model.inputs.map((t, i) => ({ name: report.inputNames[i]!, dtype: t.dtype, shape: t.shape })),
-      outputDtypes: {},
+      // Inputs and outputs as the model saved them (float64, int64), computed in tfjs' dtypes.
+      inputs: model.inputs.map((t, i) => ({ name: report.inputNames[i]!, dtype: saved.inputs.get(report.inputNames[i]!) ?? t.dtype, shape: t.shape })),
+      outputDtypes: Object.fromEntries(report.outputNames.flatMap((n) => (saved.outputs.has(n) ? [[n, saved.outputs.get(n)!]] : []))),
       run(x) {
         const xs = report.inputNames.map((n) => x[n]!);
         const arg = xs.length === 1 ? xs[0]! : xs;

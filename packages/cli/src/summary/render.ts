@@ -1,4 +1,5 @@
 import type { Colors } from '../context.js';
+import { describeDtype } from '../dtypes.js';
 import type { SummaryLayer, SummaryReport } from './report.js';
 
 const HOW: Record<string, string> = {
@@ -33,8 +34,8 @@ export function renderSummary(s: SummaryReport, c: Colors): string {
   out.push(`Trainable params: ${formatCount(s.totals.trainable)}`);
   out.push(`Non-trainable params: ${formatCount(s.totals.nonTrainable)}`);
   out.push(rule);
-  out.push(`Inputs:  ${s.inputs.map((t) => `${t.name} ${c.dim(`${t.dtype} ${formatShape(t.shape)}`)}`).join(', ')}`);
-  out.push(`Outputs: ${s.outputs.map((t) => `${t.name} ${c.dim(`${t.dtype} ${formatShape(t.shape)}`)}`).join(', ')}`);
+  out.push(`Inputs:  ${s.inputs.map((t) => `${t.name} ${c.dim(`${describeDtype(t.dtype)} ${formatShape(t.shape)}`)}`).join(', ')}`);
+  out.push(`Outputs: ${s.outputs.map((t) => `${t.name} ${c.dim(`${describeDtype(t.dtype)} ${formatShape(t.shape)}`)}`).join(', ')}`);
   const r = s.revived;
   out.push(
     `Revived: ${r.fromConfig} from config, ${r.fromPlugins} by savedkeras plugins or custom classes, ${r.fromSavedFunctions} from saved functions` +

@@ -2,6 +2,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { SavedModelGraph } from '@savedkeras/object-graph';
 import { layerVariableNodes } from '@savedkeras/revive';
 import type { LoadedKerasModel } from 'savedkeras';
+import { servingDtypes } from '../dtypes.js';
 
 /** How a layer came back: its config (tfjs class), a savedkeras plugin or custom class, its saved functions. */
 export type RevivedHow = 'config' | 'plugin' | 'custom' | 'savedFunctions' | 'network';
@@ -26,8 +27,9 @@ export interface SummaryReport {
   revived: { fromConfig: number; fromSavedFunctions: number; fromPlugins: number };
   /** Every Keras object of the SavedModel and how it was revived. */
   objects: { path: string; className: string; how: RevivedHow }[];
-  inputs: { name: string; shape: (number | null)[]; dtype: string }[];
-  outputs: { name: string; shape: (number | null)[]; dtype: string }[];
+  /** dtype: as saved (the serving signature's); jsDtype: what tfjs computes in (float64 runs as float32). */
+  inputs: { name: string; shape: (number | null)[]; dtype: string; jsDtype: string }[];
+  outputs: { name: string; shape: (number | null)[]; dtype: string; jsDtype: string }[];
   warnings: string[];
   backend: string;
 }
@@ -47,6 +49,7 @@ export function summarize(loaded: LoadedKerasModel, backend: string): SummaryRep
   // A layer revived from its saved functions holds only the variables its traced call reads (none
   // when the call was not saved); Keras counts every variable it saved, as the checkpoint holds them.
   const extra = { trainable: 0, nonTrainable: 0 };
+  const saved = servingDtypes(graph);
   const relevant = (model as unknown as { containerNodes?: Set<string> }).containerNodes;
   const className = graph.root?.keras?.className ?? model.getClassName();
   // Keras lists no InputLayer row for a Sequential model (tfjs keeps one in its layers).
@@ -84,8 +87,14 @@ export function summarize(loaded: LoadedKerasModel, backend: string): SummaryRep
     totals: { total: trainable + nonTrainable, trainable, nonTrainable },
     revived: { fromConfig: report.fromConfig, fromSavedFunctions: report.fromSavedFunctions, fromPlugins: report.fromPlugins },
     objects: report.objects.map((o) => ({ path: o.path, className: o.className, how: o.how as RevivedHow })),
-    inputs: model.inputs.map((t, i) => ({ name: report.inputNames[i] ?? t.name, shape: t.shape, dtype: t.dtype })),
-    outputs: model.outputs.map((t, i) => ({ name: report.outputNames[i] ?? t.name, shape: t.shape, dtype: t.dtype })),
+    inputs: model.inputs.map((t, i) => {
+      const name = report.inputNames[i] ?? t.name;
+      return { name, shape: t.shape, dtype: saved.inputs.get(name) ?? t.dtype, jsDtype: t.dtype };
+    }),
+    outputs: model.outputs.map((t, i) => {
+      const name = report.outputNames[i] ?? t.name;
+      return { name, shape: t.shape, dtype: saved.outputs.get(name) ?? t.dtype, jsDtype: t.dtype };
+    }),
     warnings: [...report.warnings],
     backend,
   };
