@@ -203,7 +203,7 @@ describe('savedkeras summary on the example models', () => {
       ['dense_1', 'Dense', [null, 3], 8 * 3 + 3, 'config'],
     ]);
     expect(s.totals).toEqual({ total: 67, trainable: 67, nonTrainable: 0 });
-    expect(s.inputs).toEqual([{ name: 'dense_input', shape: [null, 4], dtype: 'float32' }]);
+    expect(s.inputs).toEqual([{ name: 'dense_input', shape: [null, 4], dtype: 'float32', jsDtype: 'float32' }]);
     const human = await runCli(['summary', mlp]);
     expect(human.stdout).toContain('dense_1 (Dense)');
     expect(human.stdout).toMatch(/\(None, 8\)\s+40\s+config/);
