@@ -45,7 +45,7 @@ def node_attrs(op, inputs, attrs):
 
 
 # OpDef input names that the Python raw_ops wrappers spell differently.
-PY_NAMES = {('Select', 't'): 'x', ('Select', 'e'): 'y', ('Split', 'split_dim'): 'axis', ('SplitV', 'split_dim'): 'axis', ('ExpandDims', 'dim'): 'axis', ('Squeeze', 'squeeze_dims'): 'axis'}
+PY_NAMES = {('Select', 't'): 'x', ('Select', 'e'): 'y', ('Split', 'split_dim'): 'axis', ('SplitV', 'split_dim'): 'axis', ('ExpandDims', 'dim'): 'axis', ('Where', 'input'): 'condition', ('Squeeze', 'squeeze_dims'): 'axis'}
 
 
 def case(op, inputs, attrs=None, name='', via=None, compute=None, tol=0):
@@ -203,6 +203,12 @@ def strings():
     cases.append(case('ZerosLike', {'x': m}, name='zeros_like'))
     cases.append(case('GatherNd', {'params': m, 'indices': np.array([[1, 2], [0, 0]], np.int32)}, name='gather_nd'))
     cases.append(case('IdentityN', {'input': [m, words]}, name='identity_n'))
+    cases.append(case('DynamicStitch', {'indices': [np.array([0, 2], np.int32), np.array([1], np.int32)], 'data': [words[:2], words[5:6]]}, name='dynamic_stitch'))
+    cases.append(case('SparseToDense', {'sparse_indices': np.array([[0, 1], [1, 3]], np.int64), 'output_shape': np.array([2, 4], np.int64),
+                                        'sparse_values': words[3:5], 'default_value': np.array('-')}, name='sparse_to_dense'))
+    cases.append(case('TensorScatterUpdate', {'tensor': m, 'indices': np.array([[1, 1], [0, 3]], np.int32), 'updates': np.array(['u', 'v'])}, name='tensor_scatter_update'))
+    cases.append(case('Fill', {'dims': np.array([2, 2], np.int32), 'value': np.array('f')}, name='fill'))
+    cases.append(case('Unique', {'x': np.array(['b', 'a', 'b', 'c', 'a'])}, name='unique'))
     # TF Recommenders BruteForce: scores -> TopKV2 -> GatherV2 of the string candidate ids
     scores = np.array([[0.1, 0.9, 0.3, 0.5, -1, 0.7, 0.2, 0.0]], np.float32)
     top = tf.raw_ops.TopKV2(input=scores, k=3)
