@@ -88,7 +88,7 @@ export function decodeMessage<M>(name: MessageName, bytes: Uint8Array, file: str
   } catch (e) {
     if (e instanceof SavedKerasError) throw e;
     const msg = e instanceof Error ? e.message : String(e);
-    if (/nesting depth/.test(msg)) {
+    if (/nesting depth|max depth exceeded/.test(msg)) {
       throw new LimitError(`protobuf ${name} nests deeper than 100 levels`, { file, cause: e });
     }
     throw new FormatError(`not a valid ${name} protobuf (${msg})`, {

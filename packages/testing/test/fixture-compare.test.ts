@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeMessage, decodeSavedMetadata, decodeSavedModel, encodeMessage, messageType, type MessageName, type OpList } from '@savedkeras/proto';
-import { strippedOpList } from '../src/op-defs.js';
+import { strippedOpList } from '@savedkeras/savedmodel-writer';
 import { fixtureDir, fsSource, memorySource, requireFixtures, writeKerasSavedModel, type ModelSpec, type WriteOptions } from '../src/index.js';
 import { openCheckpoint } from './helpers.js';
 

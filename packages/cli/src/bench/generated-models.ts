@@ -1,7 +1,7 @@
-import type { ModelSpec } from '@savedkeras/testing';
+import type { ModelSpec } from '@savedkeras/savedmodel-writer';
 
 /**
- * The large models `pnpm bench` generates (with @savedkeras/testing's SavedModel writer, into a
+ * The large models `pnpm bench` generates (with @savedkeras/savedmodel-writer's SavedModel writer, into a
  * temporary folder). The writer makes Dense/Dropout/Flatten/Concatenate models only, so the
  * "CNN-sized" model is an image-shaped input flattened into a wide Dense layer: the same weight
  * volume as a ~50 MB CNN, but not convolution weights (real CNNs are covered by the fixtures).

@@ -40,7 +40,7 @@ export function renderResultsMarkdown(s: SuiteResults): string {
   lines.push('');
   const generated = s.models.filter((m) => m.source === 'generated');
   if (generated.length > 0) {
-    lines.push('Generated models (written by @savedkeras/testing into a temporary folder):', '');
+    lines.push('Generated models (written by @savedkeras/savedmodel-writer into a temporary folder):', '');
     for (const m of generated) lines.push(`- ${m.name}: ${m.description}`);
     lines.push('');
   }

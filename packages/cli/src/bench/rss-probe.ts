@@ -60,7 +60,7 @@ function vmHwm(): number | null {
 
 /** One load of a tiny generated model (Dense 4 -> 3) by the loader being measured. */
 async function warmUp(mode: 'savedkeras' | 'tfjs'): Promise<void> {
-  const { writeKerasSavedModel } = await import('@savedkeras/testing');
+  const { writeKerasSavedModel } = await import('@savedkeras/savedmodel-writer');
   const { MemorySource } = await import('@savedkeras/common');
   const files = writeKerasSavedModel({ kind: 'Sequential', input: { shape: [4] }, layers: [{ className: 'Dense', name: 'dense', units: 3 }] });
   const { model } = await loadKerasModelWithReport(new MemorySource(files), { warn: () => {} });

@@ -58,7 +58,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
     } else {
       note(`fixtures not found at ${fixturesDir}: benchmarking generated models only`);
     }
-    const { writeKerasSavedModel, writeToDirectory } = await import('@savedkeras/testing');
+    const { writeKerasSavedModel, writeToDirectory } = await import('@savedkeras/savedmodel-writer');
     for (const g of GENERATED_BENCH_MODELS.filter((m) => wanted(m.name))) {
       note(`generating ${g.name}`);
       const dir = nodePath.join(tmp, g.name);

@@ -5,7 +5,7 @@ import { SavedKerasError } from '@savedkeras/common';
 import type { CliContext } from '../context.js';
 
 export const DEFAULT_EXAMPLE_DIR = 'example-model';
-/** Names of @savedkeras/testing's EXAMPLES (kept here so --help needs no import of the generator). */
+/** Names of @savedkeras/savedmodel-writer's EXAMPLES (kept here so --help needs no import of the generator). */
 const EXAMPLE_NAMES = ['mlp', 'two-inputs', 'mlp-legacy'];
 
 export function registerExample(program: Command, ctx: CliContext): void {
@@ -23,7 +23,7 @@ export function registerExample(program: Command, ctx: CliContext): void {
           hint: 'pass --force to overwrite it, or name another folder',
         });
       }
-      const { writeExampleModel } = await import('@savedkeras/testing');
+      const { writeExampleModel } = await import('@savedkeras/savedmodel-writer');
       await writeExampleModel(target, opts.model);
       ctx.note(ctx.errColor.green(`wrote the example model "${opts.model}" to ${target}`));
       ctx.out(target + '\n');

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXAMPLES } from '../examples.js';
+import { EXAMPLES } from '@savedkeras/savedmodel-writer';
 import { fixturesRoot, listFixtures } from '../fixtures.js';
-import { writeKerasSavedModel } from '../savedmodel-writer.js';
+import { writeKerasSavedModel } from '@savedkeras/savedmodel-writer';
 
 /** One model the fuzzer mutates: all its files, in memory. */
 export interface CorpusModel {

@@ -1,5 +1,5 @@
 import { DataType as DT } from '@savedkeras/proto';
-import { shapeProto, type Obj } from '../function-builder.js';
+import { shapeProto, type Obj } from '@savedkeras/savedmodel-writer';
 import type { ModuleSpec } from './module-writer.js';
 
 /**

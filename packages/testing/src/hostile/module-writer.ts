@@ -1,5 +1,5 @@
 import { DataType as DT, encodeMessage } from '@savedkeras/proto';
-import { shapeProto, type Obj } from '../function-builder.js';
+import { shapeProto, type Obj } from '@savedkeras/savedmodel-writer';
 
 /**
  * Writes a plain TF2 module SavedModel (what `tf.saved_model.save(module, signatures=...)` writes,

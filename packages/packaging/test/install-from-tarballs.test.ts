@@ -1,0 +1,157 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as nodePath from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// Every public package, as a user gets it: packed (`pnpm pack`, so workspace:* becomes a version),
+// installed into a fresh project outside the workspace with npm and with pnpm (tfjs from the
+// registry, our packages from the tarballs), then a new user's script runs there.
+const run = promisify(execFile);
+const here = nodePath.dirname(fileURLToPath(import.meta.url));
+const repo = nodePath.resolve(here, '../../..');
+/** Downloads are kept between runs (tfjs is ~40 MB): npm cache and pnpm store under node_modules/.cache. */
+const cache = nodePath.join(repo, 'node_modules', '.cache', 'savedkeras-packaging');
+const TFJS = '4.22.0';
+
+interface Pkg {
+  name: string;
+  dir: string;
+  tarball: string;
+}
+
+async function publicPackages(): Promise<Omit<Pkg, 'tarball'>[]> {
+  const out: Omit<Pkg, 'tarball'>[] = [];
+  for (const d of (await readdir(nodePath.join(repo, 'packages'))).sort()) {
+    const file = nodePath.join(repo, 'packages', d, 'package.json');
+    if (!existsSync(file)) continue;
+    const p = JSON.parse(await readFile(file, 'utf8')) as { name: string; private?: boolean };
+    if (!p.private) out.push({ name: p.name, dir: nodePath.dirname(file) });
+  }
+  return out;
+}
+
+async function sh(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ stdout: string; stderr: string }> {
+  try {
+    return await run(cmd, args, { cwd, env: { ...process.env, ...env }, maxBuffer: 64 * 2 ** 20, timeout: 600_000 });
+  } catch (e) {
+    const err = e as Error & { stdout?: string; stderr?: string };
+    throw new Error(`${cmd} ${args.join(' ')} failed in ${cwd}:\n${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
+  }
+}
+
+interface Smoke {
+  backend: string;
+  union: boolean;
+  instanceofLayersModel: boolean;
+  reloadedInstanceof: boolean;
+  predicted: number[];
+  reference: number[];
+  loss: number;
+  afterFit: number[];
+  afterReload: number[];
+  coreFrom: Record<string, string>;
+  warnings: string[];
+}
+
+/** The CLI's `example` writes the model (no fixtures needed), then the smoke script uses it. */
+async function smoke(project: string): Promise<Smoke> {
+  const bin = nodePath.join(project, 'node_modules', '.bin', 'savedkeras');
+  const example = await sh(bin, ['example', 'model'], project);
+  expect(example.stdout.trim()).toBe(nodePath.join(project, 'model'));
+  const check = await sh(bin, ['check', 'model', '--json', '--backend', 'cpu'], project);
+  expect(JSON.parse(check.stdout)).toMatchObject({ ok: true });
+  await copyFile(nodePath.join(here, '..', 'smoke', 'smoke.mjs'), nodePath.join(project, 'smoke.mjs'));
+  const { stdout } = await sh(process.execPath, ['smoke.mjs', 'model', nodePath.join(project, 'saved')], project);
+  return JSON.parse(stdout.trim().split('\n').pop()!) as Smoke;
+}
+
+function expectUserScriptWorks(s: Smoke): void {
+  expect(s.backend).toBe('wasm'); // the Node default without tfjs-node
+  expect(s.instanceofLayersModel).toBe(true);
+  expect(s.reloadedInstanceof).toBe(true);
+  expect(s.predicted.length).toBe(6);
+  s.predicted.forEach((v, i) => expect(Math.abs(v - s.reference[i]!)).toBeLessThan(1e-5));
+  expect(Number.isFinite(s.loss)).toBe(true);
+  expect(s.afterFit).not.toEqual(s.predicted); // one epoch of Adam moved the weights
+  expect(s.afterReload).toEqual(s.afterFit); // file:// save + tf.loadLayersModel: same answers
+  expect(new Set(Object.values(s.coreFrom)).size).toBe(1); // one tfjs-core for every package
+  expect(s.warnings.filter((w) => /already registered|Platform .* has already been set/.test(w))).toEqual([]);
+}
+
+describe('public packages install from their tarballs alone', () => {
+  let work: string;
+  let pkgs: Pkg[];
+
+  beforeAll(async () => {
+    work = await mkdtemp(nodePath.join(tmpdir(), 'savedkeras-packaging-'));
+    const tarballs = nodePath.join(work, 'tarballs');
+    await mkdir(tarballs);
+    pkgs = [];
+    for (const p of await publicPackages()) {
+      if (!existsSync(nodePath.join(p.dir, 'dist', 'index.js'))) throw new Error(`${p.name} is not built: run pnpm build first`);
+      const before = new Set(await readdir(tarballs));
+      await sh('pnpm', ['pack', '--pack-destination', tarballs], p.dir);
+      const made = (await readdir(tarballs)).filter((f) => !before.has(f));
+      expect(made.length).toBe(1);
+      pkgs.push({ ...p, tarball: nodePath.join(tarballs, made[0]!) });
+    }
+  }, 600_000);
+  afterAll(() => (work ? rm(work, { recursive: true, force: true }) : undefined));
+
+  it('packs every public package with its README, and no workspace: or private dependency', async () => {
+    const names = new Set(pkgs.map((p) => p.name));
+    for (const p of pkgs) {
+      const { stdout } = await sh('tar', ['-xOzf', p.tarball, 'package/package.json'], work);
+      const manifest = JSON.parse(stdout) as { version: string; dependencies?: Record<string, string>; peerDependencies?: Record<string, string> };
+      const listing = (await sh('tar', ['-tzf', p.tarball], work)).stdout.split('\n');
+      expect(listing, p.name).toContain('package/README.md');
+      const readme = (await sh('tar', ['-xOzf', p.tarball, 'package/README.md'], work)).stdout;
+      expect(readme, `${p.name} README install line`).toMatch(new RegExp(`npm install [^\\n]*${p.name.replace(/[/@]/g, '\\$&')}`));
+      for (const [dep, spec] of Object.entries(manifest.dependencies ?? {})) {
+        expect(spec, `${p.name} -> ${dep}`).not.toMatch(/^workspace:/);
+        if (dep.startsWith('@savedkeras/') || dep === 'savedkeras') expect(names.has(dep), `${p.name} depends on private ${dep}`).toBe(true);
+        // tfjs is the user's: a peer, never a pinned dependency of a library (the CLI, an application, brings its own).
+        if (dep.startsWith('@tensorflow/') && p.name !== '@savedkeras/cli') throw new Error(`${p.name} depends on ${dep} instead of peer-depending`);
+      }
+    }
+  });
+
+  it('npm: next to the user\'s @tensorflow/tfjs, one tfjs, load, predict, fit, save, reload', async () => {
+    const project = nodePath.join(work, 'npm-project');
+    await mkdir(project);
+    await writeFile(nodePath.join(project, 'package.json'), JSON.stringify({ name: 'user-app', private: true, type: 'module' }));
+    await sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', '--cache', nodePath.join(cache, 'npm'),
+      `@tensorflow/tfjs@${TFJS}`, ...pkgs.map((p) => p.tarball)], project);
+    const s = await smoke(project);
+    expect(s.union).toBe(true);
+    expectUserScriptWorks(s);
+  });
+
+  it('pnpm (no workspace, no allowBuilds): installs without build-script errors, then the same script works', async () => {
+    const project = nodePath.join(work, 'pnpm-project');
+    await mkdir(project);
+    // Our packages come from the tarballs as a registry would serve them (overrides stand in for it); tfjs from the registry.
+    const overrides = Object.fromEntries(pkgs.map((p) => [p.name, `file:${p.tarball}`]));
+    await writeFile(nodePath.join(project, 'package.json'), JSON.stringify({ name: 'user-app', private: true, type: 'module', dependencies: {
+      savedkeras: `file:${pkgs.find((p) => p.name === 'savedkeras')!.tarball}`,
+      '@savedkeras/backend-node': `file:${pkgs.find((p) => p.name === '@savedkeras/backend-node')!.tarball}`,
+      '@savedkeras/cli': `file:${pkgs.find((p) => p.name === '@savedkeras/cli')!.tarball}`,
+      '@savedkeras/savedmodel-writer': `file:${pkgs.find((p) => p.name === '@savedkeras/savedmodel-writer')!.tarball}`,
+      // pnpm links only what a project names: a user importing tfjs names it.
+      '@tensorflow/tfjs-core': TFJS,
+      '@tensorflow/tfjs-layers': TFJS,
+    } }));
+    await writeFile(nodePath.join(project, 'pnpm-workspace.yaml'), `overrides:\n${Object.entries(overrides).map(([k, v]) => `  "${k}": "${v}"`).join('\n')}\n`);
+    const { stdout, stderr } = await sh('pnpm', ['install', '--no-frozen-lockfile', '--prefer-offline', '--store-dir', nodePath.join(cache, 'pnpm-store')], project, {
+      npm_config_cache: nodePath.join(cache, 'npm'),
+    });
+    expect(`${stdout}\n${stderr}`).not.toMatch(/IGNORED_BUILDS|Ignored build scripts/);
+    const s = await smoke(project);
+    expect(s.union).toBe(false);
+    expectUserScriptWorks(s);
+  });
+});
