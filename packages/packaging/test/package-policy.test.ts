@@ -1,0 +1,71 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import * as nodePath from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+// What every package.json of the repository must say, checked without packing (fast): a package
+// another helper adds is held to the same rules as soon as it lands.
+const repo = nodePath.resolve(nodePath.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+interface Manifest {
+  name: string;
+  version: string;
+  private?: boolean;
+  exports?: Record<string, unknown>;
+  scripts?: Record<string, string>;
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+}
+
+const packages = ['packages', 'apps'].flatMap((group) =>
+  readdirSync(nodePath.join(repo, group))
+    .map((d) => nodePath.join(repo, group, d))
+    .filter((dir) => existsSync(nodePath.join(dir, 'package.json')))
+    .map((dir) => ({ dir, pkg: JSON.parse(readFileSync(nodePath.join(dir, 'package.json'), 'utf8')) as Manifest })),
+);
+const publicOnes = packages.filter((p) => !p.pkg.private);
+const publicNames = new Set(publicOnes.map((p) => p.pkg.name));
+/** Applications bring their own tfjs; libraries peer-depend on the user's. */
+const APPLICATIONS = new Set(['@savedkeras/cli']);
+
+describe('package policy', () => {
+  it('every package has the same version, and the CLI reports it', () => {
+    const versions = new Set(packages.map((p) => p.pkg.version));
+    expect([...versions], 'run node scripts/set-version.mjs X.Y.Z').toHaveLength(1);
+    const program = readFileSync(nodePath.join(repo, 'packages/cli/src/program.ts'), 'utf8');
+    expect(program).toContain(`export const VERSION = '${[...versions][0]}';`);
+  });
+
+  for (const { dir, pkg } of publicOnes) {
+    it(`${pkg.name}: publishable as is`, () => {
+      expect(existsSync(nodePath.join(dir, 'README.md')), 'README.md').toBe(true);
+      const readme = readFileSync(nodePath.join(dir, 'README.md'), 'utf8');
+      expect(readme, 'README install line').toMatch(new RegExp(`npm install [^\\n]*${pkg.name.replace(/[/@]/g, '\\$&')}`));
+      expect(pkg.exports?.['./package.json'], 'exports ./package.json').toBe('./package.json');
+      for (const dep of Object.keys(pkg.dependencies ?? {})) {
+        if (dep === 'savedkeras' || dep.startsWith('@savedkeras/')) expect(publicNames.has(dep), `runtime dependency on private ${dep}`).toBe(true);
+        if (dep.startsWith('@tensorflow/') && !APPLICATIONS.has(pkg.name)) throw new Error(`${dep} must be a peerDependency of ${pkg.name} (one tfjs in the user's tree)`);
+      }
+      for (const [dep, range] of Object.entries(pkg.peerDependencies ?? {})) {
+        expect(range, `${dep} peer range`).toBe('^4.20.0');
+        expect(pkg.devDependencies?.[dep], `${dep} installed for development`).toBeDefined();
+      }
+      const packaging = packages.find((p) => p.pkg.name === '@savedkeras/packaging')!;
+      expect(packaging.pkg.devDependencies?.[pkg.name], 'listed in packages/packaging (built before the install test)').toBe('workspace:*');
+    });
+  }
+
+  it('every package with tests has a test script (turbo run test)', () => {
+    for (const { dir, pkg } of packages) {
+      const hasTests = ['test', 'src'].some((d) => existsSync(nodePath.join(dir, d)) && hasTestFile(nodePath.join(dir, d)));
+      if (hasTests) expect(pkg.scripts?.['test'], `${pkg.name} test script`).toMatch(/vitest run/);
+    }
+  });
+});
+
+function hasTestFile(dir: string): boolean {
+  return readdirSync(dir, { withFileTypes: true }).some((e) =>
+    e.isDirectory() ? e.name !== 'node_modules' && hasTestFile(nodePath.join(dir, e.name)) : /\.test\.ts$/.test(e.name),
+  );
+}
