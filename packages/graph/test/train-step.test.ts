@@ -17,13 +17,13 @@ await tf.setBackend('cpu');
 
 interface Values { shape: number[]; values: number[] }
 interface Step { loss: number; variables: Record<string, Values> }
-interface Case { inputs: Record<string, Values & { dtype: string }>; steps: Step[] }
+interface Case { model?: string; inputs: Record<string, Values & { dtype: string }>; steps: Step[] }
 
 const dir = fileURLToPath(new URL('./train-step/', import.meta.url));
 const expected = (JSON.parse(readFileSync(dir + 'expected.json', 'utf8')) as { cases: Record<string, Case> }).cases;
 
-async function load() {
-  const source = fsSource(dir + 'model');
+async function load(model = 'model') {
+  const source = fsSource(dir + model);
   const checkpoint = await CheckpointReader.open(source);
   const graph = await SavedModelGraph.load(source, { checkpointGraph: await checkpoint.readObjectGraph() });
   return loadSignatures(graph, checkpoint, { loadAllVariables: true });
@@ -32,7 +32,7 @@ async function load() {
 describe('a saved training step changes the weights as TensorFlow does', () => {
   for (const [name, c] of Object.entries(expected)) {
     it(name, async () => {
-      const model = await load();
+      const model = await load(c.model);
       try {
         const sig = model.signatures[name];
         expect(sig, `signature ${name}`).toBeDefined();
