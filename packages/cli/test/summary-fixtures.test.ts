@@ -76,4 +76,21 @@ describe.skipIf(manifest === null)('savedkeras summary on real fixtures', () => 
     expect(r.stderr).toContain('holds no Keras model');
     expect(r.stderr).toContain('savedkeras inspect');
   });
+
+  it('Keras layers saved without Keras metadata (a TF-Agents policy) are listed with their checkpoint weights', async () => {
+    const r = await runCli(['summary', path.join(fixturesDir, 'tfagents-policy-cartpole'), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout) as { layers: { path: string; name: string | null; params: number; depth: number }[]; totals: { total: number } };
+    // The checkpoint's Dense variables: [4, 64] + [64], [64, 64] + [64], [64, 9] + [9] (fixture manifest).
+    expect(s.layers.map((l) => [l.path.split('.').slice(-2).join('.'), l.name, l.params, l.depth])).toEqual([
+      ['_wrapped_policy._q_network', null, 320 + 4160 + 585, 0],
+      ['_sequential_layers.0', 'sequential/dense', 4 * 64 + 64, 1],
+      ['_sequential_layers.1', 'sequential/dense_1', 64 * 64 + 64, 1],
+      ['_sequential_layers.2', 'sequential/dense_2', 64 * 9 + 9, 1],
+    ]);
+    expect(s.totals.total).toBe(5065);
+    const human = await runCli(['summary', path.join(fixturesDir, 'tfagents-policy-cartpole')]);
+    expect(human.stdout).toContain('Keras layers in the object graph');
+    expect(human.stdout).toContain('Total params: 5,065');
+  });
 });
