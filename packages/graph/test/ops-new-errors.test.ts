@@ -1,7 +1,7 @@
 // Bad inputs to the newer kernels (space/depth, fake quantization, scatter, CTC, cuDNN RNNs, optimizers)
 // end in a FormatError naming the node, as TensorFlow's kernels refuse the same inputs.
 import { describe, expect, it } from 'vitest';
-import { FormatError, UnsupportedOpError } from '@savedkeras/common';
+import { FormatError, LimitError, UnsupportedOpError } from '@savedkeras/common';
 import { A, run, tf } from './ops-helpers.js';
 
 const f = (v: number[], shape?: number[]) => tf.tensor(v, shape ?? [v.length], 'float32');
@@ -57,6 +57,11 @@ describe('typed errors of the newer kernels', () => {
     run('ResourceApplyGradientDescent', [v, f([0.5], []), f([2, 4])]);
     expect(Array.from(v.variable.dataSync())).toEqual([0, 0]);
     v.variable.dispose();
+  });
+
+  it('DynamicStitch / CTCBeamSearchDecoder: sizes taken from values are checked against the limits before allocating', () => {
+    expect(() => run('DynamicStitch', [i32([1e9]), f([1])], { N: A.i(1) })).toThrow(LimitError);
+    expect(() => run('CTCBeamSearchDecoder', [f(new Array(40 * 30).fill(0), [40, 1, 30]), i32([40])], { beam_width: A.i(1e9), top_paths: A.i(1) })).toThrow(LimitError);
   });
 
   it('SparseSoftmaxCrossEntropyWithLogits: a label outside the classes', () => {

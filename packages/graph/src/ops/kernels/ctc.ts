@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Kernel, KernelContext } from '../../kernel.js';
-import { bad, intsOf, tensorAt } from './util.js';
+import { bad, checkedSize, intsOf, tensorAt } from './util.js';
 
 /**
  * CTC ops (tensorflow/core/kernels/ctc_loss_op.cc, ctc_decoder_ops.cc and util/ctc/): inputs are
@@ -257,6 +257,8 @@ const ctcBeamSearch: Kernel = (inputs, attrs, ctx) => {
   const top = attrs.int('top_paths');
   const merge = attrs.bool('merge_repeated', true);
   if (width < 1 || top < 1 || top > width) throw bad(ctx, `top_paths (${top}) must be between 1 and beam_width (${width})`);
+  // the prefix tree grows by at most beam_width * (num_classes - 1) entries a step
+  checkedSize([l.T, Math.min(width, l.C ** Math.min(l.T, 8)), l.C], ctx);
   const paths: number[][][] = Array.from({ length: top }, () => []);
   const logProb = new Float32Array(l.B * top);
   for (let b = 0; b < l.B; b++) {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Kernel, KernelContext } from '../../kernel.js';
-import { bad, broadcastShapes, intsOf, tensorAt, tensorsFrom } from './util.js';
+import { bad, broadcastShapes, checkedSize, intsOf, tensorAt, tensorsFrom } from './util.js';
 
 /**
  * The ops TensorFlow's gradient functions emit, found in saved training steps (a custom `train`
@@ -76,7 +76,8 @@ const dynamicStitch: Kernel = (inputs, attrs, ctx) => {
   for (const l of idx) for (const v of l) first = Math.max(first, v);
   const count = first + 1;
   const inner = data[0]!.shape.slice(indices[0]!.rank);
-  const slice = inner.reduce((a, b) => a * b, 1);
+  // the output's size comes from index values: checked against the limits before allocating
+  const slice = checkedSize([count, ...inner], ctx) / Math.max(count, 1);
   const int = data[0]!.dtype === 'int32';
   const out = int ? new Int32Array(count * slice) : new Float32Array(count * slice);
   idx.forEach((list, m) => {
