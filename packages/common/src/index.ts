@@ -4,3 +4,4 @@ export * from './paths.js';
 export * from './source.js';
 export * from './random.js';
 export * from './model-format.js';
+export * from './backend-registry.js';
