@@ -3,7 +3,10 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { fromTensor, makeInputs, planInputs, type PlannedInput, type TensorJson } from '@savedkeras/check';
 import type { LoadedKerasModel } from 'savedkeras';
 
-type SavedModelGraph = LoadedKerasModel['graph'];
+type SavedModelGraph = NonNullable<LoadedKerasModel['graph']>;
+
+/** A `.keras` / `.h5` file has no saved graph: inputs are planned from the model's own shapes alone. */
+const NO_GRAPH = { nodes: [], root: undefined, signatures: [], metaGraph: { graphDef: { node: [] } }, functionDef: () => undefined } as unknown as SavedModelGraph;
 
 export type { TensorJson };
 
@@ -18,11 +21,11 @@ export interface InputSpec extends PlannedInput {
 }
 
 /** Keras model inputs (named as the model names them), planned against the model's own graph. */
-export function kerasInputSpecs(model: tfl.LayersModel, graph: SavedModelGraph): InputSpec[] {
+export function kerasInputSpecs(model: tfl.LayersModel, graph: SavedModelGraph | undefined): InputSpec[] {
   const declared = model.inputs.map((i) => i.shape.map((d) => (d === null || d === undefined || d < 0 ? null : d)));
   const planned = planInputs(
     model.inputs.map((input, i) => ({ name: model.inputNames[i]!, dtype: input.dtype, shape: declared[i]!.map((d) => d ?? -1) })),
-    graph,
+    graph ?? NO_GRAPH,
     { unknownDimSize: 8, modelShapes: model.inputs.map((t) => t.shape) },
   );
   return planned.map((p, i) => ({ ...p, declared: declared[i]! }));

@@ -189,7 +189,7 @@ function summarize(c: Current, source: ModelSource): ModelSummary {
       outputNames: model.outputNames,
       layers: layerRows(model),
       params: model.countParams(),
-      signatures: graph.signatures.map((s) => s.name),
+      signatures: graph?.signatures.map((s) => s.name) ?? [],
       report: {
         fromConfig: report.fromConfig,
         fromSavedFunctions: report.fromSavedFunctions,
@@ -371,7 +371,7 @@ function renderExtras(c: Current): void {
     h('h2', {}, 'Saved graph'),
     h('div', { class: 'feature-row' },
       h('span', { class: 'feature-name' }, 'Signatures'),
-      h('span', {}, (c.kind === 'keras' ? c.loaded.graph.signatures.map((s) => s.name) : c.names).join(', ') || 'none'),
+      h('span', {}, (c.kind === 'keras' ? (c.loaded.graph?.signatures.map((s) => s.name) ?? []) : c.names).join(', ') || 'none'),
     ),
     h('div', { class: 'feature-row' },
       h('span', { class: 'feature-name' }, 'Call signatures (loadSavedModel)'),

@@ -36,6 +36,8 @@ export class FileListSource implements ModelSource {
   /** Where saved_model.pb was found, relative to what the user chose ('' when at its top). */
   readonly root: string;
   private readonly files = new Map<string, File>();
+  /** Set when one file alone was chosen (a `.keras` or `.h5` model file): its path; its format is told from its bytes. */
+  readonly file?: string;
 
   constructor(files: FileList | ArrayLike<File> | Iterable<File> | FileWithPath[], options: FileListSourceOptions = {}) {
     const withPaths = toPaths(files);
@@ -51,6 +53,10 @@ export class FileListSource implements ModelSource {
       if (!this.files.has(rel)) this.files.set(rel, file);
     }
     this.description = `chosen folder ${root === '' ? topFolderName(withPaths) : root}`;
+    if (withPaths.length === 1 && !MODEL_FILES.includes(withPaths[0]!.path.slice(withPaths[0]!.path.lastIndexOf('/') + 1))) {
+      this.file = [...this.files.keys()][0];
+      this.description = `chosen file ${withPaths[0]!.path}`;
+    }
   }
 
   async read(path: string): Promise<Uint8Array> {

@@ -41,10 +41,18 @@ type RangeSupport = 'unknown' | 'yes' | 'no';
  * Every path goes through safeRelativePath, each segment is percent-encoded, and the final URL is
  * checked to still lie under the base URL: no `..`, encoded or not, reaches outside it.
  */
+/** URL file names taken for one model file rather than a folder. */
+const MODEL_FILE_NAME = /\.(keras|h5|hdf5|json)$/i;
+
 export class UrlSource implements ModelSource {
   readonly description: string;
   /** The base URL, always ending with `/`. */
   readonly baseUrl: string;
+  /**
+   * Set when the URL names a model file (`.../model.keras`, `.../model.h5`, `.../model.json`): its
+   * name, the base URL then being its folder. The file's format is still told from its bytes.
+   */
+  readonly file?: string;
   private readonly fetchFn: FetchLike;
   private readonly onProgress?: ProgressCallback;
   private readonly headers: Record<string, string>;
@@ -64,6 +72,11 @@ export class UrlSource implements ModelSource {
     }
     base.search = '';
     base.hash = '';
+    const last = base.pathname.slice(base.pathname.lastIndexOf('/') + 1);
+    if (MODEL_FILE_NAME.test(last)) {
+      this.file = decodeURIComponent(last);
+      base.pathname = base.pathname.slice(0, base.pathname.length - last.length);
+    }
     if (!base.pathname.endsWith('/')) base.pathname += '/';
     this.baseUrl = base.href;
     this.description = this.baseUrl;

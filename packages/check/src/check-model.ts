@@ -9,7 +9,7 @@ import {
   type ProgressCallback,
 } from '@savedkeras/common';
 import type { LayerClass } from '@savedkeras/revive';
-import { loadKerasModelWithReport, loadSavedModel, type SavedModelHandle } from 'savedkeras';
+import { loadKerasModelWithReport, loadSavedModel, readKerasModelFile, type SavedModelHandle } from 'savedkeras';
 import { planInputs, makeInputs, type InputSpec, type PlannedInput } from './plan-inputs.js';
 import { rootFunctionReference } from './root-reference.js';
 import { compareAll, type Compared } from './compare.js';
@@ -127,6 +127,11 @@ export async function checkModel(from: string | ModelSource, options: CheckOptio
   };
   const c: Common = { tolerance, seed, warnings, backend: tf.getBackend(), unknownDimSize: options.unknownDimSize ?? 8 };
 
+  if (await readKerasModelFile(source, { limits: options.limits })) {
+    throw new UnsupportedFeatureError('check compares a model with its own saved TensorFlow graph; a .keras / .h5 file holds no graph', {
+      hint: 'run it with `predict` and compare with Keras, or export a SavedModel in Python (model.export) and check that',
+    });
+  }
   // The saved graph comes first: it is the reference, and its root says which kind of model this is.
   const refRandom = new SeededStream(seed);
   const t0 = performance.now();

@@ -1,3 +1,4 @@
+/// <reference path="./jsfive.d.ts" />
 import * as jsfive from 'jsfive';
 import { FormatError, LimitError, UnsupportedFeatureError, type Limits } from '@savedkeras/common';
 
@@ -84,7 +85,8 @@ export class H5File {
   keys(path: string): string[] | undefined {
     const n = this.node(path);
     if (!(n instanceof jsfive.Group)) return undefined;
-    return this.guard(path, () => [...n.keys].sort());
+    // Natural order: Keras numbers variables 0, 1, ..., 10 (a string sort would put 10 after 1).
+    return this.guard(path, () => [...n.keys].sort((a, b) => (/^\d+$/.test(a) && /^\d+$/.test(b) ? Number(a) - Number(b) : a < b ? -1 : a > b ? 1 : 0)));
   }
 
   /** The attributes of a group or dataset ({} when absent). */
@@ -162,6 +164,37 @@ export class H5File {
       values[i] = typeof x === 'bigint' ? Number(BigInt.asIntN(32, x)) : Number(x);
     }
     return { path, dtype, shape, values };
+  }
+
+  /**
+   * A dataset's values as little-endian bytes of its stored dtype (what `inspect` hashes). jsfive
+   * hands out numbers; they are written back in the stored type, so the bytes equal the stored ones.
+   */
+  readRaw(path: string): Uint8Array {
+    const { dtype, shape } = this.describe(path);
+    const count = shape.reduce((a, b) => a * b, 1);
+    if (count > this.limits.maxTensorElements || count > this.byteLength * 8 + 1024) {
+      throw new LimitError(`dataset [${shape.join(', ')}] is larger than the file can hold`, { file: this.fileName, node: path });
+    }
+    const raw = this.guard(path, () => (this.node(path) as jsfive.Dataset).value);
+    const n = raw.length;
+    const num = (i: number) => Number(raw[i]);
+    const big = (i: number) => (typeof raw[i] === 'bigint' ? (raw[i] as bigint) : BigInt(Math.trunc(Number(raw[i]))));
+    let out: ArrayBufferView;
+    switch (dtype) {
+      case 'float64': out = Float64Array.from({ length: n }, (_, i) => num(i)); break;
+      case 'float32': out = Float32Array.from({ length: n }, (_, i) => num(i)); break;
+      case 'int64': out = BigInt64Array.from({ length: n }, (_, i) => big(i)); break;
+      case 'uint64': out = BigUint64Array.from({ length: n }, (_, i) => big(i)); break;
+      case 'int32': out = Int32Array.from({ length: n }, (_, i) => num(i)); break;
+      case 'uint32': out = Uint32Array.from({ length: n }, (_, i) => num(i)); break;
+      case 'int16': out = Int16Array.from({ length: n }, (_, i) => num(i)); break;
+      case 'uint16': out = Uint16Array.from({ length: n }, (_, i) => num(i)); break;
+      case 'int8': out = Int8Array.from({ length: n }, (_, i) => num(i)); break;
+      default: out = Uint8Array.from({ length: n }, (_, i) => num(i)); // uint8, bool
+    }
+    // Typed arrays are in the platform's byte order; every platform tfjs runs on is little-endian.
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   }
 
   /** Every dataset path under `path` (depth-first, children sorted), bounded in depth. */

@@ -6,4 +6,5 @@ export { saveKerasFile, encodeKerasFile, kerasConfigOf, WRITTEN_KERAS_VERSION, t
 export { ConfigBuilder, type BuiltLayer, type BuiltNetwork } from './build-model.js';
 export { kerasSnakeCase, keras3ToKeras2 } from './keras3-config.js';
 export type { AssignedWeight } from './weights.js';
+export { inspectKerasFile, type KerasFileInspection } from './inspect.js';
 export type { OptimizerStateResult } from './optimizer-state.js';

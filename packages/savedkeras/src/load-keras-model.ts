@@ -1,7 +1,10 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
+  detectModelFormat,
   FormatError,
+  LimitError,
   locateSavedModel,
+  resolveLimits,
   MissingFileError,
   resolveSource,
   type Limits,
@@ -11,6 +14,7 @@ import {
 import { CheckpointReader } from '@savedkeras/proto';
 import { SavedModelGraph } from '@savedkeras/object-graph';
 import { reviveKerasModel, type LayerClass, type ReviveReport } from '@savedkeras/revive';
+import { loadKerasFile, type KerasFileReport } from '@savedkeras/keras-file';
 import { ensurePluginsRegistered } from './plugins.js';
 
 export interface LoadOptions {
@@ -71,14 +75,34 @@ export function requireCheckpoint(opened: OpenedSavedModel): CheckpointReader {
 export interface LoadedKerasModel {
   model: tfl.LayersModel;
   report: ReviveReport;
-  graph: SavedModelGraph;
+  /** The SavedModel's object graph; absent for a `.keras` / `.h5` file. */
+  graph?: SavedModelGraph;
+  /** For a `.keras` / `.h5` file: its format, versions, layers and weights as read. */
+  kerasFile?: KerasFileReport;
+}
+
+/**
+ * The bytes of the Keras model file `source` points at (a `.keras` zip or an `.h5`, told apart by
+ * their first bytes), or undefined when it points at a folder or another kind of file.
+ */
+export async function readKerasModelFile(source: ModelSource, options: { limits?: Partial<Limits> } = {}): Promise<{ file: string; bytes: Uint8Array } | undefined> {
+  if (source.file === undefined) return undefined;
+  const format = await detectModelFormat(source);
+  if (format.kind !== 'keras-zip' && format.kind !== 'keras-hdf5') return undefined;
+  const size = (await source.size(format.file)) ?? 0;
+  const limit = resolveLimits(options.limits).maxProtoFileBytes;
+  if (size > limit) throw new LimitError(`${size} bytes is above the limit of ${limit} for one model file`, { file: format.file });
+  return { file: format.file, bytes: await source.read(format.file) };
 }
 
 /** Like loadKerasModel, but also returns how each object was revived and the resolved object graph. */
 export async function loadKerasModelWithReport(from: string | ModelSource, options: LoadOptions = {}): Promise<LoadedKerasModel> {
   ensurePluginsRegistered();
   options.onProgress?.({ stage: 'read', loadedBytes: 0, totalBytes: 0, fraction: 0 });
-  const opened = await openSavedModel(from, options);
+  const source = resolveSource(from);
+  const kerasFile = await readKerasModelFile(source, options);
+  if (kerasFile) return loadFromKerasFile(kerasFile.bytes, kerasFile.file, options);
+  const opened = await openSavedModel(source, options);
   const ckpt = requireCheckpoint(opened);
   const { model, report } = await reviveKerasModel(opened.graph, ckpt, {
     customObjects: options.customObjects,
@@ -89,6 +113,31 @@ export async function loadKerasModelWithReport(from: string | ModelSource, optio
   });
   checkLoadedModel(model);
   return { model, report, graph: opened.graph };
+}
+
+/** A `.keras` / `.h5` file through @savedkeras/keras-file, reported like a revived SavedModel. */
+async function loadFromKerasFile(bytes: Uint8Array, fileName: string, options: LoadOptions): Promise<LoadedKerasModel> {
+  const { model, report } = await loadKerasFile(bytes, {
+    customObjects: options.customObjects,
+    compile: options.compile,
+    onProgress: options.onProgress,
+    warn: options.warn,
+    limits: options.limits,
+    fileName,
+  });
+  checkLoadedModel(model);
+  const revive: ReviveReport = {
+    fromConfig: report.fromConfig,
+    fromSavedFunctions: 0,
+    fromPlugins: report.fromPlugins,
+    objects: report.layers.map((l) => ({ path: l.path, className: l.className, how: l.how })),
+    warnings: report.warnings,
+    compile: report.compile,
+    inputNames: report.inputNames,
+    outputNames: report.outputNames,
+    weights: report.weights.map((w) => ({ weight: w.weight, checkpointKey: w.path, variablePath: w.path, layerPath: w.layerPath })),
+  };
+  return { model, report: revive, kerasFile: report };
 }
 
 /** The dtypes tfjs has tensors of. */
@@ -120,8 +169,10 @@ function checkLoadedModel(model: tfl.LayersModel): void {
 }
 
 /**
- * Loads a Keras SavedModel (a `model.save()` folder) as a real, trainable tf.LayersModel, the way
- * Python's `tf.keras.models.load_model` does.
+ * Loads a Keras model as a real, trainable tf.LayersModel, the way Python's `keras.models.load_model`
+ * does: a SavedModel folder (`model.save()` in TF 2.x, `tf.saved_model.save`), a Keras 3 `.keras`
+ * file, or an `.h5` file (Keras 2 or Keras 3); a path, a URL or a ModelSource. A file's format is
+ * told from its bytes, not its name.
  */
 export async function loadKerasModel(from: string | ModelSource, options: LoadOptions = {}): Promise<tfl.LayersModel> {
   return (await loadKerasModelWithReport(from, options)).model;

@@ -8,7 +8,7 @@ export function registerCheck(program: Command, ctx: CliContext): void {
     .description(
       'will this model give the same answers in JavaScript? Runs the model as savedkeras loads it and its own saved graph on the same seeded input and compares',
     )
-    .argument('<dir>', 'SavedModel folder (holds saved_model.pb)')
+    .argument('<dir>', 'SavedModel folder (holds saved_model.pb), or a Keras .keras / .h5 file')
     .option('--json', 'print the result as JSON on stdout (ok, kind, revived, reference, maxAbsDiff, tolerance, outputs, ...)')
     .option('--tolerance <t>', 'an element passes when |got - want| <= t * (1 + |want|)', parseNumber('tolerance', 0), 1e-4)
     .option('--seed <s>', 'seed of the input values and of random ops', parseNumber('seed', -(2 ** 31), true), 0)

@@ -9,7 +9,7 @@ export function registerConvert(program: Command, ctx: CliContext): void {
   program
     .command('convert')
     .description('write a Keras SavedModel as a TensorFlow.js layers model (model.json + 4 MB weight shards) for tf.loadLayersModel')
-    .argument('<dir>', 'SavedModel folder (holds saved_model.pb)')
+    .argument('<dir>', 'SavedModel folder (holds saved_model.pb), or a Keras .keras / .h5 file')
     .argument('<out>', 'folder to write model.json and group1-shard*.bin into')
     .option('--force', 'write even if the output folder already holds files')
     .option('--no-verify', 'skip loading the result back with tf.loadLayersModel and comparing predictions')

@@ -5,8 +5,8 @@ import { createProgress } from '../progress.js';
 export function registerInspect(program: Command, ctx: CliContext): void {
   program
     .command('inspect')
-    .description("show a SavedModel's versions, Keras objects, weights (with sha256) and signatures, without running it")
-    .argument('<dir>', 'SavedModel folder (holds saved_model.pb)')
+    .description("show a SavedModel's or Keras file's versions, Keras objects, weights (with sha256) and signatures, without running it")
+    .argument('<dir>', 'SavedModel folder (holds saved_model.pb), or a Keras .keras / .h5 file')
     .option('--json', 'print the report as JSON on stdout (a stable format)')
     .action(async (dir: string, opts: { json?: boolean }) => {
       // Loaded on use so `savedkeras --help` and other commands start fast.
@@ -23,7 +23,7 @@ export function registerInspect(program: Command, ctx: CliContext): void {
         });
         progress.stop();
         // inspect reads protobufs and hashes bytes: no tfjs backend runs, so none is chosen or named.
-        ctx.out(opts.json ? JSON.stringify(report, null, 2) + '\n' : renderInspect(report, source.root, ctx.color));
+        ctx.out(opts.json ? JSON.stringify(report, null, 2) + '\n' : renderInspect(report, source.file ? `${source.root}/${source.file}` : source.root, ctx.color));
       } finally {
         progress.stop();
       }

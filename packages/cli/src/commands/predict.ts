@@ -10,7 +10,7 @@ export function registerPredict(program: Command, ctx: CliContext): void {
   program
     .command('predict')
     .description('run a SavedModel on inputs from a JSON file: the revived Keras model, or a serving signature')
-    .argument('<dir>', 'SavedModel folder (holds saved_model.pb)')
+    .argument('<dir>', 'SavedModel folder (holds saved_model.pb), or a Keras .keras / .h5 file')
     .requiredOption(
       '--input <file>',
       'JSON file mapping input names to {"dtype", "shape", "value"} ("value_base64" for bytes); a JSON list of such maps runs each',

@@ -5,19 +5,21 @@ export function registerSummary(program: Command, ctx: CliContext): void {
   program
     .command('summary')
     .description('load a Keras SavedModel and print its Keras-style summary: layers, output shapes, parameters, how each layer was revived')
-    .argument('<dir>', 'SavedModel folder (holds saved_model.pb)')
+    .argument('<dir>', 'SavedModel folder (holds saved_model.pb), or a Keras .keras / .h5 file')
     .option('--json', 'print the summary as JSON on stdout (layers, totals, revived objects)')
     .action(async (dir: string, opts: { json?: boolean }) => {
       const { NodeFileSource } = await import('@savedkeras/backend-node');
       const source = new NodeFileSource(dir);
       await source.assertFolder();
-      const { loadKerasModelWithReport, openSavedModel, UnsupportedFeatureError } = await import('savedkeras');
-      const { graph } = await openSavedModel(source);
-      if (!graph.root?.keras) {
+      const { loadKerasModelWithReport, openSavedModel, readKerasModelFile, UnsupportedFeatureError } = await import('savedkeras');
+      // A .keras / .h5 file is always a Keras model; a SavedModel folder may hold none.
+      const graph = (await readKerasModelFile(source)) ? undefined : (await openSavedModel(source)).graph;
+      if (graph && !graph.root?.keras) {
         // Keras layers saved without Keras metadata: list them with their saved weights, as far as the object graph tells.
         const { summarizeObjectGraph, renderObjectGraphSummary } = await import('../summary/object-graph-summary.js');
         const layers = summarizeObjectGraph(graph);
-        if (layers) return ctx.out(opts.json ? JSON.stringify(layers, null, 2) + '\n' : renderObjectGraphSummary(layers, ctx.color));
+        if (layers) return ctx.out(opts.json ? JSON.stringify(layers, null, 2) + '
+' : renderObjectGraphSummary(layers, ctx.color));
         throw new UnsupportedFeatureError('this SavedModel holds no Keras model (no Keras metadata on its root object): there are no layers to list', {
           hint: `\`savedkeras inspect ${dir}\` lists its signatures; \`savedkeras predict ${dir} --signature NAME --input in.json\` runs one`,
         });

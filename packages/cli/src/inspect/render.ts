@@ -7,6 +7,12 @@ export function renderInspect(report: InspectReport, where: string, c: Colors): 
   const lines: string[] = [];
   const heading = (t: string) => lines.push('', c.bold(c.cyan(t)));
 
+  if (report.format === 'keras-zip' || report.format === 'hdf5') {
+    const k = report.kerasFile!;
+    lines.push(`${c.bold(report.format === 'keras-zip' ? 'Keras .keras file' : 'Keras .h5 file')} ${where}`);
+    lines.push(`  Keras ${report.kerasVersion ?? '?'} (${k.layout} layout)${k.backend ? ` · backend ${k.backend}` : ''}${k.dateSaved ? ` · saved ${k.dateSaved}` : ''}`);
+    lines.push(`  ${k.modelClass}${k.optimizer ? ` · compiled with ${k.optimizer}` : ' · not compiled'}${k.assets.length ? ` · assets: ${k.assets.join(', ')}` : ''}`);
+  } else {
   lines.push(`${c.bold('SavedModel')} ${where}`);
   const keras = report.kerasVersion
     ? `Keras ${report.kerasVersion}`
@@ -20,6 +26,7 @@ export function renderInspect(report: InspectReport, where: string, c: Colors): 
         ? c.dim(` (from ${report.kerasMetadataSource})`)
         : '';
   lines.push(`  TensorFlow ${report.tensorflowVersion || '?'} · ${keras}${from}`);
+  }
 
   heading(`Keras objects (${report.objects.length})`);
   if (report.objects.length === 0) lines.push(c.dim('  none: this is not a Keras model (plain tf.Module, Keras 3 export or TF1-style export)'));

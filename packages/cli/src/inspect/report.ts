@@ -8,6 +8,10 @@ import { CheckpointReader } from '@savedkeras/proto';
  * read them): add fields freely, never rename or remove one.
  */
 export interface InspectReport {
+  /** What was inspected: a SavedModel folder, a Keras 3 `.keras` zip, or an `.h5` file. */
+  format?: 'savedmodel' | 'keras-zip' | 'hdf5';
+  /** For `.keras` / `.h5` files: the layout (`keras-3` / `keras-2`), Keras backend, save date, optimizer, assets. */
+  kerasFile?: { layout: string; backend: string | null; dateSaved: string | null; modelClass: string; optimizer: string | null; assets: string[] };
   tensorflowVersion: string;
   kerasVersion: string | null;
   kerasMetadataSource: 'keras_metadata.pb' | 'object-graph' | null;
@@ -67,6 +71,12 @@ export interface InspectOptions {
 }
 
 export async function inspectModel(source: ModelSource, options: InspectOptions = {}): Promise<InspectReport> {
+  // Only a source opened on one file can be a .keras / .h5 (the facade, with tfjs, is loaded only then).
+  if (source.file !== undefined) {
+    const { readKerasModelFile } = await import('savedkeras');
+    const kerasFile = await readKerasModelFile(source);
+    if (kerasFile) return inspectKerasModelFile(kerasFile.bytes, kerasFile.file);
+  }
   const checkpoint = await openCheckpointIfPresent(source);
   const checkpointGraph = checkpoint ? await checkpoint.readObjectGraph() : null;
   const graph = await SavedModelGraph.load(source, { checkpointGraph });
@@ -157,4 +167,32 @@ function slotVariablePaths(graph: SavedModelGraph, paths: (string | undefined)[]
     }
   }
   return out;
+}
+
+/** A `.keras` / `.h5` file in the same report shape: layers as objects, stored arrays as variables (no signatures). */
+async function inspectKerasModelFile(bytes: Uint8Array, fileName: string): Promise<InspectReport> {
+  const { inspectKerasFile } = await import('savedkeras');
+  const info = await inspectKerasFile(bytes, { fileName });
+  return {
+    format: info.format,
+    kerasFile: { layout: info.layout, backend: info.backend, dateSaved: info.dateSaved, modelClass: info.modelClass, optimizer: info.optimizer, assets: info.assets },
+    tensorflowVersion: '',
+    kerasVersion: info.kerasVersion,
+    kerasMetadataSource: null,
+    objects: [
+      { nodeId: 0, path: 'root', identifier: 'keras_model', className: info.modelClass, hasConfig: true },
+      ...info.layers.map((l, i) => ({ nodeId: i + 1, path: `root.${l.path.split('/').join('.')}`, identifier: 'keras_layer', className: l.className, hasConfig: true })),
+    ],
+    variables: info.weights.map((w) => ({
+      path: w.path,
+      name: w.path,
+      checkpointKey: w.path,
+      dtype: w.dtype,
+      shape: w.shape,
+      trainable: !w.optimizer,
+      sha256: w.sha256,
+    })),
+    signatures: [],
+    checkpointTensors: info.weights.length,
+  };
 }

@@ -81,9 +81,14 @@ async function runCase(tf: Tf, target: Target, inputs: Record<string, TensorJson
 }
 
 async function openTarget(source: ModelSource, options: PredictOptions): Promise<Target> {
-  const { openSavedModel, loadKerasModelWithReport, loadSavedModel } = await import('savedkeras');
-  const { graph } = await openSavedModel(source);
-  if (options.signature === undefined && graph.root?.keras && graph.root.keras.identifier !== '_tf_keras_metric') {
+  const { openSavedModel, loadKerasModelWithReport, loadSavedModel, readKerasModelFile, UnsupportedFeatureError } = await import('savedkeras');
+  // A .keras / .h5 file is a Keras model: no graph to open, no signatures.
+  const isKerasFile = (await readKerasModelFile(source)) !== undefined;
+  if (isKerasFile && options.signature !== undefined) {
+    throw new UnsupportedFeatureError('a .keras / .h5 file has no signatures (only SavedModels do)', { hint: 'run it without --signature' });
+  }
+  const graph = isKerasFile ? undefined : (await openSavedModel(source)).graph;
+  if (isKerasFile || (options.signature === undefined && graph?.root?.keras && graph.root.keras.identifier !== '_tf_keras_metric')) {
     const { model, report } = await loadKerasModelWithReport(source, { onProgress: options.onProgress, warn: options.warn, compile: false });
     const saved = servingDtypes(graph);
     return {

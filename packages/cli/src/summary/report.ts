@@ -40,7 +40,8 @@ export function summarize(loaded: LoadedKerasModel, backend: string): SummaryRep
   const how = new Map<string, RevivedHow>();
   const pathOf = new Map<string, string>();
   for (const o of report.objects) {
-    const name = graph.nodeByPath(o.path)?.keras?.metadata['name'];
+    // SavedModels report object-graph paths; Keras files report layer paths (`encoder/dense`).
+    const name = graph ? graph.nodeByPath(o.path)?.keras?.metadata['name'] : o.path;
     if (typeof name === 'string' && !how.has(name)) {
       how.set(name, o.how as RevivedHow);
       pathOf.set(name, o.path);
@@ -49,16 +50,16 @@ export function summarize(loaded: LoadedKerasModel, backend: string): SummaryRep
   // A layer revived from its saved functions holds only the variables its traced call reads (none
   // when the call was not saved); Keras counts every variable it saved, as the checkpoint holds them.
   const extra = { trainable: 0, nonTrainable: 0 };
-  const saved = servingDtypes(graph);
+  const saved = graph ? servingDtypes(graph) : { inputs: new Map<string, string>(), outputs: new Map<string, string>() };
   const relevant = (model as unknown as { containerNodes?: Set<string> }).containerNodes;
-  const className = graph.root?.keras?.className ?? model.getClassName();
+  const className = graph?.root?.keras?.className ?? loaded.kerasFile?.info.modelClass ?? model.getClassName();
   // Keras lists no InputLayer row for a Sequential model (tfjs keeps one in its layers).
   const shown = className === 'Sequential' ? model.layers.filter((l) => l.getClassName() !== 'InputLayer') : model.layers;
   const layers = shown.map((layer): SummaryLayer => {
     let trainable = sumSizes(layer.trainableWeights);
     let params = sumSizes(layer.weights);
     const path = pathOf.get(layer.name);
-    if (how.get(layer.name) === 'savedFunctions' && path !== undefined) {
+    if (how.get(layer.name) === 'savedFunctions' && path !== undefined && graph) {
       const saved = checkpointParams(graph, path);
       if (saved && saved.total > params) {
         extra.trainable += Math.max(0, saved.trainable - trainable);
