@@ -18,8 +18,7 @@ export function registerSummary(program: Command, ctx: CliContext): void {
         // Keras layers saved without Keras metadata: list them with their saved weights, as far as the object graph tells.
         const { summarizeObjectGraph, renderObjectGraphSummary } = await import('../summary/object-graph-summary.js');
         const layers = summarizeObjectGraph(graph);
-        if (layers) return ctx.out(opts.json ? JSON.stringify(layers, null, 2) + '
-' : renderObjectGraphSummary(layers, ctx.color));
+        if (layers) return ctx.out(opts.json ? JSON.stringify(layers, null, 2) + '\n' : renderObjectGraphSummary(layers, ctx.color));
         throw new UnsupportedFeatureError('this SavedModel holds no Keras model (no Keras metadata on its root object): there are no layers to list', {
           hint: `\`savedkeras inspect ${dir}\` lists its signatures; \`savedkeras predict ${dir} --signature NAME --input in.json\` runs one`,
         });

@@ -90,7 +90,7 @@ async function openTarget(source: ModelSource, options: PredictOptions): Promise
   const graph = isKerasFile ? undefined : (await openSavedModel(source)).graph;
   if (isKerasFile || (options.signature === undefined && graph?.root?.keras && graph.root.keras.identifier !== '_tf_keras_metric')) {
     const { model, report } = await loadKerasModelWithReport(source, { onProgress: options.onProgress, warn: options.warn, compile: false });
-    const saved = servingDtypes(graph);
+    const saved = graph ? servingDtypes(graph) : { inputs: new Map<string, string>(), outputs: new Map<string, string>() };
     return {
       ran: 'keras',
       // Inputs and outputs as the model saved them (float64, int64), computed in tfjs' dtypes.
