@@ -8,8 +8,7 @@ import {
   type ModelSource,
   type ProgressCallback,
 } from '@savedkeras/common';
-import type { LayerClass } from '@savedkeras/revive';
-import { loadKerasModelWithReport, loadSavedModel, readKerasModelFile, type SavedModelHandle } from 'savedkeras';
+import { loadKerasModelWithReport, loadSavedModel, readKerasModelFile, type CustomObjects, type SavedModelHandle } from 'savedkeras';
 import { planInputs, makeInputs, type InputSpec, type PlannedInput } from './plan-inputs.js';
 import { rootFunctionReference } from './root-reference.js';
 import { compareAll, type Compared } from './compare.js';
@@ -31,7 +30,7 @@ export interface CheckOptions {
   seed?: number;
   /** Size given to unknown non-batch dimensions the model does not fix (default 8). */
   unknownDimSize?: number;
-  customObjects?: Record<string, LayerClass>;
+  customObjects?: CustomObjects;
   onProgress?: ProgressCallback;
   warn?: (message: string) => void;
   limits?: Partial<Limits>;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { tfjsCamelCase } from './keras-objects.js';
+import { activationClass, registerKerasObject, registerPluginObject, type SerializableClass } from './keras-registry.js';
 
 /**
  * Keras activations tfjs-layers 4.22 lacks, registered in tfjs' serialization map so that
@@ -46,30 +47,16 @@ export const EXTRA_ACTIVATIONS: Record<string, Fn> = {
   },
 };
 
-type ActivationClass = tf.serialization.SerializableConstructor<tf.serialization.Serializable> & { className: string };
-
 /** An activation class as tfjs-layers uses them: `apply(x)`, serialized by class name. */
-export function makeActivationClass(className: string, fn: Fn): ActivationClass {
-  const cls = class extends tf.serialization.Serializable {
-    static className = className;
-    apply(x: tf.Tensor): tf.Tensor {
-      return tf.tidy(() => fn(x));
-    }
-    getConfig(): tf.serialization.ConfigDict {
-      return {};
-    }
-  };
-  return cls as unknown as ActivationClass;
+export function makeActivationClass(className: string, fn: Fn): SerializableClass {
+  return activationClass(className, fn);
 }
 
-function register(name: string, fn: Fn): ActivationClass {
-  const camel = tfjsCamelCase(name);
-  const cls = makeActivationClass(camel, fn);
-  const map = tf.serialization.SerializationMap.getMap().classNameMap;
-  const entry = [cls, cls.fromConfig] as never;
-  map[camel] = entry;
-  map[name] = entry;
-  return cls;
+/** Under the Keras name (`hard_silu`) and tfjs' camelCased form (`hardSilu`), one class named by the latter. */
+function register(name: string, fn: Fn, origin: 'user' | 'plugin'): void {
+  const cls = activationClass(tfjsCamelCase(name), fn);
+  const add = origin === 'user' ? registerKerasObject : registerPluginObject;
+  for (const n of new Set([name, tfjsCamelCase(name)])) add('activation', n, cls);
 }
 
 /**
@@ -77,12 +64,12 @@ function register(name: string, fn: Fn): ActivationClass {
  * `__name__`, e.g. a user's `clip`), for models whose layers name it.
  */
 export function registerActivation(name: string, fn: Fn): void {
-  register(name, fn);
+  register(name, fn, 'user');
 }
 
 let done = false;
 export function registerActivations(): void {
   if (done) return;
   done = true;
-  for (const [name, fn] of Object.entries(EXTRA_ACTIVATIONS)) register(name, fn);
+  for (const [name, fn] of Object.entries(EXTRA_ACTIVATIONS)) register(name, fn, 'plugin');
 }

@@ -49,6 +49,25 @@ export { GRU, GRUCell, type GRUArgs, type GRUCellArgs } from './gru.js';
 export { registerActivation, registerActivations, geluExact, geluApproximate, EXTRA_ACTIVATIONS } from './activations.js';
 export { L1, L2, registerRegularizers } from './regularizers.js';
 export { tfjsCamelCase, tfjsDtype } from './keras-objects.js';
+export {
+  KERAS_OBJECT_KINDS,
+  activationClass,
+  isSerializableClass,
+  registerKerasObject,
+  registerPluginObject,
+  registeredBaseName,
+  registeredNames,
+  resolveKerasObject,
+  withCustomObjects,
+  type ActivationFn,
+  type CustomObjects,
+  type KerasObject,
+  type KerasObjectKind,
+  type LossOrMetricFn,
+  type Registration,
+  type RegistrationOrigin,
+  type SerializableClass,
+} from './keras-registry.js';
 
 // Importing the package registers its classes (idempotent; registerAllLayers() does the same).
 registerAllLayers();

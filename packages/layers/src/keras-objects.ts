@@ -8,10 +8,9 @@ import { UnsupportedLayerError } from '@savedkeras/common';
  * instance is returned as is.
  */
 
-type Entry = [tf.serialization.SerializableConstructor<tf.serialization.Serializable>, tf.serialization.FromConfigMethod<tf.serialization.Serializable>];
-
-function classNameMap(): Record<string, Entry> {
-  return tf.serialization.SerializationMap.getMap().classNameMap as unknown as Record<string, Entry>;
+/** An own property of a lookup table: names from files never reach Object.prototype. */
+function own<T>(table: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
 /** tfjs-layers' pythonic-to-TypeScript rule for identifiers: `_x` -> `X` after the first character. */
@@ -48,14 +47,14 @@ function resolve<T>(kind: string, id: unknown, aliases: Record<string, string>):
   let className: string;
   let config: tf.serialization.ConfigDict = {};
   if (typeof id === 'string') {
-    className = aliases[id] ?? aliases[tfjsCamelCase(id)] ?? id;
+    className = own(aliases, id) ?? own(aliases, tfjsCamelCase(id)) ?? id;
   } else {
     const o = id as Record<string, unknown>;
     className = String(o['className'] ?? o['class_name']);
     config = (o['config'] ?? {}) as tf.serialization.ConfigDict;
   }
-  const map = classNameMap();
-  const entry = map[className] ?? map[tfjsCamelCase(className)];
+  const map = tf.serialization.SerializationMap.getMap().classNameMap;
+  const entry = own(map, className) ?? own(map, tfjsCamelCase(className));
   if (!entry) throw new UnsupportedLayerError(`Unknown ${kind}: ${className}`, { hint: `register it with tf.serialization.registerClass` });
   const [cls, fromConfig] = entry;
   return (fromConfig ? fromConfig(cls, config) : new cls(config)) as T;

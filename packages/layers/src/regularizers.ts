@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { registerPluginObject, type SerializableClass } from './keras-registry.js';
 
 /**
  * Keras `L1` and `L2` regularizers (config `{l1}` / `{l2}`), which tfjs-layers only knows as
@@ -28,7 +29,7 @@ export class L1 extends L1L2Base {
     this.factor = l1;
   }
 
-  static fromConfig(cls: new (a: { l1?: number }) => L1, config: tf.serialization.ConfigDict): L1 {
+  static fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
     return new cls({ l1: (config['l1'] as number | undefined) ?? undefined });
   }
 
@@ -51,7 +52,7 @@ export class L2 extends L1L2Base {
     this.factor = l2;
   }
 
-  static fromConfig(cls: new (a: { l2?: number }) => L2, config: tf.serialization.ConfigDict): L2 {
+  static fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
     return new cls({ l2: (config['l2'] as number | undefined) ?? undefined });
   }
 
@@ -68,12 +69,9 @@ let done = false;
 export function registerRegularizers(): void {
   if (done) return;
   done = true;
-  const map = tf.serialization.SerializationMap.getMap().classNameMap as Record<string, unknown>;
-  map['L1'] = [L1, L1.fromConfig];
-  map['L2'] = [L2, L2.fromConfig];
-  map['l1'] = [L1, L1.fromConfig];
-  map['l2'] = [L2, L2.fromConfig];
+  for (const name of ['L1', 'l1']) registerPluginObject('regularizer', name, L1);
+  for (const name of ['L2', 'l2']) registerPluginObject('regularizer', name, L2);
   // Keras' string identifier 'l1_l2' is L1L2(l1=0.01, l2=0.01), as tfjs' default.
-  if (!map['l1_l2'] && map['L1L2']) map['l1_l2'] = map['L1L2'];
-  if (!map['l1L2'] && map['L1L2']) map['l1L2'] = map['L1L2'];
+  const l1l2 = L1L2Base as unknown as SerializableClass;
+  for (const name of ['l1_l2', 'l1L2']) registerPluginObject('regularizer', name, l1l2);
 }

@@ -1,14 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { baseClassName } from './keras-config.js';
+import { registerKerasObject, resolveKerasObject, isSerializableClass, type CustomObjects, type SerializableClass } from '@savedkeras/layers';
 
-/** A tfjs-layers Layer class (anything with the static `fromConfig` tfjs calls). */
-export type LayerClass = tf.serialization.SerializableConstructor<tf.serialization.Serializable> & {
-  className: string;
-  fromConfig?: tf.serialization.FromConfigMethod<tf.serialization.Serializable>;
-};
+/**
+ * Layer classes by Keras class name, on the one Keras object registry of @savedkeras/layers
+ * (which is built on tfjs' `serialization.registerClass`).
+ */
 
-/** The user's registrations: the `custom_objects` of Keras. */
-const userLayers = new Map<string, LayerClass>();
+/** A tfjs-layers Layer class (anything with the static `className` and `fromConfig` tfjs calls). */
+export type LayerClass = SerializableClass;
 
 /**
  * Registers a layer class under a Keras class name (e.g. 'MyDense' or 'my_package>MyDense'). The
@@ -16,12 +15,7 @@ const userLayers = new Map<string, LayerClass>();
  * a Bidirectional, a Sequential inside a Functional) find it.
  */
 export function registerLayer(className: string, ctor: LayerClass): void {
-  userLayers.set(className, ctor);
-  userLayers.set(baseClassName(className), ctor);
-  const map = tf.serialization.SerializationMap.getMap().classNameMap;
-  const fromConfig = ctor.fromConfig ?? ((cls: LayerClass, config: tf.serialization.ConfigDict) => new cls(config));
-  map[className] = [ctor, fromConfig as never];
-  map[baseClassName(className)] = [ctor, fromConfig as never];
+  registerKerasObject('layer', className, ctor);
 }
 
 export interface ResolvedClass {
@@ -31,22 +25,10 @@ export interface ResolvedClass {
   origin: 'user' | 'plugin' | 'tfjs';
 }
 
-let pluginNames: Set<string> = new Set();
-/** Names that @savedkeras/layers registered, so reports can tell plugin revivals from tfjs built-ins. */
-export function setPluginClassNames(names: Iterable<string>): void {
-  pluginNames = new Set(names);
-}
-
-export function resolveLayerClass(className: string, customObjects?: Record<string, LayerClass>): ResolvedClass | undefined {
-  const base = baseClassName(className);
-  const custom = customObjects?.[className] ?? customObjects?.[base];
-  const user = custom ?? userLayers.get(className) ?? userLayers.get(base);
-  if (user) {
-    return { ctor: user, fromConfig: (user.fromConfig ?? ((c: LayerClass, cfg: object) => new c(cfg))) as never, origin: 'user' };
-  }
-  const map = tf.serialization.SerializationMap.getMap().classNameMap;
-  const entry = map[className] ?? map[base];
-  if (!entry) return undefined;
-  const [ctor, fromConfig] = entry as unknown as [LayerClass, ResolvedClass['fromConfig']];
-  return { ctor, fromConfig, origin: pluginNames.has(base) ? 'plugin' : 'tfjs' };
+/** The layer class a config names (a Keras 3 registered name first, when given), or undefined. */
+export function resolveLayerClass(className: string | readonly string[], customObjects?: CustomObjects): ResolvedClass | undefined {
+  const found = resolveKerasObject('layer', className, customObjects);
+  if (!found || !isSerializableClass(found.value)) return undefined;
+  const ctor = found.value;
+  return { ctor, fromConfig: ctor.fromConfig ?? ((c: LayerClass, cfg: tf.serialization.ConfigDict) => new c(cfg)), origin: found.origin };
 }

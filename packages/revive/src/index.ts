@@ -6,3 +6,6 @@ export * from './keras-config.js';
 export * from './compile.js';
 export * from './weights.js';
 export { RevivedLayer, type RevivedLayerArgs } from './revived-layer.js';
+export * from './keras-optimizers.js';
+export { restoreOptimizerState, type RestoredOptimizerState } from './optimizer-state.js';
+export { logitsLoss, takesSparseLabels } from './logits-losses.js';

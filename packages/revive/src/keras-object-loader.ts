@@ -4,9 +4,11 @@ import { FormatError, UnsupportedFeatureError, UnsupportedLayerError, type Progr
 import { Captures, SavedFunction, type CheckpointSource } from '@savedkeras/graph';
 import type { ObjectNode, SavedModelGraph } from '@savedkeras/object-graph';
 import { RevivedLayer } from './revived-layer.js';
+import { withCustomObjects, type CustomObjects } from '@savedkeras/layers';
 import { restoreVocabulary } from './vocabulary.js';
-import { resolveLayerClass, type LayerClass } from './class-registry.js';
+import { resolveLayerClass } from './class-registry.js';
 import { compileFromTrainingConfig } from './compile.js';
+import { restoreOptimizerState } from './optimizer-state.js';
 import { badConfigInteger, baseClassName, decodeJsonUtils, normalizeConfig, pythonicToTs, type Json, type JsonObject } from './keras-config.js';
 import type { CheckpointLike } from './weights.js';
 import { FunctionVariables, restoreRevivedWeights } from './model-weights.js';
@@ -17,7 +19,11 @@ import { reviveError } from './tfjs-errors.js';
 type Layer = tfl.layers.Layer;
 
 export interface ReviveOptions {
-  customObjects?: Record<string, LayerClass>;
+  /**
+   * Keras' `custom_objects`: layers, losses, metrics, activations, regularizers, initializers and
+   * constraints by the name the saved config uses (`'MyDense'` or `'my_package>MyDense'`).
+   */
+  customObjects?: CustomObjects;
   /** Compile from training_config (default true). */
   compile?: boolean;
   onProgress?: ProgressCallback;
@@ -111,7 +117,12 @@ export class KerasObjectLoader {
     const compile =
       this.options.compile === false
         ? { compiled: false }
-        : compileFromTrainingConfig(model, root.keras.metadata['training_config'] as Json, (m) => this.warn(m));
+        : compileFromTrainingConfig(model, root.keras.metadata['training_config'] as Json, (m) => this.warn(m), this.options.customObjects);
+    if (compile.optimizerInstance) {
+      const byNode = new Map(bindings.map((b) => [b.node.id, b.weight]));
+      const state = await restoreOptimizerState(this.graph, this.ckpt, compile.optimizerInstance, byNode, model.trainableWeights, (m) => this.warn(m));
+      if (state) compile.optimizerState = state;
+    }
 
     const { fromConfig, fromSavedFunctions, fromPlugins, objects } = revivedObjects(this.graph, this.how);
     const weights = bindings.map((b) => ({
@@ -299,7 +310,8 @@ export async function reviveKerasModel(
   options: ReviveOptions = {},
 ): Promise<{ model: tfl.LayersModel; report: ReviveReport }> {
   try {
-    return await new KerasObjectLoader(graph, ckpt, options).load();
+    // Keras' CustomObjectScope: tfjs' own nested deserialization sees the custom objects too.
+    return await withCustomObjects(options.customObjects, () => new KerasObjectLoader(graph, ckpt, options).load());
   } catch (e) {
     throw reviveError(e);
   }

@@ -13,13 +13,17 @@ import {
 } from '@savedkeras/common';
 import { CheckpointReader } from '@savedkeras/proto';
 import { SavedModelGraph } from '@savedkeras/object-graph';
-import { reviveKerasModel, type LayerClass, type ReviveReport } from '@savedkeras/revive';
+import type { CustomObjects } from '@savedkeras/layers';
+import { reviveKerasModel, type ReviveReport } from '@savedkeras/revive';
 import { loadKerasFile, type KerasFileReport } from '@savedkeras/keras-file';
 import { ensurePluginsRegistered } from './plugins.js';
 
 export interface LoadOptions {
-  /** Classes for custom layers, by Keras class name: the `custom_objects` of Keras. */
-  customObjects?: Record<string, LayerClass>;
+  /**
+   * The `custom_objects` of Keras: layer classes, losses, metrics, activations, regularizers,
+   * initializers and constraints, by the name the saved config uses (`'MyDense'`, `'pkg>MyDense'`).
+   */
+  customObjects?: CustomObjects;
   /** Compile from the saved training_config (default true). */
   compile?: boolean;
   onProgress?: ProgressCallback;

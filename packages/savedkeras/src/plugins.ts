@@ -1,12 +1,6 @@
-import * as layers from '@savedkeras/layers';
-import { setPluginClassNames } from '@savedkeras/revive';
+import { registerAllLayers } from '@savedkeras/layers';
 
-let done = false;
-/** Registers the @savedkeras/layers classes with tfjs once, and tells revive which names they are. */
+/** Registers the @savedkeras/layers classes in the Keras object registry (idempotent). */
 export function ensurePluginsRegistered(): void {
-  if (done) return;
-  const plugin = layers as unknown as { registerAllLayers?: () => void; SUPPORTED_LAYERS?: string[] };
-  plugin.registerAllLayers?.();
-  setPluginClassNames(plugin.SUPPORTED_LAYERS ?? []);
-  done = true;
+  registerAllLayers();
 }
