@@ -1,5 +1,5 @@
 import type { Layout } from './layout.js';
-import { firstCalledLayer, type ResolvedLayer, type ResolvedModel, type Shape } from './model-spec.js';
+import { firstCalledLayer, type OptimizerSpec, type ResolvedLayer, type ResolvedModel, type Shape } from './model-spec.js';
 import { pyFloat, pyJson, type PyJson } from './py-json.js';
 
 /**
@@ -275,7 +275,6 @@ export function buildKerasMetadata(model: ResolvedModel, layout: Layout): KerasM
       if (ids) c['shared_object_id'] = ids.metrics[i];
       return c;
     });
-    const lr = compile.optimizer?.learningRate ?? 0.001;
     // After fit() Keras reads the hyperparameters back from float32 variables, so they carry
     // float32 rounding; before, they are the Python floats given to the constructor.
     const hp = (v: number) => pyFloat(compile.trained ? Math.fround(v) : v);
@@ -284,18 +283,7 @@ export function buildKerasMetadata(model: ResolvedModel, layout: Layout): KerasM
       metrics: metricConfigs.length > 0 ? [metricConfigs] : null,
       weighted_metrics: null,
       loss_weights: null,
-      optimizer_config: {
-        class_name: 'Adam',
-        config: {
-          name: 'Adam',
-          learning_rate: hp(lr),
-          decay: hp(0),
-          beta_1: hp(0.9),
-          beta_2: hp(0.999),
-          epsilon: pyFloat(1e-7),
-          amsgrad: false,
-        },
-      },
+      optimizer_config: optimizerConfig(compile.optimizer ?? { className: 'Adam' }, hp),
     };
     const loss: Obj = { class_name: 'Mean', name: 'loss', dtype: 'float32', config: { name: 'loss', dtype: 'float32' } };
     if (ids) loss['shared_object_id'] = ids.lossMetric;
@@ -308,4 +296,31 @@ export function buildKerasMetadata(model: ResolvedModel, layout: Layout): KerasM
     });
   }
   return { root: pyJson(root), layers, metrics };
+}
+
+/** The optimizer's Keras OptimizerV2 config (hyper-parameters through `hp`: float32-rounded after fit). */
+function optimizerConfig(opt: OptimizerSpec, hp: (v: number) => PyJson): Obj {
+  const name = opt.className;
+  if (name === 'Adam') {
+    return {
+      class_name: name,
+      config: {
+        name, learning_rate: hp(opt.learningRate ?? 0.001), decay: hp(0), beta_1: hp(0.9), beta_2: hp(0.999),
+        epsilon: pyFloat(opt.epsilon ?? 1e-7), amsgrad: false,
+      },
+    };
+  }
+  if (name === 'RMSprop') {
+    return {
+      class_name: name,
+      config: {
+        name, learning_rate: hp(opt.learningRate ?? 0.001), decay: hp(0), rho: hp(opt.rho ?? 0.9), momentum: hp(opt.momentum ?? 0),
+        epsilon: pyFloat(opt.epsilon ?? 1e-7), centered: opt.centered === true,
+      },
+    };
+  }
+  return {
+    class_name: name,
+    config: { name, learning_rate: hp(opt.learningRate ?? 0.01), decay: hp(0), momentum: hp(opt.momentum ?? 0), nesterov: opt.nesterov === true },
+  };
 }

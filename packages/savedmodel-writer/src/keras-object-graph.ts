@@ -212,19 +212,24 @@ export function buildKerasObjectGraph(model: ResolvedModel, layout: Layout, meta
     }
     optimizer = user(experimental ? 'experimentalOptimizer' : 'optimizer', layout.metadataProducer === 2 ? 2 : 1);
     if (compile.trained) {
+      const opt = compile.optimizer ?? { className: 'Adam' as const };
       const scalar = (name: string, dtype: number, bytes: Uint8Array): [string, TNode] => [
         name,
         variableNode(ctx, {
           dtype, shape: [], trainable: false, synchronization: SYNC_AUTO, aggregation: AGG_ONLY_FIRST_REPLICA,
-          name: `Adam/${name}`, bytes,
+          name: `${opt.className}/${name}`, bytes,
         }),
       ];
       const f = (v: number) => f32Bytes(new Float32Array([v]));
-      optimizer.add(...scalar('iter', DT.INT64, i64Bytes(10)));
-      optimizer.add(...scalar('beta_1', DT.FLOAT, f(0.9)));
-      optimizer.add(...scalar('beta_2', DT.FLOAT, f(0.999)));
-      optimizer.add(...scalar('decay', DT.FLOAT, f(0)));
-      optimizer.add(...scalar('learning_rate', DT.FLOAT, f(compile.optimizer?.learningRate ?? 0.001)));
+      optimizer.add(...scalar('iter', DT.INT64, i64Bytes(opt.iterations ?? 10)));
+      // OptimizerV2 creates its hyper-parameter variables in sorted order after `iter`.
+      const hyper: [string, number][] =
+        opt.className === 'Adam'
+          ? [['beta_1', 0.9], ['beta_2', 0.999], ['decay', 0], ['learning_rate', opt.learningRate ?? 0.001]]
+          : opt.className === 'RMSprop'
+            ? [['decay', 0], ['learning_rate', opt.learningRate ?? 0.001], ['momentum', opt.momentum ?? 0], ['rho', opt.rho ?? 0.9]]
+            : [['decay', 0], ['learning_rate', opt.learningRate ?? 0.01], ['momentum', opt.momentum ?? 0]];
+      for (const [name, value] of hyper) optimizer.add(...scalar(name, DT.FLOAT, f(value)));
     }
   }
 
@@ -264,12 +269,24 @@ export function buildKerasObjectGraph(model: ResolvedModel, layout: Layout, meta
   });
 
   if (optimizer && compile?.trained) {
-    for (const slotName of ['m', 'v']) {
+    const opt = compile.optimizer ?? { className: 'Adam' as const };
+    const slotNames =
+      opt.className === 'Adam'
+        ? ['m', 'v']
+        : opt.className === 'RMSprop'
+          ? ['rms', ...((opt.momentum ?? 0) > 0 ? ['momentum'] : []), ...(opt.centered ? ['mg'] : [])]
+          : (opt.momentum ?? 0) > 0
+            ? ['momentum']
+            : [];
+    for (const slotName of slotNames) {
       for (const v of model.variables) {
+        const seed = v.values.length * 31 + slotName.charCodeAt(0);
+        let values = uniformValues(v.values.length, opt.slotScale ?? 0.01, seed);
+        if (opt.slotScale !== undefined && (slotName === 'v' || slotName === 'rms')) values = values.map(Math.abs);
         const slot = variableNode(ctx, {
           dtype: DT.FLOAT, shape: v.shape, trainable: false, synchronization: SYNC_AUTO, aggregation: AGG_NONE,
-          name: `Adam/${v.name}/${slotName}`,
-          bytes: f32Bytes(uniformValues(v.values.length, 0.01, v.values.length * 31 + slotName.charCodeAt(0))),
+          name: `${opt.className}/${v.name}/${slotName}`,
+          bytes: f32Bytes(values),
         });
         optimizer.slotVariables.push({ original: varNodes.get(v)!, slotName, slot });
       }

@@ -50,8 +50,8 @@ export interface FlattenLayerSpec extends LayerBase {
 export type LayerSpec = InputLayerSpec | DenseLayerSpec | DropoutLayerSpec | ConcatenateLayerSpec | FlattenLayerSpec;
 
 export interface CompileSpec {
-  /** Only Adam (Keras OptimizerV2) is generated. */
-  optimizer?: { className: 'Adam'; learningRate?: number };
+  /** Keras OptimizerV2 (TF < 2.11) Adam, RMSprop or SGD. */
+  optimizer?: OptimizerSpec;
   /** Loss name as passed to compile(), e.g. 'mse'; null when it is not serializable (a custom function). */
   loss?: string | null;
   /** Metric names as passed to compile(): 'mae', 'mse', 'accuracy'. */
@@ -61,6 +61,28 @@ export interface CompileSpec {
    * variables are saved, as Keras does after fit(). Only for TF < 2.11 (OptimizerV2 layout).
    */
   trained?: boolean;
+}
+
+export interface OptimizerSpec {
+  className: 'Adam' | 'RMSprop' | 'SGD';
+  learningRate?: number;
+  /** RMSprop / SGD momentum (default 0: no momentum slot). */
+  momentum?: number;
+  /** RMSprop rho (default 0.9). */
+  rho?: number;
+  /** RMSprop centered (adds the `mg` slot). */
+  centered?: boolean;
+  /** SGD nesterov. */
+  nesterov?: boolean;
+  /** Adam / RMSprop epsilon (default 1e-7). */
+  epsilon?: number;
+  /** Saved `iter` after fit (default 10). */
+  iterations?: number;
+  /**
+   * Slot values are uniform in [-slotScale, slotScale), second moments (Adam `v`, RMSprop `rms`)
+   * their absolute values. Without it: every slot uniform in [-0.01, 0.01) (the original layout).
+   */
+  slotScale?: number;
 }
 
 interface ModelBase {
