@@ -14,6 +14,7 @@ import { NN_KERNELS } from './kernels/nn.js';
 import { PARSING_KERNELS } from './kernels/parsing.js';
 import { RANDOM_KERNELS } from './kernels/random.js';
 import { SCATTER_KERNELS } from './kernels/scatter.js';
+import { SEGMENT_SCATTER_KERNELS } from './kernels/segment-scatter.js';
 import { SPACE_DEPTH_KERNELS } from './kernels/space-depth.js';
 import { STRING_KERNELS } from './kernels/strings.js';
 import { withStringIndexing } from './kernels/strings-by-index.js';
@@ -42,4 +43,5 @@ export const BUILTIN_KERNELS: Readonly<Record<string, Kernel>> = Object.freeze(w
   ...CTC_KERNELS,
   ...GRADIENT_KERNELS,
   ...TRAINING_KERNELS,
+  ...SEGMENT_SCATTER_KERNELS,
 }));

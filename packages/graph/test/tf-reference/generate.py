@@ -409,7 +409,31 @@ def ctc():
     write('ctc', cases)
 
 
+def segment_scatter():
+    cases = []
+    data = f32(5, 3)
+    cases.append(case('UnsortedSegmentSum', {'data': data, 'segment_ids': np.array([0, 2, 0, -1, 3], np.int32), 'num_segments': np.int32(4)},
+                      name='rows, a dropped -1, an empty segment', tol=1e-6))
+    cases.append(case('UnsortedSegmentSum', {'data': np.arange(12, dtype=np.int32).reshape(2, 3, 2), 'segment_ids': np.array([[1, 1, 0], [0, 2, 1]], np.int64),
+                                             'num_segments': np.int64(3)}, name='2-D ids, int32 data'))
+    write('segment', cases)
+    # ResourceScatter*: the variable before and after, as TF leaves it
+    scat = []
+    for op in ['ResourceScatterAdd', 'ResourceScatterSub', 'ResourceScatterMul', 'ResourceScatterDiv', 'ResourceScatterMin',
+               'ResourceScatterMax', 'ResourceScatterUpdate']:
+        for name, idx, upd in [('rows', np.array([3, 0, 3], np.int32), f32(3, 2)), ('scalar update', np.array([[1], [2]], np.int64), np.float32(1.5))]:
+            init = f32(4, 2) + 2.0
+            v = tf.Variable(init)
+            getattr(tf.raw_ops, op)(resource=v.handle, indices=idx, updates=upd)
+            scat.append({'name': name, 'op': op, 'variable': enc_tensor(init), 'indices': enc_tensor(idx), 'updates': enc_tensor(upd), 'after': enc_tensor(v)})
+    path = os.path.join(HERE, '..', 'resource-scatter.json')
+    with open(path, 'w') as fh:
+        json.dump({'tensorflow': tf.__version__, 'cases': scat}, fh, separators=(',', ':'))
+        fh.write('\n')
+    print(path)
+
+
 if __name__ == '__main__':
-    which = sys.argv[1:] or ['space_depth', 'fake_quant', 'scatter', 'strings', 'layers_depth_space', 'cudnn_rnn', 'gradients', 'ctc']
+    which = sys.argv[1:] or ['space_depth', 'fake_quant', 'scatter', 'strings', 'layers_depth_space', 'cudnn_rnn', 'gradients', 'ctc', 'segment_scatter']
     for w in which:
         globals()[w]()

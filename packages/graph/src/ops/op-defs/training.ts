@@ -13,7 +13,17 @@ const grad2 = (a: string, b: string, out = 'backprops'): OpSpec => ({ in: [`${a}
 const unaryGrad: OpSpec = { in: ['y: T', 'dy: T'], out: ['z: T'], attr: ['T: type'] };
 const stitch: OpSpec = { in: ['indices: N * int32', 'data: N * T'], out: ['merged: T'], attr: ['N: int >= 1', 'T: type'] };
 
+const scatter: OpSpec = {
+  in: ['resource: resource', 'indices: Tindices', 'updates: dtype'], attr: ['dtype: type', 'Tindices: {int32, int64}'], stateful: true,
+};
+
 export const TRAINING_OP_DEFS: OpDef[] = defs({
+  UnsortedSegmentSum: {
+    in: ['data: T', 'segment_ids: Tindices', 'num_segments: Tnumsegments'], out: ['output: T'],
+    attr: ['T: type', 'Tindices: {int16, int32, int64}', 'Tnumsegments: {int32, int64} = DT_INT32'],
+  },
+  ResourceScatterAdd: scatter, ResourceScatterSub: scatter, ResourceScatterMul: scatter, ResourceScatterDiv: scatter,
+  ResourceScatterMin: scatter, ResourceScatterMax: scatter, ResourceScatterUpdate: scatter,
   ResourceApplyGradientDescent: apply(['var'], ['alpha', 'delta']),
   ResourceApplyMomentum: apply(['var', 'accum'], ['lr', 'grad', 'momentum'], ['use_nesterov: bool = false']),
   ResourceApplyKerasMomentum: apply(['var', 'accum'], ['lr', 'grad', 'momentum'], ['use_nesterov: bool = false']),
