@@ -1,4 +1,32 @@
-export * from '@savedkeras/common';
+// What users need from @savedkeras/common, named one by one (its internals stay internal).
+export {
+  SavedKerasError,
+  FormatError,
+  ChecksumError,
+  MissingFileError,
+  PathEscapeError,
+  LimitError,
+  UnsupportedLayerError,
+  UnsupportedOpError,
+  UnsupportedFeatureError,
+  InputMismatchError,
+  NotSavedError,
+  BackendError,
+  SourceIOError,
+  isSavedKerasError,
+  type ErrorCode,
+  type ErrorDetails,
+  type ModelSource,
+  MemorySource,
+  registerSourceRouter,
+  type SourceRouter,
+  type ProgressEvent,
+  type ProgressCallback,
+  type Limits,
+  DEFAULT_LIMITS,
+  detectModelFormat,
+  type ModelFormat,
+} from '@savedkeras/common';
 export { loadKerasModel, loadKerasModelWithReport, openSavedModel, readKerasModelFile, type LoadOptions, type LoadedKerasModel } from './load-keras-model.js';
 export { loadKerasFile, saveKerasFile, encodeKerasFile, detectKerasFileFormat, inspectKerasFile, type KerasFileInspection, type KerasFileReport, type KerasFileInfo, type KerasFileTarget, type KerasFileLoadOptions } from '@savedkeras/keras-file';
 export { registerLayer, type LayerClass, type ReviveReport } from '@savedkeras/revive';
