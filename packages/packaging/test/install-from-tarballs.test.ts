@@ -120,6 +120,30 @@ describe('public packages install from their tarballs alone', () => {
     }
   });
 
+  it('publint and arethetypeswrong find nothing in any tarball (ESM-only: node16-esm and bundler resolution)', async () => {
+    const { publint } = await import('publint');
+    const { formatMessage } = await import('publint/utils');
+    const attw = await import('@arethetypeswrong/core');
+    const { problemAffectsResolutionKind } = await import('@arethetypeswrong/core/problems');
+    const found: string[] = [];
+    for (const p of pkgs) {
+      const bytes = await readFile(p.tarball);
+      const lint = await publint({ pack: { tarball: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer }, level: 'suggestion', strict: true });
+      for (const m of lint.messages) found.push(`${p.name} publint: ${formatMessage(m, lint.pkg) ?? m.code}`);
+      const checked = await attw.checkPackage(attw.createPackageFromTarballData(new Uint8Array(bytes)));
+      if (checked.types === false) found.push(`${p.name} attw: no types`);
+      else {
+        for (const problem of checked.problems) {
+          // ESM-only packages ("type": "module", no require condition): CommonJS resolution is not offered.
+          if (['node16-esm', 'bundler'].some((k) => problemAffectsResolutionKind(problem, k as 'bundler', checked))) {
+            found.push(`${p.name} attw: ${problem.kind} ${JSON.stringify(problem)}`);
+          }
+        }
+      }
+    }
+    expect(found).toEqual([]);
+  }, 300_000);
+
   it('npm: next to the user\'s @tensorflow/tfjs, one tfjs, load, predict, fit, save, reload', async () => {
     const project = nodePath.join(work, 'npm-project');
     await mkdir(project);
