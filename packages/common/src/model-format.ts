@@ -98,14 +98,14 @@ export function unsupportedFormatError(format: ModelFormat, description: string)
         hint: 're-save it in binary form (saved_model.pb), e.g. with tf.saved_model.save',
       });
     case 'keras-zip':
-      return new UnsupportedFeatureError(`${format.file} is a Keras 3 .keras file (a zip archive), which savedkeras does not load yet`, {
+      return new UnsupportedFeatureError(`${format.file} is a Keras 3 .keras file (a zip archive), not a SavedModel: it has no saved graph or signatures`, {
         file: format.file,
-        hint: 'in Python, load it and save a SavedModel: keras.models.load_model(path).export("dir") (Keras 3) or tf.saved_model.save',
+        hint: 'load it with loadKerasModel (a tf.LayersModel); for signatures, export a SavedModel in Python: model.export("dir")',
       });
     case 'keras-hdf5':
-      return new UnsupportedFeatureError(`${format.file} is a Keras HDF5 (.h5) file, which savedkeras does not load yet`, {
+      return new UnsupportedFeatureError(`${format.file} is a Keras HDF5 (.h5) file, not a SavedModel: it has no saved graph or signatures`, {
         file: format.file,
-        hint: 'in Python, load it and save a SavedModel: tf.keras.models.load_model(path).save("dir") (TF 2.x / tf_keras)',
+        hint: 'load it with loadKerasModel (a tf.LayersModel); for signatures, save a SavedModel in Python: model.export("dir")',
       });
     case 'tfjs':
       return new UnsupportedFeatureError(`${description} is a TensorFlow.js ${format.tfjsFormat} (${format.file}), already in tfjs' own format`, {
