@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { FormatError, UnsupportedFeatureError, UnsupportedLayerError } from '@savedkeras/common';
-import { badConfigInteger, isObject, pythonicToTs, resolveLayerClass, type Json, type JsonObject, type LayerClass } from '@savedkeras/revive';
+import { badConfigInteger, isObject, pythonicToTs, resolveLayerClass, type Json, type JsonObject, type CustomObjects } from '@savedkeras/revive';
 import { kerasHistory, layerConfig, registeredName } from './keras3-config.js';
 
 type Layer = tfl.layers.Layer;
@@ -30,7 +30,7 @@ export interface BuiltNetwork {
 }
 
 export interface BuildOptions {
-  customObjects?: Record<string, LayerClass>;
+  customObjects?: CustomObjects;
   /** Where this config came from, for messages (`model.keras: config.json`). */
   file: string;
   warn?: (message: string) => void;

@@ -1,6 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { FormatError, resolveLimits, SavedKerasError, UnsupportedFeatureError, UnsupportedLayerError, type Limits, type ProgressCallback } from '@savedkeras/common';
-import { compileFromTrainingConfig, isObject, kerasIoNames, type CompileResult, type Json, type JsonObject, type LayerClass } from '@savedkeras/revive';
+import { compileFromTrainingConfig, isObject, kerasIoNames, type CompileResult, type Json, type JsonObject, type CustomObjects } from '@savedkeras/revive';
 import { ConfigBuilder, type BuiltLayer, type BuiltNetwork } from './build-model.js';
 import { detectKerasFileFormat, type KerasFileFormat } from './detect.js';
 import { H5File } from './hdf5.js';
@@ -11,7 +11,7 @@ import { parseJson, readKerasArchive } from './zip.js';
 
 export interface KerasFileLoadOptions {
   /** Classes for custom layers by registered name (`package>Name`) or class name: Keras' `custom_objects`. */
-  customObjects?: Record<string, LayerClass>;
+  customObjects?: CustomObjects;
   /** Compile from the saved compile_config / training_config and restore the optimizer state (default true). */
   compile?: boolean;
   onProgress?: ProgressCallback;

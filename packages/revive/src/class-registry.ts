@@ -6,6 +6,8 @@ import { registerKerasObject, resolveKerasObject, isSerializableClass, type Cust
  * (which is built on tfjs' `serialization.registerClass`).
  */
 
+export type { CustomObjects } from '@savedkeras/layers';
+
 /** A tfjs-layers Layer class (anything with the static `className` and `fromConfig` tfjs calls). */
 export type LayerClass = SerializableClass;
 
