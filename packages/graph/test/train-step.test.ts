@@ -39,9 +39,12 @@ describe('a saved training step changes the weights as TensorFlow does', () => {
         expect(sig!.unsupportedOps().map((u) => u.op).join(" ")).toBe("");
         const inputs = Object.fromEntries(Object.entries(c.inputs).map(([k, v]) => [k, tf.tensor(v.values, v.shape, v.dtype.startsWith('int') ? 'int32' : 'float32')]));
         c.steps.forEach((step, s) => {
+          const before = tf.memory().numTensors;
           const out = sig!(inputs);
           expect(Math.abs(out.loss!.dataSync()[0]! - step.loss), `step ${s + 1} loss`).toBeLessThan(1e-5 * Math.max(1, Math.abs(step.loss)));
           tf.dispose(Object.values(out));
+          // (the first call also caches the graph's Const values)
+          if (s > 0) expect(tf.memory().numTensors, `tensors left behind by step ${s + 1}`).toBe(before);
           for (const [path, want] of Object.entries(step.variables)) {
             const v = model.variables.get(path);
             expect(v, `variable ${path}`).toBeDefined();
