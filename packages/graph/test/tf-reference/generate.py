@@ -377,6 +377,19 @@ def gradients():
                           {'ksize': [1, 2, 2, 1], 'strides': strides, 'padding': pad}, name=f'{pad} strides {strides[1]}', tol=1e-5))
         cases.append(case('AvgPoolGrad', {'orig_input_shape': np.array(xi.shape, np.int32), 'grad': f32(*mp.shape)},
                           {'ksize': [1, 2, 2, 1], 'strides': strides, 'padding': pad}, name=f'{pad} strides {strides[1]}', tol=1e-5))
+    for fmt, shape in [('NHWC', (2, 3, 4, 3)), ('NCHW', (2, 3, 4, 3))]:
+        for training in ([True, False] if fmt == 'NHWC' else [True]):  # (TF CPU: inference grads NHWC only)
+            xb = f32(*shape, scale=2)
+            sc, off = f32(3), f32(3)
+            fw = tf.raw_ops.FusedBatchNormV3(x=xb, scale=sc, offset=off, mean=f32(3) if not training else [], variance=np.abs(f32(3)) + 0.5 if not training else [],
+                                             epsilon=0.001, data_format=fmt, is_training=training)
+            r1, r2 = (fw[3].numpy(), fw[4].numpy()) if training else (f32(3), np.abs(f32(3)) + 0.5)
+            for op in (['FusedBatchNormGradV3', 'FusedBatchNormGradV2'] if training else ['FusedBatchNormGradV3']):
+                ins = {'y_backprop': f32(*shape), 'x': xb, 'scale': sc, 'reserve_space_1': r1, 'reserve_space_2': r2}
+                if op == 'FusedBatchNormGradV3':
+                    ins['reserve_space_3'] = fw[5].numpy() if training else np.zeros([0], np.float32)
+                cases.append(case(op, ins, {'epsilon': 0.001, 'data_format': fmt, 'is_training': training},
+                                  name=f'{fmt} {"training" if training else "inference"}', tol=2e-5))
     write('gradients', cases)
 
 

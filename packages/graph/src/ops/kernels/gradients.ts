@@ -156,7 +156,49 @@ function avgPoolGrad(shape: number[], dy: tf.Tensor, [kh, kw]: number[], [sh, sw
   return tf.tensor(out, shape, 'float32');
 }
 
+/**
+ * FusedBatchNormGrad{,V2,V3}: gradients of batch normalization with respect to x, scale and offset, from
+ * the statistics the forward op saved (reserve_space_1 = batch mean, reserve_space_2 = biased batch
+ * variance in training; the moving statistics in inference), as TF's CPU kernel.
+ */
+const fusedBatchNormGrad: Kernel = (inputs, attrs, ctx) => {
+  const format = attrs.str('data_format', 'NHWC');
+  const channelsFirst = format === 'NCHW' || format === 'NCDHW';
+  if (!channelsFirst && format !== 'NHWC' && format !== 'NDHWC') throw bad(ctx, `data_format ${format} is not supported`);
+  let dy = tensorAt(inputs, 0, ctx);
+  let x = tensorAt(inputs, 1, ctx);
+  const scale = tensorAt(inputs, 2, ctx);
+  const mean = tensorAt(inputs, 3, ctx);
+  const variance = tensorAt(inputs, 4, ctx);
+  if (x.rank < 2 || dy.shape.some((d, i) => d !== x.shape[i])) throw bad(ctx, `y_backprop [${dy.shape}] and x [${x.shape}] must have one shape`);
+  const shape = x.shape;
+  if (channelsFirst) {
+    const perm = [0, ...Array.from({ length: x.rank - 2 }, (_, i) => i + 2), 1];
+    dy = tf.transpose(dy, perm);
+    x = tf.transpose(x, perm);
+  }
+  const c = x.shape[x.rank - 1]!;
+  if (scale.size !== c || mean.size !== c || variance.size !== c) throw bad(ctx, `scale, mean and variance must have ${c} values`);
+  const dy2 = tf.reshape(dy, [-1, c]);
+  const x2 = tf.reshape(x, [-1, c]);
+  const inv = tf.rsqrt(tf.add(variance, attrs.float('epsilon', 0.0001)));
+  const xhat = tf.mul(tf.sub(x2, mean), inv);
+  const offsetBackprop = tf.sum(dy2, 0);
+  const scaleBackprop = tf.sum(tf.mul(dy2, xhat), 0);
+  const xBackprop2 = attrs.bool('is_training', true)
+    ? tf.mul(tf.mul(scale, inv), tf.sub(tf.sub(dy2, tf.mean(dy2, 0)), tf.mul(xhat, tf.mean(tf.mul(dy2, xhat), 0))))
+    : tf.mul(dy2, tf.mul(scale, inv));
+  let xBackprop = tf.reshape(xBackprop2, x.shape);
+  if (channelsFirst) xBackprop = tf.transpose(xBackprop, [0, x.rank - 1, ...Array.from({ length: x.rank - 2 }, (_, i) => i + 1)]);
+  if (xBackprop.shape.some((d, i) => d !== shape[i])) throw new Error('internal: FusedBatchNormGrad shape');
+  // the last two outputs are placeholders ("unused") in TF's CPU kernel
+  return [xBackprop, scaleBackprop, offsetBackprop, tf.zeros([0]), tf.zeros([0])];
+};
+
 export const GRADIENT_KERNELS: Record<string, Kernel> = {
+  FusedBatchNormGrad: fusedBatchNormGrad,
+  FusedBatchNormGradV2: fusedBatchNormGrad,
+  FusedBatchNormGradV3: fusedBatchNormGrad,
   BroadcastGradientArgs: broadcastGradientArgs,
   ReluGrad: binary((g, x) => tf.mul(g, tf.cast(tf.greater(x, 0), g.dtype))),
   Relu6Grad: binary((g, x) => tf.mul(g, tf.cast(tf.logicalAnd(tf.greater(x, 0), tf.less(x, 6)), g.dtype))),

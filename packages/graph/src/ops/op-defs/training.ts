@@ -17,7 +17,24 @@ const scatter: OpSpec = {
   in: ['resource: resource', 'indices: Tindices', 'updates: dtype'], attr: ['dtype: type', 'Tindices: {int32, int64}'], stateful: true,
 };
 
+const bnGradAttrs = ['epsilon: float = 0.0001', `data_format: {'NHWC', 'NCHW', 'NDHWC', 'NCDHW'} = 'NHWC'`, 'is_training: bool = true'];
+const bnGradOut = ['x_backprop: T', 'scale_backprop: U', 'offset_backprop: U', 'reserve_space_3: U', 'reserve_space_4: U'];
+
 export const TRAINING_OP_DEFS: OpDef[] = defs({
+  FusedBatchNormGrad: {
+    in: ['y_backprop: T', 'x: T', 'scale: T', 'reserve_space_1: T', 'reserve_space_2: T'],
+    out: ['x_backprop: T', 'scale_backprop: T', 'offset_backprop: T', 'reserve_space_3: T', 'reserve_space_4: T'],
+    attr: ['T: {float}', ...bnGradAttrs],
+  },
+  FusedBatchNormGradV2: {
+    in: ['y_backprop: T', 'x: T', 'scale: float', 'reserve_space_1: U', 'reserve_space_2: U'], out: bnGradOut,
+    attr: ['T: {half, bfloat16, float}', 'U: {float}', ...bnGradAttrs],
+  },
+  FusedBatchNormGradV3: {
+    in: ['y_backprop: T', 'x: T', 'scale: float', 'reserve_space_1: U', 'reserve_space_2: U', 'reserve_space_3: U'],
+    out: ['x_backprop: T', 'scale_backprop: U', 'offset_backprop: U', 'reserve_space_4: U', 'reserve_space_5: U'],
+    attr: ['T: {half, bfloat16, float}', 'U: {float}', ...bnGradAttrs],
+  },
   UnsortedSegmentSum: {
     in: ['data: T', 'segment_ids: Tindices', 'num_segments: Tnumsegments'], out: ['output: T'],
     attr: ['T: type', 'Tindices: {int16, int32, int64}', 'Tnumsegments: {int32, int64} = DT_INT32'],
