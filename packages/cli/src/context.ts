@@ -15,6 +15,8 @@ export interface CliIO {
 export interface GlobalOptions {
   backend?: 'tensorflow' | 'wasm' | 'cpu';
   debug?: boolean;
+  /** --tags: the meta graph's tag set (inspect, summary, predict). */
+  tags?: string[];
 }
 
 /** What a command gets: where to write, colours, the global options and the backend. */

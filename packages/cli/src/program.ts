@@ -34,6 +34,7 @@ export function buildProgram(ctx: CliContext): Command {
       ]),
     )
     .option('--debug', 'print stack traces for errors')
+    .option('--tags <set>', "meta graph to read, by its comma-separated tag set (as saved_model_cli --tag_set; default: 'serve', else the first)")
     .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
@@ -47,6 +48,7 @@ export function buildProgram(ctx: CliContext): Command {
       const o = action.optsWithGlobals<GlobalOptions>();
       ctx.globals.backend = o.backend;
       ctx.globals.debug = o.debug;
+      ctx.globals.tags = o.tags === undefined ? undefined : String(o.tags).split(',').map((t) => t.trim()).filter((t) => t !== '');
     });
   for (const register of COMMANDS) register(program, ctx);
   return program;

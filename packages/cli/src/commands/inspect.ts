@@ -17,7 +17,11 @@ export function registerInspect(program: Command, ctx: CliContext): void {
       await source.assertFolder();
       const progress = createProgress(ctx, 'hashing weights', !opts.json);
       try {
-        const report = await inspectModel(source, {
+        // A TF Serving folder shows its highest version (and says so); a tfjs folder is refused naming its format.
+        const { locateSavedModel } = await import('@savedkeras/common');
+        const located = source.file === undefined ? await locateSavedModel(source, { warn: (m) => ctx.note(ctx.errColor.yellow(`note: ${m}`)) }) : source;
+        const report = await inspectModel(located, {
+          tags: ctx.globals.tags,
           onProgress: (done, total) => progress.update(done, total),
           onWarning: (m) => ctx.note(ctx.errColor.yellow(`warning: ${m}`)),
         });

@@ -36,6 +36,7 @@ export function registerPredict(program: Command, ctx: CliContext): void {
         result = await predict(tf, source, cases, {
           signature: opts.signature,
           checkShapes: opts.shapeCheck,
+          tags: ctx.globals.tags,
           onProgress,
           warn: (m) => {
             bar.stop();

@@ -54,12 +54,28 @@ export function renderInspect(report: InspectReport, where: string, c: Colors): 
     lines.push(`  ${(v.name || v.path).padEnd(nameWidth)}  ${v.dtype.padEnd(dtypeWidth)}  ${shape}  ${c.dim(v.path)}${missing}`);
   }
 
+  if (report.metaGraphs && report.metaGraphs.length > 0) {
+    heading(`Meta graphs (${report.metaGraphs.length})`);
+    for (const m of report.metaGraphs) {
+      lines.push(`  tag-set: ${m.tags.map((t) => `'${t}'`).join(', ') || c.dim('(none)')}${m.shown ? c.dim('  (shown; choose another with --tags)') : ''}`);
+    }
+  }
+
   heading(`Signatures (${report.signatures.length})`);
   if (report.signatures.length === 0) lines.push(c.dim('  none'));
   for (const s of report.signatures) {
     lines.push(`  ${c.bold(s.name)}`);
     lines.push(`    inputs:  ${s.inputs.map((t) => formatTensor(t, c)).join(', ') || c.dim('none')}`);
     lines.push(`    outputs: ${s.outputs.map((t) => formatTensor(t, c)).join(', ') || c.dim('none')}`);
+  }
+  if (report.signatureDefs && report.signatureDefs.length > 0) {
+    heading(`SignatureDefs as saved (${report.signatureDefs.length}, as saved_model_cli show --all lists them)`);
+    for (const d of report.signatureDefs) {
+      lines.push(`  signature_def['${d.name}']  ${c.dim(`method name: ${d.methodName || '(none)'}`)}`);
+      for (const [dir, ts] of [['inputs', d.inputs], ['outputs', d.outputs]] as const) {
+        for (const t of ts) lines.push(`    ${dir}['${t.name}']  ${describeDtype(t.dtype)} ${formatShape(t.shape)}  ${c.dim(t.tensor)}`);
+      }
+    }
   }
   return lines.join('\n') + '\n';
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { MissingFileError, type ModelSource } from '@savedkeras/common';
-import { KERAS_IDENTIFIERS, SavedModelGraph } from '@savedkeras/object-graph';
-import { CheckpointReader } from '@savedkeras/proto';
+import { KERAS_IDENTIFIERS, SavedModelGraph, shapeOf } from '@savedkeras/object-graph';
+import { CheckpointReader, dtypeName, type TensorInfo } from '@savedkeras/proto';
 
 /**
  * What `savedkeras inspect --json` prints. These field names are a contract (scripts and tests
@@ -23,6 +23,20 @@ export interface InspectReport {
   signatures: InspectSignature[];
   /** Number of tensors in the checkpoint (variables/variables.index), null when there is none. */
   checkpointTensors: number | null;
+  /** Tag set of every meta graph in saved_model.pb; `shown` marks the one this report describes (`--tags`). */
+  metaGraphs?: { tags: string[]; shown: boolean }[];
+  /**
+   * Every SignatureDef of the shown meta graph as saved (what `saved_model_cli show --all` lists,
+   * `__saved_model_init_op` included): method name, and per input/output key the graph tensor, dtype and shape.
+   */
+  signatureDefs?: InspectSignatureDef[];
+}
+
+export interface InspectSignatureDef {
+  name: string;
+  methodName: string;
+  inputs: (InspectTensor & { tensor: string })[];
+  outputs: (InspectTensor & { tensor: string })[];
 }
 
 export interface InspectObject {
@@ -64,6 +78,8 @@ export interface InspectSignature {
 }
 
 export interface InspectOptions {
+  /** The meta graph to describe, by its exact tag set (default: `serve`, else the first). */
+  tags?: readonly string[];
   /** Called as variables are hashed: (bytes done, bytes total). */
   onProgress?: (done: number, total: number) => void;
   /** Called for things worth telling the user that do not stop the report. */
@@ -79,7 +95,7 @@ export async function inspectModel(source: ModelSource, options: InspectOptions 
   }
   const checkpoint = await openCheckpointIfPresent(source);
   const checkpointGraph = checkpoint ? await checkpoint.readObjectGraph() : null;
-  const graph = await SavedModelGraph.load(source, { checkpointGraph });
+  const graph = await SavedModelGraph.load(source, { checkpointGraph, tags: options.tags });
   if (!checkpoint) options.onWarning?.('no variables/variables.index: variables are listed without checkpoint keys or hashes');
 
   // Breadth-first paths: the rule of checkpoint keys (`root.layer-0.kernel` goes with `layer-0/kernel/...`).
@@ -140,7 +156,22 @@ export async function inspectModel(source: ModelSource, options: InspectOptions 
     variables,
     signatures: graph.signatures.map((s) => ({ name: s.name, inputs: s.inputs, outputs: s.outputs })),
     checkpointTensors: checkpoint ? checkpoint.keys().length : null,
+    metaGraphs: graph.metaGraphTags.map((tags) => ({ tags, shown: sameTags(tags, graph.metaGraph.metaInfoDef?.tags ?? []) })),
+    signatureDefs: Object.keys(graph.metaGraph.signatureDef)
+      .sort()
+      .map((name) => {
+        const def = graph.metaGraph.signatureDef[name]!;
+        const tensors = (m: Record<string, TensorInfo>) =>
+          Object.keys(m)
+            .sort()
+            .map((key) => ({ name: key, tensor: m[key]!.name ?? '', dtype: dtypeName(m[key]!.dtype), shape: shapeOf(m[key]!.tensorShape) }));
+        return { name, methodName: def.methodName, inputs: tensors(def.inputs), outputs: tensors(def.outputs) };
+      }),
   };
+}
+
+function sameTags(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((t) => b.includes(t));
 }
 
 /** A model without variables/ (rare: TF writes it even when empty) still inspects; a broken checkpoint does not. */

@@ -15,6 +15,8 @@ export interface PredictOptions {
   checkShapes?: boolean;
   onProgress?: ProgressCallback;
   warn?: (message: string) => void;
+  /** The meta graph by its exact tag set (--tags). */
+  tags?: readonly string[];
 }
 
 export interface PredictResult {
@@ -87,9 +89,9 @@ async function openTarget(source: ModelSource, options: PredictOptions): Promise
   if (isKerasFile && options.signature !== undefined) {
     throw new UnsupportedFeatureError('a .keras / .h5 file has no signatures (only SavedModels do)', { hint: 'run it without --signature' });
   }
-  const graph = isKerasFile ? undefined : (await openSavedModel(source)).graph;
+  const graph = isKerasFile ? undefined : (await openSavedModel(source, { tags: options.tags, warn: options.warn })).graph;
   if (isKerasFile || (options.signature === undefined && graph?.root?.keras && graph.root.keras.identifier !== '_tf_keras_metric')) {
-    const { model, report } = await loadKerasModelWithReport(source, { onProgress: options.onProgress, warn: options.warn, compile: false });
+    const { model, report } = await loadKerasModelWithReport(source, { tags: options.tags, onProgress: options.onProgress, warn: options.warn, compile: false });
     const saved = graph ? servingDtypes(graph) : { inputs: new Map<string, string>(), outputs: new Map<string, string>() };
     return {
       ran: 'keras',
@@ -108,7 +110,7 @@ async function openTarget(source: ModelSource, options: PredictOptions): Promise
       dispose: () => model.dispose(),
     };
   }
-  const handle = await loadSavedModel(source);
+  const handle = await loadSavedModel(source, { tags: options.tags, warn: () => {} });
   try {
     const names = Object.keys(handle.signatures);
     const all = [...names, ...Object.keys(handle.unsupportedSignatures)].sort();
