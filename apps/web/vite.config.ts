@@ -15,5 +15,7 @@ export default defineConfig({
     reportCompressedSize: false,
     // The .wasm binaries are emitted as files next to the chunks (never inlined, never from a CDN).
     assetsInlineLimit: 0,
+    // The demo page, and the backend conformance page the e2e test runs in Chromium.
+    rollupOptions: { input: { main: 'index.html', conformance: 'conformance.html' } },
   },
 });

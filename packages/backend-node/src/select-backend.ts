@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import * as nodePath from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { selectBackendFrom, type BackendCandidate, type BackendChoice as Choice, type TfCoreLike } from '@savedkeras/common';
+import { installKernelFixes, installedFixes } from '@savedkeras/kernels';
 export type { BackendAttempt } from '@savedkeras/common';
 
 // tfjs-core is imported when a backend is chosen; trying candidates, the smoke test and the failure
@@ -9,7 +10,24 @@ export type { BackendAttempt } from '@savedkeras/common';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
-export type BackendChoice = Choice<BackendName>;
+export type BackendChoice = Choice<BackendName> & {
+  /** tfjs kernels savedkeras replaced on this backend because its own give wrong numbers (docs/backends.md). */
+  replacedKernels: string[];
+};
+
+/**
+ * Each candidate, once its package is imported (which registers its kernels), gets savedkeras'
+ * correct kernels in place of the ones it gets wrong, before it runs anything (@savedkeras/kernels).
+ */
+function withKernelFixes(list: BackendCandidate[]): BackendCandidate[] {
+  return list.map((c) => ({
+    ...c,
+    load: async (context) => {
+      await c.load(context);
+      await installKernelFixes(c.name);
+    },
+  }));
+}
 
 const require = createRequire(import.meta.url);
 
@@ -67,10 +85,11 @@ function removeAddedProcessHandlers(before: Handlers | null): void {
  */
 export async function selectBackend(preferred?: string): Promise<BackendChoice> {
   const tf = await import('@tensorflow/tfjs-core');
-  return selectBackendFrom<BackendName>(tf as unknown as TfCoreLike, candidates(tf), preferred, {
+  const choice = await selectBackendFrom<BackendName>(tf as unknown as TfCoreLike, withKernelFixes(candidates(tf)), preferred, {
     noneWorkedHint: 'run without --backend to let savedkeras pick one, or install @tensorflow/tfjs-node',
     preferredFailedHint: 'run without --backend to let savedkeras pick one, or install @tensorflow/tfjs-node',
   });
+  return { ...choice, replacedKernels: installedFixes(choice.name) };
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it, vi } from 'vitest';
 import { BackendError } from '@savedkeras/common';
+import { KERNEL_FIXES } from '@savedkeras/kernels';
 import { selectBackend } from '../src/index.js';
 
 describe('selectBackend', () => {
@@ -12,6 +13,14 @@ describe('selectBackend', () => {
     expect(typeof choice.features?.simd).toBe('boolean');
     const y = tf.add(tf.tensor1d([1, 2, 3]), tf.scalar(0.5));
     expect(Array.from(await y.data())).toEqual([1.5, 2.5, 3.5]);
+  });
+
+  it('replaces the kernels wasm gets wrong before it runs anything (MaxPool3D of negative windows)', async () => {
+    const choice = await selectBackend('wasm');
+    expect(choice.replacedKernels).toEqual([...new Set(KERNEL_FIXES.filter((f) => f.backend === 'wasm').map((f) => f.kernel))]);
+    // tfjs-backend-wasm's own MaxPool3D answers ~1.2e-38 for a window of negatives; TensorFlow: the largest value.
+    const x = tf.tensor5d([-3, -1, -4, -1.5, -5, -9, -2, -6], [1, 2, 2, 2, 1]);
+    expect(Array.from(await tf.maxPool3d(x, 2, 2, 'valid').data())).toEqual([-1]);
   });
 
   it('initialises cpu without the "install tfjs-node" banner', async () => {

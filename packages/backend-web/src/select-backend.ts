@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackendFrom, type BackendCandidate, type BackendChoice as Choice, type TfCoreLike } from '@savedkeras/common';
+import { installKernelFixes, installedFixes } from '@savedkeras/kernels';
 export type { BackendAttempt } from '@savedkeras/common';
 
 // The backends are imported when one is chosen, each on its own, so a bundler splits them into
@@ -9,7 +10,24 @@ export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 /** Fastest first: the order tried when nothing is preferred. */
 export const BACKEND_NAMES: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
-export type BackendChoice = Choice<BackendName>;
+export type BackendChoice = Choice<BackendName> & {
+  /** tfjs kernels savedkeras replaced on this backend because its own give wrong numbers (docs/backends.md). */
+  replacedKernels: string[];
+};
+
+/**
+ * Each candidate, once its package is imported (which registers its kernels), gets savedkeras'
+ * correct kernels in place of the ones it gets wrong, before it runs anything (@savedkeras/kernels).
+ */
+function withKernelFixes(list: BackendCandidate[]): BackendCandidate[] {
+  return list.map((c) => ({
+    ...c,
+    load: async (context) => {
+      await c.load(context);
+      await installKernelFixes(c.name);
+    },
+  }));
+}
 
 export interface SelectBackendOptions {
   /**
@@ -50,12 +68,13 @@ export async function selectBackend(
   preferred?: string | readonly string[],
   options: SelectBackendOptions = {},
 ): Promise<BackendChoice> {
-  return selectBackendFrom<BackendName>(tf as unknown as TfCoreLike, candidates(options), preferred, {
+  const choice = await selectBackendFrom<BackendName>(tf as unknown as TfCoreLike, withKernelFixes(candidates(options)), preferred, {
     timeoutMs: options.timeoutMs ?? 20_000,
     remember: failed,
     preferredFailedHint: 'let savedkeras pick a backend (no preference), or try wasm / cpu',
     noneWorkedHint: 'this browser offers neither WebGPU, WebGL, WebAssembly nor plain JS backends; try another browser',
   });
+  return { ...choice, replacedKernels: installedFixes(choice.name) };
 }
 
 /** The browser's candidates, fastest first; the order is BACKEND_NAMES. */

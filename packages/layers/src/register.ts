@@ -1,5 +1,7 @@
 import { registerActivations } from './activations.js';
 import { registerPluginObject, type SerializableClass } from './keras-registry.js';
+import { BatchNormalization } from './batch-normalization.js';
+import { Conv1D, ELU, SeparableConv2D, Softmax } from './builtin-overrides.js';
 import { CategoryEncoding } from './category-encoding.js';
 import { Discretization, GlobalAveragePooling3D, GlobalMaxPooling3D } from './discretization.js';
 import { AdditiveAttention, Attention } from './dense-attention.js';
@@ -29,7 +31,8 @@ import { TFOpLambda } from './tf-op-lambda.js';
 
 /**
  * Every layer class of this package by Keras class name. Some replace tfjs-layers' own class of
- * the same name: GRU / GRUCell (reset_after), CategoryEncoding (TF 2.4 configs),
+ * the same name: GRU / GRUCell (reset_after), BatchNormalization (ranks above 4), Conv1D (causal padding),
+ * ELU (any alpha), Softmax (any axis), SeparableConv2D (channels_first), CategoryEncoding (TF 2.4 configs),
  * MultiHeadAttention (Keras weights and configs), Resizing (batched output shape), RandomWidth.
  */
 export const LAYER_CLASSES: Readonly<Record<string, SerializableClass>> = {
@@ -60,6 +63,11 @@ export const LAYER_CLASSES: Readonly<Record<string, SerializableClass>> = {
   Discretization,
   GlobalAveragePooling3D,
   GlobalMaxPooling3D,
+  BatchNormalization,
+  Conv1D,
+  ELU,
+  Softmax,
+  SeparableConv2D,
 };
 
 /** Keras class names this package provides (for docs and for revive's reports). */

@@ -1,0 +1,63 @@
+// The backend conformance suite (@savedkeras/conformance) in the browser: packages/e2e opens this
+// page in Chromium and runs it on wasm and webgl, with savedkeras' kernel fixes installed as
+// selectBackend installs them for users.
+import { selectBackend } from '@savedkeras/backend-web';
+import {
+  GRAPH_CASES,
+  LAYER_CASES,
+  describeFailures,
+  renderKernelTable,
+  runConformance,
+  runTfPins,
+  type CaseOutcome,
+  type PinFile,
+  type PinOutcome,
+} from '@savedkeras/conformance';
+import { WASM_PATHS } from './backend.js';
+
+export interface ConformanceRun {
+  backends: string[];
+  /** Why a requested backend could not run. */
+  unavailable: Record<string, string>;
+  outcomes: CaseOutcome[];
+  failures: string[];
+  table: string;
+  ms: number;
+}
+
+declare global {
+  interface Window {
+    __conformance: (backends: string[], every?: number) => Promise<ConformanceRun>;
+    __tfPins: (file: PinFile, backends: string[]) => Promise<PinOutcome[]>;
+  }
+}
+
+/** The kernel fixes of `backends` against TensorFlow's numbers (the e2e test passes the stored file). */
+window.__tfPins = async (file, backends) => {
+  await selectBackend('cpu');
+  for (const b of backends) await selectBackend(b, { wasmPaths: WASM_PATHS, allowSoftwareWebGL: true });
+  return runTfPins(file, backends);
+};
+
+/** Runs every `every`-th case (1 = all) on `backends`; webgl in software is slow, so the e2e test samples. */
+window.__conformance = async (backends, every = 1) => {
+  const t0 = performance.now();
+  await selectBackend('cpu');
+  const ran: string[] = [];
+  const unavailable: Record<string, string> = {};
+  for (const b of backends) {
+    try {
+      await selectBackend(b, { wasmPaths: WASM_PATHS, allowSoftwareWebGL: true });
+      ran.push(b);
+    } catch (e) {
+      unavailable[b] = e instanceof Error ? e.message : String(e);
+    }
+  }
+  const pick = <T,>(cases: readonly T[]) => cases.filter((_, i) => i % every === 0);
+  const outcomes = await runConformance({ graph: pick(GRAPH_CASES), layers: pick(LAYER_CASES) }, ran);
+  const out = document.getElementById('out');
+  const failures = describeFailures(outcomes);
+  const table = renderKernelTable(outcomes, ran);
+  if (out) out.textContent = `${failures.length} failures\n${failures.join('\n')}\n\n${table}`;
+  return { backends: ran, unavailable, outcomes, failures, table, ms: performance.now() - t0 };
+};

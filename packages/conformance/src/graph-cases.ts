@@ -1,0 +1,316 @@
+import type { AttrValue } from '@savedkeras/proto';
+import { A, DT } from './attrs.js';
+import type { Domain, InputSpec } from './values.js';
+
+/** One graph-kernel call: the op, its inputs (generated from a seed) and its attrs. */
+export interface GraphCase {
+  op: string;
+  /** Unique: op and parameters. */
+  name: string;
+  inputs: InputSpec[];
+  attrs?: Record<string, AttrValue>;
+  /** Relative tolerance (default 1e-4 · (1 + |reference|)). */
+  tolerance?: number;
+}
+
+const f = (shape: number[], domain: Domain = 'any'): InputSpec => ({ shape, domain });
+const i32 = (values: number[], shape = [values.length]): InputSpec => ({ shape, dtype: 'int32', values });
+const ints = (shape: number[], domain: Domain = 'int'): InputSpec => ({ shape, dtype: 'int32', domain });
+const bools = (shape: number[]): InputSpec => ({ shape, dtype: 'bool', domain: 'bool' });
+const scalarI = (v: number): InputSpec => ({ shape: [], dtype: 'int32', values: [v] });
+const scalarF = (v: number): InputSpec => ({ shape: [], values: [v] });
+
+const cases: GraphCase[] = [];
+const add = (op: string, label: string, inputs: InputSpec[], attrs?: Record<string, AttrValue>, tolerance?: number): void => {
+  cases.push({ op, name: `${op} ${label}`, inputs, ...(attrs ? { attrs } : {}), ...(tolerance ? { tolerance } : {}) });
+};
+const shapeText = (s: number[]) => `[${s.join(',')}]`;
+
+// ---- elementwise unary ops, ranks 1 and 5, on the part of the line where each is defined
+const UNARY: Record<string, Domain> = {
+  Abs: 'any', Neg: 'any', Reciprocal: 'pos', Inv: 'pos', Square: 'any', Sqrt: 'pos', Rsqrt: 'pos', Exp: 'any',
+  Expm1: 'any', Log: 'pos', Log1p: 'pos', Sin: 'any', Cos: 'any', Tan: 'unit', Asin: 'unit', Acos: 'unit', Atan: 'any',
+  Sinh: 'any', Cosh: 'any', Tanh: 'any', Asinh: 'any', Acosh: 'ge1', Atanh: 'unit', Sigmoid: 'any', Sign: 'any',
+  Floor: 'any', Ceil: 'any', Round: 'any', Rint: 'any', Erf: 'any', Erfc: 'any', Softsign: 'any', IsNan: 'any',
+  IsInf: 'any', IsFinite: 'any', Relu: 'any', Relu6: 'any', Elu: 'any', Selu: 'any', Softplus: 'any', LeakyRelu: 'any',
+  Softmax: 'any', LogSoftmax: 'any', L2Loss: 'any', ZerosLike: 'any', OnesLike: 'any',
+};
+for (const [op, domain] of Object.entries(UNARY)) {
+  for (const shape of [[7], [2, 3, 2, 3, 4]]) add(op, shapeText(shape), [f(shape, domain)]);
+}
+add('LogicalNot', '[2,3]', [bools([2, 3])]);
+add('LeakyRelu', 'alpha 0.3', [f([4, 5])], { alpha: A.f(0.3) });
+// Values where TensorFlow's semantics are easy to get wrong: signed zeros, infinities, NaN
+const SPECIAL = [0, -0, 1e-30, -1e-30, Infinity, -Infinity, NaN, 2, -2];
+for (const op of ['Sqrt', 'Relu', 'Relu6', 'Abs', 'Neg', 'Sign', 'Square', 'Exp', 'Sigmoid', 'Tanh', 'Floor', 'Round', 'IsNan', 'IsInf', 'IsFinite']) {
+  add(op, 'special values', [{ shape: [SPECIAL.length], values: SPECIAL }]);
+}
+
+// ---- elementwise binary ops with broadcasting, float32 and int32
+const BINARY_F: Record<string, [Domain, Domain]> = {
+  Add: ['any', 'any'], AddV2: ['any', 'any'], Sub: ['any', 'any'], Mul: ['any', 'any'], Div: ['any', 'pos'],
+  RealDiv: ['any', 'pos'], TruncateDiv: ['any', 'pos'], FloorDiv: ['any', 'pos'], FloorMod: ['any', 'pos'],
+  TruncateMod: ['any', 'pos'], Mod: ['any', 'pos'], Maximum: ['any', 'any'], Minimum: ['any', 'any'], Pow: ['pos', 'any'],
+  SquaredDifference: ['any', 'any'], DivNoNan: ['any', 'any'], MulNoNan: ['any', 'any'], Xdivy: ['any', 'pos'],
+  Xlogy: ['any', 'pos'], Atan2: ['any', 'any'], Less: ['any', 'any'], LessEqual: ['any', 'any'], Greater: ['any', 'any'],
+  GreaterEqual: ['any', 'any'], Equal: ['int', 'int'], NotEqual: ['int', 'int'],
+};
+for (const [op, [da, db]] of Object.entries(BINARY_F)) {
+  for (const [sa, sb] of [[[2, 3, 4], [4]], [[2, 1, 4, 1, 3], [4, 1, 3]], [[6], [6]]] as const) {
+    add(op, `float32 ${shapeText([...sa])}x${shapeText([...sb])}`, [f([...sa], da), f([...sb], db)]);
+  }
+}
+for (const op of ['Add', 'AddV2', 'Sub', 'Mul', 'FloorDiv', 'FloorMod', 'TruncateDiv', 'TruncateMod', 'Maximum', 'Minimum', 'Less', 'Equal', 'NotEqual', 'Greater']) {
+  add(op, 'int32 [3,4]x[4]', [ints([3, 4]), ints([4], 'small-int')]);
+}
+add('Maximum', 'NaN', [{ shape: [4], values: [NaN, 1, NaN, -1] }, { shape: [4], values: [0, NaN, NaN, -2] }]);
+add('Minimum', 'NaN', [{ shape: [4], values: [NaN, 1, NaN, -1] }, { shape: [4], values: [0, NaN, NaN, -2] }]);
+add('Pow', 'integer exponents of negatives', [f([6]), { shape: [6], values: [2, 3, 0, -1, 1, 2] }]);
+add('DivNoNan', 'zero divisor', [f([4]), { shape: [4], values: [0, 1, 0, -2] }]);
+add('LogicalAnd', '[2,3]', [bools([2, 3]), bools([2, 3])]);
+add('LogicalOr', '[2,3]x[3]', [bools([2, 3]), bools([3])]);
+add('AddN', '3 x [2,3,4]', [f([2, 3, 4]), f([2, 3, 4]), f([2, 3, 4])], { N: A.i(3) });
+add('ClipByValue', '[3,4]', [f([3, 4]), scalarF(-0.5), scalarF(0.75)]);
+add('BiasAdd', 'NHWC', [f([2, 3, 4, 5]), f([5])]);
+add('BiasAdd', 'NCHW', [f([2, 5, 3, 4]), f([5])], { data_format: A.s('NCHW') });
+add('BiasAdd', 'NCDHW', [f([2, 5, 3, 4, 2]), f([5])], { data_format: A.s('NCHW') });
+add('BiasAddV1', '[3,4]', [f([3, 4]), f([4])]);
+add('Select', 'vector condition', [bools([3]), f([3, 4]), f([3, 4])]);
+add('SelectV2', 'broadcast', [bools([4]), f([3, 4]), f([1])]);
+add('Cast', 'float32 -> int32', [f([10])], { SrcT: A.type(DT.float), DstT: A.type(DT.int32) });
+add('Cast', 'int32 -> float32', [ints([10])], { SrcT: A.type(DT.int32), DstT: A.type(DT.float) });
+add('Cast', 'float32 -> bool', [{ shape: [4], values: [0, -0, 1, NaN] }], { SrcT: A.type(DT.float), DstT: A.type(DT.bool) });
+
+// ---- reductions over every rank 1-5, several axes, keep_dims
+for (const op of ['Sum', 'Mean', 'Prod', 'Max', 'Min', 'EuclideanNorm']) {
+  add(op, '[7] axis 0', [f([7]), i32([0])]);
+  add(op, '[2,3,4] axes 0,2 keep', [f([2, 3, 4]), i32([0, 2])], { keep_dims: A.b(true) });
+  add(op, '[2,3,2,3,4] axis -1', [f([2, 3, 2, 3, 4]), i32([-1])]);
+  add(op, '[2,3,2,3,4] axes 1,2,3', [f([2, 3, 2, 3, 4]), i32([1, 2, 3])]);
+}
+for (const op of ['Sum', 'Max', 'Min', 'Prod']) add(op, 'int32 [3,4] axis 1', [ints([3, 4]), i32([1])]);
+add('Mean', 'int32 [3,4] axis 1', [ints([3, 4]), i32([1])]);
+add('Max', 'all negative', [{ shape: [2, 3], values: [-5, -4, -3, -2, -1e-3, -7] }, i32([1])]);
+add('All', '[2,3] axis 1', [bools([2, 3]), i32([1])]);
+add('Any', '[2,3] axis 0', [bools([2, 3]), i32([0])]);
+for (const op of ['ArgMax', 'ArgMin']) {
+  add(op, '[5,6] axis 1', [f([5, 6]), scalarI(1)]);
+  add(op, '[2,3,4,5] axis 2', [f([2, 3, 4, 5]), scalarI(2)]);
+}
+for (const op of ['Cumsum', 'Cumprod']) {
+  add(op, '[3,4] axis 1', [f([3, 4], 'unit'), scalarI(1)]);
+  add(op, '[2,3,4] axis 0 exclusive reverse', [f([2, 3, 4], 'unit'), scalarI(0)], { exclusive: A.b(true), reverse: A.b(true) });
+}
+
+// ---- matrix products
+add('MatMul', '[5,7]x[7,3]', [f([5, 7]), f([7, 3])]);
+add('MatMul', 'transposed', [f([7, 5]), f([3, 7])], { transpose_a: A.b(true), transpose_b: A.b(true) });
+add('MatMul', '[1,64]x[64,33]', [f([1, 64]), f([64, 33])]);
+for (const op of ['BatchMatMul', 'BatchMatMulV2', 'BatchMatMulV3']) {
+  add(op, '[2,3,4]x[2,4,5]', [f([2, 3, 4]), f([2, 4, 5])], op === 'BatchMatMulV3' ? { Ta: A.type(DT.float), Tb: A.type(DT.float), Tout: A.type(DT.float) } : undefined);
+  add(op, 'adjoint', [f([2, 4, 3]), f([2, 5, 4])], { adj_x: A.b(true), adj_y: A.b(true), ...(op === 'BatchMatMulV3' ? { Ta: A.type(DT.float), Tb: A.type(DT.float), Tout: A.type(DT.float) } : {}) });
+}
+add('BatchMatMulV2', 'broadcast [2,1,3,4]x[5,4,2]', [f([2, 1, 3, 4]), f([5, 4, 2])]);
+add('Einsum', 'abc,cd->abd', [f([2, 3, 4]), f([4, 5])], { equation: A.s('abc,cd->abd'), N: A.i(2) });
+add('Einsum', 'bqhd,bkhd->bhqk', [f([2, 3, 2, 4]), f([2, 5, 2, 4])], { equation: A.s('bqhd,bkhd->bhqk'), N: A.i(2) });
+
+// ---- convolutions: 1-D (as Keras saves it: Conv2D on [N,1,W,C]), 2-D, 3-D, depthwise, transposed
+type Fmt = 'NHWC' | 'NCHW';
+const toFirst = (s: number[]) => [s[0]!, s[s.length - 1]!, ...s.slice(1, -1)];
+const attrList = (spatial: number[], fmt: string) => (fmt.startsWith('NC') ? [1, 1, ...spatial] : [1, ...spatial, 1]);
+for (const fmt of ['NHWC', 'NCHW'] as Fmt[]) {
+  const x = (s: number[]) => f(fmt === 'NHWC' ? s : toFirst(s));
+  for (const [xs, ks] of [[[2, 7, 8, 3], [3, 3, 3, 4]], [[1, 6, 6, 2], [1, 1, 2, 3]], [[2, 1, 9, 3], [1, 3, 3, 4]]] as const) {
+    for (const padding of ['SAME', 'VALID']) {
+      for (const [st, dl] of [[[1, 1], [1, 1]], [[2, 2], [1, 1]], [[1, 2], [1, 1]], [[1, 1], [2, 2]], [[1, 1], [1, 2]]] as const) {
+        add('Conv2D', `${fmt} x${shapeText([...xs])} k${shapeText([...ks])} s${st} d${dl} ${padding}`, [x([...xs]), f([...ks])], {
+          strides: A.ints(attrList([...st], fmt)), dilations: A.ints(attrList([...dl], fmt)), padding: A.s(padding), data_format: A.s(fmt),
+        });
+      }
+    }
+  }
+  add('Conv2D', `${fmt} explicit padding`, [x([1, 5, 6, 2]), f([3, 3, 2, 3])], {
+    strides: A.ints([1, 1, 1, 1]), padding: A.s('EXPLICIT'), data_format: A.s(fmt),
+    explicit_paddings: A.ints(fmt === 'NHWC' ? [0, 0, 1, 2, 2, 0, 0, 0] : [0, 0, 0, 0, 1, 2, 2, 0]),
+  });
+  for (const [xs, ks] of [[[2, 7, 8, 3], [3, 3, 3, 2]], [[1, 6, 5, 4], [2, 2, 4, 1]]] as const) {
+    for (const padding of ['SAME', 'VALID']) {
+      for (const [st, dl] of [[[1, 1], [1, 1]], [[2, 2], [1, 1]], [[1, 1], [2, 2]]] as const) {
+        add('DepthwiseConv2dNative', `${fmt} x${shapeText([...xs])} k${shapeText([...ks])} s${st} d${dl} ${padding}`, [x([...xs]), f([...ks])], {
+          strides: A.ints(attrList([...st], fmt)), dilations: A.ints(attrList([...dl], fmt)), padding: A.s(padding), data_format: A.s(fmt),
+        });
+      }
+    }
+  }
+  for (const [sizes, dy, st, padding] of [[[2, 8, 8, 4], [2, 4, 4, 3], 2, 'SAME'], [[2, 9, 9, 4], [2, 4, 4, 3], 2, 'VALID'], [[1, 5, 6, 4], [1, 5, 6, 3], 1, 'SAME']] as const) {
+    add('Conv2DBackpropInput', `${fmt} out${shapeText([...sizes])} s${st} ${padding}`, [
+      i32(fmt === 'NHWC' ? [...sizes] : toFirst([...sizes])), f([3, 3, 4, 3]), x([...dy]),
+    ], { strides: A.ints(attrList([st, st], fmt)), padding: A.s(padding), data_format: A.s(fmt) });
+  }
+  const fmt3 = fmt === 'NHWC' ? 'NDHWC' : 'NCDHW';
+  for (const [xs, ks] of [[[1, 4, 5, 6, 2], [2, 3, 3, 2, 3]], [[2, 3, 4, 4, 3], [1, 1, 1, 3, 4]], [[1, 5, 5, 5, 1], [3, 3, 3, 1, 2]]] as const) {
+    for (const padding of ['SAME', 'VALID']) {
+      for (const [st, dl] of [[[1, 1, 1], [1, 1, 1]], [[2, 2, 2], [1, 1, 1]], [[1, 2, 2], [1, 1, 1]], [[1, 1, 1], [1, 2, 2]]] as const) {
+        add('Conv3D', `${fmt3} x${shapeText([...xs])} k${shapeText([...ks])} s${st} d${dl} ${padding}`, [x([...xs]), f([...ks])], {
+          strides: A.ints(attrList([...st], fmt3)), dilations: A.ints(attrList([...dl], fmt3)), padding: A.s(padding), data_format: A.s(fmt3),
+        });
+      }
+    }
+  }
+  for (const [sizes, dy, st, padding] of [[[1, 4, 6, 6, 2], [1, 2, 3, 3, 3], 2, 'SAME'], [[1, 4, 6, 6, 2], [1, 3, 4, 4, 3], 1, 'VALID']] as const) {
+    add('Conv3DBackpropInputV2', `${fmt3} out${shapeText([...sizes])} s${st} ${padding}`, [
+      i32(fmt === 'NHWC' ? [...sizes] : toFirst([...sizes])), f([2, 3, 3, 2, 3]), x([...dy]),
+    ], { strides: A.ints(attrList([st, st, st], fmt3)), padding: A.s(padding), data_format: A.s(fmt3) });
+  }
+
+  // ---- pooling: 1-D (as [N,1,W,C]), 2-D, 3-D; windows that hold only negative values and padding included
+  for (const op of ['MaxPool', 'AvgPool']) {
+    for (const xs of [[2, 7, 8, 3], [2, 1, 9, 2]]) {
+      for (const [k, st] of [[[2, 2], [2, 2]], [[3, 3], [1, 1]], [[3, 3], [2, 2]], [[1, 2], [1, 2]], [[1, 3], [1, 1]], [[2, 1], [1, 1]]]) {
+        if (xs[1] === 1 && k[0] !== 1) continue;
+        for (const padding of ['SAME', 'VALID']) {
+          add(op, `${fmt} x${shapeText(xs)} k${k} s${st} ${padding}`, [x(xs)], { ksize: A.ints(attrList(k, fmt)), strides: A.ints(attrList(st, fmt)), padding: A.s(padding), data_format: A.s(fmt) });
+        }
+      }
+    }
+    add(op, `${fmt} all negative`, [{ shape: fmt === 'NHWC' ? [1, 4, 4, 1] : [1, 1, 4, 4], values: Array.from({ length: 16 }, (_, i) => -1 - i / 4) }], {
+      ksize: A.ints(attrList([2, 2], fmt)), strides: A.ints(attrList([2, 2], fmt)), padding: A.s('SAME'), data_format: A.s(fmt),
+    });
+  }
+  for (const op of ['MaxPool3D', 'AvgPool3D']) {
+    for (const xs of [[1, 4, 5, 6, 2], [2, 3, 4, 4, 3]]) {
+      for (const [k, st] of [[[2, 2, 2], [2, 2, 2]], [[1, 2, 2], [1, 2, 2]], [[3, 3, 3], [1, 1, 1]], [[2, 1, 1], [1, 1, 1]], [[1, 1, 1], [1, 1, 1]], [[2, 2, 2], [1, 2, 2]]]) {
+        for (const padding of ['SAME', 'VALID']) {
+          add(op, `${fmt3} x${shapeText(xs)} k${k} s${st} ${padding}`, [x(xs)], { ksize: A.ints(attrList(k, fmt3)), strides: A.ints(attrList(st, fmt3)), padding: A.s(padding), data_format: A.s(fmt3) });
+        }
+      }
+    }
+  }
+
+  // ---- batch normalization: inference and training, ranks 2, 4 and 5
+  for (const op of ['FusedBatchNorm', 'FusedBatchNormV2', 'FusedBatchNormV3']) {
+    for (const training of [false, true]) {
+      const xs = [2, 4, 5, 3];
+      add(op, `${fmt} ${training ? 'training' : 'inference'}`, [x(xs), f([3]), f([3]), f([3]), f([3], 'pos')], { is_training: A.b(training), epsilon: A.f(1e-3), data_format: A.s(fmt) });
+    }
+    const x5 = fmt === 'NHWC' ? [2, 3, 4, 2, 3] : [2, 3, 3, 4, 2];
+    add(op, `${fmt3} inference rank 5`, [f(x5), f([3]), f([3]), f([3]), f([3], 'pos')], { is_training: A.b(false), epsilon: A.f(1e-3), data_format: A.s(fmt3) });
+  }
+}
+// A window longer than the input (valid Conv1D / pooling on a short sequence): TensorFlow returns an empty tensor
+for (const padding of ['VALID']) {
+  const nhwc = { strides: A.ints([1, 1, 1, 1]), padding: A.s(padding), data_format: A.s('NHWC') };
+  add('Conv2D', 'empty output', [f([2, 1, 2, 3]), f([1, 3, 3, 4])], nhwc);
+  add('DepthwiseConv2dNative', 'empty output', [f([2, 1, 2, 3]), f([1, 3, 3, 2])], nhwc);
+  add('MaxPool', 'empty output', [f([2, 1, 2, 3])], { ...nhwc, ksize: A.ints([1, 1, 3, 1]) });
+  add('AvgPool', 'empty output', [f([2, 1, 2, 3])], { ...nhwc, ksize: A.ints([1, 1, 3, 1]) });
+  add('Conv3D', 'empty output', [f([1, 2, 4, 4, 2]), f([3, 3, 3, 2, 2])], { strides: A.ints([1, 1, 1, 1, 1]), padding: A.s(padding) });
+  add('MaxPool3D', 'empty output', [f([1, 2, 4, 4, 2])], { ksize: A.ints([1, 3, 3, 3, 1]), strides: A.ints([1, 1, 1, 1, 1]), padding: A.s(padding) });
+}
+add('FusedBatchNormV3', 'rank 2 inference', [f([4, 3]), f([3]), f([3]), f([3]), f([3], 'pos')], { is_training: A.b(false), epsilon: A.f(1e-3) });
+
+// ---- image ops
+for (const op of ['ResizeBilinear', 'ResizeNearestNeighbor']) {
+  for (const [label, attrs] of [['default', {}], ['align_corners', { align_corners: A.b(true) }], ['half_pixel_centers', { half_pixel_centers: A.b(true) }]] as const) {
+    add(op, `up ${label}`, [f([2, 3, 4, 2]), i32([7, 9])], attrs);
+    add(op, `down ${label}`, [f([1, 8, 7, 3]), i32([3, 4])], attrs);
+  }
+}
+for (const op of ['ImageProjectiveTransformV2', 'ImageProjectiveTransformV3']) {
+  for (const interp of ['NEAREST', 'BILINEAR']) {
+    for (const mode of ['CONSTANT', 'REFLECT', 'WRAP', 'NEAREST']) {
+      const inputs = [f([2, 5, 6, 2]), { shape: [1, 8], values: [0.9, -0.2, 0.7, 0.25, 1.1, -0.4, 0.01, 0] }, i32([5, 6])];
+      if (op.endsWith('V3')) inputs.push(scalarF(0.5));
+      add(op, `${interp} ${mode}`, inputs, { interpolation: A.s(interp), fill_mode: A.s(mode), dtype: A.type(DT.float) });
+    }
+  }
+}
+
+// ---- shape and data movement (rank up to 5, float32 and int32)
+add('Reshape', '[2,3,4] -> [4,-1]', [f([2, 3, 4]), i32([4, -1])]);
+add('Transpose', 'rank 5', [f([2, 3, 2, 4, 3]), i32([4, 0, 2, 1, 3])]);
+add('Transpose', 'rank 3 int32', [ints([2, 3, 4]), i32([2, 0, 1])]);
+add('InvertPermutation', '5', [i32([3, 0, 4, 1, 2])]);
+add('ExpandDims', 'axis -1', [f([2, 3]), scalarI(-1)]);
+add('Squeeze', 'dims 1,3', [f([2, 1, 3, 1]), ], { squeeze_dims: A.ints([1, 3]) });
+add('Pack', 'axis 1', [f([2, 3]), f([2, 3]), f([2, 3])], { N: A.i(3), axis: A.i(1) });
+add('Unpack', 'axis 1', [f([2, 3, 4])], { num: A.i(3), axis: A.i(1) });
+add('ConcatV2', 'axis -1 rank 5', [f([2, 1, 2, 3, 2]), f([2, 1, 2, 3, 4]), scalarI(-1)], { N: A.i(2) });
+add('ConcatV2', 'int32 axis 0', [ints([2, 3]), ints([1, 3]), scalarI(0)], { N: A.i(2) });
+add('Concat', 'axis 1', [scalarI(1), f([2, 3]), f([2, 2])], { N: A.i(2) });
+add('Split', '3 ways axis 1', [scalarI(1), f([2, 6, 2])], { num_split: A.i(3) });
+add('SplitV', 'sizes 1,-1,2 axis 0', [f([6, 2]), i32([1, -1, 2]), scalarI(0)], { num_split: A.i(3) });
+add('Slice', 'rank 4', [f([3, 4, 5, 2]), i32([1, 0, 2, 0]), i32([2, -1, 2, 1])]);
+add('StridedSlice', 'negative stride, masks', [f([5, 6, 4]), i32([4, 0, 1]), i32([0, 6, 3]), i32([-2, 2, 1])], { begin_mask: A.i(0), end_mask: A.i(2), shrink_axis_mask: A.i(0) });
+add('StridedSlice', 'ellipsis new axis shrink', [f([3, 4, 5]), i32([0, 1, 0]), i32([0, 2, 0]), i32([1, 1, 1])], { ellipsis_mask: A.i(1), new_axis_mask: A.i(4), shrink_axis_mask: A.i(2) });
+add('Tile', 'rank 3', [f([2, 1, 3]), i32([1, 3, 2])]);
+add('Tile', 'int32', [ints([2, 2]), i32([2, 3])]);
+add('Pad', 'rank 4', [f([2, 3, 3, 2]), i32([0, 0, 1, 2, 2, 1, 0, 0], [4, 2])]);
+add('Pad', 'rank 5', [f([1, 2, 3, 2, 2]), i32([0, 0, 1, 1, 0, 2, 1, 0, 0, 0], [5, 2])]);
+add('PadV2', 'value -1.5', [f([2, 3]), i32([1, 1, 2, 0], [2, 2]), scalarF(-1.5)]);
+add('MirrorPad', 'REFLECT', [f([2, 4, 4, 2]), i32([0, 0, 2, 1, 1, 2, 0, 0], [4, 2])], { mode: A.s('REFLECT') });
+add('MirrorPad', 'SYMMETRIC', [f([2, 4, 4, 2]), i32([0, 0, 2, 1, 1, 2, 0, 0], [4, 2])], { mode: A.s('SYMMETRIC') });
+add('GatherV2', 'axis 1', [f([3, 5, 2]), i32([4, 0, 2, 2]), scalarI(1)]);
+add('GatherV2', 'batch_dims 1', [f([2, 5, 3]), i32([4, 0, 1, 2, 2, 3], [2, 3]), scalarI(1)], { batch_dims: A.i(1) });
+add('GatherV2', 'int32 params', [ints([6, 2]), i32([5, 0, 3]), scalarI(0)]);
+add('Gather', 'rows', [f([6, 3]), i32([5, 1, 1])]);
+add('GatherNd', 'pairs', [f([4, 3, 2]), i32([0, 1, 3, 2, 1, 0], [3, 2])]);
+add('ScatterNd', 'rows', [i32([3, 0, 1], [3, 1]), f([3, 4]), i32([5, 4])]);
+add('ReverseV2', 'axes 0,2', [f([2, 3, 4]), i32([0, 2])]);
+add('Fill', '[2,3]', [i32([2, 3]), scalarF(1.25)]);
+add('BroadcastTo', '[3,1] -> [2,3,4]', [f([3, 1]), i32([2, 3, 4])]);
+add('BroadcastArgs', 'shapes', [i32([2, 1, 3]), i32([4, 1])]);
+add('Where', 'coordinates', [bools([3, 4])]);
+add('OneHot', 'depth 5', [i32([0, 3, 4, -1, 2]), scalarI(5), scalarF(1), scalarF(0)], { axis: A.i(-1) });
+add('Range', 'float', [scalarF(-1), scalarF(2), scalarF(0.25)], { Tidx: A.type(DT.float) });
+add('Range', 'int', [scalarI(0), scalarI(10), scalarI(3)]);
+add('LinSpace', '7 points', [scalarF(-1), scalarF(2), scalarI(7)]);
+add('MatrixBandPart', 'lower 1 upper 0', [f([2, 4, 4]), scalarI(1), scalarI(0)]);
+add('SpaceToBatchND', 'block 2', [f([1, 4, 4, 2]), i32([2, 2]), i32([0, 0, 0, 0], [2, 2])]);
+add('BatchToSpaceND', 'block 2', [f([4, 2, 2, 2]), i32([2, 2]), i32([0, 0, 0, 0], [2, 2])]);
+add('Bincount', 'weights', [i32([1, 3, 3, 0, 7, 2]), scalarI(5), f([6])], { T: A.type(DT.float) });
+add('DenseBincount', 'rows binary', [i32([1, 3, 3, 0, 4, 2], [2, 3]), scalarI(5), { shape: [0], values: [] }], { binary_output: A.b(true), T: A.type(DT.float), Tidx: A.type(DT.int32) });
+add('Bucketize', 'boundaries', [f([3, 4])], { boundaries: A.floats([-1, 0, 0.5, 2]) });
+add('Unique', 'ints', [i32([3, 1, 3, 2, 1, 7])]);
+add('UniqueWithCounts', 'floats', [{ shape: [6], values: [0.5, -1, 0.5, 2, -1, 0.5] }]);
+add('TopKV2', 'k 3', [f([2, 7]), scalarI(3)]);
+
+export const GRAPH_CASES: readonly GraphCase[] = Object.freeze(cases);
+
+/**
+ * Graph kernels that compute nothing a backend can get wrong: they move JS values (strings, lookup
+ * tables, parsing, control flow, resources, TensorList bookkeeping, shapes) or draw from savedkeras'
+ * own seeded JS random stream. Every other registered graph kernel must have a case above (a test
+ * checks this, so a new kernel cannot slip past the suite).
+ */
+export const BACKEND_NEUTRAL_OPS: Readonly<Record<string, string>> = Object.freeze({
+  ...Object.fromEntries(
+    ['Assert', 'CheckNumerics', 'Const', 'EnsureShape', 'Identity', 'IdentityN', 'NoOp', 'PlaceholderWithDefault', 'PreventGradient',
+      'Snapshot', 'StopGradient', 'Shape', 'ShapeN', 'Rank', 'Size', 'Bitcast'].map((op) => [op, 'passes tensors through or reads shapes'] as const),
+  ),
+  ...Object.fromEntries(
+    ['AssignAddVariableOp', 'AssignSubVariableOp', 'AssignVariableOp', 'ReadVariableOp', 'VarIsInitializedOp', 'DestroyResourceOp',
+      'DisableCopyOnRead', 'ResourceGather', 'ResourceGatherNd'].map((op) => [op, 'variable resource bookkeeping (the arithmetic is Add/Sub/GatherV2/GatherNd, covered)'] as const),
+  ),
+  ...Object.fromEntries(
+    ['HashTableV2', 'MutableHashTableV2', 'InitializeTableV2', 'LookupTableExportV2', 'LookupTableFindV2', 'LookupTableImportV2',
+      'LookupTableInsertV2', 'LookupTableRemoveV2', 'LookupTableSizeV2'].map((op) => [op, 'lookup tables are JS Maps'] as const),
+  ),
+  ...Object.fromEntries(
+    ['RegexFullMatch', 'RegexReplace', 'StaticRegexFullMatch', 'StaticRegexReplace', 'StringJoin', 'StringLength', 'StringLower',
+      'StringNGrams', 'StringSplitV2', 'StringStrip', 'StringToHashBucketFast', 'StringToNumber', 'StringUpper', 'ParseExampleV2',
+      'RaggedTensorToTensor'].map((op) => [op, 'strings, parsing and ragged values are computed in JS'] as const),
+  ),
+  ...Object.fromEntries(
+    ['EmptyTensorList', 'TensorListConcat', 'TensorListConcatV2', 'TensorListElementShape', 'TensorListFromTensor', 'TensorListGather',
+      'TensorListGetItem', 'TensorListLength', 'TensorListPopBack', 'TensorListPushBack', 'TensorListReserve', 'TensorListResize',
+      'TensorListScatterIntoExistingList', 'TensorListScatterV2', 'TensorListSetItem', 'TensorListSplit', 'TensorListStack']
+      .map((op) => [op, 'TensorList bookkeeping (stack/concat/gather use Pack/ConcatV2/GatherV2 kernels, covered)'] as const),
+  ),
+  ...Object.fromEntries(
+    ['RandomStandardNormal', 'RandomUniform', 'RandomUniformInt', 'TruncatedNormal', 'RngReadAndSkip', 'StatelessRandomGetAlg',
+      'StatelessRandomGetKeyCounter', 'StatelessRandomGetKeyCounterAlg', 'StatelessRandomNormal', 'StatelessRandomNormalV2',
+      'StatelessRandomUniform', 'StatelessRandomUniformInt', 'StatelessRandomUniformIntV2', 'StatelessRandomUniformV2',
+      'StatelessTruncatedNormal', 'StatelessTruncatedNormalV2'].map((op) => [op, "draws from savedkeras' seeded JS random stream"] as const),
+  ),
+});

@@ -1,0 +1,65 @@
+import { KERNEL_FIXES } from '@savedkeras/kernels';
+
+/** The markdown table of the kernels savedkeras replaces (docs/backends.md). */
+export function renderFixesTable(): string {
+  const lines = ['| tfjs kernel | backend | what is wrong | replacement |', '|---|---|---|---|'];
+  for (const f of KERNEL_FIXES) {
+    const via = f.via === 'cpu' ? 'cpu backend kernel' : f.via === 'js' ? 'savedkeras JS kernel' : 'cpu backend kernel, one image at a time';
+    lines.push(`| ${f.kernel} | ${f.backend} | ${f.why.replace(/\|/g, '\\|')} | ${via}${f.when ? ' (only those calls)' : ''} |`);
+  }
+  return lines.join('\n');
+}
+import type { CaseOutcome } from './run.js';
+
+export type KernelState = 'ok' | 'replaced' | 'partly replaced' | 'missing' | 'WRONG';
+
+/**
+ * Per tfjs kernel and backend: ok, replaced (savedkeras installs its own), partly replaced (some
+ * parameters only), missing, or WRONG (a failing case used it).
+ */
+export function kernelStates(outcomes: readonly CaseOutcome[]): Map<string, Map<string, { state: KernelState; cases: number }>> {
+  const table = new Map<string, Map<string, { state: KernelState; cases: number }>>();
+  const cell = (kernel: string, backend: string) => {
+    let row = table.get(kernel);
+    if (!row) table.set(kernel, (row = new Map()));
+    let c = row.get(backend);
+    if (!c) {
+      const fix = KERNEL_FIXES.find((f) => f.kernel === kernel && f.backend === backend);
+      row.set(backend, (c = { state: fix ? (fix.when ? 'partly replaced' : 'replaced') : 'ok', cases: 0 }));
+    }
+    return c;
+  };
+  for (const o of outcomes) {
+    for (const k of o.kernels) {
+      const c = cell(k, o.backend);
+      c.cases++;
+      if (o.status === 'wrong') c.state = 'WRONG';
+    }
+    if (o.status === 'missing') {
+      const m = /Kernel '(\w+)' not registered/.exec(o.message ?? '');
+      if (m) cell(m[1]!, o.backend).state = 'missing';
+    }
+  }
+  return table;
+}
+
+/** The markdown table docs/backends.md holds: one row per tfjs kernel the suite ran. */
+export function renderKernelTable(outcomes: readonly CaseOutcome[], backends: readonly string[]): string {
+  const table = kernelStates(outcomes);
+  const lines = [`| tfjs kernel | ${backends.join(' | ')} |`, `|---|${backends.map(() => '---').join('|')}|`];
+  for (const kernel of [...table.keys()].sort()) {
+    const row = table.get(kernel)!;
+    lines.push(`| ${kernel} | ${backends.map((b) => {
+      const c = row.get(b);
+      return c ? `${c.state} (${c.cases})` : '—';
+    }).join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Cases that failed, one line each, for test messages. */
+export function describeFailures(outcomes: readonly CaseOutcome[]): string[] {
+  return outcomes
+    .filter((o) => o.status !== 'ok')
+    .map((o) => `${o.backend}: ${o.name}: ${o.status}${Number.isFinite(o.maxDiff) ? ` (max |diff| ${o.maxDiff.toExponential(2)})` : ''}: ${o.message ?? ''} [kernels ${o.kernels.join(',')}]`);
+}

@@ -1,0 +1,132 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { KERNEL_FIXES } from '@savedkeras/kernels';
+
+/**
+ * TensorFlow's own answers for the kernels savedkeras replaces (tf-reference/kernel-fixes.json,
+ * written by TensorFlow 2.21 with its inputs), and the tfjs op that dispatches to each kernel.
+ */
+type Num = number | 'NaN' | 'Infinity' | '-Infinity';
+export interface StoredTensor {
+  shape: number[];
+  values: Num[];
+}
+export interface PinCase {
+  kernel: string;
+  op: string;
+  args: Record<string, unknown>;
+  inputs: Record<string, StoredTensor>;
+  expected: StoredTensor;
+}
+export interface PinFile {
+  generator: string;
+  cases: PinCase[];
+}
+export interface PinOutcome {
+  name: string;
+  backend: string;
+  ok: boolean;
+  /** Kernels the op dispatched (must include the pinned one). */
+  kernels: string[];
+  message?: string;
+}
+
+const num = (v: Num): number => (typeof v === 'number' ? v : Number(v));
+const INT_INPUTS = new Set(['indices']);
+
+function input(c: PinCase, name: string): tf.Tensor {
+  const s = c.inputs[name]!;
+  return tf.tensor(s.values.map(num), s.shape, INT_INPUTS.has(name) ? 'int32' : 'float32');
+}
+
+function compute(c: PinCase): tf.Tensor {
+  const a = c.args as Record<string, never>;
+  switch (c.op) {
+    case 'maxPool3d':
+      return tf.maxPool3d(input(c, 'x') as tf.Tensor5D, a.ksize, a.strides, a.padding);
+    case 'conv3dTranspose':
+      return tf.conv3dTranspose(input(c, 'dy') as tf.Tensor5D, input(c, 'filter') as tf.Tensor5D, a.outShape, a.strides, a.padding);
+    case 'conv2dNCHW':
+      return tf.conv2d(input(c, 'x') as tf.Tensor4D, input(c, 'filter') as tf.Tensor4D, a.strides, a.padding, 'NCHW', a.dilations);
+    case 'conv2d':
+      return tf.conv2d(input(c, 'x') as tf.Tensor4D, input(c, 'filter') as tf.Tensor4D, a.strides, a.padding);
+    case 'depthwiseConv2d':
+      return tf.depthwiseConv2d(input(c, 'x') as tf.Tensor4D, input(c, 'filter') as tf.Tensor4D, a.strides, a.padding);
+    case 'maxPool':
+      return tf.maxPool(input(c, 'x') as tf.Tensor4D, a.ksize, a.strides, a.padding);
+    case 'avgPool':
+      return tf.avgPool(input(c, 'x') as tf.Tensor4D, a.ksize, a.strides, a.padding);
+    case 'transform':
+      return tf.image.transform(input(c, 'images') as tf.Tensor4D, input(c, 'transforms') as tf.Tensor2D, a.interpolation, a.fillMode, a.fillValue, a.outShape);
+    case 'gather':
+      return tf.gather(input(c, 'x'), input(c, 'indices'), a.axis, a.batchDims);
+    case 'oneHot':
+      return tf.oneHot(input(c, 'indices'), a.depth, a.on, a.off, 'float32');
+    case 'maximum':
+      return tf.maximum(input(c, 'a'), input(c, 'b'));
+    case 'minimum':
+      return tf.minimum(input(c, 'a'), input(c, 'b'));
+    case 'floorDiv':
+      return tf.floorDiv(input(c, 'a'), input(c, 'b'));
+    case 'matMul':
+      return tf.matMul(input(c, 'a'), input(c, 'b'));
+    case 'relu':
+      return tf.relu(input(c, 'x'));
+    case 'where':
+      return tf.where(tf.cast(input(c, 'cond'), 'bool'), input(c, 'a'), input(c, 'b'));
+    case 'pad':
+      return tf.pad(input(c, 'x'), a.paddings, a.value);
+    case 'batchNorm':
+      return tf.batchNorm(input(c, 'x'), input(c, 'mean'), input(c, 'variance'), input(c, 'offset'), input(c, 'scale'), a.epsilon);
+    case 'relu6':
+      return tf.relu6(input(c, 'x'));
+    case 'sign':
+      return tf.sign(input(c, 'x'));
+    default:
+      throw new Error(`no op ${c.op}`);
+  }
+}
+
+function mismatch(got: tf.Tensor, want: StoredTensor): string | undefined {
+  if (got.shape.join(',') !== want.shape.join(',')) return `shape [${got.shape}], TensorFlow [${want.shape}]`;
+  const g = got.dataSync();
+  for (let i = 0; i < want.values.length; i++) {
+    const x = num(want.values[i]!);
+    const y = g[i]!;
+    const ok = Number.isNaN(x) ? Number.isNaN(y) : Number.isFinite(x) ? Math.abs(x - y) <= 1e-5 * (1 + Math.abs(x)) : x === y;
+    if (!ok) return `[${i}] is ${y}, TensorFlow ${x}`;
+  }
+  return undefined;
+}
+
+/**
+ * Runs every stored case on each backend where savedkeras replaces the case's kernel (the
+ * backends must be initialised with the fixes installed). Leaves the last backend active.
+ */
+export async function runTfPins(file: PinFile, backends: readonly string[]): Promise<PinOutcome[]> {
+  const out: PinOutcome[] = [];
+  for (const backend of backends) {
+    await tf.setBackend(backend);
+    file.cases.forEach((c, i) => {
+      if (!KERNEL_FIXES.some((f) => f.kernel === c.kernel && f.backend === backend)) return;
+      const name = `${c.kernel} #${i} ${JSON.stringify(c.args)}`;
+      const engine = tf.engine() as unknown as { runKernel: (name: string, ...rest: unknown[]) => unknown };
+      const original = engine.runKernel;
+      const seen = new Set<string>();
+      engine.runKernel = function (this: unknown, k: string, ...rest: unknown[]) {
+        seen.add(k);
+        return original.call(this, k, ...rest);
+      };
+      try {
+        const got = tf.tidy(() => compute(c));
+        const message = seen.has(c.kernel) ? mismatch(got, c.expected) : `the op did not run ${c.kernel}`;
+        got.dispose();
+        out.push({ name, backend, ok: message === undefined, kernels: [...seen].sort(), ...(message ? { message } : {}) });
+      } catch (e) {
+        out.push({ name, backend, ok: false, kernels: [...seen].sort(), message: e instanceof Error ? e.message : String(e) });
+      } finally {
+        engine.runKernel = original;
+      }
+    });
+  }
+  return out;
+}

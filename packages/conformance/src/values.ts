@@ -1,0 +1,54 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Value ranges of generated inputs: most ops take any real, some only part of the line. */
+export type Domain = 'any' | 'pos' | 'unit' | 'ge1' | 'int' | 'small-int' | 'bool' | 'index';
+
+export interface InputSpec {
+  shape: number[];
+  dtype?: 'float32' | 'int32' | 'bool';
+  domain?: Domain;
+  /** Literal values (shape must match); overrides the generator. */
+  values?: number[];
+}
+
+/** mulberry32: small, seeded, the same in every JS engine. */
+function generator(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Deterministic values for `spec`: about half negative for 'any' (max pooling over all-negative
+ * windows is exactly what one backend got wrong), never 0 for 'pos' so divisions stay finite.
+ */
+export function valuesOf(spec: InputSpec, seed: number): number[] {
+  if (spec.values) return spec.values;
+  const n = spec.shape.reduce((a, b) => a * b, 1);
+  const r = generator(seed);
+  const out: number[] = new Array(n);
+  const domain = spec.domain ?? (spec.dtype === 'int32' ? 'int' : spec.dtype === 'bool' ? 'bool' : 'any');
+  for (let i = 0; i < n; i++) {
+    const u = r();
+    switch (domain) {
+      case 'any': out[i] = (u * 2 - 1) * 2.5; break;
+      case 'pos': out[i] = 0.1 + u * 2.9; break;
+      case 'unit': out[i] = (u * 2 - 1) * 0.9; break;
+      case 'ge1': out[i] = 1 + u * 3; break;
+      case 'int': out[i] = Math.floor(u * 19) - 9; break;
+      case 'small-int': out[i] = Math.floor(u * 5) + 1; break;
+      case 'bool': out[i] = u < 0.5 ? 0 : 1; break;
+      case 'index': out[i] = Math.floor(u * 10); break;
+    }
+  }
+  return out;
+}
+
+export function tensorOf(spec: InputSpec, seed: number): tf.Tensor {
+  return tf.tensor(valuesOf(spec, seed), spec.shape, spec.dtype ?? 'float32');
+}

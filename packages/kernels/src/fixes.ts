@@ -1,0 +1,474 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * A tfjs kernel that is wrong (or missing) on one backend, and what savedkeras runs there instead.
+ * Found by the backend conformance suite (@savedkeras/conformance); each entry is pinned by a test
+ * against TensorFlow's numbers in packages/kernels/test.
+ */
+export interface KernelFix {
+  /** tfjs kernel name (tf.MaxPool3D, ...). */
+  readonly kernel: string;
+  readonly backend: string;
+  /** What the backend's own kernel gets wrong, and for which parameters. */
+  readonly why: string;
+  /**
+   * How the replacement computes: `cpu` runs the plain-JS cpu backend's kernel on copies of the
+   * inputs; `js` is savedkeras' own elementwise JS function (where the cpu kernel is wrong too);
+   * `per-image-cpu` runs the cpu kernel once per image of the batch (it is right for one image);
+   * `alias` runs another of the backend's own kernels (no copies: fast backends stay fast);
+   * `empty` returns the empty tensor TensorFlow returns (for calls whose output has no elements);
+   * `js-matmul` is savedkeras' batched matrix product in JS with NumPy broadcasting of the batch dimensions.
+   */
+  readonly via: 'cpu' | 'js' | 'per-image-cpu' | 'alias' | 'empty' | 'js-matmul';
+  /** `alias`: the backend's own kernel that computes the same thing right, and the attrs it gets. */
+  readonly alias?: { kernel: string; attrs: Record<string, unknown> };
+  /** Only calls whose attrs / input shapes match go the replacement's way; the others keep the backend's own kernel. */
+  readonly when?: (attrs: Record<string, unknown>, shapes: number[][]) => boolean;
+}
+
+export const KERNEL_FIXES: readonly KernelFix[] = Object.freeze([
+  {
+    kernel: 'MaxPool3D',
+    backend: 'wasm',
+    why:
+      'tfjs-backend-wasm 4.22 starts every pooling window at FLT_MIN (+1.2e-38) instead of -infinity, so a window ' +
+      'whose values are all negative (or only padding and negatives) returns ~0: every kernel size, stride and ' +
+      'padding, both data formats (Conv3D + MaxPooling3D and ConvLSTM2D + MaxPooling3D models were off by 0.5)',
+    via: 'cpu',
+  },
+  {
+    kernel: 'Conv3DBackpropInputV2',
+    backend: 'wasm',
+    why: 'tfjs-backend-wasm 4.22 computes 3-D transposed convolution (Keras Conv3DTranspose) wrong for every stride and padding tried (max |diff| up to 6 on unit inputs; -Infinity in places)',
+    via: 'cpu',
+  },
+  {
+    kernel: 'Transform',
+    backend: 'wasm',
+    why: 'tfjs-backend-wasm 4.22 image.transform (ImageProjectiveTransformV2/V3: RandomRotation, RandomZoom, RandomTranslation in training mode) samples the wrong pixels for a non-identity transform, every interpolation and fill mode',
+    via: 'per-image-cpu',
+  },
+  {
+    kernel: 'Transform',
+    backend: 'cpu',
+    why: 'tfjs-backend-cpu 4.22 image.transform returns after the first image: every later image of the batch is all fill value',
+    via: 'per-image-cpu',
+  },
+  {
+    kernel: 'Conv2D',
+    backend: 'wasm',
+    why: "tfjs-backend-wasm 4.22 Conv2D throws for dataFormat 'channelsFirst' (NCHW), which tfjs-layers' ConvLSTM2D passes through for channels_first models; those calls run the cpu kernel, NHWC ones stay native",
+    via: 'cpu',
+    when: (attrs) => attrs['dataFormat'] === 'NCHW',
+  },
+  ...(['Conv2D', 'DepthwiseConv2dNative', 'MaxPool', 'AvgPool'] as const).map(
+    (kernel): KernelFix => ({
+      kernel,
+      backend: 'wasm',
+      why:
+        `tfjs-backend-wasm 4.22 ${kernel} corrupts WebAssembly memory ("memory access out of bounds" later, anywhere) when its ` +
+        'output is empty (a valid Conv1D/pooling on a sequence shorter than the window: TensorFlow returns an empty tensor); ' +
+        'tfjs-core even computes negative sizes for an empty input. Those calls return the empty tensor (or, for negative sizes, ' +
+        'throw as TensorFlow does)',
+      via: 'empty',
+      when: (attrs, shapes) => emptyWindowOutput(kernel, attrs, shapes),
+    }),
+  ),
+  {
+    kernel: 'GatherV2',
+    backend: 'wasm',
+    why: 'tfjs-backend-wasm 4.22 ignores batch_dims: GatherV2 with batch_dims 1 (tf.gather(..., batch_dims=1)) picks rows of the wrong batch',
+    via: 'cpu',
+  },
+  {
+    kernel: 'OneHot',
+    backend: 'wasm',
+    why: 'tfjs-backend-wasm 4.22 writes int32 bit patterns into a float32 OneHot output (1 reads as 1.4e-45)',
+    via: 'cpu',
+  },
+  {
+    kernel: 'Maximum',
+    backend: 'wasm',
+    why: 'tfjs-backend-wasm 4.22 Maximum returns the other operand where one is NaN; TensorFlow (and the cpu backend) return NaN',
+    via: 'cpu',
+  },
+  {
+    kernel: 'Minimum',
+    backend: 'wasm',
+    why: 'tfjs-backend-wasm 4.22 Minimum returns the other operand where one is NaN; TensorFlow (and the cpu backend) return NaN',
+    via: 'cpu',
+  },
+  {
+    kernel: 'Relu6',
+    backend: 'wasm',
+    why: 'tfjs-backend-wasm 4.22 Relu6 maps NaN to 0; TensorFlow returns NaN',
+    via: 'cpu',
+  },
+  {
+    kernel: 'Sign',
+    backend: 'wasm',
+    why: 'tfjs-backend-wasm 4.22 Sign returns 0 for small non-zero values (1e-30) and for NaN; TensorFlow returns +-1 and NaN',
+    via: 'js',
+  },
+  {
+    kernel: 'Sign',
+    backend: 'cpu',
+    why: 'tfjs-backend-cpu 4.22 Sign returns 0 for NaN; TensorFlow returns NaN',
+    via: 'js',
+  },
+  {
+    kernel: 'Relu6',
+    backend: 'webgl',
+    why: 'tfjs-backend-webgl 4.22 Relu6 maps -Infinity to NaN; TensorFlow returns 0',
+    via: 'alias',
+    alias: { kernel: 'ClipByValue', attrs: { clipValueMin: 0, clipValueMax: 6 } },
+  },
+  {
+    kernel: 'Sign',
+    backend: 'webgl',
+    why: 'tfjs-backend-webgl 4.22 Sign returns 0 for NaN; TensorFlow returns NaN',
+    via: 'js',
+  },
+  {
+    kernel: 'FloorDiv',
+    backend: 'webgl',
+    why: 'tfjs-backend-webgl 4.22 FloorDiv of float32 rounds instead of flooring in places (0.798 gives 1)',
+    via: 'cpu',
+  },
+  {
+    kernel: 'BatchMatMul',
+    backend: 'webgl',
+    why: 'tfjs-backend-webgl 4.22 BatchMatMul throws "Size(..) must match the product of shape" when the batch dimensions of the two sides differ ([2,1,3,4] x [5,4,2]); those calls run savedkeras\' JS kernel',
+    via: 'js-matmul',
+    when: (_attrs, shapes) => batchShapesDiffer(shapes),
+  },
+  {
+    kernel: 'Relu',
+    backend: 'webgl',
+    why: 'tfjs-backend-webgl 4.22 Relu maps -Infinity to NaN; TensorFlow returns 0',
+    via: 'alias',
+    alias: { kernel: 'ClipByValue', attrs: { clipValueMin: 0, clipValueMax: Infinity } },
+  },
+  {
+    kernel: 'Select',
+    backend: 'webgl',
+    why: 'tfjs-backend-webgl 4.22 has no Select (tf.where) above rank 4 ("Where for rank 5 is not yet supported"; DivNoNan, MulNoNan, Xdivy, Xlogy on rank-5 tensors); those calls run the cpu kernel',
+    via: 'cpu',
+    when: (_attrs, shapes) => shapes.some((s) => s.length > 4),
+  },
+  {
+    kernel: 'PadV2',
+    backend: 'webgl',
+    why: 'tfjs-backend-webgl 4.22 Pad of a rank-5 tensor fails to compile its shader (ZeroPadding3D); those calls run the cpu kernel',
+    via: 'cpu',
+    when: (_attrs, shapes) => shapes.some((s) => s.length > 4),
+  },
+  {
+    kernel: 'FusedBatchNorm',
+    backend: 'webgl',
+    why: 'tfjs-backend-webgl 4.22 FusedBatchNorm gives wrong numbers when mean/variance/scale/offset are not 1-D (tfjs-layers BatchNormalization on axis 1, channels_first models); those calls run the cpu kernel',
+    via: 'cpu',
+    when: (_attrs, shapes) => shapes.slice(1).some((s) => s.length > 1),
+  },
+  ...(['cpu', 'wasm'] as const).map(
+    (backend): KernelFix => ({
+      kernel: 'BatchMatMul',
+      backend,
+      why:
+        `tfjs-backend-${backend} 4.22 BatchMatMul pairs the wrong matrices when the batch dimensions broadcast other than by leading ` +
+        'dimensions ([2,1,3,4] x [5,4,2]: it takes batch index i mod 2 and i mod 5); those calls run savedkeras\' JS kernel',
+      via: 'js-matmul',
+      when: (_attrs, shapes) => moduloBroadcastWrong(shapes),
+    }),
+  ),
+  {
+    kernel: 'Transform',
+    backend: 'webgl',
+    why: 'tfjs-backend-webgl 4.22 image.transform samples the wrong pixels for a non-identity transform (as wasm does)',
+    via: 'per-image-cpu',
+  },
+]);
+
+/** The fixes that apply to `backend`. */
+export function fixesFor(backend: string): KernelFix[] {
+  return KERNEL_FIXES.filter((f) => f.backend === backend);
+}
+
+const installed = new Set<string>();
+/** The backends' own kernels we replaced; replacements that run the cpu kernel need its native one. */
+const nativeKernels = new Map<string, tf.KernelConfig>();
+
+/**
+ * Replaces the wrong kernels of `backend` (its package must already be imported: tfjs registers a
+ * backend's kernels when its module loads, and a later registration would overwrite ours).
+ * Idempotent. Returns the kernels now replaced on that backend.
+ */
+export async function installKernelFixes(backend: string): Promise<string[]> {
+  const fixes = fixesFor(backend);
+  if (fixes.some((f) => f.via !== 'js')) await import('@tensorflow/tfjs-backend-cpu');
+  for (const f of fixes) if (f.via === 'js' && !JS_KERNELS[f.kernel]) throw new Error(`no JS kernel for ${f.kernel}`);
+  for (const fix of fixes) {
+    const key = `${fix.backend}/${fix.kernel}/${KERNEL_FIXES.indexOf(fix)}`;
+    if (installed.has(key)) continue;
+    const current = tf.getKernel(fix.kernel, fix.backend);
+    if (current !== undefined) {
+      const nativeKey = `${fix.backend}/${fix.kernel}`;
+      if (!nativeKernels.has(nativeKey)) nativeKernels.set(nativeKey, current);
+      tf.unregisterKernel(fix.kernel, fix.backend);
+    }
+    const native = nativeKernels.get(`${fix.backend}/${fix.kernel}`);
+    const kernelFunc =
+      fix.via === 'empty' ? emptyOutput(fix.kernel)
+      : fix.via === 'js-matmul' ? broadcastBatchMatMul
+      : fix.via === 'cpu' ? onCpu(fix.kernel)
+      : fix.via === 'js' ? elementwise(JS_KERNELS[fix.kernel]!)
+      : fix.via === 'alias' ? aliasOf(fix)
+      : perImageOnCpu(fix.kernel);
+    if (fix.when !== undefined) {
+      if (current === undefined || native === undefined) throw new Error(`${fix.kernel} is not registered for ${fix.backend}: nothing to route around`);
+      const when = fix.when;
+      // Several fixes of one kernel chain: each routes its calls and hands the rest to the one before.
+      const own = current.kernelFunc;
+      const routed: tf.KernelFunc = (args) => {
+        const shapes = Object.values(args.inputs).map((t) => t?.shape ?? []);
+        return when((args.attrs ?? {}) as Record<string, unknown>, shapes) ? kernelFunc(args) : own(args);
+      };
+      // The backend's own kernel still runs for the other calls, so it keeps its setup (wasm binds its C function there).
+      tf.registerKernel({ kernelName: fix.kernel, backendName: fix.backend, kernelFunc: routed, ...(native.setupFunc ? { setupFunc: native.setupFunc } : {}) });
+    } else {
+      tf.registerKernel({ kernelName: fix.kernel, backendName: fix.backend, kernelFunc });
+    }
+    installed.add(key);
+  }
+  return [...new Set(fixes.map((f) => f.kernel))];
+}
+
+/** Kernels replaced so far on `backend` (by installKernelFixes). */
+export function installedFixes(backend: string): string[] {
+  const kernels = fixesFor(backend)
+    .filter((f) => installed.has(`${f.backend}/${f.kernel}/${KERNEL_FIXES.indexOf(f)}`))
+    .map((f) => f.kernel);
+  return [...new Set(kernels)];
+}
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+/**
+ * A kernel for any backend that runs the cpu backend's kernel of the same name: inputs are read
+ * from the calling backend, computed in plain JS, and the outputs written back. Slower than a
+ * native kernel by two copies, but right; used only where the native one is known wrong.
+ */
+function cpuKernelOf(kernelName: string): { cpu: tf.KernelBackend; kernel: tf.KernelFunc } {
+  const config = nativeKernels.get(`cpu/${kernelName}`) ?? tf.getKernel(kernelName, 'cpu');
+  const cpu = tf.findBackend('cpu');
+  if (config === undefined || cpu === null || cpu === undefined) {
+    throw new Error(`savedkeras replaces ${kernelName} on this backend with the cpu kernel, but the cpu backend is not registered`);
+  }
+  // The cpu backend prints an "install tfjs-node" banner on first use; here it only stands in for one kernel.
+  (cpu as unknown as { firstUse?: boolean }).firstUse = false;
+  return { cpu, kernel: config.kernelFunc };
+}
+
+function onCpu(kernelName: string): tf.KernelFunc {
+  return ({ inputs, attrs, backend: from }: KernelArgs) => {
+    const backend = from as tf.KernelBackend;
+    const { cpu, kernel: cpuKernel } = cpuKernelOf(kernelName);
+    const moved: Record<string, tf.TensorInfo> = {};
+    try {
+      for (const [name, t] of Object.entries(inputs)) {
+        if (t === undefined) continue;
+        moved[name] = { dataId: cpu.write(backend.readSync(t.dataId), t.shape, t.dtype), shape: t.shape, dtype: t.dtype };
+      }
+      const out = cpuKernel({ inputs: moved, attrs: attrs ?? {}, backend: cpu });
+      const outs = Array.isArray(out) ? out : [out];
+      const back = outs.map((o) => {
+        const values = cpu.readSync(o.dataId);
+        cpu.disposeData(o.dataId);
+        return { dataId: backend.write(values, o.shape, o.dtype), shape: o.shape, dtype: o.dtype };
+      });
+      return Array.isArray(out) ? back : back[0]!;
+    } finally {
+      for (const t of Object.values(moved)) cpu.disposeData(t.dataId);
+    }
+  };
+}
+
+/** TensorFlow's elementwise semantics where both tfjs backends differ (NaN in, NaN out). */
+const JS_KERNELS: Record<string, (x: number) => number> = {
+  Sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : x), // keeps NaN, 0 and -0 as TensorFlow does
+};
+
+/** A float32/int32 elementwise kernel computed in JS on the calling backend's data. */
+function elementwise(fn: (x: number) => number): tf.KernelFunc {
+  return ({ inputs, backend: from }: KernelArgs) => {
+    const backend = from as tf.KernelBackend;
+    const x = Object.values(inputs)[0]!;
+    const values = backend.readSync(x.dataId) as Float32Array | Int32Array;
+    const out = x.dtype === 'int32' ? new Int32Array(values.length) : new Float32Array(values.length);
+    for (let i = 0; i < values.length; i++) out[i] = fn(values[i]!);
+    return { dataId: backend.write(out, x.shape, x.dtype), shape: x.shape, dtype: x.dtype };
+  };
+}
+
+/**
+ * Transform (image, transforms) one image at a time on the cpu kernel, whose loop over the batch
+ * stops after the first image; outputs are stitched back into one batch on the calling backend.
+ */
+function perImageOnCpu(kernelName: string): tf.KernelFunc {
+  return ({ inputs, attrs, backend: from }: KernelArgs) => {
+    const backend = from as tf.KernelBackend;
+    const { cpu, kernel } = cpuKernelOf(kernelName);
+    const { image, transforms } = inputs as { image: tf.TensorInfo; transforms: tf.TensorInfo };
+    const [batch, height, width, channels] = image.shape as [number, number, number, number];
+    const pixels = backend.readSync(image.dataId) as Float32Array;
+    const rows = backend.readSync(transforms.dataId) as Float32Array;
+    const perImage = height * width * channels;
+    let out: Float32Array | undefined;
+    let outShape: number[] = [];
+    for (let b = 0; b < batch; b++) {
+      const img = { dataId: cpu.write(pixels.slice(b * perImage, (b + 1) * perImage), [1, height, width, channels], image.dtype), shape: [1, height, width, channels], dtype: image.dtype };
+      const row = transforms.shape[0] === 1 ? rows.slice(0, 8) : rows.slice(b * 8, b * 8 + 8);
+      const tr = { dataId: cpu.write(row, [1, 8], transforms.dtype), shape: [1, 8], dtype: transforms.dtype };
+      try {
+        const o = kernel({ inputs: { image: img, transforms: tr }, attrs: attrs ?? {}, backend: cpu }) as tf.TensorInfo;
+        const values = cpu.readSync(o.dataId) as Float32Array;
+        cpu.disposeData(o.dataId);
+        outShape = [batch, ...o.shape.slice(1)];
+        out ??= new Float32Array(batch * values.length);
+        out.set(values, b * values.length);
+      } finally {
+        cpu.disposeData(img.dataId);
+        cpu.disposeData(tr.dataId);
+      }
+    }
+    if (out === undefined) {
+      const [h, w] = ((attrs as { outputShape?: [number, number] } | undefined)?.outputShape ?? [height, width]);
+      outShape = [0, h, w, channels];
+      out = new Float32Array(0);
+    }
+    return { dataId: backend.write(out, outShape, image.dtype), shape: outShape, dtype: image.dtype };
+  };
+}
+
+/** Runs another of the same backend's kernels (its native one, even if that is replaced too). */
+function aliasOf(fix: KernelFix): tf.KernelFunc {
+  const alias = fix.alias;
+  if (!alias) throw new Error(`fix of ${fix.kernel} names no alias`);
+  return (args) => {
+    const target = nativeKernels.get(`${fix.backend}/${alias.kernel}`) ?? tf.getKernel(alias.kernel, fix.backend);
+    if (!target) throw new Error(`${alias.kernel} is not registered for ${fix.backend}`);
+    return target.kernelFunc({ ...args, attrs: { ...(args.attrs ?? {}), ...alias.attrs } as tf.NamedAttrMap });
+  };
+}
+
+type WindowKernel = 'Conv2D' | 'DepthwiseConv2dNative' | 'MaxPool' | 'AvgPool';
+
+/** The output shape tfjs-core computes for a 2-D convolution / pooling call (it may be negative), or undefined when it throws. */
+function windowOutputShape(kernel: string, attrs: Record<string, unknown>, shapes: number[][]): number[] | undefined {
+  const x = shapes[0] as [number, number, number, number] | undefined;
+  if (!x || x.length !== 4) return undefined;
+  const a = attrs as { strides: number | [number, number]; pad: 'same' | 'valid' | number; dilations?: number | [number, number]; dimRoundingMode?: 'floor' | 'round' | 'ceil'; dataFormat?: string; filterSize?: number | [number, number] };
+  const format = a.dataFormat === 'NCHW' ? 'channelsFirst' : 'channelsLast';
+  try {
+    if (kernel === 'MaxPool' || kernel === 'AvgPool') {
+      return tf.backend_util.computePool2DInfo(x, a.filterSize ?? 1, a.strides, 1, a.pad, a.dimRoundingMode).outShape;
+    }
+    const filter = shapes[1] as [number, number, number, number];
+    return tf.backend_util.computeConv2DInfo(x, filter, a.strides, a.dilations ?? 1, a.pad, a.dimRoundingMode, kernel === 'DepthwiseConv2dNative', format).outShape;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when a call's input or output has no elements (or tfjs-core computes a negative size for it). */
+function emptyWindowOutput(kernel: WindowKernel, attrs: Record<string, unknown>, shapes: number[][]): boolean {
+  const out = windowOutputShape(kernel, attrs, shapes);
+  return out !== undefined && out.some((d) => d <= 0);
+}
+
+/** The empty tensor TensorFlow answers: the call's output shape with every negative size made 0. */
+function emptyOutput(kernelName: string): tf.KernelFunc {
+  return ({ inputs, attrs, backend: from }: KernelArgs) => {
+    const backend = from as tf.KernelBackend;
+    const list = Object.values(inputs) as tf.TensorInfo[];
+    const shapes = list.map((t) => t.shape);
+    // Only routed here when the computed shape has a size <= 0 (see emptyWindowOutput).
+    const out = windowOutputShape(kernelName, (attrs ?? {}) as Record<string, unknown>, shapes)!;
+    // TensorFlow refuses these too ("Computed output size would be negative"); tfjs would allocate garbage.
+    if (out.some((d) => d < 0)) throw new Error(`${kernelName}: computed output size would be negative: [${out}] for input [${shapes[0]}]`);
+    const dtype = list[0]!.dtype;
+    return { dataId: backend.write(new Float32Array(0), out, dtype), shape: out, dtype };
+  };
+}
+
+const batchOf = (s: number[]): number[] => s.slice(0, -2);
+
+function batchShapesDiffer(shapes: number[][]): boolean {
+  const [a, b] = shapes;
+  if (!a || !b) return false;
+  return batchOf(a).join(',') !== batchOf(b).join(',');
+}
+
+/**
+ * tfjs' BatchMatMul takes batch index i mod (batch size) of each side: right when a side's batch
+ * dimensions are 1s followed by the output's own trailing dimensions, wrong otherwise.
+ */
+function moduloBroadcastWrong(shapes: number[][]): boolean {
+  const [a, b] = shapes;
+  if (!a || !b || !batchShapesDiffer(shapes)) return false;
+  const out = tf.broadcast_util.assertAndGetBroadcastShape(batchOf(a), batchOf(b));
+  const fine = (side: number[]): boolean => {
+    const padded = [...new Array(out.length - side.length).fill(1), ...side];
+    let i = 0;
+    while (i < padded.length && padded[i] === 1) i++;
+    return padded.slice(i).every((d, k) => d === out[i + k]);
+  };
+  return !(fine(batchOf(a)) && fine(batchOf(b)));
+}
+
+/** Batched matrix product with NumPy broadcasting of the batch dimensions, in float64, rounded to float32. */
+const broadcastBatchMatMul: tf.KernelFunc = ({ inputs, attrs, backend: from }: KernelArgs) => {
+  const backend = from as tf.KernelBackend;
+  const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const { transposeA, transposeB } = (attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean };
+  const av = backend.readSync(a.dataId) as Float32Array;
+  const bv = backend.readSync(b.dataId) as Float32Array;
+  const [ar, ac] = a.shape.slice(-2) as [number, number];
+  const [br, bc] = b.shape.slice(-2) as [number, number];
+  const m = transposeA ? ac : ar;
+  const k = transposeA ? ar : ac;
+  const n = transposeB ? br : bc;
+  if ((transposeB ? bc : br) !== k) throw new Error(`BatchMatMul: inner dimensions ${k} and ${transposeB ? bc : br} differ`);
+  const outBatch = tf.broadcast_util.assertAndGetBroadcastShape(batchOf(a.shape), batchOf(b.shape));
+  const total = outBatch.reduce((x, y) => x * y, 1);
+  const out = new Float32Array(total * m * n);
+  const offsetOf = (side: number[], idx: number[]): number => {
+    const padded = [...new Array(outBatch.length - side.length).fill(1), ...side];
+    let flat = 0;
+    for (let d = 0; d < padded.length; d++) flat = flat * padded[d]! + (padded[d] === 1 ? 0 : idx[d]!);
+    return flat;
+  };
+  const idx = new Array(outBatch.length).fill(0);
+  for (let t = 0; t < total; t++) {
+    let rest = t;
+    for (let d = outBatch.length - 1; d >= 0; d--) {
+      idx[d] = rest % outBatch[d]!;
+      rest = Math.floor(rest / outBatch[d]!);
+    }
+    const ao = offsetOf(batchOf(a.shape), idx) * ar * ac;
+    const bo = offsetOf(batchOf(b.shape), idx) * br * bc;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let sum = 0;
+        for (let p = 0; p < k; p++) {
+          const x = transposeA ? av[ao + p * ac + i]! : av[ao + i * ac + p]!;
+          const y = transposeB ? bv[bo + j * bc + p]! : bv[bo + p * bc + j]!;
+          sum += x * y;
+        }
+        out[(t * m + i) * n + j] = sum;
+      }
+    }
+  }
+  const shape = [...outBatch, m, n];
+  return { dataId: backend.write(out, shape, 'float32'), shape, dtype: 'float32' };
+};

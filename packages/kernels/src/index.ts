@@ -1,0 +1,7 @@
+/**
+ * @savedkeras/kernels: correct kernels for the tfjs backends where the backend's own kernel gives
+ * wrong numbers. The runtime packages (backend-node, backend-web) install them when they select a
+ * backend, so no known-wrong kernel is reachable through savedkeras. The table docs/backends.md
+ * lists them; the conformance suite (@savedkeras/conformance) finds them.
+ */
+export { KERNEL_FIXES, fixesFor, installKernelFixes, installedFixes, type KernelFix } from './fixes.js';

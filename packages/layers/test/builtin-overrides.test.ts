@@ -1,0 +1,50 @@
+import './helpers.js';
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LAYER_CLASSES, registerAllLayers } from '../src/index.js';
+
+beforeAll(() => registerAllLayers());
+
+interface Stored {
+  shape: number[];
+  values: number[];
+}
+interface Case {
+  name: string;
+  className: string;
+  config: Record<string, unknown>;
+  x: Stored;
+  weights: Stored[];
+  y: Stored;
+}
+// Keras 3 layers in TensorFlow 2.21 with the stored weights (see the file's "generator").
+const reference = JSON.parse(readFileSync(new URL('./tf-reference/layer-gaps.json', import.meta.url), 'utf8')) as { cases: Case[] };
+
+function build(c: Case): tfl.layers.Layer {
+  const entry = tf.serialization.SerializationMap.getMap().classNameMap[c.className]!;
+  expect(entry[0]).toBe(LAYER_CLASSES[c.className]); // what revival deserializes
+  return entry[1](entry[0], JSON.parse(JSON.stringify(c.config))) as tfl.layers.Layer;
+}
+
+describe('tfjs-layers built-ins savedkeras overrides, against TensorFlow', () => {
+  it.each(reference.cases.map((c) => [c.name, c] as const))('%s', (_, c) => {
+    const layer = build(c);
+    const x = tf.tensor(c.x.values, c.x.shape);
+    layer.apply(x);
+    if (c.weights.length) layer.setWeights(c.weights.map((w) => tf.tensor(w.values, w.shape)));
+    const y = layer.apply(x) as tf.Tensor;
+    expect(y.shape).toEqual(c.y.shape);
+    const got = y.dataSync();
+    let worst = 0;
+    c.y.values.forEach((w, i) => (worst = Math.max(worst, Math.abs(got[i]! - w) / (1 + Math.abs(w)))));
+    expect(worst).toBeLessThan(1e-5);
+  });
+
+  it('the symbolic output shape of a causal Conv1D matches what it computes', () => {
+    const c = reference.cases.find((k) => k.name.startsWith('Conv1D causal strides 2'))!;
+    const layer = build(c);
+    expect(layer.computeOutputShape([null, ...c.x.shape.slice(1)] as never)).toEqual([null, ...c.y.shape.slice(1)]);
+  });
+});
