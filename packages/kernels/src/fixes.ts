@@ -17,9 +17,10 @@ export interface KernelFix {
    * `per-image-cpu` runs the cpu kernel once per image of the batch (it is right for one image);
    * `alias` runs another of the backend's own kernels (no copies: fast backends stay fast);
    * `empty` returns the empty tensor TensorFlow returns (for calls whose output has no elements);
-   * `js-matmul` is savedkeras' batched matrix product in JS with NumPy broadcasting of the batch dimensions.
+   * `js-matmul` is savedkeras' batched matrix product in JS with NumPy broadcasting of the batch dimensions;
+   * `js-batchnorm` is savedkeras' batch normalization in JS with NumPy broadcasting of its parameters.
    */
-  readonly via: 'cpu' | 'js' | 'per-image-cpu' | 'alias' | 'empty' | 'js-matmul';
+  readonly via: 'cpu' | 'js' | 'per-image-cpu' | 'alias' | 'empty' | 'js-matmul' | 'js-batchnorm';
   /** `alias`: the backend's own kernel that computes the same thing right, and the attrs it gets. */
   readonly alias?: { kernel: string; attrs: Record<string, unknown> };
   /** Only calls whose attrs / input shapes match go the replacement's way; the others keep the backend's own kernel. */
@@ -163,13 +164,18 @@ export const KERNEL_FIXES: readonly KernelFix[] = Object.freeze([
     via: 'cpu',
     when: (_attrs, shapes) => shapes.some((s) => s.length > 4),
   },
-  {
-    kernel: 'FusedBatchNorm',
-    backend: 'webgl',
-    why: 'tfjs-backend-webgl 4.22 FusedBatchNorm gives wrong numbers when mean/variance/scale/offset are not 1-D (tfjs-layers BatchNormalization on axis 1, channels_first models); those calls run the cpu kernel',
-    via: 'cpu',
-    when: (_attrs, shapes) => shapes.slice(1).some((s) => s.length > 1),
-  },
+  ...(['cpu', 'wasm'] as const).map(
+    (backend): KernelFix => ({
+      kernel: 'FusedBatchNorm',
+      backend,
+      why:
+        `tfjs-backend-${backend} 4.22 FusedBatchNorm reads mean/variance/scale/offset that are not 1-D as if they ran along the ` +
+        'last axis (index i mod size): tfjs-layers BatchNormalization on axis 1 (channels_first models, ranks 3-4) gave wrong ' +
+        "numbers; those calls run savedkeras' JS kernel with NumPy broadcasting",
+      via: 'js-batchnorm',
+      when: (_attrs, shapes) => shapes.slice(1).some((s) => s.length > 1),
+    }),
+  ),
   ...(['cpu', 'wasm'] as const).map(
     (backend): KernelFix => ({
       kernel: 'BatchMatMul',
@@ -220,6 +226,7 @@ export async function installKernelFixes(backend: string): Promise<string[]> {
     const kernelFunc =
       fix.via === 'empty' ? emptyOutput(fix.kernel)
       : fix.via === 'js-matmul' ? broadcastBatchMatMul
+      : fix.via === 'js-batchnorm' ? broadcastBatchNorm
       : fix.via === 'cpu' ? onCpu(fix.kernel)
       : fix.via === 'js' ? elementwise(JS_KERNELS[fix.kernel]!)
       : fix.via === 'alias' ? aliasOf(fix)
@@ -471,4 +478,35 @@ const broadcastBatchMatMul: tf.KernelFunc = ({ inputs, attrs, backend: from }: K
   }
   const shape = [...outBatch, m, n];
   return { dataId: backend.write(out, shape, 'float32'), shape, dtype: 'float32' };
+};
+
+/** (x - mean) * rsqrt(variance + epsilon) * scale + offset, each parameter broadcast against x as NumPy does. */
+const broadcastBatchNorm: tf.KernelFunc = ({ inputs, attrs, backend: from }: KernelArgs) => {
+  const backend = from as tf.KernelBackend;
+  const { x, mean, variance, scale, offset } = inputs as Record<string, tf.TensorInfo | undefined>;
+  const epsilon = Number((attrs as { varianceEpsilon?: number } | undefined)?.varianceEpsilon ?? 0.001);
+  const xs = x!.shape;
+  const xv = backend.readSync(x!.dataId) as Float32Array;
+  const strides = xs.map((_, i) => xs.slice(i + 1).reduce((a, b) => a * b, 1));
+  /** Value of a parameter at x's flat index i (broadcast), or `fallback` when the parameter is absent. */
+  const reader = (t: tf.TensorInfo | undefined, fallback: number): ((i: number) => number) => {
+    if (!t) return () => fallback;
+    const v = backend.readSync(t.dataId) as Float32Array;
+    const padded = [...new Array(xs.length - t.shape.length).fill(1), ...t.shape];
+    const pStrides = padded.map((_, i) => padded.slice(i + 1).reduce((a, b) => a * b, 1));
+    return (i) => {
+      let off = 0;
+      for (let d = 0; d < xs.length; d++) {
+        if (padded[d] !== 1) off += Math.floor(i / strides[d]!) % xs[d]! * pStrides[d]!;
+      }
+      return v[off]!;
+    };
+  };
+  const m = reader(mean, 0);
+  const va = reader(variance, 1);
+  const sc = reader(scale, 1);
+  const of = reader(offset, 0);
+  const out = new Float32Array(xv.length);
+  for (let i = 0; i < xv.length; i++) out[i] = ((xv[i]! - m(i)) / Math.sqrt(va(i) + epsilon)) * sc(i) + of(i);
+  return { dataId: backend.write(out, xs, 'float32'), shape: xs, dtype: 'float32' };
 };

@@ -5,8 +5,14 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerAllLayers } from '../src/index.js';
 import { BatchNormalization } from '../src/batch-normalization.js';
+import { installKernelFixes } from '@savedkeras/kernels';
 
-beforeAll(() => registerAllLayers());
+// Ranks 3-4 on axis 1 run tfjs' FusedBatchNorm with broadcast parameters, which the cpu backend
+// gets wrong unless savedkeras' kernel fixes are installed (as selectBackend does for users).
+beforeAll(async () => {
+  registerAllLayers();
+  await installKernelFixes('cpu');
+});
 
 interface Case {
   axis: number;
@@ -22,7 +28,7 @@ interface Case {
 // Made by keras.layers.BatchNormalization in TensorFlow 2.21 (see the file's "generator").
 const reference = JSON.parse(readFileSync(new URL('./tf-reference/batch-normalization.json', import.meta.url), 'utf8')) as { cases: Case[] };
 
-describe('BatchNormalization above rank 4 (tfjs-layers throws there)', () => {
+describe('BatchNormalization at every rank (tfjs-layers throws above 4)', () => {
   it('tfjs-layers alone cannot do rank 5 (the gap this class fills)', () => {
     const Tfjs = Object.getPrototypeOf(BatchNormalization) as new (a: object) => tfl.layers.Layer;
     const layer = new Tfjs({ axis: -1 });
