@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { DEFAULT_LIMITS } from '@savedkeras/common';
 import { getKernel, getOpDef, isTensorValue, makeAttrs, type KernelContext } from '@savedkeras/graph';
 import { registerAllLayers } from '@savedkeras/layers';
 // Revival's own setup (tfjs-layers' chained tensor methods, plugin registrations): layers run as revived.
@@ -43,6 +44,8 @@ const CONTEXT_BASE = {
   },
   training: false,
   random: () => 0.5,
+  limits: DEFAULT_LIMITS,
+  reserve: () => {},
 };
 
 function runGraphCase(c: GraphCase): tf.Tensor[] {

@@ -1,5 +1,10 @@
 import { KERNEL_FIXES } from '@savedkeras/kernels';
 
+/** The graph kernels the suite does not run yet, one line each (docs/backends.md). */
+export function renderNotCovered(notCovered: Readonly<Record<string, string>>): string {
+  return Object.entries(notCovered).map(([op, why]) => `- \`${op}\`: ${why}`).join('\n');
+}
+
 /** The markdown table of the kernels savedkeras replaces (docs/backends.md). */
 export function renderFixesTable(): string {
   const lines = ['| tfjs kernel | backend | what is wrong | replacement |', '|---|---|---|---|'];

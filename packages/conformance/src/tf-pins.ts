@@ -77,6 +77,10 @@ function compute(c: PinCase): tf.Tensor {
       return tf.pad(input(c, 'x'), a.paddings, a.value);
     case 'batchNorm':
       return tf.batchNorm(input(c, 'x'), input(c, 'mean'), input(c, 'variance'), input(c, 'offset'), input(c, 'scale'), a.epsilon);
+    case 'conv2dBackpropFilter':
+      return tf.engine().runKernel('Conv2DBackpropFilter', { x: input(c, 'x'), dy: input(c, 'dy') }, {
+        strides: a.strides, pad: a.padding, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: a.filterShape,
+      } as never) as tf.Tensor;
     case 'relu6':
       return tf.relu6(input(c, 'x'));
     case 'sign':

@@ -6,10 +6,12 @@ import { selectBackend } from '@savedkeras/backend-node';
 import { kernelNames } from '@savedkeras/graph';
 import {
   BACKEND_NEUTRAL_OPS,
+  NOT_YET_COVERED_OPS,
   GRAPH_CASES,
   LAYER_CASES,
   describeFailures,
   renderFixesTable,
+  renderNotCovered,
   renderKernelTable,
   runConformance,
   type CaseOutcome,
@@ -34,9 +36,13 @@ try {
 const outcomes: CaseOutcome[] = await runConformance({ graph: GRAPH_CASES, layers: LAYER_CASES }, nodeBackends);
 
 describe('backend conformance (Node)', () => {
-  it('every registered graph kernel has a case or is backend-neutral', () => {
-    const covered = new Set([...GRAPH_CASES.map((c) => c.op), ...Object.keys(BACKEND_NEUTRAL_OPS)]);
+  it('every registered graph kernel has a case, is backend-neutral, or is listed as not covered yet (with why)', () => {
+    const listed = Object.keys(NOT_YET_COVERED_OPS);
+    const covered = new Set([...GRAPH_CASES.map((c) => c.op), ...Object.keys(BACKEND_NEUTRAL_OPS), ...listed]);
     expect(kernelNames().filter((op) => !covered.has(op))).toEqual([]);
+    // The not-yet list only shrinks: an entry for an op that no longer exists, or that got a case, is stale.
+    expect(listed.filter((op) => !kernelNames().includes(op) || GRAPH_CASES.some((c) => c.op === op))).toEqual([]);
+    console.log(`conformance: ${listed.length} graph kernels not covered yet: ${listed.join(', ')}`);
   });
 
   it.each(nodeBackends)('every case agrees with the cpu backend on %s', (backend) => {
@@ -50,5 +56,6 @@ describe('backend conformance (Node)', () => {
     const table = renderKernelTable(outcomes.filter((o) => NODE_TABLE_BACKENDS.includes(o.backend)), NODE_TABLE_BACKENDS);
     expect(replaceTable(doc, 'node', table), 'docs/backends.md is stale: run `pnpm backends-table`').toBe(doc);
     expect(replaceTable(doc, 'fixes', renderFixesTable()), 'docs/backends.md is stale: run `pnpm backends-table`').toBe(doc);
+    expect(replaceTable(doc, 'not-covered', renderNotCovered(NOT_YET_COVERED_OPS)), 'docs/backends.md is stale: run `pnpm backends-table`').toBe(doc);
   });
 });

@@ -76,6 +76,12 @@ export const KERNEL_FIXES: readonly KernelFix[] = Object.freeze([
     }),
   ),
   {
+    kernel: 'Conv2DBackpropFilter',
+    backend: 'wasm',
+    why: 'tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter (a Keras train step saved with the model runs it); the cpu kernel runs instead',
+    via: 'cpu',
+  },
+  {
     kernel: 'GatherV2',
     backend: 'wasm',
     why: 'tfjs-backend-wasm 4.22 ignores batch_dims: GatherV2 with batch_dims 1 (tf.gather(..., batch_dims=1)) picks rows of the wrong batch',
