@@ -311,6 +311,7 @@ add('AvgPoolGrad', 'k2 s2 SAME', [i32([1, 4, 5, 2]), f([1, 2, 3, 2])], { ksize: 
     ksize: A.ints([1, 2, 2, 1]), strides: A.ints([1, 2, 2, 1]), padding: A.s('VALID'),
   });
 }
+add('UnsortedSegmentSum', 'rows', [f([5, 3]), i32([2, 0, 2, 1, 0]), scalarI(4)]);
 add('Conv2DBackpropFilter', 's1 SAME', [f([2, 5, 6, 3]), i32([3, 3, 3, 4]), f([2, 5, 6, 4])], { strides: A.ints([1, 1, 1, 1]), padding: A.s('SAME') });
 add('Conv2DBackpropFilter', 's2 VALID', [f([1, 7, 7, 2]), i32([3, 3, 2, 3]), f([1, 3, 3, 3])], { strides: A.ints([1, 2, 2, 1]), padding: A.s('VALID') });
 
@@ -325,6 +326,10 @@ export const NOT_YET_COVERED_OPS: Readonly<Record<string, string>> = Object.free
     ['ResourceApplyAdaMax', 'ResourceApplyAdadelta', 'ResourceApplyAdagrad', 'ResourceApplyAdagradV2', 'ResourceApplyAdam',
       'ResourceApplyAdamWithAmsgrad', 'ResourceApplyCenteredRMSProp', 'ResourceApplyGradientDescent', 'ResourceApplyKerasMomentum',
       'ResourceApplyMomentum', 'ResourceApplyRMSProp'].map((op) => [op, 'optimizer updates of variable resources (training only): cases need variables'] as const),
+  ),
+  ...Object.fromEntries(
+    ['ResourceScatterAdd', 'ResourceScatterSub', 'ResourceScatterMul', 'ResourceScatterDiv', 'ResourceScatterMin', 'ResourceScatterMax',
+      'ResourceScatterUpdate'].map((op) => [op, 'sparse updates of variable resources (training only): cases need variables'] as const),
   ),
   CudnnRNN: 'packed cuDNN weights: cases need a weight layout generator',
   CudnnRNNV2: 'packed cuDNN weights: cases need a weight layout generator',
