@@ -103,6 +103,25 @@ export class NodeFileSource implements ModelSource {
     }
   }
 
+  /**
+   * readRange into the caller's buffer: `target.length` bytes from `offset`, read by the OS straight
+   * into `target` (the checkpoint reader passes a tensor's own buffer or a reused scratch buffer).
+   */
+  async readRangeInto(path: string, offset: number, target: Uint8Array): Promise<void> {
+    const { rel, real } = await this.resolveExisting(path);
+    const handle = await open(real, rel);
+    try {
+      const st = await handle.stat();
+      if (!st.isFile()) throw notAFile(this.description, rel);
+      checkRange(rel, st.size, offset, target.length);
+      await readExactlyInto(handle, rel, offset, target);
+    } catch (e) {
+      throw asSourceError(e, rel);
+    } finally {
+      await handle.close();
+    }
+  }
+
   async size(path: string): Promise<number | undefined> {
     const r = await this.resolve(path);
     if (!r.real) return undefined;
@@ -212,13 +231,18 @@ async function open(real: string, rel: string): Promise<fsp.FileHandle> {
 /** Reads exactly `length` bytes at `offset`; a file that shrinks meanwhile is a FormatError via checkRange. */
 async function readExactly(handle: fsp.FileHandle, rel: string, offset: number, length: number): Promise<Uint8Array> {
   const buf = new Uint8Array(length);
+  await readExactlyInto(handle, rel, offset, buf);
+  return buf;
+}
+
+async function readExactlyInto(handle: fsp.FileHandle, rel: string, offset: number, target: Uint8Array): Promise<void> {
+  const length = target.length;
   let done = 0;
   while (done < length) {
-    const { bytesRead } = await handle.read(buf, done, length - done, offset + done);
+    const { bytesRead } = await handle.read(target, done, length - done, offset + done);
     if (bytesRead === 0) checkRange(rel, offset + done, offset, length); // always throws: the file ended early
     done += bytesRead;
   }
-  return buf;
 }
 
 function isFileSync(p: string): boolean {

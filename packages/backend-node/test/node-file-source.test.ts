@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FormatError, MissingFileError, PathEscapeError, resolveSource } from '@savedkeras/common';
+import { FormatError, MissingFileError, PathEscapeError, resolveSource, SubfolderSource } from '@savedkeras/common';
 import { NodeFileSource } from '../src/index.js';
 
 let base: string;
@@ -61,6 +61,40 @@ describe('NodeFileSource', () => {
     expect((err as FormatError).file).toBe('saved_model.pb');
     await expect(s.readRange('saved_model.pb', -1, 2)).rejects.toBeInstanceOf(FormatError);
     await expect(s.readRange('saved_model.pb', 2 ** 60, 1)).rejects.toBeInstanceOf(FormatError);
+  });
+
+  it('readRangeInto writes exactly the file bytes into the given view and nothing around it', async () => {
+    const s = new NodeFileSource(model);
+    const backing = new Uint8Array(80).fill(0xee);
+    await s.readRangeInto('saved_model.pb', 100, backing.subarray(10, 60));
+    expect(backing.subarray(10, 60)).toEqual(data.subarray(100, 150));
+    expect(backing.subarray(0, 10).every((b) => b === 0xee)).toBe(true);
+    expect(backing.subarray(60).every((b) => b === 0xee)).toBe(true);
+    const tail = new Uint8Array(10);
+    await s.readRangeInto('saved_model.pb', 990, tail);
+    expect(tail).toEqual(data.subarray(990));
+    await s.readRangeInto('saved_model.pb', 1000, new Uint8Array(0)); // empty range at the end is fine
+    // Through a subfolder (TF Serving's model/1/ layout) the method is forwarded, paths stay inside.
+    const sub = new SubfolderSource(new NodeFileSource(base), 'model');
+    const viaSub = new Uint8Array(50);
+    await sub.readRangeInto!('saved_model.pb', 100, viaSub);
+    expect(viaSub).toEqual(data.subarray(100, 150));
+    await expect(sub.readRangeInto!('../secret.txt', 0, new Uint8Array(1))).rejects.toBeInstanceOf(PathEscapeError);
+  });
+
+  it('readRangeInto checks bounds with typed errors and leaves the target untouched', async () => {
+    const s = new NodeFileSource(model);
+    const target = new Uint8Array(11).fill(0xee);
+    const err = await s.readRangeInto('saved_model.pb', 990, target).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FormatError);
+    expect((err as FormatError).file).toBe('saved_model.pb');
+    expect(target.every((b) => b === 0xee)).toBe(true); // refused before any byte was read
+    await expect(s.readRangeInto('saved_model.pb', -1, new Uint8Array(2))).rejects.toBeInstanceOf(FormatError);
+    await expect(s.readRangeInto('saved_model.pb', 2 ** 60, new Uint8Array(1))).rejects.toBeInstanceOf(FormatError);
+    await expect(s.readRangeInto('saved_model.pb', 0.5, new Uint8Array(1))).rejects.toBeInstanceOf(FormatError);
+    await expect(s.readRangeInto('nope.bin', 0, new Uint8Array(1))).rejects.toBeInstanceOf(MissingFileError);
+    await expect(s.readRangeInto('variables', 0, new Uint8Array(1))).rejects.toBeInstanceOf(MissingFileError);
+    await expect(s.readRangeInto('escape.txt', 0, new Uint8Array(1))).rejects.toBeInstanceOf(PathEscapeError);
   });
 
   it('refuses .. and absolute paths', async () => {

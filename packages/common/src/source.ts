@@ -13,6 +13,12 @@ export interface ModelSource {
   read(path: string): Promise<Uint8Array>;
   /** `length` bytes from `offset`. Rejects with FormatError when the range passes the end. */
   readRange(path: string, offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Optional: `target.length` bytes from `offset` written into `target` (no allocation, no copy),
+   * for sources that can (a file on disk). Same errors as readRange. Checkpoint readers use it
+   * where present to fill a tensor's own buffer or a reused scratch buffer.
+   */
+  readRangeInto?(path: string, offset: number, target: Uint8Array): Promise<void>;
   /** File size in bytes, or undefined when the file does not exist. */
   size(path: string): Promise<number | undefined>;
   /** Relative paths of the files under `dir` (recursive), where the source can list; else undefined. */
@@ -31,6 +37,8 @@ export interface ModelSource {
 export class SubfolderSource implements ModelSource {
   readonly description: string;
   private readonly prefix: string;
+  /** Present exactly when the parent offers it (readers test for the method to pick the no-copy path). */
+  readonly readRangeInto?: (path: string, offset: number, target: Uint8Array) => Promise<void>;
 
   constructor(
     private readonly parent: ModelSource,
@@ -38,6 +46,10 @@ export class SubfolderSource implements ModelSource {
   ) {
     this.prefix = safeRelativePath(prefix, 'folder').replace(/\/?$/, '/');
     this.description = `${parent.description.replace(/\/$/, '')}/${this.prefix.slice(0, -1)}`;
+    if (parent.readRangeInto) {
+      const into = parent.readRangeInto.bind(parent);
+      this.readRangeInto = async (path, offset, target) => into(this.prefix + safeRelativePath(path), offset, target);
+    }
   }
 
   async read(path: string): Promise<Uint8Array> {
