@@ -1,5 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
+// The reference side runs on plain-JS kernels unless told otherwise: registered here so it always exists.
+import '@tensorflow/tfjs-backend-cpu';
 import {
+  BackendError,
+  InputMismatchError,
   NotSavedError,
   SavedKerasError,
   UnsupportedFeatureError,
@@ -9,7 +13,9 @@ import {
   type ProgressCallback,
 } from '@savedkeras/common';
 import { loadKerasModelWithReport, loadSavedModel, readKerasModelFile, type CustomObjects, type SavedModelHandle } from 'savedkeras';
-import { planInputs, makeInputs, type InputSpec, type PlannedInput } from './plan-inputs.js';
+import { lookupTablesOf, planInputs, makeInputs, type InputSpec, type PlannedInput } from './plan-inputs.js';
+import { readTableKeys } from './graph-inputs.js';
+import type { TensorJson } from './tensor-json.js';
 import { rootFunctionReference } from './root-reference.js';
 import { compareAll, type Compared } from './compare.js';
 
@@ -34,6 +40,17 @@ export interface CheckOptions {
   onProgress?: ProgressCallback;
   warn?: (message: string) => void;
   limits?: Partial<Limits>;
+  /**
+   * The tfjs backend the reference (the saved graph) runs on (default "cpu": plain JS kernels, so a
+   * wrong kernel of the backend under test cannot agree with itself). It must be registered; the
+   * model runs on the backend active when checkModel is called.
+   */
+  referenceBackend?: string;
+  /**
+   * Inputs to feed instead of generated ones (tensor JSON by input name, e.g. a case of a fixture's
+   * reference/expected.json): for models whose valid inputs the check cannot build.
+   */
+  inputs?: Record<string, TensorJson>;
 }
 
 export interface CheckedInput extends PlannedInput {
@@ -77,8 +94,10 @@ export interface CheckResult {
    */
   randomOutputs: 'none' | 'seeded' | 'excluded';
   seed: number;
-  /** The tfjs backend the check ran on. */
+  /** The tfjs backend the model ran on (the one under test). */
   backend: string;
+  /** The tfjs backend the reference (the saved graph) ran on. */
+  referenceBackend: string;
   inputs: CheckedInput[];
   /** kind "signatures": the signatures run; kind "keras": [reference]. */
   signatures: string[];
@@ -124,7 +143,23 @@ export async function checkModel(from: string | ModelSource, options: CheckOptio
     warnings.push(m);
     options.warn?.(m);
   };
-  const c: Common = { tolerance, seed, warnings, backend: tf.getBackend(), unknownDimSize: options.unknownDimSize ?? 8 };
+  const backend = tf.getBackend();
+  const referenceBackend = options.referenceBackend ?? 'cpu';
+  if (!tf.findBackend(referenceBackend) && !tf.findBackendFactory(referenceBackend)) {
+    throw new BackendError(`the reference backend ${JSON.stringify(referenceBackend)} is not registered with tfjs`, {
+      hint: 'import the backend package first (e.g. @tensorflow/tfjs-backend-wasm), or use the default reference backend cpu',
+    });
+  }
+  const c: Common = {
+    tolerance,
+    seed,
+    warnings,
+    backend,
+    referenceBackend,
+    unknownDimSize: options.unknownDimSize ?? 8,
+    onReference: () => useBackend(referenceBackend),
+    onModel: () => useBackend(backend),
+  };
 
   if (await readKerasModelFile(source, { limits: options.limits })) {
     throw new UnsupportedFeatureError('check compares a model with its own saved TensorFlow graph; a .keras / .h5 file holds no graph', {
@@ -132,17 +167,37 @@ export async function checkModel(from: string | ModelSource, options: CheckOptio
     });
   }
   // The saved graph comes first: it is the reference, and its root says which kind of model this is.
+  // It is loaded with the reference backend active, so that its variables live there from the start.
   const refRandom = new SeededStream(seed);
   const t0 = performance.now();
-  const handle = await loadSavedModel(source, { limits: options.limits, random: refRandom.next });
+  await c.onReference();
+  let handle: SavedModelHandle;
+  try {
+    handle = await loadSavedModel(source, { limits: options.limits, random: refRandom.next });
+  } finally {
+    await c.onModel();
+  }
   const referenceLoadMs = performance.now() - t0;
   try {
     const root = handle.graph.root?.keras;
     if (root && root.identifier !== '_tf_keras_metric') return await checkKeras(source, handle, refRandom, referenceLoadMs, options, warn, c);
-    return await checkSignatures(handle, refRandom, referenceLoadMs, c);
+    return await checkSignatures(source, handle, refRandom, referenceLoadMs, options, warn, c);
   } finally {
     handle.dispose();
+    await c.onModel();
   }
+}
+
+/**
+ * Makes `name` the active tfjs backend. tfjs keeps every initialised backend; a tensor made on one
+ * is moved to another on first use there (its bytes copied by the backend's data storage), so the
+ * two sides share inputs but each computes with its own kernels.
+ */
+async function useBackend(name: string): Promise<void> {
+  if (tf.getBackend() === name) return;
+  if (!(await tf.setBackend(name))) throw new BackendError(`the tfjs backend ${name} could not be initialised`, { hint: 'choose another --reference-backend' });
+  // The cpu backend prints an "install tfjs-node" banner on its first tensor; here it runs on purpose.
+  if (name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
 }
 
 interface Common {
@@ -150,7 +205,11 @@ interface Common {
   seed: number;
   warnings: string[];
   backend: string;
+  referenceBackend: string;
   unknownDimSize: number;
+  /** Activate the reference's / the model's backend. */
+  onReference(): Promise<void>;
+  onModel(): Promise<void>;
 }
 
 interface Reference {
@@ -175,7 +234,7 @@ async function kerasReference(
     return {
       name: 'serving_default',
       functionName: serving.functionName,
-      inputs: serving.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: i.shape })),
+      inputs: serving.inputs.map((i, argIndex) => ({ name: i.name, dtype: i.dtype, shape: i.shape, argIndex })),
       call: (x) => serving(x),
       dispose() {},
     };
@@ -213,16 +272,25 @@ async function checkKeras(
   let ref: Reference | null = null;
   try {
     t0 = performance.now();
-    ref = await kerasReference(source, handle, report, options, refRandom.next);
+    await c.onReference();
+    try {
+      ref = await kerasReference(source, handle, report, options, refRandom.next);
+    } finally {
+      await c.onModel();
+    }
     referenceLoadMs += performance.now() - t0;
     const reference = ref;
 
     // Inputs in model order, named as the reference names them.
-    const planned = planInputs(orderInputs(report.inputNames, reference.inputs), handle.graph, {
+    const specs = orderInputs(report.inputNames, reference.inputs);
+    const planned = planInputs(specs, handle.graph, {
       unknownDimSize: c.unknownDimSize,
       modelShapes: model.inputs.map((t) => t.shape),
       functionName: reference.functionName,
+      tableKeys: await readTableKeys(handle.graph, source, lookupTablesOf(specs, handle.graph, reference.functionName), options.limits),
+      given: givenInputs(options.inputs, specs),
     });
+    warnUnsure(planned, warn);
 
     t0 = performance.now();
     const runKeras = (x: Outputs): Outputs => {
@@ -240,17 +308,22 @@ async function checkKeras(
         xs.forEach((t, i) => t !== x[report.inputNames[i]!] && t.dispose());
       }
     };
-    const runRef = (x: Outputs, s: number): Outputs => {
+    const runRef = async (x: Outputs, s: number): Promise<Outputs> => {
       refRandom.reset(s);
-      return reference.call(x);
+      await c.onReference();
+      try {
+        return reference.call(x);
+      } finally {
+        await c.onModel();
+      }
     };
-    const compared = withInputs(planned, c.seed, (x) => {
-      const want = runRef(x, c.seed);
+    const compared = await withInputs(planned, c.seed, async (x) => {
+      const want = await validInput(planned, () => runRef(x, c.seed));
       let other: Outputs | null = null;
       let got: Outputs | null = null;
       try {
         // Random ops drew numbers: a run with another seed tells which outputs they reach.
-        if (refRandom.draws > 0) other = runRef(x, c.seed + 1);
+        if (refRandom.draws > 0) other = await runRef(x, c.seed + 1);
         got = runKeras(x);
         return compareAll(got, want, other, c.tolerance, report.outputNames, undefined);
       } finally {
@@ -277,7 +350,15 @@ async function checkKeras(
 }
 
 /** kind "signatures": each signature against itself (it runs, its outputs are finite, the same seed gives the same answer). */
-async function checkSignatures(handle: SavedModelHandle, random: SeededStream, loadMs: number, c: Common): Promise<CheckResult> {
+async function checkSignatures(
+  source: ModelSource,
+  handle: SavedModelHandle,
+  random: SeededStream,
+  loadMs: number,
+  options: CheckOptions,
+  warn: (m: string) => void,
+  c: Common,
+): Promise<CheckResult> {
   const graph = handle.graph;
   const names = Object.keys(handle.signatures).sort();
   const skipped = Object.entries(handle.unsupportedSignatures).map(([signature, e]) => ({ signature, code: e.code, reason: e.message }));
@@ -296,24 +377,33 @@ async function checkSignatures(handle: SavedModelHandle, random: SeededStream, l
   for (const name of names) {
     const sig = handle.signatures[name]!;
     if (sig.outputs.length === 0) continue; // nothing to compare (e.g. TF-Agents get_metadata)
-    const planned = planInputs(
-      sig.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: i.shape })),
-      graph,
-      { unknownDimSize: c.unknownDimSize, functionName: sig.functionName },
-    );
+    const specs = sig.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: i.shape }));
+    const planned = planInputs(specs, graph, {
+      unknownDimSize: c.unknownDimSize,
+      functionName: sig.functionName,
+      tableKeys: await readTableKeys(graph, source, lookupTablesOf(specs, graph, sig.functionName), options.limits),
+      given: names.length === 1 || name === 'serving_default' ? givenInputs(options.inputs, specs) : undefined,
+    });
+    warnUnsure(planned, (m) => warn(`${name}: ${m}`));
     inputs.push(...planned.map((p) => ({ ...p, signature: name })));
-    const run = (x: Outputs, s: number) => {
+    // The reference run on the reference backend, the checked run on the model's backend.
+    const run = async (x: Outputs, s: number, onReference: boolean) => {
       random.reset(s);
-      return sig(x);
+      if (onReference) await c.onReference();
+      try {
+        return sig(x);
+      } finally {
+        await c.onModel();
+      }
     };
-    const result = withInputs(planned, c.seed, (x) => {
-      const first = run(x, c.seed);
+    const result = await withInputs(planned, c.seed, async (x) => {
+      const first = await validInput(planned, () => run(x, c.seed, true));
       const draws = random.draws;
       let second: Outputs | null = null;
       let other: Outputs | null = null;
       try {
-        second = run(x, c.seed);
-        if (draws > 0) other = run(x, c.seed + 1);
+        second = await run(x, c.seed, false);
+        if (draws > 0) other = await run(x, c.seed + 1, true);
         return compareAll(second, first, other, c.tolerance, sig.outputs.map((o) => o.name), name, true);
       } finally {
         disposeAll(first, second, other);
@@ -338,6 +428,47 @@ async function checkSignatures(handle: SavedModelHandle, random: SeededStream, l
   });
 }
 
+/** The user's inputs, checked against the names the model takes. */
+function givenInputs(given: Record<string, TensorJson> | undefined, specs: InputSpec[]): Record<string, TensorJson> | undefined {
+  if (!given) return undefined;
+  const names = specs.map((s) => s.name);
+  const missing = names.filter((n) => !(n in given));
+  const extra = Object.keys(given).filter((n) => !names.includes(n));
+  if (missing.length > 0 || extra.length > 0) {
+    throw new InputMismatchError(
+      `the model takes inputs ${names.join(', ')}; the given inputs${missing.length ? ` lack ${missing.join(', ')}` : ''}${extra.length ? `${missing.length ? ' and' : ''} have unknown ${extra.join(', ')}` : ''}`,
+      { hint: 'name every input as the model (its serving signature) names it' },
+    );
+  }
+  return given;
+}
+
+function warnUnsure(planned: PlannedInput[], warn: (m: string) => void): void {
+  for (const p of planned) {
+    if (p.unsure) warn(`input ${p.name}: ${p.values} in [${p.range?.join(', ')}) are a guess: it ${p.unsure}; if the check fails on them, give a valid input with --input`);
+  }
+}
+
+/**
+ * Runs the reference on generated input. When it fails and some input holds generated indices or
+ * words (whose validity the check can only infer), the failure says that the input may be at fault
+ * and how to give one.
+ */
+async function validInput(planned: PlannedInput[], run: () => Promise<Outputs>): Promise<Outputs> {
+  try {
+    return await run();
+  } catch (e) {
+    const guessed = planned.filter((p) => p.values === 'integers' || p.values === 'words');
+    if (guessed.length === 0 || e instanceof BackendError) throw e;
+    const first = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+    const what = guessed.map((p) => `${p.name} (${p.values}${p.range ? ` in [${p.range.join(', ')})` : p.vocabulary ? ` from a vocabulary of ${p.vocabulary.length}` : ''}${p.from ? `, from ${p.from}` : ''})`);
+    throw new InputMismatchError(`check could not build a valid input for this model: its saved graph fails on the generated ${what.join(', ')}: ${first}`, {
+      hint: 'give an input the model accepts: savedkeras check DIR --input in.json, with {"name": {"dtype", "shape", "value"}} per input (the format of predict)',
+      cause: e,
+    });
+  }
+}
+
 /** The reference's input specs in the Keras model's input order (names must agree). */
 function orderInputs(modelNames: string[], refInputs: InputSpec[]): InputSpec[] {
   const byName = new Map(refInputs.map((i) => [i.name, i]));
@@ -358,11 +489,11 @@ function castTo(t: tf.Tensor, dtype: tf.DataType): tf.Tensor {
  * failed (not with one of our typed errors) or gave an empty output, it is retried once with 4x
  * bigger guesses: convolutions and pooling need room.
  */
-function withInputs(planned: PlannedInput[], seed: number, body: (x: Outputs) => Compared): Compared {
-  const attempt = () => {
+async function withInputs(planned: PlannedInput[], seed: number, body: (x: Outputs) => Promise<Compared>): Promise<Compared> {
+  const attempt = async () => {
     const x = makeInputs(planned, seed);
     try {
-      return body(x);
+      return await body(x);
     } finally {
       tf.dispose(Object.values(x));
     }
@@ -370,7 +501,7 @@ function withInputs(planned: PlannedInput[], seed: number, body: (x: Outputs) =>
   if (!planned.some((p) => p.guessedDims.length > 0)) return attempt();
   let first: Compared;
   try {
-    first = attempt();
+    first = await attempt();
     if (!first.outputs.some((o) => o.shape.includes(0))) return first;
   } catch (e) {
     if (e instanceof SavedKerasError) throw e;
@@ -406,6 +537,7 @@ function finish(r: Omit<CheckResult, 'ok' | 'maxAbsDiff' | 'maxRelDiff' | 'rando
     randomOutputs,
     seed: r.seed,
     backend: r.backend,
+    referenceBackend: r.referenceBackend,
     inputs: r.inputs,
     signatures: r.signatures,
     skipped: r.skipped,

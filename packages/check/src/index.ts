@@ -6,7 +6,8 @@ export {
   type CheckedOutput,
   type CheckedInput,
 } from './check-model.js';
-export { planInputs, makeInputs, type InputSpec, type InputValues, type PlannedInput, type PlanOptions } from './plan-inputs.js';
+export { lookupTablesOf, planInputs, makeInputs, type InputSpec, type InputValues, type PlannedInput, type PlanOptions } from './plan-inputs.js';
+export { graphInputUse, readTableKeys, type GraphInputUse } from './graph-inputs.js';
 export { planModelInputs, predictValues, sampleModelInputs, MODEL_FREE_DIM } from './model-inputs.js';
 export { compareAll, diff, maxAbsDiff, sameValues, type Compared } from './compare.js';
 export { carrierOf, flatten, fromTensor, nest, parseInputs, toTensor, type TensorJson } from './tensor-json.js';

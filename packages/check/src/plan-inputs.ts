@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { UnsupportedFeatureError, seededRandom } from '@savedkeras/common';
 import type { ObjectNode, SavedModelGraph } from '@savedkeras/object-graph';
 import type { AttrValue } from '@savedkeras/proto';
+import { graphInputUse, type GraphInputUse } from './graph-inputs.js';
+import { toTensor, type TensorJson } from './tensor-json.js';
 
 /**
  * The deterministic inputs of `checkModel`: shapes from the input signature (unknown dimensions
@@ -15,9 +17,11 @@ export interface InputSpec {
   dtype: string;
   /** -1 for unknown dimensions, null for unknown rank. */
   shape: number[] | null;
+  /** Position of the input among the reference function's arguments (default: its position in the list). */
+  argIndex?: number;
 }
 
-export type InputValues = 'normal' | 'integers' | 'words' | 'tf.Example' | 'booleans';
+export type InputValues = 'normal' | 'integers' | 'words' | 'tf.Example' | 'booleans' | 'given';
 
 export interface PlannedInput {
   name: string;
@@ -32,8 +36,14 @@ export interface PlannedInput {
   range?: [number, number];
   /** integers / words: values are drawn from this vocabulary. */
   vocabulary?: (number | string)[];
-  /** The layer whose config chose the values (e.g. "Embedding embedding_1"). */
+  /** The layer whose config, or the graph ops whose sizes, chose the values (e.g. "Embedding embedding_1"). */
   from?: string;
+  /** words: one vocabulary word per element (the lookup reads the whole string), not a phrase. */
+  singleWords?: boolean;
+  /** Why the values may not be valid for the model (an index op whose size the graph does not say). */
+  unsure?: string;
+  /** values "given": the tensor the user supplied. */
+  given?: TensorJson;
 }
 
 export interface PlanOptions {
@@ -44,6 +54,10 @@ export interface PlanOptions {
   modelDtypes?: string[];
   /** The reference's concrete function (null: a TF1 main graph): string inputs of a graph that parses tf.Example protos get Examples. */
   functionName?: string | null;
+  /** Keys of the lookup tables the inputs reach (object-graph node id -> keys), see `lookupTablesOf`. */
+  tableKeys?: Map<number, (string | number)[]>;
+  /** Inputs given by the user (by name): fed as they are. */
+  given?: Record<string, TensorJson>;
 }
 
 const FLOAT_DTYPES = new Set(['float16', 'bfloat16', 'float32', 'float64', 'half', 'double']);
@@ -63,17 +77,55 @@ export function planInputs(specs: InputSpec[], graph: SavedModelGraph, options: 
     const guess = hasSpatialLayers(graph) ? Math.max(options.unknownDimSize, SPATIAL_GUESS) : options.unknownDimSize;
     const { shape, guessedDims } = concreteShape(spec, options.modelShapes?.[index], consumer?.buildInputShape, guess);
     const planned: PlannedInput = { name: spec.name, dtype: spec.dtype, shape, guessedDims, values: 'normal' };
+    const given = options.given?.[spec.name];
+    if (given) return { ...planned, shape: [...given.shape], guessedDims: [], values: 'given', given };
     if (spec.dtype === 'bool') return { ...planned, values: 'booleans' };
+    const use =
+      (spec.dtype === 'string' || INT_DTYPES.has(spec.dtype) || consumer) && typeof options.functionName === 'string'
+        ? graphInputUse(graph, options.functionName, spec.argIndex ?? index)
+        : null;
+    const tableKeys = (use?.tables ?? []).flatMap((id) => options.tableKeys?.get(id) ?? []);
     if (spec.dtype === 'string') {
       if (options.functionName !== undefined && parsesExamples(graph, options.functionName)) return { ...planned, values: 'tf.Example' };
+      // The model's own vocabulary: the lookup tables the input reaches, else the StringLookup config.
+      const words = tableKeys.filter((k): k is string => typeof k === 'string' && k !== '' && !/^\[.*\]$/.test(k));
+      if (words.length > 0) return { ...planned, values: 'words', vocabulary: words, from: 'lookup table', ...(use!.splits ? {} : { singleWords: true }) };
       const vocab = consumer ? stringVocabulary(consumer) : undefined;
       return { ...planned, values: 'words', vocabulary: vocab ?? WORDS, ...(vocab && consumer ? { from: consumer.label } : {}) };
     }
+    const numericKeys = tableKeys.filter((k): k is number => typeof k === 'number');
+    if (numericKeys.length > 0) return { ...planned, values: 'integers', vocabulary: numericKeys, from: 'lookup table' };
     const indices = consumer ? indexValues(consumer) : undefined;
-    if (indices) return { ...planned, values: 'integers', ...indices, from: consumer!.label };
-    if (INT_DTYPES.has(spec.dtype)) return { ...planned, values: 'integers', range: DEFAULT_INT_RANGE };
+    const fromGraph = graphRange(use);
+    if (indices) {
+      // The config's range, narrowed by every table the graph indexes with the input.
+      if (indices.range && fromGraph && fromGraph.range[1] < indices.range[1]) return { ...planned, values: 'integers', ...fromGraph };
+      return { ...planned, values: 'integers', ...indices, from: consumer!.label };
+    }
+    if (fromGraph) return { ...planned, values: 'integers', ...fromGraph };
+    if (INT_DTYPES.has(spec.dtype)) {
+      const unsure = use && use.unknown.length > 0 ? `indexes ${use.unknown.slice(0, 3).join(', ')}, whose size the graph does not say` : undefined;
+      return { ...planned, values: 'integers', range: DEFAULT_INT_RANGE, ...(unsure ? { unsure } : {}) };
+    }
     return planned;
   });
+}
+
+/** [0, smallest table) when the graph indexes a table with the input. */
+function graphRange(use: GraphInputUse | null): { range: [number, number]; from: string } | undefined {
+  if (!use || use.below === undefined || use.below <= 0) return undefined;
+  return { range: [0, use.below], from: use.from.slice(0, 3).join(', ') };
+}
+
+/** Object-graph ids of the lookup tables that the integer and string inputs reach (their keys make valid inputs). */
+export function lookupTablesOf(specs: InputSpec[], graph: SavedModelGraph, functionName: string | null | undefined): number[] {
+  if (typeof functionName !== 'string') return [];
+  const ids = new Set<number>();
+  specs.forEach((spec, index) => {
+    if (spec.dtype !== 'string' && !INT_DTYPES.has(spec.dtype)) return;
+    for (const id of graphInputUse(graph, functionName, spec.argIndex ?? index)?.tables ?? []) ids.add(id);
+  });
+  return [...ids];
 }
 
 /** Input tensors for `planned` (tfjs carrier dtypes), drawn from `seed` and each input's name. */
@@ -84,6 +136,9 @@ export function makeInputs(planned: PlannedInput[], seed: number): Record<string
     const n = p.shape.reduce((a, b) => a * b, 1);
     const carrier = FLOAT_DTYPES.has(p.dtype) ? 'float32' : INT_DTYPES.has(p.dtype) ? 'int32' : p.dtype;
     switch (p.values) {
+      case 'given':
+        out[p.name] = toTensor(p.name, p.given!);
+        break;
       case 'normal': {
         const v = new Float32Array(n);
         for (let i = 0; i < n; i++) v[i] = gaussian(rand);
@@ -109,7 +164,7 @@ export function makeInputs(planned: PlannedInput[], seed: number): Record<string
         const vocab = p.vocabulary ?? WORDS;
         const v: string[] = [];
         for (let i = 0; i < n; i++) {
-          const count = 2 + Math.floor(rand() * 3);
+          const count = p.singleWords ? 1 : 2 + Math.floor(rand() * 3);
           v.push(Array.from({ length: count }, () => String(vocab[Math.floor(rand() * vocab.length)])).join(' '));
         }
         out[p.name] = tf.tensor(v, p.shape, 'string');

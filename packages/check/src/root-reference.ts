@@ -67,7 +67,7 @@ export async function rootFunctionReference(
     return {
       name: fnNode.path,
       functionName: fnNode.concreteFunctions[0]!,
-      inputs: specs.map((s, i) => ({ name: io.inputNames[i]!, dtype: s.dtype, shape: s.shape })),
+      inputs: specs.map((s, i) => ({ name: io.inputNames[i]!, dtype: s.dtype, shape: s.shape, argIndex: i })),
       call(x) {
         const args = io.inputNames.map((n) => x[n]!);
         const out = fn.call(args.length === 1 ? args[0] : args, { training: false });

@@ -35,6 +35,8 @@ export interface CliContext {
    * Commands that compute call it once and also put `backend` into their --json output.
    */
   useBackend(): Promise<BackendChoice>;
+  /** Set by a command whose result is a failure it has already reported (e.g. `check` that disagrees): the exit code. */
+  exitCode?: number;
 }
 
 export function createContext(io: CliIO): CliContext {

@@ -5,7 +5,8 @@ import { buildProgram } from './program.js';
 
 /**
  * Runs the CLI on `args` (without `node bin.js`) and returns the exit code:
- * 0 ok, 1 a SavedKerasError (bad model, missing file, unsupported...), 2 usage, 70 internal error.
+ * 0 ok, 1 a SavedKerasError (bad model, missing file, unsupported...) or a check that failed, 2 usage,
+ * 70 internal error.
  */
 export async function main(args: string[], io: CliIO = processIO()): Promise<number> {
   const ctx = createContext(io);
@@ -13,7 +14,7 @@ export async function main(args: string[], io: CliIO = processIO()): Promise<num
   try {
     const program = buildProgram(ctx);
     await program.parseAsync(args, { from: 'user' });
-    return 0;
+    return ctx.exitCode ?? 0;
   } catch (e) {
     if (e instanceof CommanderError) {
       // Help and --version "fail" with exit code 0; anything else commander rejects is a usage error.

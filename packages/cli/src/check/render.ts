@@ -50,7 +50,7 @@ export function renderCheck(r: CheckResult, c: Colors): string {
   });
   for (const s of r.skipped) lines.push(c.yellow(`  signature ${s.signature} not checked [${s.code}]: ${s.reason.split('\n')[0]}`));
   for (const p of r.problems) lines.push(c.red(`  ${p}`));
-  lines.push(c.dim(`  backend ${r.backend}; load ${ms(r.timings.loadMs)}, reference ${ms(r.timings.referenceLoadMs)}, runs ${ms(r.timings.runMs)}`));
+  lines.push(c.dim(`  model on ${r.backend}, reference on ${r.referenceBackend}; load ${ms(r.timings.loadMs)}, reference ${ms(r.timings.referenceLoadMs)}, runs ${ms(r.timings.runMs)}`));
   return lines.join('\n') + '\n';
 }
 
