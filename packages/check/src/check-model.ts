@@ -18,6 +18,7 @@ import { readTableKeys } from './graph-inputs.js';
 import type { TensorJson } from './tensor-json.js';
 import { rootFunctionReference } from './root-reference.js';
 import { compareAll, type Compared } from './compare.js';
+import { checkLayers, type CheckedLayer } from './layer-check.js';
 
 /**
  * `checkModel`: will this model give the same answers in JavaScript? It loads the model the way a
@@ -51,6 +52,11 @@ export interface CheckOptions {
    * reference/expected.json): for models whose valid inputs the check cannot build.
    */
   inputs?: Record<string, TensorJson>;
+  /**
+   * Also compare each layer revived from its config (or by a plugin) with the call function Keras
+   * saved for it, on the tensors it receives inside the model (`check --layers`); kind "keras" only.
+   */
+  layers?: boolean;
 }
 
 export interface CheckedInput extends PlannedInput {
@@ -103,6 +109,10 @@ export interface CheckResult {
   signatures: string[];
   /** Signatures that could not be checked, with the reason (kind "signatures"). */
   skipped: { signature: string; code: string; reason: string }[];
+  /** `layers`: each revived layer against its own saved call function, in model order (else absent). */
+  layers?: CheckedLayer[];
+  /** `layers`: the first layer that disagrees with its saved call function, or null. */
+  firstBadLayer?: string | null;
   /** Why ok is false, in words. */
   problems: string[];
   warnings: string[];
@@ -330,9 +340,35 @@ async function checkKeras(
         disposeAll(want, other, got);
       }
     });
+    let layers: CheckedLayer[] | undefined;
+    if (options.layers) {
+      const x = makeInputs(planned, c.seed);
+      const xs = report.inputNames.map((n, i) => castTo(x[n]!, model.inputs[i]!.dtype));
+      try {
+        kerasRandom.reset(c.seed);
+        layers = await checkLayers(model, report, handle.graph, source, xs, {
+          tolerance: c.tolerance,
+          limits: options.limits,
+          random: refRandom.next,
+          onReference: c.onReference,
+          onModel: c.onModel,
+        });
+      } finally {
+        tf.dispose([...Object.values(x), ...xs.filter((t) => !Object.values(x).includes(t))]);
+      }
+      const bad = layers.find((l) => !l.ok);
+      if (bad) {
+        compared.problems.push(
+          `first layer that disagrees with its saved call function: ${bad.name} (${bad.className}, revived from ${bad.how}): ${
+            bad.maxAbsDiff !== null ? `max |diff| ${bad.maxAbsDiff.toExponential(2)} (relative ${bad.maxRelDiff!.toExponential(2)})` : (bad.skipped ?? 'NaN where the saved function has numbers')
+          }`,
+        );
+      }
+    }
     const runMs = performance.now() - t0;
     return finish({
       ...c,
+      ...(layers ? { layers, firstBadLayer: layers.find((l) => !l.ok)?.name ?? null } : {}),
       kind: 'keras',
       revived: { fromConfig: report.fromConfig, fromSavedFunctions: report.fromSavedFunctions, fromPlugins: report.fromPlugins },
       reference: reference.name,
@@ -541,6 +577,7 @@ function finish(r: Omit<CheckResult, 'ok' | 'maxAbsDiff' | 'maxRelDiff' | 'rando
     inputs: r.inputs,
     signatures: r.signatures,
     skipped: r.skipped,
+    ...(r.layers ? { layers: r.layers, firstBadLayer: r.firstBadLayer ?? null } : {}),
     problems,
     warnings: r.warnings,
     timings: r.timings,

@@ -7,6 +7,7 @@ export {
   type CheckedInput,
 } from './check-model.js';
 export { lookupTablesOf, planInputs, makeInputs, type InputSpec, type InputValues, type PlannedInput, type PlanOptions } from './plan-inputs.js';
+export { checkLayers, type CheckedLayer } from './layer-check.js';
 export { graphInputUse, readTableKeys, type GraphInputUse } from './graph-inputs.js';
 export { planModelInputs, predictValues, sampleModelInputs, MODEL_FREE_DIM } from './model-inputs.js';
 export { compareAll, diff, maxAbsDiff, sameValues, type Compared } from './compare.js';

@@ -17,6 +17,7 @@ import type { CustomObjects } from '@savedkeras/layers';
 import { reviveKerasModel, type ReviveReport } from '@savedkeras/revive';
 import { loadKerasFile, type KerasFileReport } from '@savedkeras/keras-file';
 import { ensurePluginsRegistered } from './plugins.js';
+import { verifyLayers, type VerifiedLayer } from './verify-layers.js';
 
 export interface LoadOptions {
   /**
@@ -34,6 +35,12 @@ export interface LoadOptions {
   random?: () => number;
   /** The meta graph to load, by its exact tag set (default: the one tagged `serve`, else the first). */
   tags?: readonly string[];
+  /**
+   * Run each layer revived from its config next to the call function Keras saved for it on a seeded
+   * sample, and replace one that throws or disagrees by its saved-function revival, with a warning
+   * (default false: it costs one extra run of every layer at load).
+   */
+  verifyLayers?: boolean;
 }
 
 export interface OpenedSavedModel {
@@ -83,6 +90,8 @@ export interface LoadedKerasModel {
   graph?: SavedModelGraph;
   /** For a `.keras` / `.h5` file: its format, versions, layers and weights as read. */
   kerasFile?: KerasFileReport;
+  /** With `verifyLayers`: what each verified layer gave, and which were replaced. */
+  verifiedLayers?: VerifiedLayer[];
 }
 
 /**
@@ -116,6 +125,21 @@ export async function loadKerasModelWithReport(from: string | ModelSource, optio
     random: options.random,
   });
   checkLoadedModel(model);
+  if (options.verifyLayers) {
+    const warn = options.warn ?? ((m: string) => console.warn(m));
+    const verified = await verifyLayers(model, report, opened.graph, ckpt, { warn, random: options.random });
+    const paths = new Map(opened.graph.layerIds(opened.graph.root!.id).map((id) => opened.graph.node(id)).map((n) => [n.keras?.metadata['name'], n.path]));
+    for (const v of verified.layers.filter((l) => l.result === 'replaced')) {
+      const obj = report.objects.find((o) => o.path === paths.get(v.name));
+      if (!obj) continue;
+      if (obj.how === 'plugin' || obj.how === 'custom') report.fromPlugins--;
+      else report.fromConfig--;
+      obj.how = 'savedFunctions';
+      report.fromSavedFunctions++;
+      report.warnings.push(`${obj.path}: replaced by its saved call function: ${v.reason}`);
+    }
+    return { model: verified.model, report, graph: opened.graph, verifiedLayers: verified.layers };
+  }
   return { model, report, graph: opened.graph };
 }
 

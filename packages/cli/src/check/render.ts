@@ -48,6 +48,23 @@ export function renderCheck(r: CheckResult, c: Colors): string {
     const text = fmt(row);
     lines.push(!o.compared ? c.yellow(text) : o.ok ? text : c.red(text));
   });
+  if (r.layers) {
+    const lh = ['layer', 'class', 'revived', 'max |diff|', ''];
+    const lrows = r.layers.map((l) => [
+      l.name,
+      l.className,
+      l.how,
+      l.maxAbsDiff === null ? (l.compared ? 'NaN' : '-') : l.maxAbsDiff.toExponential(2),
+      !l.compared ? `not compared: ${l.skipped ?? ''}` : l.ok ? 'ok' : `DIFFERS${l.skipped ? `: ${l.skipped}` : ''}`,
+    ]);
+    const lw = lh.map((h, i) => Math.max(h.length, ...lrows.map((row) => (i === 4 ? 0 : row[i]!.length))));
+    const lfmt = (row: string[]) => '  ' + row.map((cell, i) => (i === 4 ? cell : cell.padEnd(lw[i]!))).join('  ').trimEnd();
+    lines.push('', c.dim(lfmt(lh)));
+    r.layers.forEach((l, i) => {
+      const text = lfmt(lrows[i]!);
+      lines.push(!l.compared ? c.dim(text) : l.ok ? text : c.red(text));
+    });
+  }
   for (const s of r.skipped) lines.push(c.yellow(`  signature ${s.signature} not checked [${s.code}]: ${s.reason.split('\n')[0]}`));
   for (const p of r.problems) lines.push(c.red(`  ${p}`));
   lines.push(c.dim(`  model on ${r.backend}, reference on ${r.referenceBackend}; load ${ms(r.timings.loadMs)}, reference ${ms(r.timings.referenceLoadMs)}, runs ${ms(r.timings.runMs)}`));

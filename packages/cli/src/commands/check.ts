@@ -19,7 +19,8 @@ export function registerCheck(program: Command, ctx: CliContext): void {
         .default('cpu'),
     )
     .option('--input <file>', 'feed these inputs instead of generated ones ({"name": {"dtype", "shape", "value"}}, as for predict; a list: its first case)')
-    .action(async (dir: string, opts: { json?: boolean; tolerance: number; seed: number; referenceBackend: string; input?: string }) => {
+    .option('--layers', "also compare each layer revived from its config with its own saved call function, on the inputs it receives in the model; names the first that disagrees")
+    .action(async (dir: string, opts: { json?: boolean; tolerance: number; seed: number; referenceBackend: string; input?: string; layers?: boolean }) => {
       const { NodeFileSource } = await import('@savedkeras/backend-node');
       const source = new NodeFileSource(dir);
       await source.assertFolder();
@@ -52,6 +53,7 @@ export function registerCheck(program: Command, ctx: CliContext): void {
           seed: opts.seed,
           referenceBackend: opts.referenceBackend,
           inputs,
+          layers: opts.layers === true,
           onProgress,
           warn: (m) => {
             bar.stop();
