@@ -94,6 +94,17 @@ describe('savedkeras check on the example models', () => {
     const human = await runCli(['check', dir]);
     expect(human.stdout).toMatch(/^FAIL /);
     expect(human.stdout).toMatch(/dense_1 .* DIFFERS/);
+
+    // --layers names the layer whose config disagrees with its own saved call function: dense (tanh vs relu).
+    const layers = await runCli(['check', dir, '--layers', '--json']);
+    expect(layers.code).toBe(1);
+    const res3 = JSON.parse(layers.stdout) as CheckResult;
+    expect(res3.firstBadLayer).toBe('dense');
+    expect(res3.layers!.map((l) => [l.name, l.ok])).toEqual([
+      ['dense', false],
+      ['dense_1', true],
+    ]);
+    expect(layers.stderr).toMatch(/first layer that disagrees with its saved call function: dense \(Dense, revived from config\)/);
   });
 
   it('the unmodified model without a serving signature passes against _default_save_signature', async () => {

@@ -69,6 +69,8 @@ export function registerCheck(program: Command, ctx: CliContext): void {
         // Not an error of the model file: the check ran and its answer is "no". Exit 1, the verdict on stderr.
         const c = ctx.errColor;
         ctx.note(`${c.red(c.bold('check failed'))}: ${result.problems[0] ?? 'outputs differ from the saved graph'}`);
+        const layer = result.problems.find((p) => p.startsWith('first layer that disagrees'));
+        if (layer && layer !== result.problems[0]) ctx.note(`  ${layer}`);
         ctx.note(
           c.yellow(
             `the model (on ${result.backend}) does not give the answers of its saved graph (on ${result.referenceBackend}); ` +
