@@ -54,6 +54,8 @@ export function describeValues(s: InputSpec): string {
       return 'empty tf.Example protos';
     case 'booleans':
       return 'booleans';
+    case 'given':
+      return 'given';
   }
 }
 
