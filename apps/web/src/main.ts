@@ -18,6 +18,7 @@ const els = {
   backendDetail: byId('backend-detail'),
   drop: byId('drop'),
   folderInput: byId<HTMLInputElement>('folder-input'),
+  fileInput: byId<HTMLInputElement>('file-input'),
   urlForm: byId<HTMLFormElement>('url-form'),
   urlInput: byId<HTMLInputElement>('url-input'),
   progress: byId('progress'),
@@ -237,7 +238,9 @@ async function predict(inputs?: Record<string, TensorJson>, seed = 0): Promise<P
   const t0 = performance.now();
   let outs: tf.Tensor[] = [];
   try {
-    const y = model.predict(tensors.length === 1 ? tensors[0] : tensors) as tf.Tensor | tf.Tensor[];
+    // tfjs' predict() slices batches of numbers only: string inputs (TextVectorization) run through apply().
+    const arg = tensors.length === 1 ? tensors[0] : tensors;
+    const y = (tensors.some((t) => t.dtype === 'string') ? model.apply(arg, { training: false }) : model.predict(arg)) as tf.Tensor | tf.Tensor[];
     outs = Array.isArray(y) ? y : [y];
     const outputs: Record<string, TensorJson> = {};
     for (let i = 0; i < outs.length; i++) outputs[model.outputNames[i] ?? `output_${i}`] = await fromTensor(outs[i]);
@@ -419,6 +422,15 @@ els.folderInput.addEventListener('change', () => {
   const picked = Array.from(files);
   els.folderInput.value = '';
   loadQuietly(() => new FileListSource(picked), 'opening the chosen folder');
+});
+
+// One .keras / .h5 file: the facade tells the format from its bytes.
+els.fileInput.addEventListener('change', () => {
+  const files = els.fileInput.files;
+  if (!files || files.length === 0) return;
+  const picked = Array.from(files);
+  els.fileInput.value = '';
+  loadQuietly(() => new FileListSource(picked), 'opening the chosen file');
 });
 
 els.drop.addEventListener('dragover', (e) => {
