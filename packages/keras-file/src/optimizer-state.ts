@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { baseClassName, isObject, type Json } from '@savedkeras/revive';
+import { baseClassName, isObject, KerasOptimizer, type Json } from '@savedkeras/revive';
 import type { H5Array, H5File } from './hdf5.js';
 
 export interface OptimizerStateResult {
@@ -43,9 +43,8 @@ const KERAS2_SLOTS: Record<string, string[]> = { Adam: ['m', 'v'], SGD: ['moment
 /**
  * Sets the tfjs optimizer's slots from the optimizer variables Keras saved, so that training
  * resumes where Keras stopped: `optimizer/vars/<i>` of model.weights.h5 (iteration,
- * learning_rate, then the slots) or `optimizer_weights` of a legacy .h5 (named). tfjs orders the
- * same values its own way ([iterations, all m, all v] for Adam) and parameterizes SGD momentum
- * differently (tfjs accumulates gradients, Keras accumulates -lr * gradients), converted here.
+ * learning_rate, then the slots) or `optimizer_weights` of a legacy .h5 (named), set through the
+ * API of revive's Keras-exact optimizers (setIterations, setSlot), as SavedModel loading does.
  */
 export async function restoreOptimizerState(model: tfl.LayersModel, source: OptimizerSource, trainingConfig: Json | undefined): Promise<OptimizerStateResult> {
   const optimizer = (model as unknown as { optimizer?: tf.Optimizer }).optimizer;
@@ -60,6 +59,7 @@ export async function restoreOptimizerState(model: tfl.LayersModel, source: Opti
   const h5 = source.h5;
 
   let iterations: number;
+  let learningRate: number | undefined;
   let bySlot: Map<string, H5Array[]>;
   if (source.kind === 'keras-3' || (source.kind === 'legacy' && isKeras3LegacyOptimizer(h5))) {
     const layout = keras3Slots(name, cfg);
@@ -71,6 +71,7 @@ export async function restoreOptimizerState(model: tfl.LayersModel, source: Opti
       return { restored: false, reason: `the file holds ${arrays.length} optimizer variables, ${name} over ${n} trainable weights needs ${2 + k * n}` };
     }
     iterations = Number(arrays[0]!.values[0] ?? 0);
+    learningRate = Number(arrays[1]!.values[0]);
     bySlot = new Map(layout.slots.map((s) => [s, [] as H5Array[]]));
     for (let si = 0; si < k; si++) {
       for (let vi = 0; vi < n; vi++) bySlot.get(layout.slots[si]!)!.push(arrays[2 + (layout.interleaved ? vi * k + si : si * n + vi)]!);
@@ -82,6 +83,8 @@ export async function restoreOptimizerState(model: tfl.LayersModel, source: Opti
     if (entries.length === 0) return { restored: false, reason: 'the file holds no optimizer weights' };
     const iter = entries.find((e) => /(^|\/)iter(ations)?(:0)?$/.test(e.name));
     iterations = iter ? Number(iter.array.values[0] ?? 0) : 0;
+    const lr = entries.find((e) => /(^|\/)(learning_rate|lr)(:0)?$/.test(e.name));
+    learningRate = lr ? Number(lr.array.values[0]) : undefined;
     bySlot = new Map();
     for (const s of slots) {
       const list = entries.filter((e) => e.name.replace(/:0$/, '').endsWith(`/${s}`)).map((e) => e.array);
@@ -98,35 +101,29 @@ export async function restoreOptimizerState(model: tfl.LayersModel, source: Opti
       }
     }
   }
-  const t = (a: H5Array) => tf.tensor(a.values, a.shape, 'float32');
-  const zeros = () => trainable.map((w) => tf.zeros(w.shape as number[]));
-  const slot = (s: string) => bySlot.get(s)?.map(t);
-  let tensors: tf.Tensor[];
-  const iterName = 'iter';
-  switch (name) {
-    case 'Adam':
-    case 'AdamW':
-      tensors = [...(slot('momentum') ?? slot('m') ?? zeros()), ...(slot('velocity') ?? slot('v') ?? zeros())];
-      break;
-    case 'SGD': {
-      const m = slot('momentum');
-      if (!m) return { restored: true, iterations, slots: 0 }; // plain SGD has no slots
-      const lr = Number(cfg['learning_rate'] ?? 0.01);
-      tensors = m.map((x) => tf.tidy(() => tf.div(x, -lr)));
-      tf.dispose(m);
-      break;
-    }
-    case 'RMSprop':
-      tensors = [...(slot('velocity') ?? slot('rms') ?? zeros()), ...(slot('momentum') ?? zeros())];
-      if (cfg['centered'] === true) tensors.push(...(slot('average_gradient') ?? slot('mg') ?? zeros()));
-      break;
-    default:
-      return { restored: false, reason: `restoring ${name} state is not supported` };
+  // The Keras-exact optimizers of @savedkeras/revive keep Keras' own slots (same values, same
+  // update rule): each saved slot goes to the weight it belongs to under revive's slot name.
+  if (!(optimizer instanceof KerasOptimizer)) {
+    return { restored: false, reason: `the model was compiled with ${optimizer.getClassName()}, whose state has no Keras counterpart` };
   }
-  const named_ = [{ name: iterName, tensor: tf.scalar(iterations, 'int32') }, ...tensors.map((tensor, i) => ({ name: `${trainable[i % n]!.name}/slot`, tensor }))];
-  await optimizer.setWeights(named_);
-  tf.dispose(named_.map((x) => x.tensor));
-  return { restored: true, iterations, slots: tensors.length };
+  const REVIVE_SLOT: Record<string, string> = { momentum: name === 'RMSprop' || name === 'SGD' ? 'momentum' : 'm', velocity: name === 'RMSprop' ? 'rms' : 'v', average_gradient: 'mg', m: 'm', v: 'v', rms: 'rms', mg: 'mg' };
+  optimizer.setIterations(iterations);
+  if (learningRate !== undefined && Number.isFinite(learningRate)) optimizer.learningRate = learningRate;
+  let slots = 0;
+  for (const [slot, list] of bySlot) {
+    const reviveName = REVIVE_SLOT[slot];
+    if (!reviveName) return { restored: false, reason: `optimizer slot ${slot} has no counterpart in ${name}` };
+    for (let i = 0; i < n; i++) {
+      const value = tf.tensor(list[i]!.values, list[i]!.shape, 'float32');
+      try {
+        optimizer.setSlot((trainable[i]!.read() as tf.Variable).name, reviveName, value);
+        slots++;
+      } finally {
+        value.dispose();
+      }
+    }
+  }
+  return { restored: true, iterations, slots };
 }
 
 function numbered(h5: H5File, group: string): H5Array[] {
