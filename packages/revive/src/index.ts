@@ -9,3 +9,4 @@ export { RevivedLayer, type RevivedLayerArgs } from './revived-layer.js';
 export * from './keras-optimizers.js';
 export { restoreOptimizerState, type RestoredOptimizerState } from './optimizer-state.js';
 export { logitsLoss, takesSparseLabels } from './logits-losses.js';
+export { RevivedModel, RevivedSequential } from './revived-model.js';

@@ -3,6 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { FormatError, UnsupportedFeatureError } from '@savedkeras/common';
 import { argSpecs, type ObjectNode, type SavedModelGraph } from '@savedkeras/object-graph';
 import { FIRST_ARG_CONSTANT_KEY } from '@savedkeras/layers';
+import { RevivedModel, RevivedSequential } from './revived-model.js';
 import { RevivedLayer } from './revived-layer.js';
 import { decodeJsonUtils, isObject, type Json, type JsonObject } from './keras-config.js';
 
@@ -76,7 +77,7 @@ export class NetworkBuilder {
         }
       }
     }
-    const model = tfl.sequential({ name: typeof config['name'] === 'string' ? config['name'] : node.keras!.metadata['name'] as string });
+    const model = new RevivedSequential({ name: typeof config['name'] === 'string' ? config['name'] : node.keras!.metadata['name'] as string });
     if (Array.isArray(batchShape)) {
       model.add(
         tfl.layers.inputLayer({
@@ -170,7 +171,7 @@ export class NetworkBuilder {
     };
     const inputs = pick(config['input_layers'] ?? null, 'input');
     const outs = pick(config['output_layers'] ?? null, 'output');
-    const model = tfl.model({ inputs, outputs: outs, name: (config['name'] as string) ?? undefined });
+    const model = new RevivedModel({ inputs, outputs: outs, name: (config['name'] as string) ?? undefined });
     this.builtWithInput.add(model);
     return model;
   }
@@ -212,7 +213,7 @@ export class NetworkBuilder {
       inputs = [tfl.input({ batchShape: spec.shape, dtype: spec.dtype as tf.DataType })];
     }
     const out = layer.apply(inputs.length === 1 ? inputs[0] : inputs) as SymbolicTensor | SymbolicTensor[];
-    return tfl.model({ inputs, outputs: out, name: layer.name });
+    return new RevivedModel({ inputs, outputs: out, name: layer.name });
   }
 }
 
