@@ -44,6 +44,10 @@ export function parseInputs(text: string, file: string): { cases: Record<string,
   } catch (e) {
     throw new InputMismatchError(`${file} is not valid JSON: ${(e as Error).message}`, { hint: INPUT_HINT });
   }
+  // A reference file (a fixture's reference/expected.json): {"cases": [{"inputs": {...}, "outputs": ...}, ...]}.
+  if (isObject(doc) && Array.isArray(doc['cases']) && doc['cases'].every((c) => isObject(c) && isObject(c['inputs']))) {
+    doc = (doc['cases'] as Record<string, unknown>[]).map((c) => c['inputs']);
+  }
   const many = Array.isArray(doc);
   const list = many ? (doc as unknown[]) : [doc];
   if (list.length === 0) throw new InputMismatchError(`${file} holds an empty list`, { hint: INPUT_HINT });

@@ -56,4 +56,11 @@ describe('tensor JSON', () => {
     expect(() => toTensor('x', { dtype: 'float32', shape: [2, 2], value: [1, 2, 3] })).toThrow(/holds 3 values, the shape needs 4/);
     expect(() => toTensor('x', { dtype: 'float32', shape: [1], value_base64: ['AAAA'] })).toThrow(/only for string/);
   });
+
+  it('files: a reference file ({"cases": [{"inputs", "outputs"}]}, as the fixtures\' expected.json) runs each case\'s inputs', () => {
+    const x = '{"x": {"dtype": "int32", "shape": [], "value": 1}}';
+    const y = '{"y": {"dtype": "float32", "shape": [], "value": 0.5}}';
+    const ref = `{"source": "tf", "cases": [{"inputs": ${x}, "outputs": ${y}, "tolerance": 1e-6}, {"inputs": ${x}, "outputs": ${y}}]}`;
+    expect(parseInputs(ref, 'expected.json')).toEqual({ many: true, cases: [{ x: { dtype: 'int32', shape: [], value: 1 } }, { x: { dtype: 'int32', shape: [], value: 1 } }] });
+  });
 });
