@@ -117,7 +117,12 @@ describe('benchmark docs', () => {
     machine: { cpu: 'Test CPU', cores: 2, memoryBytes: 2 ** 34, os: 'linux', node: 'v20' },
     runs: 3,
     models: [{ name: 'm', source: 'generated', description: 'a test model' }],
-    results: [result({}), result({ backend: 'cpu', notes: ['no tfjs comparison: x'], tfjsLoadMs: null, loadRatio: null }), { model: 'broken', backend: 'cpu', error: 'error [FORMAT]: bad' }],
+    results: [
+      result({}),
+      result({ backend: 'cpu', notes: ['no tfjs comparison: x'], tfjsLoadMs: null, loadRatio: null }),
+      { model: 'broken', backend: 'cpu', error: 'error [FORMAT]: bad' },
+      result({ model: 'small', weightBytes: 1e6, loadRatio: 1.8, readRatio: 0.3, rssOverWeights: 4.3, graphRatio: 1.4 }),
+    ],
   };
 
   it('renders one row per model and backend, marking missed targets and naming machine and date', () => {
@@ -128,7 +133,15 @@ describe('benchmark docs', () => {
     expect(rows[0]).toMatch(/0\.75 ✓/); // loadRatio met
     expect(rows[0]).toMatch(/\*\*0\.60\*\* ✗/); // readRatio missed
     expect(rows[0]).toMatch(/\*\*2\.10\*\* ✗/); // rssOverWeights missed
+    expect(rows[0]).toMatch(/\| \*\*missed\*\*: readRatio, rssOverWeights \|$/);
     expect(rows[1]).toMatch(/\| – \|/);
+    expect(rows[1]).toMatch(/\| \*\*missed\*\*: readRatio, rssOverWeights; not measured: loadRatio \|$/);
+    // Under 10 MB of weights readRatio and rssOverWeights are not targets; loadRatio and graphRatio are.
+    const small = md.split('\n').find((l) => l.startsWith('| small |'))!;
+    expect(small).toMatch(/\*\*1\.80\*\* ✗/);
+    expect(small).toMatch(/\| 0\.30 \|/);
+    expect(small).toMatch(/\| 4\.30 \|/);
+    expect(small).toMatch(/1\.40 ✓ \| \*\*missed\*\*: loadRatio \|$/);
     expect(md).toMatch(/\| broken \| cpu \| failed: error \[FORMAT\]: bad \|/);
     expect(md).toMatch(/- m \(cpu\): no tfjs comparison: x/);
     expect(md).toMatch(/- m: a test model/);

@@ -9,7 +9,18 @@ import { GENERATED_BENCH_MODELS } from './generated-models.js';
 import { renderResultsMarkdown } from './markdown.js';
 
 /** Real fixtures the suite runs when ../shared is present: small MLP, 2-shard LSTM, CNN + BatchNorm, TimeDistributed CNN-LSTM. */
-export const BENCH_FIXTURES = ['seq-mlp-coinflip-ref', 'legacy-tf22-large-2shard-lstm', 'cnn-mnist-bn', 'timedistributed-lrcn-video-tf27'];
+/** Real fixtures of different kinds (MLP, LSTM in two shards, CNN with batch norm, U-Net, embeddings, TimeDistributed conv+LSTM, multi-input memory network, custom attention, subclassed GRU). */
+export const BENCH_FIXTURES = [
+  'seq-mlp-coinflip-ref',
+  'legacy-tf22-large-2shard-lstm',
+  'cnn-mnist-bn',
+  'unet-denoise-autoencoder',
+  'seq-embedding-flatten-spam-tf25',
+  'timedistributed-lrcn-video-tf27',
+  'memnet-babi-multi-input',
+  'attention-custom-transformer-encoder',
+  'subclassed-gru-generator-emptyconfig',
+];
 
 export interface SuiteOptions {
   repoRoot: string;
