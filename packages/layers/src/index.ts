@@ -1,6 +1,6 @@
 import { registerAllLayers } from './register.js';
 
-export { registerAllLayers, SUPPORTED_LAYERS, LAYER_CLASSES } from './register.js';
+export { registerAllLayers, SUPPORTED_LAYERS, LAYER_CLASSES, BUILTIN_OVERRIDES } from './register.js';
 export {
   INPUT_REF_KEY,
   FIRST_ARG_CONSTANT_KEY,

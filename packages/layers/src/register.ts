@@ -70,6 +70,13 @@ export const LAYER_CLASSES: Readonly<Record<string, SerializableClass>> = {
   SeparableConv2D,
 };
 
+/**
+ * tfjs-layers built-ins overridden only to fill gaps (configs tfjs-layers throws on or computes
+ * wrong: BatchNormalization above rank 4, causal Conv1D, ELU alpha, Softmax axis, channels_first
+ * SeparableConv2D); other configs behave as tfjs' own class, so plain tfjs can load them.
+ */
+export const BUILTIN_OVERRIDES: ReadonlySet<string> = new Set(['BatchNormalization', 'Conv1D', 'ELU', 'Softmax', 'SeparableConv2D']);
+
 /** Keras class names this package provides (for docs and for revive's reports). */
 export const SUPPORTED_LAYERS: readonly string[] = Object.freeze(Object.keys(LAYER_CLASSES));
 

@@ -1,4 +1,4 @@
-import { EXTRA_ACTIVATIONS, LAYER_CLASSES, tfjsCamelCase } from '@savedkeras/layers';
+import { BUILTIN_OVERRIDES, EXTRA_ACTIVATIONS, LAYER_CLASSES, tfjsCamelCase } from '@savedkeras/layers';
 
 /** The package a converted model needs imported before tf.loadLayersModel when it uses its classes. */
 export const PLUGIN_PACKAGE = '@savedkeras/layers';
@@ -9,7 +9,9 @@ export const PLUGIN_PACKAGE = '@savedkeras/layers';
  * spellings) and the L1/L2 regularizer classes.
  */
 function pluginNames(): Set<string> {
-  const names = new Set<string>(Object.keys(LAYER_CLASSES));
+  // Gap-filling overrides of tfjs built-ins load in plain tfjs for every config tfjs handles itself.
+  // (A config only the override handles, e.g. causal Conv1D, is not flagged: known gap.)
+  const names = new Set<string>(Object.keys(LAYER_CLASSES).filter((n) => !BUILTIN_OVERRIDES.has(n)));
   for (const a of Object.keys(EXTRA_ACTIVATIONS)) {
     names.add(a);
     names.add(tfjsCamelCase(a));
