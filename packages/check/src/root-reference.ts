@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { FormatError, type Limits, type ModelSource } from '@savedkeras/common';
-import { Captures, SavedFunction, variableFromCheckpoint, type CheckpointSource } from '@savedkeras/graph';
+import { Captures, SavedFunction, variableFromCheckpoint } from '@savedkeras/graph';
 import { argSpecs, type ObjectNode, type SavedModelGraph } from '@savedkeras/object-graph';
 import { CheckpointReader } from '@savedkeras/proto';
 import type { InputSpec } from './plan-inputs.js';
@@ -43,12 +43,12 @@ export async function rootFunctionReference(
     readVariable: async (node) => {
       let v = owned.get(node.id);
       if (!v) {
-        v = await variableFromCheckpoint(node, ckpt as unknown as CheckpointSource | null, ckptGraph);
+        v = await variableFromCheckpoint(node, ckpt, ckptGraph);
         owned.set(node.id, v);
       }
       return v;
     },
-    checkpoint: ckpt as unknown as CheckpointSource | null,
+    checkpoint: ckpt,
     checkpointGraph: ckptGraph,
   });
   const dispose = () => {

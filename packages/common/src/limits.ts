@@ -62,7 +62,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxKernelLaunches: 250_000,
   maxElementsProduced: 2 ** 33,
   maxLiveBytes: 2 ** 30,
-  maxIndexKeyBytes: 256 * 1024 * 1024,
+  maxIndexKeyBytes: 64 * 1024 * 1024,
   maxInputFileBytes: 512 * 1024 * 1024,
 });
 

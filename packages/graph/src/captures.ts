@@ -6,7 +6,8 @@ import type { TableResource, Value, VariableResource } from './kernel.js';
 import { isTensorValue } from './kernel.js';
 import { tensorFromProto } from './ops/tensor-proto.js';
 import { disposeValue } from './ops/tensor-list-store.js';
-import { storedKeys, type CheckpointSource } from './checkpoint-values.js';
+import { storedKeys } from './checkpoint-values.js';
+import type { Checkpoint } from '@savedkeras/proto';
 import { Executor } from './executor/executor.js';
 import { libraryOf } from './executor/function-library.js';
 
@@ -22,7 +23,7 @@ export interface CaptureSources {
    */
   readVariable(node: ObjectNode): tf.Variable | Promise<tf.Variable>;
   /** For lookup tables saved in the checkpoint (TF 2.4: `<key>-keys` / `<key>-values`). */
-  checkpoint?: CheckpointSource | null;
+  checkpoint?: Checkpoint | null;
   /** The checkpoint's object graph (its attributes name the table keys); read from `checkpoint` when absent. */
   checkpointGraph?: TrackableObjectGraph | null;
 }

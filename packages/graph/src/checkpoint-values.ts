@@ -1,24 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FormatError, UnsupportedFeatureError } from '@savedkeras/common';
-import type { TrackableObjectGraph } from '@savedkeras/proto';
 import { halfToFloat, saturate } from './ops/tensor-proto.js';
 
-/**
- * What the graph package needs of a checkpoint (structurally what @savedkeras/proto's
- * CheckpointReader offers): crc-verified tensor values by key, and the checkpoint's object graph.
- */
+/** A crc-verified checkpoint value (what @savedkeras/proto's Checkpoint reads return). */
 export interface StoredTensor {
   /** numpy-style dtype name: float32, int64, string, bool, float16, ... */
   dtype: string;
   shape: number[];
   /** Typed array of the dtype (BigInt64Array for int64, Uint16Array bit patterns for float16 unless widened), Uint8Array[] for strings. */
   values: ArrayLike<number> | ArrayLike<bigint> | Uint8Array[];
-}
-
-export interface CheckpointSource {
-  has(key: string): boolean;
-  readTensor(key: string, options?: { widenHalf?: boolean }): Promise<StoredTensor>;
-  readObjectGraph?(): Promise<TrackableObjectGraph | null>;
 }
 
 const INT_TYPES = new Set(['int32', 'int16', 'int8', 'uint8', 'uint16', 'uint32', 'qint8', 'quint8', 'qint16', 'quint16', 'qint32']);

@@ -23,7 +23,7 @@ export { compileFunction, parseRef, EXECUTOR_OPS, type FunctionPlan, type PlanNo
 export { Executor, type ExecutorOptions } from './executor/executor.js';
 export type { CallGuard } from './executor/budget.js';
 export { Captures, type CaptureResolver, type CaptureSources } from './captures.js';
-export { storedToTensor, type CheckpointSource, type StoredTensor } from './checkpoint-values.js';
+export { storedToTensor, type StoredTensor } from './checkpoint-values.js';
 export {
   ConcreteFunction,
   SavedFunction,

@@ -13,7 +13,8 @@ import { dtypeName } from '@savedkeras/proto';
 import type { Value, VariableResource } from './kernel.js';
 import { isTensorValue } from './kernel.js';
 import { Captures } from './captures.js';
-import { storedToTensor, type CheckpointSource } from './checkpoint-values.js';
+import { storedToTensor } from './checkpoint-values.js';
+import type { Checkpoint } from '@savedkeras/proto';
 import { ConcreteFunction, unsupportedError } from './concrete-function.js';
 import { Executor } from './executor/executor.js';
 import { FunctionLibrary, libraryOf, type UnsupportedOp } from './executor/function-library.js';
@@ -91,7 +92,7 @@ export interface LoadSignaturesOptions {
  */
 export async function loadSignatures(
   graph: SavedModelGraph,
-  checkpoint: CheckpointSource | null,
+  checkpoint: Checkpoint | null,
   options: LoadSignaturesOptions = {},
 ): Promise<LoadedSavedModel> {
   const ckptGraph: TrackableObjectGraph | null = checkpoint?.readObjectGraph ? await checkpoint.readObjectGraph() : null;
@@ -109,8 +110,12 @@ export async function loadSignatures(
       return v;
     });
   const shared = new Map<number, tf.Variable>();
+  // Reads run concurrently: a failed load waits for the others before freeing what they made.
+  const inFlight = new Set<Promise<unknown>>();
   const sharedRead = async (node: ObjectNode) => {
-    const v = await readVariable(node);
+    const p = Promise.resolve(readVariable(node));
+    inFlight.add(p);
+    const v = await p.finally(() => inFlight.delete(p));
     shared.set(node.id, v);
     return v;
   };
@@ -143,8 +148,10 @@ export async function loadSignatures(
       await captures.prepare(named.map((n) => n.id));
     }
   } catch (e) {
+    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     captures.dispose();
-    for (const v of ownVariables.values()) v.dispose();
+    library.dispose();
+    for (const v of ownVariables.values()) if (!v.isDisposed) v.dispose();
     throw e;
   }
 
@@ -172,7 +179,7 @@ function variableKey(node: ObjectNode, ckptGraph: TrackableObjectGraph | null): 
 /** A new tf.Variable holding the checkpoint value of variable node `node` (shape and dtype checked). */
 export async function variableFromCheckpoint(
   node: ObjectNode,
-  checkpoint: CheckpointSource | null,
+  checkpoint: Checkpoint | null,
   ckptGraph: TrackableObjectGraph | null,
 ): Promise<tf.Variable> {
   const key = variableKey(node, ckptGraph);
@@ -185,11 +192,9 @@ export async function variableFromCheckpoint(
   }
   if (key === null) throw new FormatError(`variable ${node.path}: the checkpoint's object graph names no key for it`, { node: node.path });
   if (!checkpoint.has(key)) throw new FormatError(`variable ${node.path}: checkpoint has no tensor ${JSON.stringify(key)}`, { node: node.path });
+  // dtype and shape as the object graph declares them, checked before anything is read.
+  checkpoint.declaredEntry(key, { dtype: node.variable?.dtype, shape: node.variable?.shape, node: `variable ${node.path}` });
   const stored = await checkpoint.readTensor(key, { widenHalf: true });
-  const want = node.variable?.shape;
-  if (want && (want.length !== stored.shape.length || want.some((d, i) => d >= 0 && d !== stored.shape[i]))) {
-    throw new FormatError(`variable ${node.path} is declared [${want}] but the checkpoint holds [${stored.shape}]`, { node: node.path });
-  }
   const t = storedToTensor(stored, `${node.path} (${key})`);
   const trainable = (node.variable?.trainable ?? false) && t.dtype === 'float32';
   const v = tf.variable(t, trainable);
@@ -369,7 +374,7 @@ class ShapeWarnings {
  * TF1-style models (no object graph): each signature runs its slice of the main GraphDef, with
  * VarHandleOps bound to checkpoint values found through the graph's own saver (main-graph.ts).
  */
-async function loadTf1Signatures(graph: SavedModelGraph, checkpoint: CheckpointSource | null, options: LoadSignaturesOptions): Promise<LoadedSavedModel> {
+async function loadTf1Signatures(graph: SavedModelGraph, checkpoint: Checkpoint | null, options: LoadSignaturesOptions): Promise<LoadedSavedModel> {
   const meta = graph.metaGraph;
   const gd = meta.graphDef;
   if (!gd) throw new FormatError('the meta graph has no GraphDef');
@@ -406,6 +411,8 @@ async function loadTf1Signatures(graph: SavedModelGraph, checkpoint: CheckpointS
         if (!res && used.has(name)) {
           const key = keys.get(name);
           if (!key || !checkpoint) throw new FormatError(`variable ${name} of signature ${sig.name} has no value in the checkpoint`, { node: name });
+          const decl = gd.node.find((n) => n.name === name && Object.hasOwn(n.attr, 'dtype'))?.attr['dtype']?.type;
+          checkpoint.declaredEntry(key, { dtype: decl ? dtypeName(decl) : undefined, node: `variable ${name}` });
           const t = storedToTensor(await checkpoint.readTensor(key, { widenHalf: true }), `${name} (${key})`);
           const v = tf.variable(t, t.dtype === 'float32');
           t.dispose();

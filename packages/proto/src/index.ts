@@ -9,6 +9,8 @@ export { writeSSTable, type SSTableWriteOptions } from './checkpoint/sstable-wri
 export {
   CheckpointReader,
   OBJECT_GRAPH_KEY,
+  type Checkpoint,
+  type DeclaredTensor,
   READ_PIECE_BYTES,
   type CheckpointEntry,
   type CheckpointTensor,

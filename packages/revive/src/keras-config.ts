@@ -161,3 +161,27 @@ export function badConfigInteger(v: Json, depth = 0): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * A `class_name` anywhere in a config that names a property every JS object has (`constructor`,
+ * `toString`, `__proto__`, ...). tfjs-layers looks class names up in a plain object, where these
+ * resolve to Object builtins and crash; no Keras class has such a name.
+ */
+export function builtinClassName(v: unknown, depth = 0): string | undefined {
+  if (!v || typeof v !== 'object' || depth > 200) return undefined;
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      const bad = builtinClassName(x, depth + 1);
+      if (bad !== undefined) return bad;
+    }
+    return undefined;
+  }
+  const o = v as Record<string, unknown>;
+  const name = Object.hasOwn(o, 'class_name') ? o['class_name'] : undefined;
+  if (typeof name === 'string' && (name === '__proto__' || name in Object.prototype)) return name;
+  for (const k of Object.keys(o)) {
+    const bad = builtinClassName(o[k], depth + 1);
+    if (bad !== undefined) return bad;
+  }
+  return undefined;
+}

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { FormatError, UnsupportedFeatureError, UnsupportedLayerError, type ProgressCallback } from '@savedkeras/common';
-import { Captures, SavedFunction, type CheckpointSource } from '@savedkeras/graph';
+import { Captures, SavedFunction } from '@savedkeras/graph';
+import type { Checkpoint } from '@savedkeras/proto';
 import type { ObjectNode, SavedModelGraph } from '@savedkeras/object-graph';
 import { RevivedLayer } from './revived-layer.js';
 import { withCustomObjects, type CustomObjects } from '@savedkeras/layers';
@@ -9,8 +10,8 @@ import { restoreVocabulary } from './vocabulary.js';
 import { resolveLayerClass } from './class-registry.js';
 import { compileFromTrainingConfig } from './compile.js';
 import { restoreOptimizerState } from './optimizer-state.js';
-import { badConfigInteger, baseClassName, decodeJsonUtils, normalizeConfig, pythonicToTs, type Json, type JsonObject } from './keras-config.js';
-import type { CheckpointLike } from './weights.js';
+import { badConfigInteger, baseClassName, builtinClassName, decodeJsonUtils, normalizeConfig, pythonicToTs, type Json, type JsonObject } from './keras-config.js';
+import { layerVariableNodes } from './weights.js';
 import { FunctionVariables, restoreRevivedWeights } from './model-weights.js';
 import { isInputLayer, NetworkBuilder } from './networks.js';
 import { kerasIoNames, revivedObjects, signatureIoNames, type ReviveReport, type RevivedHow } from './revive-report.js';
@@ -56,10 +57,12 @@ export class KerasObjectLoader {
   private readonly networks: NetworkBuilder;
   private captures: Captures | null = null;
   private vocabularies = 0;
+  /** Every weight layers revived from config created (disposed if the load fails or a rebuild is rolled back). */
+  private readonly createdWeights: tfl.LayerVariable[] = [];
 
   constructor(
     private readonly graph: SavedModelGraph,
-    private readonly ckpt: CheckpointLike,
+    private readonly ckpt: Checkpoint,
     private readonly options: ReviveOptions = {},
   ) {
     this.functionVariables = new FunctionVariables(ckpt);
@@ -70,7 +73,7 @@ export class KerasObjectLoader {
   private getCaptures(): Captures {
     this.captures ??= new Captures(this.graph, {
       readVariable: (node) => this.functionVariables.get(node).read() as tf.Variable,
-      checkpoint: this.ckpt as unknown as CheckpointSource,
+      checkpoint: this.ckpt,
     });
     return this.captures;
   }
@@ -161,6 +164,14 @@ export class KerasObjectLoader {
     const k = node.keras;
     if (!k) throw new FormatError('expected a Keras object here', { node: node.path });
     const className = k.className ?? '';
+    const builtin = builtinClassName(k.metadata);
+    if (builtin !== undefined) {
+      throw new UnsupportedLayerError(`Unknown layer class '${builtin}': the name of a JavaScript builtin, which no Keras class has`, {
+        file: 'keras_metadata.pb',
+        node: node.path,
+        hint: 'the Keras metadata is corrupt or was edited',
+      });
+    }
     const base = baseClassName(className);
     const isNetwork = k.identifier === '_tf_keras_network' || k.identifier === '_tf_keras_sequential' || k.identifier === '_tf_keras_model';
     const config = k.hasConfig ? (normalizeConfig(decodeJsonUtils(k.metadata['config'])) as JsonObject) : null;
@@ -237,20 +248,61 @@ export class KerasObjectLoader {
     layer.setFastWeightInitDuringBuild(true);
     const cell = (layer as unknown as { cell?: Layer }).cell;
     cell?.setFastWeightInitDuringBuild?.(true);
+    this.guardWeights(node, layer);
     this.how.set(node.id, how);
     if (!(layer instanceof tfl.LayersModel)) this.weightOwners.push({ id: node.id, layer });
     return layer;
   }
 
-  /** What a failed network rebuild must undo before falling back to the network's saved functions. */
-  private snapshot(): { revived: Set<number>; how: Set<number>; owners: number } {
-    return { revived: new Set(this.revived.keys()), how: new Set(this.how.keys()), owners: this.weightOwners.length };
+  /**
+   * Validate, then allocate: the weights tfjs creates while building a layer revived from its
+   * config are checked against the checkpoint before their memory exists. A config that asks for
+   * a weight larger than every value the checkpoint holds for the layer (a Dense of 10^8 units
+   * whose saved kernel is 20x10) would allocate gigabytes only to be refused at restore. Every
+   * weight made is recorded so that a failed load frees it.
+   */
+  private guardWeights(node: ObjectNode, layer: Layer): void {
+    let largest = 0;
+    for (const v of layerVariableNodes(this.graph, node.id)) {
+      const e = v.variable?.checkpointKey ? this.ckpt.entry(v.variable.checkpointKey) : undefined;
+      if (e) largest = Math.max(largest, e.shape.reduce((a, b) => a * b, 1));
+    }
+    const allowed = Math.max(largest, UNSAVED_WEIGHT_ELEMENTS);
+    for (const l of innerLayers(layer)) {
+      const add = l.addWeight.bind(l);
+      l.addWeight = (...args: Parameters<WeightMaker['addWeight']>) => {
+        const [name, shape] = args;
+        const n = shape.reduce<number>((a, d) => a * Math.max(d ?? 0, 0), 1);
+        if (!(n <= allowed)) {
+          throw new FormatError(
+            `weight ${name} of shape [${shape.join(', ')}] (${n} elements) is larger than any value the checkpoint holds for this layer (${largest} elements)`,
+            { file: 'keras_metadata.pb', node: node.path, hint: 'the layer config does not match its saved weights (a corrupt or edited config)' },
+          );
+        }
+        const w = add(...args);
+        this.createdWeights.push(w);
+        return w;
+      };
+    }
   }
 
-  private rollback(s: { revived: Set<number>; how: Set<number>; owners: number }): void {
+  /** Frees everything this loader allocated (a failed load). */
+  disposeAll(): void {
+    for (const w of [...this.createdWeights, ...this.functionVariables.all()]) disposeWeight(w);
+    this.createdWeights.length = 0;
+    this.captures?.dispose();
+  }
+
+  /** What a failed network rebuild must undo before falling back to the network's saved functions. */
+  private snapshot(): { revived: Set<number>; how: Set<number>; owners: number; weights: number } {
+    return { revived: new Set(this.revived.keys()), how: new Set(this.how.keys()), owners: this.weightOwners.length, weights: this.createdWeights.length };
+  }
+
+  private rollback(s: { revived: Set<number>; how: Set<number>; owners: number; weights: number }): void {
     for (const id of [...this.revived.keys()]) if (!s.revived.has(id)) this.revived.delete(id);
     for (const id of [...this.how.keys()]) if (!s.how.has(id)) this.how.delete(id);
     this.weightOwners.length = s.owners;
+    for (const w of this.createdWeights.splice(s.weights)) disposeWeight(w);
   }
 
   /**
@@ -306,13 +358,47 @@ export class KerasObjectLoader {
 
 export async function reviveKerasModel(
   graph: SavedModelGraph,
-  ckpt: CheckpointLike,
+  ckpt: Checkpoint,
   options: ReviveOptions = {},
 ): Promise<{ model: tfl.LayersModel; report: ReviveReport }> {
+  const loader = new KerasObjectLoader(graph, ckpt, options);
   try {
     // Keras' CustomObjectScope: tfjs' own nested deserialization sees the custom objects too.
-    return await withCustomObjects(options.customObjects, () => new KerasObjectLoader(graph, ckpt, options).load());
+    return await withCustomObjects(options.customObjects, () => loader.load());
   } catch (e) {
+    loader.disposeAll();
     throw reviveError(e);
   }
+}
+
+/** Weights a layer may create that have no saved value (none in practice; small if any). */
+const UNSAVED_WEIGHT_ELEMENTS = 2 ** 20;
+
+/** tfjs-layers' (protected) weight factory, which every layer's build() goes through. */
+interface WeightMaker {
+  addWeight(name: string, shape: tfl.Shape, ...rest: unknown[]): tfl.LayerVariable;
+}
+
+function disposeWeight(w: tfl.LayerVariable): void {
+  try {
+    w.dispose();
+  } catch {
+    // already disposed (LayerVariable offers no isDisposed)
+  }
+}
+
+/** A layer and the layers it builds inside itself (RNN cells, wrapped layers), whose weights it owns. */
+function innerLayers(layer: Layer): WeightMaker[] {
+  const out: WeightMaker[] = [];
+  const visit = (l: unknown) => {
+    if (!l || typeof (l as Partial<WeightMaker>).addWeight !== 'function') return;
+    if (out.includes(l as WeightMaker)) return;
+    out.push(l as WeightMaker);
+    const o = l as unknown as Record<string, unknown>;
+    for (const k of ['cell', 'layer', 'forwardLayer', 'backwardLayer']) visit(o[k]);
+    const cells = o['cells'];
+    if (Array.isArray(cells)) cells.forEach(visit);
+  };
+  visit(layer);
+  return out;
 }

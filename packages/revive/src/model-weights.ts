@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { FormatError, type ProgressCallback } from '@savedkeras/common';
 import type { ObjectNode, SavedModelGraph } from '@savedkeras/object-graph';
-import { bindLayerWeights, restoreWeights, type CheckpointLike, type WeightBinding } from './weights.js';
+import type { Checkpoint } from '@savedkeras/proto';
+import { bindLayerWeights, restoreWeights, type WeightBinding } from './weights.js';
 
 type Layer = tfl.layers.Layer;
 
@@ -11,7 +12,12 @@ export class FunctionVariables {
   private readonly byNode = new Map<number, tfl.LayerVariable>();
   readonly bindings: WeightBinding[] = [];
 
-  constructor(private readonly ckpt: CheckpointLike) {}
+  constructor(private readonly ckpt: Checkpoint) {}
+
+  /** Every weight made here (disposed when the load fails). */
+  all(): tfl.LayerVariable[] {
+    return [...this.byNode.values()];
+  }
 
   /** The weight already made for a variable node, if any. */
   find(id: number): tfl.LayerVariable | undefined {
@@ -27,17 +33,10 @@ export class FunctionVariables {
       const shape = (info.shape ?? []).map((d) => Math.max(d, 0));
       // The shape comes from saved_model.pb; the checkpoint entry (index only, no data read) says
       // what is stored. Check them before allocating, so a shape claiming 10^12 elements allocates nothing.
-      const entryOf = (this.ckpt as { entry?(key: string): { shape: number[] } | undefined }).entry?.bind(this.ckpt);
-      const stored = info.checkpointKey ? entryOf?.(info.checkpointKey) : undefined;
-      if (entryOf && !stored) {
+      if (!info.checkpointKey) {
         throw new FormatError(`variable ${node.path} has no value in the checkpoint`, { file: 'variables/variables.index', node: node.path });
       }
-      if (stored && (stored.shape.length !== shape.length || stored.shape.some((d, i) => d !== shape[i]))) {
-        throw new FormatError(`variable ${node.path} is declared [${shape.join(', ')}] but the checkpoint holds [${stored.shape.join(', ')}]`, {
-          file: 'saved_model.pb',
-          node: node.path,
-        });
-      }
+      this.ckpt.declaredEntry(info.checkpointKey, { dtype: info.dtype, shape, node: `variable ${node.path}` });
       v = new tfl.LayerVariable(tf.zeros(shape, dtype), dtype, info.name || node.path, info.trainable);
       this.byNode.set(node.id, v);
       this.bindings.push({ weight: v, node, layerPath: node.path });
@@ -52,7 +51,7 @@ export class FunctionVariables {
  */
 export async function restoreRevivedWeights(
   graph: SavedModelGraph,
-  ckpt: CheckpointLike,
+  ckpt: Checkpoint,
   owners: readonly { id: number; layer: Layer }[],
   functionVariables: FunctionVariables,
   warn: (message: string) => void,

@@ -3,7 +3,8 @@ import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import { FormatError } from '@savedkeras/common';
 import type { ObjectNode, SavedModelGraph } from '@savedkeras/object-graph';
 import { KerasAdam, KerasOptimizer, KerasRMSprop, KerasSGD } from './keras-optimizers.js';
-import { checkpointTensorToTf, type CheckpointLike } from './weights.js';
+import type { Checkpoint } from '@savedkeras/proto';
+import { checkpointTensorToTf } from './weights.js';
 
 /**
  * Restores a Keras optimizer's saved state (iterations, hyper-parameters, slot variables) into the
@@ -30,7 +31,7 @@ const MODERN_SLOT_LISTS: [new (...a: never[]) => KerasOptimizer, Record<string, 
   [KerasSGD, { _momentums: 'momentum' }],
 ];
 
-async function scalar(ckpt: CheckpointLike, node: ObjectNode | undefined): Promise<number | undefined> {
+async function scalar(ckpt: Checkpoint, node: ObjectNode | undefined): Promise<number | undefined> {
   const key = node?.variable?.checkpointKey;
   if (!key) return undefined;
   const t = await ckpt.readTensor(key);
@@ -46,7 +47,7 @@ function sameShape(a: readonly (number | null)[], b: readonly number[]): boolean
 
 export async function restoreOptimizerState(
   graph: SavedModelGraph,
-  ckpt: CheckpointLike,
+  ckpt: Checkpoint,
   optimizer: tf.Optimizer,
   /** Object-graph variable node id -> the tfjs weight restored from it. */
   weightsByNode: Map<number, LayerVariable>,

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
+import type { Checkpoint } from '@savedkeras/proto';
 
 /**
  * Restoring weights on the wasm backend without a second copy of them.
@@ -17,18 +18,6 @@ import type { LayerVariable } from '@tensorflow/tfjs-layers';
  * else goes the usual way. Other backends gain nothing: the cpu backend adopts the read buffer
  * without copying, WebGL must upload anyway.
  */
-
-/** What streaming needs of a checkpoint (structurally @savedkeras/proto's CheckpointReader). */
-export interface StreamingCheckpoint {
-  entry(key: string): { shape: number[]; dtypeName: string } | undefined;
-  canReadInto(key: string, dtype: string): boolean;
-  readManyInto(items: { key: string; dtype: string; target: () => Uint8Array }[]): Promise<void>;
-}
-
-export function canStream(ckpt: object): ckpt is StreamingCheckpoint {
-  const c = ckpt as Partial<StreamingCheckpoint>;
-  return typeof c.readManyInto === 'function' && typeof c.canReadInto === 'function' && typeof c.entry === 'function';
-}
 
 interface WasmBackend {
   wasm: { HEAPU8: Uint8Array };
@@ -57,7 +46,7 @@ function heapTarget(weight: LayerVariable): (() => Uint8Array) | null {
  * Streams every value it can straight into its weight's wasm storage; returns the indices of
  * `weights` it restored (the caller restores the others).
  */
-export async function streamIntoWeights(weights: LayerVariable[], keys: string[], ckpt: StreamingCheckpoint): Promise<Set<number>> {
+export async function streamIntoWeights(weights: LayerVariable[], keys: string[], ckpt: Checkpoint): Promise<Set<number>> {
   const done = new Set<number>();
   const items: { key: string; dtype: string; target: () => Uint8Array }[] = [];
   const seen = new Set<string>();

@@ -2,18 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import { FormatError } from '@savedkeras/common';
 import type { ObjectNode, SavedModelGraph } from '@savedkeras/object-graph';
-import { canStream, streamIntoWeights } from './stream-weights.js';
-
-/** What revive needs of a checkpoint: crc-verified tensor values by key. */
-export interface CheckpointTensor {
-  dtype: string;
-  shape: number[];
-  values: ArrayLike<number> | ArrayLike<bigint> | unknown[];
-}
-export interface CheckpointLike {
-  readTensor(key: string): Promise<CheckpointTensor>;
-  readMany?(keys: string[]): Promise<Map<string, CheckpointTensor>>;
-}
+import type { Checkpoint, CheckpointTensor } from '@savedkeras/proto';
+import { streamIntoWeights } from './stream-weights.js';
 
 /** One weight of a revived layer paired with the object-graph variable that holds its value. */
 export interface WeightBinding {
@@ -108,7 +98,7 @@ export function checkpointTensorToTf(t: CheckpointTensor, targetDtype: tf.DataTy
 /** Reads every bound variable once and writes it into its weight. */
 export async function restoreWeights(
   bindings: WeightBinding[],
-  ckpt: CheckpointLike,
+  ckpt: Checkpoint,
   onEach?: (done: number, total: number) => void,
 ): Promise<void> {
   const keys: string[] = [];
@@ -120,18 +110,20 @@ export async function restoreWeights(
         node: b.layerPath,
       });
     }
+    // Every entry is checked against the variable's declared dtype and the weight's shape before anything is read.
+    ckpt.declaredEntry(key, { dtype: b.node.variable?.dtype, shape: b.weight.shape.map((d) => d ?? -1), node: `${b.layerPath}: variable ${b.node.path}` });
     keys.push(key);
   }
   // wasm backend: values stream straight into the weights' heap storage (stream-weights.ts).
-  const streamed = canStream(ckpt) ? await streamIntoWeights(bindings.map((b) => b.weight), keys, ckpt) : new Set<number>();
-  const values = ckpt.readMany ? await ckpt.readMany(keys.filter((_, i) => !streamed.has(i))) : undefined;
+  const streamed = await streamIntoWeights(bindings.map((b) => b.weight), keys, ckpt);
+  const values = await ckpt.readMany(keys.filter((_, i) => !streamed.has(i)));
   for (let i = 0; i < bindings.length; i++) {
     const b = bindings[i];
     if (streamed.has(i)) {
       onEach?.(i + 1, bindings.length);
       continue;
     }
-    const t = values?.get(keys[i]) ?? (await ckpt.readTensor(keys[i]));
+    const t = values.get(keys[i])!;
     if (!sameShape(b.weight.shape, t.shape)) {
       throw new FormatError(
         `checkpoint value of ${keys[i]} has shape [${t.shape.join(', ')}], weight "${b.weight.originalName}" wants [${b.weight.shape.join(', ')}]`,

@@ -1,5 +1,5 @@
 import type { Limits, ModelSource } from '@savedkeras/common';
-import { loadSignatures, type CheckpointSource, type LoadedSavedModel } from '@savedkeras/graph';
+import { loadSignatures, type LoadedSavedModel } from '@savedkeras/graph';
 import type { SavedModelGraph } from '@savedkeras/object-graph';
 import { openSavedModel } from './load-keras-model.js';
 
@@ -27,7 +27,7 @@ export interface SavedModelHandle extends LoadedSavedModel {
  */
 export async function loadSavedModel(from: string | ModelSource, options: LoadSavedModelOptions = {}): Promise<SavedModelHandle> {
   const opened = await openSavedModel(from, options);
-  const loaded = await loadSignatures(opened.graph, opened.checkpoint as unknown as CheckpointSource | null, {
+  const loaded = await loadSignatures(opened.graph, opened.checkpoint, {
     limits: options.limits,
     random: options.random,
     guard: { signal: options.signal, timeoutMs: options.timeoutMs },

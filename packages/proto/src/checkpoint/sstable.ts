@@ -30,6 +30,11 @@ export interface SSTableEntry {
 export interface SSTableOptions {
   /** Most entries accepted over all data blocks. */
   maxEntries?: number;
+  /**
+   * Most bytes all keys may expand to. Each entry copies `shared` bytes of the previous key, so a
+   * small index can describe gigabytes of keys; the total is counted before each key is built.
+   */
+  maxKeyBytes?: number;
 }
 
 const utf8 = new TextDecoder('utf-8');
@@ -37,6 +42,7 @@ const utf8 = new TextDecoder('utf-8');
 /** Reads every entry of an SSTable, in key order, verifying magic, handles, trailers and block layout. */
 export function readSSTable(bytes: Uint8Array, file: string, options: SSTableOptions = {}): SSTableEntry[] {
   const maxEntries = options.maxEntries ?? Number.MAX_SAFE_INTEGER;
+  const keyBudget = { left: options.maxKeyBytes ?? Number.MAX_SAFE_INTEGER, max: options.maxKeyBytes ?? Number.MAX_SAFE_INTEGER };
   if (bytes.length < FOOTER_SIZE) {
     throw new FormatError(`is ${bytes.length} bytes, shorter than the 48-byte SSTable footer`, {
       file,
@@ -58,7 +64,7 @@ export function readSSTable(bytes: Uint8Array, file: string, options: SSTableOpt
 
   // The metaindex names filter blocks that TensorFlow never writes; check it and ignore its entries.
   const metaContents = readBlock(bytes, file, metaindex, footerStart, 'metaindex block');
-  parseBlock(metaContents, file, metaindex.offset, 'metaindex block', () => {});
+  parseBlock(metaContents, file, metaindex.offset, 'metaindex block', () => {}, keyBudget);
 
   const indexContents = readBlock(bytes, file, index, footerStart, 'index block');
   const dataHandles: { handle: BlockHandle; separator: Uint8Array; at: number }[] = [];
@@ -67,7 +73,7 @@ export function readSSTable(bytes: Uint8Array, file: string, options: SSTableOpt
     const handle = readHandle(c, 'data block handle');
     if (c.remaining !== 0) c.fail('index entry holds bytes after its block handle');
     dataHandles.push({ handle, separator: key, at });
-  });
+  }, keyBudget);
 
   const entries: SSTableEntry[] = [];
   let previous: Uint8Array | undefined;
@@ -82,7 +88,7 @@ export function readSSTable(bytes: Uint8Array, file: string, options: SSTableOpt
       }
       previous = key;
       entries.push({ key: utf8.decode(key), keyBytes: key, value });
-    });
+    }, keyBudget);
     // The index key of a block is >= every key in it (a separator or the last key itself).
     if (previous !== undefined && compareBytes(previous, separator) > 0) {
       throw new FormatError('an index entry sorts before the last key of its data block (garbled index)', {
@@ -140,6 +146,7 @@ export function parseBlock(
   base: number,
   what: string,
   onEntry: (key: Uint8Array, value: Uint8Array, at: number) => void,
+  keyBudget: { left: number; max: number } = { left: Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER },
 ): void {
   const fail = (message: string, at: number): never => {
     throw new FormatError(`${what}: ${message}`, {
@@ -170,6 +177,14 @@ export function parseBlock(
     if (isRestart && shared !== 0) fail('an entry at a restart point shares key bytes', at);
     if (shared > key.length) fail(`entry shares ${shared} key bytes, but the previous key has ${key.length}`, at);
     if (nonShared + valueLength > c.remaining) fail(`entry of ${nonShared}+${valueLength} bytes passes the restart array`, at);
+    keyBudget.left -= shared + nonShared;
+    if (keyBudget.left < 0) {
+      throw new LimitError(`keys expand to more than ${keyBudget.max} bytes (limits.maxIndexKeyBytes); entries share prefixes of earlier keys`, {
+        file,
+        offset: base + at,
+        hint: 'a real checkpoint index has short keys; this one repeats long shared prefixes',
+      });
+    }
     const delta = c.take(nonShared);
     const next = new Uint8Array(shared + nonShared);
     next.set(key.subarray(0, shared), 0);

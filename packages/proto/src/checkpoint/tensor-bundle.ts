@@ -45,6 +45,41 @@ export interface ReadManyOptions extends ValueOptions {
   onProgress?: (loaded: number, total: number) => void;
 }
 
+/**
+ * The one view of a checkpoint that every stage reads through (graph captures and variables,
+ * revived Keras weights, streaming into wasm memory); CheckpointReader implements it.
+ */
+export interface Checkpoint {
+  /** `<prefix>.index`, for error messages. */
+  readonly indexFile: string;
+  keys(): string[];
+  has(key: string): boolean;
+  /** The validated index entry of `key` (no data read), or undefined. */
+  entry(key: string): CheckpointEntry | undefined;
+  /**
+   * The entry of `key` after checking it against what its reader declares (the variable's dtype
+   * and shape from the object graph or graph), as TensorFlow's restore does: a float32 variable
+   * never loads bytes stored as int32. Nothing is read or allocated.
+   */
+  declaredEntry(key: string, declared: DeclaredTensor): CheckpointEntry;
+  readTensor(key: string, options?: ValueOptions): Promise<CheckpointTensor>;
+  readMany(keys: readonly string[], options?: ReadManyOptions): Promise<Map<string, CheckpointTensor>>;
+  canReadInto(key: string, dtype: string): boolean;
+  readManyInto(items: readonly ReadIntoItem[], options?: Pick<ReadManyOptions, 'onProgress'>): Promise<void>;
+  readObjectGraph(): Promise<TrackableObjectGraph | null>;
+  readTable(checkpointKey: string, options?: ValueOptions): Promise<{ keys: CheckpointTensor; values: CheckpointTensor }>;
+}
+
+/** What the reader of a checkpoint value expects it to be. */
+export interface DeclaredTensor {
+  /** numpy-style dtype name (`float32`); omitted: any. */
+  dtype?: string;
+  /** Dimensions, -1 for unknown; omitted or null: any. */
+  shape?: readonly number[] | null;
+  /** Object-graph path or variable name, for the message. */
+  node?: string;
+}
+
 /** Gaps up to this size between two tensors are read through rather than split into two reads. */
 const MAX_COALESCE_GAP = 4096;
 
@@ -74,7 +109,7 @@ export const READ_PIECE_BYTES = 8 * 1024 * 1024;
  * format reference §8. `open` reads and checks the index; tensors are read on demand with ranged
  * reads of the data shards, each verified against its crc32c before it is returned.
  */
-export class CheckpointReader {
+export class CheckpointReader implements Checkpoint {
   readonly indexFile: string;
   readonly numShards: number;
   /** The bundle was written on a big-endian machine: data is swapped after the checksum check. */
@@ -111,7 +146,7 @@ export class CheckpointReader {
       throw new LimitError(`checkpoint index is ${size} bytes, more than limits.maxProtoFileBytes (${lim.maxProtoFileBytes})`, { file });
     }
     const bytes = await source.read(file);
-    const table = readSSTable(bytes, file, { maxEntries: lim.maxCheckpointEntries + 1 });
+    const table = readSSTable(bytes, file, { maxEntries: lim.maxCheckpointEntries + 1, maxKeyBytes: lim.maxIndexKeyBytes });
     if (table.length === 0 || table[0].key !== '') {
       throw new FormatError('checkpoint index has no header entry (key "")', {
         file,
@@ -142,6 +177,33 @@ export class CheckpointReader {
     if (value === undefined) return undefined;
     const e = this.decodeEntry(key, value);
     this.entries.set(key, e);
+    return e;
+  }
+
+  declaredEntry(key: string, declared: DeclaredTensor): CheckpointEntry {
+    const node = declared.node ?? key;
+    const e = this.entry(key);
+    if (!e) {
+      throw new FormatError(`${node}: no tensor ${JSON.stringify(key)} in the checkpoint`, {
+        file: this.indexFile,
+        node,
+        hint: 'the object graph names a variable the checkpoint does not hold; the variables/ folder may belong to another model',
+      });
+    }
+    const stored = e.dtype > 100 ? dtypeName(e.dtype - 100) : e.dtypeName;
+    if (declared.dtype !== undefined && declared.dtype !== stored) {
+      throw new FormatError(`${node} is declared ${declared.dtype} but the checkpoint stores ${JSON.stringify(key)} as ${stored}`, {
+        file: this.indexFile,
+        node,
+        hint: 'TensorFlow refuses a checkpoint whose dtypes differ from the model; the index is corrupt or belongs to another model',
+      });
+    }
+    const want = declared.shape;
+    if (want && (want.length !== e.shape.length || want.some((d, i) => d >= 0 && d !== e.shape[i]))) {
+      throw new FormatError(`${node} is declared [${want.join(', ')}] but the checkpoint holds [${e.shape.join(', ')}]`, { file: this.indexFile, node });
+    }
+    // Size against shape and dtype (the shard range is checked when the data is read).
+    this.checkEntry(e, Number.MAX_SAFE_INTEGER);
     return e;
   }
 
