@@ -1,5 +1,5 @@
 import type { Limits, ModelSource } from '@savedkeras/common';
-import { Captures, type CheckpointSource } from '@savedkeras/graph';
+import { Captures } from '@savedkeras/graph';
 import type { SavedModelGraph } from '@savedkeras/object-graph';
 import { CheckpointReader, type FunctionDef, type NodeDef } from '@savedkeras/proto';
 
@@ -224,7 +224,7 @@ export async function readTableKeys(
     readVariable: () => {
       throw new Error('a lookup table initializer read a variable');
     },
-    checkpoint: ckpt as unknown as CheckpointSource | null,
+    checkpoint: ckpt,
     checkpointGraph: ckptGraph,
   });
   try {

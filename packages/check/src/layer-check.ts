@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Limits, ModelSource } from '@savedkeras/common';
-import { Captures, SavedFunction, variableFromCheckpoint, type CheckpointSource } from '@savedkeras/graph';
+import { Captures, SavedFunction, variableFromCheckpoint } from '@savedkeras/graph';
 import type { ObjectNode, SavedModelGraph } from '@savedkeras/object-graph';
 import { CheckpointReader } from '@savedkeras/proto';
 import type { ReviveReport } from '@savedkeras/revive';
@@ -104,12 +104,12 @@ export async function checkLayers(
     readVariable: async (node) => {
       let v = owned.get(node.id);
       if (!v) {
-        v = await variableFromCheckpoint(node, ckpt as unknown as CheckpointSource | null, ckptGraph);
+        v = await variableFromCheckpoint(node, ckpt, ckptGraph);
         owned.set(node.id, v);
       }
       return v;
     },
-    checkpoint: ckpt as unknown as CheckpointSource | null,
+    checkpoint: ckpt,
     checkpointGraph: ckptGraph,
   });
   await options.onModel();

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { seededRandom } from '@savedkeras/common';
-import { Captures, SavedFunction, variableFromCheckpoint, type CheckpointSource } from '@savedkeras/graph';
+import { Captures, SavedFunction, variableFromCheckpoint } from '@savedkeras/graph';
 import type { ObjectNode, SavedModelGraph } from '@savedkeras/object-graph';
 import type { CheckpointReader } from '@savedkeras/proto';
 import { RevivedLayer, type ReviveReport } from '@savedkeras/revive';
@@ -66,11 +66,11 @@ export async function verifyLayers(
     readVariable: async (node) => {
       const shared = byPath.get(node.path);
       if (shared) return shared;
-      const v = await variableFromCheckpoint(node, ckpt as unknown as CheckpointSource, ckptGraph);
+      const v = await variableFromCheckpoint(node, ckpt, ckptGraph);
       owned.push(v);
       return v;
     },
-    checkpoint: ckpt as unknown as CheckpointSource,
+    checkpoint: ckpt,
     checkpointGraph: ckptGraph,
   });
 
