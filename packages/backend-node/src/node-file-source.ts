@@ -15,6 +15,8 @@ import {
 const MAX_LIST_DEPTH = 32;
 /** Most files `list()` returns; a SavedModel has a handful, a huge folder is almost surely the wrong one. */
 const MAX_LIST_FILES = 100_000;
+/** Most folder entries (files, folders, links) `list()` looks at. */
+const MAX_LIST_ENTRIES = 1_000_000;
 
 /**
  * A model folder on the local disk. Every path goes through safeRelativePath, and is then checked
@@ -140,14 +142,32 @@ export class NodeFileSource implements ModelSource {
     const realRoot = await this.getRealRoot();
     if (realRoot === undefined) return undefined;
     const out: string[] = [];
+    // Each real folder is walked once: symlinks back to a folder above (or to itself) form cycles,
+    // and two such links per level would make the walk exponential.
+    const visited = new Set<string>();
+    let seen = 0;
     const walk = async (rel: string, depth: number): Promise<void> => {
       if (depth > MAX_LIST_DEPTH) return;
+      let realDir: string;
+      try {
+        realDir = await fsp.realpath(nodePath.join(this.root, rel));
+      } catch {
+        return;
+      }
+      if (visited.has(realDir)) return;
+      visited.add(realDir);
       let entries: string[];
       try {
         entries = await fsp.readdir(nodePath.join(this.root, rel));
       } catch (e) {
         if (isNotFound(e) || code(e) === 'ENOTDIR') return;
         throw asSourceError(e, rel === '' ? '.' : rel);
+      }
+      seen += entries.length;
+      if (seen > MAX_LIST_ENTRIES) {
+        throw new LimitError(`more than ${MAX_LIST_ENTRIES} entries under ${this.description}`, {
+          hint: 'point at the SavedModel folder itself, not a folder above it',
+        });
       }
       for (const name of entries.sort()) {
         const childRel = rel === '' ? name : `${rel}/${name}`;

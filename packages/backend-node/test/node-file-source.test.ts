@@ -143,3 +143,19 @@ describe('NodeFileSource', () => {
     expect(() => resolveSource('https://example.invalid/model')).toThrow(/no source can open/);
   });
 });
+
+describe('list() is cycle-safe (issue 14)', () => {
+  it('two self-links in an empty subfolder end quickly, each real folder walked once', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'savedkeras-cycle-'));
+    await writeFile(join(dir, 'saved_model.pb'), 'x');
+    await mkdir(join(dir, 'sub'));
+    await symlink(join(dir, 'sub'), join(dir, 'sub', 'a'));
+    await symlink(join(dir, 'sub'), join(dir, 'sub', 'b'));
+    await symlink(dir, join(dir, 'sub', 'root'));
+    const t0 = performance.now();
+    const files = await new NodeFileSource(dir).list();
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(files).toEqual(['saved_model.pb']);
+    await rm(dir, { recursive: true, force: true });
+  });
+});
