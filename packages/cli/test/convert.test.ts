@@ -155,7 +155,7 @@ describe.skipIf(!manifest)('convert real fixtures', () => {
     }
   }
 
-  for (const slug of ['seq-mlp-coinflip-ref', 'legacy-tf22-large-2shard-lstm', 'legacy-tf23-cnn-gap-dynamic']) {
+  for (const slug of ['seq-mlp-coinflip-ref', 'legacy-tf22-large-2shard-lstm', 'legacy-tf23-cnn-gap-dynamic', 'legacy-tf23-cnn-compiled']) {
     it(`${slug}: plain tfjs loads the converted model and predicts what savedkeras predicts`, async () => {
       const { res, plain, wants } = await roundTrip(slug, false);
       expect(res.pluginClasses).toEqual([]);

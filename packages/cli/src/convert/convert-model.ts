@@ -115,11 +115,42 @@ function trainingConfigOf(model: tfl.LayersModel, warn?: (m: string) => void): t
   if (!model.optimizer) return undefined;
   try {
     // Protected in tfjs' typings; it is what LayersModel.save(includeOptimizer) writes.
-    return (model as unknown as { getTrainingConfig(): tf.io.TrainingConfig }).getTrainingConfig();
+    const config = (model as unknown as { getTrainingConfig(): tf.io.TrainingConfig }).getTrainingConfig();
+    return { ...config, optimizer_config: plainTfjsOptimizer(config.optimizer_config, warn) };
   } catch (e) {
     warn?.(`the model's training config cannot be written for tfjs (${(e as Error).message}); the converted model loads uncompiled`);
     return undefined;
   }
+}
+
+/**
+ * Revived models train with savedkeras' Keras-exact optimizers (KerasAdam, ...), which plain tfjs does not
+ * know: the converted model names the tfjs optimizer of the same kind, so tf.loadLayersModel compiles it
+ * (tfjs' update differs slightly from Keras': epsilon placement, momentum scaling).
+ */
+function plainTfjsOptimizer(
+  saved: tf.io.TrainingConfig['optimizer_config'],
+  warn?: (m: string) => void,
+): tf.io.TrainingConfig['optimizer_config'] {
+  const optimizer = saved as { class_name: string; config: Record<string, number | boolean | undefined> };
+  const c = optimizer.config;
+  const plain = (() => {
+    switch (optimizer.class_name) {
+      case 'KerasAdam':
+        return { class_name: 'Adam', config: { learningRate: c.learningRate, beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon } };
+      case 'KerasRMSprop':
+        return { class_name: 'RMSProp', config: { learningRate: c.learningRate, decay: c.rho, momentum: c.momentum, epsilon: c.epsilon, centered: c.centered } };
+      case 'KerasSGD':
+        return c.momentum
+          ? { class_name: 'Momentum', config: { learningRate: c.learningRate, momentum: c.momentum, useNesterov: c.nesterov } }
+          : { class_name: 'SGD', config: { learningRate: c.learningRate } };
+      default:
+        return undefined;
+    }
+  })();
+  if (!plain) return saved;
+  warn?.(`the converted model compiles with tfjs' ${plain.class_name} (its update differs slightly from Keras' ${optimizer.class_name.slice(5)}; optimizer state is not converted)`);
+  return plain as tf.io.TrainingConfig['optimizer_config'];
 }
 
 /** Reloads the written files with tf.loadLayersModel and returns the largest output difference to the revived model. */
