@@ -34,7 +34,15 @@ export interface BuildOptions {
   /** Where this config came from, for messages (`model.keras: config.json`). */
   file: string;
   warn?: (message: string) => void;
+  /** Who wrote the config: tf.keras 2 activation names mean tfjs' functions, Keras 3's may not (default keras-3). */
+  layout?: 'keras-2' | 'keras-3';
 }
+
+/**
+ * Activity regularizers of loaded layers, as saved (tfjs-layers cannot apply them): the writer puts
+ * them back into config.json, so a load-save round trip keeps them for Keras.
+ */
+export const keptActivityRegularizers = new WeakMap<Layer, Json>();
 
 const NETWORKS = new Set(['Functional', 'Model', 'Sequential']);
 const MAX_NESTED_NETWORKS = 64;
@@ -79,7 +87,7 @@ export class ConfigBuilder {
       }
     }
     if (className === 'InputLayer') {
-      const cfg = layerConfig(entry);
+      const cfg = layerConfig(entry, this.options.layout);
       const input = makeInput(cfg, name, this.options.file);
       return { layer: input.sourceLayer as Layer, className, pythonClass: className, how: 'config' };
     }
@@ -92,10 +100,12 @@ export class ConfigBuilder {
         hint: `registerLayer('${reg}', MyLayer), or pass { customObjects: { '${reg}': MyLayer } }`,
       });
     }
-    const cfg = layerConfig(entry);
-    if (cfg['activity_regularizer'] != null) {
+    const cfg = layerConfig(entry, this.options.layout);
+    const activityRegularizer = cfg['activity_regularizer'] ?? null;
+    if (activityRegularizer !== null) {
       // tfjs-layers refuses to call a layer with one symbolically; it only adds a training loss term.
-      this.options.warn?.(`${name}: activity_regularizer dropped (tfjs-layers cannot apply it); predictions are unchanged, training omits that loss term`);
+      // The saved entry is kept with the layer, so that saveKerasFile writes it back.
+      this.options.warn?.(`${name}: activity_regularizer not applied (tfjs-layers cannot call a layer with one); predictions are unchanged, training in tfjs omits that loss term, saveKerasFile keeps it`);
       cfg['activity_regularizer'] = null;
     }
     const bad = badConfigInteger(cfg);
@@ -105,6 +115,10 @@ export class ConfigBuilder {
     const layer = resolved.fromConfig(resolved.ctor, ts) as unknown as Layer;
     if (!(layer instanceof tfl.layers.Layer)) {
       throw new UnsupportedLayerError(`class registered for '${reg}' did not produce a tfjs Layer`, { file: this.options.file, node: name });
+    }
+    if (activityRegularizer !== null) {
+      const saved = isObject(entry['config']) ? (entry['config'] as JsonObject)['activity_regularizer'] : undefined;
+      keptActivityRegularizers.set(layer, (saved ?? activityRegularizer) as Json);
     }
     // Weights come from the file: skip the initializers (an Orthogonal one on a big recurrent kernel takes minutes).
     layer.setFastWeightInitDuringBuild(true);
@@ -121,14 +135,14 @@ export class ConfigBuilder {
     for (const [i, e] of entries.entries()) {
       if (e['class_name'] === 'InputLayer') {
         if (i !== 0) throw new FormatError('a Sequential config has an InputLayer after its first layer', { file: this.options.file, node: name });
-        const c = layerConfig(e);
+        const c = layerConfig(e, this.options.layout);
         model.add(tfl.layers.inputLayer({ ...inputArgs(c, layerName(e), this.options.file) }));
         inputAdded = true;
         continue;
       }
       if (!inputAdded) {
         // No InputLayer: the shape Keras built the model with (build_input_shape, Keras 2 batch_input_shape on the first layer).
-        const first = layerConfig(e);
+        const first = layerConfig(e, this.options.layout);
         const shape = Array.isArray(first['batch_input_shape']) ? first['batch_input_shape'] : Array.isArray(cfg['build_input_shape']) ? cfg['build_input_shape'] : null;
         if (shape) {
           model.add(tfl.layers.inputLayer({ batchInputShape: dims(shape), dtype: tfjsDtype(first['dtype'] ?? 'float32') }));
@@ -159,7 +173,7 @@ export class ConfigBuilder {
       const lname = layerName(e);
       if (built.has(lname)) throw new FormatError(`two layers are named ${JSON.stringify(lname)}`, { file: this.options.file, node: name });
       if (e['class_name'] === 'InputLayer') {
-        const input = makeInput(layerConfig(e), lname, this.options.file);
+        const input = makeInput(layerConfig(e, this.options.layout), lname, this.options.file);
         const b: BuiltLayer = { layer: input.sourceLayer as Layer, className: 'InputLayer', pythonClass: 'InputLayer', how: 'config' };
         outputs.set(lname, [[input]]);
         built.set(lname, b);

@@ -168,7 +168,8 @@ export class H5File {
 
   /**
    * A dataset's values as little-endian bytes of its stored dtype (what `inspect` hashes). jsfive
-   * hands out numbers; they are written back in the stored type, so the bytes equal the stored ones.
+   * hands out numbers; they are written back in the stored type, so the bytes equal the stored ones
+   * (float16 included: every float16 value is exact as a number; only NaN payloads are not kept).
    */
   readRaw(path: string): Uint8Array {
     const { dtype, shape } = this.describe(path);
@@ -191,6 +192,7 @@ export class H5File {
       case 'int16': out = Int16Array.from({ length: n }, (_, i) => num(i)); break;
       case 'uint16': out = Uint16Array.from({ length: n }, (_, i) => num(i)); break;
       case 'int8': out = Int8Array.from({ length: n }, (_, i) => num(i)); break;
+      case 'float16': out = Uint16Array.from({ length: n }, (_, i) => float16Bits(num(i))); break;
       default: out = Uint8Array.from({ length: n }, (_, i) => num(i)); // uint8, bool
     }
     // Typed arrays are in the platform's byte order; every platform tfjs runs on is little-endian.
@@ -206,4 +208,32 @@ export class H5File {
     for (const k of keys) out.push(...this.datasetsUnder(path === '' ? k : `${path}/${k}`, depth + 1));
     return out;
   }
+}
+
+/**
+ * The IEEE 754 half-precision bits of a number (round to nearest even): exact for every value
+ * that came from a float16, which is what jsfive decodes float16 datasets to. NaN becomes the
+ * quiet NaN 0x7e00 (jsfive does not keep payloads).
+ */
+export function float16Bits(x: number): number {
+  if (Number.isNaN(x)) return 0x7e00;
+  const sign = x < 0 || Object.is(x, -0) ? 0x8000 : 0;
+  const a = Math.abs(x);
+  if (a >= 65520) return sign | 0x7c00; // rounds to infinity
+  if (a < 2 ** -14) return sign | roundEven(a * 2 ** 24); // subnormal (1024 rounds up into the smallest normal)
+  let e = Math.floor(Math.log2(a));
+  if (2 ** e > a) e--;
+  else if (2 ** (e + 1) <= a) e++;
+  let m = roundEven((a / 2 ** e - 1) * 1024);
+  if (m === 1024) {
+    m = 0;
+    e++;
+  }
+  return e > 15 ? sign | 0x7c00 : sign | ((e + 15) << 10) | m;
+}
+
+function roundEven(v: number): number {
+  const f = Math.floor(v);
+  const d = v - f;
+  return d > 0.5 || (d === 0.5 && f % 2 === 1) ? f + 1 : f;
 }

@@ -22,10 +22,14 @@ const ARG_RENAMES: Record<string, Record<string, string>> = {
   LeakyReLU: { negative_slope: 'alpha' },
 };
 
-/** Rewrites Keras 3 spellings, recursively over nested objects (wrapped layers, initializers). */
-export function keras3ToKeras2(v: Json, depth = 0): Json {
+/**
+ * Rewrites Keras 3 spellings, recursively over nested objects (wrapped layers, initializers).
+ * `keras2Activations`: the config was written by tf.keras 2, whose activation names mean what
+ * tfjs' do (its hard_sigmoid is tfjs' clip(0.2x + 0.5, 0, 1)), so they are kept.
+ */
+export function keras3ToKeras2(v: Json, depth = 0, keras2Activations = false): Json {
   if (depth > 200) return v;
-  if (Array.isArray(v)) return v.map((x) => keras3ToKeras2(x, depth + 1));
+  if (Array.isArray(v)) return v.map((x) => keras3ToKeras2(x, depth + 1, keras2Activations));
   if (!isObject(v)) return v;
   const cls = typeof v['class_name'] === 'string' ? (v['class_name'] as string) : undefined;
   const renames = cls ? ARG_RENAMES[cls] : undefined;
@@ -37,23 +41,23 @@ export function keras3ToKeras2(v: Json, depth = 0): Json {
     }
     if (k === 'config' && renames && isObject(x)) {
       const cfg: JsonObject = {};
-      for (const [ck, cx] of Object.entries(x)) cfg[renames[ck] ?? ck] = keras3ToKeras2(cx, depth + 2);
+      for (const [ck, cx] of Object.entries(x)) cfg[renames[ck] ?? ck] = keras3ToKeras2(cx, depth + 2, keras2Activations);
       out[k] = cfg;
       continue;
     }
-    if (/activation$/.test(k) && typeof x === 'string' && KERAS3_ACTIVATION_NAMES[x]) {
+    if (!keras2Activations && /activation$/.test(k) && typeof x === 'string' && KERAS3_ACTIVATION_NAMES[x]) {
       out[k] = KERAS3_ACTIVATION_NAMES[x]!;
       continue;
     }
-    out[k] = keras3ToKeras2(x, depth + 1);
+    out[k] = keras3ToKeras2(x, depth + 1, keras2Activations);
   }
   return out;
 }
 
 /** A Keras 3 layer entry's config as revive and tfjs take it (pythonic keys; toTs is applied later). */
-export function layerConfig(entry: JsonObject): JsonObject {
+export function layerConfig(entry: JsonObject, layout: 'keras-2' | 'keras-3' = 'keras-3'): JsonObject {
   const raw = isObject(entry['config']) ? entry['config'] : {};
-  const converted = keras3ToKeras2({ class_name: entry['class_name'] ?? null, config: decodeJsonUtils(raw) }) as JsonObject;
+  const converted = keras3ToKeras2({ class_name: entry['class_name'] ?? null, config: decodeJsonUtils(raw) }, 0, layout === 'keras-2') as JsonObject;
   return normalizeConfig(converted['config'] ?? {}) as JsonObject;
 }
 

@@ -132,14 +132,15 @@ async function loadH5(bytes: Uint8Array, options: KerasFileLoadOptions, limits: 
   const config = parseJson(modelConfigText, `${file}: model_config`);
   if (!isObject(config as Json)) throw new FormatError('model_config is not a JSON object', { file });
   progress('decode', 0.2);
-  const built = new ConfigBuilder({ customObjects: options.customObjects, file: `${file}: model_config`, warn }).buildTop(config as JsonObject);
+  const kerasVersion = h5.stringAttr('', 'keras_version') ?? h5.stringAttr('model_weights', 'keras_version');
+  const layout = kerasVersion && /^3\./.test(kerasVersion) ? 'keras-3' : 'keras-2';
+  const built = new ConfigBuilder({ customObjects: options.customObjects, file: `${file}: model_config`, warn, layout }).buildTop(config as JsonObject);
   progress('build', 0.4);
   const weights = assignLegacyWeights(built.network!, h5, h5.isGroup('model_weights') ? 'model_weights' : '');
   progress('weights', 0.8);
-  const kerasVersion = h5.stringAttr('', 'keras_version') ?? h5.stringAttr('model_weights', 'keras_version');
   const info: KerasFileInfo = {
     format: 'hdf5',
-    layout: kerasVersion && /^3\./.test(kerasVersion) ? 'keras-3' : 'keras-2',
+    layout,
     kerasVersion,
     backend: h5.stringAttr('', 'backend'),
     modelClass: str((config as JsonObject)['class_name']) ?? '?',

@@ -3,6 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { zipSync } from 'fflate';
 import { SourceIOError, UnsupportedFeatureError } from '@savedkeras/common';
 import { isObject, type Json, type JsonObject } from '@savedkeras/revive';
+import { keptActivityRegularizers } from './build-model.js';
 import { KERAS3_ACTIVATION_NAMES, kerasSnakeCase } from './keras3-config.js';
 
 /** The Keras version whose format the writer produces (config layout, weight-file layout). */
@@ -18,8 +19,13 @@ export type KerasFileTarget = string | ((bytes: Uint8Array) => void | Promise<vo
  * file: config.json in Keras 3's serialization, metadata.json, and model.weights.h5 in the layout
  * Keras 3 `load_model` reads (written with h5wasm). Returns the bytes it wrote.
  */
-export async function saveKerasFile(model: tfl.LayersModel, target: KerasFileTarget): Promise<Uint8Array> {
-  const bytes = await encodeKerasFile(model);
+export interface KerasFileWriteOptions {
+  /** Where warnings go (default: console.warn). */
+  warn?: (message: string) => void;
+}
+
+export async function saveKerasFile(model: tfl.LayersModel, target: KerasFileTarget, options: KerasFileWriteOptions = {}): Promise<Uint8Array> {
+  const bytes = await encodeKerasFile(model, options);
   if (typeof target === 'function') {
     await target(bytes);
     return bytes;
@@ -39,10 +45,18 @@ export async function saveKerasFile(model: tfl.LayersModel, target: KerasFileTar
 }
 
 /** The `.keras` bytes of a model (a zip, entries stored uncompressed as Keras writes them). */
-export async function encodeKerasFile(model: tfl.LayersModel): Promise<Uint8Array> {
+export async function encodeKerasFile(model: tfl.LayersModel, options: KerasFileWriteOptions = {}): Promise<Uint8Array> {
   const config = kerasConfigOf(model);
+  const scaled = hardSigmoidScaling(model);
+  if (scaled.layers.length > 0) {
+    (options.warn ?? ((m: string) => console.warn(`savedkeras: ${m}`)))(
+      `${scaled.layers.join(', ')}: tfjs' hard_sigmoid (clip(0.2x + 0.5, 0, 1)) is not Keras 3's (clip(x/6 + 0.5, 0, 1)); ` +
+        `written as Keras 3's hard_sigmoid of the pre-activation scaled by 1.2 (kernel and bias times 1.2): the same predictions, ` +
+        'but training in Keras sees the scaled weights (regularizer and constraint values change)',
+    );
+  }
   const assets: Record<string, Uint8Array> = {};
-  const weights = await writeWeightsH5(model, assets);
+  const weights = await writeWeightsH5(model, assets, scaled.transforms);
   const metadata = { keras_version: WRITTEN_KERAS_VERSION, date_saved: new Date().toISOString().replace('T', '@').slice(0, 19) };
   const enc = new TextEncoder();
   return zipSync(
@@ -164,6 +178,8 @@ function layerEntry(l: JsonObject, inner: Map<string, Layer>, functional: boolea
   } else {
     e = objectEntry(l, 0) as JsonObject;
     if (layer) completeConfig(layer, e['config'] as JsonObject);
+    const activityRegularizer = layer ? keptActivityRegularizers.get(layer) : undefined;
+    if (activityRegularizer !== undefined) (e['config'] as JsonObject)['activity_regularizer'] = objectEntry(activityRegularizer, 1);
     const registered = layer ? registeredNameOf(layer) : undefined;
     if (registered) {
       e['module'] = null;
@@ -217,12 +233,12 @@ function objectEntry(v: Json, depth: number): Json {
     for (const [k, x] of Object.entries(v['config'] as JsonObject)) {
       const to = k in renames ? renames[k] : k;
       if (to === null || to === undefined) continue;
-      cfg[to] = fixValue(k, objectEntry(x, depth + 1));
+      cfg[to] = fixValue(k, objectEntry(x, depth + 1), cls, String((v['config'] as JsonObject)['name'] ?? cls));
     }
     return { module: moduleOf(cls), class_name: CLASS_TO_KERAS[cls] ?? cls, config: cfg, registered_name: null };
   }
   const out: JsonObject = {};
-  for (const [k, x] of Object.entries(v)) out[k] = fixValue(k, objectEntry(x, depth + 1));
+  for (const [k, x] of Object.entries(v)) out[k] = fixValue(k, objectEntry(x, depth + 1), undefined, undefined);
   return out;
 }
 
@@ -241,9 +257,75 @@ function completeConfig(layer: Layer, cfg: JsonObject): void {
   }
 }
 
-function fixValue(key: string, v: Json): Json {
-  if (/activation$/.test(key) && typeof v === 'string') return KERAS3_FROM_TFJS_ACTIVATION[v] ?? v;
-  return v;
+function fixValue(key: string, v: Json, cls: string | undefined, layerName: string | undefined): Json {
+  if (!/activation$/.test(key) || typeof v !== 'string') return v;
+  if (v === 'hard_sigmoid') {
+    // tfjs' hard_sigmoid: written as Keras 3's where the weights before it are scaled (hardSigmoidScaling), refused elsewhere.
+    if (cls && HARD_SIGMOID_SCALED[cls]?.key === key) return v;
+    throw new UnsupportedFeatureError(
+      `layer ${layerName ?? '?'} (${cls ?? '?'}) uses tfjs' hard_sigmoid as its ${key}: Keras 3 has no activation equal to it (its hard_sigmoid is clip(x/6 + 0.5, 0, 1), tfjs' clip(0.2x + 0.5, 0, 1))`,
+      { node: layerName, hint: "use 'sigmoid', or put it after a Dense/Conv layer (whose weights the writer can rescale to make Keras 3's hard_sigmoid equal)" },
+    );
+  }
+  return KERAS3_FROM_TFJS_ACTIVATION[v] ?? v;
+}
+
+/**
+ * Where tfjs' hard_sigmoid can be written exactly: tfjs_hs(z) = clip(0.2z + 0.5, 0, 1) =
+ * keras3_hs(1.2z), and z is linear in the layer's kernel and bias, so those (the gate columns of
+ * a recurrent cell) are written times 1.2. `weights`: which of the layer's weights, `gates`: for
+ * recurrent cells, which blocks of `units` columns feed the recurrent activation.
+ */
+const HARD_SIGMOID_SCALE = 1.2;
+const DENSE_LIKE = { key: 'activation', weights: /(^|\/)(kernel|bias)(_\d+)?$/ } as const;
+const HARD_SIGMOID_SCALED: Record<string, { key: string; weights: RegExp; gates?: { blocks: number; scaled: number[] } }> = {
+  Dense: DENSE_LIKE,
+  Conv1D: DENSE_LIKE,
+  Conv2D: DENSE_LIKE,
+  Conv3D: DENSE_LIKE,
+  Conv2DTranspose: DENSE_LIKE,
+  Conv3DTranspose: DENSE_LIKE,
+  DepthwiseConv2D: { key: 'activation', weights: /(^|\/)(depthwise_kernel|bias)(_\d+)?$/ },
+  SeparableConv1D: { key: 'activation', weights: /(^|\/)(pointwise_kernel|bias)(_\d+)?$/ },
+  SeparableConv2D: { key: 'activation', weights: /(^|\/)(pointwise_kernel|bias)(_\d+)?$/ },
+  // Keras' gate order: LSTM i, f, c, o (recurrent activation on i, f, o); GRU z, r, h (on z, r).
+  LSTM: { key: 'recurrent_activation', weights: /(^|\/)(kernel|recurrent_kernel|bias)(_\d+)?$/, gates: { blocks: 4, scaled: [0, 1, 3] } },
+  LSTMCell: { key: 'recurrent_activation', weights: /(^|\/)(kernel|recurrent_kernel|bias)(_\d+)?$/, gates: { blocks: 4, scaled: [0, 1, 3] } },
+  GRU: { key: 'recurrent_activation', weights: /(^|\/)(kernel|recurrent_kernel|bias)(_\d+)?$/, gates: { blocks: 3, scaled: [0, 1] } },
+  GRUCell: { key: 'recurrent_activation', weights: /(^|\/)(kernel|recurrent_kernel|bias)(_\d+)?$/, gates: { blocks: 3, scaled: [0, 1] } },
+};
+
+type WeightTransform = (values: Float32Array, shape: number[]) => Float32Array;
+
+/** The weights to write scaled (see HARD_SIGMOID_SCALED), over wrapped and nested layers. */
+function hardSigmoidScaling(model: tfl.LayersModel): { transforms: Map<tfl.LayerVariable, WeightTransform>; layers: string[] } {
+  const transforms = new Map<tfl.LayerVariable, WeightTransform>();
+  const layers: string[] = [];
+  const visit = (layer: Layer, depth: number) => {
+    if (depth > 64) return;
+    if (layer instanceof tfl.LayersModel) return layer.layers.forEach((l) => visit(l, depth + 1));
+    const inner = layer as unknown as { forwardLayer?: Layer; backwardLayer?: Layer; layer?: Layer; cell?: Layer };
+    for (const sub of [inner.forwardLayer, inner.backwardLayer, inner.layer]) if (sub instanceof tfl.layers.Layer) visit(sub, depth + 1);
+    const cls = layer.getClassName();
+    const rule = HARD_SIGMOID_SCALED[cls];
+    const holder = inner.cell instanceof tfl.layers.Layer ? inner.cell : layer;
+    if (!rule) return;
+    const cfg = holder.getConfig() as Record<string, unknown>;
+    const act = cfg[rule.key === 'activation' ? 'activation' : 'recurrentActivation'];
+    if (typeof act !== 'string' || !/^hard_?sigmoid$/i.test(act)) return;
+    layers.push(layer.name);
+    const units = Number(cfg['units']);
+    for (const w of holder.weights) {
+      if (!rule.weights.test(w.originalName ?? w.name)) continue;
+      const gates = rule.gates;
+      transforms.set(w, (values, shape) => {
+        const cols = shape[shape.length - 1] ?? 1;
+        return values.map((x, i) => (!gates || gates.scaled.includes(Math.floor((i % cols) / units)) ? x * HARD_SIGMOID_SCALE : x));
+      });
+    }
+  };
+  model.layers.forEach((l) => visit(l, 0));
+  return { transforms, layers };
 }
 
 function moduleOf(cls: string): string {
@@ -310,7 +392,7 @@ function loadH5wasm(): Promise<H5Module> {
 
 let fileCounter = 0;
 
-async function writeWeightsH5(model: tfl.LayersModel, assets: Record<string, Uint8Array>): Promise<Uint8Array> {
+async function writeWeightsH5(model: tfl.LayersModel, assets: Record<string, Uint8Array>, transforms: Map<tfl.LayerVariable, WeightTransform>): Promise<Uint8Array> {
   const h5wasm = await loadH5wasm();
   const { FS } = await h5wasm.ready;
   const name = `/savedkeras-${Date.now()}-${fileCounter++}.weights.h5`;
@@ -358,7 +440,8 @@ async function writeWeightsH5(model: tfl.LayersModel, assets: Record<string, Uin
           for (let i = 0; i < g.count; i++) {
             const w = weights[at++]!;
             const v = w.read();
-            const data = await v.data();
+            const transform = transforms.get(w);
+            const data = transform ? transform((await v.data()) as Float32Array, v.shape) : await v.data();
             const isInt = v.dtype === 'int32';
             f.create_dataset({
               name: `${g.path}/vars/${i}`,
