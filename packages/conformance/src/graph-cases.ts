@@ -315,6 +315,30 @@ add('UnsortedSegmentSum', 'rows', [f([5, 3]), i32([2, 0, 2, 1, 0]), scalarI(4)])
 add('Conv2DBackpropFilter', 's1 SAME', [f([2, 5, 6, 3]), i32([3, 3, 3, 4]), f([2, 5, 6, 4])], { strides: A.ints([1, 1, 1, 1]), padding: A.s('SAME') });
 add('Conv2DBackpropFilter', 's2 VALID', [f([1, 7, 7, 2]), i32([3, 3, 2, 3]), f([1, 3, 3, 3])], { strides: A.ints([1, 2, 2, 1]), padding: A.s('VALID') });
 
+// ---- cuDNN RNNs (params: random values of the exact canonical size) and CTC
+{
+  const none: InputSpec = { shape: [0], values: [] };
+  const noneI: InputSpec = { shape: [0], dtype: 'int32', values: [] };
+  const lstm = [f([4, 2, 3]), f([1, 2, 5], 'unit'), f([1, 2, 5], 'unit'), f([200], 'unit')];
+  add('CudnnRNN', 'lstm 1 layer', lstm);
+  const gruBi = [f([4, 2, 3]), f([2, 2, 4], 'unit'), none, f([216], 'unit')];
+  add('CudnnRNNV2', 'gru bidirectional', gruBi, { rnn_mode: A.s('gru'), direction: A.s('bidirectional') });
+  const proj = [f([2, 4, 3]), f([2, 1, 2], 'unit'), f([2, 1, 4], 'unit'), f([120], 'unit'), i32([4, 2])];
+  add('CudnnRNNV3', 'lstm num_proj 2 batch-major lengths', proj, { num_proj: A.i(2), time_major: A.b(false) });
+  const skip = [f([4, 2, 3]), f([2, 2, 3], 'unit'), none, f([39], 'unit'), i32([4, 3])];
+  add('CudnnRNNV3', 'rnn_tanh skip_input 2 layers', skip, { rnn_mode: A.s('rnn_tanh'), input_mode: A.s('skip_input') });
+  add('CudnnRNNBackprop', 'lstm 1 layer', [...lstm, f([4, 2, 5]), f([1, 2, 5]), f([1, 2, 5]), f([4, 2, 5]), f([1, 2, 5]), f([1, 2, 5]), none]);
+  add('CudnnRNNBackpropV2', 'gru bidirectional', [...gruBi, f([4, 2, 8]), f([2, 2, 4]), none, f([4, 2, 8]), f([2, 2, 4]), none, none, noneI],
+    { rnn_mode: A.s('gru'), direction: A.s('bidirectional') });
+  add('CudnnRNNBackpropV3', 'lstm num_proj 2 batch-major lengths',
+    [...proj, f([2, 4, 2]), f([2, 1, 2]), f([2, 1, 4]), f([2, 4, 2]), f([2, 1, 2]), f([2, 1, 4]), none, noneI], { num_proj: A.i(2), time_major: A.b(false) });
+  const labels = [i32([0, 0, 0, 1, 1, 0], [3, 2]), i32([1, 2, 3]), i32([6, 5])];
+  add('CTCLoss', '2 sequences', [f([6, 2, 5]), ...labels]);
+  add('CTCLossV2', '2 sequences (blank 0)', [f([6, 2, 5]), ...labels]);
+  add('CTCGreedyDecoder', 'merge_repeated', [f([6, 2, 5]), i32([6, 4])], { merge_repeated: A.b(true) });
+  add('CTCBeamSearchDecoder', 'beam 3 top 2', [f([6, 2, 5]), i32([6, 4])], { beam_width: A.i(3), top_paths: A.i(2) });
+}
+
 export const GRAPH_CASES: readonly GraphCase[] = Object.freeze(cases);
 
 /**
@@ -329,14 +353,10 @@ export const NOT_YET_COVERED_OPS: Readonly<Record<string, string>> = Object.free
   ),
   ...Object.fromEntries(
     ['ResourceScatterAdd', 'ResourceScatterSub', 'ResourceScatterMul', 'ResourceScatterDiv', 'ResourceScatterMin', 'ResourceScatterMax',
-      'ResourceScatterUpdate'].map((op) => [op, 'sparse updates of variable resources (training only): cases need variables'] as const),
+      'ResourceScatterUpdate', 'ResourceSparseApplyAdadelta', 'ResourceSparseApplyAdagrad', 'ResourceSparseApplyAdagradV2',
+      'ResourceSparseApplyCenteredRMSProp', 'ResourceSparseApplyKerasMomentum', 'ResourceSparseApplyMomentum', 'ResourceSparseApplyRMSProp',
+    ].map((op) => [op, 'sparse updates of variable resources (training only): cases need variables'] as const),
   ),
-  CudnnRNN: 'packed cuDNN weights: cases need a weight layout generator',
-  CudnnRNNV2: 'packed cuDNN weights: cases need a weight layout generator',
-  CudnnRNNV3: 'packed cuDNN weights: cases need a weight layout generator',
-  CTCLoss: 'CTC needs label sequences: not written yet',
-  CTCGreedyDecoder: 'CTC needs label sequences: not written yet',
-  CTCBeamSearchDecoder: 'CTC needs label sequences: not written yet',
   FusedBatchNormGrad: 'batch-norm gradient of a saved training step (pinned against TF in graph tests): not written yet',
   FusedBatchNormGradV2: 'batch-norm gradient of a saved training step (pinned against TF in graph tests): not written yet',
   FusedBatchNormGradV3: 'batch-norm gradient of a saved training step (pinned against TF in graph tests): not written yet',

@@ -47,7 +47,16 @@ describe('typed errors of the newer kernels', () => {
     const h = f([0, 0], [1, 1, 2]);
     expect(() => run('CudnnRNN', [x, h, h, f(new Array(10).fill(0))])).toThrow(/params has 10 values but/);
     expect(() => run('CudnnRNN', [x, f([0, 0, 0, 0], [1, 2, 2]), h, f([0])])).toThrow(FormatError);
-    expect(() => run('CudnnRNNV3', [x, h, h, f([0]), i32([0])], { num_proj: A.i(2) })).toThrow(UnsupportedOpError);
+    // num_proj: h is [.., num_proj], c is [.., num_units]; projections exist for lstm only
+    expect(() => run('CudnnRNNV3', [x, h, h, f([0]), i32([2])], { num_proj: A.i(3) })).toThrow(/input_h has 2 units but num_proj is 3/);
+    expect(() => run('CudnnRNNV3', [x, h, h, f([0]), i32([2])], { num_proj: A.i(2), rnn_mode: A.s('gru') })).toThrow(/lstm only/);
+    // skip_input feeds x to the gates: its width must be num_units
+    expect(() => run('CudnnRNN', [x, h, h, f([0])], { input_mode: A.s('skip_input') })).toThrow(/input size 3 to equal num_units 2/);
+    // backprop: the gradients given must fit the forward pass
+    const params = f(new Array(4 * 2 * 3 + 4 * 2 * 2 + 16).fill(0.1));
+    const empty = f([]);
+    expect(() => run('CudnnRNNBackprop', [x, h, h, params, empty, empty, empty, f([0, 0], [1, 1, 2]), h, h, empty]))
+      .toThrow(/output_backprop has shape \[1,1,2\], the forward pass gives \[2,1,2\]/);
   });
 
   it('ResourceApply*: a gradient that does not fit the variable', () => {

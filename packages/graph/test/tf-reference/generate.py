@@ -446,7 +446,321 @@ def segment_scatter():
     print(path)
 
 
+
+# ---- session 3 families: each draws from its own generator, so regenerating one leaves the others alone ----
+
+def _rand(seed):
+    r = np.random.default_rng(seed)
+    return lambda *shape, scale=1.0: (r.standard_normal(shape) * scale).astype(np.float32)
+
+
+def cudnn_definition(mode, layers, dirs, x, h0, c0, params, units, proj=0, skip=False, lengths=None):
+    """cuDNN's documented recurrences in TF ops, reading `params` in the canonical order (every weight matrix
+    layer by layer, direction by direction, input gates then recurrent gates [then the LSTM projection], then
+    every bias in the same order). Time-major. Differentiable, so TF's autodiff gives the Backprop references.
+    skip_input: the first layer has no input matrices; its gates receive x itself. num_proj: h = P (o * tanh c)."""
+    g = {'lstm': 4, 'gru': 3, 'rnn_relu': 1, 'rnn_tanh': 1}[mode]
+    T, B, n_in = x.shape
+    hs = proj or units
+    flat = tf.reshape(params, [-1])
+    off = 0
+
+    def take(n, shape):
+        nonlocal off
+        t = tf.reshape(flat[off:off + n], shape)
+        off += n
+        return t
+
+    cells = []
+    for l in range(layers):
+        for d in range(dirs):
+            n = n_in if l == 0 else dirs * hs
+            W = None if (skip and l == 0) else [take(units * n, [units, n]) for _ in range(g)]
+            R = [take(units * hs, [units, hs]) for _ in range(g)]
+            P = take(proj * units, [proj, units]) if proj else None
+            cells.append({'W': W, 'R': R, 'P': P})
+    for c in cells:
+        c['bW'] = [take(units, [units]) for _ in range(g)]
+        c['bR'] = [take(units, [units]) for _ in range(g)]
+    assert off == int(flat.shape[0]), (off, flat.shape)
+    lengths = [T] * B if lengths is None else list(lengths)
+    inp = x
+    out_h, out_c = [], []
+    for l in range(layers):
+        ys = []
+        for d in range(dirs):
+            k = l * dirs + d
+            c = cells[k]
+            h = h0[k]
+            cc = c0[k] if mode == 'lstm' else None
+            y = [None] * T
+            steps = range(T - 1, -1, -1) if d == 1 else range(T)
+            for t in steps:
+                xt = inp[t]
+                xw = [xt + c['bW'][i] if c['W'] is None else tf.matmul(xt, c['W'][i], transpose_b=True) + c['bW'][i] for i in range(g)]
+                hr = [tf.matmul(h, c['R'][i], transpose_b=True) + c['bR'][i] for i in range(g)]
+                if mode == 'lstm':
+                    ig, fg, gg, og = tf.sigmoid(xw[0] + hr[0]), tf.sigmoid(xw[1] + hr[1]), tf.tanh(xw[2] + hr[2]), tf.sigmoid(xw[3] + hr[3])
+                    cn = fg * cc + ig * gg
+                    hn = og * tf.tanh(cn)
+                    if c['P'] is not None:
+                        hn = tf.matmul(hn, c['P'], transpose_b=True)
+                elif mode == 'gru':
+                    rg, zg = tf.sigmoid(xw[0] + hr[0]), tf.sigmoid(xw[1] + hr[1])
+                    nn = tf.tanh(xw[2] + rg * hr[2])
+                    hn = (1 - zg) * nn + zg * h
+                else:
+                    hn = (tf.nn.relu if mode == 'rnn_relu' else tf.tanh)(xw[0] + hr[0])
+                valid = tf.constant([[1.0 if t < L else 0.0] for L in lengths], tf.float32)
+                h = valid * hn + (1 - valid) * h
+                if mode == 'lstm':
+                    cc = valid * cn + (1 - valid) * cc
+                y[t] = valid * hn
+            ys.append(tf.stack(y, 0))
+            out_h.append(h)
+            out_c.append(cc if mode == 'lstm' else tf.zeros_like(h))
+        inp = tf.concat(ys, 2) if dirs == 2 else ys[0]
+    return inp, tf.stack(out_h, 0), tf.stack(out_c, 0)
+
+
+def cudnn_more():
+    """CudnnRNN input_mode=skip_input, CudnnRNNV3 num_proj, CudnnRNNBackprop/V2/V3. TF's CPU build runs none
+    of them: `cudnn_definition` (cuDNN's equations in TF ops) is first checked against Keras' own CPU layers
+    (linear input; skip_input = identity input kernels; a projection P = I equals the plain LSTM), then gives
+    the outputs, and TF's autodiff through it gives the backprop references."""
+    import keras
+    f = _rand(3011)
+    G = {'lstm': 4, 'gru': 3, 'rnn_relu': 1, 'rnn_tanh': 1}
+
+    def canon(mode, layers, dirs, n_in, units, proj=0, skip=False):
+        g = G[mode]
+        hs = proj or units
+        ws, bs = [], []
+        for l in range(layers):
+            for d in range(dirs):
+                n = n_in if l == 0 else dirs * hs
+                if not (skip and l == 0):
+                    ws += [f(units, n, scale=0.5).reshape(-1) for _ in range(g)]
+                ws += [f(units, hs, scale=0.5).reshape(-1) for _ in range(g)]
+                if proj:
+                    ws.append(f(proj, units, scale=0.5).reshape(-1))
+                bs += [f(units, scale=0.3) for _ in range(2 * g)]
+        return np.concatenate(ws + bs).astype(np.float32)
+
+    def keras_single(mode, params, n, units, x, h0, c0, identity_input=False):
+        """One unidirectional layer by Keras' CPU layer, weights from the canonical single-layer params."""
+        g = G[mode]
+        p, o = params, 0
+        W = []
+        if not identity_input:
+            for _ in range(g):
+                W.append(p[o:o + units * n].reshape(units, n)); o += units * n
+        else:
+            W = [np.eye(units, dtype=np.float32)] * g
+        R = []
+        for _ in range(g):
+            R.append(p[o:o + units * units].reshape(units, units)); o += units * units
+        bW = [p[o + i * units:o + (i + 1) * units] for i in range(g)]; o += g * units
+        bR = [p[o + i * units:o + (i + 1) * units] for i in range(g)]
+        if mode == 'lstm':
+            layer = keras.layers.LSTM(units, return_sequences=True, return_state=True)
+            layer.build((None, None, n))
+            layer.set_weights([np.concatenate([w.T for w in W], 1), np.concatenate([r.T for r in R], 1), np.concatenate(bW) + np.concatenate(bR)])
+            init = [h0[0], c0[0]]
+        elif mode == 'gru':
+            order = [1, 0, 2]
+            layer = keras.layers.GRU(units, return_sequences=True, return_state=True, reset_after=True)
+            layer.build((None, None, n))
+            layer.set_weights([np.concatenate([W[i].T for i in order], 1), np.concatenate([R[i].T for i in order], 1),
+                               np.stack([np.concatenate([bW[i] for i in order]), np.concatenate([bR[i] for i in order])])])
+            init = [h0[0]]
+        else:
+            layer = keras.layers.SimpleRNN(units, activation=mode[4:], return_sequences=True, return_state=True)
+            layer.build((None, None, n))
+            layer.set_weights([W[0].T, R[0].T, bW[0] + bR[0]])
+            init = [h0[0]]
+        res = layer(np.transpose(x, [1, 0, 2]).copy(), initial_state=init)
+        return np.transpose(np.asarray(res[0]), [1, 0, 2]), np.asarray(res[1])
+
+    T, B = 5, 3
+    # 1. the definition agrees with Keras' CPU layers (linear input, skip_input as identity kernels)
+    for mode in ['lstm', 'gru', 'rnn_tanh', 'rnn_relu']:
+        for skip in [False, True]:
+            units = 4
+            n = units if skip else 3
+            params = canon(mode, 1, 1, n, units, skip=skip)
+            x = f(T, B, n)
+            h0 = f(1, B, units, scale=0.5)
+            c0 = f(1, B, units, scale=0.5)
+            y, h, _ = cudnn_definition(mode, 1, 1, x, h0, c0, params, units, skip=skip)
+            ky, kh = keras_single(mode, params, n, units, x, h0, c0, identity_input=skip)
+            assert np.allclose(y.numpy(), ky, atol=2e-5) and np.allclose(h.numpy()[0], kh, atol=2e-5), (mode, skip)
+    # a projection P = I is the plain LSTM
+    units = 4
+    plain = canon('lstm', 1, 1, 3, units)
+    nW = 4 * units * 3 + 4 * units * units
+    with_p = np.concatenate([plain[:nW], np.eye(units, dtype=np.float32).reshape(-1), plain[nW:]])
+    x, h0, c0 = f(T, B, 3), f(1, B, units, scale=0.5), f(1, B, units, scale=0.5)
+    a = cudnn_definition('lstm', 1, 1, x, h0, c0, plain, units)
+    b = cudnn_definition('lstm', 1, 1, x, h0, c0, with_p, units, proj=units)
+    assert all(np.allclose(p.numpy(), q.numpy(), atol=1e-6) for p, q in zip(a, b))
+
+    cases = []
+    via = 'cuDNN equations in TF ops (checked against Keras CPU LSTM/GRU/SimpleRNN), canonical params'
+    # 2. forward: skip_input and num_proj
+    fwd = [
+        ('CudnnRNN', 'lstm', 1, 1, dict(skip=True), True, None),
+        ('CudnnRNNV2', 'gru', 2, 2, dict(skip=True), True, None),
+        ('CudnnRNNV3', 'rnn_tanh', 1, 2, dict(skip=True), False, [5, 2, 4]),
+        ('CudnnRNNV3', 'lstm', 1, 1, dict(proj=2), True, None),
+        ('CudnnRNNV3', 'lstm', 2, 2, dict(proj=3), False, [4, 5, 1]),
+    ]
+    for op, mode, layers, dirs, opt, time_major, lens in fwd:
+        units = 4
+        proj = opt.get('proj', 0)
+        skip = opt.get('skip', False)
+        n_in = units if skip else 3
+        params = canon(mode, layers, dirs, n_in, units, proj=proj, skip=skip)
+        x = f(T, B, n_in)
+        h0 = f(layers * dirs, B, proj or units, scale=0.5)
+        c0 = f(layers * dirs, B, units, scale=0.5) if mode == 'lstm' else np.zeros([0], np.float32)
+        y, hN, cN = cudnn_definition(mode, layers, dirs, x, h0, c0 if mode == 'lstm' else None, params, units, proj=proj, skip=skip, lengths=lens)
+        attrs = {'rnn_mode': mode, 'direction': 'bidirectional' if dirs == 2 else 'unidirectional'}
+        if skip:
+            attrs['input_mode'] = 'skip_input'
+        bm = lambda a: a if time_major or a.ndim != 3 else np.transpose(a, [1, 0, 2])
+        inputs = {'input': bm(x), 'input_h': bm(h0), 'input_c': bm(c0), 'params': params}
+        if op == 'CudnnRNNV3':
+            attrs['time_major'] = time_major
+            attrs['num_proj'] = proj
+            inputs['sequence_lengths'] = np.array(lens or [T] * B, np.int32)
+        outs = [bm(y.numpy()), bm(hN.numpy()), bm(cN.numpy()) if mode == 'lstm' else np.zeros([0], np.float32), np.zeros([0], np.float32)]
+        if op != 'CudnnRNN':
+            outs.append(np.zeros([0], np.int8))
+        name = f'{mode} {layers} layer(s) {"bidirectional" if dirs == 2 else "unidirectional"} ' + ('skip_input' if skip else f'num_proj {proj}') + (f' lengths {lens}' if lens else '')
+        cases.append(case(op, inputs, attrs, name=name, via=via, compute=lambda outs=outs: [tf.constant(o) for o in outs], tol=2e-5))
+
+    # 3. backprop: gradients of sum(y*dy) + sum(h*dh) + sum(c*dc) with respect to input, input_h, input_c, params
+    bwd = [
+        ('CudnnRNNBackprop', 'lstm', 1, 1, {}, True, None),
+        ('CudnnRNNBackprop', 'gru', 1, 1, {}, True, None),
+        ('CudnnRNNBackpropV2', 'lstm', 2, 2, {}, True, None),
+        ('CudnnRNNBackpropV2', 'rnn_relu', 1, 2, {}, True, None),
+        ('CudnnRNNBackpropV3', 'lstm', 1, 1, {}, False, [5, 3, 1]),
+        ('CudnnRNNBackpropV3', 'gru', 2, 1, {}, True, [2, 5, 4]),
+        ('CudnnRNNBackpropV3', 'lstm', 1, 2, dict(proj=2), False, None),
+        ('CudnnRNNBackpropV3', 'rnn_tanh', 1, 1, dict(skip=True), True, None),
+    ]
+    for op, mode, layers, dirs, opt, time_major, lens in bwd:
+        units = 4
+        proj = opt.get('proj', 0)
+        skip = opt.get('skip', False)
+        n_in = units if skip else 3
+        params = tf.constant(canon(mode, layers, dirs, n_in, units, proj=proj, skip=skip))
+        x = tf.constant(f(T, B, n_in))
+        h0 = tf.constant(f(layers * dirs, B, proj or units, scale=0.5))
+        c0 = tf.constant(f(layers * dirs, B, units, scale=0.5)) if mode == 'lstm' else tf.zeros([0])
+        with tf.GradientTape() as tape:
+            tape.watch([x, h0, c0, params])
+            y, hN, cN = cudnn_definition(mode, layers, dirs, x, h0, c0 if mode == 'lstm' else None, params, units, proj=proj, skip=skip, lengths=lens)
+            dy = tf.constant(f(*y.shape))
+            dh = tf.constant(f(*hN.shape))
+            dc = tf.constant(f(*cN.shape)) if mode == 'lstm' else tf.zeros([0])
+            loss = tf.reduce_sum(y * dy) + tf.reduce_sum(hN * dh) + (tf.reduce_sum(cN * dc) if mode == 'lstm' else 0.0)
+        gx, gh, gc, gp = tape.gradient(loss, [x, h0, c0, params])
+        gc = gc if gc is not None else tf.zeros_like(c0)
+        attrs = {'rnn_mode': mode, 'direction': 'bidirectional' if dirs == 2 else 'unidirectional'}
+        if skip:
+            attrs['input_mode'] = 'skip_input'
+        bm = lambda a: (a if time_major or len(a.shape) != 3 else np.transpose(np.asarray(a), [1, 0, 2]))
+        cz = (lambda a: a) if mode == 'lstm' else (lambda a: np.zeros([0], np.float32))
+        inputs = {'input': bm(x.numpy()), 'input_h': bm(h0.numpy()), 'input_c': bm(c0.numpy()), 'params': params.numpy(),
+                  'output': bm(y.numpy()), 'output_h': bm(hN.numpy()), 'output_c': cz(bm(cN.numpy())),
+                  'output_backprop': bm(dy.numpy()), 'output_h_backprop': bm(dh.numpy()), 'output_c_backprop': bm(dc.numpy()) if mode == 'lstm' else np.zeros([0], np.float32),
+                  'reserve_space': np.zeros([0], np.float32)}
+        if op != 'CudnnRNNBackprop':
+            inputs['host_reserved'] = np.zeros([0], np.int8)
+        if op == 'CudnnRNNBackpropV3':
+            attrs['time_major'] = time_major
+            attrs['num_proj'] = proj
+            inputs['sequence_lengths'] = np.array(lens or [T] * B, np.int32)
+        outs = [bm(gx.numpy()), bm(gh.numpy()), bm(gc.numpy()), gp.numpy()]
+        name = f'{mode} {layers} layer(s) {"bidirectional" if dirs == 2 else "unidirectional"} {"time" if time_major else "batch"}-major' + (' skip_input' if skip else '') + (f' num_proj {proj}' if proj else '') + (f' lengths {lens}' if lens else '')
+        cases.append(case(op, inputs, attrs, name=name, via='TF autodiff through ' + via, compute=lambda outs=outs: [tf.constant(o) for o in outs], tol=1e-4))
+    write('cudnn-rnn-more', cases)
+
+
+def ctc_v2():
+    """CTCLossV2 (GPU-only in TF: blank is class 0, labels 1..C-1) = CTCLoss (blank last) on logits whose
+    class 0 is moved to the end and labels shifted down by one; the gradient is moved back."""
+    f = _rand(3012)
+    T, B, C = 7, 3, 5
+    logits = f(T, B, C, scale=2)
+    labels = [[1, 2, 2, 4], [3], [4, 4, 1]]
+    idx = np.array([[b, i] for b, l in enumerate(labels) for i in range(len(l))], np.int64)
+    vals = np.array([v for l in labels for v in l], np.int32)
+    cases = []
+    for lens, collapse, merge, ignore in [([7, 5, 6], False, True, False), ([7, 5, 6], True, True, False), ([7, 5, 6], False, False, False),
+                                           ([3, 5, 6], False, True, True)]:
+        lens = np.array(lens, np.int32)
+
+        def compute(lens=lens, collapse=collapse, merge=merge, ignore=ignore):
+            rolled = np.concatenate([logits[:, :, 1:], logits[:, :, :1]], 2)
+            loss, grad = tf.raw_ops.CTCLoss(inputs=rolled, labels_indices=idx, labels_values=vals - 1, sequence_length=lens,
+                                            preprocess_collapse_repeated=collapse, ctc_merge_repeated=merge,
+                                            ignore_longer_outputs_than_inputs=ignore)
+            g = grad.numpy()
+            return [loss, tf.constant(np.concatenate([g[:, :, -1:], g[:, :, :-1]], 2))]
+        cases.append(case('CTCLossV2', {'inputs': logits, 'labels_indices': idx, 'labels_values': vals, 'sequence_length': lens},
+                          {'preprocess_collapse_repeated': collapse, 'ctc_merge_repeated': merge, 'ignore_longer_outputs_than_inputs': ignore},
+                          name=f'collapse {collapse} merge {merge} ignore_longer {ignore}', via='CTCLoss with the blank moved from class 0 to the last class',
+                          compute=compute, tol=1e-4))
+    write('ctc-v2', cases)
+
+
+def sparse_apply():
+    """ResourceSparseApply*: the variables before, the op's inputs, and the variables as TF's CPU kernels leave
+    them (test/sparse-apply.json). Indices repeat a row, which TF applies twice, one after the other."""
+    f = _rand(3013)
+    specs = {
+        'ResourceSparseApplyMomentum': (['var', 'accum'], {'lr': 0.1, 'momentum': 0.9}, [{}, {'use_nesterov': True}]),
+        'ResourceSparseApplyKerasMomentum': (['var', 'accum'], {'lr': 0.1, 'momentum': 0.9}, [{}, {'use_nesterov': True}]),
+        'ResourceSparseApplyRMSProp': (['var', 'ms', 'mom'], {'lr': 0.01, 'rho': 0.9, 'momentum': 0.5, 'epsilon': 1e-3}, [{}]),
+        'ResourceSparseApplyCenteredRMSProp': (['var', 'mg', 'ms', 'mom'], {'lr': 0.01, 'rho': 0.9, 'momentum': 0.5, 'epsilon': 1e-3}, [{}]),
+        'ResourceSparseApplyAdagrad': (['var', 'accum'], {'lr': 0.1}, [{}, {'update_slots': False}]),
+        'ResourceSparseApplyAdagradV2': (['var', 'accum'], {'lr': 0.1, 'epsilon': 1e-3}, [{}, {'update_slots': False}]),
+        'ResourceSparseApplyAdadelta': (['var', 'accum', 'accum_update'], {'lr': 1.0, 'rho': 0.95, 'epsilon': 1e-3}, [{}]),
+    }
+    from tensorflow.python.framework import op_def_registry as reg
+    cases = []
+    for op, (slots, scalars, variants) in specs.items():
+        for extra in variants:
+            for name, idx in [('rows, one repeated', np.array([3, 0, 3, 1], np.int32)), ('int64 indices', np.array([2, 4], np.int64))]:
+                shape = (5, 3)
+                before = [f(*shape) * (0.1 if s == 'mg' else 1.0) + (0 if k == 0 or s in ('mg', 'mom') else 2.0) for k, s in enumerate(slots)]
+                before = [np.abs(b) if s in ('accum', 'ms', 'accum_update') else b for b, s in zip(before, slots)]
+                vs = [tf.Variable(b) for b in before]
+                grad = f(len(idx), shape[1])
+                kw = {s: v.handle for s, v in zip(slots, vs)}
+                kw.update({k: np.float32(v) for k, v in scalars.items()})
+                kw.update({'grad': grad, 'indices': idx})
+                getattr(tf.raw_ops, op)(**kw, **extra)
+                order = [a.name for a in reg.get(op).input_arg]
+                enc = []
+                for a in order:
+                    if a in slots:
+                        enc.append({'resource': a, **enc_tensor(before[slots.index(a)])})
+                    else:
+                        enc.append(enc_tensor(kw[a]))
+                cases.append({'name': name + ''.join(f', {k} {v}' for k, v in extra.items()), 'op': op,
+                              'attrs': {k: v for k, v in extra.items()}, 'inputs': enc, 'after': [enc_tensor(v) for v in vs]})
+    path = os.path.join(HERE, '..', 'sparse-apply.json')
+    with open(path, 'w') as fh:
+        json.dump({'tensorflow': tf.__version__, 'cases': cases}, fh, separators=(',', ':'))
+        fh.write('\n')
+    print(f'{path}: {len(cases)} cases')
+
 if __name__ == '__main__':
-    which = sys.argv[1:] or ['space_depth', 'fake_quant', 'scatter', 'strings', 'layers_depth_space', 'cudnn_rnn', 'gradients', 'ctc', 'segment_scatter']
+    which = sys.argv[1:] or ['space_depth', 'fake_quant', 'scatter', 'strings', 'layers_depth_space', 'cudnn_rnn', 'gradients', 'ctc', 'segment_scatter', 'cudnn_more', 'ctc_v2', 'sparse_apply']
     for w in which:
         globals()[w]()

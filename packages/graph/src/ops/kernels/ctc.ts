@@ -44,8 +44,12 @@ function logSoftmaxRow(l: Logits, t: number, b: number): Float64Array {
   return out;
 }
 
-/** CTCLoss: -log p(labels | inputs) per batch entry and its gradient with respect to the logits. */
-const ctcLoss: Kernel = (inputs, attrs, ctx) => {
+/**
+ * CTCLoss: -log p(labels | inputs) per batch entry and its gradient with respect to the logits.
+ * CTCLossV2 (TF's cuDNN variant, no CPU kernel in TF) is the same loss with the blank as class 0 and
+ * labels 1..C-1 (ctc_ops.cc: "default blank label is 0 rather num_classes - 1").
+ */
+const ctcLossWith = (blankFirst: boolean): Kernel => (inputs, attrs, ctx) => {
   const l = logitsOf(tensorAt(inputs, 0, ctx), ctx);
   const indices = intsOf(tensorAt(inputs, 1, ctx));
   const values = intsOf(tensorAt(inputs, 2, ctx));
@@ -53,7 +57,9 @@ const ctcLoss: Kernel = (inputs, attrs, ctx) => {
   const collapse = attrs.bool('preprocess_collapse_repeated', false);
   const merge = attrs.bool('ctc_merge_repeated', true);
   const ignoreLonger = attrs.bool('ignore_longer_outputs_than_inputs', false);
-  const blank = l.C - 1;
+  const blank = blankFirst ? 0 : l.C - 1;
+  const firstLabel = blankFirst ? 1 : 0;
+  const endLabel = blankFirst ? l.C : l.C - 1;
   if (indices.length !== 2 * values.length) throw bad(ctx, `labels_indices must be [${values.length}, 2]`);
   const labels: number[][] = Array.from({ length: l.B }, () => []);
   let prevB = -1;
@@ -63,7 +69,7 @@ const ctcLoss: Kernel = (inputs, attrs, ctx) => {
     if (b < prevB) throw bad(ctx, 'labels_indices must be ordered by batch');
     prevB = b;
     const v = values[i]!;
-    if (v < 0 || v >= blank) throw bad(ctx, `label ${v} is not a valid class (the last class, ${blank}, is the blank)`);
+    if (v < firstLabel || v >= endLabel) throw bad(ctx, `label ${v} is not a valid class (class ${blank}, the ${blankFirst ? 'first' : 'last'}, is the blank)`);
     labels[b]!.push(v);
   }
   const loss = new Float32Array(l.B);
@@ -274,7 +280,8 @@ const ctcBeamSearch: Kernel = (inputs, attrs, ctx) => {
 };
 
 export const CTC_KERNELS: Record<string, Kernel> = {
-  CTCLoss: ctcLoss,
+  CTCLoss: ctcLossWith(false),
+  CTCLossV2: ctcLossWith(true),
   CTCGreedyDecoder: ctcGreedy,
   CTCBeamSearchDecoder: ctcBeamSearch,
 };

@@ -9,6 +9,10 @@ export const CTC_OP_DEFS: OpDef[] = defs({
     attr: ['preprocess_collapse_repeated: bool = false', 'ctc_merge_repeated: bool = true', 'ignore_longer_outputs_than_inputs: bool = false',
       'T: {float, double} = DT_FLOAT'],
   },
+  CTCLossV2: {
+    in: ['inputs: float', 'labels_indices: int64', 'labels_values: int32', 'sequence_length: int32'], out: ['loss: float', 'gradient: float'],
+    attr: ['preprocess_collapse_repeated: bool = false', 'ctc_merge_repeated: bool = true', 'ignore_longer_outputs_than_inputs: bool = false'],
+  },
   CTCGreedyDecoder: {
     in: ['inputs: T', 'sequence_length: int32'],
     out: ['decoded_indices: int64', 'decoded_values: int64', 'decoded_shape: int64', 'log_probability: T'],

@@ -10,6 +10,8 @@ const common = [
 ];
 const ins = ['input: T', 'input_h: T', 'input_c: T', 'params: T'];
 const outs = ['output: T', 'output_h: T', 'output_c: T', 'reserve_space: T'];
+const bwdIns = ['output: T', 'output_h: T', 'output_c: T', 'output_backprop: T', 'output_h_backprop: T', 'output_c_backprop: T', 'reserve_space: T'];
+const bwdOuts = ['input_backprop: T', 'input_h_backprop: T', 'input_c_backprop: T', 'params_backprop: T'];
 
 export const RNN_OP_DEFS: OpDef[] = defs({
   CudnnRNN: { in: ins, out: outs, attr: [...common, 'is_training: bool = true'], stateful: true },
@@ -17,5 +19,11 @@ export const RNN_OP_DEFS: OpDef[] = defs({
   CudnnRNNV3: {
     in: [...ins, 'sequence_lengths: int32'], out: [...outs, 'host_reserved: int8'],
     attr: [...common, 'num_proj: int = 0', 'is_training: bool = true', 'time_major: bool = true'], stateful: true,
+  },
+  CudnnRNNBackprop: { in: [...ins, ...bwdIns], out: bwdOuts, attr: common, stateful: true },
+  CudnnRNNBackpropV2: { in: [...ins, ...bwdIns, 'host_reserved: int8'], out: bwdOuts, attr: common, stateful: true },
+  CudnnRNNBackpropV3: {
+    in: [...ins, 'sequence_lengths: int32', ...bwdIns, 'host_reserved: int8'], out: bwdOuts,
+    attr: [...common, 'num_proj: int = 0', 'time_major: bool = true'], stateful: true,
   },
 });

@@ -9,6 +9,12 @@ const apply = (resources: string[], tensors: string[], attrs: string[] = []): Op
   attr: ['T: type', 'use_locking: bool = false', ...attrs],
   stateful: true,
 });
+// the sparse twins take `indices: Tindices` among their tensors
+const sparse = (resources: string[], tensors: string[], attrs: string[] = []): OpSpec => ({
+  in: [...resources.map((r) => `${r}: resource`), ...tensors.map((t) => (t === 'indices' ? 'indices: Tindices' : `${t}: T`))],
+  attr: ['T: type', 'Tindices: {int32, int64}', 'use_locking: bool = false', ...attrs],
+  stateful: true,
+});
 const grad2 = (a: string, b: string, out = 'backprops'): OpSpec => ({ in: [`${a}: T`, `${b}: T`], out: [`${out}: T`], attr: ['T: type'] });
 const unaryGrad: OpSpec = { in: ['y: T', 'dy: T'], out: ['z: T'], attr: ['T: type'] };
 const stitch: OpSpec = { in: ['indices: N * int32', 'data: N * T'], out: ['merged: T'], attr: ['N: int >= 1', 'T: type'] };
@@ -52,6 +58,13 @@ export const TRAINING_OP_DEFS: OpDef[] = defs({
   ResourceApplyAdagrad: apply(['var', 'accum'], ['lr', 'grad'], ['update_slots: bool = true']),
   ResourceApplyAdagradV2: apply(['var', 'accum'], ['lr', 'epsilon', 'grad'], ['update_slots: bool = true']),
   ResourceApplyAdadelta: apply(['var', 'accum', 'accum_update'], ['lr', 'rho', 'epsilon', 'grad']),
+  ResourceSparseApplyMomentum: sparse(['var', 'accum'], ['lr', 'grad', 'indices', 'momentum'], ['use_nesterov: bool = false']),
+  ResourceSparseApplyKerasMomentum: sparse(['var', 'accum'], ['lr', 'grad', 'indices', 'momentum'], ['use_nesterov: bool = false']),
+  ResourceSparseApplyRMSProp: sparse(['var', 'ms', 'mom'], ['lr', 'rho', 'momentum', 'epsilon', 'grad', 'indices']),
+  ResourceSparseApplyCenteredRMSProp: sparse(['var', 'mg', 'ms', 'mom'], ['lr', 'rho', 'momentum', 'epsilon', 'grad', 'indices']),
+  ResourceSparseApplyAdagrad: sparse(['var', 'accum'], ['lr', 'grad', 'indices'], ['update_slots: bool = true']),
+  ResourceSparseApplyAdagradV2: sparse(['var', 'accum'], ['lr', 'epsilon', 'grad', 'indices'], ['update_slots: bool = true']),
+  ResourceSparseApplyAdadelta: sparse(['var', 'accum', 'accum_update'], ['lr', 'rho', 'epsilon', 'grad', 'indices']),
   BroadcastGradientArgs: { in: ['s0: T', 's1: T'], out: ['r0: T', 'r1: T'], attr: ['T: {int32, int64} = DT_INT32'] },
   ReluGrad: grad2('gradients', 'features'),
   Relu6Grad: grad2('gradients', 'features'),
