@@ -1,6 +1,7 @@
 import type { ModelSource } from 'savedkeras';
 import type { BackendChoice } from '@savedkeras/backend-web';
 import type { ErrorInfo } from './error-view.js';
+import type { TensorDtype } from './dtypes.js';
 import type { InputSpec, TensorJson } from './inputs.js';
 
 /** What the page shows, as plain JSON (for tests and for anyone scripting the page). */
@@ -24,6 +25,8 @@ export interface ModelSummary {
   source: string;
   inputs: InputSpec[];
   outputNames: string[];
+  /** Inputs' and outputs' dtypes as saved (serving signature), the JS dtype and the label the page shows. */
+  dtypes: { inputs: TensorDtype[]; outputs: TensorDtype[] };
   layers: Array<{ name: string; className: string; outputShape: string; params: number; depth: number }>;
   params: number;
   signatures: string[];

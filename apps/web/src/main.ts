@@ -8,6 +8,7 @@ import { byId, fill, formatBytes, formatMs, h } from './dom.js';
 import { clearError, describeError, showError } from './error-view.js';
 import type { ModelSummary, PageHook, PageState, PredictResult } from './hook.js';
 import { describeValues, generateInputs, kerasInputSpecs, parseJsonInputs, signatureInputSpecs, type InputSpec, type TensorJson } from './inputs.js';
+import { kerasDtypes, signatureDtypes, type TensorDtype } from './dtypes.js';
 import { layerRows, renderModel } from './model-view.js';
 import { renderOutput } from './output-view.js';
 
@@ -31,8 +32,11 @@ const els = {
 
 // ---- state ------------------------------------------------------------------------------------
 type Current =
-  | { kind: 'keras'; loaded: LoadedKerasModel; source: ModelSource; specs: InputSpec[] }
-  | { kind: 'signatures'; saved: SavedModelHandle; names: string[]; source: ModelSource; specs: Record<string, InputSpec[]>; outputs: Record<string, string[]> };
+  | { kind: 'keras'; loaded: LoadedKerasModel; source: ModelSource; specs: InputSpec[]; dtypes: { inputs: TensorDtype[]; outputs: TensorDtype[] } }
+  | {
+    kind: 'signatures'; saved: SavedModelHandle; names: string[]; source: ModelSource; specs: Record<string, InputSpec[]>; outputs: Record<string, string[]>;
+    dtypes: Record<string, { inputs: TensorDtype[]; outputs: TensorDtype[] }>;
+  };
 
 let current: Current | null = null;
 const state: PageState = {
@@ -134,7 +138,7 @@ async function loadFrom(source: ModelSource): Promise<ModelSummary> {
   let kerasError: unknown;
   try {
     const loaded = await loadKerasModelWithReport(source, { onProgress, warn: (m) => warnings.push(m) });
-    current = { kind: 'keras', loaded, source, specs: kerasInputSpecs(loaded.model, loaded.graph) };
+    current = { kind: 'keras', loaded, source, specs: kerasInputSpecs(loaded.model, loaded.graph), dtypes: kerasDtypes(loaded.model, loaded.graph) };
   } catch (e) {
     kerasError = e;
   }
@@ -162,13 +166,15 @@ async function loadSignatures(source: ModelSource): Promise<Current> {
   const saved = await loadSavedModel(source);
   const specs: Record<string, InputSpec[]> = {};
   const outputs: Record<string, string[]> = {};
+  const dtypes: Record<string, { inputs: TensorDtype[]; outputs: TensorDtype[] }> = {};
   const names = Object.keys(saved.signatures);
   for (const name of names) {
     const sig = saved.signatures[name]!;
     specs[name] = signatureInputSpecs(sig.inputs, saved.graph, sig.functionName);
     outputs[name] = sig.outputs.map((o) => o.name);
+    dtypes[name] = { inputs: signatureDtypes(sig.inputs), outputs: signatureDtypes(sig.outputs) };
   }
-  return { kind: 'signatures', saved, names, source, specs, outputs };
+  return { kind: 'signatures', saved, names, source, specs, outputs, dtypes };
 }
 
 function disposeCurrent(): void {
@@ -188,6 +194,7 @@ function summarize(c: Current, source: ModelSource): ModelSummary {
       source: source.description,
       inputs: c.specs,
       outputNames: model.outputNames,
+      dtypes: c.dtypes,
       layers: layerRows(model),
       params: model.countParams(),
       signatures: graph?.signatures.map((s) => s.name) ?? [],
@@ -209,6 +216,7 @@ function summarize(c: Current, source: ModelSource): ModelSummary {
     source: source.description,
     inputs: c.specs[first] ?? [],
     outputNames: c.outputs[first] ?? [],
+    dtypes: c.dtypes[first] ?? { inputs: [], outputs: [] },
     layers: [],
     params: 0,
     signatures: c.names,
@@ -275,6 +283,14 @@ async function callSignature(name: string, inputs?: Record<string, TensorJson>):
 
 let lastRun: PredictResult | null = null;
 
+/** Output name -> its dtype as saved, with the JS dtype where they differ (what `savedkeras predict` prints). */
+function outputLabels(): Map<string, string> {
+  const c = current;
+  if (!c) return new Map();
+  const list = c.kind === 'keras' ? c.dtypes.outputs : (c.dtypes[c.names.includes('serving_default') ? 'serving_default' : c.names[0]!]?.outputs ?? []);
+  return new Map(list.map((d) => [d.name, d.label]));
+}
+
 function finishRun(outputs: Record<string, TensorJson>, ms: number): PredictResult {
   state.timings.predictMs = ms;
   lastRun = { outputs, ms };
@@ -282,7 +298,7 @@ function finishRun(outputs: Record<string, TensorJson>, ms: number): PredictResu
   if (box) {
     box.replaceChildren(
       h('div', { class: 'muted' }, `ran in ${formatMs(ms)} on ${state.backend?.name ?? '?'}`),
-      ...Object.entries(outputs).map(([k, t]) => renderOutput(k, t)),
+      ...Object.entries(outputs).map(([k, t]) => renderOutput(k, t, outputLabels().get(k))),
     );
   }
   renderTimings();
@@ -307,13 +323,17 @@ function jsonReplacer(_k: string, v: unknown): unknown {
 
 // ---- rendering --------------------------------------------------------------------------------
 function renderLoaded(c: Current, source: ModelSource, loadMs: number, kerasError: unknown): void {
-  if (c.kind === 'keras') renderModel(els.model, c.loaded, source.description, loadMs);
+  if (c.kind === 'keras') renderModel(els.model, c.loaded, source.description, loadMs, c.dtypes);
   else {
     fill(
       els.model,
       h('div', { class: 'section-head' }, h('h2', {}, 'SavedModel ', h('span', { class: 'tag' }, 'signatures')), h('div', { class: 'muted' }, source.description)),
       h('p', { class: 'muted' }, `Not loaded as a Keras model (${describeError(kerasError).message.split('\n')[0]}); its signatures are called directly.`),
-      h('ul', {}, c.names.map((n) => h('li', {}, h('code', {}, n), ' ', (c.specs[n] ?? []).map((s) => `${s.name}: ${s.dtype}${JSON.stringify(s.declared)}`).join(', ')))),
+      h('ul', { id: 'signature-list' }, c.names.map((n) => {
+        const label = new Map((c.dtypes[n]?.inputs ?? []).map((d) => [d.name, d.label]));
+        const outs = (c.dtypes[n]?.outputs ?? []).map((d) => `${d.name}: ${d.label}`).join(', ');
+        return h('li', {}, h('code', {}, n), ' ', (c.specs[n] ?? []).map((s) => `${s.name}: ${label.get(s.name) ?? s.dtype}${JSON.stringify(s.declared)}`).join(', '), outs ? ` → ${outs}` : '');
+      })),
     );
   }
   renderRunPanel(c);
@@ -321,7 +341,9 @@ function renderLoaded(c: Current, source: ModelSource, loadMs: number, kerasErro
 }
 
 function renderRunPanel(c: Current): void {
-  const specs = c.kind === 'keras' ? c.specs : (c.specs[c.names.includes('serving_default') ? 'serving_default' : c.names[0]] ?? []);
+  const first = c.kind === 'keras' ? '' : (c.names.includes('serving_default') ? 'serving_default' : c.names[0]!);
+  const specs = c.kind === 'keras' ? c.specs : (c.specs[first] ?? []);
+  const inputLabels = new Map((c.kind === 'keras' ? c.dtypes.inputs : (c.dtypes[first]?.inputs ?? [])).map((d) => [d.name, d.label]));
   const seedInput = h('input', { type: 'number', id: 'seed-input', value: 0, min: 0, class: 'seed' });
   const json = h('textarea', {
     id: 'json-input',
@@ -351,7 +373,7 @@ function renderRunPanel(c: Current): void {
       h('tbody', {}, specs.map((s) =>
         h('tr', {},
           h('td', {}, s.name),
-          h('td', {}, h('code', {}, s.dtype)),
+          h('td', {}, h('code', {}, inputLabels.get(s.name) ?? s.dtype)),
           h('td', {}, h('code', {}, JSON.stringify(s.declared))),
           h('td', {}, h('code', {}, JSON.stringify(s.shape))),
           h('td', { class: 'muted' }, describeValues(s)),

@@ -1,5 +1,6 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { LoadedKerasModel } from 'savedkeras';
+import type { TensorDtype } from './dtypes.js';
 import { fill, formatShape, h } from './dom.js';
 
 export interface LayerRow {
@@ -27,7 +28,7 @@ export function layerRows(model: tfl.LayersModel, depth = 0, out: LayerRow[] = [
   return out;
 }
 
-export function renderModel(section: HTMLElement, loaded: LoadedKerasModel, sourceDescription: string, loadMs: number): void {
+export function renderModel(section: HTMLElement, loaded: LoadedKerasModel, sourceDescription: string, loadMs: number, dtypes: { inputs: TensorDtype[]; outputs: TensorDtype[] }): void {
   const { model, report } = loaded;
   const rows = layerRows(model);
   const trainable = model.trainableWeights.reduce((n, w) => n + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
@@ -42,8 +43,9 @@ export function renderModel(section: HTMLElement, loaded: LoadedKerasModel, sour
       stat('parameters', total.toLocaleString('en-US')),
       stat('trainable', trainable.toLocaleString('en-US')),
       stat('layers', String(model.layers.length)),
-      stat('inputs', model.inputs.map((i) => formatShape(i.shape)).join(' · ')),
-      stat('outputs', model.outputs.map((o) => formatShape(o.shape)).join(' · ')),
+      // shapes with dtypes as saved (float64 / int64 say what tfjs computes them in), as `savedkeras summary`
+      stat('inputs', model.inputs.map((t, i) => `${formatShape(t.shape)} ${dtypes.inputs[i]?.label ?? t.dtype}`).join(' · '), 'stat-inputs'),
+      stat('outputs', model.outputs.map((t, i) => `${formatShape(t.shape)} ${dtypes.outputs[i]?.label ?? t.dtype}`).join(' · '), 'stat-outputs'),
       stat('load time', `${Math.round(loadMs)} ms`),
     ),
     h('table', { class: 'summary', id: 'summary-table' },
@@ -74,6 +76,6 @@ export function renderModel(section: HTMLElement, loaded: LoadedKerasModel, sour
   );
 }
 
-function stat(label: string, value: string): HTMLElement {
-  return h('div', { class: 'stat' }, h('div', { class: 'stat-value' }, value), h('div', { class: 'stat-label' }, label));
+function stat(label: string, value: string, id?: string): HTMLElement {
+  return h('div', { class: 'stat', ...(id ? { id } : {}) }, h('div', { class: 'stat-value' }, value), h('div', { class: 'stat-label' }, label));
 }

@@ -1,14 +1,17 @@
 import { formatShape, h } from './dom.js';
 import { flatten, type TensorJson } from '@savedkeras/check';
 
-/** One output tensor: shape, a preview of its values, min / max / mean and, for class scores, the top class. */
-export function renderOutput(name: string, t: TensorJson): HTMLElement {
+/**
+ * One output tensor: shape, a preview of its values, min / max / mean and, for class scores, the top class.
+ * `dtype`: the output's dtype as the model saved it (e.g. `float64 (float32 in JS)`); default the JS one.
+ */
+export function renderOutput(name: string, t: TensorJson, dtype?: string): HTMLElement {
   // Non-finite floats arrive as the strings "NaN" / "Infinity"; bytes (value_base64) are shown as base64.
   const values = flatten(t.value ?? t.value_base64).map((v) => (v === 'NaN' || v === 'Infinity' || v === '-Infinity' ? Number(v) : v)) as Array<number | string>;
   const numeric = values.length > 0 && typeof values[0] === 'number';
   const preview = values.slice(0, 12).map((v) => (typeof v === 'number' ? formatNumber(v) : JSON.stringify(v)));
   const children: Array<HTMLElement | null> = [
-    h('div', { class: 'output-head' }, h('b', {}, name), h('code', {}, `${formatShape(t.shape)} ${t.dtype}`)),
+    h('div', { class: 'output-head' }, h('b', {}, name), h('code', {}, `${formatShape(t.shape)} ${dtype ?? t.dtype}`)),
     h('code', { class: 'values' }, `[${preview.join(', ')}${values.length > 12 ? `, … ${values.length - 12} more` : ''}]`),
   ];
   if (numeric) {

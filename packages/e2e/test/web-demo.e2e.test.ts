@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,6 +43,8 @@ describe.skipIf(missing !== null && !process.env.CI)('demo page in headless Chro
       { prefix: '/app/', dir: webDist },
       { prefix: '/models/', dir: fixturesDir },
       { prefix: '/norange/models/', dir: fixturesDir, ranges: false },
+      // a TF-generated tf.Module with float64 / int64 inputs and outputs (made by packages/cli/test/float64-model/generate.py)
+      { prefix: '/float64/', dir: nodePath.join(repoRoot, 'packages/cli/test/float64-model') },
     ]);
     origin = server.origin;
     log = server.log;
@@ -151,6 +153,39 @@ describe.skipIf(missing !== null && !process.env.CI)('demo page in headless Chro
     // The summary table is on the page.
     const rows = await page.locator('#summary-table tbody tr').count();
     expect(rows).toBe((await state()).model!.layers.length);
+  });
+
+  it('shows dtypes as saved, with the JS dtype where it differs (int64 Keras inputs)', async () => {
+    // legacy-tf24-intlookup-18-inputs: its serving signature declares day_of_week and hour int64 (fixture manifest)
+    await loadUrl(`${origin}/models/legacy-tf24-intlookup-18-inputs/`);
+    const s = await state();
+    expect(s.model?.kind).toBe('keras');
+    expect(s.model!.dtypes.inputs.find((d) => d.name === 'day_of_week')).toEqual({ name: 'day_of_week', dtype: 'int64', jsDtype: 'int32', label: 'int64 (int32 in JS)' });
+    expect(s.model!.dtypes.inputs.filter((d) => d.dtype === 'int64').map((d) => d.name).sort()).toEqual(['day_of_week', 'hour']);
+    expect(s.model!.dtypes.outputs.every((d) => d.label === 'float32')).toBe(true);
+    // the model's stats and the run panel say so, as `savedkeras summary` does
+    expect(await page.locator('#stat-inputs').innerText()).toContain('int64 (int32 in JS)');
+    const row = page.locator('table.inputs tbody tr', { hasText: 'day_of_week' });
+    expect(await row.locator('td').nth(1).innerText()).toBe('int64 (int32 in JS)');
+  });
+
+  it('shows float64 / int64 signature tensors as saved and labels the outputs (float64-model)', async () => {
+    const expected = JSON.parse(readFileSync(nodePath.join(repoRoot, 'packages/cli/test/float64-model/expected.json'), 'utf8')) as {
+      inputs: Record<string, TensorJson>; outputs: Record<string, TensorJson>;
+    };
+    await loadUrl(`${origin}/float64/model/`);
+    const s = await state();
+    expect(s.model?.kind).toBe('signatures');
+    expect(s.model!.dtypes.inputs.map((d) => [d.name, d.label]).sort()).toEqual([['k', 'int64 (int32 in JS)'], ['x', 'float64 (float32 in JS)']]);
+    expect(s.model!.dtypes.outputs.map((d) => [d.name, d.label]).sort()).toEqual([['k2', 'int64 (int32 in JS)'], ['y', 'float64 (float32 in JS)']]);
+    expect(await page.locator('#signature-list').innerText()).toContain('x: float64 (float32 in JS)');
+    const run = await predictIn(expected.inputs);
+    // TensorFlow's numbers (expected.json, made by TF in float64) come back, labelled with the saved dtypes
+    expect(values(run.outputs.y!)).toEqual(values(expected.outputs.y!));
+    expect(values(run.outputs.k2!)).toEqual(values(expected.outputs.k2!));
+    const heads = await page.locator('#outputs .output-head').allInnerTexts();
+    expect(heads.find((t) => t.startsWith('y'))).toContain('float64 (float32 in JS)');
+    expect(heads.find((t) => t.startsWith('k2'))).toContain('int64 (int32 in JS)');
   });
 
   it('LSTM text model in 2 shards (legacy-tf22-large-2shard-lstm) by URL, fetching shards in ranges', async () => {

@@ -109,6 +109,16 @@ describe('lookup tables', () => {
     run('LookupTableImportV2', [table, i32([10, 20]), i32([1, 2])], { Tin: A.type(DataType.INT64), Tout: A.type(DataType.INT64) });
     expect(arr(run1('LookupTableFindV2', [table, i32([20, 30]), tf.scalar(0, 'int32')], { Tin: A.type(DataType.INT64), Tout: A.type(DataType.INT64) }))).toEqual([2, 0]);
   });
+  it('string values (ids back to words, as StringLookup(invert=True) saves it), with a string default', () => {
+    // tf.lookup.StaticHashTable(KeyValueTensorInitializer([0, 1, 2], ['[UNK]', 'cat', 'sat']), '?') answers
+    // lookup([[2, 7], [1, 0]]) with [['sat', '?'], ['cat', '[UNK]']] (TF 2.21)
+    const table = run('HashTableV2', [], { key_dtype: A.type(DataType.INT64), value_dtype: A.type(DataType.STRING) })[0] as TableResource;
+    expect(table).toMatchObject({ keyDtype: 'int32', valueDtype: 'string' });
+    run('InitializeTableV2', [table, i32([0, 1, 2]), str(['[UNK]', 'cat', 'sat'])], { Tkey: A.type(DataType.INT64), Tval: A.type(DataType.STRING) });
+    const found = run1('LookupTableFindV2', [table, i32([2, 7, 1, 0], [2, 2]), tf.scalar('?', 'string')], { Tin: A.type(DataType.INT64), Tout: A.type(DataType.STRING) });
+    expect(found.dtype).toBe('string');
+    expect(arr(found)).toEqual([['sat', '?'], ['cat', '[UNK]']]);
+  });
 });
 
 describe('RaggedTensorToTensor (TextVectorization forms)', () => {
