@@ -21,6 +21,7 @@ export { registerKernel as registerOp, registerKernel, unregisterKernel, getKern
 export { FunctionLibrary, libraryOf, type UnsupportedOp } from './executor/function-library.js';
 export { compileFunction, parseRef, EXECUTOR_OPS, type FunctionPlan, type PlanNode, type PlanNodeKind } from './executor/plan.js';
 export { Executor, type ExecutorOptions } from './executor/executor.js';
+export { setPlanFusion, type Fusion } from './executor/fusion.js';
 export type { CallGuard } from './executor/budget.js';
 export { Captures, type CaptureResolver, type CaptureSources } from './captures.js';
 export { storedToTensor, type StoredTensor } from './checkpoint-values.js';

@@ -163,7 +163,7 @@ export class Executor {
   }
 
   private runKernel(plan: FunctionPlan, node: PlanNode, args: Value[], chain: string[], budget: CallBudget): Value[] {
-    const kernel = getKernel(node.op);
+    const kernel = node.fusion?.kernel ?? getKernel(node.op);
     const where = `${plan.name}/${node.name}`;
     if (!kernel) {
       throw new UnsupportedOpError(`no kernel for op ${node.op} (node ${node.name} of function ${plan.name})`, {
@@ -183,7 +183,7 @@ export class Executor {
     };
     const cached = node.op === 'Const' && node.inputs.length === 0 && this.library.hasConstant(node);
     // Sizes from input shapes are checked before the kernel allocates anything.
-    if (!cached) budget.reserve(outputBound(node.op, args, node.attrs), where);
+    if (!cached) budget.reserve(outputBound(node.fusion?.baseOp ?? node.op, node.fusion ? args.slice(0, 2) : args, node.attrs), where);
     try {
       if (node.op === 'Const' && node.inputs.length === 0) return [this.library.constant(node, () => kernel(args, node.attrs, ctx)[0] as tf.Tensor)];
       return kernel(args, node.attrs, ctx);

@@ -5,6 +5,7 @@ import type { FunctionDef, MetaGraphDef, OpDef } from '@savedkeras/proto';
 import { getKernel, getOpDef } from '../ops/index.js';
 import { EXECUTOR_OP_DEFS } from './control-op-defs.js';
 import { compileFunction, type FunctionPlan, type PlanContext } from './plan.js';
+import { disposeFusionCaches } from './fusion.js';
 
 /** One op that nothing can run, where it sits. */
 export interface UnsupportedOp {
@@ -96,6 +97,7 @@ export class FunctionLibrary implements PlanContext {
   /** Frees the cached constants (plans stay; constants are remade on next use). */
   dispose(): void {
     for (const t of this.consts.values()) t.dispose();
+    for (const p of this.plans.values()) disposeFusionCaches(p.nodes);
     this.consts.clear();
   }
 
@@ -123,7 +125,9 @@ export class FunctionLibrary implements PlanContext {
     for (const fn of this.reachableFunctions(roots)) {
       if (!this.functions.has(fn)) continue;
       for (const n of this.plan(fn).nodes) {
-        if (n.kind === 'op' && !getKernel(n.op)) out.push({ op: n.op, node: n.name, function: fn });
+        if (n.fusion) {
+          for (const part of n.fusion.parts) if (!getKernel(part.op)) out.push({ op: part.op, node: part.name, function: fn });
+        } else if (n.kind === 'op' && !getKernel(n.op)) out.push({ op: n.op, node: n.name, function: fn });
         for (const c of n.callees) {
           if (!this.functions.has(c)) out.push({ op: n.op, node: n.name, function: fn, missingFunction: c });
         }

@@ -2,6 +2,7 @@ import { FormatError, LimitError, UnsupportedFeatureError } from '@savedkeras/co
 import type { ArgDef, FunctionDef, NodeDef, OpDef } from '@savedkeras/proto';
 import type { Attrs } from '../kernel.js';
 import { makeAttrs } from '../ops/attrs.js';
+import { fuseNodes, planFusionEnabled, type Fusion } from './fusion.js';
 
 /**
  * A FunctionDef compiled once for execution: nodes in a valid order, every data input resolved to
@@ -34,6 +35,8 @@ export interface PlanNode {
   freeAfter: number[];
   /** No OpDef was found: output slots were inferred from the references to this node. */
   missingOpDef: boolean;
+  /** Set on a node that stands for a chain of nodes fused at plan time (see fusion.ts). */
+  fusion?: Fusion;
 }
 
 export interface FunctionPlan {
@@ -319,7 +322,7 @@ export function compileFunction(fd: FunctionDef, ctx: PlanContext): FunctionPlan
     return p.firstOutput + flat;
   };
 
-  const nodes: PlanNode[] = order.map((i) => {
+  const unfusedNodes: PlanNode[] = order.map((i) => {
     const p = pending.get(i)!;
     return {
       name: p.def.name,
@@ -341,6 +344,8 @@ export function compileFunction(fd: FunctionDef, ctx: PlanContext): FunctionPlan
     if (ref === undefined) throw new FormatError(`output ${JSON.stringify(name)} has no return value`, { node: fname });
     return resolve(ref, `${fname} (output ${name})`);
   });
+
+  const nodes = planFusionEnabled() ? fuseNodes(unfusedNodes, nextSlot, outputs) : unfusedNodes;
 
   // Lifetimes: a slot dies after its last consumer; outputs nobody reads die right after their node.
   // Function inputs belong to the caller and returned slots to whoever called us: never freed here.
