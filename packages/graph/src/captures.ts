@@ -46,7 +46,7 @@ export class Captures implements CaptureResolver {
   private readonly owned: Value[] = [];
   private ckptGraph: TrackableObjectGraph | null | undefined;
 
-  private readonly executor: Executor;
+  private ownExecutor: Executor | undefined;
 
   /** `executor` runs the table creator/initializer functions (default: one over the graph's library). */
   constructor(
@@ -54,8 +54,14 @@ export class Captures implements CaptureResolver {
     private readonly sources: CaptureSources,
     executor?: Executor,
   ) {
-    this.executor = executor ?? new Executor(libraryOf(graph));
+    this.ownExecutor = executor;
     this.ckptGraph = sources.checkpointGraph;
+  }
+
+  /** Built on first use (after prepare() fetched a function library left unread). */
+  private get executor(): Executor {
+    this.ownExecutor ??= new Executor(libraryOf(this.graph));
+    return this.ownExecutor;
   }
 
   resolve(nodeId: number): Value {
@@ -72,6 +78,8 @@ export class Captures implements CaptureResolver {
 
   /** Resolves every node of `ids` (each once, even when asked concurrently). */
   async prepare(ids: Iterable<number>): Promise<void> {
+    // Constants and resource initializers live in the GraphDef, fetched here if it was left unread.
+    await this.graph.loadFunctionLibrary();
     await Promise.all([...ids].map((id) => this.prepareOne(id)));
   }
 

@@ -75,6 +75,8 @@ export class ConcreteFunction {
 
   /** Prepares the captures (checkpoint reads) of function `name`, then makes it. */
   static async load(graph: SavedModelGraph, name: string, captures: Captures, options: ConcreteFunctionOptions = {}): Promise<ConcreteFunction> {
+    // A graph read with its function library on demand fetches it now (a no-op when it is in memory).
+    await graph.loadFunctionLibrary();
     const info = graph.concreteFunction(name);
     if (info) await captures.prepare(info.boundInputs);
     return new ConcreteFunction(graph, name, captures, options);

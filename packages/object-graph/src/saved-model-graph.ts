@@ -9,9 +9,12 @@ import {
 } from '@savedkeras/common';
 import {
   decodeFingerprint,
+  decodeGraphDef,
   decodeSavedMetadata,
   decodeSavedModel,
   dtypeName,
+  readSavedModelParts,
+  type ByteRange,
   type FingerprintDef,
   type FunctionDef,
   type MetaGraphDef,
@@ -121,6 +124,14 @@ export interface LoadGraphOptions {
    * one tagged `serve`, else the first.
    */
   tags?: readonly string[];
+  /**
+   * When saved_model.pb's GraphDef (the main graph and the function library of every saved
+   * function, usually most of the file) is read. 'atLoad' (default): the whole file is read.
+   * 'onDemand': the other parts are read by byte ranges and the GraphDef is fetched by
+   * `loadFunctionLibrary()`, which code that runs saved functions must await first (reviving a
+   * Keras model from its configs never needs it).
+   */
+  functionLibrary?: 'atLoad' | 'onDemand';
 }
 
 /**
@@ -138,6 +149,10 @@ export class SavedModelGraph {
   readonly metaGraphTags: string[][];
   private readonly fnInfo = new Map<string, ConcreteFunctionInfo>();
   private functionDefs: Map<string, FunctionDef> | null = null;
+  /** Where the unread GraphDef lies (functionLibrary: 'onDemand'), until loadFunctionLibrary() fetched it. */
+  private pendingGraphDef: { source: ModelSource; range: ByteRange; loading?: Promise<void> } | null = null;
+  /** The byte ranges of saved_model.pb read so far (functionLibrary: 'onDemand'; empty after a whole-file read). */
+  readonly savedModelReads: ByteRange[] = [];
 
   private constructor(
     readonly metaGraph: MetaGraphDef,
@@ -175,8 +190,13 @@ export class SavedModelGraph {
     if (pbSize > limits.maxProtoFileBytes) {
       throw new LimitError(`${pbSize} bytes is over the limit of ${limits.maxProtoFileBytes}`, { file: SAVED_MODEL_FILE });
     }
-    const sm = decodeSavedModel(await source.read(SAVED_MODEL_FILE));
+    const parts =
+      options.functionLibrary === 'onDemand'
+        ? await readSavedModelParts((offset, length) => source.readRange(SAVED_MODEL_FILE, offset, length), pbSize, SAVED_MODEL_FILE)
+        : null;
+    const sm = parts?.savedModel ?? decodeSavedModel(await source.read(SAVED_MODEL_FILE));
     const metaGraph = pickMetaGraph(sm.metaGraphs, options.tags);
+    const graphDefRange = parts?.graphDefRanges[sm.metaGraphs.indexOf(metaGraph)] ?? null;
     const metaGraphTags = sm.metaGraphs.map((m) => [...(m.metaInfoDef?.tags ?? [])]);
 
     let kerasNodes: Map<number, { identifier: string; metadata: string; nodePath: string; producer: number }> | null = null;
@@ -273,7 +293,46 @@ export class SavedModelGraph {
     if (legacyKeras) kerasMetadataSource = 'object-graph';
     if (kerasMetadataSource === 'keras_metadata.pb' && !nodes.some((n) => n.keras)) kerasMetadataSource = null;
 
-    return new SavedModelGraph(metaGraph, og, { nodes, kerasVersion, kerasMetadataSource, fingerprint, metaGraphTags });
+    const graph = new SavedModelGraph(metaGraph, og, { nodes, kerasVersion, kerasMetadataSource, fingerprint, metaGraphTags });
+    if (parts) graph.savedModelReads.push(...parts.reads);
+    if (graphDefRange) graph.deferGraphDef(source, graphDefRange);
+    return graph;
+  }
+
+  /** Leaves metaGraph.graphDef unread: reading it before loadFunctionLibrary() is a programming error, said plainly. */
+  private deferGraphDef(source: ModelSource, range: ByteRange): void {
+    this.pendingGraphDef = { source, range };
+    Object.defineProperty(this.metaGraph, 'graphDef', {
+      configurable: true,
+      enumerable: false,
+      get: () => {
+        throw new Error('saved_model.pb was read without its function library: await graph.loadFunctionLibrary() before running saved functions');
+      },
+    });
+  }
+
+  /** Whether the GraphDef (main graph + function library) is in memory (always, unless loaded with functionLibrary: 'onDemand'). */
+  get functionLibraryLoaded(): boolean {
+    return this.pendingGraphDef === null;
+  }
+
+  /**
+   * Fetches the GraphDef left unread by `functionLibrary: 'onDemand'` (one range request); a no-op
+   * when it is already in memory. Concurrent calls share one fetch.
+   */
+  async loadFunctionLibrary(): Promise<void> {
+    const pending = this.pendingGraphDef;
+    if (!pending) return;
+    pending.loading ??= (async () => {
+      const { offset, length } = pending.range;
+      const bytes = await pending.source.readRange(SAVED_MODEL_FILE, offset, length);
+      this.savedModelReads.push({ offset, length });
+      const graphDef = decodeGraphDef(bytes, SAVED_MODEL_FILE);
+      Object.defineProperty(this.metaGraph, 'graphDef', { configurable: true, enumerable: true, writable: true, value: graphDef });
+      this.pendingGraphDef = null;
+    })();
+    pending.loading.catch(() => (pending.loading = undefined));
+    await pending.loading;
   }
 
   get root(): ObjectNode | undefined {

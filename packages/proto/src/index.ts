@@ -19,3 +19,4 @@ export {
   type ReadManyOptions,
 } from './checkpoint/tensor-bundle.js';
 export { writeTensorBundle, type BundleTensor, type BundleWriteOptions } from './checkpoint/bundle-writer.js';
+export { readSavedModelParts, type ByteRange, type RangeRead, type SavedModelParts } from './saved-model-parts.js';

@@ -150,16 +150,33 @@ function decodeLazySavedModel(bytes: Uint8Array, file: string): T.SavedModel {
   } catch {
     return decodeMessage<T.SavedModel>('SavedModel', bytes, file); // the eager decoder names the failure
   }
-  for (const mg of sm.metaGraphs) {
-    const gd = mg.graphDef as unknown as Record<string, unknown> | null | undefined;
-    if (!gd) continue;
-    const own = (k: string) => Object.prototype.hasOwnProperty.call(gd, k);
-    const nodes = own('node') ? (gd['node'] as Uint8Array[]) : [];
-    const library = own('library') ? (gd['library'] as Uint8Array) : null;
-    defineLazy(gd, 'node', own('node'), () => nodes.map((b) => decodeMessage<T.NodeDef>('NodeDef', b, file)));
-    defineLazy(gd, 'library', library !== null, () => (library === null ? null : decodeMessage<NonNullable<T.GraphDef['library']>>('FunctionDefLibrary', library, file)));
-  }
+  for (const mg of sm.metaGraphs) if (mg.graphDef) makeGraphDefLazy(mg.graphDef, file);
   return sm;
+}
+
+/** Turns the raw `node` / `library` bytes of a GraphDef decoded by lazyRoot into decode-on-first-use properties. */
+function makeGraphDefLazy(graphDef: T.GraphDef, file: string): T.GraphDef {
+  const gd = graphDef as unknown as Record<string, unknown>;
+  const own = (k: string) => Object.prototype.hasOwnProperty.call(gd, k);
+  const nodes = own('node') ? (gd['node'] as Uint8Array[]) : [];
+  const library = own('library') ? (gd['library'] as Uint8Array) : null;
+  defineLazy(gd, 'node', own('node'), () => nodes.map((b) => decodeMessage<T.NodeDef>('NodeDef', b, file)));
+  defineLazy(gd, 'library', library !== null, () => (library === null ? null : decodeMessage<NonNullable<T.GraphDef['library']>>('FunctionDefLibrary', library, file)));
+  return graphDef;
+}
+
+/**
+ * A GraphDef on its own (the bytes of a MetaGraphDef's `graph_def` field, fetched by range when a
+ * model needs its saved functions), with `node` and `library` decoded on first use.
+ */
+export function decodeGraphDef(bytes: Uint8Array, file = 'saved_model.pb'): T.GraphDef {
+  let gd: T.GraphDef;
+  try {
+    gd = lazyRoot.lookupType('tensorflow.GraphDef').decode(nativeStrings(bytes)) as unknown as T.GraphDef;
+  } catch {
+    return decodeMessage<T.GraphDef>('GraphDef', bytes, file);
+  }
+  return makeGraphDefLazy(gd, file);
 }
 
 export const decodeSavedModel = (b: Uint8Array, file = 'saved_model.pb') => decodeLazySavedModel(b, file);

@@ -27,6 +27,13 @@ export interface ReviveOptions {
   customObjects?: CustomObjects;
   /** Compile from training_config (default true). */
   compile?: boolean;
+  /**
+   * Restore the optimizer's saved state (iteration count, hyper-parameter variables and slot
+   * variables such as Adam's m and v) so that fit() resumes where Keras stopped (default false:
+   * the slots are often larger than the weights and are not read; the model is still compiled
+   * with a fresh optimizer).
+   */
+  loadOptimizerState?: boolean;
   onProgress?: ProgressCallback;
   warn?: (message: string) => void;
   /** Revive layers that no class can rebuild from their saved call functions (default true). */
@@ -121,7 +128,7 @@ export class KerasObjectLoader {
       this.options.compile === false
         ? { compiled: false }
         : compileFromTrainingConfig(model, root.keras.metadata['training_config'] as Json, (m) => this.warn(m), this.options.customObjects);
-    if (compile.optimizerInstance) {
+    if (compile.optimizerInstance && this.options.loadOptimizerState) {
       const byNode = new Map(bindings.map((b) => [b.node.id, b.weight]));
       const state = await restoreOptimizerState(this.graph, this.ckpt, compile.optimizerInstance, byNode, model.trainableWeights, (m) => this.warn(m));
       if (state) compile.optimizerState = state;

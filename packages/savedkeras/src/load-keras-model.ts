@@ -27,6 +27,13 @@ export interface LoadOptions {
   customObjects?: CustomObjects;
   /** Compile from the saved training_config (default true). */
   compile?: boolean;
+  /**
+   * Resume training where Keras stopped: restore the optimizer's saved state (iterations,
+   * hyper-parameter variables, slot variables such as Adam's m and v) into the compiled optimizer.
+   * Default false: optimizer slots (often twice the weights) are never read and fit() starts
+   * from a fresh optimizer. Needs `compile` (the default).
+   */
+  loadOptimizerState?: boolean;
   onProgress?: ProgressCallback;
   /** Where warnings go (default: console.warn). */
   warn?: (message: string) => void;
@@ -55,6 +62,8 @@ export interface OpenOptions {
   tags?: readonly string[];
   /** Where notes go (a TF Serving folder: which version was chosen). Default: console.warn. */
   warn?: (message: string) => void;
+  /** When saved_model.pb's GraphDef is read (see LoadGraphOptions; default 'atLoad'). */
+  functionLibrary?: 'atLoad' | 'onDemand';
 }
 
 /**
@@ -69,7 +78,7 @@ export async function openSavedModel(from: string | ModelSource, options: OpenOp
     checkpoint = await CheckpointReader.open(source, 'variables/variables', options.limits);
   }
   const checkpointGraph = checkpoint ? await checkpoint.readObjectGraph() : null;
-  const graph = await SavedModelGraph.load(source, { limits: options.limits, checkpointGraph, tags: options.tags });
+  const graph = await SavedModelGraph.load(source, { limits: options.limits, checkpointGraph, tags: options.tags, functionLibrary: options.functionLibrary });
   return { source, graph, checkpoint };
 }
 
@@ -115,11 +124,14 @@ export async function loadKerasModelWithReport(from: string | ModelSource, optio
   const source = resolveSource(from);
   const kerasFile = await readKerasModelFile(source, options);
   if (kerasFile) return loadFromKerasFile(kerasFile.bytes, kerasFile.file, options);
-  const opened = await openSavedModel(source, options);
+  // Reviving from configs reads saved_model.pb without its function library, which is fetched
+  // only if a layer is revived from its saved functions.
+  const opened = await openSavedModel(source, { ...options, functionLibrary: 'onDemand' });
   const ckpt = requireCheckpoint(opened);
   const { model, report } = await reviveKerasModel(opened.graph, ckpt, {
     customObjects: options.customObjects,
     compile: options.compile,
+    loadOptimizerState: options.loadOptimizerState,
     onProgress: options.onProgress,
     warn: options.warn,
     random: options.random,
@@ -127,6 +139,7 @@ export async function loadKerasModelWithReport(from: string | ModelSource, optio
   checkLoadedModel(model);
   if (options.verifyLayers) {
     const warn = options.warn ?? ((m: string) => console.warn(m));
+    await opened.graph.loadFunctionLibrary();
     const verified = await verifyLayers(model, report, opened.graph, ckpt, { warn, random: options.random });
     const paths = new Map(opened.graph.layerIds(opened.graph.root!.id).map((id) => opened.graph.node(id)).map((n) => [n.keras?.metadata['name'], n.path]));
     for (const v of verified.layers.filter((l) => l.result === 'replaced')) {
