@@ -1,7 +1,7 @@
 import { registerActivations } from './activations.js';
 import { registerPluginObject, type SerializableClass } from './keras-registry.js';
 import { BatchNormalization } from './batch-normalization.js';
-import { Conv1D, ELU, SeparableConv2D, Softmax } from './builtin-overrides.js';
+import { Conv1D, ELU, Embedding, SeparableConv2D, Softmax } from './builtin-overrides.js';
 import { CategoryEncoding } from './category-encoding.js';
 import { Discretization, GlobalAveragePooling3D, GlobalMaxPooling3D } from './discretization.js';
 import { AdditiveAttention, Attention } from './dense-attention.js';
@@ -33,7 +33,8 @@ import { TimeDistributed } from './time-distributed.js';
 /**
  * Every layer class of this package by Keras class name. Some replace tfjs-layers' own class of
  * the same name: GRU / GRUCell (reset_after), BatchNormalization (ranks above 4), Conv1D (causal padding),
- * ELU (any alpha), Softmax (any axis), SeparableConv2D (channels_first), CategoryEncoding (TF 2.4 configs),
+ * ELU (any alpha), Softmax (any axis), SeparableConv2D (channels_first), Embedding (a gradient
+ * that trains on every backend), CategoryEncoding (TF 2.4 configs),
  * MultiHeadAttention (Keras weights and configs), Resizing (batched output shape), RandomWidth,
  * TimeDistributed (one call on batch·time instead of a per-step loop).
  */
@@ -71,15 +72,16 @@ export const LAYER_CLASSES: Readonly<Record<string, SerializableClass>> = {
   Softmax,
   SeparableConv2D,
   TimeDistributed,
+  Embedding,
 };
 
 /**
  * tfjs-layers built-ins overridden only to fill gaps (configs tfjs-layers throws on or computes
  * wrong: BatchNormalization above rank 4, causal Conv1D, ELU alpha, Softmax axis, channels_first
- * SeparableConv2D) or to run faster with the same results (TimeDistributed); other configs behave as
- * tfjs' own class, so plain tfjs can load them.
+ * SeparableConv2D, Embedding's gradient) or to run faster with the same results (TimeDistributed); other
+ * configs behave as tfjs' own class, so plain tfjs can load them.
  */
-export const BUILTIN_OVERRIDES: ReadonlySet<string> = new Set(['BatchNormalization', 'Conv1D', 'ELU', 'Softmax', 'SeparableConv2D', 'TimeDistributed']);
+export const BUILTIN_OVERRIDES: ReadonlySet<string> = new Set(['BatchNormalization', 'Conv1D', 'ELU', 'Softmax', 'SeparableConv2D', 'TimeDistributed', 'Embedding']);
 
 /** Keras class names this package provides (for docs and for revive's reports). */
 export const SUPPORTED_LAYERS: readonly string[] = Object.freeze(Object.keys(LAYER_CLASSES));

@@ -59,8 +59,7 @@ describe.skipIf(!have)('string inputs through the standard tfjs API', () => {
       }
       expect(lossBefore).toBeCloseTo(expectedLoss / TEXTS.length, 4);
 
-      // fit() on string inputs goes through fitDataset over the same batches (revived-model.ts); it is
-      // not exercised here: under the shared CI load it did not finish within the test timeout (open).
+      // fit() on string inputs: text-fit.test.ts (one SGD step against TensorFlow).
     });
   }
 });
