@@ -1,6 +1,7 @@
 import { registerAllLayers } from './register.js';
 
 export { registerAllLayers, SUPPORTED_LAYERS, LAYER_CLASSES, BUILTIN_OVERRIDES } from './register.js';
+export { installChainedOps } from './tfjs-shims.js';
 export {
   INPUT_REF_KEY,
   FIRST_ARG_CONSTANT_KEY,

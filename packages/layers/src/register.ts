@@ -29,6 +29,7 @@ import { Subtract } from './subtract.js';
 import { TextVectorization } from './text-vectorization.js';
 import { TFOpLambda } from './tf-op-lambda.js';
 import { TimeDistributed } from './time-distributed.js';
+import { installChainedOps } from './tfjs-shims.js';
 
 /**
  * Every layer class of this package by Keras class name. Some replace tfjs-layers' own class of
@@ -91,11 +92,13 @@ let registered = false;
 /**
  * Registers every layer, activation and regularizer of this package in the Keras object registry,
  * which puts the classes into tfjs' serialization map too (overriding tfjs' own classes of the
- * same name, see LAYER_CLASSES). Idempotent; importing the package calls it.
+ * same name, see LAYER_CLASSES), and installs the chained tensor methods tfjs-layers needs
+ * (tfjs-shims.ts). Idempotent; importing the package calls it.
  */
 export function registerAllLayers(): void {
   if (registered) return;
   registered = true;
+  installChainedOps();
   for (const [name, cls] of Object.entries(LAYER_CLASSES)) registerPluginObject('layer', name, cls);
   registerActivations();
   registerRegularizers();

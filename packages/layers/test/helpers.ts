@@ -1,34 +1,9 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
+import { installChainedOps } from '../src/tfjs-shims.js';
 
-/**
- * tfjs-layers internals call chained tensor methods (`t.flatten()` in the Orthogonal initializer,
- * ...) that only the @tensorflow/tfjs union package installs; with tfjs-core alone they are
- * missing. The facade (@savedkeras/revive) installs them; tests of this package install the few
- * needed here.
- */
-function installChainedOps(): void {
-  const proto = tf.Tensor.prototype as unknown as Record<string, unknown>;
-  const ops = tf as unknown as Record<string, (...a: unknown[]) => tf.Tensor>;
-  for (const name of ['reshape', 'transpose', 'matMul', 'mul', 'add', 'sub', 'div', 'sum', 'mean', 'sign', 'slice', 'stridedSlice', 'squeeze', 'cast', 'expandDims', 'gather', 'abs', 'square', 'sqrt', 'concat', 'clipByValue', 'max', 'min', 'neg', 'exp', 'log', 'tile', 'split', 'relu', 'sigmoid', 'tanh']) {
-    if (typeof proto[name] !== 'function' && typeof ops[name] === 'function') {
-      proto[name] = function (this: tf.Tensor, ...a: unknown[]) {
-        return ops[name](this, ...a);
-      };
-    }
-  }
-  if (typeof proto['flatten'] !== 'function') {
-    proto['flatten'] = function (this: tf.Tensor) {
-      return tf.reshape(this, [this.size]);
-    };
-  }
-  if (typeof proto['asType'] !== 'function') {
-    proto['asType'] = function (this: tf.Tensor, d: tf.DataType) {
-      return tf.cast(this, d);
-    };
-  }
-}
+// tfjs-layers internals call chained tensor methods (`t.flatten()` in the Orthogonal initializer, ...).
 installChainedOps();
 
 /** Deterministic pseudo-random numbers in [-1, 1) (no tfjs RNG, so tests are reproducible). */

@@ -1,16 +1,86 @@
 import protobuf from 'protobufjs';
-import { FormatError, LimitError, SavedKerasError } from '@savedkeras/common';
+import { DEFAULT_LIMITS, FormatError, LimitError, SavedKerasError } from '@savedkeras/common';
 import { SCHEMA } from './schema.js';
 import type * as T from './types.js';
 
-// 64-bit fields decode to plain numbers: sizes and offsets stay well below 2^53 in real files, and
-// values beyond that are rejected by the range checks of the readers that use them.
-(protobuf.util as { Long?: unknown }).Long = undefined;
-protobuf.configure();
-// Bound message nesting (StructuredValue and AttrValue are recursive).
-(protobuf.Reader as unknown as { recursionLimit: number }).recursionLimit = 100;
+/*
+ * protobufjs keeps its settings (Long support, the reader's recursion limit) in module-wide
+ * globals shared by every user in the process. This module changes none of them: it parses its own
+ * Root, decodes 64-bit fields to numbers through its own Reader subclasses, and bounds nesting per
+ * decode (see `decodeWith`).
+ */
 
-const root = fillMapDefaults(protobuf.parse(SCHEMA, { keepCase: false }).root);
+/** Deepest message nesting a decode accepts (StructuredValue and AttrValue are recursive). */
+const MAX_DEPTH = DEFAULT_LIMITS.maxNestingDepth;
+
+const LONG_READS = ['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64'] as const;
+type LongRead = (typeof LONG_READS)[number];
+type LongLike = number | { toNumber(): number };
+
+/**
+ * A reader class whose 64-bit reads give plain numbers: sizes and offsets stay well below 2^53 in
+ * real files, and values beyond that are rejected by the range checks of the readers that use them.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript's mixin form
+function numberReader<C extends new (...args: any[]) => protobuf.Reader>(Base: C): C {
+  const NumberReader = class extends Base {};
+  for (const name of LONG_READS) {
+    Object.defineProperty(NumberReader.prototype, name, {
+      configurable: true,
+      writable: true,
+      value: function (this: protobuf.Reader): number {
+        // Looked up on the base at each call: protobufjs' configure() may replace its methods later.
+        const v = (Base.prototype as unknown as Record<LongRead, () => LongLike>)[name].call(this);
+        return typeof v === 'number' ? v : v.toNumber();
+      },
+    });
+  }
+  return NumberReader;
+}
+
+const NodeBuffer = (globalThis as { Buffer?: { from(b: ArrayBufferLike, offset: number, length: number): Uint8Array; isBuffer(x: unknown): boolean } })
+  .Buffer;
+const ArrayNumberReader = numberReader(protobuf.Reader);
+// In Node, a Buffer view (no copy) read by BufferReader decodes strings with Buffer's native UTF-8
+// instead of protobufjs' JS decoder, ~15x faster on keras_metadata.pb's JSON.
+const BufferNumberReader = NodeBuffer ? numberReader(protobuf.BufferReader as unknown as new (buffer: Uint8Array) => protobuf.Reader) : undefined;
+
+function readerOf(bytes: Uint8Array): protobuf.Reader {
+  if (!NodeBuffer || !BufferNumberReader) return new ArrayNumberReader(bytes);
+  return new BufferNumberReader(NodeBuffer.isBuffer(bytes) ? bytes : NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+}
+
+/** protobufjs' generated decoders: (reader, length, end group, depth). */
+type Decode = (reader: protobuf.Reader, length?: number, endGroup?: number, depth?: number) => protobuf.Message;
+
+/**
+ * Decodes with at most MAX_DEPTH nested messages. The generated decoders compare their depth with
+ * the global `Reader.recursionLimit`; starting the count at (that limit - MAX_DEPTH) bounds this
+ * decode at MAX_DEPTH whatever the global is (lower, if another user lowered it), without writing it.
+ */
+function decodeWith(t: protobuf.Type, bytes: Uint8Array): protobuf.Message {
+  const start = Math.max(0, protobuf.Reader.recursionLimit - MAX_DEPTH);
+  return (t.decode as unknown as Decode)(readerOf(bytes), undefined, undefined, start);
+}
+
+/**
+ * The schema as this module's own Root. 64-bit fields are marked non-long before resolving, so
+ * their defaults are the number 0 rather than a Long, whatever protobufjs' global Long support is.
+ */
+function parseSchema(edit?: (r: protobuf.Root) => void): protobuf.Root {
+  const r = protobuf.parse(SCHEMA, { keepCase: false }).root;
+  edit?.(r);
+  const visit = (ns: protobuf.NamespaceBase): void => {
+    for (const obj of ns.nestedArray) {
+      if (obj instanceof protobuf.Type) for (const f of obj.fieldsArray) f.long = false;
+      if (obj instanceof protobuf.Namespace) visit(obj);
+    }
+  };
+  visit(r);
+  return fillMapDefaults(r);
+}
+
+const root = parseSchema();
 
 /**
  * A map entry on the wire without its value (a 2-byte `key` only entry in a corrupt file) decodes
@@ -26,9 +96,10 @@ function fillMapDefaults(r: protobuf.Root): protobuf.Root {
         const maps = obj.fieldsArray.filter((f) => f instanceof protobuf.MapField && f.resolvedType instanceof protobuf.Type);
         if (maps.length > 0) {
           obj.setup();
-          const decode = obj.decode;
-          obj.decode = function (this: protobuf.Type, reader: protobuf.Reader | Uint8Array, length?: number) {
-            const m = decode.call(this, reader, length) as unknown as Record<string, Record<string, unknown> | undefined>;
+          const decode = obj.decode as unknown as (...args: unknown[]) => protobuf.Message;
+          // Every argument passed on: the nesting depth among them, so maps do not reset the count.
+          obj.decode = function (this: protobuf.Type, ...args: unknown[]) {
+            const m = decode.apply(this, args) as unknown as Record<string, Record<string, unknown> | undefined>;
             for (const f of maps) {
               const entries = m[f.name];
               if (!entries) continue;
@@ -56,18 +127,6 @@ export type MessageName =
   | 'SavedMetadata' | 'Example' | 'AttrValue' | 'OpList' | 'NodeDef' | 'TensorShapeProto' | 'SavedObject'
   | 'SignatureDef' | 'KerasSavedObject' | 'FunctionDefLibrary';
 
-const NodeBuffer = (globalThis as { Buffer?: { from(b: ArrayBufferLike, offset: number, length: number): Uint8Array; isBuffer(x: unknown): boolean } })
-  .Buffer;
-
-/**
- * In Node, the same bytes as a Buffer (a view, no copy): protobufjs then decodes strings with
- * Buffer's native UTF-8 instead of its JS decoder, ~15x faster on keras_metadata.pb's JSON.
- */
-function nativeStrings(bytes: Uint8Array): Uint8Array {
-  if (!NodeBuffer || NodeBuffer.isBuffer(bytes)) return bytes;
-  return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
 const cache = new Map<string, protobuf.Type>();
 export function messageType(name: MessageName): protobuf.Type {
   let t = cache.get(name);
@@ -84,12 +143,12 @@ export function messageType(name: MessageName): protobuf.Type {
  */
 export function decodeMessage<M>(name: MessageName, bytes: Uint8Array, file: string): M {
   try {
-    return messageType(name).decode(nativeStrings(bytes)) as unknown as M;
+    return decodeWith(messageType(name), bytes) as unknown as M;
   } catch (e) {
     if (e instanceof SavedKerasError) throw e;
     const msg = e instanceof Error ? e.message : String(e);
     if (/nesting depth|max depth exceeded/.test(msg)) {
-      throw new LimitError(`protobuf ${name} nests deeper than 100 levels`, { file, cause: e });
+      throw new LimitError(`protobuf ${name} nests deeper than ${MAX_DEPTH} levels`, { file, cause: e });
     }
     throw new FormatError(`not a valid ${name} protobuf (${msg})`, {
       file,
@@ -113,15 +172,13 @@ export function encodeMessage(name: MessageName, value: object): Uint8Array {
  * neither. They are decoded on first access (same values as an eager decode), which makes
  * loading a 1,000-layer model about three times faster.
  */
-const lazyRoot = (() => {
-  const r = protobuf.parse(SCHEMA, { keepCase: false }).root;
+const lazyRoot = parseSchema((r) => {
   const gd = r.lookupType('tensorflow.GraphDef');
   gd.remove(gd.fields['node']!);
   gd.remove(gd.fields['library']!);
   gd.add(new protobuf.Field('node', 1, 'bytes', 'repeated'));
   gd.add(new protobuf.Field('library', 2, 'bytes'));
-  return fillMapDefaults(r);
-})();
+});
 
 /**
  * Replaces `obj[key]` by a getter that decodes it on first use. `present`: the field was on the
@@ -146,7 +203,7 @@ function defineLazy<V>(obj: object, key: string, present: boolean, decode: () =>
 function decodeLazySavedModel(bytes: Uint8Array, file: string): T.SavedModel {
   let sm: T.SavedModel;
   try {
-    sm = lazyRoot.lookupType('tensorflow.SavedModel').decode(nativeStrings(bytes)) as unknown as T.SavedModel;
+    sm = decodeWith(lazyRoot.lookupType('tensorflow.SavedModel'), bytes) as unknown as T.SavedModel;
   } catch {
     return decodeMessage<T.SavedModel>('SavedModel', bytes, file); // the eager decoder names the failure
   }

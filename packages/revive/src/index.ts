@@ -1,4 +1,3 @@
-import './chained-ops.js';
 export * from './keras-object-loader.js';
 export { kerasIoNames, type ReviveReport, type RevivedHow, type RevivedObjectReport } from './revive-report.js';
 export * from './class-registry.js';

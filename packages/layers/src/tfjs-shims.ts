@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
- * tfjs-layers calls chained tensor methods (`t.flatten()`, `t.asType()`, ...) that only the
- * `@tensorflow/tfjs` union package registers; `@tensorflow/tfjs-core` alone leaves them undefined
- * (its own registration module cannot be imported from Node ESM). Define the ones missing, each
- * as the tfjs-core op of the same name with the tensor as first argument.
+ * The one place savedkeras patches tfjs. tfjs-layers calls chained tensor methods (`t.flatten()`,
+ * `t.asType()`, ...) that only the `@tensorflow/tfjs` union package registers; `@tensorflow/tfjs-core`
+ * alone leaves them undefined (its own registration module cannot be imported from Node ESM).
+ * `installChainedOps()` defines the ones missing, each as the tfjs-core op of the same name with the
+ * tensor as first argument. Importing this module patches nothing; `registerAllLayers()` installs it.
  */
 const SAME_NAME = [
   'abs', 'acos', 'acosh', 'add', 'all', 'any', 'argMax', 'argMin', 'asin', 'asinh', 'atan', 'atan2', 'atanh', 'avgPool',
@@ -20,10 +21,11 @@ const SAME_NAME = [
   'transpose', 'unique', 'unsortedSegmentSum', 'unstack', 'where', 'zerosLike',
 ];
 
-let registered = false;
-export function registerChainedOps(): void {
-  if (registered) return;
-  registered = true;
+let installed = false;
+/** Defines the missing chained methods on `tf.Tensor.prototype` (never replaces one). Idempotent. */
+export function installChainedOps(): void {
+  if (installed) return;
+  installed = true;
   const proto = tf.Tensor.prototype as unknown as Record<string, unknown>;
   const ops = tf as unknown as Record<string, (...a: unknown[]) => tf.Tensor>;
   const define = (name: string, fn: (this: tf.Tensor, ...a: unknown[]) => tf.Tensor) => {
@@ -47,5 +49,3 @@ export function registerChainedOps(): void {
   define('toInt', function () { return tf.cast(this, 'int32'); });
   define('reshapeAs', function (x) { return tf.reshape(this, (x as tf.Tensor).shape); });
 }
-
-registerChainedOps();
