@@ -229,7 +229,7 @@ function makeGraphDefLazy(graphDef: T.GraphDef, file: string): T.GraphDef {
 export function decodeGraphDef(bytes: Uint8Array, file = 'saved_model.pb'): T.GraphDef {
   let gd: T.GraphDef;
   try {
-    gd = lazyRoot.lookupType('tensorflow.GraphDef').decode(nativeStrings(bytes)) as unknown as T.GraphDef;
+    gd = decodeWith(lazyRoot.lookupType('tensorflow.GraphDef'), bytes) as unknown as T.GraphDef;
   } catch {
     return decodeMessage<T.GraphDef>('GraphDef', bytes, file);
   }
