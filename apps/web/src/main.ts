@@ -246,9 +246,8 @@ async function predict(inputs?: Record<string, TensorJson>, seed = 0): Promise<P
   const t0 = performance.now();
   let outs: tf.Tensor[] = [];
   try {
-    // tfjs' predict() slices batches of numbers only: string inputs (TextVectorization) run through apply().
-    const arg = tensors.length === 1 ? tensors[0] : tensors;
-    const y = (tensors.some((t) => t.dtype === 'string') ? model.apply(arg, { training: false }) : model.predict(arg)) as tf.Tensor | tf.Tensor[];
+    // The standard API for every model: revived models batch string inputs (TextVectorization) themselves.
+    const y = model.predict(tensors.length === 1 ? tensors[0] : tensors) as tf.Tensor | tf.Tensor[];
     outs = Array.isArray(y) ? y : [y];
     const outputs: Record<string, TensorJson> = {};
     for (let i = 0; i < outs.length; i++) outputs[model.outputNames[i] ?? `output_${i}`] = await fromTensor(outs[i]);

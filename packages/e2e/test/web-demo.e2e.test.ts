@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PageHook, PageState, PredictResult } from '@savedkeras/web/hook';
 import type { CheckResult } from '@savedkeras/check';
 import { chromiumPath, launchChromium, watchConsole } from './support/browser.js';
-import { compareValues, hasLoadSavedModel, nodeKerasPredict, referenceCases, values, type TensorJson } from './support/node-reference.js';
+import { compareValues, hasLoadSavedModel, nodeKerasPredict, nodeServingPredict, referenceCases, values, type TensorJson } from './support/node-reference.js';
 import { fixture, fixturesDir, missingPrerequisite, repoRoot, screenshotPath, webDist } from './support/paths.js';
 import { startStaticServer, type ServedRequest } from './support/static-server.js';
 
@@ -210,6 +210,43 @@ describe.skipIf(missing !== null && !process.env.CI)('demo page in headless Chro
     const node = await nodeKerasPredict('memnet-babi-multi-input', ref.inputs);
     const d = compareValues(values(Object.values(typed!.outputs)[0]), values(node.outputs[0]), TOL);
     expect(d.ok, `typed JSON input: max |diff| ${d.maxAbs}`).toBe(true);
+  });
+
+  it('text model (textvectorization-embedding-tf212): Predict buttons on strings match Node and the saved graph', async () => {
+    const slug = 'textvectorization-embedding-tf212';
+    await loadUrl(`${origin}/models/${slug}/`);
+    const s = await state();
+    expect(s.status).toBe('loaded');
+    expect(s.model!.inputs[0].dtype).toBe('string');
+    // "Predict on random input": seeded phrases from the model's vocabulary, through model.predict in the page.
+    await page.fill('#seed-input', '3');
+    await page.evaluate(() => document.getElementById('outputs')!.replaceChildren());
+    await page.click('#predict-random');
+    await page.waitForFunction(() => document.querySelector('#outputs .output') !== null || window.__savedkeras.state().error !== null);
+    expect((await state()).error).toBeNull();
+    const clicked = await page.evaluate(() => window.__savedkeras.lastRun());
+    const fed = await inPage((seed) => window.__savedkeras.generateInputs(seed), 3);
+    expect(fed[s.model!.inputs[0].name].dtype).toBe('string');
+    const node = await nodeKerasPredict(slug, fed);
+    const out = Object.values(clicked!.outputs)[0];
+    expect(out.shape).toEqual([1, 30]);
+    const d = compareValues(values(out), values(node.outputs[0]), TOL);
+    expect(d.ok, `random words: browser vs Node max |diff| ${d.maxAbs}`).toBe(true);
+
+    // "Predict on this JSON" with typed sentences (no batch dimension), against the saved serving graph in Node.
+    const sentences = ['graph neural networks for physics', 'a survey of deep learning'];
+    await page.fill('#json-input', JSON.stringify(sentences.map((t) => [t])));
+    await page.evaluate(() => document.getElementById('outputs')!.replaceChildren());
+    await page.click('#predict-json');
+    await page.waitForFunction(() => document.querySelector('#outputs .output') !== null || window.__savedkeras.state().error !== null);
+    expect((await state()).error).toBeNull();
+    const typed = await page.evaluate(() => window.__savedkeras.lastRun());
+    const got = Object.values(typed!.outputs)[0];
+    expect(got.shape).toEqual([2, 30]);
+    const graph = await nodeServingPredict(slug, { dtype: 'string', shape: [2, 1], value: sentences.map((t) => [t]) });
+    const g = compareValues(values(got), values(graph), TOL);
+    expect(g.ok, `typed sentences: browser vs saved serving graph max |diff| ${g.maxAbs}`).toBe(true);
+    timings.push(`${slug}: predict on strings ${typed!.ms.toFixed(1)} ms; max |diff| vs Node ${d.maxAbs.toExponential(2)}, vs serving graph ${g.maxAbs.toExponential(2)}`);
   });
 
   it('the same LSTM from a server without range support: each file downloaded once, same outputs', async () => {

@@ -44,6 +44,18 @@ export async function nodeKerasPredict(slug: string, inputs: Record<string, Tens
   }
 }
 
+/** The fixture's saved serving_default graph run in Node (cpu backend) on one input: its first output. */
+export async function nodeServingPredict(slug: string, input: TensorJson): Promise<TensorJson> {
+  await cpu();
+  const saved = await savedkeras.loadSavedModel(new NodeFileSource(fixture(slug)));
+  const sig = saved.signatures['serving_default'];
+  const x = toTensor(sig.inputs[0].name, input);
+  const outs = sig({ [sig.inputs[0].name]: x });
+  const out = await fromTensor(Object.values(outs)[0]);
+  tf.dispose([x, ...Object.values(outs)]);
+  return out;
+}
+
 /** expected.json of a fixture: inputs and independently computed outputs, with its tolerance. */
 export interface ReferenceCase {
   inputs: Record<string, TensorJson>;
