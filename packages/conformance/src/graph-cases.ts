@@ -333,6 +333,13 @@ add('Conv2DBackpropFilter', 's2 VALID', [f([1, 7, 7, 2]), i32([3, 3, 2, 3]), f([
   add('CudnnRNNBackpropV3', 'lstm num_proj 2 batch-major lengths',
     [...proj, f([2, 4, 2]), f([2, 1, 2]), f([2, 1, 4]), f([2, 4, 2]), f([2, 1, 2]), f([2, 1, 4]), none, noneI], { num_proj: A.i(2), time_major: A.b(false) });
   const labels = [i32([0, 0, 0, 1, 1, 0], [3, 2]), i32([1, 2, 3]), i32([6, 5])];
+  const sizes = [scalarI(1), scalarI(2), scalarI(3)];
+  add('CudnnRNNParamsSize', 'lstm 1 layer', sizes, { S: A.type(DT.int32) });
+  add('CudnnRNNParamsToCanonical', 'lstm 1 layer', [...sizes, f([56])], { num_params: A.i(8) });
+  add('CudnnRNNParamsToCanonicalV2', 'lstm 1 layer', [...sizes, f([56])], { num_params_weights: A.i(8), num_params_biases: A.i(8) });
+  const canonical = [...Array.from({ length: 4 }, () => f([2, 3])), ...Array.from({ length: 4 }, () => f([2, 2])), ...Array.from({ length: 8 }, () => f([2]))];
+  add('CudnnRNNCanonicalToParams', 'lstm 1 layer', [...sizes, ...canonical], { num_params: A.i(8) });
+  add('CudnnRNNCanonicalToParamsV2', 'lstm 1 layer', [...sizes, ...canonical], { num_params_weights: A.i(8), num_params_biases: A.i(8) });
   add('CTCLoss', '2 sequences', [f([6, 2, 5]), ...labels]);
   add('CTCLossV2', '2 sequences (blank 0)', [f([6, 2, 5]), ...labels]);
   add('CTCGreedyDecoder', 'merge_repeated', [f([6, 2, 5]), i32([6, 4])], { merge_repeated: A.b(true) });

@@ -2,7 +2,7 @@
 // end in a FormatError naming the node, as TensorFlow's kernels refuse the same inputs.
 import { describe, expect, it } from 'vitest';
 import { FormatError, LimitError, UnsupportedOpError } from '@savedkeras/common';
-import { A, run, tf } from './ops-helpers.js';
+import { A, DataType, run, tf } from './ops-helpers.js';
 
 const f = (v: number[], shape?: number[]) => tf.tensor(v, shape ?? [v.length], 'float32');
 const i32 = (v: number[], shape?: number[]) => tf.tensor(v, shape ?? [v.length], 'int32');
@@ -57,6 +57,12 @@ describe('typed errors of the newer kernels', () => {
     const empty = f([]);
     expect(() => run('CudnnRNNBackprop', [x, h, h, params, empty, empty, empty, f([0, 0], [1, 1, 2]), h, h, empty]))
       .toThrow(/output_backprop has shape \[1,1,2\], the forward pass gives \[2,1,2\]/);
+    // params <-> canonical converters: counts must fit the sizes; TF's converter has no skip_input form
+    const sizes = [i32([1], []), i32([2], []), i32([3], [])];
+    expect(() => run('CudnnRNNParamsToCanonical', [...sizes, params], { num_params: A.i(6) })).toThrow(/has 8 weights and 8 biases, the node says 6 and 6/);
+    expect(() => run('CudnnRNNParamsToCanonical', [...sizes, f([0, 0])], { num_params: A.i(8) })).toThrow(/params has 2 values/);
+    const sq = [i32([1], []), i32([3], []), i32([3], [])];
+    expect(() => run('CudnnRNNParamsSize', sq, { S: A.type(DataType.INT32), input_mode: A.s('auto_select') })).toThrow(UnsupportedOpError);
   });
 
   it('ResourceApply*: a gradient that does not fit the variable', () => {

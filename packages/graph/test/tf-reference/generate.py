@@ -760,7 +760,45 @@ def sparse_apply():
         fh.write('\n')
     print(f'{path}: {len(cases)} cases')
 
+
+def cudnn_canonical():
+    """CudnnRNNParamsSize / ParamsToCanonical(V2) / CanonicalToParams(V2) (GPU-only in TF): the canonical lists
+    with TF's shapes (cudnn_rnn_ops.cc: weights [num_units, input width], projections [num_proj, num_units],
+    biases [num_units]) and the params buffer that concatenates them, weights first. The params of a
+    linear-input case here run through CudnnRNN in cudnn-rnn-more.json / cudnn-rnn.json against Keras."""
+    f = _rand(3014)
+    G = {'lstm': 4, 'gru': 3, 'rnn_relu': 1, 'rnn_tanh': 1}
+    cases = []
+    for v2, mode, layers, dirs, n_in, units, proj in [(False, 'lstm', 2, 2, 3, 4, 0), (False, 'gru', 1, 1, 5, 3, 0), (False, 'rnn_relu', 2, 1, 2, 3, 0),
+                                                       (True, 'lstm', 2, 1, 3, 4, 2), (True, 'gru', 1, 2, 3, 2, 0)]:
+        g = G[mode]
+        hs = proj or units
+        ws, bs = [], []
+        for l in range(layers):
+            for d in range(dirs):
+                n = n_in if l == 0 else dirs * hs
+                ws += [f(units, n) for _ in range(g)] + [f(units, hs) for _ in range(g)] + ([f(proj, units)] if proj else [])
+                bs += [f(units) for _ in range(2 * g)]
+        params = np.concatenate([w.reshape(-1) for w in ws] + bs).astype(np.float32)
+        sizes = {'num_layers': np.int32(layers), 'num_units': np.int32(units), 'input_size': np.int32(n_in)}
+        attrs = {'rnn_mode': mode, 'direction': 'bidirectional' if dirs == 2 else 'unidirectional'}
+        cattrs = dict(attrs)
+        if v2:
+            cattrs.update(num_params_weights=len(ws), num_params_biases=len(bs), num_proj=proj)
+        else:
+            cattrs.update(num_params=len(ws))
+        name = f'{mode} {layers} layer(s) {"bidirectional" if dirs == 2 else "unidirectional"}' + (f' num_proj {proj}' if proj else '')
+        via = 'the canonical definition (TF has GPU kernels only)'
+        sattrs = dict(attrs, S=tf.int32, T=tf.float32, num_proj=proj)
+        cases.append(case('CudnnRNNParamsSize', sizes, sattrs, name=name, via=via, compute=lambda p=params: [tf.constant([p.size], tf.int32)]))
+        op = 'CudnnRNNParamsToCanonicalV2' if v2 else 'CudnnRNNParamsToCanonical'
+        cases.append(case(op, dict(sizes, params=params), cattrs, name=name, via=via, compute=lambda ws=ws, bs=bs: [[tf.constant(w) for w in ws], [tf.constant(b) for b in bs]]))
+        op = 'CudnnRNNCanonicalToParamsV2' if v2 else 'CudnnRNNCanonicalToParams'
+        tattrs = dict(attrs, num_proj=proj) if v2 else dict(attrs)  # the list lengths give num_params*
+        cases.append(case(op, dict(sizes, weights=ws, biases=bs), tattrs, name=name, via=via, compute=lambda p=params: [tf.constant(p)]))
+    write('cudnn-canonical', cases)
+
 if __name__ == '__main__':
-    which = sys.argv[1:] or ['space_depth', 'fake_quant', 'scatter', 'strings', 'layers_depth_space', 'cudnn_rnn', 'gradients', 'ctc', 'segment_scatter', 'cudnn_more', 'ctc_v2', 'sparse_apply']
+    which = sys.argv[1:] or ['space_depth', 'fake_quant', 'scatter', 'strings', 'layers_depth_space', 'cudnn_rnn', 'gradients', 'ctc', 'segment_scatter', 'cudnn_more', 'ctc_v2', 'sparse_apply', 'cudnn_canonical']
     for w in which:
         globals()[w]()

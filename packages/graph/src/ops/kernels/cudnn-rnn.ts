@@ -384,7 +384,110 @@ const cudnnRnnBackprop = (version: 1 | 2 | 3): Kernel => (inputs, attrs, ctx) =>
   return [batchFirst(dOut, timeMajor), batchFirst(dInputH, timeMajor), batchFirst(dInputC, timeMajor), dParams];
 });
 
+// ---- CudnnRNNParamsSize / ParamsToCanonical(V2) / CanonicalToParams(V2): TF's converters between the params
+// buffer and its canonical weight and bias lists (tensorflow/core/kernels/cudnn_rnn_ops.cc), in the layout above.
+
+/** The sizes of the conversion ops: scalar inputs num_layers, num_units, input_size plus the attrs. */
+function convShape(inputs: Value[], attrs: Attrs, ctx: KernelContext, withProj: boolean): Shape {
+  const scalarInt = (i: number, name: string): number => {
+    const v = intsOf(tensorAt(inputs, i, ctx));
+    if (v.length !== 1 || v[0]! < 0) throw bad(ctx, `${name} must be a non-negative scalar, got [${v}]`);
+    return v[0]!;
+  };
+  const layers = scalarInt(0, 'num_layers');
+  const units = scalarInt(1, 'num_units');
+  const inputSize = scalarInt(2, 'input_size');
+  const mode = modeOf(attrs, ctx);
+  const direction = attrs.str('direction', 'unidirectional');
+  if (direction !== 'unidirectional' && direction !== 'bidirectional') throw bad(ctx, `unknown direction ${direction}`);
+  const inputMode = attrs.str('input_mode', 'linear_input');
+  // TF's own converters check every input matrix against input_size x num_units: they have no skip_input form
+  if (inputMode === 'skip_input' || (inputMode === 'auto_select' && inputSize === units)) {
+    throw unsupported(ctx, `${ctx.op} with input_mode ${inputMode}: TensorFlow's converter has no form without first-layer input matrices`);
+  }
+  if (inputMode !== 'linear_input' && inputMode !== 'auto_select') throw bad(ctx, `unknown input_mode ${inputMode}`);
+  const proj = withProj ? attrs.int('num_proj', 0) : 0;
+  if (proj < 0 || (proj > 0 && mode !== 'lstm')) throw bad(ctx, `num_proj ${proj} is not valid for ${mode}`);
+  return { mode, layers, dirs: direction === 'bidirectional' ? 2 : 1, inputSize, units, proj, skip: false };
+}
+
+/** Canonical shapes: per (layer, direction) the input-gate matrices, recurrent ones, [projection]; then the biases. */
+function canonicalShapes(s: Shape): { weights: number[][]; biases: number[][] } {
+  const g = GATES[s.mode];
+  const hs = s.proj || s.units;
+  const weights: number[][] = [];
+  const biases: number[][] = [];
+  for (let l = 0; l < s.layers; l++) {
+    for (let d = 0; d < s.dirs; d++) {
+      const n = l === 0 ? s.inputSize : s.dirs * hs;
+      for (let i = 0; i < g; i++) weights.push([s.units, n]);
+      for (let i = 0; i < g; i++) weights.push([s.units, hs]);
+      if (s.proj) weights.push([s.proj, s.units]);
+      for (let i = 0; i < 2 * g; i++) biases.push([s.units]);
+    }
+  }
+  return { weights, biases };
+}
+
+const sizeOf = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
+
+const paramsSize: Kernel = (inputs, attrs, ctx) => {
+  const { mode, layers, dirs, inputSize, units, proj } = convShape(inputs, attrs, ctx, true);
+  const g = GATES[mode];
+  const hs = proj || units;
+  const cell = (n: number) => g * units * n + g * units * hs + proj * units + 2 * g * units;
+  const total = layers === 0 ? 0 : dirs * cell(inputSize) + (layers - 1) * dirs * cell(dirs * hs);
+  if (!Number.isSafeInteger(total) || total > 2 ** 31 - 1) throw bad(ctx, `a params buffer of ${total} values does not fit int32`);
+  return [tf.tensor1d([total], 'int32')];
+};
+
+/** The node's weight / bias counts must be what the sizes give (checked before any list is built). */
+function checkCounts(s: Shape, nw: number, nb: number, ctx: KernelContext): void {
+  const g = GATES[s.mode];
+  const w = s.layers * s.dirs * (2 * g + (s.proj ? 1 : 0));
+  const b = s.layers * s.dirs * 2 * g;
+  if (nw !== w || nb !== b) throw bad(ctx, `a ${s.layers}-layer ${s.mode} with ${s.dirs} direction(s) has ${w} weights and ${b} biases, the node says ${nw} and ${nb}`);
+}
+
+const paramsToCanonical = (v2: boolean): Kernel => (inputs, attrs, ctx) => tf.tidy(() => {
+  const s = convShape(inputs, attrs, ctx, v2);
+  const nw = v2 ? attrs.int('num_params_weights', 0) : attrs.int('num_params', 0);
+  const nb = v2 ? attrs.int('num_params_biases', 0) : nw;
+  checkCounts(s, nw, nb, ctx);
+  const { weights, biases } = canonicalShapes(s);
+  const params = tensorAt(inputs, 3, ctx);
+  const total = [...weights, ...biases].reduce((n, sh) => n + sizeOf(sh), 0);
+  if (params.size !== total) throw bad(ctx, `params has ${params.size} values, the canonical weights and biases need ${total}`);
+  const flat = tf.reshape(params, [-1]);
+  let off = 0;
+  const take = (sh: number[]) => {
+    const t = tf.reshape(tf.slice(flat, off, sizeOf(sh)), sh);
+    off += sizeOf(sh);
+    return t;
+  };
+  const ws = weights.map(take);
+  return [...ws, ...biases.map(take)];
+});
+
+const canonicalToParams = (v2: boolean): Kernel => (inputs, attrs, ctx) => tf.tidy(() => {
+  const s = convShape(inputs, attrs, ctx, v2);
+  const nw = v2 ? attrs.int('num_params_weights', 0) : attrs.int('num_params', 0);
+  const nb = v2 ? attrs.int('num_params_biases', 0) : nw;
+  checkCounts(s, nw, nb, ctx);
+  const { weights, biases } = canonicalShapes(s);
+  const given = Array.from({ length: nw + nb }, (_, i) => tensorAt(inputs, 3 + i, ctx));
+  [...weights, ...biases].forEach((sh, i) => {
+    if (given[i]!.size !== sizeOf(sh)) throw bad(ctx, `${i < nw ? `weight ${i}` : `bias ${i - nw}`} has ${given[i]!.size} values, [${sh}] expected`);
+  });
+  return [tf.concat(given.map((t) => tf.reshape(t, [-1])), 0)];
+});
+
 export const CUDNN_RNN_KERNELS: Record<string, Kernel> = {
+  CudnnRNNParamsSize: paramsSize,
+  CudnnRNNParamsToCanonical: paramsToCanonical(false),
+  CudnnRNNParamsToCanonicalV2: paramsToCanonical(true),
+  CudnnRNNCanonicalToParams: canonicalToParams(false),
+  CudnnRNNCanonicalToParamsV2: canonicalToParams(true),
   CudnnRNN: cudnnRnn(1),
   CudnnRNNV2: cudnnRnn(2),
   CudnnRNNV3: cudnnRnn(3),

@@ -13,7 +13,25 @@ const outs = ['output: T', 'output_h: T', 'output_c: T', 'reserve_space: T'];
 const bwdIns = ['output: T', 'output_h: T', 'output_c: T', 'output_backprop: T', 'output_h_backprop: T', 'output_c_backprop: T', 'reserve_space: T'];
 const bwdOuts = ['input_backprop: T', 'input_h_backprop: T', 'input_c_backprop: T', 'params_backprop: T'];
 
+const sizes = ['num_layers: int32', 'num_units: int32', 'input_size: int32'];
+const convAttrs = common.slice(1);
+
 export const RNN_OP_DEFS: OpDef[] = defs({
+  CudnnRNNParamsSize: { in: sizes, out: ['params_size: S'], attr: ['T: {bfloat16, half, float, double}', 'S: {int32, int64}', ...convAttrs, 'num_proj: int = 0'] },
+  CudnnRNNParamsToCanonical: {
+    in: [...sizes, 'params: T'], out: ['weights: num_params * T', 'biases: num_params * T'], attr: [common[0]!, 'num_params: int >= 1', ...convAttrs],
+  },
+  CudnnRNNParamsToCanonicalV2: {
+    in: [...sizes, 'params: T'], out: ['weights: num_params_weights * T', 'biases: num_params_biases * T'],
+    attr: [common[0]!, 'num_params_weights: int >= 1', 'num_params_biases: int >= 1', ...convAttrs, 'num_proj: int = 0'],
+  },
+  CudnnRNNCanonicalToParams: {
+    in: [...sizes, 'weights: num_params * T', 'biases: num_params * T'], out: ['params: T'], attr: [common[0]!, 'num_params: int >= 1', ...convAttrs],
+  },
+  CudnnRNNCanonicalToParamsV2: {
+    in: [...sizes, 'weights: num_params_weights * T', 'biases: num_params_biases * T'], out: ['params: T'],
+    attr: [common[0]!, 'num_params_weights: int >= 1', 'num_params_biases: int >= 1', ...convAttrs, 'num_proj: int = 0'],
+  },
   CudnnRNN: { in: ins, out: outs, attr: [...common, 'is_training: bool = true'], stateful: true },
   CudnnRNNV2: { in: ins, out: [...outs, 'host_reserved: int8'], attr: [...common, 'is_training: bool = true'], stateful: true },
   CudnnRNNV3: {
