@@ -237,6 +237,11 @@ describe('TensorBundle round trip (writer -> reader)', () => {
     source.ranges = [];
     await ckpt.readMany(['a', 'b', 'c', 'a']);
     expect(source.ranges).toEqual([[SHARD0, 0, 80080]]);
+    // A gap of 17 floats (a small optimizer slot between two weights) is not read through; a scalar is.
+    const near = writeTensorBundle([t('a', 10), t('b', 17), t('c', 10), t('d', 1), t('e', 10)]);
+    const nearSource = new CountingSource(near);
+    await (await CheckpointReader.open(nearSource)).readMany(['a', 'c', 'e']);
+    expect(nearSource.ranges).toEqual([[SHARD0, 0, 40], [SHARD0, 108, 84]]);
   });
 
   it('readTable reads <key>-keys / <key>-values', async () => {

@@ -15,6 +15,8 @@ export interface ServedRequest {
   url: string;
   range?: string;
   status: number;
+  /** Bytes of the response body sent (0 for HEAD); headers are not counted. */
+  bytes: number;
 }
 
 const TYPES: Record<string, string> = {
@@ -34,8 +36,17 @@ const TYPES: Record<string, string> = {
 export async function startStaticServer(mounts: Mount[]): Promise<{ origin: string; log: ServedRequest[]; close: () => Promise<void> }> {
   const log: ServedRequest[] = [];
   const server = http.createServer((req, res) => {
-    const entry: ServedRequest = { method: req.method ?? 'GET', url: req.url ?? '/', range: req.headers.range, status: 0 };
+    const entry: ServedRequest = { method: req.method ?? 'GET', url: req.url ?? '/', range: req.headers.range, status: 0, bytes: 0 };
     log.push(entry);
+    // Count what goes out as the body (the chunks given to write/end), to report download sizes.
+    const write = res.write.bind(res) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    const end = res.end.bind(res) as (...args: unknown[]) => http.ServerResponse;
+    const count = (chunk: unknown) => {
+      if (typeof chunk === 'string') entry.bytes += Buffer.byteLength(chunk);
+      else if (chunk instanceof Uint8Array) entry.bytes += chunk.length;
+    };
+    res.write = ((chunk: unknown, ...rest: unknown[]) => (count(chunk), write(chunk, ...rest))) as typeof res.write;
+    res.end = ((...args: unknown[]) => (typeof args[0] !== 'function' && count(args[0]), end(...args))) as typeof res.end;
     serve(req, res, mounts)
       .then((status) => (entry.status = status))
       .catch(() => {

@@ -80,8 +80,13 @@ export interface DeclaredTensor {
   node?: string;
 }
 
-/** Gaps up to this size between two tensors are read through rather than split into two reads. */
-const MAX_COALESCE_GAP = 4096;
+/**
+ * Gaps up to this size between two tensors are read through rather than split into two reads.
+ * Small: in a TF < 2.11 checkpoint each weight is followed by its optimizer slots (keys sort
+ * `.ATTRIBUTES` before `.OPTIMIZER_SLOT`), and reading through them would download the slots a
+ * load does not want; only scalars (the optimizer's hyper-parameters) and padding are read through.
+ */
+const MAX_COALESCE_GAP = 64;
 
 /**
  * A ModelSource that can also read a range into a caller's buffer (no allocation, no copy). When
