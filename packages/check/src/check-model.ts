@@ -19,6 +19,7 @@ import type { TensorJson } from './tensor-json.js';
 import { rootFunctionReference } from './root-reference.js';
 import { compareAll, type Compared } from './compare.js';
 import { checkLayers, type CheckedLayer } from './layer-check.js';
+import { checkKerasFile, type ExpectedCase } from './keras-file-check.js';
 
 /**
  * `checkModel`: will this model give the same answers in JavaScript? It loads the model the way a
@@ -57,6 +58,11 @@ export interface CheckOptions {
    * saved for it, on the tensors it receives inside the model (`check --layers`); kind "keras" only.
    */
   layers?: boolean;
+  /**
+   * `.keras` / `.h5` files: Keras' own outputs to compare with as well (the cases of a fixture's
+   * reference/expected.json, see `parseExpected`); each case's tolerance, else `tolerance`.
+   */
+  expected?: ExpectedCase[];
 }
 
 export interface CheckedInput extends PlannedInput {
@@ -68,6 +74,8 @@ export interface CheckedOutput {
   name: string;
   /** kind "signatures": the signature this output belongs to. */
   signature?: string;
+  /** kind "keras-file": the expected case this output was compared with (absent: compared with the reference backend). */
+  expectedCase?: number;
   shape: number[];
   dtype: string;
   /** max |got - want| (null when an output holds NaN where the other does not, or shapes differ). */
@@ -85,8 +93,13 @@ export interface CheckedOutput {
 
 export interface CheckResult {
   ok: boolean;
-  kind: 'keras' | 'signatures';
-  /** How the Keras objects were revived (kind "keras"), else null. */
+  /**
+   * "keras": a SavedModel's revived Keras model against its saved graph; "signatures": a SavedModel's
+   * signatures against themselves; "keras-file": a .keras / .h5 file against itself on the reference
+   * backend, and against `expected` cases when given.
+   */
+  kind: 'keras' | 'signatures' | 'keras-file';
+  /** How the Keras objects were revived (kinds "keras" and "keras-file"), else null. */
   revived: { fromConfig: number; fromSavedFunctions: number; fromPlugins: number } | null;
   /** What the outputs were compared with: a signature name, or the root function for Keras models without one. */
   reference: string;
@@ -172,8 +185,27 @@ export async function checkModel(from: string | ModelSource, options: CheckOptio
   };
 
   if (await readKerasModelFile(source, { limits: options.limits })) {
-    throw new UnsupportedFeatureError('check compares a model with its own saved TensorFlow graph; a .keras / .h5 file holds no graph', {
-      hint: 'run it with `predict` and compare with Keras, or export a SavedModel in Python (model.export) and check that',
+    // No saved graph: the same file on the reference backend, and Keras' outputs when given.
+    if (options.layers) {
+      throw new UnsupportedFeatureError('--layers compares layers with their saved call functions; a .keras / .h5 file has none', { hint: 'run check without --layers' });
+    }
+    const r = await checkKerasFile(source, options, c, warn);
+    return finish({
+      ...c,
+      kind: 'keras-file',
+      revived: r.revived,
+      reference: `the same file on ${referenceBackend}${options.expected ? ` and ${options.expected.length} expected case${options.expected.length === 1 ? '' : 's'}` : ''}`,
+      outputs: r.outputs,
+      problems: r.problems,
+      inputs: r.inputs,
+      signatures: [],
+      skipped: [],
+      timings: r.timings,
+    });
+  }
+  if (options.expected) {
+    throw new UnsupportedFeatureError('expected cases are compared for .keras / .h5 files only', {
+      hint: 'for a SavedModel, run `savedkeras predict DIR --input expected.json` and compare, or check it against its own graph',
     });
   }
   // The saved graph comes first: it is the reference, and its root says which kind of model this is.

@@ -12,3 +12,4 @@ export { graphInputUse, readTableKeys, type GraphInputUse } from './graph-inputs
 export { planModelInputs, predictValues, sampleModelInputs, MODEL_FREE_DIM } from './model-inputs.js';
 export { compareAll, diff, maxAbsDiff, sameValues, type Compared } from './compare.js';
 export { carrierOf, flatten, fromTensor, nest, parseInputs, toTensor, type TensorJson } from './tensor-json.js';
+export { parseExpected, type ExpectedCase } from './keras-file-check.js';

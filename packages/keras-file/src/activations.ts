@@ -1,13 +1,10 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { registerActivation } from '@savedkeras/layers';
-import { KERAS3_ACTIVATION_NAMES } from './keras3-config.js';
+import { registerActivations } from '@savedkeras/layers';
 
-let done = false;
-
-/** Keras 3 activations that differ from tfjs' function of the same name (see KERAS3_ACTIVATION_NAMES). */
+/**
+ * Keras 3 activations that differ from tfjs' function of the same name (see KERAS3_ACTIVATION_NAMES):
+ * @savedkeras/layers registers them (Keras 3's hard_sigmoid as `hard_sigmoid_keras3`), so that a
+ * model converted from a Keras file loads wherever @savedkeras/layers is imported.
+ */
 export function registerKeras3Activations(): void {
-  if (done) return;
-  done = true;
-  // Keras 3 hard_sigmoid: relu6(x + 3) / 6.
-  registerActivation(KERAS3_ACTIVATION_NAMES['hard_sigmoid']!, (x: tf.Tensor) => tf.div(tf.relu6(tf.add(x, 3)), 6));
+  registerActivations();
 }

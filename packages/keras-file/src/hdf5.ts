@@ -21,6 +21,8 @@ const DTYPES: Record<string, { name: string; bytes: number }> = {
 
 /** Most group levels walked below one path (Keras nests layers a few levels deep; a cycle of links would not end). */
 const MAX_GROUP_DEPTH = 32;
+/** Most groups one walk visits (Keras writes a few per layer). */
+const MAX_GROUPS = 100_000;
 
 /**
  * A read-only HDF5 file held in memory, read with jsfive (pure JavaScript, the same in Node and the
@@ -199,14 +201,31 @@ export class H5File {
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   }
 
-  /** Every dataset path under `path` (depth-first, children sorted), bounded in depth. */
-  datasetsUnder(path: string, depth = 0): string[] {
+  /** Every dataset path under `path` (depth-first, children sorted), bounded in depth; a group reached twice (hard links, a cycle) is refused. */
+  datasetsUnder(path: string, depth = 0, seen = new Set<number>()): string[] {
     if (depth > MAX_GROUP_DEPTH) throw new LimitError(`HDF5 groups nested deeper than ${MAX_GROUP_DEPTH}`, { file: this.fileName, node: path });
     const keys = this.keys(path);
     if (!keys) return this.isDataset(path) ? [path] : [];
+    this.enter(path, seen);
     const out: string[] = [];
-    for (const k of keys) out.push(...this.datasetsUnder(path === '' ? k : `${path}/${k}`, depth + 1));
+    for (const k of keys) out.push(...this.datasetsUnder(path === '' ? k : `${path}/${k}`, depth + 1, seen));
     return out;
+  }
+
+  /**
+   * Marks the group at `path` as walked. HDF5 hard links can make a group its own descendant, or
+   * list one group under many names: a walk would then never end, or grow exponentially. Keras
+   * links every object once, so a second visit is refused.
+   */
+  enter(path: string, seen: Set<number>): void {
+    const n = this.node(path) as { _dataobjects?: { offset?: unknown } } | null;
+    const address = n?._dataobjects?.offset;
+    if (typeof address !== 'number') return;
+    if (seen.has(address)) {
+      throw new FormatError('HDF5 group is linked more than once (a cycle of hard links, or a shared group)', { file: this.fileName, node: path, hint: 'the file is corrupt or crafted' });
+    }
+    seen.add(address);
+    if (seen.size > MAX_GROUPS) throw new LimitError(`more than ${MAX_GROUPS} HDF5 groups walked`, { file: this.fileName, node: path });
   }
 }
 

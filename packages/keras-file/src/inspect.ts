@@ -1,4 +1,4 @@
-import { FormatError, resolveLimits, type Limits } from '@savedkeras/common';
+import { FormatError, resolveLimits, UnsupportedFeatureError, type Limits } from '@savedkeras/common';
 import { isObject, type Json, type JsonObject } from '@savedkeras/revive';
 import { detectKerasFileFormat, type KerasFileFormat } from './detect.js';
 import { H5File } from './hdf5.js';
@@ -52,7 +52,12 @@ export async function inspectKerasFile(bytes: Uint8Array, options: { fileName?: 
     const file = options.fileName ?? 'model.h5';
     h5 = new H5File(bytes, file, limits);
     const text = h5.stringAttr('', 'model_config');
-    if (text === undefined) throw new FormatError('this HDF5 file has no model_config attribute (weights only, or not a Keras file)', { file });
+    if (text === undefined) {
+      throw new UnsupportedFeatureError('this HDF5 file has no model_config attribute: it holds weights only (save_weights) or is not a Keras model file', {
+        file,
+        hint: 'pass a file Keras wrote with model.save("x.h5") or model.save("x.keras")',
+      });
+    }
     config = parseJson(text, `${file}: model_config`) as JsonObject;
     kerasVersion = h5.stringAttr('', 'keras_version') ?? h5.stringAttr('model_weights', 'keras_version') ?? null;
     backend = h5.stringAttr('', 'backend') ?? null;

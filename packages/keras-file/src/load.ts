@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { FormatError, resolveLimits, SavedKerasError, UnsupportedFeatureError, UnsupportedLayerError, type Limits, type ProgressCallback } from '@savedkeras/common';
 import { compileFromTrainingConfig, isObject, kerasIoNames, type CompileResult, type Json, type JsonObject, type CustomObjects } from '@savedkeras/revive';
@@ -8,6 +9,7 @@ import { registerKeras3Activations } from './activations.js';
 import { restoreOptimizerState, type OptimizerStateResult } from './optimizer-state.js';
 import { assignKeras3Weights, assignLegacyWeights, type AssignedWeight } from './weights.js';
 import { parseJson, readKerasArchive } from './zip.js';
+import { keptCompileConfigs } from './write-training.js';
 
 export interface KerasFileLoadOptions {
   /** Classes for custom layers by registered name (`package>Name`) or class name: Keras' `custom_objects`. */
@@ -75,9 +77,12 @@ export async function loadKerasFile(bytes: Uint8Array, options: KerasFileLoadOpt
       hint: 'pass a file Keras wrote with model.save("x.keras") or model.save("x.h5"), or a SavedModel folder',
     });
   }
+  // A load that fails half-way frees the variables of the layers it built (a hostile file must not leak memory).
+  const variablesBefore = new Set(Object.keys(tf.engine().registeredVariables));
   try {
     return format === 'keras-zip' ? await loadZip(bytes, options, limits, warn, warnings, progress) : await loadH5(bytes, options, limits, warn, warnings, progress);
   } catch (e) {
+    for (const [name, v] of Object.entries(tf.engine().registeredVariables)) if (!variablesBefore.has(name)) v.dispose();
     if (e instanceof SavedKerasError) throw e;
     if (!thrownByTfjs(e)) throw e;
     throw new UnsupportedLayerError(`tfjs-layers rejected the saved model: ${(e as Error).message.split('\n')[0]}`, { file: options.fileName, cause: e });
@@ -175,6 +180,11 @@ async function finish(
   if (options.compile !== false) {
     // revive's compile warns that SavedModels never restore optimizer slots; here they are restored below.
     compile = compileFromTrainingConfig(model, trainingConfig, (m) => (/Optimizer state/.test(m) ? undefined : warn(m)));
+    if (compile.compiled && isObject(trainingConfig ?? null)) {
+      // Loss and metrics as saved: saveKerasFile writes them back (tfjs keeps only what it can run).
+      const tc = trainingConfig as JsonObject;
+      keptCompileConfigs.set(model, { loss: tc['loss'] ?? null, loss_weights: tc['loss_weights'] ?? null, metrics: tc['metrics'] ?? null, weighted_metrics: tc['weighted_metrics'] ?? null });
+    }
     if (compile.compiled && optimizerSource) {
       optimizerState = await restoreOptimizerState(model, optimizerSource, trainingConfig);
       if (!optimizerState.restored) warn(`optimizer state not restored: ${optimizerState.reason}; training resumes with fresh optimizer slots`);

@@ -69,14 +69,15 @@ export function assignKeras3Weights(net: BuiltNetwork, h5: H5File, base = '', la
 }
 
 /** The dataset paths of one layer's variables, in Keras' `layer.weights` order. */
-function layerDatasets(h5: H5File, path: string, pythonClass: string, depth = 0): string[] {
+function layerDatasets(h5: H5File, path: string, pythonClass: string, depth = 0, seen = new Set<number>()): string[] {
   if (depth > 16) throw new FormatError('layer groups nested too deep', { file: h5.fileName, node: path });
+  h5.enter(path, seen);
   const own = (h5.keys(`${path}/vars`) ?? []).filter((k) => /^\d+$/.test(k)).sort((a, b) => Number(a) - Number(b));
   const out = own.map((k) => `${path}/vars/${k}`);
   const children = (h5.keys(path) ?? []).filter((k) => k !== 'vars' && h5.isGroup(`${path}/${k}`));
   const order = CHILD_ORDER[pythonClass];
   if (order) children.sort((a, b) => rank(order, a) - rank(order, b) || a.localeCompare(b));
-  for (const c of children) out.push(...layerDatasets(h5, `${path}/${c}`, '', depth + 1));
+  for (const c of children) out.push(...layerDatasets(h5, `${path}/${c}`, '', depth + 1, seen));
   return out;
 }
 

@@ -4,6 +4,7 @@ import { zipSync } from 'fflate';
 import { SourceIOError, UnsupportedFeatureError } from '@savedkeras/common';
 import { isObject, type Json, type JsonObject } from '@savedkeras/revive';
 import { keptActivityRegularizers } from './build-model.js';
+import { trainingConfigOf, type OptimizerState } from './write-training.js';
 import { KERAS3_ACTIVATION_NAMES, kerasSnakeCase } from './keras3-config.js';
 
 /** The Keras version whose format the writer produces (config layout, weight-file layout). */
@@ -46,17 +47,26 @@ export async function saveKerasFile(model: tfl.LayersModel, target: KerasFileTar
 
 /** The `.keras` bytes of a model (a zip, entries stored uncompressed as Keras writes them). */
 export async function encodeKerasFile(model: tfl.LayersModel, options: KerasFileWriteOptions = {}): Promise<Uint8Array> {
+  const warn = options.warn ?? ((m: string) => console.warn(`savedkeras: ${m}`));
   const config = kerasConfigOf(model);
+  // A compiled model: its compile config and optimizer variables, so that Keras 3 resumes training.
+  const training = await trainingConfigOf(model, warn);
+  if (training) config['compile_config'] = training.compileConfig;
   const scaled = hardSigmoidScaling(model);
   if (scaled.layers.length > 0) {
-    (options.warn ?? ((m: string) => console.warn(`savedkeras: ${m}`)))(
+    warn(
       `${scaled.layers.join(', ')}: tfjs' hard_sigmoid (clip(0.2x + 0.5, 0, 1)) is not Keras 3's (clip(x/6 + 0.5, 0, 1)); ` +
         `written as Keras 3's hard_sigmoid of the pre-activation scaled by 1.2 (kernel and bias times 1.2): the same predictions, ` +
         'but training in Keras sees the scaled weights (regularizer and constraint values change)',
     );
   }
   const assets: Record<string, Uint8Array> = {};
-  const weights = await writeWeightsH5(model, assets, scaled.transforms);
+  let weights: Uint8Array;
+  try {
+    weights = await writeWeightsH5(model, assets, scaled.transforms, training?.state);
+  } finally {
+    if (training?.state) tf.dispose(training.state.slots);
+  }
   const metadata = { keras_version: WRITTEN_KERAS_VERSION, date_saved: new Date().toISOString().replace('T', '@').slice(0, 19) };
   const enc = new TextEncoder();
   return zipSync(
@@ -392,7 +402,12 @@ function loadH5wasm(): Promise<H5Module> {
 
 let fileCounter = 0;
 
-async function writeWeightsH5(model: tfl.LayersModel, assets: Record<string, Uint8Array>, transforms: Map<tfl.LayerVariable, WeightTransform>): Promise<Uint8Array> {
+async function writeWeightsH5(
+  model: tfl.LayersModel,
+  assets: Record<string, Uint8Array>,
+  transforms: Map<tfl.LayerVariable, WeightTransform>,
+  optimizer: OptimizerState | undefined,
+): Promise<Uint8Array> {
   const h5wasm = await loadH5wasm();
   const { FS } = await h5wasm.ready;
   const name = `/savedkeras-${Date.now()}-${fileCounter++}.weights.h5`;
@@ -456,6 +471,16 @@ async function writeWeightsH5(model: tfl.LayersModel, assets: Record<string, Uin
     };
     group('vars');
     await writeNetwork(model, '');
+    if (optimizer) {
+      // Keras 3's optimizer/vars: iteration (int64), learning_rate (float32), then the slots in Keras' order.
+      group('optimizer/vars');
+      (f as unknown as { get(p: string): H5Group }).get('optimizer/vars').create_attribute('name', optimizer.name);
+      f.create_dataset({ name: 'optimizer/vars/0', data: BigInt64Array.of(BigInt(Math.round(optimizer.iterations))), shape: [], dtype: null });
+      f.create_dataset({ name: 'optimizer/vars/1', data: Float32Array.of(optimizer.learningRate), shape: [], dtype: '<f4' });
+      for (const [i, t] of optimizer.slots.entries()) {
+        f.create_dataset({ name: `optimizer/vars/${i + 2}`, data: (await t.data()) as Float32Array, shape: t.shape, dtype: '<f4' });
+      }
+    }
   } finally {
     f.close();
   }

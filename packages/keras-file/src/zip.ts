@@ -1,5 +1,5 @@
 import { unzipSync } from 'fflate';
-import { FormatError, LimitError, safeRelativePath, type Limits } from '@savedkeras/common';
+import { FormatError, LimitError, safeRelativePath, UnsupportedFeatureError, type Limits } from '@savedkeras/common';
 
 /** The parts of a `.keras` file (a zip archive written by Keras 3's saving_lib). */
 export interface KerasArchive {
@@ -13,8 +13,14 @@ export interface KerasArchive {
   assets: Map<string, Uint8Array>;
 }
 
-/** Most entries a .keras zip may hold (Keras writes 3 plus one asset file per lookup layer). */
-const MAX_ENTRIES = 100_000;
+/** Most entries a .keras zip may hold (Keras writes 3 plus one or two asset files per lookup layer). */
+const MAX_ENTRIES = 10_000;
+/**
+ * Most bytes one compressed byte may claim to inflate to. Keras stores entries uncompressed; a
+ * re-zipped model compresses float weights a little, zero-filled optimizer slots at most ~1000:1
+ * (deflate's own ceiling is 1032:1): above this the entry is a zip bomb. Entries up to 1 MiB are exempt.
+ */
+const MAX_INFLATE_RATIO = 200;
 
 /**
  * Unzips a `.keras` file with fflate. The sizes each entry claims in the central directory are
@@ -36,13 +42,14 @@ export function readKerasArchive(bytes: Uint8Array, fileName: string, limits: Li
         if (f.originalSize > limit) {
           throw new LimitError(`zip entry ${f.name} claims ${f.originalSize} bytes, above the limit of ${limit}`, { file: fileName });
         }
+        checkEntrySizes(f, fileName);
         total += f.originalSize;
         if (total > limits.maxProtoFileBytes) throw new LimitError(`zip entries add up to more than ${limits.maxProtoFileBytes} bytes`, { file: fileName });
         return true;
       },
     });
   } catch (e) {
-    if (e instanceof LimitError || (e as { code?: unknown }).code === 'PATH_ESCAPE') throw e;
+    if (e instanceof LimitError || e instanceof FormatError || e instanceof UnsupportedFeatureError || (e as { code?: unknown }).code === 'PATH_ESCAPE') throw e;
     throw new FormatError(`not a readable zip: ${(e as Error)?.message ?? String(e)}`, {
       file: fileName,
       hint: 'a .keras file is the zip archive that Keras 3 model.save() writes; this one is truncated or corrupt',
@@ -65,6 +72,38 @@ export function readKerasArchive(bytes: Uint8Array, fileName: string, limits: Li
     weights: files['model.weights.h5'],
     assets,
   };
+}
+
+/**
+ * What the central directory says of an entry, checked before fflate inflates it into a buffer of
+ * the claimed size: a stored entry holds exactly its size; a deflated one cannot be much larger
+ * than what it inflates to (else the claim is a lie and inflating would run far past the buffer),
+ * nor inflate to more than MAX_INFLATE_RATIO times its size (a bomb).
+ */
+function checkEntrySizes(f: { name: string; size: number; originalSize: number; compression: number }, fileName: string): void {
+  if (f.compression === 0) {
+    if (f.size !== f.originalSize) throw new FormatError(`stored zip entry ${f.name} is ${f.size} bytes but claims ${f.originalSize}`, { file: fileName, hint: 'the zip is corrupt' });
+    return;
+  }
+  if (f.compression !== 8) {
+    throw new UnsupportedFeatureError(`zip entry ${f.name} uses compression method ${f.compression}; only stored (0) and deflate (8) are read`, {
+      file: fileName,
+      hint: 'save the model again with Keras (it stores entries uncompressed)',
+    });
+  }
+  // Deflate adds at most 5 bytes per 16 KiB stored block, plus a few bytes of framing.
+  if (f.size > f.originalSize + Math.ceil(f.originalSize / 16_384) * 5 + 64) {
+    throw new FormatError(`zip entry ${f.name} has ${f.size} compressed bytes but claims to inflate to only ${f.originalSize}`, {
+      file: fileName,
+      hint: 'its declared size is false: the zip is corrupt or crafted',
+    });
+  }
+  if (f.originalSize > 1 << 20 && f.originalSize > f.size * MAX_INFLATE_RATIO) {
+    throw new LimitError(`zip entry ${f.name} claims to inflate ${f.size} bytes to ${f.originalSize} (more than ${MAX_INFLATE_RATIO}:1): a zip bomb`, {
+      file: fileName,
+      hint: 'a .keras file written by Keras stores its entries uncompressed',
+    });
+  }
 }
 
 export function parseJson(bytes: Uint8Array | string, file: string): unknown {

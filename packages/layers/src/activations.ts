@@ -41,6 +41,9 @@ export const EXTRA_ACTIVATIONS: Record<string, Fn> = {
   squareplus: (x) => tf.div(tf.add(x, tf.sqrt(tf.add(tf.square(x), 4))), 2),
   sparse_plus: (x) => tf.where(tf.lessEqual(x, -1), tf.zerosLike(x), tf.where(tf.greaterEqual(x, 1), x, tf.div(tf.square(tf.add(x, 1)), 4))),
   celu: (x) => tf.add(tf.relu(x), tf.minimum(0, tf.sub(tf.exp(x), 1))),
+  // Keras 3's hard_sigmoid, relu6(x + 3) / 6; tfjs' hardSigmoid is Keras 2's clip(0.2x + 0.5, 0, 1).
+  // Configs from Keras 3 files name it so (@savedkeras/keras-file), and so do models converted from them.
+  hard_sigmoid_keras3: (x) => tf.div(tf.relu6(tf.add(x, 3)), 6),
   glu: (x) => {
     const [a, b] = tf.split(x, 2, -1);
     return tf.mul(a, tf.sigmoid(b));

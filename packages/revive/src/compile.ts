@@ -243,6 +243,8 @@ export function compileFromTrainingConfig(
   }
   // tfjs takes names and functions mixed per output (its typing wants one or the other).
   model.compile({ optimizer, loss: loss as string | string[], metrics: metrics as string[] });
+  // The optimizer was made for this model alone: model.dispose() frees its slots too (tfjs frees only optimizers it made from a name).
+  (model as unknown as { isOptimizerOwned: boolean }).isOptimizerOwned = true;
   return {
     compiled: true,
     optimizer: baseClassName(String((trainingConfig['optimizer_config'] as Record<string, Json>)['class_name'])),

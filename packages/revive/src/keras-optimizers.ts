@@ -65,12 +65,13 @@ export abstract class KerasOptimizer extends tf.Optimizer {
     const byName = this.slots.get(variableName) ?? new Map<string, tf.Variable>();
     this.slots.set(variableName, byName);
     const old = byName.get(slotName);
+    // tidy: the cast copy is freed once assigned (a variable keeps its own reference to the data).
     if (old && old.shape.length === value.rank && old.shape.every((d, i) => d === value.shape[i])) {
-      old.assign(tf.cast(value, 'float32'));
+      tf.tidy(() => old.assign(tf.cast(value, 'float32')));
       return;
     }
     old?.dispose();
-    byName.set(slotName, tf.variable(tf.cast(value, 'float32'), false));
+    byName.set(slotName, tf.tidy(() => tf.variable(tf.cast(value, 'float32'), false)));
   }
 
   getSlot(variableName: string, slotName: string): tf.Variable | undefined {

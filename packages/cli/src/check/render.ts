@@ -7,7 +7,9 @@ export function renderCheck(r: CheckResult, c: Colors): string {
   const what =
     r.kind === 'keras'
       ? `the revived Keras model against its saved ${r.reference}`
-      : `signature${r.signatures.length > 1 ? 's' : ''} ${r.reference} against ${r.signatures.length > 1 ? 'themselves' : 'itself'} (no Keras model: runs, finite, deterministic)`;
+      : r.kind === 'keras-file'
+        ? `the Keras file's model against ${r.reference}`
+        : `signature${r.signatures.length > 1 ? 's' : ''} ${r.reference} against ${r.signatures.length > 1 ? 'themselves' : 'itself'} (no Keras model: runs, finite, deterministic)`;
   const diff = r.maxAbsDiff === null ? 'NaN' : r.maxAbsDiff.toExponential(2);
   lines.push(
     r.ok
@@ -34,7 +36,7 @@ export function renderCheck(r: CheckResult, c: Colors): string {
   const multi = r.kind === 'signatures' && r.signatures.length > 1;
   const head = ['output', 'shape', 'max |diff|', 'relative', ''];
   const rows = r.outputs.map((o) => [
-    multi && o.signature ? `${o.signature}/${o.name}` : o.name,
+    multi && o.signature ? `${o.signature}/${o.name}` : o.expectedCase !== undefined ? `${o.name} vs expected case ${o.expectedCase}` : r.kind === 'keras-file' ? `${o.name} vs ${r.referenceBackend}` : o.name,
     `[${o.shape.join(', ')}]`,
     o.maxAbsDiff === null ? 'NaN' : o.maxAbsDiff.toExponential(2),
     o.maxRelDiff === null ? 'NaN' : o.maxRelDiff.toExponential(2),

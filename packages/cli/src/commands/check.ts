@@ -7,7 +7,8 @@ export function registerCheck(program: Command, ctx: CliContext): void {
   program
     .command('check')
     .description(
-      'will this model give the same answers in JavaScript? Runs the model as savedkeras loads it and its own saved graph on the same seeded input and compares',
+      'will this model give the same answers in JavaScript? Runs the model as savedkeras loads it and its own saved graph on the same seeded input and compares; ' +
+        'a .keras / .h5 file (no saved graph) is compared with itself on the reference backend, and with Keras\' outputs given by --expected',
     )
     .argument('<dir>', 'SavedModel folder (holds saved_model.pb), or a Keras .keras / .h5 file')
     .option('--json', 'print the result as JSON on stdout (ok, kind, revived, reference, maxAbsDiff, tolerance, outputs, ...)')
@@ -19,8 +20,9 @@ export function registerCheck(program: Command, ctx: CliContext): void {
         .default('cpu'),
     )
     .option('--input <file>', 'feed these inputs instead of generated ones ({"name": {"dtype", "shape", "value"}}, as for predict; a list: its first case)')
+    .option('--expected <file>', ".keras / .h5 files: also compare with Keras' outputs in this file ({\"cases\": [{\"inputs\", \"outputs\", \"tolerance\"}]}, as a fixture's reference/expected.json)")
     .option('--layers', "also compare each layer revived from its config with its own saved call function, on the inputs it receives in the model; names the first that disagrees")
-    .action(async (dir: string, opts: { json?: boolean; tolerance: number; seed: number; referenceBackend: string; input?: string; layers?: boolean }) => {
+    .action(async (dir: string, opts: { json?: boolean; tolerance: number; seed: number; referenceBackend: string; input?: string; expected?: string; layers?: boolean }) => {
       const { NodeFileSource } = await import('@savedkeras/backend-node');
       const source = new NodeFileSource(dir);
       await source.assertFolder();
@@ -31,18 +33,18 @@ export function registerCheck(program: Command, ctx: CliContext): void {
         await selectBackend(opts.referenceBackend);
         await selectBackend(backend.name);
       }
-      const { checkModel, parseInputs } = await import('@savedkeras/check');
-      let inputs;
-      if (opts.input !== undefined) {
+      const { checkModel, parseExpected, parseInputs } = await import('@savedkeras/check');
+      const readText = async (file: string) => {
         const { readFile } = await import('node:fs/promises');
-        let text: string;
         try {
-          text = await readFile(opts.input, 'utf8');
+          return await readFile(file, 'utf8');
         } catch (e) {
-          throw new SourceIOError(`cannot read ${opts.input}: ${(e as Error).message}`, { file: opts.input, cause: e });
+          throw new SourceIOError(`cannot read ${file}: ${(e as Error).message}`, { file, cause: e });
         }
-        inputs = parseInputs(text, opts.input).cases[0];
-      }
+      };
+      let inputs;
+      if (opts.input !== undefined) inputs = parseInputs(await readText(opts.input), opts.input).cases[0];
+      const expected = opts.expected !== undefined ? parseExpected(await readText(opts.expected), opts.expected) : undefined;
       const { renderCheck } = await import('../check/render.js');
       const { loadProgress } = await import('../load-progress.js');
       const { onProgress, bar } = await loadProgress(ctx, source, 'loading weights', !opts.json);
@@ -53,6 +55,7 @@ export function registerCheck(program: Command, ctx: CliContext): void {
           seed: opts.seed,
           referenceBackend: opts.referenceBackend,
           inputs,
+          expected,
           layers: opts.layers === true,
           onProgress,
           warn: (m) => {
@@ -73,8 +76,10 @@ export function registerCheck(program: Command, ctx: CliContext): void {
         if (layer && layer !== result.problems[0]) ctx.note(`  ${layer}`);
         ctx.note(
           c.yellow(
-            `the model (on ${result.backend}) does not give the answers of its saved graph (on ${result.referenceBackend}); ` +
-              'the outputs above show where; --tolerance loosens the comparison',
+            result.kind === 'keras-file'
+              ? `the model (on ${result.backend}) does not give the answers of ${result.reference}; the outputs above show where; --tolerance loosens the comparison`
+              : `the model (on ${result.backend}) does not give the answers of its saved graph (on ${result.referenceBackend}); ` +
+                  'the outputs above show where; --tolerance loosens the comparison',
           ),
         );
         ctx.exitCode = EXIT_ERROR;
