@@ -1,4 +1,4 @@
-import { promises as fsp, statSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, openSync, promises as fsp, readSync, realpathSync, statSync, type Stats } from 'node:fs';
 import * as nodePath from 'node:path';
 import {
   asSourceError,
@@ -74,6 +74,8 @@ export class NodeFileSource implements ModelSource {
 
   async read(path: string): Promise<Uint8Array> {
     const { rel, real } = await this.resolveExisting(path);
+    const small = readSmallSync(real, rel, this.description, (size) => (size <= SYNC_READ_BYTES ? { offset: 0, target: new Uint8Array(size) } : undefined));
+    if (small) return small;
     const handle = await open(real, rel);
     try {
       const st = await handle.stat();
@@ -92,6 +94,9 @@ export class NodeFileSource implements ModelSource {
 
   async readRange(path: string, offset: number, length: number): Promise<Uint8Array> {
     const { rel, real } = await this.resolveExisting(path);
+    if (length <= SYNC_READ_BYTES) {
+      return readSmallSync(real, rel, this.description, (size) => (checkRange(rel, size, offset, length), { offset, target: new Uint8Array(length) }))!;
+    }
     const handle = await open(real, rel);
     try {
       const st = await handle.stat();
@@ -111,6 +116,10 @@ export class NodeFileSource implements ModelSource {
    */
   async readRangeInto(path: string, offset: number, target: Uint8Array): Promise<void> {
     const { rel, real } = await this.resolveExisting(path);
+    if (target.length <= SYNC_READ_BYTES) {
+      readSmallSync(real, rel, this.description, (size) => (checkRange(rel, size, offset, target.length), { offset, target }));
+      return;
+    }
     const handle = await open(real, rel);
     try {
       const st = await handle.stat();
@@ -128,7 +137,7 @@ export class NodeFileSource implements ModelSource {
     const r = await this.resolve(path);
     if (!r.real) return undefined;
     try {
-      const st = await fsp.stat(r.real);
+      const st = statSync(r.real);
       return st.isFile() ? st.size : undefined;
     } catch (e) {
       if (isNotFound(e)) return undefined;
@@ -195,7 +204,7 @@ export class NodeFileSource implements ModelSource {
   }
 
   private getRealRoot(): Promise<string | undefined> {
-    this.realRoot ??= fsp.realpath(this.root);
+    this.realRoot ??= (async () => realpathSync.native(this.root))();
     return this.realRoot.catch((e) => {
       this.realRoot = null; // the folder may appear later (example writes it)
       if (isNotFound(e)) return undefined;
@@ -215,7 +224,7 @@ export class NodeFileSource implements ModelSource {
     if (realRoot === undefined) return { rel, real: undefined };
     let real: string;
     try {
-      real = await fsp.realpath(nodePath.join(this.root, ...rel.split('/')));
+      real = realpathSync.native(nodePath.join(this.root, ...rel.split('/')));
     } catch (e) {
       if (isNotFound(e) || code(e) === 'ENOTDIR') return { rel, real: undefined };
       throw asSourceError(e, rel);
@@ -234,6 +243,49 @@ export class NodeFileSource implements ModelSource {
     const r = await this.resolve(path);
     if (r.real === undefined) throw missing(this.description, r.rel);
     return { rel: r.rel, real: r.real };
+  }
+}
+
+/**
+ * Reads up to this size are done with synchronous fs calls: a few microseconds each from the page
+ * cache, where every async call is a round trip through libuv's thread pool (a load makes dozens of
+ * small reads: saved_model.pb parts, the index, one range per tensor). Larger reads stay async.
+ */
+const SYNC_READ_BYTES = 1 << 20;
+
+/**
+ * open + fstat + read + close, synchronously. `plan(size)` checks the range against the file's
+ * size and names where the bytes go, or returns undefined to read nothing (then undefined is returned).
+ */
+function readSmallSync(
+  real: string,
+  rel: string,
+  description: string,
+  plan: (size: number) => { offset: number; target: Uint8Array } | undefined,
+): Uint8Array | undefined {
+  let fd: number;
+  try {
+    fd = openSync(real, 'r');
+  } catch (e) {
+    throw asSourceError(e, rel);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw notAFile(description, rel);
+    const p = plan(st.size);
+    if (!p) return undefined;
+    const { offset, target } = p;
+    let done = 0;
+    while (done < target.length) {
+      const n = readSync(fd, target, done, target.length - done, offset + done);
+      if (n === 0) checkRange(rel, offset + done, offset, target.length); // always throws: the file ended early
+      done += n;
+    }
+    return target;
+  } catch (e) {
+    throw asSourceError(e, rel);
+  } finally {
+    closeSync(fd);
   }
 }
 

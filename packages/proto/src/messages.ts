@@ -77,7 +77,47 @@ function parseSchema(edit?: (r: protobuf.Root) => void): protobuf.Root {
     }
   };
   visit(r);
-  return fillMapDefaults(r);
+  return withFastOneofs(fillMapDefaults(r));
+}
+
+/**
+ * protobufjs' decoders set a oneof's virtual name (`kind` of SavedObject, StructuredValue) after
+ * each member they decode, and the setter protobufjs gives it `delete`s every other member, present
+ * or not: 16 deletes per StructuredValue, each a runtime call, were the largest single cost of
+ * decoding an object graph (function specs nest hundreds of them). The message classes of `r` are
+ * built here with accessors that do the same touching only members that are there; protobufjs'
+ * own factories are swapped in only while they are built, so other users of protobufjs see no change.
+ */
+function withFastOneofs(r: protobuf.Root): protobuf.Root {
+  const hasOwn = Object.prototype.hasOwnProperty;
+  type Accessors = {
+    oneOfSetter: (names: string[]) => (this: Record<string, unknown>, name: string | undefined) => void;
+    oneOfGetter: (names: string[]) => (this: Record<string, unknown>) => string | undefined;
+  };
+  const util = protobuf.util as unknown as Accessors;
+  const saved: Accessors = { oneOfSetter: util.oneOfSetter, oneOfGetter: util.oneOfGetter };
+  util.oneOfSetter = (names) =>
+    function (this: Record<string, unknown>, name: string | undefined) {
+      for (const n of names) if (n !== name && hasOwn.call(this, n)) delete this[n];
+    };
+  util.oneOfGetter = (names) =>
+    function (this: Record<string, unknown>) {
+      for (const n of names) if (hasOwn.call(this, n) && this[n] !== undefined && this[n] !== null) return n;
+      return undefined;
+    };
+  try {
+    const visit = (ns: protobuf.NamespaceBase): void => {
+      for (const obj of ns.nestedArray) {
+        if (obj instanceof protobuf.Type && obj.oneofsArray.length > 0) void obj.ctor; // builds the class now
+        if (obj instanceof protobuf.Namespace) visit(obj);
+      }
+    };
+    visit(r);
+  } finally {
+    util.oneOfSetter = saved.oneOfSetter;
+    util.oneOfGetter = saved.oneOfGetter;
+  }
+  return r;
 }
 
 const root = parseSchema();
