@@ -344,6 +344,109 @@ add('Conv2DBackpropFilter', 's2 VALID', [f([1, 7, 7, 2]), i32([3, 3, 2, 3]), f([
   add('CTCLossV2', '2 sequences (blank 0)', [f([6, 2, 5]), ...labels]);
   add('CTCGreedyDecoder', 'merge_repeated', [f([6, 2, 5]), i32([6, 4])], { merge_repeated: A.b(true) });
   add('CTCBeamSearchDecoder', 'beam 3 top 2', [f([6, 2, 5]), i32([6, 4])], { beam_width: A.i(3), top_paths: A.i(2) });
+
+// ---- ops of saved training steps that update variables in place: the case's outputs are the variables after the op
+const vf = (shape: number[], domain: Domain = 'any'): InputSpec => ({ shape, domain, variable: true });
+{
+  // optimizer updates (ResourceApply*): weight and slots are variables, hyper-parameters scalars; a dense and a conv-kernel shape
+  const hyper: Record<string, number> = {
+    lr: 0.05, alpha: 0.05, momentum: 0.9, beta1: 0.9, beta2: 0.999, beta1_power: 0.729, beta2_power: 0.997, epsilon: 1e-7, rho: 0.9,
+  };
+  const OPTIMIZERS: [op: string, slots: Domain[], scalars: string[], variants: [string, Record<string, AttrValue>][]][] = [
+    ['ResourceApplyGradientDescent', [], ['alpha', 'delta'], [['', {}]]],
+    ['ResourceApplyMomentum', ['any'], ['lr', 'grad', 'momentum'], [['', {}], ['nesterov', { use_nesterov: A.b(true) }]]],
+    ['ResourceApplyKerasMomentum', ['any'], ['lr', 'grad', 'momentum'], [['', {}], ['nesterov', { use_nesterov: A.b(true) }]]],
+    ['ResourceApplyAdam', ['unit', 'pos'], ['beta1_power', 'beta2_power', 'lr', 'beta1', 'beta2', 'epsilon', 'grad'], [['', {}], ['nesterov', { use_nesterov: A.b(true) }]]],
+    ['ResourceApplyAdamWithAmsgrad', ['unit', 'pos', 'pos'], ['beta1_power', 'beta2_power', 'lr', 'beta1', 'beta2', 'epsilon', 'grad'], [['', {}]]],
+    ['ResourceApplyAdaMax', ['unit', 'pos'], ['beta1_power', 'lr', 'beta1', 'beta2', 'epsilon', 'grad'], [['', {}]]],
+    ['ResourceApplyRMSProp', ['pos', 'unit'], ['lr', 'rho', 'momentum', 'epsilon', 'grad'], [['', {}]]],
+    // mean square (ge1) above the squared mean gradient (unit), so the centred variance stays positive
+    ['ResourceApplyCenteredRMSProp', ['unit', 'ge1', 'unit'], ['lr', 'rho', 'momentum', 'epsilon', 'grad'], [['', {}]]],
+    ['ResourceApplyAdagrad', ['pos'], ['lr', 'grad'], [['', {}], ['no slot update', { update_slots: A.b(false) }]]],
+    ['ResourceApplyAdagradV2', ['pos'], ['lr', 'epsilon', 'grad'], [['', {}], ['no slot update', { update_slots: A.b(false) }]]],
+    ['ResourceApplyAdadelta', ['pos', 'pos'], ['lr', 'rho', 'epsilon', 'grad'], [['', {}]]],
+  ];
+  for (const [op, slots, scalars, variants] of OPTIMIZERS) {
+    for (const shape of [[3, 4], [3, 3, 2, 4]]) {
+      for (const [label, attrs] of variants) {
+        const ins = [vf(shape), ...slots.map((d) => vf(shape, d)), ...scalars.map((n) => (n === 'grad' || n === 'delta' ? f(shape) : scalarF(hyper[n]!)))];
+        add(op, `${shapeText(shape)}${label ? ` ${label}` : ''}`, ins, attrs);
+      }
+    }
+  }
+  // row-wise optimizer updates (ResourceSparseApply*): the dense rule on the rows `indices` names (grad: one row per index)
+  const SPARSE: [op: string, slots: Domain[], scalars: string[], variants: [string, Record<string, AttrValue>][]][] = [
+    ['ResourceSparseApplyMomentum', ['any'], ['lr', 'grad', 'indices', 'momentum'], [['', {}], ['nesterov', { use_nesterov: A.b(true) }]]],
+    ['ResourceSparseApplyKerasMomentum', ['any'], ['lr', 'grad', 'indices', 'momentum'], [['', {}], ['nesterov', { use_nesterov: A.b(true) }]]],
+    ['ResourceSparseApplyRMSProp', ['pos', 'unit'], ['lr', 'rho', 'momentum', 'epsilon', 'grad', 'indices'], [['', {}]]],
+    ['ResourceSparseApplyCenteredRMSProp', ['unit', 'ge1', 'unit'], ['lr', 'rho', 'momentum', 'epsilon', 'grad', 'indices'], [['', {}]]],
+    ['ResourceSparseApplyAdagrad', ['pos'], ['lr', 'grad', 'indices'], [['', {}], ['no slot update', { update_slots: A.b(false) }]]],
+    ['ResourceSparseApplyAdagradV2', ['pos'], ['lr', 'epsilon', 'grad', 'indices'], [['', {}]]],
+    ['ResourceSparseApplyAdadelta', ['pos', 'pos'], ['lr', 'rho', 'epsilon', 'grad', 'indices'], [['', {}]]],
+  ];
+  for (const [op, slots, scalars, variants] of SPARSE) {
+    for (const [label, attrs] of variants) {
+      const ins = [vf([6, 3]), ...slots.map((d) => vf([6, 3], d)), ...scalars.map((n) => (n === 'grad' ? f([3, 3]) : n === 'indices' ? i32([5, 0, 2]) : scalarF(hyper[n]!)))];
+      add(op, `rows 5,0,2 of [6,3]${label ? ` ${label}` : ''}`, ins, attrs);
+    }
+  }
+  // sparse row updates (ResourceScatter*): repeated indices accumulate; scalar updates broadcast; int32 variables
+  for (const op of ['ResourceScatterAdd', 'ResourceScatterSub', 'ResourceScatterMul', 'ResourceScatterDiv', 'ResourceScatterMin', 'ResourceScatterMax', 'ResourceScatterUpdate']) {
+    const upd: Domain = op === 'ResourceScatterDiv' ? 'pos' : 'any';
+    add(op, 'rows, repeated index', [vf([5, 3]), i32([4, 0, 4, 2]), f([4, 3], upd)]);
+    add(op, 'scalar update', [vf([6]), i32([1, 5]), scalarF(op === 'ResourceScatterDiv' ? 2 : -0.75)]);
+    if (op !== 'ResourceScatterDiv') add(op, 'int32 rank 3', [{ shape: [4, 2, 2], dtype: 'int32', domain: 'int', variable: true }, i32([3, 1], [2, 1]), ints([2, 1, 2, 2], 'small-int')]);
+  }
+}
+{
+  // CudnnRNN*: canonical packed params (all weight matrices, then all biases), every mode, 1 or 2 layers, both directions
+  const GATES: Record<string, number> = { lstm: 4, gru: 3, rnn_relu: 1, rnn_tanh: 1 };
+  const [T, B, I, U] = [4, 2, 3, 5];
+  const paramCount = (mode: string, layers: number, dirs: number) => {
+    const g = GATES[mode]!;
+    let n = 0;
+    for (let l = 0; l < layers; l++) n += dirs * g * U * ((l === 0 ? I : dirs * U) + U) + dirs * 2 * g * U;
+    return n;
+  };
+  const rnn = (op: string, mode: string, layers: number, direction: string, extra: { timeMajor?: boolean; lengths?: number[] } = {}) => {
+    const dirs = direction === 'bidirectional' ? 2 : 1;
+    const major = extra.timeMajor ?? true;
+    const state = major ? [layers * dirs, B, U] : [B, layers * dirs, U];
+    const ins = [f(major ? [T, B, I] : [B, T, I]), f(state, 'unit'), f(state, 'unit'), f([paramCount(mode, layers, dirs)], 'unit')];
+    if (op === 'CudnnRNNV3') ins.push(i32(extra.lengths ?? [T, T]));
+    const attrs: Record<string, AttrValue> = { rnn_mode: A.s(mode), direction: A.s(direction), input_mode: A.s('linear_input') };
+    if (op === 'CudnnRNNV3') attrs.time_major = A.b(major);
+    add(op, `${mode} ${layers} layer(s) ${direction}${major ? '' : ' batch-major'}${extra.lengths ? ` lengths ${extra.lengths}` : ''}`, ins, attrs);
+  };
+  for (const mode of Object.keys(GATES)) rnn('CudnnRNN', mode, 1, 'unidirectional');
+  rnn('CudnnRNN', 'lstm', 2, 'bidirectional');
+  rnn('CudnnRNNV2', 'gru', 2, 'unidirectional');
+  rnn('CudnnRNNV2', 'lstm', 1, 'bidirectional');
+  rnn('CudnnRNNV3', 'lstm', 1, 'unidirectional', { timeMajor: false, lengths: [4, 2] });
+  rnn('CudnnRNNV3', 'gru', 1, 'bidirectional', { lengths: [3, 4] });
+}
+{
+  // CTC: time-major logits [T, B, C] (blank = the last class), sparse labels, per-sequence lengths
+  const logits = f([6, 2, 4]);
+  const labels = [i32([0, 0, 0, 1, 0, 2, 1, 0, 1, 1], [5, 2]), i32([0, 1, 1, 2, 0])];
+  add('CTCLoss', 'repeated label', [logits, ...labels, i32([6, 5])]);
+  add('CTCLoss', 'collapse repeated', [logits, ...labels, i32([6, 4])], { preprocess_collapse_repeated: A.b(true) });
+  add('CTCLoss', 'no merge', [logits, ...labels, i32([6, 6])], { ctc_merge_repeated: A.b(false) });
+  add('CTCGreedyDecoder', 'merge', [logits, i32([6, 4])], { merge_repeated: A.b(true) });
+  add('CTCGreedyDecoder', 'no merge, blank 0', [logits, i32([5, 6])], { merge_repeated: A.b(false), blank_index: A.i(0) });
+  add('CTCBeamSearchDecoder', 'width 3 top 2', [logits, i32([6, 5])], { beam_width: A.i(3), top_paths: A.i(2) });
+  add('CTCBeamSearchDecoder', 'width 1 top 1 no merge', [logits, i32([6, 6])], { beam_width: A.i(1), top_paths: A.i(1), merge_repeated: A.b(false) });
+}
+// batch-norm gradients: training (batch statistics) and inference (moving statistics), channels last and first, ranks 2, 4, 5
+for (const op of ['FusedBatchNormGrad', 'FusedBatchNormGradV2', 'FusedBatchNormGradV3']) {
+  const stats = (c: number) => [f([c]), f([c], 'unit'), f([c], 'pos'), ...(op === 'FusedBatchNormGradV3' ? [f([0])] : [])];
+  for (const training of [true, false]) {
+    const mode = training ? 'training' : 'inference';
+    add(op, `NHWC ${mode}`, [f([2, 4, 5, 3]), f([2, 4, 5, 3]), ...stats(3)], { is_training: A.b(training), epsilon: A.f(1e-3) });
+    add(op, `NCHW ${mode}`, [f([2, 3, 4, 5]), f([2, 3, 4, 5]), ...stats(3)], { is_training: A.b(training), epsilon: A.f(1e-3), data_format: A.s('NCHW') });
+  }
+  add(op, 'rank 2 training', [f([6, 4]), f([6, 4]), ...stats(4)], { is_training: A.b(true), epsilon: A.f(1e-3) });
+  add(op, 'NDHWC training', [f([2, 3, 2, 4, 3]), f([2, 3, 2, 4, 3]), ...stats(3)], { is_training: A.b(true), epsilon: A.f(1e-3), data_format: A.s('NDHWC') });
 }
 
 export const GRAPH_CASES: readonly GraphCase[] = Object.freeze(cases);
@@ -352,22 +455,7 @@ export const GRAPH_CASES: readonly GraphCase[] = Object.freeze(cases);
  * Registered graph kernels the suite does not run yet, and why (printed by the conformance test and
  * listed in docs/backends.md). Each needs inputs the generic case builder cannot make.
  */
-export const NOT_YET_COVERED_OPS: Readonly<Record<string, string>> = Object.freeze({
-  ...Object.fromEntries(
-    ['ResourceApplyAdaMax', 'ResourceApplyAdadelta', 'ResourceApplyAdagrad', 'ResourceApplyAdagradV2', 'ResourceApplyAdam',
-      'ResourceApplyAdamWithAmsgrad', 'ResourceApplyCenteredRMSProp', 'ResourceApplyGradientDescent', 'ResourceApplyKerasMomentum',
-      'ResourceApplyMomentum', 'ResourceApplyRMSProp'].map((op) => [op, 'optimizer updates of variable resources (training only): cases need variables'] as const),
-  ),
-  ...Object.fromEntries(
-    ['ResourceScatterAdd', 'ResourceScatterSub', 'ResourceScatterMul', 'ResourceScatterDiv', 'ResourceScatterMin', 'ResourceScatterMax',
-      'ResourceScatterUpdate', 'ResourceSparseApplyAdadelta', 'ResourceSparseApplyAdagrad', 'ResourceSparseApplyAdagradV2',
-      'ResourceSparseApplyCenteredRMSProp', 'ResourceSparseApplyKerasMomentum', 'ResourceSparseApplyMomentum', 'ResourceSparseApplyRMSProp',
-    ].map((op) => [op, 'sparse updates of variable resources (training only): cases need variables'] as const),
-  ),
-  FusedBatchNormGrad: 'batch-norm gradient of a saved training step (pinned against TF in graph tests): not written yet',
-  FusedBatchNormGradV2: 'batch-norm gradient of a saved training step (pinned against TF in graph tests): not written yet',
-  FusedBatchNormGradV3: 'batch-norm gradient of a saved training step (pinned against TF in graph tests): not written yet',
-});
+export const NOT_YET_COVERED_OPS: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
  * Graph kernels that compute nothing a backend can get wrong: they move JS values (strings, lookup

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_LIMITS } from '@savedkeras/common';
-import { getKernel, getOpDef, isTensorValue, makeAttrs, type KernelContext } from '@savedkeras/graph';
+import { getKernel, getOpDef, isTensorValue, makeAttrs, type KernelContext, type Value, type VariableResource } from '@savedkeras/graph';
 import { registerAllLayers } from '@savedkeras/layers';
 // Revival's own setup (tfjs-layers' chained tensor methods, plugin registrations): layers run as revived.
 import '@savedkeras/revive';
@@ -48,14 +48,26 @@ const CONTEXT_BASE = {
   reserve: () => {},
 };
 
+/** Runs the case's kernel: its tensor outputs, then the final value of each variable input. */
 function runGraphCase(c: GraphCase): tf.Tensor[] {
   const kernel = getKernel(c.op);
   if (!kernel) throw new Error(`no graph kernel ${c.op}`);
   const seed = seedOf(c.name);
-  const inputs = c.inputs.map((s, i) => tensorOf(s, seed + i));
+  const variables: VariableResource[] = [];
+  const inputs: Value[] = c.inputs.map((s, i) => {
+    const t = tensorOf(s, seed + i);
+    if (!s.variable) return t;
+    const v: VariableResource = { kind: 'variable', name: `input${i}`, variable: tf.variable(t, true, `${c.name}/input${i}/${seed}/${tf.getBackend()}`) };
+    variables.push(v);
+    return v;
+  });
   const ctx: KernelContext = { ...CONTEXT_BASE, nodeName: c.name, op: c.op };
-  const out = kernel(inputs, makeAttrs(c.attrs ?? {}, getOpDef(c.op), c.op), ctx);
-  return out.filter(isTensorValue);
+  try {
+    const out = kernel(inputs, makeAttrs(c.attrs ?? {}, getOpDef(c.op), c.op), ctx);
+    return [...out.filter(isTensorValue), ...variables.map((v) => tf.clone(v.variable))];
+  } finally {
+    for (const v of variables) v.variable.dispose();
+  }
 }
 
 type LayerLike = tf.serialization.Serializable & {

@@ -1,15 +1,26 @@
-import { KERNEL_FIXES } from '@savedkeras/kernels';
+import { KERNEL_FIXES, type KernelFix } from '@savedkeras/kernels';
 
 /** The graph kernels the suite does not run yet, one line each (docs/backends.md). */
 export function renderNotCovered(notCovered: Readonly<Record<string, string>>): string {
-  return Object.entries(notCovered).map(([op, why]) => `- \`${op}\`: ${why}`).join('\n');
+  const lines = Object.entries(notCovered).map(([op, why]) => `- \`${op}\`: ${why}`);
+  return lines.length ? lines.join('\n') : 'None: every registered graph kernel has cases or is backend-neutral (listed in the suite with why).';
 }
+
+const VIA_TEXT: Record<KernelFix['via'], string> = {
+  cpu: 'cpu backend kernel',
+  js: 'savedkeras JS kernel',
+  'per-image-cpu': 'cpu backend kernel, one image at a time',
+  alias: "the backend's own kernel",
+  empty: "TensorFlow's empty result",
+  'js-matmul': 'savedkeras JS batched matmul',
+  'js-batchnorm': 'savedkeras JS batch normalization',
+};
 
 /** The markdown table of the kernels savedkeras replaces (docs/backends.md). */
 export function renderFixesTable(): string {
   const lines = ['| tfjs kernel | backend | what is wrong | replacement |', '|---|---|---|---|'];
   for (const f of KERNEL_FIXES) {
-    const via = f.via === 'cpu' ? 'cpu backend kernel' : f.via === 'js' ? 'savedkeras JS kernel' : 'cpu backend kernel, one image at a time';
+    const via = VIA_TEXT[f.via] + (f.via === 'alias' && f.alias ? ` (${f.alias.kernel})` : '');
     lines.push(`| ${f.kernel} | ${f.backend} | ${f.why.replace(/\|/g, '\\|')} | ${via}${f.when ? ' (only those calls)' : ''} |`);
   }
   return lines.join('\n');

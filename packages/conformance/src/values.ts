@@ -9,6 +9,12 @@ export interface InputSpec {
   domain?: Domain;
   /** Literal values (shape must match); overrides the generator. */
   values?: number[];
+  /**
+   * Passed as a variable resource (a tf.Variable holding the values) instead of a tensor, for ops that
+   * update variables in place (optimizer steps, scatter updates); the case's outputs then include the
+   * variable's value after the op.
+   */
+  variable?: boolean;
 }
 
 /** mulberry32: small, seeded, the same in every JS engine. */
