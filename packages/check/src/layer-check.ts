@@ -198,8 +198,10 @@ function layerInputs(model: tfl.LayersModel, wanted: Sym[], x: tf.Tensor[]): Map
   // nested model's input, then the nested model to its layers' inputs.
   const own = inner.filter((t) => isReachable(model, t));
   if (own.length > 0) {
+    // apply, not predict: tfjs' predict batches with numeric-only slicing (fails on string inputs), and
+    // execute looks outputs up by layer name (fails on a layer called more than once)
     const probe = tfl.model({ inputs: model.inputs, outputs: own });
-    const ys = probe.predict(x.length === 1 ? x[0]! : x) as tf.Tensor | tf.Tensor[];
+    const ys = probe.apply(x.length === 1 ? x[0]! : x, { training: false }) as tf.Tensor | tf.Tensor[];
     (Array.isArray(ys) ? ys : [ys]).forEach((y, i) => out.set(own[i]!, y));
   }
   for (const layer of model.layers) {

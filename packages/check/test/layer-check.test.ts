@@ -73,4 +73,17 @@ describe.skipIf(!requireFixtures('per-layer check'))('per-layer check of real fi
       expect(l.ok, l.name).toBe(true);
     }
   });
+
+  it('textvectorization-embedding-tf212 (string input): the layers after the text preprocessing are compared, the skipped one says why', async () => {
+    const r = await checkModel(new NodeFileSource(fixtureDir('textvectorization-embedding-tf212')), { layers: true, warn: () => undefined });
+    expect(r.problems).toEqual([]);
+    expect(r.layers!.map((l) => [l.name, l.compared, l.ok])).toEqual([
+      ['text_vectorization_8', false, true],
+      ['projecao', true, true],
+      ['global_average_pooling1d_8', true, true],
+      ['dense_8', true, true],
+      ['activation_8', true, true],
+    ]);
+    expect(r.layers![0]!.skipped).toBe('its call function was not saved');
+  });
 });

@@ -46,6 +46,23 @@ describe('check with a wrong kernel on the backend under test', () => {
     expect(human.stdout).toContain('model on wasm, reference on cpu');
   });
 
+  it('with --layers it also names the layer whose kernel is wrong (the softmax Dense), and passes the one before it', async () => {
+    const r = await runCli(['--backend', 'wasm', 'check', mlp, '--json', '--layers'], withWrongKernel);
+    expect(r.code, r.stderr).toBe(1);
+    const res = JSON.parse(r.stdout) as CheckResult;
+    expect(res).toMatchObject({ ok: false, backend: 'wasm', referenceBackend: 'cpu', firstBadLayer: 'dense_1' });
+    const byName = new Map(res.layers!.map((l) => [l.name, l]));
+    expect(byName.get('dense')).toMatchObject({ compared: true, ok: true });
+    expect(byName.get('dense_1')).toMatchObject({ compared: true, ok: false });
+    expect(byName.get('dense_1')!.maxAbsDiff!).toBeGreaterThan(1 / 6 - 1e-6);
+    expect(r.stderr).toMatch(/check failed: dense_1: max \|diff\| /);
+    expect(r.stderr).toMatch(/first layer that disagrees.*dense_1/);
+    // Without the wrong kernel every layer agrees.
+    const ok = JSON.parse((await runCli(['--backend', 'wasm', 'check', mlp, '--json', '--layers'])).stdout) as CheckResult;
+    expect(ok).toMatchObject({ ok: true, firstBadLayer: null });
+    expect(ok.layers!.map((l) => [l.name, l.compared, l.ok])).toEqual([['dense', true, true], ['dense_1', true, true]]);
+  });
+
   it('with --reference-backend wasm both sides share the wrong kernel and agree: why cpu is the default', async () => {
     const r = await runCli(['--backend', 'wasm', 'check', mlp, '--json', '--reference-backend', 'wasm'], withWrongKernel);
     expect(r.code, r.stderr).toBe(0);

@@ -133,9 +133,9 @@ function withKerasInputs<B extends ModelClass>(Base: B) {
 
     override predictOnBatch(x: Tensors): Tensors {
       if (!hasStrings(x)) return super.predictOnBatch(x);
-      // tfjs' predictOnBatch slices its one batch with slice2d; execute runs the graph as is.
-      const names = this.outputs.map((o) => o.name);
-      return this.execute(x, names.length === 1 ? names[0] : names);
+      // tfjs' predictOnBatch slices its one batch with slice2d; apply runs the graph as is (execute would
+      // look outputs up by layer name, which fails once a layer is called twice, as in a model rebuilt by verifyLayers).
+      return this.apply(x, { training: false }) as Tensors;
     }
 
     override async fit(x: Tensors | { [name: string]: tf.Tensor }, y: Tensors | { [name: string]: tf.Tensor }, args: FitArgs = {}): Promise<tfl.History> {

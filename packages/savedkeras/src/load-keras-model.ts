@@ -141,9 +141,8 @@ export async function loadKerasModelWithReport(from: string | ModelSource, optio
     const warn = options.warn ?? ((m: string) => console.warn(m));
     await opened.graph.loadFunctionLibrary();
     const verified = await verifyLayers(model, report, opened.graph, ckpt, { warn, random: options.random });
-    const paths = new Map(opened.graph.layerIds(opened.graph.root!.id).map((id) => opened.graph.node(id)).map((n) => [n.keras?.metadata['name'], n.path]));
     for (const v of verified.layers.filter((l) => l.result === 'replaced')) {
-      const obj = report.objects.find((o) => o.path === paths.get(v.name));
+      const obj = report.objects.find((o) => o.path === v.path);
       if (!obj) continue;
       if (obj.how === 'plugin' || obj.how === 'custom') report.fromPlugins--;
       else report.fromConfig--;

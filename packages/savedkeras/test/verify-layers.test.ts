@@ -48,6 +48,8 @@ describe('verifyLayers', () => {
     // The Sequential and dense_1 from their configs, dense from its saved functions.
     expect(report).toMatchObject({ fromConfig: 2, fromSavedFunctions: 1 });
     expectClose(predict(model), reluRef.values, 1e-5);
+    // Rebuilt around the replacement, the Sequential stays a Sequential.
+    expect(model).toBeInstanceOf(tfl.Sequential);
     // The replacement reads the same variables: still trainable weights of the model.
     expect(model.trainableWeights.length).toBe(plain.model.trainableWeights.length);
   });
