@@ -344,6 +344,7 @@ add('Conv2DBackpropFilter', 's2 VALID', [f([1, 7, 7, 2]), i32([3, 3, 2, 3]), f([
   add('CTCLossV2', '2 sequences (blank 0)', [f([6, 2, 5]), ...labels]);
   add('CTCGreedyDecoder', 'merge_repeated', [f([6, 2, 5]), i32([6, 4])], { merge_repeated: A.b(true) });
   add('CTCBeamSearchDecoder', 'beam 3 top 2', [f([6, 2, 5]), i32([6, 4])], { beam_width: A.i(3), top_paths: A.i(2) });
+}
 
 // ---- ops of saved training steps that update variables in place: the case's outputs are the variables after the op
 const vf = (shape: number[], domain: Domain = 'any'): InputSpec => ({ shape, domain, variable: true });
