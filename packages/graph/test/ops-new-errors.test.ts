@@ -40,6 +40,11 @@ describe('typed errors of the newer kernels', () => {
     expect(() => run('CTCLoss', [logits, i32([0, 0, 0, 1, 0, 2], [3, 2]), i32([0, 1, 0]), i32([2])])).toThrow(/not enough time/);
     const ignored = run('CTCLoss', [logits, i32([0, 0, 0, 1, 0, 2], [3, 2]), i32([0, 1, 0]), i32([2])], { ignore_longer_outputs_than_inputs: A.b(true) });
     expect(Array.from((ignored[0] as tf.Tensor).dataSync())).toEqual([0]);
+    // CTCLossV2: the blank is class 0, and TF's kernel takes the default options only
+    expect(() => run('CTCLossV2', [logits, i32([0, 0], [1, 2]), i32([0]), i32([2])])).toThrow(/label 0 is not a valid class \(class 0, the first, is the blank\)/);
+    for (const attrs of [{ preprocess_collapse_repeated: A.b(true) }, { ctc_merge_repeated: A.b(false) }, { ignore_longer_outputs_than_inputs: A.b(true) }]) {
+      expect(() => run('CTCLossV2', [logits, i32([0, 0], [1, 2]), i32([1]), i32([2])], attrs)).toThrow(/CTCLossV2 requires/);
+    }
   });
 
   it('CudnnRNN: params of the wrong size, states that do not fit', () => {

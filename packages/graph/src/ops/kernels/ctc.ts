@@ -57,6 +57,10 @@ const ctcLossWith = (blankFirst: boolean): Kernel => (inputs, attrs, ctx) => {
   const collapse = attrs.bool('preprocess_collapse_repeated', false);
   const merge = attrs.bool('ctc_merge_repeated', true);
   const ignoreLonger = attrs.bool('ignore_longer_outputs_than_inputs', false);
+  // TF's CTCLossV2 kernel (cuDNN) accepts the default options only and refuses the rest
+  if (blankFirst && (collapse || !merge || ignoreLonger)) {
+    throw bad(ctx, 'CTCLossV2 requires preprocess_collapse_repeated false, ctc_merge_repeated true and ignore_longer_outputs_than_inputs false (as TensorFlow\'s kernel)');
+  }
   const blank = blankFirst ? 0 : l.C - 1;
   const firstLabel = blankFirst ? 1 : 0;
   const endLabel = blankFirst ? l.C : l.C - 1;
