@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, fixturesDir, loadManifest, pool, runCli, type CliRun, type ManifestModel } from './helpers.js';
 
 /**
- * `savedkeras predict --json` reproduces every case of every fixture's reference/expected.json
+ * `savedkeras predict --json` (on wasm, the default backend; Keras models both revived and through
+ * their saved serving graph) reproduces every case of every fixture's reference/expected.json
  * (the author's printed outputs, tfjs-node test values, NumPy re-implementations) within each
  * case's tolerance: |got - want| <= tol + tol * |want|, exact when the case gives none.
  */
@@ -52,6 +53,12 @@ function casesOf(m: ManifestModel): { signature: string | undefined; c: Case; la
     ...exp.cases.map((c, i) => ({ signature: main, c, label: `case ${i}` })),
     ...(exp.numpy_cases ?? []).map((c, i) => ({ signature: main, c, label: `numpy case ${i}` })),
   ];
+  // Keras models: the saved graph as well (`--signature`), on the same backend: the revived model and the
+  // graph run different kernels (a graph-only fusion or kernel bug would pass unseen otherwise).
+  const graphSig = exp.signature ?? 'serving_default';
+  if (keras && m.signatures[graphSig]) {
+    out.push(...exp.cases.map((c, i) => ({ signature: graphSig, c, label: `saved graph ${graphSig} case ${i}` })));
+  }
   for (const [sig, other] of Object.entries(exp.other_signatures ?? {})) {
     out.push(...other.cases.map((c, i) => ({ signature: sig, c, label: `${sig} case ${i}` })));
   }

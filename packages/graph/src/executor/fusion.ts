@@ -168,9 +168,28 @@ function fusedKernel(f: Fusion): Kernel {
       filter = folded.filter;
       bias = folded.bias;
     }
+    const ownBias = bias && !f.bnInputs ? rank1Storage(bias) : undefined;
+    if (ownBias) bias = ownBias;
     const common = { bias, activation: f.activation, leakyreluAlpha: f.leakyAlpha };
+    try {
+      return [runFused(f, x, filter, attrs, ctx, common)];
+    } finally {
+      ownBias?.dispose();
+    }
+  };
+}
+
+function runFused(
+  f: Fusion,
+  x: tf.Tensor,
+  filter: tf.Tensor,
+  attrs: Attrs,
+  ctx: KernelContext,
+  common: { bias: tf.Tensor | undefined; activation: Activation; leakyreluAlpha: number },
+): tf.Tensor {
+  {
     if (f.baseOp === 'MatMul') {
-      return [tf.fused.matMul({ a: x as tf.Tensor2D, b: filter as tf.Tensor2D, transposeA: attrs.bool('transpose_a', false), transposeB: attrs.bool('transpose_b', false), ...common })];
+      return tf.fused.matMul({ a: x as tf.Tensor2D, b: filter as tf.Tensor2D, transposeA: attrs.bool('transpose_a', false), transposeB: attrs.bool('transpose_b', false), ...common });
     }
     const strides = attrs.ints('strides');
     const dil = attrs.ints('dilations');
@@ -184,8 +203,20 @@ function fusedKernel(f: Fusion): Kernel {
       ...common,
     };
     // Depthwise chains with EXPLICIT padding are not fused (tfjs' fused depthwise takes no explicit pads).
-    return [f.baseOp === 'Conv2D' ? tf.fused.conv2d(conv) : tf.fused.depthwiseConv2d(conv as typeof conv & { pad: 'valid' | 'same' })];
-  };
+    return f.baseOp === 'Conv2D' ? tf.fused.conv2d(conv) : tf.fused.depthwiseConv2d(conv as typeof conv & { pad: 'valid' | 'same' });
+  }
+}
+
+/**
+ * tfjs-backend-wasm 4.22's fused kernels read the bias rank from the shape its data was first
+ * made with, not the tensor's: a 1-D bias that is a reshape view of 2-D data (Keras' GRU unstacks
+ * its [2, 3*units] bias in the cell) is refused ("only supports rank-1 bias"). Such a bias gets a
+ * copy of its own; returns undefined when the bias can be passed as it is.
+ */
+function rank1Storage(bias: tf.Tensor): tf.Tensor | undefined {
+  if (tf.getBackend() !== 'wasm') return undefined;
+  const stored = (tf.backend() as unknown as { dataIdMap?: { get(id: unknown): { shape?: number[] } | undefined } }).dataIdMap?.get(bias.dataId)?.shape;
+  return stored && stored.length !== 1 ? tf.clone(bias) : undefined;
 }
 
 function convPadding(attrs: Attrs, ctx: KernelContext): 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]] {
