@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { requireFixtures } from '@savedkeras/testing';
+import { MemorySource } from '@savedkeras/common';
+import { SavedModelGraph } from '@savedkeras/object-graph';
+import { CheckpointReader } from '@savedkeras/proto';
+import { EXAMPLES, referencePredict, requireFixtures, writeKerasSavedModel } from '@savedkeras/testing';
 import { Executor, FunctionLibrary, libraryOf, loadSignatures, setPlanFusion, type FunctionPlan } from '../src/index.js';
 import { A, DataType, constF, fn, node } from './function-defs.js';
 import { caseTensor, compare, openFixture, readExpected } from './fixture-model.js';
@@ -101,6 +104,34 @@ describe('plan-time fusion', () => {
     const xw = [[1 * 0.5 + 2 * 0.25 + 3 * 1.5, 1 * -1 + 2 * 1 + 3 * 0.75, 1 * 2 + 2 * -0.5 + 3 * -2], [-1 * 0.5 + 0.5 * 0.25 + 2 * 1.5, -1 * -1 + 0.5 * 1 + 2 * 0.75, -1 * 2 + 0.5 * -0.5 + 2 * -2]];
     const want2 = xw.flatMap((r) => r.map((v, j) => v + [0.1, -0.2, 0.3][j]!)).map((v) => (v > 0 ? v : 0.3 * v));
     expect(Array.from(d.dataSync()).every((v, i) => Math.abs(v - want2[i]!) < 1e-5)).toBe(true);
+  });
+
+  it('generated CNN: Conv2D+BiasAdd+FusedBatchNormV3 folds, and fused and unfused match the float64 reference', async () => {
+    const spec = EXAMPLES['cnn']!.spec();
+    const files = writeKerasSavedModel(spec);
+    const x = Array.from({ length: 2 * 12 * 12 * 3 }, (_, i) => Math.sin(i * 0.37));
+    const want = referencePredict(spec, [x])['dense']!;
+    for (const fuse of [true, false]) {
+      setPlanFusion(fuse);
+      const source = new MemorySource(files);
+      const checkpoint = await CheckpointReader.open(source);
+      const graph = await SavedModelGraph.load(source, { checkpointGraph: await checkpoint.readObjectGraph() });
+      const model = await loadSignatures(graph, checkpoint);
+      const out = model.signatures['serving_default']!({ conv2d_input: tf.tensor4d(x, [2, 12, 12, 3]) })['dense']!;
+      const lib = libraryOf(graph);
+      const chains = lib
+        .reachableFunctions(lib.functionNames())
+        .flatMap((f) => lib.plan(f).nodes.filter((n) => n.fusion).map((n) => n.fusion!.parts.map((p) => p.op).join('+')));
+      // conv2d (relu) is followed by batch norm after its activation: no fold; conv2d_1 (linear) folds its batch norm.
+      // (The training traces keep batch norm in training mode: there conv2d_1 fuses with its bias only.)
+      if (fuse) expect([...new Set(chains)].sort()).toEqual(['Conv2D+BiasAdd', 'Conv2D+BiasAdd+FusedBatchNormV3', 'Conv2D+BiasAdd+Relu', 'MatMul+BiasAdd']);
+      else expect(chains).toEqual([]);
+      expect(out.shape).toEqual(want.shape);
+      const got = out.dataSync();
+      want.values.forEach((v, i) => expect(Math.abs(got[i]! - v)).toBeLessThan(1e-5));
+      out.dispose();
+      model.dispose();
+    }
   });
 
   const present = requireFixtures('plan fusion on real fixtures');

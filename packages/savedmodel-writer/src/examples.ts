@@ -1,4 +1,4 @@
-import { normalizeAxis, resolveModel, type ModelSpec } from './model-spec.js';
+import { normalizeAxis, pair, resolveModel, windowOut, type ModelSpec } from './model-spec.js';
 import { writeKerasSavedModel, writeToDirectory, type WriteOptions } from './savedmodel-writer.js';
 
 /** The README's built-in example: Sequential 4 → Dense 8 relu → Dense 3 softmax, compiled with Adam and fitted. */
@@ -40,11 +40,35 @@ export function exampleFunctionalTwoInputs(): ModelSpec {
   };
 }
 
+/**
+ * A small image classifier: 12x12x3 -> Conv2D 8 3x3 same relu -> BatchNormalization -> MaxPooling2D
+ * -> Conv2D 16 3x3 valid, stride 2 -> BatchNormalization -> Flatten -> Dropout -> Dense 4 softmax.
+ */
+export function exampleCnn(): ModelSpec {
+  return {
+    kind: 'Sequential',
+    name: 'small_cnn',
+    input: { shape: [12, 12, 3] },
+    layers: [
+      { className: 'Conv2D', name: 'conv2d', filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' },
+      { className: 'BatchNormalization', name: 'batch_normalization' },
+      { className: 'MaxPooling2D', name: 'max_pooling2d' },
+      { className: 'Conv2D', name: 'conv2d_1', filters: 16, kernelSize: 3, strides: 2 },
+      { className: 'BatchNormalization', name: 'batch_normalization_1', epsilon: 0.01 },
+      { className: 'Flatten', name: 'flatten' },
+      { className: 'Dropout', name: 'dropout', rate: 0.3 },
+      { className: 'Dense', name: 'dense', units: 4, activation: 'softmax' },
+    ],
+    seed: 13,
+  };
+}
+
 /** Named example models for `savedkeras example` and tests. */
 export const EXAMPLES: Record<string, { spec: () => ModelSpec; options?: WriteOptions }> = {
   mlp: { spec: exampleMlp },
   'two-inputs': { spec: exampleFunctionalTwoInputs },
   'mlp-legacy': { spec: exampleMlp, options: { legacy: true } },
+  cnn: { spec: exampleCnn },
 };
 
 /** Writes example `name` (default `mlp`) as a SavedModel folder at `dir`; returns the files written. */
@@ -113,6 +137,75 @@ function evalLayer(spec: ModelSpec['layers'][number], weights: Float32Array[], x
       applyActivation(spec.activation ?? 'linear', y, units);
       return { shape: [n, units], values: y };
     }
+    case 'Conv2D': {
+      const x = xs[0];
+      const [n, h, w, c] = x.shape as [number, number, number, number];
+      const [kh, kw] = pair(spec.kernelSize, 1);
+      const [sh, sw] = pair(spec.strides, 1);
+      const padding = spec.padding ?? 'valid';
+      const [oh, top] = window1d(h, kh, sh, padding);
+      const [ow, left] = window1d(w, kw, sw, padding);
+      const f = spec.filters;
+      const [kernel, bias] = weights;
+      const y = new Float64Array(n * oh * ow * f);
+      for (let b = 0; b < n; b++)
+        for (let i = 0; i < oh; i++)
+          for (let j = 0; j < ow; j++)
+            for (let o = 0; o < f; o++) {
+              let acc = bias ? bias[o] : 0;
+              for (let p = 0; p < kh; p++) {
+                const r = i * sh + p - top;
+                if (r < 0 || r >= h) continue;
+                for (let q = 0; q < kw; q++) {
+                  const col = j * sw + q - left;
+                  if (col < 0 || col >= w) continue;
+                  const xo = ((b * h + r) * w + col) * c;
+                  const ko = (p * kw + q) * c * f + o;
+                  for (let k = 0; k < c; k++) acc += x.values[xo + k] * kernel[ko + k * f];
+                }
+              }
+              y[((b * oh + i) * ow + j) * f + o] = acc;
+            }
+      applyActivation(spec.activation ?? 'linear', y, f);
+      return { shape: [n, oh, ow, f], values: y };
+    }
+    case 'MaxPooling2D': {
+      const x = xs[0];
+      const [n, h, w, c] = x.shape as [number, number, number, number];
+      const [kh, kw] = pair(spec.poolSize, 2);
+      const [sh, sw] = spec.strides === undefined ? [kh, kw] : pair(spec.strides, 1);
+      const padding = spec.padding ?? 'valid';
+      const [oh, top] = window1d(h, kh, sh, padding);
+      const [ow, left] = window1d(w, kw, sw, padding);
+      const y = new Float64Array(n * oh * ow * c).fill(-Infinity);
+      for (let b = 0; b < n; b++)
+        for (let i = 0; i < oh; i++)
+          for (let j = 0; j < ow; j++)
+            for (let p = 0; p < kh; p++)
+              for (let q = 0; q < kw; q++) {
+                const r = i * sh + p - top;
+                const col = j * sw + q - left;
+                if (r < 0 || r >= h || col < 0 || col >= w) continue; // SAME pads are ignored by max
+                for (let k = 0; k < c; k++) {
+                  const at = ((b * oh + i) * ow + j) * c + k;
+                  y[at] = Math.max(y[at], x.values[((b * h + r) * w + col) * c + k]);
+                }
+              }
+      return { shape: [n, oh, ow, c], values: y };
+    }
+    case 'BatchNormalization': {
+      // Inference: (x - moving_mean) / sqrt(moving_variance + epsilon) * gamma + beta, per channel.
+      const x = xs[0];
+      const c = x.shape[x.shape.length - 1];
+      const [gamma, beta, mean, variance] = weights;
+      const eps = spec.epsilon ?? 0.001;
+      const y = new Float64Array(x.values.length);
+      for (let i = 0; i < y.length; i++) {
+        const k = i % c;
+        y[i] = ((x.values[i] - mean[k]) / Math.sqrt(variance[k] + eps)) * gamma[k] + beta[k];
+      }
+      return { shape: x.shape, values: y };
+    }
     case 'Dropout':
       return xs[0]; // inference: identity
     case 'Flatten':
@@ -138,6 +231,13 @@ function evalLayer(spec: ModelSpec['layers'][number], weights: Float32Array[], x
     case 'InputLayer':
       throw new Error('InputLayers are not evaluated');
   }
+}
+
+/** Output size and leading pad of a window along one dimension (TensorFlow's SAME puts the odd pad last). */
+function window1d(size: number, k: number, stride: number, padding: 'valid' | 'same'): [number, number] {
+  const out = windowOut(size, k, stride, padding);
+  const total = padding === 'same' ? Math.max((out - 1) * stride + k - size, 0) : 0;
+  return [out, Math.floor(total / 2)];
 }
 
 function applyActivation(act: string, y: Float64Array, width: number): void {

@@ -75,7 +75,7 @@ const OUT_ARG: Record<string, string> = {
   ReadVariableOp: 'value', MatMul: 'product', BiasAdd: 'output', Relu: 'activations', Sigmoid: 'y',
   Softmax: 'softmax', Tanh: 'y', Identity: 'output', Const: 'output', ConcatV2: 'output', Reshape: 'output',
   Mul: 'z', Shape: 'output', RandomUniform: 'output', GreaterEqual: 'z', Cast: 'y',
-  StatefulPartitionedCall: 'output', PartitionedCall: 'output',
+  StatefulPartitionedCall: 'output', PartitionedCall: 'output', Conv2D: 'output', MaxPool: 'output', FusedBatchNormV3: 'y',
 };
 
 /** How the TF version serializes function bodies. */

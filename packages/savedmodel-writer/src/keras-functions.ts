@@ -9,7 +9,7 @@ import {
   type FunctionStyle,
   type Obj,
 } from './function-builder.js';
-import { normalizeAxis, type ResolvedCall, type ResolvedLayer, type ResolvedModel, type ResolvedVariable, type Shape } from './model-spec.js';
+import { normalizeAxis, pair, type ResolvedCall, type ResolvedLayer, type ResolvedModel, type ResolvedVariable, type Shape } from './model-spec.js';
 import { sv } from './structured-value.js';
 
 /**
@@ -95,12 +95,85 @@ function emitLayer(b: FunctionBuilder, caps: Captures, call: ResolvedCall, xs: T
         });
         y = b.node(`${scope}BiasAdd`, 'BiasAdd', [y(), bv()], { T: attrs.type(F) }, [out]);
       }
-      const act = s.activation ?? 'linear';
-      const ACT_OPS = { relu: 'Relu', sigmoid: 'Sigmoid', softmax: 'Softmax', tanh: 'Tanh' } as const;
-      if (act !== 'linear') {
-        const op = ACT_OPS[act];
-        y = b.node(`${scope}${op}`, op, [y()], { T: attrs.type(F) }, [out]);
+      return { ref: activation(b, s.activation, y, scope, out), shape: out };
+    }
+    case 'Conv2D': {
+      const [kernel, bias] = l.variables;
+      const kRead = `${scope}Conv2D/ReadVariableOp`;
+      const kv = b.node(kRead, 'ReadVariableOp', [caps.arg(kernel, () => resourceArgName(kRead))], { dtype: attrs.type(F) }, [kernel.shape], {
+        stateful: true,
+        controlOutput: true,
+      });
+      const [sh, sw] = pair(s.strides, 1);
+      let y = b.node(
+        `${scope}Conv2D`,
+        'Conv2D',
+        [xs[0].ref, kv()],
+        {
+          T: attrs.type(F),
+          data_format: attrs.s('NHWC'),
+          dilations: attrs.ints([1, 1, 1, 1]),
+          explicit_paddings: attrs.ints([]),
+          padding: attrs.s((s.padding ?? 'valid').toUpperCase()),
+          strides: attrs.ints([1, sh, sw, 1]),
+          use_cudnn_on_gpu: attrs.b(true),
+        },
+        [out],
+      );
+      if (bias) {
+        const bRead = `${scope}BiasAdd/ReadVariableOp`;
+        const bv = b.node(bRead, 'ReadVariableOp', [caps.arg(bias, () => resourceArgName(bRead))], { dtype: attrs.type(F) }, [bias.shape], {
+          stateful: true,
+          controlOutput: true,
+        });
+        y = b.node(`${scope}BiasAdd`, 'BiasAdd', [y(), bv()], { T: attrs.type(F), data_format: attrs.s('NHWC') }, [out]);
       }
+      return { ref: activation(b, s.activation, y, scope, out), shape: out };
+    }
+    case 'MaxPooling2D': {
+      const [kh, kw] = pair(s.poolSize, 2);
+      const [sh, sw] = s.strides === undefined ? [kh, kw] : pair(s.strides, 1);
+      const y = b.node(
+        `${scope}MaxPool`,
+        'MaxPool',
+        [xs[0].ref],
+        {
+          T: attrs.type(F),
+          data_format: attrs.s('NHWC'),
+          explicit_paddings: attrs.ints([]),
+          ksize: attrs.ints([1, kh, kw, 1]),
+          padding: attrs.s((s.padding ?? 'valid').toUpperCase()),
+          strides: attrs.ints([1, sh, sw, 1]),
+        },
+        [out],
+      );
+      return { ref: y(), shape: out };
+    }
+    case 'BatchNormalization': {
+      // Keras' fused path for 4-D inputs. The training trace normalises with the batch moments but,
+      // unlike Keras', does not update the moving statistics (the generator's models are for inference).
+      const reads = l.variables.map((v) => {
+        const r = `${scope}ReadVariableOp${v.attr === 'gamma' ? '' : `_${['gamma', 'beta', 'moving_mean', 'moving_variance'].indexOf(v.attr)}`}`;
+        return b.node(r, 'ReadVariableOp', [caps.arg(v, () => resourceArgName(r))], { dtype: attrs.type(F) }, [v.shape], {
+          stateful: true,
+          controlOutput: true,
+        })();
+      });
+      const c = [out[3]];
+      const y = b.node(
+        `${scope}FusedBatchNormV3`,
+        'FusedBatchNormV3',
+        [xs[0].ref, ...reads],
+        {
+          T: attrs.type(F),
+          U: attrs.type(F),
+          data_format: attrs.s('NHWC'),
+          epsilon: { f: s.epsilon ?? 0.001 },
+          exponential_avg_factor: { f: 1 },
+          is_training: attrs.b(training),
+        },
+        [out, c, c, c, c, null],
+      );
       return { ref: y(), shape: out };
     }
     case 'Dropout': {
@@ -136,6 +209,14 @@ function emitLayer(b: FunctionBuilder, caps: Captures, call: ResolvedCall, xs: T
     case 'InputLayer':
       throw new Error('InputLayers are not called');
   }
+}
+
+/** The activation op after a Dense/Conv2D (none for linear); returns the output reference. */
+function activation(b: FunctionBuilder, act: string | undefined, y: (k?: number) => string, scope: string, out: Shape): string {
+  const ACT_OPS: Record<string, string> = { relu: 'Relu', sigmoid: 'Sigmoid', softmax: 'Softmax', tanh: 'Tanh' };
+  if (!act || act === 'linear') return y();
+  const op = ACT_OPS[act]!;
+  return b.node(`${scope}${op}`, op, [y()], { T: attrs.type(F) }, [out])();
 }
 
 /** A call node (`StatefulPartitionedCall` when the callee reads variables or is stateful, else `PartitionedCall`). */

@@ -1,5 +1,5 @@
 import type { Layout } from './layout.js';
-import { firstCalledLayer, type OptimizerSpec, type ResolvedLayer, type ResolvedModel, type Shape } from './model-spec.js';
+import { firstCalledLayer, pair, type OptimizerSpec, type ResolvedLayer, type ResolvedModel, type Shape } from './model-spec.js';
 import { pyFloat, pyJson, type PyJson } from './py-json.js';
 
 /**
@@ -28,8 +28,8 @@ const tensorSpec = (s: Shape, name: string): Obj => ({
 interface SharedIds {
   input: Map<string, number>;
   layer: Map<string, number>;
-  kernelInit: Map<string, number>;
-  biasInit: Map<string, number>;
+  /** shared_object_id of each initializer in a layer's config, in config order. */
+  inits: Map<string, number[]>;
   root: number;
   metrics: number[];
   inputSpec: Map<string, number>;
@@ -40,7 +40,7 @@ interface SharedIds {
 function allocateIds(model: ResolvedModel, metricCount: number, compiled: boolean): SharedIds {
   let next = 0;
   const ids: SharedIds = {
-    input: new Map(), layer: new Map(), kernelInit: new Map(), biasInit: new Map(),
+    input: new Map(), layer: new Map(), inits: new Map(),
     root: 0, metrics: [], inputSpec: new Map(), lossMetric: -1,
   };
   if (model.kind === 'Sequential') ids.input.set(model.inputs[0].name, next++);
@@ -49,10 +49,8 @@ function allocateIds(model: ResolvedModel, metricCount: number, compiled: boolea
       if (!ids.input.has(l.name)) ids.input.set(l.name, next++);
       continue;
     }
-    if (l.className === 'Dense') {
-      ids.kernelInit.set(l.name, next++);
-      ids.biasInit.set(l.name, next++);
-    }
+    const n = INITIALIZERS[l.className]?.length ?? 0;
+    if (n > 0) ids.inits.set(l.name, Array.from({ length: n }, () => next++));
     ids.layer.set(l.name, next++);
   }
   ids.root = next++;
@@ -63,13 +61,38 @@ function allocateIds(model: ResolvedModel, metricCount: number, compiled: boolea
   return ids;
 }
 
-function inputSpecOf(l: ResolvedLayer): Obj | null {
-  const base = (minNdim: number, axes: Obj): Obj => ({
-    class_name: 'InputSpec',
-    config: { dtype: null, shape: null, ndim: null, max_ndim: null, min_ndim: minNdim, axes },
+/** The initializers in a layer class's config, in config order: [config key, Keras class]. */
+const INITIALIZERS: Partial<Record<string, [string, string][]>> = {
+  Dense: [['kernel_initializer', 'GlorotUniform'], ['bias_initializer', 'Zeros']],
+  Conv2D: [['kernel_initializer', 'GlorotUniform'], ['bias_initializer', 'Zeros']],
+  BatchNormalization: [
+    ['beta_initializer', 'Zeros'], ['gamma_initializer', 'Ones'],
+    ['moving_mean_initializer', 'Zeros'], ['moving_variance_initializer', 'Ones'],
+  ],
+};
+
+function initializers(l: ResolvedLayer, ids: SharedIds | null): Obj {
+  const out: Obj = {};
+  (INITIALIZERS[l.className] ?? []).forEach(([key, cls], i) => {
+    const init: Obj = { class_name: cls, config: cls === 'GlorotUniform' ? { seed: null } : {} };
+    if (ids) init['shared_object_id'] = ids.inits.get(l.name)![i]!;
+    out[key] = init;
   });
-  if (l.className === 'Dense') return base(2, { '-1': l.calls[0].inputShapes[0][1] as number });
-  if (l.className === 'Flatten') return base(1, {});
+  return out;
+}
+
+function inputSpecOf(l: ResolvedLayer): Obj | null {
+  const spec = (ndim: number | null, minNdim: number | null, axes: Obj): Obj => ({
+    class_name: 'InputSpec',
+    config: { dtype: null, shape: null, ndim, max_ndim: null, min_ndim: minNdim, axes },
+  });
+  if (l.calls.length === 0) return null; // InputLayer
+  const inShape = l.calls[0]!.inputShapes[0]!;
+  if (l.className === 'Dense') return spec(null, 2, { '-1': inShape[1] as number });
+  if (l.className === 'Flatten') return spec(null, 1, {});
+  if (l.className === 'Conv2D') return spec(null, 4, { '-1': inShape[3] as number });
+  if (l.className === 'MaxPooling2D') return spec(4, null, {});
+  if (l.className === 'BatchNormalization') return spec(4, null, { '3': inShape[3] as number });
   return null;
 }
 
@@ -90,24 +113,70 @@ function layerConfig(model: ResolvedModel, l: ResolvedLayer, ids: SharedIds | nu
   head['dtype'] = 'float32';
   switch (s.className) {
     case 'Dense': {
-      const kInit: Obj = { class_name: 'GlorotUniform', config: { seed: null } };
-      const bInit: Obj = { class_name: 'Zeros', config: {} };
-      if (ids) {
-        kInit['shared_object_id'] = ids.kernelInit.get(l.name)!;
-        bInit['shared_object_id'] = ids.biasInit.get(l.name)!;
-      }
+      const init = initializers(l, ids);
       return {
         ...head,
         units: s.units,
         activation: s.activation ?? 'linear',
         use_bias: s.useBias ?? true,
-        kernel_initializer: kInit,
-        bias_initializer: bInit,
+        kernel_initializer: init['kernel_initializer']!,
+        bias_initializer: init['bias_initializer']!,
         kernel_regularizer: null,
         bias_regularizer: null,
         activity_regularizer: null,
         kernel_constraint: null,
         bias_constraint: null,
+      };
+    }
+    case 'Conv2D': {
+      const init = initializers(l, ids);
+      return {
+        ...head,
+        filters: s.filters,
+        kernel_size: tuple(pair(s.kernelSize, 1)),
+        strides: tuple(pair(s.strides, 1)),
+        padding: s.padding ?? 'valid',
+        data_format: 'channels_last',
+        dilation_rate: tuple([1, 1]),
+        groups: 1,
+        activation: s.activation ?? 'linear',
+        use_bias: s.useBias ?? true,
+        kernel_initializer: init['kernel_initializer']!,
+        bias_initializer: init['bias_initializer']!,
+        kernel_regularizer: null,
+        bias_regularizer: null,
+        activity_regularizer: null,
+        kernel_constraint: null,
+        bias_constraint: null,
+      };
+    }
+    case 'MaxPooling2D': {
+      const pool = pair(s.poolSize, 2);
+      return {
+        ...head,
+        pool_size: tuple(pool),
+        padding: s.padding ?? 'valid',
+        strides: tuple(s.strides === undefined ? pool : pair(s.strides, 1)),
+        data_format: 'channels_last',
+      };
+    }
+    case 'BatchNormalization': {
+      const init = initializers(l, ids);
+      return {
+        ...head,
+        axis: [3],
+        momentum: pyFloat(s.momentum ?? 0.99),
+        epsilon: pyFloat(s.epsilon ?? 0.001),
+        center: true,
+        scale: true,
+        beta_initializer: init['beta_initializer']!,
+        gamma_initializer: init['gamma_initializer']!,
+        moving_mean_initializer: init['moving_mean_initializer']!,
+        moving_variance_initializer: init['moving_variance_initializer']!,
+        beta_regularizer: null,
+        gamma_regularizer: null,
+        beta_constraint: null,
+        gamma_constraint: null,
       };
     }
     case 'Dropout':

@@ -17,6 +17,7 @@ const SYNC_AUTO = 0;
 const SYNC_ON_READ = 3;
 const AGG_NONE = 0;
 const AGG_SUM = 1;
+const AGG_MEAN = 2;
 const AGG_ONLY_FIRST_REPLICA = 3;
 
 const user = (identifier: string, producer = 1, extra: Partial<{ metadata: string; keras: { identifier: string; json: string } }> = {}) =>
@@ -101,7 +102,7 @@ function attachKerasChildren(
   ctx: BuildContext,
   node: TNode,
   own: [string, TNode][],
-  lists: { variables: TNode[]; trainable: TNode[]; layers: TNode[]; metrics: TNode[] },
+  lists: { variables: TNode[]; trainable: TNode[]; nonTrainable?: TNode[]; layers: TNode[]; metrics: TNode[] },
   fns: { call: TNode; carcl: TNode; defaultSignature?: TNode } | null,
   afterLists: [string, TNode][] = [],
   ownFirst = false,
@@ -111,7 +112,7 @@ function attachKerasChildren(
   const regLosses = listNode([]);
   const api = user('_generic_user_object');
   const apiLists: [string, TNode][] = [
-    ['non_trainable_variables', listNode([])],
+    ['non_trainable_variables', listNode(lists.nonTrainable ?? [])],
     ['layers', listNode(lists.layers)],
     ['metrics', listNode(lists.metrics)],
     ['layer_regularization_losses', listNode([])],
@@ -184,7 +185,9 @@ export function buildKerasObjectGraph(model: ResolvedModel, layout: Layout, meta
     const node = kerasUser(ctx, '_tf_keras_layer', json);
     const own: [string, TNode][] = l.variables.map((v) => {
       const vn = variableNode(ctx, {
-        dtype: DT.FLOAT, shape: v.shape, trainable: true, synchronization: SYNC_AUTO, aggregation: AGG_NONE,
+        // Statistics (BatchNormalization's moving mean/variance) are ON_READ/MEAN non-trainable variables in Keras.
+        dtype: DT.FLOAT, shape: v.shape, trainable: v.trainable !== false,
+        synchronization: v.trainable === false ? SYNC_ON_READ : SYNC_AUTO, aggregation: v.trainable === false ? AGG_MEAN : AGG_NONE,
         name: v.name, bytes: f32Bytes(v.values), source: v,
       });
       varNodes.set(v, vn);
@@ -197,7 +200,9 @@ export function buildKerasObjectGraph(model: ResolvedModel, layout: Layout, meta
       : null;
     // Keras 2.10 random layers (Dropout) track a `_random_generator` object.
     const extra: [string, TNode][] = l.className === 'Dropout' && layout.autocastKeys ? [['_random_generator', user('_generic_user_object')]] : [];
-    attachKerasChildren(ctx, node, [...own, ...extra], { variables: vars, trainable: vars, layers: [], metrics: [] }, fnNodes);
+    const trainable = own.filter((_, i) => l.variables[i]!.trainable !== false).map(([, n]) => n);
+    const nonTrainable = own.filter((_, i) => l.variables[i]!.trainable === false).map(([, n]) => n);
+    attachKerasChildren(ctx, node, [...own, ...extra], { variables: vars, trainable, nonTrainable, layers: [], metrics: [] }, fnNodes);
     layerNodes.set(l.name, node);
   }
 
@@ -279,7 +284,7 @@ export function buildKerasObjectGraph(model: ResolvedModel, layout: Layout, meta
             ? ['momentum']
             : [];
     for (const slotName of slotNames) {
-      for (const v of model.variables) {
+      for (const v of model.variables.filter((x) => x.trainable !== false)) { // optimizers keep slots for trainable variables only
         const seed = v.values.length * 31 + slotName.charCodeAt(0);
         let values = uniformValues(v.values.length, opt.slotScale ?? 0.01, seed);
         if (opt.slotScale !== undefined && (slotName === 'v' || slotName === 'rms')) values = values.map(Math.abs);
@@ -301,6 +306,8 @@ export function buildKerasObjectGraph(model: ResolvedModel, layout: Layout, meta
     own.push([`layer-${l.index}`, layerNodes.get(l.name)!]);
   }
   const allVars = model.variables.map((v) => varNodes.get(v)!);
+  const allTrainable = model.variables.filter((v) => v.trainable !== false).map((v) => varNodes.get(v)!);
+  const allNonTrainable = model.variables.filter((v) => v.trainable === false).map((v) => varNodes.get(v)!);
 
   let defaultSignature: TNode | undefined;
   let signatureNode: TNode | undefined;
@@ -341,7 +348,7 @@ export function buildKerasObjectGraph(model: ResolvedModel, layout: Layout, meta
       ctx,
       root,
       own,
-      { variables: allVars, trainable: allVars, layers: layerList, metrics: metricNodes },
+      { variables: allVars, trainable: allTrainable, nonTrainable: allNonTrainable, layers: layerList, metrics: metricNodes },
       modelFns ? { ...modelFns, defaultSignature } : null,
       [...(optimizer ? ([['optimizer', optimizer]] as [string, TNode][]) : []), ['signatures', signatures]],
       true,
@@ -353,7 +360,7 @@ export function buildKerasObjectGraph(model: ResolvedModel, layout: Layout, meta
       ctx,
       root,
       [...own, ...(optimizer ? ([['optimizer', optimizer]] as [string, TNode][]) : [])],
-      { variables: allVars, trainable: allVars, layers: layerList, metrics: metricNodes },
+      { variables: allVars, trainable: allTrainable, nonTrainable: allNonTrainable, layers: layerList, metrics: metricNodes },
       modelFns ? { ...modelFns, defaultSignature } : null,
       [['signatures', signatures]],
     );

@@ -2,7 +2,8 @@ import { hashString, uniformValues } from './rng.js';
 
 /**
  * A small description of a Keras model, enough to write the SavedModel Keras would write for it.
- * Supported layers: InputLayer, Dense, Dropout, Concatenate, Flatten (float32 only). Conv2D, RNNs,
+ * Supported layers: InputLayer, Dense, Dropout, Concatenate, Flatten, and for image models Conv2D,
+ * MaxPooling2D and BatchNormalization on rank-4 channels-last inputs (float32 only). RNNs, other
  * normalization layers and custom layers are not generated.
  */
 export type Activation = 'linear' | 'relu' | 'sigmoid' | 'softmax' | 'tanh';
@@ -47,7 +48,57 @@ export interface FlattenLayerSpec extends LayerBase {
   className: 'Flatten';
 }
 
-export type LayerSpec = InputLayerSpec | DenseLayerSpec | DropoutLayerSpec | ConcatenateLayerSpec | FlattenLayerSpec;
+/** One size for both spatial dimensions, or [height, width]. */
+export type Size2 = number | [number, number];
+
+export interface Conv2DLayerSpec extends LayerBase {
+  className: 'Conv2D';
+  filters: number;
+  kernelSize: Size2;
+  strides?: Size2;
+  padding?: 'valid' | 'same';
+  activation?: Activation;
+  useBias?: boolean;
+  /** [kh, kw, in, filters] row-major; generated from the model seed when absent. */
+  kernel?: Float32Array;
+  bias?: Float32Array;
+}
+
+export interface MaxPooling2DLayerSpec extends LayerBase {
+  className: 'MaxPooling2D';
+  /** Default 2. */
+  poolSize?: Size2;
+  /** Default: the pool size. */
+  strides?: Size2;
+  padding?: 'valid' | 'same';
+}
+
+/** BatchNormalization over the last axis of a rank-4 input (inference uses the moving statistics). */
+export interface BatchNormalizationLayerSpec extends LayerBase {
+  className: 'BatchNormalization';
+  /** Default 0.001 (Keras'). */
+  epsilon?: number;
+  /** Default 0.99 (Keras'); only recorded in the config. */
+  momentum?: number;
+}
+
+export type LayerSpec =
+  | InputLayerSpec
+  | DenseLayerSpec
+  | DropoutLayerSpec
+  | ConcatenateLayerSpec
+  | FlattenLayerSpec
+  | Conv2DLayerSpec
+  | MaxPooling2DLayerSpec
+  | BatchNormalizationLayerSpec;
+
+export const pair = (v: Size2 | undefined, fallback: number): [number, number] =>
+  v === undefined ? [fallback, fallback] : typeof v === 'number' ? [v, v] : v;
+
+/** Output size of a 'valid'/'same' window along one dimension (TensorFlow's formula). */
+export function windowOut(size: number, k: number, stride: number, padding: 'valid' | 'same'): number {
+  return padding === 'same' ? Math.ceil(size / stride) : Math.floor((size - k) / stride) + 1;
+}
 
 export interface CompileSpec {
   /** Keras OptimizerV2 (TF < 2.11) Adam, RMSprop or SGD. */
@@ -139,6 +190,8 @@ export interface ResolvedVariable {
   name: string;
   shape: number[];
   values: Float32Array;
+  /** False for statistics (BatchNormalization's moving mean/variance); default true. */
+  trainable?: boolean;
 }
 
 export interface ResolvedCall {
@@ -208,7 +261,7 @@ export function resolveModel(spec: ModelSpec): ResolvedModel {
       weightIndex: null,
       variables: [],
       calls: [],
-      expectsTrainingArg: ls.className === 'Dropout',
+      expectsTrainingArg: ls.className === 'Dropout' || ls.className === 'BatchNormalization',
     };
   };
 
@@ -327,6 +380,58 @@ function outputShapeOf(layer: ResolvedLayer, inShapes: Shape[], seed: number): S
         }
       }
       return [x[0], ls.units];
+    }
+    case 'Conv2D': {
+      const x = one();
+      if (x.length !== 4 || x.slice(1).some((d) => d === null)) fail(`Conv2D ${ls.name} needs a rank-4 input with known height, width and channels`);
+      const [, h, w, c] = x as [null, number, number, number];
+      const [kh, kw] = pair(ls.kernelSize, 1);
+      const [sh, sw] = pair(ls.strides, 1);
+      const padding = ls.padding ?? 'valid';
+      const oh = windowOut(h, kh, sh, padding);
+      const ow = windowOut(w, kw, sw, padding);
+      if (oh < 1 || ow < 1) fail(`Conv2D ${ls.name}: a ${kh}x${kw} kernel does not fit a ${h}x${w} input`);
+      if (layer.variables.length === 0) {
+        const n = kh * kw * c * ls.filters;
+        const limit = Math.sqrt(6 / (kh * kw * c + kh * kw * ls.filters)); // Glorot uniform
+        const kernel = ls.kernel ?? uniformValues(n, limit, seed ^ hashString(`${ls.name}/kernel`));
+        if (kernel.length !== n) fail(`Conv2D ${ls.name} kernel has ${kernel.length} values, expected ${n}`);
+        layer.variables.push({ layer: ls.name, attr: 'kernel', name: `${ls.name}/kernel`, shape: [kh, kw, c, ls.filters], values: kernel });
+        if (ls.useBias ?? true) {
+          const bias = ls.bias ?? uniformValues(ls.filters, 0.1, seed ^ hashString(`${ls.name}/bias`));
+          if (bias.length !== ls.filters) fail(`Conv2D ${ls.name} bias has ${bias.length} values, expected ${ls.filters}`);
+          layer.variables.push({ layer: ls.name, attr: 'bias', name: `${ls.name}/bias`, shape: [ls.filters], values: bias });
+        }
+      }
+      return [x[0], oh, ow, ls.filters];
+    }
+    case 'MaxPooling2D': {
+      const x = one();
+      if (x.length !== 4 || x.slice(1).some((d) => d === null)) fail(`MaxPooling2D ${ls.name} needs a rank-4 input with known sizes`);
+      const [kh, kw] = pair(ls.poolSize, 2);
+      const [sh, sw] = ls.strides === undefined ? [kh, kw] : pair(ls.strides, 1);
+      const padding = ls.padding ?? 'valid';
+      const oh = windowOut(x[1] as number, kh, sh, padding);
+      const ow = windowOut(x[2] as number, kw, sw, padding);
+      if (oh < 1 || ow < 1) fail(`MaxPooling2D ${ls.name}: the pool does not fit the input`);
+      return [x[0], oh, ow, x[3]];
+    }
+    case 'BatchNormalization': {
+      const x = one();
+      if (x.length !== 4 || x[3] === null) fail(`BatchNormalization ${ls.name} is generated for rank-4 inputs with known channels only`);
+      const c = x[3] as number;
+      if (layer.variables.length === 0) {
+        // Not Keras' initial ones/zeros: statistics that change the output, so a loader that drops one is caught.
+        const u = (what: string, lo: number, width: number) =>
+          Float32Array.from(uniformValues(c, 1, seed ^ hashString(`${ls.name}/${what}`)), (v) => lo + (v + 1) * 0.5 * width);
+        layer.variables.push(
+          { layer: ls.name, attr: 'gamma', name: `${ls.name}/gamma`, shape: [c], values: u('gamma', 0.8, 0.4) },
+          { layer: ls.name, attr: 'beta', name: `${ls.name}/beta`, shape: [c], values: u('beta', -0.1, 0.2) },
+          { layer: ls.name, attr: 'moving_mean', name: `${ls.name}/moving_mean`, shape: [c], values: u('moving_mean', -0.1, 0.2), trainable: false },
+          { layer: ls.name, attr: 'moving_variance', name: `${ls.name}/moving_variance`, shape: [c], values: u('moving_variance', 0.5, 1), trainable: false },
+        );
+      }
+      return x;
     }
     case 'Dropout':
       if (!(ls.rate >= 0 && ls.rate < 1)) fail(`Dropout ${ls.name} rate must be in [0, 1)`);

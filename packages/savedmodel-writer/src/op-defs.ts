@@ -42,6 +42,61 @@ const OP_DEFS: Record<string, Obj> = {
       attr('Tidx', 'type', { defaultValue: { type: DT.INT32 }, allowedValues: types(DT.INT32, DT.INT64) }),
     ],
   },
+  Conv2D: {
+    name: 'Conv2D',
+    inputArg: [arg('input', { typeAttr: 'T' }), arg('filter', { typeAttr: 'T' })],
+    outputArg: [arg('output', { typeAttr: 'T' })],
+    attr: [
+      attr('T', 'type', { allowedValues: types(DT.HALF, DT.BFLOAT16, DT.FLOAT, DT.DOUBLE, DT.INT32) }),
+      attr('strides', 'list(int)'),
+      attr('use_cudnn_on_gpu', 'bool', { defaultValue: { b: true } }),
+      attr('padding', 'string', { allowedValues: { list: { s: [utf8('SAME'), utf8('VALID'), utf8('EXPLICIT')] } } }),
+      attr('explicit_paddings', 'list(int)', { defaultValue: { list: {} } }),
+      attr('data_format', 'string', { defaultValue: { s: utf8('NHWC') }, allowedValues: { list: { s: [utf8('NHWC'), utf8('NCHW')] } } }),
+      attr('dilations', 'list(int)', { defaultValue: { list: { i: [1, 1, 1, 1] } } }),
+    ],
+  },
+  FusedBatchNormV3: {
+    name: 'FusedBatchNormV3',
+    inputArg: [
+      arg('x', { typeAttr: 'T' }), arg('scale', { typeAttr: 'U' }), arg('offset', { typeAttr: 'U' }),
+      arg('mean', { typeAttr: 'U' }), arg('variance', { typeAttr: 'U' }),
+    ],
+    outputArg: [
+      arg('y', { typeAttr: 'T' }), arg('batch_mean', { typeAttr: 'U' }), arg('batch_variance', { typeAttr: 'U' }),
+      arg('reserve_space_1', { typeAttr: 'U' }), arg('reserve_space_2', { typeAttr: 'U' }), arg('reserve_space_3', { typeAttr: 'U' }),
+    ],
+    attr: [
+      attr('T', 'type', { allowedValues: types(DT.HALF, DT.BFLOAT16, DT.FLOAT) }),
+      attr('U', 'type', { allowedValues: types(DT.BFLOAT16, DT.FLOAT) }),
+      attr('epsilon', 'float', { defaultValue: { f: 0.0001 } }),
+      attr('exponential_avg_factor', 'float', { defaultValue: { f: 1 } }),
+      attr('data_format', 'string', {
+        defaultValue: { s: utf8('NHWC') },
+        allowedValues: { list: { s: [utf8('NHWC'), utf8('NCHW'), utf8('NDHWC'), utf8('NCDHW')] } },
+      }),
+      attr('is_training', 'bool', { defaultValue: { b: true } }),
+    ],
+  },
+  MaxPool: {
+    name: 'MaxPool',
+    inputArg: [arg('input', { typeAttr: 'T' })],
+    outputArg: [arg('output', { typeAttr: 'T' })],
+    attr: [
+      attr('T', 'type', {
+        defaultValue: { type: DT.FLOAT },
+        allowedValues: types(DT.HALF, DT.BFLOAT16, DT.FLOAT, DT.DOUBLE, DT.INT32, DT.INT64, DT.UINT8, DT.INT16, DT.INT8, DT.UINT16, DT.QINT8),
+      }),
+      attr('ksize', 'list(int)', { hasMinimum: true, minimum: 4 }),
+      attr('strides', 'list(int)', { hasMinimum: true, minimum: 4 }),
+      attr('padding', 'string', { allowedValues: { list: { s: [utf8('SAME'), utf8('VALID'), utf8('EXPLICIT')] } } }),
+      attr('explicit_paddings', 'list(int)', { defaultValue: { list: {} } }),
+      attr('data_format', 'string', {
+        defaultValue: { s: utf8('NHWC') },
+        allowedValues: { list: { s: [utf8('NHWC'), utf8('NCHW'), utf8('NCHW_VECT_C')] } },
+      }),
+    ],
+  },
   Const: {
     name: 'Const',
     outputArg: [arg('output', { typeAttr: 'dtype' })],

@@ -1,10 +1,9 @@
-import type { ModelSpec } from '@savedkeras/savedmodel-writer';
+import type { LayerSpec, ModelSpec } from '@savedkeras/savedmodel-writer';
 
 /**
  * The large models `pnpm bench` generates (with @savedkeras/savedmodel-writer's SavedModel writer, into a
- * temporary folder). The writer makes Dense/Dropout/Flatten/Concatenate models only, so the
- * "CNN-sized" model is an image-shaped input flattened into a wide Dense layer: the same weight
- * volume as a ~50 MB CNN, but not convolution weights (real CNNs are covered by the fixtures).
+ * temporary folder): a wide MLP, a VGG-style CNN (Conv2D/BatchNormalization/MaxPooling2D, ~50 MB)
+ * and a model of many small variables.
  */
 export interface GeneratedBenchModel {
   name: string;
@@ -29,20 +28,27 @@ export const GENERATED_BENCH_MODELS: GeneratedBenchModel[] = [
     }),
   },
   {
-    name: 'generated-image-flatten-50mb',
-    description: 'Sequential 64x64x3 image -> Flatten -> Dense 1024 -> Dropout -> Dense 10 (12.6 M parameters; stands in for a ~50 MB CNN)',
-    spec: () => ({
-      kind: 'Sequential',
-      name: 'image_flatten_50mb',
-      input: { shape: [64, 64, 3] },
-      layers: [
+    name: 'generated-cnn-50mb',
+    description:
+      'VGG-style CNN: 64x64x3 -> 4 x (Conv2D 3x3 relu + BatchNormalization + MaxPooling2D) 32-256 filters -> 5 x Conv2D 3x3 512 relu at 4x4 -> Flatten -> Dense 256 -> Dropout -> Dense 10 (13.1 M parameters)',
+    spec: () => {
+      const layers: LayerSpec[] = [];
+      [32, 64, 128, 256].forEach((filters, i) => {
+        layers.push(
+          { className: 'Conv2D', name: `conv2d_${i}`, filters, kernelSize: 3, padding: 'same', activation: 'relu' },
+          { className: 'BatchNormalization', name: `batch_normalization_${i}` },
+          { className: 'MaxPooling2D', name: `max_pooling2d_${i}` },
+        );
+      });
+      for (let i = 4; i < 9; i++) layers.push({ className: 'Conv2D', name: `conv2d_${i}`, filters: 512, kernelSize: 3, padding: 'same', activation: 'relu' });
+      layers.push(
         { className: 'Flatten', name: 'flatten' },
-        { className: 'Dense', name: 'dense', units: 1024, activation: 'relu' },
+        { className: 'Dense', name: 'dense', units: 256, activation: 'relu' },
         { className: 'Dropout', name: 'dropout', rate: 0.5 },
         { className: 'Dense', name: 'dense_1', units: 10, activation: 'softmax' },
-      ],
-      seed: 4,
-    }),
+      );
+      return { kind: 'Sequential', name: 'cnn_50mb', input: { shape: [64, 64, 3] }, layers, seed: 4 };
+    },
   },
   {
     name: 'generated-2000-variables',

@@ -6,7 +6,7 @@ import type { CliContext } from '../context.js';
 
 export const DEFAULT_EXAMPLE_DIR = 'example-model';
 /** Names of @savedkeras/savedmodel-writer's EXAMPLES (kept here so --help needs no import of the generator). */
-const EXAMPLE_NAMES = ['mlp', 'two-inputs', 'mlp-legacy'];
+const EXAMPLE_NAMES = ['mlp', 'two-inputs', 'mlp-legacy', 'cnn'];
 
 export function registerExample(program: Command, ctx: CliContext): void {
   program
