@@ -3,6 +3,7 @@ import * as nodePath from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { selectBackendFrom, type BackendCandidate, type BackendChoice as Choice, type TfCoreLike } from '@savedkeras/common';
 import { installKernelFixes, installedFixes } from '@savedkeras/kernels';
+import { prepareWasmThreads, wasmThreadsRequested } from './wasm-threads.js';
 export type { BackendAttempt } from '@savedkeras/common';
 
 // tfjs-core is imported when a backend is chosen; trying candidates, the smoke test and the failure
@@ -41,16 +42,24 @@ function candidates(tf: Tf): BackendCandidate[] {
       load: async () => {
         const wasm = await import('@tensorflow/tfjs-backend-wasm');
         wasm.setWasmPaths(wasmFiles());
+        // Opt-in threaded XNNPACK (SAVEDKERAS_WASM_THREADS=2): tfjs never enables it in Node by itself.
+        const threads = wasmThreadsRequested();
+        undoThreadShims = threads > 0 ? prepareWasmThreads(tf, wasm, threads) : null;
         // Emscripten adds its own process handlers when the module starts (in setBackend).
         processHandlersBefore = snapshotProcessHandlers();
       },
       // Emscripten's handlers rethrow a user's uncaught error from inside the handler (Node then exits
       // with code 7 and a dump) and turn every unhandled rejection into that: taken off again, so the
       // process behaves as it would without savedkeras. (tfjs' own cleanup of them never matches.)
-      afterActivate: () => removeAddedProcessHandlers(processHandlersBefore),
+      afterActivate: () => {
+        undoThreadShims?.();
+        undoThreadShims = null;
+        removeAddedProcessHandlers(processHandlersBefore);
+      },
+      // `threads`: XNNPACK runs on more than one thread (only with SAVEDKERAS_WASM_THREADS in Node).
       features: async () => ({
         simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')),
-        threads: Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')),
+        threads: (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() > 1,
       }),
     },
     { name: 'cpu', load: async () => void (await import('@tensorflow/tfjs-backend-cpu')) },
@@ -60,6 +69,7 @@ function candidates(tf: Tf): BackendCandidate[] {
 const PROCESS_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
 type Handlers = Record<(typeof PROCESS_EVENTS)[number], unknown[]>;
 let processHandlersBefore: Handlers | null = null;
+let undoThreadShims: (() => void) | null = null;
 
 function snapshotProcessHandlers(): Handlers {
   return { uncaughtException: process.listeners('uncaughtException'), unhandledRejection: process.listeners('unhandledRejection') };
