@@ -15,7 +15,7 @@ import {
 import { loadKerasModelWithReport, loadSavedModel, readKerasModelFile, type CustomObjects, type SavedModelHandle } from 'savedkeras';
 import { lookupTablesOf, planInputs, makeInputs, type InputSpec, type PlannedInput } from './plan-inputs.js';
 import { readTableKeys } from './graph-inputs.js';
-import type { TensorJson } from './tensor-json.js';
+import { nameInputs, type TensorJson } from './tensor-json.js';
 import { rootFunctionReference } from './root-reference.js';
 import { compareAll, type Compared } from './compare.js';
 import { checkLayers, type CheckedLayer } from './layer-check.js';
@@ -500,7 +500,8 @@ async function checkSignatures(
 function givenInputs(given: Record<string, TensorJson> | undefined, specs: InputSpec[]): Record<string, TensorJson> | undefined {
   if (!given) return undefined;
   const names = specs.map((s) => s.name);
-  const missing = names.filter((n) => !(n in given));
+  given = nameInputs(given, names);
+  const missing = names.filter((n) => !Object.hasOwn(given, n));
   const extra = Object.keys(given).filter((n) => !names.includes(n));
   if (missing.length > 0 || extra.length > 0) {
     throw new InputMismatchError(

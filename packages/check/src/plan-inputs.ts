@@ -77,7 +77,7 @@ export function planInputs(specs: InputSpec[], graph: SavedModelGraph, options: 
     const guess = hasSpatialLayers(graph) ? Math.max(options.unknownDimSize, SPATIAL_GUESS) : options.unknownDimSize;
     const { shape, guessedDims } = concreteShape(spec, options.modelShapes?.[index], consumer?.buildInputShape, guess);
     const planned: PlannedInput = { name: spec.name, dtype: spec.dtype, shape, guessedDims, values: 'normal' };
-    const given = options.given?.[spec.name];
+    const given = options.given && Object.hasOwn(options.given, spec.name) ? options.given[spec.name] : undefined;
     if (given) return { ...planned, shape: [...given.shape], guessedDims: [], values: 'given', given };
     if (spec.dtype === 'bool') return { ...planned, values: 'booleans' };
     const use =
@@ -130,7 +130,7 @@ export function lookupTablesOf(specs: InputSpec[], graph: SavedModelGraph, funct
 
 /** Input tensors for `planned` (tfjs carrier dtypes), drawn from `seed` and each input's name. */
 export function makeInputs(planned: PlannedInput[], seed: number): Record<string, tf.Tensor> {
-  const out: Record<string, tf.Tensor> = {};
+  const out = Object.create(null) as Record<string, tf.Tensor>; // input names come from the file
   for (const p of planned) {
     const rand = seededRandom((seed ^ hashString(p.name)) >>> 0);
     const n = p.shape.reduce((a, b) => a * b, 1);

@@ -28,7 +28,7 @@ const INTS: Record<string, [number, number]> = {
 /** The tfjs dtype that carries a TensorFlow dtype. */
 export function carrierOf(dtype: string): 'float32' | 'int32' | 'bool' | 'string' | null {
   if (FLOATS.has(dtype)) return 'float32';
-  if (dtype in INTS) return 'int32';
+  if (Object.hasOwn(INTS, dtype)) return 'int32';
   if (dtype === 'bool' || dtype === 'string') return dtype;
   return null;
 }
@@ -54,9 +54,26 @@ export function parseInputs(text: string, file: string): { cases: Record<string,
   return { cases: list.map((c, i) => parseCase(c, many ? `${file} [${i}]` : file)), many };
 }
 
+/** The key of an input given without a name (one .npy file alone): it feeds the model's only input. */
+export const UNNAMED_INPUT = '';
+
+/**
+ * `given` keyed by the names the model takes: an unnamed input feeds the model's only input.
+ * Returns an object without prototype (a name `__proto__` or `constructor` is a name like any other).
+ */
+export function nameInputs(given: Record<string, TensorJson>, names: readonly string[]): Record<string, TensorJson> {
+  const keys = Object.keys(given);
+  if (!keys.includes(UNNAMED_INPUT)) return given;
+  if (keys.length === 1 && names.length === 1) return Object.assign(Object.create(null) as Record<string, TensorJson>, { [names[0]!]: given[UNNAMED_INPUT]! });
+  throw new InputMismatchError(`an input without a name feeds a model with one input; this one takes ${names.length} (${names.join(', ')})`, {
+    hint: 'name each input: --input NAME=file.npy',
+  });
+}
+
 function parseCase(doc: unknown, where: string): Record<string, TensorJson> {
   if (!isObject(doc)) throw new InputMismatchError(`${where} must be a JSON object mapping input names to tensors`, { hint: INPUT_HINT });
-  const out: Record<string, TensorJson> = {};
+  // No prototype: an input named `__proto__` is kept, and `constructor` is not found unless given.
+  const out = Object.create(null) as Record<string, TensorJson>;
   for (const [name, t] of Object.entries(doc)) {
     if (!isObject(t) || typeof t['dtype'] !== 'string' || !Array.isArray(t['shape'])) {
       throw new InputMismatchError(`${where}: input ${JSON.stringify(name)} must be {"dtype", "shape", "value"}`, { hint: INPUT_HINT });
@@ -65,7 +82,7 @@ function parseCase(doc: unknown, where: string): Record<string, TensorJson> {
     if (!shape.every((d) => Number.isInteger(d) && (d as number) >= 0)) {
       throw new InputMismatchError(`${where}: input ${name} has shape ${JSON.stringify(shape)}; dimensions must be integers >= 0`);
     }
-    if (!('value' in t) && !('value_base64' in t)) throw new InputMismatchError(`${where}: input ${name} has no "value"`, { hint: INPUT_HINT });
+    if (!Object.hasOwn(t, 'value') && !Object.hasOwn(t, 'value_base64')) throw new InputMismatchError(`${where}: input ${name} has no "value"`, { hint: INPUT_HINT });
     out[name] = t as unknown as TensorJson;
   }
   return out;
@@ -89,17 +106,18 @@ export function toTensor(name: string, t: TensorJson): tf.Tensor {
     });
     return tf.tensor(bytes as unknown as string[], t.shape, 'string');
   }
-  const items = flatten(t.value);
+  // A flat typed array (a .npy input) is read in place; JSON values are nested lists.
+  const items: ArrayLike<unknown> = ArrayBuffer.isView(t.value) ? (t.value as unknown as ArrayLike<number>) : flatten(t.value);
   checkCount(where, items.length, size);
   switch (carrier) {
     case 'string':
-      items.forEach((v, i) => {
+      Array.from(items).forEach((v, i) => {
         if (typeof v !== 'string') throw new InputMismatchError(`${where}: element ${i} is ${JSON.stringify(v)}, not a string`);
       });
-      return tf.tensor(items as string[], t.shape, 'string');
+      return tf.tensor(Array.from(items) as string[], t.shape, 'string');
     case 'bool':
       return tf.tensor(
-        items.map((v, i) => {
+        Array.from(items, (v, i) => {
           if (typeof v === 'boolean') return v;
           if (v === 0 || v === 1) return v === 1;
           throw new InputMismatchError(`${where}: element ${i} is ${JSON.stringify(v)}, not a boolean`);

@@ -5,3 +5,4 @@ export * from './source.js';
 export * from './random.js';
 export * from './model-format.js';
 export * from './backend-registry.js';
+export * from './own.js';

@@ -1,4 +1,4 @@
-import { FormatError, UnsupportedFeatureError } from '@savedkeras/common';
+import { FormatError, UnsupportedFeatureError, nameRecord } from '@savedkeras/common';
 import { DataType, type AttrValue, type FunctionDef, type GraphDef, type NodeDef, type SignatureDef } from '@savedkeras/proto';
 
 /**
@@ -34,7 +34,7 @@ export function mainGraphFunction(graphDef: GraphDef, signature: SignatureDef, f
   const variables = graphDef.node.filter((n) => n.op === 'VarHandleOp').map((n) => n.name);
   const varSet = new Set(variables);
   const outKeys = Object.keys(signature.outputs).sort();
-  const ret: Record<string, string> = {};
+  const ret = nameRecord<string>();
   outKeys.forEach((k, i) => {
     const t = signature.outputs[k]!;
     if (t.encoding && t.encoding !== 'name') throw new UnsupportedFeatureError(`signature output ${k} is a ${t.encoding} tensor; only dense tensors are supported`, { node: fnName });

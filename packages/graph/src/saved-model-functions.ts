@@ -3,6 +3,8 @@ import {
   FormatError,
   InputMismatchError,
   MissingFileError,
+  nameRecord,
+  own,
   SavedKerasError,
   UnsupportedFeatureError,
   type Limits,
@@ -123,8 +125,9 @@ export async function loadSignatures(
   const library = libraryOf(graph);
   const executor = new Executor(library, { limits: options.limits, random: options.random, guard: options.guard });
   const captures = new Captures(graph, { readVariable: sharedRead, checkpoint, checkpointGraph: ckptGraph }, executor);
-  const signatures: Record<string, SignatureFunction> = {};
-  const unsupportedSignatures: Record<string, UnsupportedFeatureError> = {};
+  // Keyed by signature names from the file: no prototype (a signature `constructor` or `__proto__`).
+  const signatures = nameRecord<SignatureFunction>();
+  const unsupportedSignatures = nameRecord<UnsupportedFeatureError>();
   try {
     for (const sig of graph.signatures) {
       const def = graph.metaGraph.signatureDef[sig.name]!;
@@ -245,7 +248,7 @@ function signatureFromFunction(sigName: string, def: SignatureDef, fn: ConcreteF
   }
   const outputs = outKeys.map((k) => {
     const t = def.outputs[k]!;
-    const leaf = outSpec.kind === 'dict' ? (outSpec.fields[k] as TensorSpec | undefined) : undefined;
+    const leaf = outSpec.kind === 'dict' ? (own(outSpec.fields, k) as TensorSpec | undefined) : undefined;
     return describeTensor(k, dtypeName(t.dtype), leaf?.kind === 'tensorSpec' ? leaf.shape : shapeOfInfo(t));
   });
 
@@ -386,8 +389,9 @@ async function loadTf1Signatures(graph: SavedModelGraph, checkpoint: Checkpoint 
     for (const v of variables.values()) if (!v.isDisposed) v.dispose();
     for (const l of libraries) l.dispose();
   };
-  const signatures: Record<string, SignatureFunction> = {};
-  const unsupportedSignatures: Record<string, UnsupportedFeatureError> = {};
+  // Keyed by signature names from the file: no prototype (a signature `constructor` or `__proto__`).
+  const signatures = nameRecord<SignatureFunction>();
+  const unsupportedSignatures = nameRecord<UnsupportedFeatureError>();
   try {
     for (const sig of graph.signatures) {
       const def = meta.signatureDef[sig.name]!;

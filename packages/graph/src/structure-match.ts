@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { FormatError, InputMismatchError } from '@savedkeras/common';
+import { FormatError, InputMismatchError, nameRecord } from '@savedkeras/common';
 import { formatStructure, type ConcreteFunctionInfo, type Structure, type TensorSpec } from '@savedkeras/object-graph';
 import { dtypeFromName } from '@savedkeras/proto';
 import type { Value } from './kernel.js';
@@ -261,12 +261,12 @@ export function packOutputs(spec: Structure, flat: Value[], where: string): unkn
       case 'typeSpec': return Array.from({ length: s.numFlatComponents }, take);
       case 'list': case 'tuple': return s.items.map(build);
       case 'dict': {
-        const o: Record<string, unknown> = {};
+        const o = nameRecord<unknown>(); // keys from the file
         for (const k of Object.keys(s.fields).sort()) o[k] = build(s.fields[k]!);
         return o;
       }
       case 'namedTuple': {
-        const o: Record<string, unknown> = {};
+        const o = nameRecord<unknown>();
         for (const [k, v] of s.fields) o[k] = build(v);
         return o;
       }

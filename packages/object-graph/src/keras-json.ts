@@ -1,4 +1,4 @@
-import { FormatError, LimitError } from '@savedkeras/common';
+import { FormatError, LimitError, setOwn } from '@savedkeras/common';
 
 /**
  * Parses Keras metadata JSON. Python's json writes the bare tokens NaN, Infinity and -Infinity,
@@ -81,7 +81,7 @@ function restore(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(restore);
   if (v && typeof v === 'object') {
     const o: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) o[k] = restore(x);
+    for (const [k, x] of Object.entries(v)) setOwn(o, k, restore(x)); // `__proto__` stays a key
     return o;
   }
   return v;

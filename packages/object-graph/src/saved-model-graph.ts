@@ -2,6 +2,7 @@ import {
   FormatError,
   LimitError,
   MissingFileError,
+  own,
   resolveLimits,
   SavedKerasError,
   type Limits,
@@ -397,7 +398,7 @@ export class SavedModelGraph {
   concreteFunction(name: string): ConcreteFunctionInfo | undefined {
     let info = this.fnInfo.get(name);
     if (info) return info;
-    const cf = this.objectGraph?.concreteFunctions[name];
+    const cf = own(this.objectGraph?.concreteFunctions, name);
     if (!cf) return undefined;
     info = {
       name,

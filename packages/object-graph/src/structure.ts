@@ -1,4 +1,4 @@
-import { FormatError } from '@savedkeras/common';
+import { FormatError, nameRecord } from '@savedkeras/common';
 import { dtypeName, type StructuredValue, type TensorShapeProto } from '@savedkeras/proto';
 
 /**
@@ -87,7 +87,7 @@ export function decodeStructure(v: StructuredValue | null | undefined, where = '
     case 'tupleValue':
       return { kind: 'tuple', items: (v.tupleValue?.values ?? []).map(rec) };
     case 'dictValue': {
-      const fields: Record<string, Structure> = {};
+      const fields = nameRecord<Structure>(); // keys from the file (`__proto__` is a key like any other)
       for (const [k, x] of Object.entries(v.dictValue?.fields ?? {})) fields[k] = rec(x);
       return { kind: 'dict', fields };
     }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { FormatError, UnsupportedFeatureError, UnsupportedLayerError, type ProgressCallback } from '@savedkeras/common';
-import { Captures, SavedFunction } from '@savedkeras/graph';
+import { Captures, libraryOf, SavedFunction } from '@savedkeras/graph';
 import type { Checkpoint } from '@savedkeras/proto';
 import type { ObjectNode, SavedModelGraph } from '@savedkeras/object-graph';
 import { RevivedLayer } from './revived-layer.js';
@@ -63,6 +63,8 @@ export class KerasObjectLoader {
   private readonly functionVariables: FunctionVariables;
   private readonly networks: NetworkBuilder;
   private captures: Captures | null = null;
+  /** Some layer runs its saved functions (whose cached graph constants the model's dispose frees). */
+  private usedFunctions = false;
   private vocabularies = 0;
   /** Every weight layers revived from config created (disposed if the load fails or a rebuild is rolled back). */
   private readonly createdWeights: tfl.LayerVariable[] = [];
@@ -143,6 +145,7 @@ export class KerasObjectLoader {
     }));
     let { inputNames, outputNames } = kerasIoNames(model);
     if (this.how.get(0) === 'savedFunctions') ({ inputNames, outputNames } = signatureIoNames(this.graph, model, inputNames, outputNames));
+    this.releaseWithModel(model);
     return {
       model,
       report: { fromConfig, fromSavedFunctions, fromPlugins, objects, warnings: this.warnings, compile, weights, inputNames, outputNames },
@@ -297,7 +300,28 @@ export class KerasObjectLoader {
   disposeAll(): void {
     for (const w of [...this.createdWeights, ...this.functionVariables.all()]) disposeWeight(w);
     this.createdWeights.length = 0;
+    this.releaseFunctions();
+  }
+
+  /** The captured constants and the cached graph constants that saved functions hold (not layer weights). */
+  private releaseFunctions(): void {
     this.captures?.dispose();
+    libraryOf(this.graph).dispose();
+  }
+
+  /**
+   * model.dispose() frees the layers' weights (tfjs-layers), but not what the saved functions of
+   * layers revived from them hold: their captured constants and the graph's cached constants.
+   * The model's own dispose() is extended to free those too.
+   */
+  private releaseWithModel(model: tfl.LayersModel): void {
+    if (this.captures === null && !this.usedFunctions) return;
+    const dispose = model.dispose.bind(model);
+    model.dispose = () => {
+      const result = dispose();
+      this.releaseFunctions();
+      return result;
+    };
   }
 
   /** What a failed network rebuild must undo before falling back to the network's saved functions. */
@@ -329,6 +353,7 @@ export class KerasObjectLoader {
     let call: SavedFunction | null = null;
     if (fnNode && fnNode.concreteFunctions.length > 0) {
       call = await SavedFunction.load(this.graph, fnNode.id, this.getCaptures(), { random: this.options.random });
+      this.usedFunctions = true;
     }
     if (!call && requireCall) return undefined;
     const weights = new Set<tfl.LayerVariable>();

@@ -37,7 +37,11 @@ export class FunctionVariables {
         throw new FormatError(`variable ${node.path} has no value in the checkpoint`, { file: 'variables/variables.index', node: node.path });
       }
       this.ckpt.declaredEntry(info.checkpointKey, { dtype: info.dtype, shape, node: `variable ${node.path}` });
-      v = new tfl.LayerVariable(tf.zeros(shape, dtype), dtype, info.name || node.path, info.trainable);
+      // tf.variable shares the initial tensor's data and leaves the tensor itself alive: free it here
+      // (it was the 4 tensors a saved-function model left after dispose()).
+      const initial = tf.zeros(shape, dtype);
+      v = new tfl.LayerVariable(initial, dtype, info.name || node.path, info.trainable);
+      initial.dispose();
       this.byNode.set(node.id, v);
       this.bindings.push({ weight: v, node, layerPath: node.path });
     }

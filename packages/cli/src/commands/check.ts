@@ -1,5 +1,4 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { SourceIOError } from '@savedkeras/common';
 import type { CliContext } from '../context.js';
 import { EXIT_ERROR } from '../errors.js';
 
@@ -19,10 +18,14 @@ export function registerCheck(program: Command, ctx: CliContext): void {
         .choices(['tensorflow', 'wasm', 'cpu'])
         .default('cpu'),
     )
-    .option('--input <file>', 'feed these inputs instead of generated ones ({"name": {"dtype", "shape", "value"}}, as for predict; a list: its first case)')
+    .option(
+      '--input <file>',
+      'feed these inputs instead of generated ones ({"name": {"dtype", "shape", "value"}}, as for predict; a list: its first case; or .npy files, NAME=file.npy for each input)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .option('--expected <file>', ".keras / .h5 files: also compare with Keras' outputs in this file ({\"cases\": [{\"inputs\", \"outputs\", \"tolerance\"}]}, as a fixture's reference/expected.json)")
     .option('--layers', "also compare each layer revived from its config with its own saved call function, on the inputs it receives in the model; names the first that disagrees")
-    .action(async (dir: string, opts: { json?: boolean; tolerance: number; seed: number; referenceBackend: string; input?: string; expected?: string; layers?: boolean }) => {
+    .action(async (dir: string, opts: { json?: boolean; tolerance: number; seed: number; referenceBackend: string; input?: string[]; expected?: string; layers?: boolean }) => {
       const { NodeFileSource } = await import('@savedkeras/backend-node');
       const source = new NodeFileSource(dir);
       await source.assertFolder();
@@ -33,18 +36,12 @@ export function registerCheck(program: Command, ctx: CliContext): void {
         await selectBackend(opts.referenceBackend);
         await selectBackend(backend.name);
       }
-      const { checkModel, parseExpected, parseInputs } = await import('@savedkeras/check');
-      const readText = async (file: string) => {
-        const { readFile } = await import('node:fs/promises');
-        try {
-          return await readFile(file, 'utf8');
-        } catch (e) {
-          throw new SourceIOError(`cannot read ${file}: ${(e as Error).message}`, { file, cause: e });
-        }
-      };
+      const { checkModel, parseExpected } = await import('@savedkeras/check');
+      // Files the user names are read as --input files are: regular files only, size-capped.
+      const { readInputFile, readInputs } = await import('../input-file.js');
       let inputs;
-      if (opts.input !== undefined) inputs = parseInputs(await readText(opts.input), opts.input).cases[0];
-      const expected = opts.expected !== undefined ? parseExpected(await readText(opts.expected), opts.expected) : undefined;
+      if (opts.input !== undefined) inputs = (await readInputs(opts.input)).cases[0];
+      const expected = opts.expected !== undefined ? parseExpected(new TextDecoder().decode(await readInputFile(opts.expected)), opts.expected) : undefined;
       const { renderCheck } = await import('../check/render.js');
       const { loadProgress } = await import('../load-progress.js');
       const { onProgress, bar } = await loadProgress(ctx, source, 'loading weights', !opts.json);

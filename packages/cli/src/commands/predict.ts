@@ -1,10 +1,7 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
-import type { Command } from 'commander';
-import { LimitError, SourceIOError } from '@savedkeras/common';
+import { writeFile } from 'node:fs/promises';
+import { InvalidArgumentError, type Command } from 'commander';
+import { SourceIOError } from '@savedkeras/common';
 import type { CliContext } from '../context.js';
-
-/** An inputs file larger than this is refused before reading (it is read whole). */
-const MAX_INPUT_BYTES = 512 * 2 ** 20;
 
 export function registerPredict(program: Command, ctx: CliContext): void {
   program
@@ -13,18 +10,22 @@ export function registerPredict(program: Command, ctx: CliContext): void {
     .argument('<dir>', 'SavedModel folder (holds saved_model.pb), or a Keras .keras / .h5 file')
     .requiredOption(
       '--input <file>',
-      'JSON file mapping input names to {"dtype", "shape", "value"} ("value_base64" for bytes); a JSON list of such maps runs each',
+      'JSON file mapping input names to {"dtype", "shape", "value"} ("value_base64" for bytes); a JSON list of such maps runs each. ' +
+        'Or a .npy file for a model with one input, or NAME=file.npy once per input',
+      collect,
+      [],
     )
+    .option('--batch-size <n>', 'run the inputs in batches of n rows (default: all rows as one batch)', parseBatchSize)
     .option('--signature <name>', 'run this signature of the saved graph instead of the Keras model')
     .option('--json', 'print the outputs as JSON on stdout (same form as the inputs, keyed by output name)')
     .option('--output <file>', 'also write the outputs JSON to this file')
     .option('--no-shape-check', 'feed inputs whose shapes differ from the declared ones (the graph may still reject them)')
-    .action(async (dir: string, opts: { input: string; signature?: string; json?: boolean; output?: string; shapeCheck: boolean }) => {
+    .action(async (dir: string, opts: { input: string[]; batchSize?: number; signature?: string; json?: boolean; output?: string; shapeCheck: boolean }) => {
       const { NodeFileSource } = await import('@savedkeras/backend-node');
       const source = new NodeFileSource(dir);
       await source.assertFolder();
-      const { parseInputs } = await import('@savedkeras/check');
-      const { cases, many } = parseInputs(await readInputFile(opts.input), opts.input);
+      const { readInputs } = await import('../input-file.js');
+      const { cases, many } = await readInputs(opts.input);
       const backend = await ctx.useBackend();
       const tf = await import('@tensorflow/tfjs-core');
       const { predict } = await import('../predict/run.js');
@@ -36,6 +37,7 @@ export function registerPredict(program: Command, ctx: CliContext): void {
         result = await predict(tf, source, cases, {
           signature: opts.signature,
           checkShapes: opts.shapeCheck,
+          batchSize: opts.batchSize,
           tags: ctx.globals.tags,
           onProgress,
           warn: (m) => {
@@ -61,16 +63,12 @@ export function registerPredict(program: Command, ctx: CliContext): void {
     });
 }
 
-async function readInputFile(file: string): Promise<string> {
-  try {
-    const st = await stat(file);
-    if (st.size > MAX_INPUT_BYTES) throw new LimitError(`${file} is ${st.size} bytes; inputs files are limited to ${MAX_INPUT_BYTES} bytes`);
-    return await readFile(file, 'utf8');
-  } catch (e) {
-    if (e instanceof LimitError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new SourceIOError(code === 'ENOENT' ? `inputs file not found: ${file}` : `cannot read ${file}: ${(e as Error).message}`, {
-      hint: 'pass --input with a JSON file mapping input names to {"dtype", "shape", "value"}',
-    });
-  }
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function parseBatchSize(v: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('batch size must be an integer >= 1');
+  return n;
 }

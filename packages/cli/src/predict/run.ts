@@ -1,6 +1,6 @@
 import type * as tfTypes from '@tensorflow/tfjs-core';
 import { InputMismatchError, type ModelSource, type ProgressCallback } from '@savedkeras/common';
-import { carrierOf, fromTensor, toTensor, type TensorJson } from '@savedkeras/check';
+import { carrierOf, fromTensor, nameInputs, toTensor, type TensorJson } from '@savedkeras/check';
 import { servingDtypes } from '../dtypes.js';
 
 type Tf = typeof tfTypes;
@@ -13,6 +13,12 @@ export interface PredictOptions {
    * signature runs them as TensorFlow's session does, with a warning. false: neither.
    */
   checkShapes?: boolean;
+  /**
+   * Rows per run (default: all rows of a case as one batch). Batches are sliced along the first
+   * dimension and their outputs joined once at the end (tfjs' predict joins after every batch of
+   * 32, quadratic in the rows).
+   */
+  batchSize?: number;
   onProgress?: ProgressCallback;
   warn?: (message: string) => void;
   /** The meta graph by its exact tag set (--tags). */
@@ -47,7 +53,7 @@ export async function predict(tf: Tf, source: ModelSource, cases: Record<string,
   try {
     const result: PredictResult = { ran: target.ran, ...(target.signature ? { signature: target.signature } : {}), outputs: [], ms: [] };
     for (const inputs of cases) {
-      const { outputs, ms } = await runCase(tf, target, inputs, options.checkShapes ?? true);
+      const { outputs, ms } = await runCase(tf, target, inputs, options.checkShapes ?? true, options.batchSize);
       result.outputs.push(outputs);
       result.ms.push(ms);
     }
@@ -57,11 +63,19 @@ export async function predict(tf: Tf, source: ModelSource, cases: Record<string,
   }
 }
 
-async function runCase(tf: Tf, target: Target, inputs: Record<string, TensorJson>, checkShapes: boolean): Promise<{ outputs: Record<string, TensorJson>; ms: number }> {
-  const tensors: Record<string, tfTypes.Tensor> = {};
-  let fed: Record<string, tfTypes.Tensor> = {};
-  let outs: Record<string, tfTypes.Tensor> = {};
+async function runCase(
+  tf: Tf,
+  target: Target,
+  given: Record<string, TensorJson>,
+  checkShapes: boolean,
+  batchSize: number | undefined,
+): Promise<{ outputs: Record<string, TensorJson>; ms: number }> {
+  // Maps keyed by input and output names from files have no prototype (`__proto__`, `constructor`).
+  const tensors = Object.create(null) as Record<string, tfTypes.Tensor>;
+  let fed = Object.create(null) as Record<string, tfTypes.Tensor>;
+  let outs = Object.create(null) as Record<string, tfTypes.Tensor>;
   try {
+    const inputs = nameInputs(given, target.inputs.map((i) => i.name));
     checkNames(target, inputs);
     for (const spec of target.inputs) {
       const json = inputs[spec.name]!;
@@ -72,10 +86,12 @@ async function runCase(tf: Tf, target: Target, inputs: Record<string, TensorJson
     }
     fed = castInputs(tf, target, tensors);
     const t0 = performance.now();
-    outs = target.run(fed);
+    outs = runBatches(tf, target, fed, batchSize);
     const ms = performance.now() - t0;
-    const outputs: Record<string, TensorJson> = {};
-    for (const [name, t] of Object.entries(outs)) outputs[name] = await fromTensor(t, target.outputDtypes[name] ?? t.dtype);
+    const outputs = Object.create(null) as Record<string, TensorJson>;
+    for (const [name, t] of Object.entries(outs)) {
+      outputs[name] = await fromTensor(t, Object.hasOwn(target.outputDtypes, name) ? target.outputDtypes[name] : t.dtype);
+    }
     return { outputs, ms };
   } finally {
     tf.dispose([...new Set([...Object.values(tensors), ...Object.values(fed), ...Object.values(outs)])]);
@@ -103,7 +119,9 @@ async function openTarget(source: ModelSource, options: PredictOptions): Promise
         const arg = xs.length === 1 ? xs[0]! : xs;
         // tfjs' predict() slices batches of numbers only (no strings) and expands rank-1 inputs to [n, 1]: apply() runs those as saved.
         const direct = xs.some((t) => t.dtype === 'string' || t.rank < 2);
-        const y = (direct ? model.apply(arg, { training: false }) : model.predict(arg)) as tfTypes.Tensor | tfTypes.Tensor[];
+        // All rows as one batch: runBatches has already cut the batches the user asked for.
+        const rows = Math.max(1, xs[0]?.shape[0] ?? 1);
+        const y = (direct ? model.apply(arg, { training: false }) : model.predict(arg, { batchSize: rows })) as tfTypes.Tensor | tfTypes.Tensor[];
         const ys = Array.isArray(y) ? y : [y];
         return Object.fromEntries(ys.map((t, i) => [report.outputNames[i] ?? `output_${i}`, t]));
       },
@@ -153,7 +171,7 @@ function describe(target: Target): string {
 
 function checkNames(target: Target, inputs: Record<string, TensorJson>): void {
   const want = target.inputs.map((i) => i.name);
-  const missing = want.filter((n) => !(n in inputs));
+  const missing = want.filter((n) => !Object.hasOwn(inputs, n));
   const unknown = Object.keys(inputs).filter((n) => !want.includes(n));
   if (missing.length === 0 && unknown.length === 0) return;
   const what = target.ran === 'keras' ? 'the Keras model' : `signature ${target.signature}`;
@@ -183,11 +201,53 @@ function checkInput(spec: Target['inputs'][number], json: TensorJson, t: tfTypes
 
 /** Casts numeric inputs to the dtype each model input wants (e.g. int32 indices into a float32 Embedding input). */
 function castInputs(tf: Tf, target: Pick<Target, 'inputs'>, x: Record<string, tfTypes.Tensor>): Record<string, tfTypes.Tensor> {
-  const out: Record<string, tfTypes.Tensor> = {};
+  const out = Object.create(null) as Record<string, tfTypes.Tensor>;
   for (const spec of target.inputs) {
     const t = x[spec.name]!;
     const want = carrierOf(spec.dtype) ?? t.dtype;
     out[spec.name] = want !== t.dtype && want !== 'string' && t.dtype !== 'string' ? tf.cast(t, want) : t;
   }
   return out;
+}
+
+/**
+ * Runs `x` in batches of `batchSize` rows (all at once when unset or when the rows fit one batch):
+ * each input sliced along its first dimension, each output joined once at the end.
+ */
+function runBatches(tf: Tf, target: Target, x: Record<string, tfTypes.Tensor>, batchSize: number | undefined): Record<string, tfTypes.Tensor> {
+  const entries = Object.entries(x);
+  const rows = entries[0]?.[1].shape[0];
+  if (batchSize === undefined || rows === undefined || rows <= batchSize) return target.run(x);
+  const uneven = entries.filter(([, t]) => t.rank === 0 || t.shape[0] !== rows);
+  if (uneven.length > 0) {
+    throw new InputMismatchError(
+      `--batch-size cuts every input along its first dimension, but ${uneven.map(([n, t]) => `${n} has shape [${t.shape.join(', ')}]`).join(', ')} and ${entries[0]![0]} has ${rows} rows`,
+      { hint: 'drop --batch-size to run the inputs as one batch' },
+    );
+  }
+  const parts = new Map<string, tfTypes.Tensor[]>();
+  try {
+    for (let start = 0; start < rows; start += batchSize) {
+      const size = Math.min(batchSize, rows - start);
+      const slice = Object.create(null) as Record<string, tfTypes.Tensor>;
+      for (const [name, t] of entries) slice[name] = tf.slice(t, [start], [size]);
+      try {
+        for (const [name, t] of Object.entries(target.run(slice))) {
+          if (t.rank === 0) {
+            t.dispose();
+            throw new InputMismatchError(`output ${name} is a scalar: batches of it cannot be joined`, { hint: 'drop --batch-size' });
+          }
+          if (!parts.has(name)) parts.set(name, []);
+          parts.get(name)!.push(t);
+        }
+      } finally {
+        tf.dispose(Object.values(slice));
+      }
+    }
+    const out = Object.create(null) as Record<string, tfTypes.Tensor>;
+    for (const [name, list] of parts) out[name] = list.length === 1 ? list[0]!.clone() : tf.concat(list, 0);
+    return out;
+  } finally {
+    for (const list of parts.values()) tf.dispose(list);
+  }
 }

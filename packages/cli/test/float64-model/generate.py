@@ -31,3 +31,6 @@ expected = {
 }
 with open(os.path.join(here, 'expected.json'), 'w') as f:
     json.dump(expected, f, indent=1)
+# The same inputs as .npy files, written by numpy (the CLI's input-file tests feed them with --input NAME=file.npy).
+np.save(os.path.join(here, 'x.npy'), x)
+np.save(os.path.join(here, 'k.npy'), k)

@@ -1,4 +1,4 @@
-import { FormatError, LimitError, UnsupportedFeatureError } from '@savedkeras/common';
+import { FormatError, LimitError, UnsupportedFeatureError, own } from '@savedkeras/common';
 import type { ArgDef, FunctionDef, NodeDef, OpDef } from '@savedkeras/proto';
 import type { Attrs } from '../kernel.js';
 import { makeAttrs } from '../ops/attrs.js';
@@ -340,7 +340,7 @@ export function compileFunction(fd: FunctionDef, ctx: PlanContext): FunctionPlan
 
   const outputNames = fd.signature.outputArg.map((a) => a.name);
   const outputs = outputNames.map((name) => {
-    const ref = fd.ret[name];
+    const ref = own(fd.ret, name);
     if (ref === undefined) throw new FormatError(`output ${JSON.stringify(name)} has no return value`, { node: fname });
     return resolve(ref, `${fname} (output ${name})`);
   });

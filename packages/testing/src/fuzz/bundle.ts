@@ -9,18 +9,20 @@ import { repoRoot } from '../fixtures.js';
  * tfjs), which @savedkeras/testing cannot depend on (the facade's tests depend on testing); bundling
  * from sources also means a fuzz run never tests a stale build.
  */
-export async function bundleFuzzChild(outDir = mkdtempSync(join(tmpdir(), 'savedkeras-fuzz-'))): Promise<string> {
+export async function bundleFuzzChild(outDir = mkdtempSync(join(tmpdir(), 'savedkeras-fuzz-')), kind: 'bytes' | 'structural' = 'bytes'): Promise<string> {
   const esbuild = await import('esbuild');
   const root = repoRoot();
   const facadeDir = join(root, 'packages/savedkeras');
-  const outfile = join(outDir, 'fuzz-child.mjs');
+  const outfile = join(outDir, kind === 'bytes' ? 'fuzz-child.mjs' : 'structural-fuzz-child.mjs');
   const entry = [
     `import '@tensorflow/tfjs-backend-cpu';`,
     `import * as tf from '@tensorflow/tfjs-core';`,
     `import * as facade from ${JSON.stringify(join(facadeDir, 'src/index.ts'))};`,
-    `import { serveFuzzCases } from ${JSON.stringify(join(root, 'packages/testing/src/fuzz/child.ts'))};`,
+    kind === 'bytes'
+      ? `import { serveFuzzCases as serve } from ${JSON.stringify(join(root, 'packages/testing/src/fuzz/child.ts'))};`
+      : `import { serveStructuralCases as serve } from ${JSON.stringify(join(root, 'packages/testing/src/fuzz/structural-child.ts'))};`,
     `await tf.setBackend('cpu');`,
-    `serveFuzzCases({ facade, tf });`,
+    `serve({ facade, tf });`,
   ].join('\n');
   await esbuild.build({
     stdin: { contents: entry, resolveDir: facadeDir, loader: 'ts', sourcefile: 'fuzz-child-entry.ts' },

@@ -215,6 +215,20 @@ export function stringSplat(n: number): Part {
   return { fns: [f.build([['y', F, y]])], entry, expect: n * 104 > 2 ** 30 ? 'limit' : { y: [1 + n, 2 + n, 3 + n] }, what: `string Const splat of ${n} elements` };
 }
 
+/** f_0 calls f_1 once, ... f_{depth-1} calls f_depth: a call chain `depth` deep (past maxCallDepth: LIMIT). */
+export function deepCalls(depth: number, maxCallDepth = 64): Part {
+  const fns: Obj[] = [];
+  const names = Array.from({ length: depth + 1 }, () => fresh('deep'));
+  const leaf = new Fn(names[depth]!, [['x', F]]);
+  fns.push(leaf.build([['y', F, leaf.op('Identity', ['x'], { T: { type: F } })()]]));
+  for (let i = depth - 1; i >= 0; i--) {
+    const f = new Fn(names[i]!, [['x', F]]);
+    fns.push(f.build([['y', F, f.call(names[i + 1]!, ['x'], [F], [F])()]]));
+  }
+  // The signature wrapper and its call add two levels.
+  return { fns, entry: names[0]!, expect: depth + 2 > maxCallDepth ? 'limit' : { y: [1, 2, 3] }, what: `a call chain ${depth} deep` };
+}
+
 /** Wraps a part: its entry called through a call op, an If, or a While of one iteration. */
 export function wrap(part: Part, how: 'call' | 'if' | 'while'): Part {
   const entry = fresh(`wrap_${how}`);
