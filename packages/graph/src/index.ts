@@ -18,7 +18,7 @@ export { isTensorValue } from './kernel.js';
 // Op registry (the kernels themselves live in ./ops).
 export { registerKernel as registerOp, registerKernel, unregisterKernel, getKernel, getOpDef, kernelNames, makeAttrs } from './ops/index.js';
 
-export { FunctionLibrary, libraryOf, type UnsupportedOp } from './executor/function-library.js';
+export { disposeLibraryOf, FunctionLibrary, libraryOf, type UnsupportedOp } from './executor/function-library.js';
 export { compileFunction, parseRef, EXECUTOR_OPS, type FunctionPlan, type PlanNode, type PlanNodeKind } from './executor/plan.js';
 export { Executor, type ExecutorOptions } from './executor/executor.js';
 export { setPlanFusion, type Fusion } from './executor/fusion.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { FormatError, UnsupportedFeatureError, UnsupportedLayerError, type ProgressCallback } from '@savedkeras/common';
-import { Captures, libraryOf, SavedFunction } from '@savedkeras/graph';
+import { Captures, disposeLibraryOf, SavedFunction } from '@savedkeras/graph';
 import type { Checkpoint } from '@savedkeras/proto';
 import type { ObjectNode, SavedModelGraph } from '@savedkeras/object-graph';
 import { RevivedLayer } from './revived-layer.js';
@@ -306,7 +306,7 @@ export class KerasObjectLoader {
   /** The captured constants and the cached graph constants that saved functions hold (not layer weights). */
   private releaseFunctions(): void {
     this.captures?.dispose();
-    libraryOf(this.graph).dispose();
+    disposeLibraryOf(this.graph);
   }
 
   /**

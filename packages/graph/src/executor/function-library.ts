@@ -144,3 +144,8 @@ export function libraryOf(graph: SavedModelGraph): FunctionLibrary {
   if (!lib) libraries.set(graph, (lib = FunctionLibrary.fromMetaGraph(graph.metaGraph)));
   return lib;
 }
+
+/** Frees the cached constants of the graph's library, if one was made (nothing is read or made here). */
+export function disposeLibraryOf(graph: SavedModelGraph): void {
+  libraries.get(graph)?.dispose();
+}
