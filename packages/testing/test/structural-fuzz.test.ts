@@ -33,7 +33,7 @@ describe('structural fuzz', () => {
     expect(whats.some((c) => c.what.includes('inside'))).toBe(true);
   });
 
-  it(`${COUNT} fixed-seed cases end in a typed error or the right answer, in time, under 2 GiB, and the process stays healthy`, { timeout: 240_000 }, async () => {
+  it(`${COUNT} fixed-seed cases end in a typed error or the right answer, in time, under 2 GiB, and the process stays healthy`, { timeout: 600_000 }, async () => {
     const summary = await runStructuralFuzz({ childFile: await bundleFuzzChild(undefined, 'structural'), seed: SEED, count: COUNT, caseTimeoutMs: 30_000, limits: LIMITS });
     console.log(formatStructuralSummary(summary));
     expect(summary.failures.map((f) => `case ${f.index} [${f.mode}] ${f.what}: ${f.outcome}: ${f.failure}`), `replay: pnpm fuzz --structural --seed ${SEED} --case <index>`).toEqual([]);
