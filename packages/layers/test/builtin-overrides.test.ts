@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LAYER_CLASSES, registerAllLayers } from '../src/index.js';
+import { BUILTIN_OVERRIDES, LAYER_CLASSES, registerAllLayers } from '../src/index.js';
 
 beforeAll(() => registerAllLayers());
 
@@ -40,6 +40,26 @@ describe('tfjs-layers built-ins savedkeras overrides, against TensorFlow', () =>
     let worst = 0;
     c.y.values.forEach((w, i) => (worst = Math.max(worst, Math.abs(got[i]! - w) / (1 + Math.abs(w)))));
     expect(worst).toBeLessThan(1e-5);
+  });
+
+  it('every tfjs-layers built-in savedkeras overrides is pinned against TensorFlow numbers in a test', () => {
+    // class -> the stored TensorFlow outputs its test holds it against (a new override must add its own)
+    const PINS: Record<string, string> = {
+      BatchNormalization: './tf-reference/batch-normalization.json',
+      Conv1D: './tf-reference/layer-gaps.json',
+      ELU: './tf-reference/layer-gaps.json',
+      Softmax: './tf-reference/layer-gaps.json',
+      SeparableConv2D: './tf-reference/layer-gaps.json',
+      TimeDistributed: './tf-reference/time-distributed.json',
+      // the override is Embedding's gradient: one SGD step of a text model vs TensorFlow (savedkeras text-fit.test.ts)
+      Embedding: '../../savedkeras/test/text-fit/sgd-step.json',
+    };
+    expect([...BUILTIN_OVERRIDES].sort()).toEqual(Object.keys(PINS).sort());
+    for (const [cls, file] of Object.entries(PINS)) {
+      const text = readFileSync(new URL(file, import.meta.url), 'utf8');
+      expect(text, `${cls}: ${file}`).toMatch(/TensorFlow 2\.\d+/);
+      if (file.endsWith('layer-gaps.json')) expect(reference.cases.some((c) => c.className === cls), cls).toBe(true);
+    }
   });
 
   it('the symbolic output shape of a causal Conv1D matches what it computes', () => {
