@@ -1,8 +1,8 @@
 import { cp, mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireFixtures } from '@savedkeras/fixtures';
 import { ensureBuilt, fixturesDir, runCli } from './helpers.js';
 
 let tmp: string;
@@ -48,7 +48,7 @@ describe('savedkeras CLI errors and exit codes', () => {
     expect(debug.stderr).toMatch(/\n\s+at /);
   });
 
-  it.skipIf(!existsSync(fixturesDir))('a truncated real saved_model.pb: exit 1, FORMAT', async () => {
+  it.skipIf(!requireFixtures('cli errors on a real fixture'))('a truncated real saved_model.pb: exit 1, FORMAT', async () => {
     const dir = path.join(tmp, 'truncated');
     await mkdir(dir);
     const pb = await readFile(path.join(fixturesDir, 'seq-logistic-rmsprop', 'saved_model.pb'));
@@ -59,7 +59,7 @@ describe('savedkeras CLI errors and exit codes', () => {
     expect(r.stderr).toContain('error [FORMAT]');
   });
 
-  it.skipIf(!existsSync(fixturesDir))('a flipped byte in a weight shard: exit 1, CHECKSUM naming the shard', async () => {
+  it.skipIf(!requireFixtures('cli errors on a real fixture'))('a flipped byte in a weight shard: exit 1, CHECKSUM naming the shard', async () => {
     const dir = path.join(tmp, 'flipped');
     await cp(path.join(fixturesDir, 'seq-logistic-rmsprop'), dir, { recursive: true });
     const shard = path.join(dir, 'variables', 'variables.data-00000-of-00001');

@@ -1,11 +1,12 @@
 import { execFile, execSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fixturesPath, listFixtures, requireFixtures, type SavedModelFixture, type TensorFact } from '@savedkeras/fixtures';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const binPath = path.join(repoRoot, 'packages/cli/dist/bin.js');
-export const fixturesDir = path.resolve(repoRoot, '../shared/fixtures/savedmodels');
+export const fixturesDir = fixturesPath();
 
 /** Packages whose dist/ the CLI loads at run time. */
 const NEEDED = ['common', 'proto', 'object-graph', 'backend-node', 'testing', 'cli'];
@@ -57,12 +58,9 @@ export async function pool<T>(jobs: (() => Promise<T>)[], limit = 3): Promise<T[
   return out;
 }
 
-export interface ManifestModel {
-  slug: string;
-  tf_version: string;
+export type { TensorFact } from '@savedkeras/fixtures';
+export interface ManifestModel extends SavedModelFixture {
   keras_version: string | null;
-  metadata_source: string;
-  top_class: string | null;
   top_identifier: string | null;
   top_has_config: boolean | null;
   nodes_without_config: { path: string; class_name: string; identifier: string }[];
@@ -73,21 +71,11 @@ export interface ManifestModel {
   variable_tensors: number;
   variable_dtypes: string[];
 }
-export interface TensorFact {
-  dtype: string;
-  shape: number[] | null;
-}
 
 /**
  * The fixture manifest, or null when ../shared is absent (a visible skip locally; in CI, where
  * the fixtures are always laid beside the repo, absence is a failure).
  */
 export function loadManifest(): ManifestModel[] | null {
-  const file = path.join(fixturesDir, 'manifest.json');
-  if (!existsSync(file)) {
-    if (process.env['CI']) throw new Error(`fixtures not found at ${fixturesDir} (CI must have ../shared)`);
-    process.stderr.write(`[cli tests] SKIPPING fixture tests: ${fixturesDir} not found\n`);
-    return null;
-  }
-  return (JSON.parse(readFileSync(file, 'utf8')) as { models: ManifestModel[] }).models;
+  return requireFixtures('cli fixture tests') ? (listFixtures() as ManifestModel[]) : null;
 }

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readExpected, type ExpectedCase as Case, type TensorJson } from '@savedkeras/fixtures';
 import { ensureBuilt, fixturesDir, loadManifest, pool, runCli, type CliRun, type ManifestModel } from './helpers.js';
 
 /**
@@ -11,26 +11,9 @@ import { ensureBuilt, fixturesDir, loadManifest, pool, runCli, type CliRun, type
  * (the author's printed outputs, tfjs-node test values, NumPy re-implementations) within each
  * case's tolerance: |got - want| <= tol + tol * |want|, exact when the case gives none.
  */
-interface TensorJson {
-  dtype: string;
-  shape: number[];
-  value?: unknown;
-  value_base64?: string[];
-}
-interface Case {
-  inputs: Record<string, TensorJson>;
-  outputs: Record<string, TensorJson>;
-  tolerance?: number | null;
-}
-interface Expected {
-  signature?: string;
-  cases: Case[];
-  numpy_cases?: Case[];
-  other_signatures?: Record<string, { cases: Case[] }>;
-}
 
 const manifest = loadManifest();
-const withReference = (manifest ?? []).filter((m) => existsSync(path.join(fixturesDir, m.slug, 'reference/expected.json')));
+const withReference = (manifest ?? []).filter((m) => readExpected(m.dir) !== undefined);
 
 /** One CLI run: the cases of one fixture that share a signature and whether they fit its declared shapes, fed as a list. */
 interface Job {
@@ -45,7 +28,7 @@ const jobs: Job[] = [];
 let tmp: string;
 
 function casesOf(m: ManifestModel): { signature: string | undefined; c: Case; label: string }[] {
-  const exp = JSON.parse(readFileSync(path.join(fixturesDir, m.slug, 'reference/expected.json'), 'utf8')) as Expected;
+  const exp = readExpected(m.dir)!;
   const keras = m.metadata_source !== 'none';
   // Keras models run as the revived LayersModel (no --signature); others run the named signature.
   const main = keras ? undefined : exp.signature;

@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PageHook, PageState, PredictResult } from '@savedkeras/web/hook';
 import { chromiumPath, launchChromium, watchConsole } from './support/browser.js';
 import { compareValues, values, type TensorJson } from './support/node-reference.js';
-import { repoRoot, webDist } from './support/paths.js';
+import { fixturesPath, readExpected } from '@savedkeras/fixtures';
+import { missingPrerequisite, repoRoot, webDist } from './support/paths.js';
 import { startStaticServer } from './support/static-server.js';
 
 declare global {
@@ -17,12 +18,8 @@ declare global {
 
 // Every Keras 3 fixture (.keras and .h5) loaded by URL in the demo page in Chromium, against
 // Keras' own predictions (reference/expected.json); one loaded through the page's file picker.
-const kerasDir = nodePath.resolve(repoRoot, '../shared/fixtures/keras-files');
-const missing = !existsSync(nodePath.join(kerasDir, 'manifest.json'))
-  ? `fixtures not found at ${kerasDir}`
-  : !existsSync(chromiumPath)
-    ? `Chromium not found at ${chromiumPath}`
-    : null;
+const kerasDir = fixturesPath('keras-files');
+const missing = missingPrerequisite(chromiumPath, 'keras-files');
 if (missing && !process.env.CI) console.warn(`\n[e2e] SKIPPED Keras-file browser tests: ${missing}\n`);
 
 interface Case {
@@ -30,7 +27,11 @@ interface Case {
   outputs: Record<string, TensorJson>;
   tolerance?: number;
 }
-const cases = (slug: string) => (JSON.parse(readFileSync(nodePath.join(kerasDir, slug, 'reference/expected.json'), 'utf8')) as { cases: Case[] }).cases;
+function cases(slug: string): Case[] {
+  const exp = readExpected(nodePath.join(kerasDir, slug));
+  if (!exp) throw new Error(`${slug} has no reference/expected.json`);
+  return exp.cases as Case[];
+}
 /** The page has no class for the fixture's custom layer: that one must fail with an error naming it. */
 const CUSTOM = 'custom-layer-scaled-dense';
 

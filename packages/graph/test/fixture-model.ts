@@ -1,10 +1,9 @@
 // Shared helpers of the graph tests that run real fixture SavedModels (../shared/fixtures).
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { SavedModelGraph } from '@savedkeras/object-graph';
 import { CheckpointReader } from '@savedkeras/proto';
+import { readExpected as readExpectedIn, type ExpectedFile, type TensorJson as CaseTensor } from '@savedkeras/fixtures';
 import { fixtureDir, fsSource } from '@savedkeras/testing';
 
 await tf.setBackend('cpu');
@@ -22,27 +21,10 @@ export async function openFixture(slug: string): Promise<FixtureModel> {
   return { graph, checkpoint };
 }
 
-/** One tensor of reference/expected.json: {dtype, shape, value} or {value_base64} for strings. */
-export interface CaseTensor {
-  dtype: string;
-  shape: number[];
-  value?: unknown;
-  value_base64?: string[];
-}
-export interface ExpectedCase {
-  inputs: Record<string, CaseTensor>;
-  outputs: Record<string, CaseTensor>;
-  tolerance?: number;
-}
-export interface ExpectedFile {
-  signature: string;
-  cases: ExpectedCase[];
-  other_signatures?: Record<string, { cases: ExpectedCase[] }>;
-}
+export type { ExpectedCase, ExpectedFile, TensorJson as CaseTensor } from '@savedkeras/fixtures';
 
 export function readExpected(slug: string): ExpectedFile | null {
-  const p = join(fixtureDir(slug), 'reference', 'expected.json');
-  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as ExpectedFile) : null;
+  return readExpectedIn(fixtureDir(slug)) ?? null;
 }
 
 const TFJS: Record<string, tf.DataType> = {

@@ -1,19 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decodeMessage, decodeSavedModel, encodeMessage, type AttrValue, type OpDef } from '@savedkeras/proto';
 import { DataType } from '@savedkeras/proto';
 import { BUILTIN_OP_DEFS, getKernel, getOpDef, kernelNames, makeAttrs, registerKernel, unregisterKernel } from '../src/ops/index.js';
 import { A } from './ops-helpers.js';
+import { fixturesPath, requireFixtures } from '@savedkeras/fixtures';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const fixtures = path.resolve(repoRoot, '../shared/fixtures/savedmodels');
-const haveFixtures = fs.existsSync(fixtures);
-if (!haveFixtures) {
-  if (process.env.CI) throw new Error(`fixtures missing at ${fixtures}`);
-  console.warn(`[ops-defs] ${fixtures} not found: fixture cross-checks skipped`);
-}
+const fixtures = fixturesPath();
+const haveFixtures = requireFixtures('op table vs the fixture SavedModels');
 
 function def(op: string): OpDef {
   const d = BUILTIN_OP_DEFS.get(op);

@@ -2,19 +2,14 @@
 // through makeAttrs with the types our OpDef table declares, and every Const node decodes.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decodeSavedModel, type NodeDef } from '@savedkeras/proto';
 import { getKernel, getOpDef, makeAttrs } from '../src/ops/index.js';
 import { context, tf } from './ops-helpers.js';
+import { fixturesPath, requireFixtures } from '@savedkeras/fixtures';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const fixtures = path.resolve(repoRoot, '../shared/fixtures/savedmodels');
-const haveFixtures = fs.existsSync(fixtures);
-if (!haveFixtures) {
-  if (process.env.CI) throw new Error(`fixtures missing at ${fixtures}`);
-  console.warn(`[ops-fixtures] ${fixtures} not found: skipped`);
-}
+const fixtures = fixturesPath();
+const haveFixtures = requireFixtures('op layer on the fixture graphs');
 
 function allNodes(): { slug: string; node: NodeDef }[] {
   const out: { slug: string; node: NodeDef }[] = [];

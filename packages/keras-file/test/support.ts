@@ -1,18 +1,16 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { fixturesPath, readExpected, requireFixtures, type ExpectedCase, type TensorJson } from '@savedkeras/fixtures';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export type { ExpectedCase, TensorJson } from '@savedkeras/fixtures';
+
 /** Keras 3 model files of ../shared (never copied into the repository). */
-export const KERAS_FIXTURES = resolve(repoRoot, '../shared/fixtures/keras-files');
+export const KERAS_FIXTURES = fixturesPath('keras-files');
 
 /** True when ../shared has the keras-files fixtures; a visible skip otherwise, and an error in CI. */
 export function haveKerasFixtures(what: string): boolean {
-  if (existsSync(join(KERAS_FIXTURES, 'manifest.json'))) return true;
-  if (process.env['CI']) throw new Error(`[fixtures] ${KERAS_FIXTURES} is missing in CI: ${what} cannot run`);
-  console.warn(`[fixtures] ${KERAS_FIXTURES} not found: skipping ${what}`);
-  return false;
+  return requireFixtures(what, 'keras-files');
 }
 
 export function kerasFixtureSlugs(): string[] {
@@ -20,19 +18,10 @@ export function kerasFixtureSlugs(): string[] {
   return readdirSync(KERAS_FIXTURES).filter((d) => existsSync(join(KERAS_FIXTURES, d, 'model.keras'))).sort();
 }
 
-export interface TensorJson {
-  dtype: string;
-  shape: number[];
-  value: unknown;
-}
-export interface ExpectedCase {
-  inputs: Record<string, TensorJson>;
-  outputs: Record<string, TensorJson>;
-  tolerance?: number;
-}
-
 export function expectedCases(slug: string): ExpectedCase[] {
-  return (JSON.parse(readFileSync(join(KERAS_FIXTURES, slug, 'reference/expected.json'), 'utf8')) as { cases: ExpectedCase[] }).cases;
+  const exp = readExpected(join(KERAS_FIXTURES, slug));
+  if (!exp) throw new Error(`${slug} has no reference/expected.json`);
+  return exp.cases;
 }
 
 export function toTensor(t: TensorJson): tf.Tensor {

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MemorySource } from '@savedkeras/common';
 import { CheckpointReader, decodeSavedMetadata, decodeSavedModel } from '@savedkeras/proto';
 import * as tf from '@tensorflow/tfjs-core';
+import { fixturesPath, readExpected, requireFixtures, type ExpectedCase } from '@savedkeras/fixtures';
 
 /**
  * Test access to the real fixture models in ../shared (never copied into the repo): their Keras
@@ -11,15 +11,8 @@ import * as tf from '@tensorflow/tfjs-core';
  * their configs converted the way tfjs-layers converts Keras JSON, and their checkpoints.
  */
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-export const repoRoot = path.resolve(here, '../../..');
-export const fixturesDir = path.resolve(repoRoot, '../shared/fixtures/savedmodels');
-export const haveFixtures = fs.existsSync(fixturesDir);
-
-if (!haveFixtures) {
-  if (process.env['CI']) throw new Error(`fixture models not found at ${fixturesDir} (required on CI)`);
-  console.warn(`[layers tests] fixture models not found at ${fixturesDir}: fixture tests are skipped`);
-}
+export const fixturesDir = fixturesPath();
+export const haveFixtures = requireFixtures('layers tests on fixture configs');
 
 export interface KerasNode {
   path: string;
@@ -134,13 +127,8 @@ export async function readFloat(ckpt: CheckpointReader, key: string): Promise<tf
   return tf.tensor(Float32Array.from(t.values as Float32Array), t.shape, 'float32');
 }
 
-export interface ReferenceCase {
-  inputs: Record<string, { shape: number[]; value: unknown }>;
-  outputs: Record<string, { shape: number[]; value: unknown }>;
-  tolerance: number;
-}
-
-export function referenceCases(slug: string): ReferenceCase[] {
-  const f = path.join(fixturesDir, slug, 'reference', 'expected.json');
-  return (JSON.parse(fs.readFileSync(f, 'utf8')) as { cases: ReferenceCase[] }).cases;
+export function referenceCases(slug: string): ExpectedCase[] {
+  const exp = readExpected(path.join(fixturesDir, slug));
+  if (!exp) throw new Error(`${slug} has no reference/expected.json`);
+  return exp.cases;
 }

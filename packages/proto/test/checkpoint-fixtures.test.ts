@@ -1,21 +1,15 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ChecksumError, FormatError, MemorySource, MissingFileError, type ModelSource } from '@savedkeras/common';
 import { CheckpointReader, OBJECT_GRAPH_KEY, type CheckpointTensor } from '../src/checkpoint/tensor-bundle.js';
 import { decodeSavedModel } from '../src/messages.js';
 import { decodeTensorProto } from '../src/tensor-values.js';
 import type { NodeDef } from '../src/types.js';
+import { fixturesPath, requireFixtures } from '@savedkeras/fixtures';
 
-// The real SavedModels live next to the repository (`<repo>/../shared`); never copied into it.
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const fixturesDir = resolve(repoRoot, '../shared/fixtures/savedmodels');
-const present = existsSync(join(fixturesDir, 'manifest.json'));
-if (!present) {
-  if (process.env.CI) throw new Error(`[fixtures] ${fixturesDir} not found, and CI is set: checkpoint fixture tests need it`);
-  console.warn(`[fixtures] ${fixturesDir} not found: skipping checkpoint fixture tests`);
-}
+const fixturesDir = fixturesPath();
+const present = requireFixtures('checkpoint fixture tests');
 
 interface ManifestModel {
   slug: string;

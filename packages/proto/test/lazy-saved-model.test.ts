@@ -1,18 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '@savedkeras/common';
 import { decodeMessage, decodeSavedModel, encodeMessage } from '../src/messages.js';
 import type { SavedModel } from '../src/types.js';
+import { fixturesPath, requireFixtures } from '@savedkeras/fixtures';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const fixturesDir = resolve(repoRoot, '../shared/fixtures/savedmodels');
-const present = existsSync(join(fixturesDir, 'manifest.json'));
-if (!present) {
-  if (process.env.CI) throw new Error(`[fixtures] ${fixturesDir} not found, and CI is set: lazy decoding tests need it`);
-  console.warn(`[fixtures] ${fixturesDir} not found: skipping lazy SavedModel decoding tests on fixtures`);
-}
+const fixturesDir = fixturesPath();
+const present = requireFixtures('lazy SavedModel decoding tests on fixtures');
 
 /**
  * Plain data from a decoded message: own enumerable properties read through their getters (not

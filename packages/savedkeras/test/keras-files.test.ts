@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,13 +6,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@savedkeras/backend-node';
+import { fixturesPath, requireFixtures } from '@savedkeras/fixtures';
 import { loadKerasModel, loadKerasModelWithReport, UnsupportedLayerError } from '../src/index.js';
 
 // loadKerasModel is the one entry point: a path to a .keras or .h5 file loads like a SavedModel
 // folder, the format told from the bytes.
 const here = dirname(fileURLToPath(import.meta.url));
 const DATA = resolve(here, '../../keras-file/test/data');
-const KERAS_FIXTURES = resolve(here, '../../../../shared/fixtures/keras-files');
 
 describe('loadKerasModel with Keras model files', () => {
   beforeAll(async () => {
@@ -32,13 +32,8 @@ describe('loadKerasModel with Keras model files', () => {
     }
   });
 
-  it('names a custom layer nobody registered (demo>ScaledDense) in a typed error', async () => {
-    const file = join(KERAS_FIXTURES, 'custom-layer-scaled-dense/model.keras');
-    if (!existsSync(file)) {
-      if (process.env['CI']) throw new Error(`[fixtures] ${file} is missing in CI`);
-      console.warn(`[fixtures] ${file} not found: skipping the custom-object test`);
-      return;
-    }
+  it.skipIf(!requireFixtures('the custom-object test', 'keras-files'))('names a custom layer nobody registered (demo>ScaledDense) in a typed error', async () => {
+    const file = join(fixturesPath('keras-files'), 'custom-layer-scaled-dense/model.keras');
     const err = await loadKerasModel(file, { warn: () => undefined }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnsupportedLayerError);
     expect((err as Error).message).toContain('demo>ScaledDense');

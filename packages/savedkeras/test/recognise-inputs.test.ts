@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeFileSource } from '@savedkeras/backend-node';
-import { exampleMlp, memorySource, referencePredict, sharedRoot, writeKerasSavedModel, writeToDirectory } from '@savedkeras/testing';
+import { exampleMlp, fixtureDir, memorySource, referencePredict, requireFixtures, writeKerasSavedModel, writeToDirectory } from '@savedkeras/testing';
 import { loadKerasModel, loadSavedModel } from '../src/index.js';
 
 // What users hand the loaders besides a SavedModel folder: each is recognised and either loaded
@@ -54,12 +54,8 @@ describe('loaders recognise what users have', () => {
     });
   });
 
-  const keras = nodePath.join(sharedRoot(), 'fixtures', 'keras-files', 'seq-mlp-adam');
-  it('.keras files load as Keras models; loadSavedModel on a .h5 says what the file is', async (ctx) => {
-    if (!existsSync(keras)) {
-      if (process.env['CI']) throw new Error(`[fixtures] ${keras} not found, and CI is set`);
-      ctx.skip();
-    }
+  it.skipIf(!requireFixtures('.keras files through the facade', 'keras-files'))('.keras files load as Keras models; loadSavedModel on a .h5 says what the file is', async () => {
+    const keras = fixtureDir('seq-mlp-adam', 'keras-files');
     // (What the .keras loader computes is @savedkeras/keras-file's tests' business.)
     expect(await loadKerasModel(nodePath.join(keras, 'model.keras'))).toBeInstanceOf(tfl.LayersModel);
     await expect(loadSavedModel(nodePath.join(keras, 'model.h5'))).rejects.toMatchObject({

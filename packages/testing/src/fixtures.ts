@@ -1,79 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { asSourceError, checkRange, missing, safeRelativePath, type ModelSource } from '@savedkeras/common';
 
-/**
- * The real SavedModels of /work/shared live next to the repository (`<repo>/../shared`), never
- * inside it. A fresh clone has none: tests print a visible message and skip, except under CI,
- * where a missing fixture folder is an error.
- */
-
-/** The repository root: the nearest folder above this file holding pnpm-workspace.yaml. */
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error('cannot find the repository root (no pnpm-workspace.yaml above @savedkeras/testing)');
-    dir = up;
-  }
-}
-
-/** `<repo>/../shared`, whether or not it exists. */
-export function sharedRoot(): string {
-  return resolve(repoRoot(), '../shared');
-}
-
-/** Absolute path of `<repo>/../shared/fixtures/savedmodels` (or under `shared`), or undefined when absent. */
-export function fixturesRoot(shared = sharedRoot()): string | undefined {
-  const p = join(shared, 'fixtures', 'savedmodels');
-  return existsSync(join(p, 'manifest.json')) ? p : undefined;
-}
-
-/**
- * True when the fixtures are there. Otherwise prints `[fixtures] <path> not found: skipping
- * <testName>` and returns false — or throws when `process.env.CI` is set, so CI never passes
- * by skipping.
- */
-export function requireFixtures(testName: string, shared = sharedRoot()): boolean {
-  if (fixturesRoot(shared)) return true;
-  const where = join(shared, 'fixtures', 'savedmodels');
-  if (process.env['CI']) {
-    throw new Error(`[fixtures] ${where} not found, and CI is set: ${testName} needs the shared fixtures`);
-  }
-  console.warn(`[fixtures] ${shared} not found: skipping ${testName}`);
-  return false;
-}
-
-/** One entry of manifest.json (the facts recorded per fixture); `dir` is its absolute folder. */
-export interface FixtureInfo {
-  slug: string;
-  dir: string;
-  tf_version: string;
-  metadata_source: string;
-  top_class: string | null;
-  identifiers?: string[];
-  layer_classes?: string[];
-  signatures?: Record<string, { inputs: Record<string, { dtype: string; shape: number[] }>; outputs: Record<string, { dtype: string; shape: number[] }> }>;
-  files: string[];
-  [key: string]: unknown;
-}
-
-export function listFixtures(): FixtureInfo[] {
-  const root = fixturesRoot();
-  if (!root) throw new Error(`[fixtures] ${sharedRoot()} not found (call requireFixtures first)`);
-  const manifest = JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8')) as { models: Omit<FixtureInfo, 'dir'>[] };
-  return manifest.models.map((m) => ({ ...m, dir: join(root, m.slug as string) }) as FixtureInfo);
-}
-
-/** Absolute folder of fixture `slug` (throws when fixtures or the slug are absent). */
-export function fixtureDir(slug: string): string {
-  const f = listFixtures().find((m) => m.slug === slug);
-  if (!f) throw new Error(`[fixtures] no fixture named ${slug}`);
-  return f.dir;
-}
+// Where the real fixtures are, the CI-aware guard and the expected.json reader live in
+// @savedkeras/fixtures (which any package's tests can use); re-exported here for tests that import this package.
+export * from '@savedkeras/fixtures';
 
 /**
  * A small read-only ModelSource over a folder, for tests of packages that cannot import

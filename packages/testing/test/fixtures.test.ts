@@ -1,15 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { isSavedKerasError } from '@savedkeras/common';
 import {
   exampleMlp,
-  fixturesRoot,
   fsSource,
-  listFixtures,
-  requireFixtures,
-  sharedRoot,
   writeKerasSavedModel,
   writeToDirectory,
 } from '../src/index.js';
@@ -46,37 +42,5 @@ describe('fsSource', () => {
     expect(await code(src.size('/etc/passwd'))).toBe('PATH_ESCAPE');
     const size = (await src.size('saved_model.pb'))!;
     expect(await code(src.readRange('saved_model.pb', size - 4, 8))).toBe('FORMAT');
-  });
-});
-
-describe('fixture discovery', () => {
-  it('skips visibly without the shared folder, and fails under CI', () => {
-    const absent = join(dir, 'no-shared-here');
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    const ci = process.env['CI'];
-    try {
-      delete process.env['CI'];
-      expect(requireFixtures('a test', absent)).toBe(false);
-      expect(warn).toHaveBeenCalledWith(`[fixtures] ${absent} not found: skipping a test`);
-      process.env['CI'] = 'true';
-      expect(() => requireFixtures('a test', absent)).toThrow(/CI is set/);
-    } finally {
-      if (ci === undefined) delete process.env['CI'];
-      else process.env['CI'] = ci;
-      warn.mockRestore();
-    }
-    expect(fixturesRoot(absent)).toBeUndefined();
-  });
-
-  it.skipIf(!requireFixtures('testing: listFixtures'))('lists the manifest models with their folders', () => {
-    const root = fixturesRoot()!;
-    expect(root).toBe(join(sharedRoot(), 'fixtures', 'savedmodels'));
-    const manifest = JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8')) as { count: number };
-    const list = listFixtures();
-    expect(list.length).toBe(manifest.count);
-    for (const f of list) {
-      expect(existsSync(f.dir)).toBe(true);
-      for (const file of f.files) expect(existsSync(join(f.dir, file)), `${f.slug}/${file}`).toBe(true);
-    }
   });
 });
