@@ -183,7 +183,13 @@ async function finish(
     if (compile.compiled && isObject(trainingConfig ?? null)) {
       // Loss and metrics as saved: saveKerasFile writes them back (tfjs keeps only what it can run).
       const tc = trainingConfig as JsonObject;
-      keptCompileConfigs.set(model, { loss: tc['loss'] ?? null, loss_weights: tc['loss_weights'] ?? null, metrics: tc['metrics'] ?? null, weighted_metrics: tc['weighted_metrics'] ?? null });
+      keptCompileConfigs.set(model, {
+        loss: tc['loss'] ?? null,
+        loss_weights: tc['loss_weights'] ?? null,
+        metrics: tc['metrics'] ?? null,
+        weighted_metrics: tc['weighted_metrics'] ?? null,
+        optimizer: tc['optimizer_config'] ?? null,
+      });
     }
     if (compile.compiled && optimizerSource) {
       optimizerState = await restoreOptimizerState(model, optimizerSource, trainingConfig);

@@ -101,6 +101,13 @@ export async function trainingConfigOf(model: tfl.LayersModel, warn: (m: string)
     const slots: tf.Tensor[] = [];
     if (cls === 'KerasAdam' && optimizer instanceof KerasAdam) {
       opt = { className: 'Adam', name: 'adam', config: { beta_1: optimizer.beta1, beta_2: optimizer.beta2, epsilon: optimizer.epsilon, amsgrad: false } };
+      // A loaded AdamW trains as Adam in tfjs (no weight decay); written back as the AdamW it was (the same variables).
+      const saved = kept?.['optimizer'];
+      const savedConfig = saved && typeof saved === 'object' && !Array.isArray(saved) ? (saved as JsonObject)['config'] : undefined;
+      if (saved && typeof saved === 'object' && !Array.isArray(saved) && String((saved as JsonObject)['class_name']).replace(/^.*[>.]/, '') === 'AdamW') {
+        const wd = savedConfig && typeof savedConfig === 'object' && !Array.isArray(savedConfig) ? (savedConfig as JsonObject)['weight_decay'] : undefined;
+        opt = { className: 'AdamW', name: 'adamw', config: { ...opt.config, weight_decay: typeof wd === 'number' ? wd : 0.004 } };
+      }
       for (const v of trainable) slots.push(slot(v, 'm'), slot(v, 'v'));
     } else if (cls === 'KerasRMSprop' && optimizer instanceof KerasRMSprop) {
       opt = { className: 'RMSprop', name: 'rmsprop', config: { rho: optimizer.rho, momentum: optimizer.momentum, epsilon: optimizer.epsilon, centered: optimizer.centered } };

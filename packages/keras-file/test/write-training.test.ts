@@ -9,7 +9,7 @@ import { selectBackend } from '@savedkeras/backend-node';
 import { registerAllLayers } from '@savedkeras/layers';
 import { encodeKerasFile, H5File, loadKerasFile } from '../src/index.js';
 import { resolveLimits } from '@savedkeras/common';
-import { relError, toTensor, type TensorJson } from './support.js';
+import { haveKerasFixtures, KERAS_FIXTURES, relError, toTensor, type TensorJson } from './support.js';
 
 // The writer keeps what Keras 3 needs to resume training: compile_config and the optimizer's
 // variables. Files Keras trained (test/data/*-trained.keras) are loaded, written again, and the
@@ -101,6 +101,24 @@ describe('a model built and trained in JavaScript', () => {
     const order = model.trainableWeights.flatMap((w) => ['m', 'v'].map((s) => `${(w.read() as tf.Variable).name}/${s}`));
     for (const [i, name] of order.entries()) expect(vars[i + 2]!.values, name).toEqual(Array.from(await byName.get(name)!.data()));
     tf.dispose([x, y]);
+    model.dispose();
+  });
+});
+
+describe('a Keras fixture trained with AdamW (tfjs trains it as Adam)', () => {
+  const have = haveKerasFixtures('AdamW write-back');
+  it.runIf(have)('is written back as AdamW with its weight decay, and the optimizer variables Keras saved', async () => {
+    const original = new Uint8Array(readFileSync(join(KERAS_FIXTURES, 'cnn2d-separable-depthwise-adamw/model.keras')));
+    const { model } = await loadKerasFile(original, { warn: () => undefined });
+    const written = await encodeKerasFile(model, { warn: () => undefined });
+    const want = (configOf(original)['compile_config'] as Record<string, Record<string, unknown>>)['optimizer']!;
+    const got = (configOf(written)['compile_config'] as Record<string, Record<string, unknown>>)['optimizer']!;
+    expect(got['class_name']).toBe('AdamW');
+    expect((got['config'] as Record<string, number>)['weight_decay']).toBeCloseTo((want['config'] as Record<string, number>)['weight_decay']!, 9);
+    const a = optimizerVars(weightsFile(original));
+    const b = optimizerVars(weightsFile(written));
+    expect(b.length).toBe(a.length);
+    a.forEach((x, i) => expect(relError(b[i]!.values, x.values), `optimizer/vars/${i}`).toBeLessThanOrEqual(1e-7));
     model.dispose();
   });
 });
