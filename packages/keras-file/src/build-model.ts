@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { FormatError, UnsupportedFeatureError, UnsupportedLayerError } from '@savedkeras/common';
-import { badConfigInteger, isObject, pythonicToTs, resolveLayerClass, type Json, type JsonObject, type CustomObjects } from '@savedkeras/revive';
+import { badConfigInteger, isObject, pythonicToTs, resolveLayerClass, RevivedModel, RevivedSequential, type Json, type JsonObject, type CustomObjects } from '@savedkeras/revive';
 import { kerasHistory, layerConfig, registeredName } from './keras3-config.js';
 
 type Layer = tfl.layers.Layer;
@@ -129,7 +129,8 @@ export class ConfigBuilder {
 
   private sequential(cfg: JsonObject, name: string): BuiltNetwork {
     const entries = (Array.isArray(cfg['layers']) ? cfg['layers'] : []).filter(isObject);
-    const model = tfl.sequential({ name: typeof cfg['name'] === 'string' ? cfg['name'] : name || undefined });
+    // revive's network classes: the standard predict / fit also work on string inputs (TextVectorization).
+    const model = new RevivedSequential({ name: typeof cfg['name'] === 'string' ? cfg['name'] : name || undefined });
     const layers: BuiltLayer[] = [];
     let inputAdded = false;
     for (const [i, e] of entries.entries()) {
@@ -220,7 +221,7 @@ export class ConfigBuilder {
         return t;
       });
     };
-    const model = tfl.model({ inputs: pick(cfg['input_layers'], 'input'), outputs: pick(cfg['output_layers'], 'output'), name: typeof cfg['name'] === 'string' ? cfg['name'] : name || undefined });
+    const model = new RevivedModel({ inputs: pick(cfg['input_layers'], 'input'), outputs: pick(cfg['output_layers'], 'output'), name: typeof cfg['name'] === 'string' ? cfg['name'] : name || undefined });
     return { model, kind: 'Functional', layers: order };
   }
 }

@@ -241,6 +241,11 @@ describe('hostile .keras / .h5 files', () => {
   });
 
   it('memory stays bounded and nothing leaks: peak RSS under the bound, no tensors left behind', () => {
+    const mutantsTyped = lines.slice(crafted.length).filter((l) => l.kind === 'typed').length;
+    console.info(
+      `[hostile] ${lines.length} cases (${crafted.length} crafted, ${batch.length} mutants: ${mutantsTyped} typed errors, ${batch.length - mutantsTyped} loaded); ` +
+        `slowest ${Math.max(...lines.map((l) => l.ms))} ms; peak RSS ${Math.max(...lines.map((l) => l.maxRssMb))} MB`,
+    );
     expect(Math.max(...lines.map((l) => l.maxRssMb))).toBeLessThan(MAX_RSS_MB);
     const leaking = lines.filter((l) => l.tensors > 0).map((l) => `${all[l.i]!.name}: ${l.tensors} tensors`);
     expect(leaking).toEqual([]);
