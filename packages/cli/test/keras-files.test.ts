@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { unzipSync } from 'fflate';
 import h5wasm from 'h5wasm/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixturesPath, requireFixtures } from '@savedkeras/fixtures';
 import { ensureBuilt, pool, repoRoot, runCli, type CliRun } from './helpers.js';
 
 /**
@@ -22,7 +23,7 @@ import { ensureBuilt, pool, repoRoot, runCli, type CliRun } from './helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const DATA = path.join(repoRoot, 'packages/keras-file/test/data');
-const FIXTURES = path.resolve(repoRoot, '../shared/fixtures/keras-files');
+const FIXTURES = fixturesPath('keras-files');
 
 interface TensorJson {
   dtype: string;
@@ -49,11 +50,7 @@ const generated: KerasFile[] = [
 ];
 
 function fixtureFiles(): KerasFile[] {
-  if (!existsSync(path.join(FIXTURES, 'manifest.json'))) {
-    if (process.env['CI']) throw new Error(`fixtures not found at ${FIXTURES} (CI must have ../shared)`);
-    process.stderr.write(`[cli tests] SKIPPING Keras fixture files: ${FIXTURES} not found\n`);
-    return [];
-  }
+  if (!requireFixtures('cli on Keras fixture files', 'keras-files')) return [];
   return readdirSync(FIXTURES)
     .filter((slug) => existsSync(path.join(FIXTURES, slug, 'reference/expected.json')))
     .sort()
