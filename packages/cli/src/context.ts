@@ -9,6 +9,8 @@ export interface CliIO {
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;
   env: Record<string, string | undefined>;
+  /** The terminal's width (process.stdout.columns); undefined when stdout is not a terminal. */
+  columns?: number;
 }
 
 /** Options every command accepts (declared once on the program, see program.ts). */
@@ -29,6 +31,8 @@ export interface CliContext {
   /** Colours for stdout / stderr; plain when that stream is not a terminal or NO_COLOR is set. */
   color: Colors;
   errColor: Colors;
+  /** What tables fit: the terminal's columns, else $COLUMNS, else 80 (never below 40). */
+  width: number;
   globals: GlobalOptions;
   /**
    * Initialises the tfjs backend (honouring --backend) and says on stderr which one runs.
@@ -49,6 +53,7 @@ export function createContext(io: CliIO): CliContext {
     note: (t) => io.stderr(t.endsWith('\n') ? t : t + '\n'),
     color: pc.createColors(colorOn(io.stdoutIsTTY)),
     errColor: pc.createColors(colorOn(io.stderrIsTTY)),
+    width: Math.max(40, io.columns || Number(io.env['COLUMNS']) || 80),
     globals: {},
     useBackend() {
       backend ??= (async () => {

@@ -12,4 +12,5 @@ export {
   type InspectTensor,
   type InspectOptions,
 } from './inspect/report.js';
-export { renderInspect, formatShape } from './inspect/render.js';
+export { renderInspect } from './inspect/render.js';
+export { formatShape } from '@savedkeras/common';

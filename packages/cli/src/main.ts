@@ -2,6 +2,7 @@ import { CommanderError } from 'commander';
 import { createContext, type CliIO } from './context.js';
 import { EXIT_USAGE, reportError } from './errors.js';
 import { buildProgram } from './program.js';
+import { routeConsole } from './console-routing.js';
 
 /**
  * Runs the CLI on `args` (without `node bin.js`) and returns the exit code:
@@ -10,7 +11,7 @@ import { buildProgram } from './program.js';
  */
 export async function main(args: string[], io: CliIO = processIO()): Promise<number> {
   const ctx = createContext(io);
-  const restore = keepStdoutForResults(io);
+  const restore = routeConsole(ctx);
   try {
     const program = buildProgram(ctx);
     await program.parseAsync(args, { from: 'user' });
@@ -33,18 +34,6 @@ export function processIO(): CliIO {
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
     env: process.env,
+    columns: process.stdout.columns,
   };
-}
-
-/**
- * stdout carries only command results (JSON must parse): anything a library prints with
- * console.log/info/debug (tfjs banners, notices) goes to stderr instead while a command runs.
- */
-function keepStdoutForResults(io: CliIO): () => void {
-  const saved = { log: console.log, info: console.info, debug: console.debug };
-  const toStderr = (...args: unknown[]) => io.stderr(args.map((a) => (typeof a === 'string' ? a : String(a))).join(' ') + '\n');
-  console.log = toStderr;
-  console.info = toStderr;
-  console.debug = toStderr;
-  return () => Object.assign(console, saved);
 }

@@ -17,9 +17,9 @@ describe('float64 and int64 are reported as saved, with the dtype JS computes in
   it('inspect lists the signature as saved', async () => {
     const r = await runCli(['inspect', model]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('k int64 (int32 in JS) [?]');
-    expect(r.stdout).toContain('x float64 (float32 in JS) [?, 2]');
-    expect(r.stdout).toMatch(/outputs: k2 int64 \(int32 in JS\) \[\?\], y float64 \(float32 in JS\) \[\?, 1\]/);
+    expect(r.stdout).toContain('k int64 (int32 in JS) [None]');
+    expect(r.stdout).toContain('x float64 (float32 in JS) [None, 2]');
+    expect(r.stdout).toMatch(/outputs: k2 int64 \(int32 in JS\) \[None\], y float64 \(float32 in JS\) \[None, 1\]/);
   });
 
   it("predict returns TensorFlow's outputs labelled with their saved dtypes", async () => {

@@ -218,7 +218,7 @@ describe('savedkeras summary on the example models', () => {
     expect(s.inputs).toEqual([{ name: 'dense_input', shape: [null, 4], dtype: 'float32', jsDtype: 'float32' }]);
     const human = await runCli(['summary', mlp]);
     expect(human.stdout).toContain('dense_1 (Dense)');
-    expect(human.stdout).toMatch(/\(None, 8\)\s+40\s+config/);
+    expect(human.stdout).toMatch(/\[None, 8\]\s+40\s+config/);
     expect(human.stdout).toContain('Total params: 67');
   });
 

@@ -41,7 +41,7 @@ describe.skipIf(!requireFixtures('summary dtypes'))('summary reports dtypes as s
     // The serving signature declares day_of_week and hour int64, the rest float32 (fixture manifest).
     expect(s.inputs.find((i) => i.name === 'day_of_week')).toMatchObject({ dtype: 'int64', jsDtype: 'int32' });
     expect(s.inputs.find((i) => i.name === 'a0')).toMatchObject({ dtype: 'float32', jsDtype: 'float32' });
-    expect(renderSummary(s, plain)).toContain('day_of_week int64 (int32 in JS) (None, 1)');
+    expect(renderSummary(s, plain)).toContain('day_of_week int64 (int32 in JS) [None, 1]');
     loaded.model.dispose();
   });
 });

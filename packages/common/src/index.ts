@@ -6,3 +6,4 @@ export * from './random.js';
 export * from './model-format.js';
 export * from './backend-registry.js';
 export * from './own.js';
+export * from './shape-text.js';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   FormatError,
+  formatShape,
   InputMismatchError,
   MissingFileError,
   nameRecord,
@@ -292,7 +293,7 @@ const INT_RANGES: Record<string, [number, number]> = {
 
 /** Checks names, dtypes, value ranges and shapes; returns the tensors in input order. */
 function validateInputs(sigName: string, inputs: SignatureTensor[], feed: Record<string, tf.Tensor>, refuseShapes: boolean): tf.Tensor[] {
-  const expected = inputs.map((i) => `${i.name}: ${i.dtype}${i.shape ? `[${i.shape.map((d) => (d < 0 ? 'None' : d)).join(', ')}]` : ''}`).join(', ');
+  const expected = inputs.map((i) => `${i.name}: ${i.dtype}${i.shape ? formatShape(i.shape) : ''}`).join(', ');
   if (typeof feed !== 'object' || feed === null || feed instanceof tf.Tensor) {
     throw new InputMismatchError(`signature ${sigName} takes an object of named tensors {${expected}}`, { node: sigName });
   }
@@ -336,7 +337,7 @@ function validateInputs(sigName: string, inputs: SignatureTensor[], feed: Record
   });
 }
 
-const shapeText = (s: number[] | null) => (s ? `[${s.map((d) => (d < 0 ? 'None' : d)).join(', ')}]` : '<any rank>');
+const shapeText = formatShape;
 
 /**
  * Inputs whose shape differs from the signature's run anyway, as in TensorFlow's session, whose

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { FormatError, InputMismatchError, nameRecord } from '@savedkeras/common';
+import { FormatError, formatShape, InputMismatchError, nameRecord } from '@savedkeras/common';
 import { formatStructure, type ConcreteFunctionInfo, type Structure, type TensorSpec } from '@savedkeras/object-graph';
 import { dtypeFromName } from '@savedkeras/proto';
 import type { Value } from './kernel.js';
@@ -29,9 +29,7 @@ export function shapeCompatible(spec: number[] | null, shape: readonly number[])
   return spec.every((d, i) => d < 0 || d === shape[i]);
 }
 
-function fmtShape(s: number[] | null): string {
-  return s === null ? '<unknown rank>' : `[${s.map((d) => (d < 0 ? 'None' : d)).join(', ')}]`;
-}
+const fmtShape = formatShape;
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof tf.Tensor);

@@ -1,3 +1,4 @@
+import { formatShape } from '@savedkeras/common';
 import type { CheckResult } from '@savedkeras/check';
 import type { Colors } from '../context.js';
 
@@ -21,7 +22,7 @@ export function renderCheck(r: CheckResult, c: Colors): string {
       c.dim(`  revived: ${r.revived.fromConfig} from config, ${r.revived.fromPlugins} by plugins or custom classes, ${r.revived.fromSavedFunctions} from saved functions`),
     );
   }
-  const inputs = r.inputs.map((i) => `${i.name} ${i.dtype} [${i.shape.join(', ')}] ${i.values}${i.from ? ` (${i.from})` : ''}`);
+  const inputs = r.inputs.map((i) => `${i.name} ${i.dtype} ${formatShape(i.shape)} ${i.values}${i.from ? ` (${i.from})` : ''}`);
   lines.push(c.dim(`  inputs (seed ${r.seed}): ${inputs.join('; ') || 'none'}`));
   if (r.randomOutputs !== 'none') {
     lines.push(
@@ -37,7 +38,7 @@ export function renderCheck(r: CheckResult, c: Colors): string {
   const head = ['output', 'shape', 'max |diff|', 'relative', ''];
   const rows = r.outputs.map((o) => [
     multi && o.signature ? `${o.signature}/${o.name}` : o.expectedCase !== undefined ? `${o.name} vs expected case ${o.expectedCase}` : r.kind === 'keras-file' ? `${o.name} vs ${r.referenceBackend}` : o.name,
-    `[${o.shape.join(', ')}]`,
+    formatShape(o.shape),
     o.maxAbsDiff === null ? 'NaN' : o.maxAbsDiff.toExponential(2),
     o.maxRelDiff === null ? 'NaN' : o.maxRelDiff.toExponential(2),
     !o.compared ? 'random, not compared' : o.ok ? 'ok' : 'DIFFERS',

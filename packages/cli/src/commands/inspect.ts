@@ -27,7 +27,7 @@ export function registerInspect(program: Command, ctx: CliContext): void {
         });
         progress.stop();
         // inspect reads protobufs and hashes bytes: no tfjs backend runs, so none is chosen or named.
-        ctx.out(opts.json ? JSON.stringify(report, null, 2) + '\n' : renderInspect(report, source.file ? `${source.root}/${source.file}` : source.root, ctx.color));
+        ctx.out(opts.json ? JSON.stringify(report, null, 2) + '\n' : renderInspect(report, source.file ? `${source.root}/${source.file}` : source.root, ctx.color, ctx.width));
       } finally {
         progress.stop();
       }

@@ -18,7 +18,7 @@ export function registerSummary(program: Command, ctx: CliContext): void {
         // Keras layers saved without Keras metadata: list them with their saved weights, as far as the object graph tells.
         const { summarizeObjectGraph, renderObjectGraphSummary } = await import('../summary/object-graph-summary.js');
         const layers = summarizeObjectGraph(graph);
-        if (layers) return ctx.out(opts.json ? JSON.stringify(layers, null, 2) + '\n' : renderObjectGraphSummary(layers, ctx.color));
+        if (layers) return ctx.out(opts.json ? JSON.stringify(layers, null, 2) + '\n' : renderObjectGraphSummary(layers, ctx.color, ctx.width));
         throw new UnsupportedFeatureError('this SavedModel holds no Keras model (no Keras metadata on its root object): there are no layers to list', {
           hint: `\`savedkeras inspect ${dir}\` lists its signatures; \`savedkeras predict ${dir} --signature NAME --input in.json\` runs one`,
         });
@@ -40,7 +40,7 @@ export function registerSummary(program: Command, ctx: CliContext): void {
         bar.stop();
         try {
           const report = summarize(loaded, backend.name);
-          ctx.out(opts.json ? JSON.stringify(report, null, 2) + '\n' : renderSummary(report, ctx.color));
+          ctx.out(opts.json ? JSON.stringify(report, null, 2) + '\n' : renderSummary(report, ctx.color, ctx.width));
         } finally {
           loaded.model.dispose();
         }

@@ -1,19 +1,21 @@
+import { formatShape } from '@savedkeras/common';
 import type { Colors } from '../context.js';
 import { describeDtype } from '../dtypes.js';
+import { renderTable, wrapLine } from '../table.js';
 import type { InspectReport, InspectTensor } from './report.js';
 
-/** The human form of an inspect report: versions, Keras object tree, weights table, signatures. */
-export function renderInspect(report: InspectReport, where: string, c: Colors): string {
+/** The human form of an inspect report (versions, Keras object tree, weights table, signatures); tables fit `width`. */
+export function renderInspect(report: InspectReport, where: string, c: Colors, width = 80): string {
   const lines: string[] = [];
   const heading = (t: string) => lines.push('', c.bold(c.cyan(t)));
 
   if (report.format === 'keras-zip' || report.format === 'hdf5') {
     const k = report.kerasFile!;
-    lines.push(`${c.bold(report.format === 'keras-zip' ? 'Keras .keras file' : 'Keras .h5 file')} ${where}`);
+    lines.push(`${c.bold(report.format === 'keras-zip' ? 'Keras .keras file' : 'Keras .h5 file')} ${wrapLine(where, width - 18, 2)}`);
     lines.push(`  Keras ${report.kerasVersion ?? '?'} (${k.layout} layout)${k.backend ? ` · backend ${k.backend}` : ''}${k.dateSaved ? ` · saved ${k.dateSaved}` : ''}`);
     lines.push(`  ${k.modelClass}${k.optimizer ? ` · compiled with ${k.optimizer}` : ' · not compiled'}${k.assets.length ? ` · assets: ${k.assets.join(', ')}` : ''}`);
   } else {
-  lines.push(`${c.bold('SavedModel')} ${where}`);
+  lines.push(`${c.bold('SavedModel')} ${wrapLine(where, width - 11, 2)}`);
   const keras = report.kerasVersion
     ? `Keras ${report.kerasVersion}`
     : report.kerasMetadataSource
@@ -30,28 +32,17 @@ export function renderInspect(report: InspectReport, where: string, c: Colors): 
 
   heading(`Keras objects (${report.objects.length})`);
   if (report.objects.length === 0) lines.push(c.dim('  none: this is not a Keras model (plain tf.Module, Keras 3 export or TF1-style export)'));
-  const pathWidth = columnWidth(report.objects.map((o) => indentOf(o.path).length + o.path.length));
-  const classWidth = columnWidth(report.objects.map((o) => (o.className ?? '?').length));
-  for (const o of report.objects) {
-    const path = indentOf(o.path) + o.path;
-    const cls = o.className ?? '?';
-    const note = o.hasConfig ? '' : c.yellow(' (no config)');
-    lines.push(`  ${path.padEnd(pathWidth)}  ${c.green(cls.padEnd(classWidth))}  ${c.dim(o.identifier)}${note}`);
+  if (report.objects.length > 0) {
+    const rows = report.objects.map((o) => [indentOf(o.path) + o.path, o.className ?? '?', `${o.identifier}${o.hasConfig ? '' : ' (no config)'}`]);
+    lines.push(indent(renderTable(['object path', 'class', 'identifier'], rows, { width: width - 2, head: c.dim, columns: [(x) => x, c.green, c.dim] })));
   }
 
   const stored = report.variables.filter((v) => v.sha256 !== null).length;
   heading(`Weights (${report.variables.length}${stored !== report.variables.length ? `, ${stored} in the checkpoint` : ''})`);
   if (report.variables.length === 0) lines.push(c.dim('  none'));
-  const nameWidth = columnWidth(report.variables.map((v) => (v.name || v.path).length));
-  const dtypeWidth = columnWidth(report.variables.map((v) => v.dtype.length));
-  const shapeWidth = columnWidth(report.variables.map((v) => formatShape(v.shape).length));
   if (report.variables.length > 0) {
-    lines.push(c.dim(`  ${'name'.padEnd(nameWidth)}  ${'dtype'.padEnd(dtypeWidth)}  ${'shape'.padEnd(shapeWidth)}  object path`));
-  }
-  for (const v of report.variables) {
-    const missing = v.checkpointKey === null ? c.yellow('  (not in checkpoint)') : '';
-    const shape = formatShape(v.shape).padEnd(shapeWidth);
-    lines.push(`  ${(v.name || v.path).padEnd(nameWidth)}  ${v.dtype.padEnd(dtypeWidth)}  ${shape}  ${c.dim(v.path)}${missing}`);
+    const rows = report.variables.map((v) => [v.name || v.path, v.dtype, formatShape(v.shape), `${v.path}${v.checkpointKey === null ? ' (not in checkpoint)' : ''}`]);
+    lines.push(indent(renderTable(['name', 'dtype', 'shape', 'object path'], rows, { width: width - 2, head: c.dim, columns: [(x) => x, (x) => x, (x) => x, c.dim] })));
   }
 
   if (report.metaGraphs && report.metaGraphs.length > 0) {
@@ -85,13 +76,12 @@ function indentOf(path: string): string {
   return '  '.repeat(Math.max(0, path.split('.').length - 1));
 }
 
-function columnWidth(lengths: number[]): number {
-  return Math.min(60, Math.max(4, ...lengths));
-}
-
-export function formatShape(shape: number[] | null): string {
-  if (shape === null) return '<unknown rank>';
-  return `[${shape.map((d) => (d < 0 ? '?' : String(d))).join(', ')}]`;
+/** Indents every line of a block by two spaces (the report's sections are indented). */
+function indent(block: string): string {
+  return block
+    .split('\n')
+    .map((l) => (l ? `  ${l}` : l))
+    .join('\n');
 }
 
 function formatTensor(t: InspectTensor, c: Colors): string {

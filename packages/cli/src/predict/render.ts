@@ -1,3 +1,4 @@
+import { formatShape } from '@savedkeras/common';
 import type { Colors } from '../context.js';
 import { describeDtype } from '../dtypes.js';
 import { flatten, type TensorJson } from '@savedkeras/check';
@@ -18,7 +19,7 @@ export function renderPredict(r: PredictResult, c: Colors): string {
 
 function renderOutputs(outputs: Record<string, TensorJson>, lines: string[], c: Colors): void {
   for (const [name, t] of Object.entries(outputs)) {
-    lines.push(`${c.bold(name)} ${c.dim(`${describeDtype(t.dtype)} [${t.shape.join(', ')}]`)}`);
+    lines.push(`${c.bold(name)} ${c.dim(`${describeDtype(t.dtype)} ${formatShape(t.shape)}`)}`);
     lines.push(`  ${formatValues(t)}`);
     const stats = statsOf(t);
     if (stats) lines.push(c.dim(`  min ${num(stats.min)}  max ${num(stats.max)}  mean ${num(stats.mean)}`));

@@ -1,5 +1,5 @@
 import type * as tfTypes from '@tensorflow/tfjs-core';
-import { InputMismatchError, type ModelSource, type ProgressCallback } from '@savedkeras/common';
+import { formatShape, InputMismatchError, type ModelSource, type ProgressCallback } from '@savedkeras/common';
 import { carrierOf, fromTensor, nameInputs, toTensor, type TensorJson } from '@savedkeras/check';
 import { servingDtypes } from '../dtypes.js';
 
@@ -165,8 +165,7 @@ async function openTarget(source: ModelSource, options: PredictOptions): Promise
 }
 
 function describe(target: Target): string {
-  const shape = (s: (number | null)[] | null) => (s ? `[${s.map((d) => (d === null ? 'None' : d)).join(', ')}]` : '<any rank>');
-  return target.inputs.map((i) => `${i.name}: ${i.dtype} ${shape(i.shape)}`).join(', ');
+  return target.inputs.map((i) => `${i.name}: ${i.dtype} ${formatShape(i.shape)}`).join(', ');
 }
 
 function checkNames(target: Target, inputs: Record<string, TensorJson>): void {
@@ -193,7 +192,7 @@ function checkInput(spec: Target['inputs'][number], json: TensorJson, t: tfTypes
   const ok = spec.shape.length === t.shape.length && spec.shape.every((d, i) => d === null || d === t.shape[i]);
   if (!ok) {
     throw new InputMismatchError(
-      `input ${spec.name} has shape [${t.shape.join(', ')}], the model takes [${spec.shape.map((d) => (d === null ? 'None' : d)).join(', ')}]`,
+      `input ${spec.name} has shape ${formatShape(t.shape)}, the model takes ${formatShape(spec.shape)}`,
       { hint: 'None dimensions take any size; the rank must match (--no-shape-check feeds it anyway)' },
     );
   }

@@ -1,5 +1,7 @@
 import type { ObjectNode, SavedModelGraph } from '@savedkeras/object-graph';
+import { formatShape } from '@savedkeras/common';
 import type { Colors } from '../context.js';
+import { renderTable, wrapLine } from '../table.js';
 
 /** A Keras layer of an object graph saved without Keras metadata (tf.saved_model.save of a Keras model, TF-Agents policies). */
 export interface SavedLayerRow {
@@ -92,28 +94,24 @@ export function summarizeObjectGraph(graph: SavedModelGraph): SavedLayersReport 
   return { kind: 'object-graph', layers, totals, signatures: graph.signatures.map((s) => s.name) };
 }
 
-export function renderObjectGraphSummary(r: SavedLayersReport, c: Colors): string {
+export function renderObjectGraphSummary(r: SavedLayersReport, c: Colors, width = 80): string {
   const rows = r.layers.map((l) => [
     `${'  '.repeat(l.depth)}${l.path}`,
     l.name ?? '',
     l.params.toLocaleString('en-US'),
-    l.weights.map((w) => `${w.name.split('/').pop()} [${w.shape.join(', ')}]`).join(', '),
+    l.weights.map((w) => `${w.name.split('/').pop()} ${formatShape(w.shape)}`).join(', '),
   ]);
   const head = ['Keras object', 'Layer name (from its variables)', 'Param #', 'Weights'];
-  const widths = head.map((h, i) => Math.min(72, Math.max(h.length, ...rows.map((row) => row[i]!.length))));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd();
-  const rule = '─'.repeat(Math.min(160, widths.reduce((a, b) => a + b + 2, -2)));
+  const table = renderTable(head, rows, { width, head: c.bold });
+  const rule = table.split('\n')[0]!;
   return [
-    `${c.bold('Keras layers in the object graph')} ${c.dim('(no Keras metadata: their classes and configs were not saved, so they cannot be rebuilt)')}`,
-    rule,
-    c.bold(line(head)),
-    rule.replaceAll('─', '═'),
-    ...rows.map(line),
-    rule,
+    c.bold('Keras layers in the object graph'),
+    c.dim(wrapLine('(no Keras metadata: their classes and configs were not saved, so they cannot be rebuilt)', width, 1)),
+    table,
     `Total params: ${r.totals.total.toLocaleString('en-US')}`,
     `Trainable params: ${r.totals.trainable.toLocaleString('en-US')}`,
     `Non-trainable params: ${r.totals.nonTrainable.toLocaleString('en-US')}`,
     rule,
-    c.dim(`Run it through its signatures (${r.signatures.join(', ') || 'none'}): \`savedkeras predict <dir> --signature NAME --input in.json\``),
+    c.dim(wrapLine(`Run it through its signatures (${r.signatures.join(', ') || 'none'}): \`savedkeras predict <dir> --signature NAME --input in.json\``, width)),
   ].join('\n') + '\n';
 }

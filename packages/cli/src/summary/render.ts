@@ -1,5 +1,7 @@
+import { formatShape } from '@savedkeras/common';
 import type { Colors } from '../context.js';
 import { describeDtype } from '../dtypes.js';
+import { renderTable, wrapLine } from '../table.js';
 import type { SummaryLayer, SummaryReport } from './report.js';
 
 const HOW: Record<string, string> = {
@@ -10,8 +12,8 @@ const HOW: Record<string, string> = {
   network: 'network',
 };
 
-/** The Keras-style table: layer (type), output shape, params, connected to (Functional), revived from. */
-export function renderSummary(s: SummaryReport, c: Colors): string {
+/** The Keras-style table (layer (type), output shape, params, connected to (Functional), revived from), `width` wide at most. */
+export function renderSummary(s: SummaryReport, c: Colors, width = 80): string {
   const showConnections = s.className !== 'Sequential' && s.layers.some((l) => l.connectedTo.length > 0);
   const head = ['Layer (type)', 'Output Shape', 'Param #', ...(showConnections ? ['Connected to'] : []), 'Revived from'];
   const rows = s.layers.map((l) => [
@@ -21,38 +23,33 @@ export function renderSummary(s: SummaryReport, c: Colors): string {
     ...(showConnections ? [l.connectedTo.join(', ')] : []),
     l.revived ? (HOW[l.revived] ?? l.revived) : '',
   ]);
-  const widths = head.map((h, i) => Math.min(48, Math.max(h.length, ...rows.map((r) => r[i]!.length))));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd();
-  const rule = '─'.repeat(widths.reduce((a, b) => a + b + 2, -2));
+  const table = renderTable(head, rows, { width, head: c.bold });
+  const rule = table.split('\n')[0]!;
 
   const out: string[] = [];
   out.push(`${c.bold('Model:')} "${s.name}" ${c.dim(`(${s.className})`)}`);
-  out.push(rule, c.bold(line(head)), rule.replaceAll('─', '═'));
-  for (const r of rows) out.push(line(r));
-  out.push(rule);
+  out.push(table);
   out.push(`Total params: ${formatCount(s.totals.total)} (${formatBytes(s.totals.total * 4)})`);
   out.push(`Trainable params: ${formatCount(s.totals.trainable)}`);
   out.push(`Non-trainable params: ${formatCount(s.totals.nonTrainable)}`);
   out.push(rule);
-  out.push(`Inputs:  ${s.inputs.map((t) => `${t.name} ${c.dim(`${describeDtype(t.dtype)} ${formatShape(t.shape)}`)}`).join(', ')}`);
-  out.push(`Outputs: ${s.outputs.map((t) => `${t.name} ${c.dim(`${describeDtype(t.dtype)} ${formatShape(t.shape)}`)}`).join(', ')}`);
+  const tensors = (ts: SummaryReport['inputs']) => ts.map((t) => `${t.name} ${describeDtype(t.dtype)} ${formatShape(t.shape)}`).join(', ');
+  out.push(wrapLine(`Inputs:  ${tensors(s.inputs)}`, width, 9));
+  out.push(wrapLine(`Outputs: ${tensors(s.outputs)}`, width, 9));
   const r = s.revived;
   out.push(
-    `Revived: ${r.fromConfig} from config, ${r.fromPlugins} by savedkeras plugins or custom classes, ${r.fromSavedFunctions} from saved functions` +
-      c.dim(` (${s.objects.length} Keras objects; \`--json\` lists each)`),
+    wrapLine(
+      `Revived: ${r.fromConfig} from config, ${r.fromPlugins} by savedkeras plugins or custom classes, ${r.fromSavedFunctions} from saved functions` +
+        ` (${s.objects.length} Keras objects; \`--json\` lists each)`,
+      width,
+    ),
   );
   const fromFunctions = s.objects.filter((o) => o.how === 'savedFunctions');
-  for (const o of fromFunctions) out.push(c.yellow(`  ${o.path} (${o.className}) runs its saved TensorFlow functions`));
+  for (const o of fromFunctions) out.push(c.yellow(wrapLine(`  ${o.path} (${o.className}) runs its saved TensorFlow functions`, width, 4)));
   return out.join('\n') + '\n';
 }
 
-/** Keras prints shapes as tuples with None. */
-export function formatShape(shape: (number | null)[] | null): string {
-  if (shape === null) return 'multiple';
-  const dims = shape.map((d) => (d === null || d < 0 ? 'None' : String(d)));
-  return `(${dims.join(', ')}${dims.length === 1 ? ',' : ''})`;
-}
-
+/** A layer's output shape; a layer called on several inputs of different shapes has "multiple". */
 function formatOutputShape(shape: SummaryLayer['outputShape']): string {
   if (shape === null) return 'multiple';
   if (shape.length > 0 && Array.isArray(shape[0])) return `[${(shape as (number | null)[][]).map(formatShape).join(', ')}]`;
