@@ -220,7 +220,7 @@ function runBatches(tf: Tf, target: Target, x: Record<string, tfTypes.Tensor>, b
   const uneven = entries.filter(([, t]) => t.rank === 0 || t.shape[0] !== rows);
   if (uneven.length > 0) {
     throw new InputMismatchError(
-      `--batch-size cuts every input along its first dimension, but ${uneven.map(([n, t]) => `${n} has shape [${t.shape.join(', ')}]`).join(', ')} and ${entries[0]![0]} has ${rows} rows`,
+      `--batch-size cuts every input along its first dimension, but ${uneven.map(([n, t]) => `${n} has shape ${formatShape(t.shape)}`).join(', ')} and ${entries[0]![0]} has ${rows} rows`,
       { hint: 'drop --batch-size to run the inputs as one batch' },
     );
   }
