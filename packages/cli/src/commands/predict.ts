@@ -12,8 +12,7 @@ export function registerPredict(program: Command, ctx: CliContext): void {
       '--input <file>',
       'JSON file mapping input names to {"dtype", "shape", "value"} ("value_base64" for bytes); a JSON list of such maps runs each. ' +
         'Or a .npy file for a model with one input, or NAME=file.npy once per input',
-      collect,
-      [],
+      collect, // no default: a default value would satisfy requiredOption, and a missing --input must stay a usage error
     )
     .option('--batch-size <n>', 'run the inputs in batches of n rows (default: all rows as one batch)', parseBatchSize)
     .option('--signature <name>', 'run this signature of the saved graph instead of the Keras model')
@@ -63,8 +62,8 @@ export function registerPredict(program: Command, ctx: CliContext): void {
     });
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 function parseBatchSize(v: string): number {
