@@ -69,6 +69,25 @@ async function smoke(project: string): Promise<Smoke> {
   return JSON.parse(stdout.trim().split('\n').pop()!) as Smoke;
 }
 
+/** The `js` blocks of docs/api.md, verbatim: what a new user copies. */
+async function apiDocScripts(): Promise<string[]> {
+  const doc = await readFile(nodePath.join(here, '..', '..', '..', 'docs', 'api.md'), 'utf8');
+  return [...doc.matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
+}
+
+/** Runs each api.md `js` block in the project (after smoke() wrote `model` with `savedkeras example`, as the page says). */
+async function runApiDoc(project: string): Promise<string[]> {
+  const scripts = await apiDocScripts();
+  expect(scripts.length).toBeGreaterThan(0);
+  const outputs: string[] = [];
+  for (const [i, script] of scripts.entries()) {
+    const file = nodePath.join(project, `api-doc-${i}.mjs`);
+    await writeFile(file, script);
+    outputs.push((await sh(process.execPath, [file], project)).stdout);
+  }
+  return outputs;
+}
+
 function expectUserScriptWorks(s: Smoke): void {
   expect(s.backend).toBe('wasm'); // the Node default without tfjs-node
   expect(s.instanceofLayersModel).toBe(true);
@@ -153,6 +172,14 @@ describe('public packages install from their tarballs alone', () => {
     const s = await smoke(project);
     expect(s.union).toBe(true);
     expectUserScriptWorks(s);
+    // docs/api.md's quick start, verbatim, in this project (installed as its install line says):
+    // two finite, decreasing epoch losses (a fresh Keras Adam once gave NaN from its second step), two printed tensors.
+    const [quickstart] = await runApiDoc(project);
+    const losses = /loss per epoch \[\s*([\d.e-]+),\s*([\d.e-]+)\s*\]/.exec(quickstart);
+    expect(losses, quickstart).not.toBeNull();
+    expect(Number(losses![2])).toBeLessThan(Number(losses![1]));
+    expect(quickstart.match(/Tensor/g)?.length).toBe(2);
+    expect(existsSync(nodePath.join(project, 'model_tfjs', 'model.json'))).toBe(true);
   });
 
   it('pnpm (no workspace, no allowBuilds): installs without build-script errors, then the same script works', async () => {

@@ -86,7 +86,7 @@ export abstract class KerasOptimizer extends tf.Optimizer {
   }
 
   applyGradients(variableGradients: Grads): void {
-    const step = this.iterations_;
+    const step = this.iterations; // the getter: tfjs leaves iterations_ undefined until first read (NaN steps from a fresh optimizer)
     const lr = this.decay > 0 ? this.learningRate / (1 + this.decay * step) : this.learningRate;
     for (const [name, gradient] of gradientEntries(variableGradients)) {
       if (gradient == null) continue;
