@@ -206,7 +206,7 @@ export class KerasObjectLoader {
         return viaFunctions;
       }
     }
-    if (isInputLayer(node)) {
+    if (isInputLayer(node, this.graph)) {
       const cfg = (config ?? {}) as JsonObject;
       this.how.set(node.id, 'config');
       return tfl.layers.inputLayer(pythonicToTs(cfg) as never);
@@ -214,7 +214,8 @@ export class KerasObjectLoader {
     // A network config on an object not saved as a network (a corrupt or edited file) is not handed to
     // tfjs: it would build every inner layer with its initializers (an Orthogonal one on a 512x512
     // kernel runs for minutes) before any weight is checked. Such an object revives from its functions.
-    const resolved = config && !GENERIC_NETWORKS.has(base) ? resolveLayerClass(className, this.options.customObjects) : undefined;
+    // An InputLayer that reaches here holds variables (isInputLayer said no): its class name is a lie, never its config's.
+    const resolved = config && !GENERIC_NETWORKS.has(base) && className !== 'InputLayer' ? resolveLayerClass(className, this.options.customObjects) : undefined;
     if (resolved && config) {
       try {
         return this.fromConfig(node, config, resolved, resolved.origin === 'tfjs' ? 'config' : resolved.origin === 'plugin' ? 'plugin' : 'custom');

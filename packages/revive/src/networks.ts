@@ -6,6 +6,7 @@ import { FIRST_ARG_CONSTANT_KEY } from '@savedkeras/layers';
 import { RevivedModel, RevivedSequential } from './revived-model.js';
 import { RevivedLayer } from './revived-layer.js';
 import { decodeJsonUtils, isObject, type Json, type JsonObject } from './keras-config.js';
+import { layerVariableNodes } from './weights.js';
 
 type Layer = tfl.layers.Layer;
 type SymbolicTensor = tfl.SymbolicTensor;
@@ -14,8 +15,12 @@ type SymbolicTensor = tfl.SymbolicTensor;
  * A network's InputLayer: saved as `_tf_keras_input_layer` from TF 2.1, as a plain `_tf_keras_layer`
  * of class InputLayer by TF 2.0-beta. Networks make their inputs from the config; it is no layer to call.
  */
-export function isInputLayer(node: ObjectNode): boolean {
-  return node.keras?.identifier === '_tf_keras_input_layer' || (node.keras?.identifier === '_tf_keras_layer' && node.keras.className === 'InputLayer');
+export function isInputLayer(node: ObjectNode, graph: SavedModelGraph): boolean {
+  if (node.keras?.identifier === '_tf_keras_input_layer') return true;
+  if (node.keras?.identifier !== '_tf_keras_layer' || node.keras.className !== 'InputLayer') return false;
+  // A layer that says InputLayer but holds variables is not one (an edited class name): skipping it as an
+  // input would silently drop it from the model. It revives from its saved functions instead.
+  return layerVariableNodes(graph, node.id).length === 0;
 }
 
 /**
@@ -38,7 +43,7 @@ export class NetworkBuilder {
   /** Keras Sequential: its `layer-N` children, with an input from the first config entry or inferred from a call trace. */
   async sequential(node: ObjectNode, config: JsonObject): Promise<tfl.Sequential> {
     // TF 2.1 lists the InputLayer among the layer-N children; its config entry gives the input below.
-    const layerIds = this.graph.layerIds(node.id).filter((id) => !isInputLayer(this.graph.node(id)));
+    const layerIds = this.graph.layerIds(node.id).filter((id) => !isInputLayer(this.graph.node(id), this.graph));
     const layers: Layer[] = [];
     for (const id of layerIds) layers.push(await this.reviveNode(id));
     const entries = (config['layers'] as Json[]).filter(isObject);
@@ -47,7 +52,7 @@ export class NetworkBuilder {
     let batchShape: Json = firstCfg['batch_input_shape'] ?? null;
     let dtype: Json = firstCfg['dtype'] ?? 'float32';
     // Keras names a Sequential's implicit input `<first layer>_input`.
-    const inputChild = this.graph.layerIds(node.id).map((id) => this.graph.node(id)).find(isInputLayer);
+    const inputChild = this.graph.layerIds(node.id).map((id) => this.graph.node(id)).find((n) => isInputLayer(n, this.graph));
     let inputName: string | undefined =
       first && first['class_name'] === 'InputLayer' && typeof firstCfg['name'] === 'string'
         ? (firstCfg['name'] as string)
@@ -102,7 +107,7 @@ export class NetworkBuilder {
     for (const id of this.graph.layerIds(node.id)) {
       const n = this.graph.node(id);
       const name = (n.keras?.metadata['name'] as string | undefined) ?? '';
-      if (isInputLayer(n)) continue; // inputs are made below from their config
+      if (isInputLayer(n, this.graph)) continue; // inputs are made below from their config
       byName.set(name, await this.reviveNode(id));
     }
     const outputs = new Map<string, SymbolicTensor[][]>(); // layer name -> per call node -> outputs
