@@ -48,3 +48,11 @@ describe('a model leaves no tensors after dispose()', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+describe('a class name that lies about being an InputLayer', () => {
+  test('Dense layers renamed InputLayer are not dropped as inputs: they run their saved functions and predict right', async () => {
+    const files = renameClass(writeKerasSavedModel(spec()), 'Dense', 'InputLayer');
+    // Before the fix the layers vanished and predict returned its input; now the reference values, nothing leaked.
+    expect(await loadPredictDispose(files, 'savedFunctions')).toBe(0);
+  });
+});
