@@ -18,8 +18,8 @@ interface ConformanceRun {
 }
 declare global {
   interface Window {
-    __conformance: (backends: string[], every?: number) => Promise<ConformanceRun>;
-    __tfPins: (file: PinFile, backends: string[]) => Promise<PinOutcome[]>;
+    __conformance: (backends: readonly string[], every?: number) => Promise<ConformanceRun>;
+    __tfPins: (file: PinFile, backends: readonly string[]) => Promise<PinOutcome[]>;
   }
 }
 
