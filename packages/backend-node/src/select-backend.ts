@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import * as nodePath from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { selectBackendFrom, type BackendCandidate, type BackendChoice as Choice, type TfCoreLike } from '@savedkeras/common';
-import { installKernelFixes, installedFixes } from '@savedkeras/kernels';
+import { installedFixes, withKernelFixes, type ReplacedKernels } from '@savedkeras/kernels';
 import { prepareWasmThreads, wasmThreadsRequested } from './wasm-threads.js';
 export type { BackendAttempt } from '@savedkeras/common';
 
@@ -11,24 +11,7 @@ export type { BackendAttempt } from '@savedkeras/common';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
-export type BackendChoice = Choice<BackendName> & {
-  /** tfjs kernels savedkeras replaced on this backend because its own give wrong numbers (docs/backends.md). */
-  replacedKernels: string[];
-};
-
-/**
- * Each candidate, once its package is imported (which registers its kernels), gets savedkeras'
- * correct kernels in place of the ones it gets wrong, before it runs anything (@savedkeras/kernels).
- */
-function withKernelFixes(list: BackendCandidate[]): BackendCandidate[] {
-  return list.map((c) => ({
-    ...c,
-    load: async (context) => {
-      await c.load(context);
-      await installKernelFixes(c.name);
-    },
-  }));
-}
+export type BackendChoice = Choice<BackendName> & ReplacedKernels;
 
 const require = createRequire(import.meta.url);
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackendFrom, type BackendCandidate, type BackendChoice as Choice, type TfCoreLike } from '@savedkeras/common';
-import { installKernelFixes, installedFixes } from '@savedkeras/kernels';
+import { installedFixes, withKernelFixes, type ReplacedKernels } from '@savedkeras/kernels';
 export type { BackendAttempt } from '@savedkeras/common';
 
 // The backends are imported when one is chosen, each on its own, so a bundler splits them into
@@ -10,24 +10,7 @@ export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 /** Fastest first: the order tried when nothing is preferred. */
 export const BACKEND_NAMES: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
-export type BackendChoice = Choice<BackendName> & {
-  /** tfjs kernels savedkeras replaced on this backend because its own give wrong numbers (docs/backends.md). */
-  replacedKernels: string[];
-};
-
-/**
- * Each candidate, once its package is imported (which registers its kernels), gets savedkeras'
- * correct kernels in place of the ones it gets wrong, before it runs anything (@savedkeras/kernels).
- */
-function withKernelFixes(list: BackendCandidate[]): BackendCandidate[] {
-  return list.map((c) => ({
-    ...c,
-    load: async (context) => {
-      await c.load(context);
-      await installKernelFixes(c.name);
-    },
-  }));
-}
+export type BackendChoice = Choice<BackendName> & ReplacedKernels;
 
 export interface SelectBackendOptions {
   /**

@@ -516,3 +516,24 @@ const broadcastBatchNorm: tf.KernelFunc = ({ inputs, attrs, backend: from }: Ker
   for (let i = 0; i < xv.length; i++) out[i] = ((xv[i]! - m(i)) / Math.sqrt(va(i) + epsilon)) * sc(i) + of(i);
   return { dataId: backend.write(out, xs, 'float32'), shape: xs, dtype: 'float32' };
 };
+
+/** What a runtime package's backend choice adds to common's: the kernels replaced on it. */
+export interface ReplacedKernels {
+  /** tfjs kernels savedkeras replaced on this backend because its own give wrong numbers (docs/backends.md). */
+  replacedKernels: string[];
+}
+
+/**
+ * Backend candidates (backend-node's, backend-web's) whose `load`, once the backend's package is
+ * imported (which registers its kernels), installs savedkeras' correct kernels in place of the ones
+ * it gets wrong, before the backend runs anything.
+ */
+export function withKernelFixes<C extends { name: string; load: (context: never) => Promise<void> }>(list: readonly C[]): C[] {
+  return list.map((c) => ({
+    ...c,
+    load: async (context: never) => {
+      await c.load(context);
+      await installKernelFixes(c.name);
+    },
+  }));
+}

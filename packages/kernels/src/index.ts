@@ -4,4 +4,4 @@
  * backend, so no known-wrong kernel is reachable through savedkeras. The table docs/backends.md
  * lists them; the conformance suite (@savedkeras/conformance) finds them.
  */
-export { KERNEL_FIXES, fixesFor, installKernelFixes, installedFixes, type KernelFix } from './fixes.js';
+export { KERNEL_FIXES, fixesFor, installKernelFixes, installedFixes, withKernelFixes, type KernelFix, type ReplacedKernels } from './fixes.js';
