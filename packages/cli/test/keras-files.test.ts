@@ -199,7 +199,9 @@ beforeAll(async () => {
   tmp = await mkdtemp(path.join(tmpdir(), 'savedkeras-keras-files-'));
   for (const f of all) refs.set(f.id, await reference(f.file));
   const jobs: (() => Promise<void>)[] = [];
-  const job = (cmd: string, f: KerasFile, args: string[]) => jobs.push(async () => void runs.set(key(cmd, f), await runCli(args)));
+  // Tables are as wide as the terminal ($COLUMNS, else 80, wrapping long names): a wide one, so the
+  // weight paths asserted below stay on one line whatever terminal (or none, in CI) runs the tests.
+  const job = (cmd: string, f: KerasFile, args: string[]) => jobs.push(async () => void runs.set(key(cmd, f), await runCli(args, { COLUMNS: '300' })));
   for (const [i, f] of all.entries()) {
     job('inspect', f, ['inspect', '--json', f.file]);
     if (generated.includes(f)) job('inspect-text', f, ['inspect', f.file]);
