@@ -1,8 +1,10 @@
 import { registerSourceRouter } from '@savedkeras/common';
 import { nodeSourceRouter } from './router.js';
 import { registerFileRouters } from './file-io.js';
+import { registerNativeCrc32c } from './native-crc32c.js';
 
 export { NodeFileSource } from './node-file-source.js';
+export { registerNativeCrc32c } from './native-crc32c.js';
 export { nodeSourceRouter } from './router.js';
 export {
   fileLoadRouter,
@@ -27,3 +29,5 @@ registerSourceRouter(nodeSourceRouter);
 // ... and lets tfjs save and load layers models with file:// URLs without tfjs-node:
 // model.save('file://dir'), tf.loadLayersModel('file://dir/model.json').
 registerFileRouters();
+// ... and checks checkpoint bytes with the CPU's CRC32 instruction where @node-rs/crc32 has a binary.
+registerNativeCrc32c();

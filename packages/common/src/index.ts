@@ -7,3 +7,4 @@ export * from './model-format.js';
 export * from './backend-registry.js';
 export * from './own.js';
 export * from './shape-text.js';
+export * from './host-crc32c.js';
