@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeKerasSavedModel, writeToDirectory, type ModelSpec } from '@savedkeras/testing';
 import { renderResultsMarkdown } from '../src/bench/markdown.js';
-import type { BenchResult } from '../src/bench/measure.js';
+import { MAX_PREDICT_CALLS, MIN_PREDICT_CALLS, moreCalls, type BenchResult } from '../src/bench/measure.js';
 import { updateDocs, type SuiteResults } from '../src/bench/suite.js';
 import { ensureBuilt, runCli } from './helpers.js';
 
@@ -84,6 +84,18 @@ describe('savedkeras bench --json', () => {
   });
 });
 
+describe('how many predict calls the bench makes', () => {
+  it('makes at least 3 calls, `runs` calls unless they pass a minute, and more on millisecond models up to 2 s', () => {
+    expect(moreCalls(MIN_PREDICT_CALLS - 1, 10 * 60_000, 5)).toBe(true); // a 10-minute model still gets 3 calls
+    expect(moreCalls(MIN_PREDICT_CALLS, 61_000, 5)).toBe(false);
+    expect(moreCalls(4, 30_000, 5)).toBe(true);
+    expect(moreCalls(5, 30_000, 5)).toBe(false);
+    expect(moreCalls(5, 1_500, 5)).toBe(true); // millisecond model: keep calling until 2 s
+    expect(moreCalls(MAX_PREDICT_CALLS, 10, 5)).toBe(false);
+    expect(moreCalls(50, 2_000, 5)).toBe(false);
+  });
+});
+
 describe('benchmark docs', () => {
   const result = (over: Partial<BenchResult>): BenchResult => ({
     model: 'm',
@@ -106,6 +118,7 @@ describe('benchmark docs', () => {
     rssOverWeights: 2.1,
     tfjsRssOverWeights: 3,
     predictMs: 10,
+    predictCalls: 200,
     savedFunctionPredictMs: 12,
     graphRatio: 1.2,
     graphMaxAbsDiff: 0,

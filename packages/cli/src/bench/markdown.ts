@@ -39,13 +39,14 @@ function target(key: keyof typeof TARGETS, v: number | null, checked = true): st
 export function renderResultsMarkdown(s: SuiteResults): string {
   const gib = (b: number) => (b / 2 ** 30).toFixed(0);
   const lines = [
-    `Measured ${s.date.slice(0, 10)} on ${s.machine.cpu} (${s.machine.cores} cores, ${gib(s.machine.memoryBytes)} GiB), ${s.machine.os}, Node ${s.machine.node}; medians of ${s.runs} runs after a warm-up.` +
-      (s.machine.loadAverage ? ` Load average ${s.machine.loadAverage[0]} at the start, ${s.machine.loadAverage[1]} at the end (other processes shared the cores).` : ''),
+    `Measured ${s.date.slice(0, 10)} on ${s.machine.cpu} (${s.machine.cores} cores, ${gib(s.machine.memoryBytes)} GiB), ${s.machine.os}, Node ${s.machine.node}; load and read times are medians of ${s.runs} runs after a warm-up; predict and graph times are medians of the calls in column \`calls\` (the two paths alternate call by call: at least 3 each, and more until both together took 2 s).` +
+      (s.machine.loadAverage ? ` Load average ${s.machine.loadAverage[0]} at the start, ${s.machine.loadAverage[1]} at the end (other processes shared the cores).` : '') +
+      (s.seconds !== undefined ? ` The suite took ${Math.round(s.seconds / 60)} min.` : ''),
     '',
     `Targets (issue 15): loadRatio <= ${TARGETS.loadRatio} and graphRatio <= ${TARGETS.graphRatio} on every model; readRatio >= ${TARGETS.readRatio} and rssOverWeights <= ${TARGETS.rssOverWeights} for models of ${LARGE_MODEL_BYTES / 1e6} MB of weights or more (unmarked below that); ✓ met, ✗ missed. The last column sums up the targets that apply.`,
     '',
-    '| model | backend | weights MB | vars | load ms | tfjs load ms | loadRatio | read MB/s | readFile MB/s | readRatio | rssOverWeights | tfjs rss/weights | predict ms | graph ms | graphRatio | targets |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| model | backend | weights MB | vars | load ms | tfjs load ms | loadRatio | read MB/s | readFile MB/s | readRatio | rssOverWeights | tfjs rss/weights | predict ms | graph ms | calls | graphRatio | targets |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   const notes: string[] = [];
   for (const r of s.results) {
@@ -55,7 +56,7 @@ export function renderResultsMarkdown(s: SuiteResults): string {
     }
     const b = r as BenchResult;
     lines.push(
-      `| ${b.model} | ${b.backend} | ${cell(b.weightBytes / 1e6, 2)} | ${b.variables} | ${cell(b.loadMs)} | ${cell(b.tfjsLoadMs)} | ${target('loadRatio', b.loadRatio)} | ${cell(b.readMBps, 0)} | ${cell(b.rawReadMBps, 0)} | ${target('readRatio', b.readRatio, b.weightBytes >= LARGE_MODEL_BYTES)} | ${target('rssOverWeights', b.rssOverWeights, b.weightBytes >= LARGE_MODEL_BYTES)} | ${cell(b.tfjsRssOverWeights, 2)} | ${cell(b.predictMs, 2)} | ${cell(b.savedFunctionPredictMs, 2)} | ${target('graphRatio', b.graphRatio)} | ${targetsCell(b)} |`,
+      `| ${b.model} | ${b.backend} | ${cell(b.weightBytes / 1e6, 2)} | ${b.variables} | ${cell(b.loadMs)} | ${cell(b.tfjsLoadMs)} | ${target('loadRatio', b.loadRatio)} | ${cell(b.readMBps, 0)} | ${cell(b.rawReadMBps, 0)} | ${target('readRatio', b.readRatio, b.weightBytes >= LARGE_MODEL_BYTES)} | ${target('rssOverWeights', b.rssOverWeights, b.weightBytes >= LARGE_MODEL_BYTES)} | ${cell(b.tfjsRssOverWeights, 2)} | ${cell(b.predictMs, 2)} | ${cell(b.savedFunctionPredictMs, 2)} | ${b.predictCalls ?? '–'} | ${target('graphRatio', b.graphRatio)} | ${targetsCell(b)} |`,
     );
     for (const n of b.notes) notes.push(`- ${b.model} (${b.backend}): ${n}`);
   }
@@ -65,6 +66,10 @@ export function renderResultsMarkdown(s: SuiteResults): string {
     lines.push('Generated models (written by @savedkeras/savedmodel-writer into a temporary folder):', '');
     for (const m of generated) lines.push(`- ${m.name}: ${m.description}`);
     lines.push('');
+  }
+  for (const k of s.skipped ?? []) notes.push(`- ${k.model} (${k.backend}): ${k.reason}`);
+  if (s.results.some((r) => r.backend === 'wasm-2threads')) {
+    notes.unshift('- wasm-2threads: the wasm backend with SAVEDKERAS_WASM_THREADS=2 (threaded XNNPACK, opt-in in Node), on the convolution models only.');
   }
   if (notes.length > 0) lines.push('Notes:', '', ...notes, '');
   return lines.join('\n') + '\n';

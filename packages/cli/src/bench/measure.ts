@@ -66,6 +66,8 @@ export interface BenchResult {
   tfjsRssOverWeights: number | null;
   /** model.predict on one batch (+ reading the outputs back). */
   predictMs: number | null;
+  /** Calls of each predict path the medians are taken over (alternating; see moreCalls). */
+  predictCalls: number;
   /** serving_default of the saved graph (loadSavedModel) on the same batch. */
   savedFunctionPredictMs: number | null;
   /** savedFunctionPredictMs / predictMs: <= 1.5 is the target for running the saved graph. */
@@ -151,6 +153,7 @@ export async function benchModel(dir: string, options: BenchOptions): Promise<Be
       rssOverWeights: over(rss?.sk),
       tfjsRssOverWeights: over(rss?.tfjs),
       predictMs: predict.predictMs === null ? null : round(predict.predictMs, 3),
+      predictCalls: predict.calls,
       savedFunctionPredictMs: predict.graphMs === null ? null : round(predict.graphMs, 3),
       graphRatio: ratio(predict.graphMs, predict.predictMs),
       graphMaxAbsDiff: predict.diff,
@@ -201,29 +204,23 @@ async function measurePredict(
   batch: number,
   runs: number,
   notes: string[],
-): Promise<{ predictMs: number | null; graphMs: number | null; diff: number | null }> {
+): Promise<{ predictMs: number | null; graphMs: number | null; diff: number | null; calls: number }> {
   const inputs = sampleModelInputs(model, batch);
   if (!inputs) {
     notes.push('no predict timing: the model takes string inputs');
-    return { predictMs: null, graphMs: null, diff: null };
+    return { predictMs: null, graphMs: null, diff: null, calls: 0 };
   }
   try {
     predictValues(model, inputs);
-    const predictTimes: number[] = [];
-    let expected: Float32Array[] = [];
-    for (let r = 0; r < runs; r++) {
-      const t = await timed(() => predictValues(model, inputs));
-      predictTimes.push(t.ms);
-      expected = t.value;
-    }
-    let graphMs: number | null = null;
-    let diff: number | null = null;
     let sm: Awaited<ReturnType<typeof loadSavedModel>> | null = null;
+    let graphCall: (() => Float32Array[]) | null = null;
+    let feedMade: tf.Tensor[] = [];
     try {
       sm = await loadSavedModel(new NodeFileSource(root));
       const sig = sm.signatures['serving_default'] ?? Object.values(sm.signatures)[0];
       if (!sig) throw new Error('the SavedModel has no signature');
       const feed = signatureFeed(sig.inputs, report.inputNames, inputs);
+      feedMade = Object.values(feed).filter((t) => !inputs.includes(t));
       const call = () =>
         tf.tidy(() => {
           const out = sig(feed);
@@ -231,25 +228,60 @@ async function measurePredict(
           return names.map((n) => Float32Array.from(out[n].dataSync() as ArrayLike<number>));
         });
       call();
-      const times: number[] = [];
-      let got: Float32Array[] = [];
-      for (let r = 0; r < runs; r++) {
-        const t = await timed(call);
-        times.push(t.ms);
-        got = t.value;
-      }
-      graphMs = median(times);
-      diff = maxAbsDiff(expected, got);
-      tf.dispose(Object.values(feed).filter((t) => !inputs.includes(t)));
+      graphCall = call;
     } catch (e) {
       notes.push(`no saved-function timing: ${firstLine(e)}`);
+    }
+    try {
+      // The two paths alternate call by call (layers, graph, layers, ...), so both see the same machine
+      // load; see callCount for how many calls each side gets.
+      const predictTimes: number[] = [];
+      const graphTimes: number[] = [];
+      let expected: Float32Array[] = [];
+      let got: Float32Array[] = [];
+      let spent = 0;
+      while (moreCalls(predictTimes.length, spent, runs)) {
+        const t = await timed(() => predictValues(model, inputs));
+        predictTimes.push(t.ms);
+        expected = t.value;
+        spent += t.ms;
+        if (graphCall) {
+          const g = await timed(graphCall);
+          graphTimes.push(g.ms);
+          got = g.value;
+          spent += g.ms;
+        }
+      }
+      const graphMs = graphCall ? median(graphTimes) : null;
+      const diff = graphCall ? maxAbsDiff(expected, got) : null;
+      return { predictMs: median(predictTimes), graphMs, diff: diff === null ? null : Number(diff.toPrecision(3)), calls: predictTimes.length };
     } finally {
+      tf.dispose(feedMade);
       sm?.dispose();
     }
-    return { predictMs: median(predictTimes), graphMs, diff: diff === null ? null : Number(diff.toPrecision(3)) };
   } finally {
     tf.dispose(inputs);
   }
+}
+
+/** Fewest predict calls per path, whatever the time. */
+export const MIN_PREDICT_CALLS = 3;
+/** Millisecond models are called until both paths together took this long (hundreds of calls), so one descheduling does not decide the median. */
+export const MIN_PREDICT_MS = 2000;
+/** Most calls per path. */
+export const MAX_PREDICT_CALLS = 400;
+/** Slow models stop at MIN_PREDICT_CALLS once both paths together took this long, even when `runs` asks for more. */
+export const MAX_PREDICT_MS = 60_000;
+
+/**
+ * Whether the alternating predict loop makes another (layers, graph) pair of calls, after `calls`
+ * pairs that took `spentMs` in all: at least MIN_PREDICT_CALLS; `runs` unless that passes
+ * MAX_PREDICT_MS; and more until MIN_PREDICT_MS (at most MAX_PREDICT_CALLS).
+ */
+export function moreCalls(calls: number, spentMs: number, runs: number): boolean {
+  if (calls < MIN_PREDICT_CALLS) return true;
+  if (calls < runs && spentMs < MAX_PREDICT_MS) return true;
+  return spentMs < MIN_PREDICT_MS && calls < MAX_PREDICT_CALLS;
 }
 
 /** Signature inputs from the model's inputs: by Keras input name, else by position; cast to the signature's dtype. */

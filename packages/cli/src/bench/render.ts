@@ -30,7 +30,7 @@ export function renderBench(r: BenchResult, c: Colors): string {
     `  load        savedkeras ${num(r.loadMs, ' ms')}  tf.loadLayersModel ${num(r.tfjsLoadMs, ' ms')}  loadRatio ${num(r.loadRatio)} ${mark('loadRatio', r.loadRatio)}`,
     `  read        verified ${num(r.readMs, ' ms')} (${r.readMBps} MB/s)  fs.readFile ${num(r.rawReadMs, ' ms')} (${r.rawReadMBps} MB/s)  readRatio ${num(r.readRatio)} ${mark('readRatio', r.readRatio)}`,
     `  memory      peak RSS ${mb(r.peakRssBytes)} (baseline ${mb(r.baselineRssBytes)})  rssOverWeights ${num(r.rssOverWeights)} ${mark('rssOverWeights', r.rssOverWeights)}  tfjs ${num(r.tfjsRssOverWeights)}`,
-    `  predict     batch ${r.batch}: model ${num(r.predictMs, ' ms')}  saved graph ${num(r.savedFunctionPredictMs, ' ms')}  graphRatio ${num(r.graphRatio)} ${mark('graphRatio', r.graphRatio)}`,
+    `  predict     batch ${r.batch}, ${r.predictCalls} alternating calls each: model ${num(r.predictMs, ' ms')}  saved graph ${num(r.savedFunctionPredictMs, ' ms')}  graphRatio ${num(r.graphRatio)} ${mark('graphRatio', r.graphRatio)}`,
   ];
   for (const n of r.notes) lines.push(c.yellow(`  note: ${n}`));
   return lines.join('\n') + '\n';
