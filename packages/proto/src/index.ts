@@ -5,7 +5,18 @@ export type * from './types.js';
 export * from './tensor-values.js';
 export { ByteCursor } from './checkpoint/varint.js';
 export { readSSTable, type SSTableEntry, type BlockHandle } from './checkpoint/sstable.js';
-export { writeSSTable, type SSTableWriteOptions } from './checkpoint/sstable-writer.js';
+// Format pieces the checkpoint writers (@savedkeras/savedmodel-writer) and their tests build on: one encoding of
+// the SSTable framing and of string tensors, shared by reader and writer.
+export {
+  BLOCK_TRAILER_SIZE,
+  FOOTER_SIZE,
+  TABLE_MAGIC_HI,
+  TABLE_MAGIC_LO,
+  compareBytes,
+  parseBlock,
+} from './checkpoint/sstable.js';
+export { pushVarint, uint32leBytes } from './checkpoint/varint.js';
+export { encodeStringTensor } from './checkpoint/string-tensor.js';
 export {
   CheckpointReader,
   OBJECT_GRAPH_KEY,
@@ -18,5 +29,4 @@ export {
   type ReadIntoItem,
   type ReadManyOptions,
 } from './checkpoint/tensor-bundle.js';
-export { writeTensorBundle, type BundleTensor, type BundleWriteOptions } from './checkpoint/bundle-writer.js';
 export { readSavedModelParts, type ByteRange, type RangeRead, type SavedModelParts } from './saved-model-parts.js';

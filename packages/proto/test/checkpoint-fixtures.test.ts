@@ -193,7 +193,7 @@ describe.skipIf(!present)('checkpoints of the real fixtures', () => {
       let matched = 0;
       let fromConst = 0;
       for (const group of modelJson.weightsManifest) {
-        const bin = concat(group.paths.map((p) => l.files.get(`tfjs/${p}`)!));
+        const bin = Buffer.concat(group.paths.map((p) => l.files.get(`tfjs/${p}`)!));
         let offset = 0;
         for (const w of group.weights) {
           const n = w.shape.reduce((a, b) => a * b, 1) * 4; // float32/int32 only in these twins
@@ -359,14 +359,4 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let p = 0;
-  for (const x of parts) {
-    out.set(x, p);
-    p += x.length;
-  }
-  return out;
 }

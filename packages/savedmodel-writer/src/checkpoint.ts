@@ -1,4 +1,4 @@
-import { writeTensorBundle } from '@savedkeras/proto';
+import { writeTensorBundle } from './bundle-writer.js';
 
 export interface CheckpointTensor {
   key: string;
@@ -10,7 +10,7 @@ export interface CheckpointTensor {
 
 /**
  * The SavedModel checkpoint (`variables/variables.index` + `variables.data-*`): the variables
- * plus `_CHECKPOINTABLE_OBJECT_GRAPH` (in shard 0), written by @savedkeras/proto's TensorBundle
+ * plus `_CHECKPOINTABLE_OBJECT_GRAPH` (in shard 0), written by the TensorBundle
  * writer. Returns file names relative to `variables/`.
  */
 export function writeCheckpoint(tensors: CheckpointTensor[], objectGraph: Uint8Array, numShards: number): Map<string, Uint8Array> {

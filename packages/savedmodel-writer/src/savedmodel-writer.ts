@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import protobuf from 'protobufjs';
 import { MemorySource } from '@savedkeras/common';
 import { crc32c, DataType as DT, encodeMessage } from '@savedkeras/proto';
+import { concatBytes } from './bytes.js';
 import { attrs, CALL_CONFIG_PROTO, shapeProto, sortedMap, type Obj } from './function-builder.js';
 import { generateFunctions, type ModelFunctions } from './keras-functions.js';
 import { buildKerasMetadata } from './keras-metadata.js';
@@ -219,22 +220,12 @@ function encodeSavedModel(
   w.uint32((1 << 3) | 2).string('saved_model_main_op');
   w.uint32((2 << 3) | 2).fork().uint32((1 << 3) | 2).fork().uint32((1 << 3) | 2).string('NoOp').ldelim().ldelim();
   w.ldelim();
-  const metaGraph = concat([head, w.finish(), tail]);
+  const metaGraph = concatBytes([head, w.finish(), tail]);
 
   const sm = protobuf.Writer.create();
   sm.uint32((1 << 3) | 0).int64(1); // saved_model_schema_version
   sm.uint32((2 << 3) | 2).bytes(metaGraph); // meta_graphs
   return { bytes: sm.finish(), graphPart: head, signaturePart: tail };
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 /** Writes `files` under `dir` (creating folders). Returns the absolute paths written. */

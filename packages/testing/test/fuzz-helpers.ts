@@ -1,6 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { decodeMessage, encodeMessage, type SavedMetadata, type SavedModel } from '@savedkeras/proto';
+import { concatBytes } from '@savedkeras/savedmodel-writer';
 // The facade comes from its sources by path: @savedkeras/testing cannot depend on it (its tests depend on testing).
 import * as facade from '../../savedkeras/src/index.js';
 import { fixtureCorpus } from '../src/fuzz/corpus.js';
@@ -31,11 +32,7 @@ export function fixture(slug: string): Map<string, Uint8Array> | undefined {
 }
 
 const utf8 = new TextEncoder();
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
-  return out;
-}
+export const concat = (...parts: Uint8Array[]): Uint8Array => concatBytes(parts);
 
 /** A length-delimited protobuf field. */
 export const field = (n: number, payload: Uint8Array | string): Uint8Array => {

@@ -1,3 +1,4 @@
+import { concatBytes } from '@savedkeras/savedmodel-writer';
 import type { CorpusModel } from './corpus.js';
 import { INDEX_FILE, type ModelInfo } from './model-info.js';
 import type { Prng } from './prng.js';
@@ -58,15 +59,7 @@ function copyOf(b: Uint8Array): Uint8Array {
   return new Uint8Array(b);
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+const concat = (...parts: Uint8Array[]): Uint8Array => concatBytes(parts);
 
 const HUGE_VARINTS: bigint[] = [
   0n, 1n, 0x7fn, 0xffn, 0xffffn, 2n ** 31n - 1n, 2n ** 31n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 40n, 2n ** 53n - 1n, 2n ** 53n,

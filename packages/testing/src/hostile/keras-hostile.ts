@@ -4,10 +4,10 @@ import {
   decodeMessage,
   encodeMessage,
   readSSTable,
-  writeSSTable,
   type BundleEntryProto,
   type SavedMetadata,
 } from '@savedkeras/proto';
+import { writeSSTable } from '@savedkeras/savedmodel-writer';
 
 /**
  * Structurally valid edits of a generated Keras SavedModel: every CRC and length is recomputed, so

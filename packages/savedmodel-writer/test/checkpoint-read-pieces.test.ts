@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ChecksumError, MemorySource } from '@savedkeras/common';
-import { CheckpointReader, READ_PIECE_BYTES } from '../src/checkpoint/tensor-bundle.js';
-import { writeTensorBundle } from '../src/checkpoint/bundle-writer.js';
+import { CheckpointReader, READ_PIECE_BYTES } from '@savedkeras/proto';
+import { writeTensorBundle } from '../src/bundle-writer.js';
 
-/** readMany's pipelined reads: large tensors alone or in pieces, small ones grouped, every byte verified. */
+/** proto's CheckpointReader.readMany on bundles from the writer: pipelined reads: large tensors alone or in pieces, small ones grouped, every byte verified. */
 
 const SHARD0 = 'variables/variables.data-00000-of-00001';
 

@@ -7,13 +7,21 @@ import {
   MissingFileError,
   UnsupportedFeatureError,
 } from '@savedkeras/common';
-import { crc32c, crc32cExtend, maskCrc } from '../src/crc32c.js';
-import { encodeMessage } from '../src/messages.js';
-import { CheckpointReader, OBJECT_GRAPH_KEY } from '../src/checkpoint/tensor-bundle.js';
-import { writeTensorBundle, type BundleTensor } from '../src/checkpoint/bundle-writer.js';
-import { writeSSTable } from '../src/checkpoint/sstable-writer.js';
-import { parseBlock } from '../src/checkpoint/sstable.js';
-import { ByteCursor } from '../src/checkpoint/varint.js';
+import {
+  ByteCursor,
+  CheckpointReader,
+  OBJECT_GRAPH_KEY,
+  crc32c,
+  crc32cExtend,
+  encodeMessage,
+  maskCrc,
+  parseBlock,
+} from '@savedkeras/proto';
+import { writeTensorBundle, type BundleTensor } from '../src/bundle-writer.js';
+import { writeSSTable } from '../src/sstable-writer.js';
+
+// TensorBundle writer -> proto's CheckpointReader round trips, and the reader's errors on bundles made with the
+// writer or by hand (format reference §8). Moved from proto's tests: proto cannot depend on this package.
 
 const enc = new TextEncoder();
 const INDEX = 'variables/variables.index';

@@ -1,7 +1,17 @@
-import { crc32c, maskCrc } from '../crc32c.js';
-import { copyBytes } from '../tensor-values.js';
-import { compareBytes, BLOCK_TRAILER_SIZE, TABLE_MAGIC_HI, TABLE_MAGIC_LO, FOOTER_SIZE, type BlockHandle } from './sstable.js';
-import { pushVarint, uint32leBytes } from './varint.js';
+import {
+  BLOCK_TRAILER_SIZE,
+  FOOTER_SIZE,
+  TABLE_MAGIC_HI,
+  TABLE_MAGIC_LO,
+  compareBytes,
+  copyBytes,
+  crc32c,
+  maskCrc,
+  pushVarint,
+  uint32leBytes,
+  type BlockHandle,
+} from '@savedkeras/proto';
+import { concatBytes } from './bytes.js';
 
 /**
  * Writes an uncompressed SSTable the way TensorFlow's table builder does for TensorBundle indexes
@@ -68,7 +78,7 @@ export function writeSSTable(
   footer.set(uint32leBytes(TABLE_MAGIC_LO), 40);
   footer.set(uint32leBytes(TABLE_MAGIC_HI), 44);
   file.push(footer);
-  return concat(file);
+  return concatBytes(file);
 }
 
 class BlockBuilder {
@@ -145,14 +155,4 @@ export function shortSuccessor(a: Uint8Array): Uint8Array {
     }
   }
   return a;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let p = 0;
-  for (const part of parts) {
-    out.set(part, p);
-    p += part.length;
-  }
-  return out;
 }

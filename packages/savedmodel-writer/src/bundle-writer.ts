@@ -1,11 +1,17 @@
-import { crc32c, maskCrc } from '../crc32c.js';
-import { DataType, dtypeFromName, dtypeSize } from '../dtypes.js';
-import { encodeMessage } from '../messages.js';
-import { copyBytes } from '../tensor-values.js';
-import type { TrackableObjectGraph } from '../types.js';
+import {
+  DataType,
+  OBJECT_GRAPH_KEY,
+  copyBytes,
+  crc32c,
+  dtypeFromName,
+  dtypeSize,
+  encodeMessage,
+  encodeStringTensor,
+  maskCrc,
+  type TrackableObjectGraph,
+} from '@savedkeras/proto';
+import { concatBytes } from './bytes.js';
 import { writeSSTable } from './sstable-writer.js';
-import { encodeStringTensor } from './string-tensor.js';
-import { OBJECT_GRAPH_KEY } from './tensor-bundle.js';
 
 /**
  * Writes a TensorBundle checkpoint as TensorFlow's BundleWriter does (format reference §8):
@@ -88,7 +94,7 @@ export function writeTensorBundle(tensors: readonly BundleTensor[], options: Bun
   const files = new Map<string, Uint8Array>();
   files.set(`${prefix}.index`, writeSSTable(entries, { blockSize: options.blockSize }));
   const pad = (n: number) => String(n).padStart(5, '0');
-  shards.forEach((parts, s) => files.set(`${prefix}.data-${pad(s)}-of-${pad(numShards)}`, concat(parts)));
+  shards.forEach((parts, s) => files.set(`${prefix}.data-${pad(s)}-of-${pad(numShards)}`, concatBytes(parts)));
   return files;
 }
 
@@ -138,14 +144,4 @@ function fixedBytes(dtype: number, values: ArrayLike<number | bigint | boolean>)
     default: arr = Uint8Array.from({ length: n }, (_, i) => num(i)); // uint8, quint8, bool, float8 kinds
   }
   return new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let p = 0;
-  for (const part of parts) {
-    out.set(part, p);
-    p += part.length;
-  }
-  return out;
 }
