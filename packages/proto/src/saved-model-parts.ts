@@ -1,4 +1,4 @@
-import { decodeMessage } from './messages.js';
+import { decodeMetaGraphDef } from './messages.js';
 import type * as T from './types.js';
 
 /** A byte range of a file. */
@@ -153,7 +153,7 @@ export async function readSavedModelParts(read: RangeRead, size: number, file = 
         bytes.set(p, o);
         o += p.length;
       }
-      savedModel.metaGraphs.push(decodeMessage<T.MetaGraphDef>('MetaGraphDef', bytes, file));
+      savedModel.metaGraphs.push(decodeMetaGraphDef(bytes, file));
       graphDefRanges.push(graphDef);
     }
     return { savedModel, graphDefRanges, reads: w.reads };

@@ -94,3 +94,22 @@ describe('nesting stays bounded per decode', () => {
     }
   });
 });
+
+describe('oneof accessors', () => {
+  // SavedObject's `kind` oneof: user_object = 4, variable = 7. Two members on the wire: the last wins (protobuf spec).
+  it('every message class with a oneof (also those with map fields, built early) gets the accessors that touch present members only', async () => {
+    const { messageType, decodeMessage } = await import('../src/messages.js');
+    const protobufjsSetter = String((protobuf.util as unknown as { oneOfSetter: (n: string[]) => unknown }).oneOfSetter(['a']));
+    for (const name of ['SavedObject', 'StructuredValue', 'AttrValue'] as const) {
+      const t = messageType(name);
+      const oneof = t.oneofsArray[0]!.name;
+      const d = Object.getOwnPropertyDescriptor(t.ctor.prototype, oneof)!;
+      expect(String(d.set), `${name}.${oneof}`).not.toBe(protobufjsSetter);
+    }
+    const both = cat(field(4, field(1, '_tf_keras_layer')), field(7, cat(Uint8Array.from([0x08, 0x01]))));
+    const o = decodeMessage<{ kind: string; userObject?: unknown; variable?: { dtype: number } }>('SavedObject', both, 'x');
+    expect(o.kind).toBe('variable');
+    expect(Object.prototype.hasOwnProperty.call(o, 'userObject')).toBe(false);
+    expect(o.variable!.dtype).toBe(1);
+  });
+});
