@@ -14,6 +14,7 @@ const VIA_TEXT: Record<KernelFix['via'], string> = {
   empty: "TensorFlow's empty result",
   'js-matmul': 'savedkeras JS batched matmul',
   'js-batchnorm': 'savedkeras JS batch normalization',
+  'own-bias': "the backend's own kernel, with a 1-D copy of the bias",
 };
 
 /** The markdown table of the kernels savedkeras replaces (docs/backends.md). */

@@ -85,6 +85,13 @@ function compute(c: PinCase): tf.Tensor {
       return tf.relu6(input(c, 'x'));
     case 'sign':
       return tf.sign(input(c, 'x'));
+    // The bias is stored [1, n] and reshaped: a 1-D view of 2-D data, as Keras' GRU unstacks its bias.
+    case 'fusedMatMulBiasView':
+      return tf.fused.matMul({ a: input(c, 'a') as tf.Tensor2D, b: input(c, 'b') as tf.Tensor2D, bias: tf.reshape(input(c, 'bias'), [-1]), activation: a.activation });
+    case 'fusedConv2dBiasView':
+      return tf.fused.conv2d({ x: input(c, 'x') as tf.Tensor4D, filter: input(c, 'filter') as tf.Tensor4D, strides: a.strides, pad: a.padding, bias: tf.reshape(input(c, 'bias'), [-1]), activation: a.activation });
+    case 'fusedDepthwiseConv2dBiasView':
+      return tf.fused.depthwiseConv2d({ x: input(c, 'x') as tf.Tensor4D, filter: input(c, 'filter') as tf.Tensor4D, strides: a.strides, pad: a.padding, bias: tf.reshape(input(c, 'bias'), [-1]), activation: a.activation });
     default:
       throw new Error(`no op ${c.op}`);
   }

@@ -25,6 +25,14 @@ describe('kernels savedkeras replaces, against TensorFlow (Node backends)', () =
     for (const f of KERNEL_FIXES) expect(pins.cases.some((c) => c.kernel === f.kernel), `${f.backend} ${f.kernel}`).toBe(true);
   });
 
+  it("wasm: the fused kernels take a 1-D bias that is a view of 2-D data (Keras GRU's unstacked bias)", () => {
+    // Without the fix wasm throws "only supports rank-1 bias"; without the table entry the cases would not run at all.
+    const kernels = pins.cases.filter((c) => c.op.endsWith('BiasView')).map((c) => c.kernel).sort();
+    expect(kernels).toEqual(['FusedConv2D', 'FusedDepthwiseConv2D', '_FusedMatMul']);
+    const ran = outcomes.filter((o) => o.backend === 'wasm' && kernels.some((k) => o.name.startsWith(`${k} #`)));
+    expect(ran.map((o) => [o.name.split(' ')[0], o.message]).sort()).toEqual(kernels.map((k) => [k, undefined]));
+  });
+
   it.each(outcomes.map((o) => [`${o.backend} ${o.name}`, o] as const))('%s', (_, o) => {
     expect(o.message).toBeUndefined();
     expect(o.ok).toBe(true);

@@ -18,13 +18,17 @@ export interface KernelFix {
    * `alias` runs another of the backend's own kernels (no copies: fast backends stay fast);
    * `empty` returns the empty tensor TensorFlow returns (for calls whose output has no elements);
    * `js-matmul` is savedkeras' batched matrix product in JS with NumPy broadcasting of the batch dimensions;
-   * `js-batchnorm` is savedkeras' batch normalization in JS with NumPy broadcasting of its parameters.
+   * `js-batchnorm` is savedkeras' batch normalization in JS with NumPy broadcasting of its parameters;
+   * `own-bias` runs the backend's own kernel with a copy of the bias stored as the 1-D tensor it is.
    */
-  readonly via: 'cpu' | 'js' | 'per-image-cpu' | 'alias' | 'empty' | 'js-matmul' | 'js-batchnorm';
+  readonly via: 'cpu' | 'js' | 'per-image-cpu' | 'alias' | 'empty' | 'js-matmul' | 'js-batchnorm' | 'own-bias';
   /** `alias`: the backend's own kernel that computes the same thing right, and the attrs it gets. */
   readonly alias?: { kernel: string; attrs: Record<string, unknown> };
-  /** Only calls whose attrs / input shapes match go the replacement's way; the others keep the backend's own kernel. */
-  readonly when?: (attrs: Record<string, unknown>, shapes: number[][]) => boolean;
+  /**
+   * Only calls whose attrs / input shapes (or, rarely, the inputs' data on the backend) match go the
+   * replacement's way; the others keep the backend's own kernel.
+   */
+  readonly when?: (attrs: Record<string, unknown>, shapes: number[][], args: KernelArgs) => boolean;
 }
 
 export const KERNEL_FIXES: readonly KernelFix[] = Object.freeze([
@@ -193,6 +197,18 @@ export const KERNEL_FIXES: readonly KernelFix[] = Object.freeze([
       when: (_attrs, shapes) => moduloBroadcastWrong(shapes),
     }),
   ),
+  ...(['_FusedMatMul', 'FusedConv2D', 'FusedDepthwiseConv2D'] as const).map(
+    (kernel): KernelFix => ({
+      kernel,
+      backend: 'wasm',
+      why:
+        `tfjs-backend-wasm 4.22 ${kernel} reads the bias rank from the shape its data was first made with, not the tensor's: ` +
+        "a 1-D bias that is a view of 2-D data (Keras' GRU unstacks its [2, 3*units] bias; a reshape) is refused " +
+        '("only supports rank-1 bias"): the saved graphs of GRU models failed; those calls get a 1-D copy of the bias',
+      via: 'own-bias',
+      when: (_attrs, _shapes, args) => biasStoredWithOtherRank(args),
+    }),
+  ),
   {
     kernel: 'Transform',
     backend: 'webgl',
@@ -229,6 +245,7 @@ export async function installKernelFixes(backend: string): Promise<string[]> {
       tf.unregisterKernel(fix.kernel, fix.backend);
     }
     const native = nativeKernels.get(`${fix.backend}/${fix.kernel}`);
+    if (fix.via === 'own-bias' && current === undefined) throw new Error(`${fix.kernel} is not registered for ${fix.backend}: no kernel to give a bias copy`);
     const kernelFunc =
       fix.via === 'empty' ? emptyOutput(fix.kernel)
       : fix.via === 'js-matmul' ? broadcastBatchMatMul
@@ -236,6 +253,7 @@ export async function installKernelFixes(backend: string): Promise<string[]> {
       : fix.via === 'cpu' ? onCpu(fix.kernel)
       : fix.via === 'js' ? elementwise(JS_KERNELS[fix.kernel]!)
       : fix.via === 'alias' ? aliasOf(fix)
+      : fix.via === 'own-bias' ? withOwnBias(current!.kernelFunc)
       : perImageOnCpu(fix.kernel);
     if (fix.when !== undefined) {
       if (current === undefined || native === undefined) throw new Error(`${fix.kernel} is not registered for ${fix.backend}: nothing to route around`);
@@ -244,7 +262,7 @@ export async function installKernelFixes(backend: string): Promise<string[]> {
       const own = current.kernelFunc;
       const routed: tf.KernelFunc = (args) => {
         const shapes = Object.values(args.inputs).map((t) => t?.shape ?? []);
-        return when((args.attrs ?? {}) as Record<string, unknown>, shapes) ? kernelFunc(args) : own(args);
+        return when((args.attrs ?? {}) as Record<string, unknown>, shapes, args) ? kernelFunc(args) : own(args);
       };
       // The backend's own kernel still runs for the other calls, so it keeps its setup (wasm binds its C function there).
       tf.registerKernel({ kernelName: fix.kernel, backendName: fix.backend, kernelFunc: routed, ...(native.setupFunc ? { setupFunc: native.setupFunc } : {}) });
@@ -360,6 +378,35 @@ function perImageOnCpu(kernelName: string): tf.KernelFunc {
       out = new Float32Array(0);
     }
     return { dataId: backend.write(out, outShape, image.dtype), shape: outShape, dtype: image.dtype };
+  };
+}
+
+/**
+ * The shape a backend first stored a tensor's data with (wasm keeps it per data id, and reshapes and
+ * unstacked rows share the data), or undefined when the backend does not say.
+ */
+function storedShape(args: KernelArgs, t: tf.TensorInfo): number[] | undefined {
+  const map = (args.backend as unknown as { dataIdMap?: { get(id: unknown): { shape?: number[] } | undefined } }).dataIdMap;
+  return map?.get(t.dataId)?.shape;
+}
+
+function biasStoredWithOtherRank(args: KernelArgs): boolean {
+  const bias = args.inputs['bias'];
+  const stored = bias ? storedShape(args, bias) : undefined;
+  return stored !== undefined && stored.length !== 1;
+}
+
+/** Runs `kernel` (the backend's own) with a copy of the bias stored as the 1-D tensor it is; the copy is freed after the call. */
+function withOwnBias(kernel: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const backend = args.backend as tf.KernelBackend;
+    const bias = args.inputs['bias']!;
+    const copy = { dataId: backend.write(backend.readSync(bias.dataId), bias.shape, bias.dtype), shape: bias.shape, dtype: bias.dtype };
+    try {
+      return kernel({ ...args, inputs: { ...args.inputs, bias: copy } });
+    } finally {
+      backend.disposeData(copy.dataId);
+    }
   };
 }
 

@@ -168,14 +168,9 @@ function fusedKernel(f: Fusion): Kernel {
       filter = folded.filter;
       bias = folded.bias;
     }
-    const ownBias = bias && !f.bnInputs ? rank1Storage(bias) : undefined;
-    if (ownBias) bias = ownBias;
+    // (wasm refuses a bias that is a view of 2-D data: routed around in @savedkeras/kernels' fixes table.)
     const common = { bias, activation: f.activation, leakyreluAlpha: f.leakyAlpha };
-    try {
-      return [runFused(f, x, filter, attrs, ctx, common)];
-    } finally {
-      ownBias?.dispose();
-    }
+    return [runFused(f, x, filter, attrs, ctx, common)];
   };
 }
 
@@ -205,18 +200,6 @@ function runFused(
     // Depthwise chains with EXPLICIT padding are not fused (tfjs' fused depthwise takes no explicit pads).
     return f.baseOp === 'Conv2D' ? tf.fused.conv2d(conv) : tf.fused.depthwiseConv2d(conv as typeof conv & { pad: 'valid' | 'same' });
   }
-}
-
-/**
- * tfjs-backend-wasm 4.22's fused kernels read the bias rank from the shape its data was first
- * made with, not the tensor's: a 1-D bias that is a reshape view of 2-D data (Keras' GRU unstacks
- * its [2, 3*units] bias in the cell) is refused ("only supports rank-1 bias"). Such a bias gets a
- * copy of its own; returns undefined when the bias can be passed as it is.
- */
-function rank1Storage(bias: tf.Tensor): tf.Tensor | undefined {
-  if (tf.getBackend() !== 'wasm') return undefined;
-  const stored = (tf.backend() as unknown as { dataIdMap?: { get(id: unknown): { shape?: number[] } | undefined } }).dataIdMap?.get(bias.dataId)?.shape;
-  return stored && stored.length !== 1 ? tf.clone(bias) : undefined;
 }
 
 function convPadding(attrs: Attrs, ctx: KernelContext): 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]] {
