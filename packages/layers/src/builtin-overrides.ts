@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { gatherRows } from '@savedkeras/kernels';
 // Evaluated for its registrations: the classes extended below are found there.
 import '@tensorflow/tfjs-layers';
 
@@ -109,26 +110,6 @@ export class SeparableConv2D extends tfjsLayerClass('SeparableConv2D') {
     });
   }
 }
-
-/**
- * Rows `indices` of `params`, whose gradient is a scatter-add of the incoming rows (what Keras'
- * IndexedSlices amount to). tfjs' own gather gradient is UnsortedSegmentSum: the cpu backend
- * runs it as one full masked pass per vocabulary row (O(vocabulary × tokens × width): 25 s per
- * batch on a 1000-word TextVectorization model) and the wasm backend has no such kernel at all.
- * ScatterNd sums duplicate indices on every backend, in one pass over the tokens.
- * (@savedkeras/graph's gather kernels have the same function, for layers run from saved functions.)
- */
-const gatherRows = tf.customGrad(((params: tf.Tensor, indices: tf.Tensor, save: tf.GradSaveFunc) => {
-  save([indices]);
-  return {
-    value: tf.gather(params, indices),
-    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-      const ids = saved[0]!;
-      const rowsGrad = Array.isArray(dy) ? dy[0]! : dy;
-      return [tf.scatterND(tf.expandDims(ids, 1), rowsGrad, params.shape), tf.zerosLike(ids)];
-    },
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as (params: tf.Tensor, indices: tf.Tensor) => tf.Tensor;
 
 /** Embedding whose gradient works on every backend in one pass over the tokens (see gatherRows). */
 export class Embedding extends tfjsLayerClass('Embedding') {

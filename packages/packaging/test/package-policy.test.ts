@@ -69,3 +69,21 @@ function hasTestFile(dir: string): boolean {
     e.isDirectory() ? e.name !== 'node_modules' && hasTestFile(nodePath.join(dir, e.name)) : /\.test\.ts$/.test(e.name),
   );
 }
+
+describe('docs/architecture.md', () => {
+  it("lists each package's workspace runtime dependencies as its package.json does", () => {
+    const doc = readFileSync(nodePath.join(repo, 'docs/architecture.md'), 'utf8');
+    const block = /## Package graph[^\n]*\n+```\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
+    const listed = new Map<string, string[]>();
+    for (const line of block.split('\n')) {
+      const m = /^[│├└─\s]*([a-z][\w-]*)(?: \([\w/]+\))?\s{2,}(.*)$/.exec(line);
+      if (m) listed.set(m[1]!, m[2]!.startsWith('(') ? [] : m[2]!.split(/\s{2,}/)[0]!.split(' '));
+    }
+    const short = (name: string) => name.replace(/^@savedkeras\//, '');
+    for (const { pkg } of packages) {
+      if (pkg.name === '@savedkeras/packaging') continue; // its line says "(dev: every public package)"
+      const deps = Object.keys(pkg.dependencies ?? {}).filter((d) => d === 'savedkeras' || d.startsWith('@savedkeras/')).map(short).sort();
+      expect(listed.get(short(pkg.name))?.sort(), `${pkg.name} in docs/architecture.md`).toEqual(deps);
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Kernel, KernelContext, Value } from '../../kernel.js';
 import { isTensorValue } from '../../kernel.js';
+import { gatherRows } from '@savedkeras/kernels';
 import { DataType } from '@savedkeras/proto';
 import { saturate, tensorFromProto } from '../tensor-proto.js';
 import { deriveTensorList, isTensorList } from '../tensor-list-store.js';
@@ -181,30 +182,12 @@ function checkIndices(indices: tf.Tensor, dim: number, ctx: KernelContext): void
 export function gatherChecked(params: tf.Tensor, indices: tf.Tensor, axis: number, batchDims: number, ctx: KernelContext): tf.Tensor {
   checkIndices(indices, params.shape[axis] ?? 0, ctx);
   const idx = indices.dtype === 'int32' ? indices : tf.cast(indices, 'int32');
-  // Rows of a float tensor (Embedding lookups): a gradient that trains on every backend.
+  // Rows of a float tensor (Embedding lookups): a gradient that trains on every backend (see gatherRows).
   if (axis === 0 && batchDims === 0 && params.dtype === 'float32') {
     return tf.reshape(gatherRows(params, tf.reshape(idx, [idx.size])), [...idx.shape, ...params.shape.slice(1)]);
   }
   return tf.gather(params, idx, axis, batchDims);
 }
-
-/**
- * Rows `indices` of `params`, whose gradient is a scatter-add of the incoming rows (what TF's
- * IndexedSlices amount to). tfjs' own gather gradient is UnsortedSegmentSum: the cpu backend runs
- * it as one masked pass per row of `params` (100 s per step of a 10,000-word Embedding) and the
- * wasm backend has no such kernel. ScatterNd sums duplicate indices on every backend, in one pass.
- * (@savedkeras/layers' Embedding has the same function for layers rebuilt from their config.)
- */
-const gatherRows = tf.customGrad(((params: tf.Tensor, indices: tf.Tensor, save: tf.GradSaveFunc) => {
-  save([indices]);
-  return {
-    value: tf.gather(params, indices),
-    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-      const ids = saved[0]!;
-      return [tf.scatterND(tf.expandDims(ids, 1), Array.isArray(dy) ? dy[0]! : dy, params.shape), tf.zerosLike(ids)];
-    },
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as (params: tf.Tensor, indices: tf.Tensor) => tf.Tensor;
 
 const gatherV2: Kernel = (inputs, attrs, ctx) => {
   const params = tensorAt(inputs, 0, ctx);
