@@ -293,9 +293,10 @@ const INT_RANGES: Record<string, [number, number]> = {
 
 /** Checks names, dtypes, value ranges and shapes; returns the tensors in input order. */
 function validateInputs(sigName: string, inputs: SignatureTensor[], feed: Record<string, tf.Tensor>, refuseShapes: boolean): tf.Tensor[] {
-  const expected = inputs.map((i) => `${i.name}: ${i.dtype}${i.shape ? formatShape(i.shape) : ''}`).join(', ');
+  // Built only for an error message (this runs on every call).
+  const expected = () => inputs.map((i) => `${i.name}: ${i.dtype}${i.shape ? formatShape(i.shape) : ''}`).join(', ');
   if (typeof feed !== 'object' || feed === null || feed instanceof tf.Tensor) {
-    throw new InputMismatchError(`signature ${sigName} takes an object of named tensors {${expected}}`, { node: sigName });
+    throw new InputMismatchError(`signature ${sigName} takes an object of named tensors {${expected()}}`, { node: sigName });
   }
   const extra = Object.keys(feed).filter((k) => !inputs.some((i) => i.name === k));
   // Own properties only: an input named `constructor` or `__proto__` is never found on the prototype chain.
@@ -303,7 +304,7 @@ function validateInputs(sigName: string, inputs: SignatureTensor[], feed: Record
   const missing = inputs.filter((i) => !(fed(i.name) instanceof tf.Tensor)).map((i) => i.name);
   if (extra.length > 0 || missing.length > 0) {
     throw new InputMismatchError(
-      `signature ${sigName} takes {${expected}}; ${missing.length > 0 ? `missing ${missing.join(', ')}` : ''}${missing.length > 0 && extra.length > 0 ? '; ' : ''}${extra.length > 0 ? `unknown ${extra.join(', ')}` : ''}`,
+      `signature ${sigName} takes {${expected()}}; ${missing.length > 0 ? `missing ${missing.join(', ')}` : ''}${missing.length > 0 && extra.length > 0 ? '; ' : ''}${extra.length > 0 ? `unknown ${extra.join(', ')}` : ''}`,
       { node: sigName },
     );
   }
@@ -409,7 +410,7 @@ async function loadTf1Signatures(graph: SavedModelGraph, checkpoint: Checkpoint 
       libraries.push(library);
       const plan = library.plan(fnName);
       // Only variables the signature reads need a value.
-      const used = new Set(plan.nodes.flatMap((n) => n.inputs).filter((s) => s < plan.numInputs).map((s) => plan.inputNames[s]!));
+      const used = new Set([...plan.nodes.flatMap((n) => n.inputs), ...plan.outputs].filter((s) => s < plan.numInputs).map((s) => plan.inputNames[s]!));
       const varValues: Value[] = [];
       for (const name of main.variables) {
         let res = resources.get(name);

@@ -42,23 +42,23 @@ export class CallBudget {
     this.wasm = tf.getBackend() === 'wasm';
   }
 
-  /** Counts one node (op, call, branch or loop iteration) and checks the clock and the signal. */
-  step(where: string): void {
+  /** Counts one node (op, call, branch or loop iteration) of function `fn` and checks the clock and the signal. */
+  step(fn: string, nodeName: string): void {
     if (++this.launches > this.limits.maxKernelLaunches) {
       throw new LimitError(
         `calling ${this.root} ran more than limits.maxKernelLaunches (${this.limits.maxKernelLaunches}) graph nodes, counted over every loop, call and branch`,
         {
-          node: where,
+          node: `${fn}/${nodeName}`,
           hint: 'nested loops or functions that call each other many times never end in useful time; raise limits.maxKernelLaunches only for a legitimately long computation',
         },
       );
     }
     if (this.guard.signal?.aborted) {
-      throw new LimitError(`calling ${this.root} was aborted`, { node: where, cause: this.guard.signal.reason });
+      throw new LimitError(`calling ${this.root} was aborted`, { node: `${fn}/${nodeName}`, cause: this.guard.signal.reason });
     }
     if (this.deadline !== Infinity && (this.launches & 15) === 0 && performance.now() > this.deadline) {
       throw new LimitError(`calling ${this.root} took longer than timeoutMs=${this.guard.timeoutMs}`, {
-        node: where,
+        node: `${fn}/${nodeName}`,
         hint: 'pass a larger timeoutMs if the computation is legitimately long',
       });
     }

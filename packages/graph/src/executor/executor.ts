@@ -11,7 +11,8 @@ import {
 import type { KernelContext, Value } from '../kernel.js';
 import { isTensorValue } from '../kernel.js';
 // ops/index.js registers the builtin kernels.
-import { disposeValue, getKernel } from '../ops/index.js';
+import { disposeValue, getKernel, isBuiltinKernel } from '../ops/index.js';
+import { shareData } from '../ops/kernels/util.js';
 import type { FunctionLibrary } from './function-library.js';
 import type { FunctionPlan, PlanNode } from './plan.js';
 import { CallBudget, isAllocationFailure, type CallGuard } from './budget.js';
@@ -85,6 +86,12 @@ export class Executor {
   }
 
   private runPlan(plan: FunctionPlan, inputs: Value[], chain: string[], budget: CallBudget): Value[] {
+    // A variable that nothing in this call tree writes cannot change while the plan runs, so its
+    // ReadVariableOps hand the tf.Variable itself to their consumers instead of a new tensor each
+    // (a kernel dispatch, a tidy scope and a disposal per read and call). Never in training mode
+    // (batch-norm statistics and optimizer steps assign), never out of the plan: returned values
+    // that are variables get a tensor of their own below, and release() never disposes a variable.
+    const shareReads = !this.training && isBuiltinKernel('ReadVariableOp') && this.library.variablesReadOnly(plan.name);
     const slots: (Value | undefined)[] = new Array(plan.numSlots);
     const holders = new Map<Value, number>();
     const hold = (v: Value) => holders.set(v, (holders.get(v) ?? 0) + 1);
@@ -112,8 +119,9 @@ export class Executor {
           if (v === undefined) throw new FormatError(`input slot ${s} of ${node.name} is empty`, { node: `${plan.name}/${node.name}` });
           return v;
         });
-        budget.step(`${plan.name}/${node.name}`);
-        const outs = this.runNode(plan, node, args, chain, budget);
+        budget.step(plan.name, node.name);
+        const shared = shareReads && node.op === 'ReadVariableOp' && node.kind === 'op' ? sharedVariable(args) : undefined;
+        const outs = shared ? [shared] : this.runNode(plan, node, args, chain, budget);
         if (outs.length !== node.numOutputs) {
           // Never keep values we cannot place.
           for (const v of outs) if (!args.includes(v) && !holders.has(v)) disposeValue(v);
@@ -133,8 +141,12 @@ export class Executor {
       throw e;
     }
 
-    // Cached constants are shared: the caller gets its own copy.
-    const result = plan.outputs.map((s) => (this.library.isConstant(slots[s]) ? tf.clone(slots[s] as tf.Tensor) : slots[s]!));
+    // Cached constants are shared: the caller gets its own copy; so are variables (see shareReads).
+    const result = plan.outputs.map((s) => {
+      const v = slots[s]!;
+      if (v instanceof tf.Variable) return shareData(v);
+      return this.library.isConstant(v) ? tf.clone(v as tf.Tensor) : v;
+    });
     // Anything left (there should be nothing: every non-returned slot has a last use) is freed.
     const returned = new Set(plan.outputs);
     for (let s = plan.numInputs; s < plan.numSlots; s++) if (!returned.has(s) && slots[s] !== undefined) release(s);
@@ -230,7 +242,7 @@ export class Executor {
     };
     try {
       for (let iter = 0; ; iter++) {
-        budget.step(`${plan.name}/${node.name}`);
+        budget.step(plan.name, node.name);
         const c = this.runFunction(cond, vars, chain, budget);
         let go: boolean;
         try {
@@ -261,6 +273,13 @@ export class Executor {
       throw e;
     }
   }
+}
+
+/** The variable a ReadVariableOp reads, when its handle is a live variable (else the kernel runs and reports). */
+function sharedVariable(args: Value[]): tf.Variable | undefined {
+  const res = args[0];
+  if (res === undefined || isTensorValue(res) || res.kind !== 'variable') return undefined;
+  return res.variable && !res.variable.isDisposed ? res.variable : undefined;
 }
 
 function tensorArg(values: Value[], i: number, plan: FunctionPlan, node: PlanNode): tf.Tensor {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { FormatError } from '@savedkeras/common';
 import type { SavedModelGraph } from '@savedkeras/object-graph';
 import type { FunctionDef, MetaGraphDef, OpDef } from '@savedkeras/proto';
-import { getKernel, getOpDef } from '../ops/index.js';
+import { getKernel, getOpDef, isBuiltinKernel } from '../ops/index.js';
 import { EXECUTOR_OP_DEFS } from './control-op-defs.js';
 import { compileFunction, type FunctionPlan, type PlanContext } from './plan.js';
 import { disposeFusionCaches } from './fusion.js';
@@ -28,6 +28,7 @@ export class FunctionLibrary implements PlanContext {
   /** Values of Const nodes, computed once (decoding a TensorProto per loop iteration is costly). */
   private readonly consts = new Map<object, tf.Tensor>();
   private readonly constValues = new WeakSet<tf.Tensor>();
+  private readonly readOnly = new Map<string, boolean>();
 
   constructor(functions: Iterable<FunctionDef>, strippedOps: Iterable<OpDef> = []) {
     for (const f of functions) {
@@ -116,6 +117,32 @@ export class FunctionLibrary implements PlanContext {
   }
 
   /**
+   * True when nothing function `name` can run (callees, loop bodies and branches included) writes a
+   * variable: every op that takes a resource input is one of the builtin readers. Decides whether
+   * the executor may hand the variable itself to a ReadVariableOp's consumers (see Executor).
+   * Unknown ops, ops without an OpDef and user-registered kernels count as writers.
+   */
+  variablesReadOnly(name: string): boolean {
+    let ro = this.readOnly.get(name);
+    if (ro !== undefined) return ro;
+    ro = true;
+    outer: for (const fn of this.reachableFunctions([name])) {
+      if (!this.functions.has(fn)) continue;
+      for (const n of this.plan(fn).nodes) {
+        if (n.kind !== 'op' || n.fusion) continue;
+        if (RESOURCE_READERS.has(n.op) && isBuiltinKernel(n.op)) continue;
+        const def = this.opDef(n.op);
+        if (!def || !isBuiltinKernel(n.op) || def.inputArg.some((a) => a.type === DT_RESOURCE)) {
+          ro = false;
+          break outer;
+        }
+      }
+    }
+    this.readOnly.set(name, ro);
+    return ro;
+  }
+
+  /**
    * Every node of the functions reachable from `roots` that cannot run: ops with no kernel (builtin
    * or registered), and calls of functions missing from the library. Checked against the registry
    * now, so a registerOp() made after loading counts.
@@ -136,6 +163,14 @@ export class FunctionLibrary implements PlanContext {
     return out;
   }
 }
+
+/** TensorFlow's DT_RESOURCE (variable and table handles). */
+const DT_RESOURCE = 20;
+/** Builtin ops that take a resource and never write a variable. */
+const RESOURCE_READERS = new Set([
+  'ReadVariableOp', 'ResourceGather', 'ResourceGatherNd', 'VarIsInitializedOp', 'VariableShape', 'DestroyResourceOp', 'DisableCopyOnRead',
+  'LookupTableFindV2', 'LookupTableSizeV2', 'LookupTableExportV2',
+]);
 
 /** The library of a graph, one per graph, so that every function of one model shares plans and constants. */
 const libraries = new WeakMap<SavedModelGraph, FunctionLibrary>();

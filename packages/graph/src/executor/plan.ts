@@ -2,6 +2,7 @@ import { FormatError, LimitError, UnsupportedFeatureError, own } from '@savedker
 import type { ArgDef, FunctionDef, NodeDef, OpDef } from '@savedkeras/proto';
 import type { Attrs } from '../kernel.js';
 import { makeAttrs } from '../ops/attrs.js';
+import { isBuiltinKernel } from '../ops/registry.js';
 import { fuseNodes, planFusionEnabled, type Fusion } from './fusion.js';
 
 /**
@@ -345,7 +346,9 @@ export function compileFunction(fd: FunctionDef, ctx: PlanContext): FunctionPlan
     return resolve(ref, `${fname} (output ${name})`);
   });
 
-  const nodes = planFusionEnabled() ? fuseNodes(unfusedNodes, nextSlot, outputs) : unfusedNodes;
+  const elided = elidePassThrough(unfusedNodes, outputs);
+  const nodes = planFusionEnabled() ? fuseNodes(elided.nodes, nextSlot, elided.outputs) : elided.nodes;
+  outputs.splice(0, outputs.length, ...elided.outputs);
 
   // Lifetimes: a slot dies after its last consumer; outputs nobody reads die right after their node.
   // Function inputs belong to the caller and returned slots to whoever called us: never freed here.
@@ -363,4 +366,39 @@ export function compileFunction(fd: FunctionDef, ctx: PlanContext): FunctionPlan
   });
 
   return { name: fname, inputNames, numInputs: inputNames.length, numSlots: nextSlot, nodes, outputs, outputNames };
+}
+
+/** TensorFlow's DT_VARIANT: TensorLists, whose Identity makes a list of the same lineage (tensor-list-store.ts). */
+const DT_VARIANT = 21;
+const PASS_THROUGH_OPS = new Set(['Identity', 'Snapshot']);
+
+/**
+ * Drops the nodes that compute nothing, at plan time: Identity / Snapshot (consumers and function
+ * outputs read the node's input slot instead) and NoOp (no outputs; it only orders control edges).
+ * Keras graphs have one or two per layer and call, each costing a kernel dispatch, a tidy scope and
+ * a disposal per call. Safe because the node order is kept (control dependencies still hold), an
+ * Identity's gradient is the identity, and the executor lets one value sit in several slots (it is
+ * disposed when the last is released; outputs that alias inputs are detached by the caller).
+ * Kept: Identity of a variant (TensorList lineages), nodes without an OpDef, and any op a user
+ * registered a kernel for.
+ */
+export function elidePassThrough(nodes: PlanNode[], outputs: readonly number[]): { nodes: PlanNode[]; outputs: number[] } {
+  const alias = new Map<number, number>();
+  const to = (s: number) => alias.get(s) ?? s;
+  const kept: PlanNode[] = [];
+  for (const n of nodes) {
+    if (n.kind === 'op' && !n.missingOpDef && isBuiltinKernel(n.op)) {
+      if (n.op === 'NoOp' && n.numOutputs === 0) continue;
+      if (PASS_THROUGH_OPS.has(n.op) && n.inputs.length === 1 && n.numOutputs === 1) {
+        const t = n.attrs.tfType('T');
+        if (t !== undefined && t !== DT_VARIANT) {
+          alias.set(n.firstOutput, to(n.inputs[0]!));
+          continue;
+        }
+      }
+    }
+    if (alias.size > 0) n.inputs = n.inputs.map(to);
+    kept.push(n);
+  }
+  return { nodes: kept, outputs: outputs.map(to) };
 }

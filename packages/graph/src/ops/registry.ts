@@ -40,6 +40,11 @@ export function getOpDef(op: string): OpDef | undefined {
   return userDefs.get(op) ?? BUILTIN_OP_DEFS.get(op);
 }
 
+/** True when `op` runs its builtin kernel (no user registration replaces it). */
+export function isBuiltinKernel(op: string): boolean {
+  return !userKernels.has(op) && builtinKernels.has(op);
+}
+
 /** Names of all ops with a kernel (builtin or user). */
 export function kernelNames(): string[] {
   return [...new Set([...builtinKernels.keys(), ...userKernels.keys()])].sort();
