@@ -23,6 +23,7 @@ export {
   type Checkpoint,
   type DeclaredTensor,
   READ_PIECE_BYTES,
+  STREAM_PIECE_BYTES,
   type CheckpointEntry,
   type CheckpointTensor,
   type RangeIntoSource,

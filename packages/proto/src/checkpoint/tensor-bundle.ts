@@ -108,6 +108,13 @@ function canReadInto(s: ModelSource): s is RangeIntoSource {
  * buffer it is given (RangeIntoSource), several reads of this size into the tensor's buffer.
  */
 export const READ_PIECE_BYTES = 8 * 1024 * 1024;
+/**
+ * readManyInto's pieces when the source reads into given buffers: they pass through two scratch
+ * buffers of this size before being copied to their target (the wasm heap), and those buffers are
+ * most of what a wasm load holds beyond the weights at its peak (2 x 8 MB was 0.3x the weights of
+ * the 52 MB bench CNN). Local reads of 2 MB cost no more per byte than 8 MB ones.
+ */
+export const STREAM_PIECE_BYTES = 2 * 1024 * 1024;
 
 /**
  * Reader of a TensorBundle checkpoint (`<prefix>.index` + `<prefix>.data-SSSSS-of-NNNNN`),
@@ -304,7 +311,8 @@ export class CheckpointReader implements Checkpoint {
       targets.set(it.key, it.target);
     }
     const wanted = await this.checkedEntries(items.map((it) => it.key));
-    const reads = this.planAll(wanted, true);
+    const source = this.source;
+    const reads = this.planAll(wanted, true, canReadInto(source) ? STREAM_PIECE_BYTES : READ_PIECE_BYTES);
     const total = wanted.reduce((s, e) => s + e.size, 0);
     let loaded = 0;
     const fill = (e: CheckpointEntry, bytes: Uint8Array, at: number) => {
@@ -314,7 +322,6 @@ export class CheckpointReader implements Checkpoint {
     };
     // A source that reads into given buffers gets two scratch buffers, used in turn (one being
     // filled while the other is copied out): no garbage per piece for the GC to catch up with.
-    const source = this.source;
     let fetch = (r: PieceRead) => source.readRange(r.file, r.start, r.end - r.start);
     if (canReadInto(source)) {
       const largest = reads.reduce((m, r) => Math.max(m, r.end - r.start), 0);
@@ -359,7 +366,7 @@ export class CheckpointReader implements Checkpoint {
   }
 
   /** The reads of `entries`, shard by shard in offset order (see planReads). */
-  private planAll(entries: CheckpointEntry[], splitLarge: boolean): PieceRead[] {
+  private planAll(entries: CheckpointEntry[], splitLarge: boolean, pieceBytes = READ_PIECE_BYTES): PieceRead[] {
     const byShard = new Map<number, CheckpointEntry[]>();
     for (const e of entries) {
       const list = byShard.get(e.shardId) ?? [];
@@ -369,7 +376,7 @@ export class CheckpointReader implements Checkpoint {
     const reads: PieceRead[] = [];
     for (const [shardId, list] of [...byShard].sort((a, b) => a[0] - b[0])) {
       list.sort((a, b) => a.offset - b.offset);
-      reads.push(...planReads(this.shardFile(shardId), list, splitLarge));
+      reads.push(...planReads(this.shardFile(shardId), list, splitLarge, pieceBytes));
     }
     return reads;
   }
@@ -637,29 +644,29 @@ export interface ReadIntoItem {
 
 /**
  * Cuts the offset-sorted entries of one shard into reads: back-to-back tensors (gaps up to
- * MAX_COALESCE_GAP) grouped up to READ_PIECE_BYTES; a larger tensor read alone, or with
- * `splitLarge` and a numeric dtype in READ_PIECE_BYTES pieces. String and variant tensors are
+ * MAX_COALESCE_GAP) grouped up to `pieceBytes`; a larger tensor read alone, or with
+ * `splitLarge` and a numeric dtype in pieces of `pieceBytes` (READ_PIECE_BYTES; STREAM_PIECE_BYTES through scratch buffers). String and variant tensors are
  * always read whole: their checksum covers lengths and contents together.
  */
-function planReads(file: string, sorted: CheckpointEntry[], splitLarge: boolean): PieceRead[] {
+function planReads(file: string, sorted: CheckpointEntry[], splitLarge: boolean, pieceBytes: number): PieceRead[] {
   const reads: PieceRead[] = [];
   let group: Extract<PieceRead, { kind: 'tensors' }> | undefined;
   for (const e of sorted) {
     const end = e.offset + e.size;
     const base = e.dtype > 100 ? e.dtype - 100 : e.dtype;
-    if (e.size > READ_PIECE_BYTES) {
+    if (e.size > pieceBytes) {
       group = undefined;
       if (splitLarge && base !== DataType.STRING && base !== DataType.VARIANT) {
         const big = { entry: e, crc: 0 };
-        for (let p = e.offset; p < end; p += READ_PIECE_BYTES) {
-          reads.push({ kind: 'piece', file, start: p, end: Math.min(end, p + READ_PIECE_BYTES), big });
+        for (let p = e.offset; p < end; p += pieceBytes) {
+          reads.push({ kind: 'piece', file, start: p, end: Math.min(end, p + pieceBytes), big });
         }
       } else {
         reads.push({ kind: 'tensors', file, start: e.offset, end, entries: [e] });
       }
       continue;
     }
-    if (group && e.offset <= group.end + MAX_COALESCE_GAP && Math.max(group.end, end) - group.start <= READ_PIECE_BYTES) {
+    if (group && e.offset <= group.end + MAX_COALESCE_GAP && Math.max(group.end, end) - group.start <= pieceBytes) {
       group.entries.push(e);
       group.end = Math.max(group.end, end);
     } else {
