@@ -2,8 +2,14 @@ import { defineConfig } from 'vite';
 
 // The page bundles workspace packages from their TypeScript sources (the "source" export
 // condition, as the tests do), so `vite build` never picks up a stale dist/.
+// Cross-origin isolation (COOP + COEP) lets tfjs-backend-wasm load its threaded SIMD build; the
+// dev and preview servers send it. A static host serving dist/ has to send the same two headers.
+const crossOriginIsolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 export default defineConfig({
   base: './',
+  server: { headers: crossOriginIsolation },
+  preview: { headers: crossOriginIsolation },
   resolve: { conditions: ['source', 'module', 'browser', 'development|production'] },
   build: {
     outDir: 'dist',

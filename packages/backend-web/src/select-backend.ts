@@ -92,10 +92,16 @@ function candidates(options: SelectBackendOptions): BackendCandidate[] {
         const wasm = await import('@tensorflow/tfjs-backend-wasm');
         if (options.wasmPaths !== undefined) wasm.setWasmPaths(options.wasmPaths);
       },
-      features: async () => ({
-        simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')),
-        threads: Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')),
-      }),
+      // Which binary tfjs loaded and what XNNPACK got: tfjs picks the threaded SIMD build when the page
+      // can share memory with workers (a cross-origin-isolated page: COOP same-origin + COEP
+      // require-corp); XNNPACK then runs on getThreadsCount() threads (tfjs' default pool is half the
+      // logical cores, and setThreadsCount cannot raise it: 1 on a 2-core machine, measured in Chromium).
+      features: async () => {
+        const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+        const threadedBuild = simd && Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
+        const wasm = await import('@tensorflow/tfjs-backend-wasm');
+        return { simd, threadedBuild, threads: wasm.getThreadsCount() > 1 };
+      },
     },
     { name: 'cpu', load: async () => void (await import('@tensorflow/tfjs-backend-cpu')) },
   ];

@@ -29,11 +29,29 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
+export interface StaticServerOptions {
+  /**
+   * Send `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy: require-corp`
+   * with every response, so pages are cross-origin isolated (SharedArrayBuffer works and
+   * tfjs-backend-wasm loads its threaded SIMD build).
+   */
+  crossOriginIsolated?: boolean;
+}
+
+/** The headers that make a page cross-origin isolated (the demo's Vite dev/preview servers send them too). */
+export const CROSS_ORIGIN_ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+} as const;
+
 /**
  * A static file server on 127.0.0.1 for the browser tests: the built demo page and the real
  * fixtures, with HEAD and single byte ranges (`bytes=a-b`, `a-`, `-n`), as a static host serves them.
  */
-export async function startStaticServer(mounts: Mount[]): Promise<{ origin: string; log: ServedRequest[]; close: () => Promise<void> }> {
+export async function startStaticServer(
+  mounts: Mount[],
+  options: StaticServerOptions = {},
+): Promise<{ origin: string; log: ServedRequest[]; close: () => Promise<void> }> {
   const log: ServedRequest[] = [];
   const server = http.createServer((req, res) => {
     const entry: ServedRequest = { method: req.method ?? 'GET', url: req.url ?? '/', range: req.headers.range, status: 0, bytes: 0 };
@@ -47,6 +65,7 @@ export async function startStaticServer(mounts: Mount[]): Promise<{ origin: stri
     };
     res.write = ((chunk: unknown, ...rest: unknown[]) => (count(chunk), write(chunk, ...rest))) as typeof res.write;
     res.end = ((...args: unknown[]) => (typeof args[0] !== 'function' && count(args[0]), end(...args))) as typeof res.end;
+    if (options.crossOriginIsolated) for (const [k, v] of Object.entries(CROSS_ORIGIN_ISOLATION_HEADERS)) res.setHeader(k, v);
     serve(req, res, mounts)
       .then((status) => (entry.status = status))
       .catch(() => {
