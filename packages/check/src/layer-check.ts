@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Limits, ModelSource } from '@savedkeras/common';
-import { Captures, SavedFunction, variableFromCheckpoint } from '@savedkeras/graph';
+import { checkpointCaptures, SavedFunction } from '@savedkeras/graph';
 import type { ObjectNode, SavedModelGraph } from '@savedkeras/object-graph';
 import { CheckpointReader } from '@savedkeras/proto';
-import type { ReviveReport } from '@savedkeras/revive';
+import { flatCallOutputs, type ReviveReport } from '@savedkeras/revive';
 import { diff, sameShape } from './compare.js';
 
 /**
@@ -97,21 +97,8 @@ export async function checkLayers(
   }
 
   const ckpt = (await source.size('variables/variables.index')) !== undefined ? await CheckpointReader.open(source, 'variables/variables', options.limits) : null;
-  const ckptGraph = ckpt ? await ckpt.readObjectGraph() : null;
-  const owned = new Map<number, tf.Variable>();
   await options.onReference();
-  const captures = new Captures(graph, {
-    readVariable: async (node) => {
-      let v = owned.get(node.id);
-      if (!v) {
-        v = await variableFromCheckpoint(node, ckpt, ckptGraph);
-        owned.set(node.id, v);
-      }
-      return v;
-    },
-    checkpoint: ckpt,
-    checkpointGraph: ckptGraph,
-  });
+  const { captures, dispose } = await checkpointCaptures(graph, ckpt);
   await options.onModel();
   try {
     for (const c of calls) {
@@ -141,7 +128,7 @@ export async function checkLayers(
         await options.onReference();
         try {
           const fn = await SavedFunction.load(graph, fnNode.id, captures, { limits: options.limits, random: options.random });
-          want = flatOutputs(fn.call(arg, { training: false }));
+          want = flatCallOutputs(fn.call(arg, { training: false }));
         } finally {
           await options.onModel();
         }
@@ -151,7 +138,7 @@ export async function checkLayers(
       }
       try {
         try {
-          got = flatOutputs(c.layer.apply(arg, { training: false }));
+          got = flatCallOutputs(c.layer.apply(arg, { training: false }));
         } catch (e) {
           // The revived layer throws where its saved function runs: that is a disagreement.
           results.push({ ...base, compared: true, ok: false, skipped: undefined, maxAbsDiff: null, maxRelDiff: null });
@@ -181,8 +168,7 @@ export async function checkLayers(
     }
   } finally {
     tf.dispose([...values.values()]);
-    captures.dispose();
-    for (const v of owned.values()) if (!v.isDisposed) v.dispose();
+    dispose();
   }
   return results;
 }
@@ -219,21 +205,4 @@ function layerInputs(model: tfl.LayersModel, wanted: Sym[], x: tf.Tensor[]): Map
     }
   }
   return out;
-}
-
-/** `(outputs, losses)` of call_and_return_conditional_losses, or a layer's output(s), as a flat list. */
-function flatOutputs(out: unknown): tf.Tensor[] {
-  let v = out;
-  if (Array.isArray(v) && v.length === 2 && Array.isArray(v[1]) && (v[1] as unknown[]).every((t) => t instanceof tf.Tensor)) {
-    tf.dispose(v[1] as tf.Tensor[]);
-    v = v[0];
-  }
-  const flat: tf.Tensor[] = [];
-  const walk = (y: unknown) => {
-    if (y instanceof tf.Tensor) flat.push(y);
-    else if (Array.isArray(y)) y.forEach(walk);
-    else if (y && typeof y === 'object') for (const k of Object.keys(y).sort()) walk((y as Record<string, unknown>)[k]);
-  };
-  walk(v);
-  return flat;
 }

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { FormatError, type Limits, type ModelSource } from '@savedkeras/common';
-import { Captures, SavedFunction, variableFromCheckpoint } from '@savedkeras/graph';
+import { checkpointCaptures, SavedFunction } from '@savedkeras/graph';
 import { argSpecs, type ObjectNode, type SavedModelGraph } from '@savedkeras/object-graph';
 import { CheckpointReader } from '@savedkeras/proto';
 import type { InputSpec } from './plan-inputs.js';
@@ -37,24 +37,7 @@ export async function rootFunctionReference(
   if (!fnNode) return null;
 
   const ckpt = (await source.size('variables/variables.index')) !== undefined ? await CheckpointReader.open(source, 'variables/variables', options.limits) : null;
-  const ckptGraph = ckpt ? await ckpt.readObjectGraph() : null;
-  const owned = new Map<number, tf.Variable>();
-  const captures = new Captures(graph, {
-    readVariable: async (node) => {
-      let v = owned.get(node.id);
-      if (!v) {
-        v = await variableFromCheckpoint(node, ckpt, ckptGraph);
-        owned.set(node.id, v);
-      }
-      return v;
-    },
-    checkpoint: ckpt,
-    checkpointGraph: ckptGraph,
-  });
-  const dispose = () => {
-    captures.dispose();
-    for (const v of owned.values()) if (!v.isDisposed) v.dispose();
-  };
+  const { captures, dispose } = await checkpointCaptures(graph, ckpt);
   try {
     const fn = await SavedFunction.load(graph, fnNode.id, captures, { limits: options.limits, random: options.random });
     // Input specs: the first trace's tensor arguments, in model order.

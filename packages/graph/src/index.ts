@@ -42,6 +42,7 @@ export {
   type MatchOptions,
 } from './structure-match.js';
 export {
+  checkpointCaptures,
   loadSignatures,
   variableFromCheckpoint,
   type LoadedSavedModel,

@@ -206,6 +206,42 @@ export async function variableFromCheckpoint(
   return v;
 }
 
+/**
+ * Captures for running saved functions outside a loaded model (checks, layer verification): each
+ * variable is read from `checkpoint` once and owned here, unless `existing` gives one (a revived
+ * model's own variable, which stays its owner's). `dispose` frees the captures and the variables read.
+ */
+export async function checkpointCaptures(
+  graph: SavedModelGraph,
+  checkpoint: Checkpoint | null,
+  existing?: (node: ObjectNode) => tf.Variable | undefined,
+): Promise<{ captures: Captures; dispose(): void }> {
+  const ckptGraph = checkpoint ? await checkpoint.readObjectGraph() : null;
+  const owned = new Map<number, tf.Variable>();
+  const captures = new Captures(graph, {
+    readVariable: async (node) => {
+      const shared = existing?.(node);
+      if (shared) return shared;
+      let v = owned.get(node.id);
+      if (!v) {
+        v = await variableFromCheckpoint(node, checkpoint, ckptGraph);
+        owned.set(node.id, v);
+      }
+      return v;
+    },
+    checkpoint,
+    checkpointGraph: ckptGraph,
+  });
+  return {
+    captures,
+    dispose() {
+      captures.dispose();
+      for (const v of owned.values()) if (!v.isDisposed) v.dispose();
+      owned.clear();
+    },
+  };
+}
+
 /** Index i of a SignatureDef tensor name `StatefulPartitionedCall:<i>`. */
 function outputPosition(tensorName: string | undefined): number | null {
   if (!tensorName) return null;

@@ -4,7 +4,7 @@ export * from './class-registry.js';
 export * from './keras-config.js';
 export * from './compile.js';
 export * from './weights.js';
-export { RevivedLayer, type RevivedLayerArgs } from './revived-layer.js';
+export { flatCallOutputs, RevivedLayer, type RevivedLayerArgs } from './revived-layer.js';
 export * from './keras-optimizers.js';
 export { restoreOptimizerState, type RestoredOptimizerState } from './optimizer-state.js';
 export { logitsLoss, takesSparseLabels } from './logits-losses.js';

@@ -97,9 +97,19 @@ function outputsPart(s: Structure): Structure {
 }
 
 function firstOutput(out: unknown): tf.Tensor | tf.Tensor[] {
+  const flat = flatCallOutputs(out);
+  return flat.length === 1 ? flat[0]! : flat;
+}
+
+/**
+ * The outputs of a layer's saved `call_and_return_conditional_losses` (`(outputs, losses)`; the
+ * losses are regularization terms, disposed: not added to the tfjs layer) or of a tfjs layer's
+ * `apply`, as a flat list: nested lists in order, dicts by sorted key.
+ */
+export function flatCallOutputs(out: unknown): tf.Tensor[] {
   let v = out;
   if (Array.isArray(v) && v.length === 2 && Array.isArray(v[1]) && (v[1] as unknown[]).every((x) => x instanceof tf.Tensor)) {
-    for (const loss of v[1] as tf.Tensor[]) loss.dispose(); // regularization losses: not added to the tfjs layer
+    tf.dispose(v[1] as tf.Tensor[]);
     v = v[0];
   }
   const flat: tf.Tensor[] = [];
@@ -109,5 +119,5 @@ function firstOutput(out: unknown): tf.Tensor | tf.Tensor[] {
     else if (x && typeof x === 'object') for (const k of Object.keys(x).sort()) walk((x as Record<string, unknown>)[k]);
   };
   walk(v);
-  return flat.length === 1 ? flat[0] : flat;
+  return flat;
 }

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { seededRandom } from '@savedkeras/common';
-import { Captures, SavedFunction, variableFromCheckpoint } from '@savedkeras/graph';
+import { checkpointCaptures, type Captures, SavedFunction } from '@savedkeras/graph';
 import type { ObjectNode, SavedModelGraph } from '@savedkeras/object-graph';
 import type { CheckpointReader } from '@savedkeras/proto';
-import { RevivedLayer, RevivedModel, RevivedSequential, type ReviveReport } from '@savedkeras/revive';
+import { flatCallOutputs, RevivedLayer, RevivedModel, RevivedSequential, type ReviveReport } from '@savedkeras/revive';
 
 /**
  * `verifyLayers`: each layer revived from its config (or by a plugin, or a custom class) runs once on
@@ -70,19 +70,7 @@ export async function verifyLayers(
   if (!root) return { model, layers };
   // The saved functions read the revived model's own variables where it has them.
   const byPath = new Map(report.weights.map((w) => [w.variablePath, (w.weight as unknown as { val: tf.Variable }).val]));
-  const owned: tf.Variable[] = [];
-  const ckptGraph = await ckpt.readObjectGraph();
-  const captures = new Captures(graph, {
-    readVariable: async (node) => {
-      const shared = byPath.get(node.path);
-      if (shared) return shared;
-      const v = await variableFromCheckpoint(node, ckpt, ckptGraph);
-      owned.push(v);
-      return v;
-    },
-    checkpoint: ckpt,
-    checkpointGraph: ckptGraph,
-  });
+  const { captures, dispose } = await checkpointCaptures(graph, ckpt, (node) => byPath.get(node.path));
   const ctx: VerifyContext = {
     graph,
     captures,
@@ -121,8 +109,7 @@ export async function verifyLayers(
     options.warn(`verifyLayers: ${skipped.length} layer(s) not verified: ${skipped.map((l) => `${l.name} (${l.reason})`).join('; ')}`);
   }
   if (!rebuilt) {
-    captures.dispose();
-    for (const v of owned) v.dispose();
+    dispose();
     return { model, layers };
   }
   return { model: rebuilt, layers };
@@ -202,7 +189,7 @@ async function verifyNetwork(
       for (const n of ready.slice(1)) {
         try {
           const ins = n.inputTensors.map((t) => values.get(t)!);
-          const out = flat(use.apply(ins.length === 1 ? ins[0]! : ins, { training: false }));
+          const out = flatCallOutputs(use.apply(ins.length === 1 ? ins[0]! : ins, { training: false }));
           ctx.created.push(...out);
           n.outputTensors.forEach((t, i) => values.set(t, out[i]!));
         } catch (e) {
@@ -238,7 +225,7 @@ async function verifyNetwork(
       let want: tf.Tensor[] | null = null;
       if (fn) {
         try {
-          want = flat(fn.call(arg, { training: false }));
+          want = flatCallOutputs(fn.call(arg, { training: false }));
           ctx.created.push(...want);
         } catch (e) {
           why = `its saved call function fails on the sample: ${firstLine(e)}`;
@@ -247,7 +234,7 @@ async function verifyNetwork(
       }
       let got: tf.Tensor[] | null = null;
       try {
-        got = flat(layer.apply(arg, { training: false }));
+        got = flatCallOutputs(layer.apply(arg, { training: false }));
         ctx.created.push(...got);
       } catch (e) {
         if (want) reason = `it throws in tfjs-layers (${firstLine(e)})`;
@@ -371,22 +358,6 @@ function relDiff(got: tf.Tensor[], want: tf.Tensor[]): number | null {
     }
   }
   return m;
-}
-
-function flat(out: unknown): tf.Tensor[] {
-  let v = out;
-  if (Array.isArray(v) && v.length === 2 && Array.isArray(v[1]) && (v[1] as unknown[]).every((t) => t instanceof tf.Tensor)) {
-    tf.dispose(v[1] as tf.Tensor[]);
-    v = v[0];
-  }
-  const list: tf.Tensor[] = [];
-  const walk = (y: unknown) => {
-    if (y instanceof tf.Tensor) list.push(y);
-    else if (Array.isArray(y)) y.forEach(walk);
-    else if (y && typeof y === 'object') for (const k of Object.keys(y).sort()) walk((y as Record<string, unknown>)[k]);
-  };
-  walk(v);
-  return list;
 }
 
 function firstLine(e: unknown): string {
