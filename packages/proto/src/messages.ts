@@ -43,7 +43,51 @@ const NodeBuffer = (globalThis as { Buffer?: { from(b: ArrayBufferLike, offset: 
 const ArrayNumberReader = numberReader(protobuf.Reader);
 // In Node, a Buffer view (no copy) read by BufferReader decodes strings with Buffer's native UTF-8
 // instead of protobufjs' JS decoder, ~15x faster on keras_metadata.pb's JSON.
-const BufferNumberReader = NodeBuffer ? numberReader(protobuf.BufferReader as unknown as new (buffer: Uint8Array) => protobuf.Reader) : undefined;
+const BufferNumberReader = NodeBuffer ? asciiFastStrings(numberReader(protobuf.BufferReader as unknown as new (buffer: Uint8Array) => protobuf.Reader)) : undefined;
+
+/** Strings up to this long take the ASCII path below (longer ones go to protobufjs' TextDecoder, native already). */
+const SHORT_STRING = 64;
+
+/**
+ * protobufjs 8 reads proto3 strings with `stringVerify`, which builds short strings in JS one
+ * character code at a time (String.fromCharCode + concatenation: garbage per string, and an object
+ * graph is thousands of short names). A short string that is all ASCII, which is what TensorFlow
+ * writes there, is valid UTF-8 by definition and comes out of Buffer's native latin1Slice as the
+ * same string; anything else goes to protobufjs' own strict decoder, errors included.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript's mixin form
+function asciiFastStrings<C extends new (...args: any[]) => protobuf.Reader>(Base: C): C {
+  type Internals = protobuf.Reader & { buf: Uint8Array & { latin1Slice(start: number, end: number): string } };
+  const strict = (Base.prototype as unknown as { stringVerify: (this: protobuf.Reader) => string }).stringVerify;
+  const AsciiReader = class extends Base {};
+  Object.defineProperty(AsciiReader.prototype, 'stringVerify', {
+    configurable: true,
+    writable: true,
+    value: function (this: Internals): string {
+      const at = this.pos;
+      const len = this.uint32();
+      const start = this.pos;
+      const end = start + len;
+      const buf = this.buf;
+      if (len <= SHORT_STRING && end <= this.len && typeof buf.latin1Slice === 'function') {
+        let ascii = true;
+        for (let i = start; i < end; i++) {
+          if (buf[i]! >= 0x80) {
+            ascii = false;
+            break;
+          }
+        }
+        if (ascii) {
+          this.pos = end;
+          return buf.latin1Slice(start, end);
+        }
+      }
+      this.pos = at;
+      return strict.call(this);
+    },
+  });
+  return AsciiReader;
+}
 
 function readerOf(bytes: Uint8Array): protobuf.Reader {
   if (!NodeBuffer || !BufferNumberReader) return new ArrayNumberReader(bytes);

@@ -113,3 +113,20 @@ describe('oneof accessors', () => {
     expect(o.variable!.dtype).toBe(1);
   });
 });
+
+describe('string fields', () => {
+  // SavedObject.children (1) = ObjectReference { node_id = 1, local_name = 2 }; UTF-8 by the protobuf spec.
+  it('short ASCII, short non-ASCII and long strings read as UTF-8 says; invalid UTF-8 is a FormatError', async () => {
+    const { decodeMessage } = await import('../src/messages.js');
+    const { FormatError } = await import('@savedkeras/common');
+    const names = ['layer_with_weights-0', 'ŝĉ-é→', 'x'.repeat(63), 'y'.repeat(64), `${'z'.repeat(70)}é`, ''];
+    const bytes = cat(...names.map((n) => field(1, field(2, n))));
+    // From a Buffer (Node's reader) and from a plain Uint8Array copy: the same strings.
+    for (const input of [Buffer.from(bytes), Uint8Array.from(bytes)]) {
+      const o = decodeMessage<{ children: { localName: string }[] }>('SavedObject', input, 'x');
+      expect(o.children.map((c) => c.localName)).toEqual(names);
+    }
+    const bad = cat(field(1, field(2, Uint8Array.from([0x61, 0xff, 0x62]))));
+    expect(() => decodeMessage('SavedObject', Buffer.from(bad), 'models/z/saved_model.pb')).toThrow(FormatError);
+  });
+});
