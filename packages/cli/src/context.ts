@@ -31,7 +31,11 @@ export interface CliContext {
   /** Colours for stdout / stderr; plain when that stream is not a terminal or NO_COLOR is set. */
   color: Colors;
   errColor: Colors;
-  /** What tables fit: the terminal's columns, else $COLUMNS, else 80 (never below 40). */
+  /**
+   * What tables fit: the terminal's columns, else $COLUMNS (never below 40), else 80 in a terminal
+   * that does not say; Infinity when stdout is not a terminal (a pipe, a file): nothing wraps, so
+   * `savedkeras inspect DIR | grep NAME` finds whole names.
+   */
   width: number;
   globals: GlobalOptions;
   /**
@@ -53,7 +57,7 @@ export function createContext(io: CliIO): CliContext {
     note: (t) => io.stderr(t.endsWith('\n') ? t : t + '\n'),
     color: pc.createColors(colorOn(io.stdoutIsTTY)),
     errColor: pc.createColors(colorOn(io.stderrIsTTY)),
-    width: Math.max(40, io.columns || Number(io.env['COLUMNS']) || 80),
+    width: terminalWidth(io),
     globals: {},
     useBackend() {
       backend ??= (async () => {
@@ -68,4 +72,10 @@ export function createContext(io: CliIO): CliContext {
     },
   };
   return ctx;
+}
+
+function terminalWidth(io: CliIO): number {
+  const given = io.columns || Number(io.env['COLUMNS']);
+  if (given > 0) return Math.max(40, given);
+  return io.stdoutIsTTY ? 80 : Number.POSITIVE_INFINITY;
 }

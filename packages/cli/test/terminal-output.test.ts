@@ -1,11 +1,15 @@
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeKerasSavedModel, writeToDirectory, type ModelSpec } from '@savedkeras/testing';
 import { formatShape } from '@savedkeras/common';
 import { createContext } from '../src/context.js';
 import { routeConsole } from '../src/console-routing.js';
 import { fitColumns, renderTable, wrapText } from '../src/table.js';
-import { ensureBuilt, fixturesDir, loadManifest, repoRoot, runCli } from './helpers.js';
+import { binPath, ensureBuilt, fixturesDir, loadManifest, repoRoot, runCli } from './helpers.js';
 
 const LONG = 'a_layer_with_a_name_much_longer_than_any_terminal_column_would_hold_0123456789';
 
@@ -41,11 +45,16 @@ describe('tables that fit the terminal', () => {
     expect(renderTable(head, rows, { width: 300 }).split('\n')).toHaveLength(6);
   });
 
-  it('the width comes from the terminal, then $COLUMNS, then 80', () => {
+  it('the width comes from the terminal, then $COLUMNS, then 80 in a terminal; no limit in a pipe', () => {
     const io = { stdout: () => {}, stderr: () => {}, stdoutIsTTY: true, stderrIsTTY: true, env: {} };
     expect(createContext({ ...io, columns: 132 }).width).toBe(132);
     expect(createContext({ ...io, env: { COLUMNS: '100' } }).width).toBe(100);
+    expect(createContext({ ...io, env: { COLUMNS: '10' } }).width).toBe(40);
     expect(createContext(io).width).toBe(80);
+    const piped = { ...io, stdoutIsTTY: false };
+    expect(createContext(piped).width).toBe(Number.POSITIVE_INFINITY);
+    expect(createContext({ ...piped, env: { COLUMNS: '100' } }).width).toBe(100);
+    expect(createContext({ ...piped, env: { COLUMNS: '' } }).width).toBe(Number.POSITIVE_INFINITY);
   });
 });
 
@@ -106,6 +115,55 @@ describe('README', () => {
     expect(names).toEqual(expect.arrayContaining(['inspect', 'summary', 'predict', 'check', 'example', 'convert', 'bench', 'coverage']));
     const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
     for (const name of names) expect(readme, `README has no "savedkeras ${name}" line`).toMatch(new RegExp(`^savedkeras ${name}\\b`, 'm'));
+  });
+});
+
+describe('tables in a pipe (no terminal, no $COLUMNS): nothing wraps, so grep finds whole names', () => {
+  let dir: string;
+  const spec: ModelSpec = {
+    kind: 'Sequential',
+    name: 'sequential',
+    input: { shape: [3] },
+    layers: [
+      { className: 'Dense', name: LONG, units: 4, activation: 'relu' },
+      { className: 'Dense', name: 'out', units: 2 },
+    ],
+    seed: 1,
+  };
+  beforeAll(async () => {
+    ensureBuilt();
+    dir = await mkdtemp(path.join(tmpdir(), 'savedkeras-pipe-'));
+    await writeToDirectory(writeKerasSavedModel(spec), path.join(dir, 'model'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  /** The real binary with stdout a pipe (execFile) and $COLUMNS unset, as `savedkeras ... | grep` runs it. */
+  const piped = (args: string[], columns?: string) =>
+    new Promise<{ code: number; stdout: string }>((resolve) => {
+      const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1' };
+      delete env['COLUMNS'];
+      if (columns) env['COLUMNS'] = columns;
+      execFile(process.execPath, [binPath, ...args], { env, maxBuffer: 16 * 2 ** 20 }, (err, stdout) =>
+        resolve({ code: err ? Number((err as { code?: number }).code ?? -1) : 0, stdout }),
+      );
+    });
+
+  it('summary and inspect print the long layer name whole, on its row', async () => {
+    const model = path.join(dir, 'model');
+    // The table row of the long-named layer: its class, shape and params (summary); its kernel's dtype and shape (inspect).
+    const rowOf = { summary: /\[None, 4\]\s+16\s/, inspect: /float32\s+\[3, 4\]\s/ };
+    for (const cmd of ['summary', 'inspect'] as const) {
+      const r = await piped(['--backend', 'cpu', cmd, model]);
+      expect(r.code, r.stdout).toBe(0);
+      const row = r.stdout.split('\n').filter((l) => rowOf[cmd].test(l));
+      expect(row, `${cmd}:\n${r.stdout}`).toHaveLength(1);
+      expect(row[0], cmd).toContain(cmd === 'summary' ? `${LONG} (Dense)` : `${LONG}/kernel`);
+      // The same binary given $COLUMNS fits that width: the name is broken across lines there.
+      const narrow = await piped(['--backend', 'cpu', cmd, model], '60');
+      const narrowRow = narrow.stdout.split('\n').filter((l) => rowOf[cmd].test(l));
+      expect(narrowRow, `${cmd} at 60:\n${narrow.stdout}`).toHaveLength(1);
+      expect(narrowRow[0]).not.toContain(LONG);
+    }
   });
 });
 

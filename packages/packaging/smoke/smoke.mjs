@@ -26,7 +26,6 @@ const hasUnion = (() => {
 const tf = hasUnion ? await import('@tensorflow/tfjs') : { ...(await import('@tensorflow/tfjs-core')), ...(await import('@tensorflow/tfjs-layers')) };
 const { selectBackend } = await import('@savedkeras/backend-node');
 const { loadKerasModel } = await import('savedkeras');
-const { exampleMlp, referencePredict } = await import('@savedkeras/savedmodel-writer');
 
 const choice = await selectBackend();
 const model = await loadKerasModel(modelDir);
@@ -35,10 +34,8 @@ const x = [
   [0.5, -1, 2, 0.25],
   [1, 1, -0.5, 0],
 ];
-const flat = Float32Array.from(x.flat());
+// The test compares these with the writer's float64 forward pass of the same spec.
 const predicted = Array.from(await model.predict(tf.tensor2d(x)).data());
-// The writer's float64 forward pass of the same spec: an independent reference.
-const reference = Array.from(Object.values(referencePredict(exampleMlp(), [flat]))[0].values);
 
 const xs = tf.tensor2d([[0, 1, 2, 3], [3, 2, 1, 0], [1, 0, 1, 0], [0, 0, 1, 1]]);
 const ys = tf.tensor2d([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0]]);
@@ -50,16 +47,18 @@ const reloaded = await tf.loadLayersModel(`file://${outDir}/model.json`);
 const afterReload = Array.from(await reloaded.predict(tf.tensor2d(x)).data());
 
 // Where each package finds tfjs-core: one real folder means one tfjs in the user's tree.
-// [package, the package it is a dependency of (null: the user's project)]
+// [package, the package it is a dependency of (null: the user's project)]. With the union package,
+// the user's tfjs-core and tfjs-layers are the ones it brings (pnpm links only what the project names).
+const tfjsParent = hasUnion ? '@tensorflow/tfjs' : null;
 const chain = [
+  ...(hasUnion ? [['@tensorflow/tfjs', null]] : []),
   ['savedkeras', null],
   ['@savedkeras/backend-node', null],
-  ['@tensorflow/tfjs-layers', null],
+  ['@tensorflow/tfjs-layers', tfjsParent],
   ['@savedkeras/revive', 'savedkeras'],
   ['@savedkeras/graph', 'savedkeras'],
   ['@tensorflow/tfjs-backend-wasm', '@savedkeras/backend-node'],
   ['@tensorflow/tfjs-backend-cpu', '@savedkeras/backend-node'],
-  ...(hasUnion ? [['@tensorflow/tfjs', null]] : []),
 ];
 const dirs = {};
 const requireFrom = (dir) => createRequire(nodePath.join(dir, 'package.json'));
@@ -67,7 +66,8 @@ for (const [pkg, parent] of chain) {
   const from = parent === null ? require : requireFrom(dirs[parent]);
   dirs[pkg] = nodePath.dirname(realpathSync(from.resolve(`${pkg}/package.json`)));
 }
-const coreFrom = { '(project)': nodePath.dirname(realpathSync(require.resolve('@tensorflow/tfjs-core/package.json'))) };
+const userCore = (tfjsParent ? requireFrom(dirs[tfjsParent]) : require).resolve('@tensorflow/tfjs-core/package.json');
+const coreFrom = { '(project)': nodePath.dirname(realpathSync(userCore)) };
 for (const [pkg] of chain) coreFrom[pkg] = nodePath.dirname(realpathSync(requireFrom(dirs[pkg]).resolve('@tensorflow/tfjs-core/package.json')));
 
 console.warn = warn;
@@ -75,10 +75,10 @@ process.stdout.write(
   JSON.stringify({
     backend: choice.name,
     union: hasUnion,
+    coreVersion: tf.version_core,
     instanceofLayersModel: model instanceof tf.LayersModel,
     reloadedInstanceof: reloaded instanceof tf.LayersModel,
     predicted,
-    reference,
     loss: history.history.loss[0],
     afterFit,
     afterReload,

@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as nodePath from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exampleMlp, referencePredict } from '@savedkeras/savedmodel-writer';
 
 // Every public package, as a user gets it: packed (`pnpm pack`, so workspace:* becomes a version),
 // installed into a fresh project outside the workspace with npm and with pnpm (tfjs from the
@@ -15,6 +16,7 @@ const here = nodePath.dirname(fileURLToPath(import.meta.url));
 const repo = nodePath.resolve(here, '../../..');
 /** Downloads are kept between runs (tfjs is ~40 MB): npm cache and pnpm store under node_modules/.cache. */
 const cache = nodePath.join(repo, 'node_modules', '.cache', 'savedkeras-packaging');
+/** The newest tfjs: what `npm install @tensorflow/tfjs` gives a new user (pinned here so CI is reproducible). */
 const TFJS = '4.22.0';
 
 interface Pkg {
@@ -46,10 +48,10 @@ async function sh(cmd: string, args: string[], cwd: string, env: Record<string, 
 interface Smoke {
   backend: string;
   union: boolean;
+  coreVersion: string;
   instanceofLayersModel: boolean;
   reloadedInstanceof: boolean;
   predicted: number[];
-  reference: number[];
   loss: number;
   afterFit: number[];
   afterReload: number[];
@@ -57,13 +59,17 @@ interface Smoke {
   warnings: string[];
 }
 
-/** The CLI's `example` writes the model (no fixtures needed), then the smoke script uses it. */
+/** The CLI's `example` writes the model (no fixtures needed), `check` and `convert` run on it, then the smoke script uses it. */
 async function smoke(project: string): Promise<Smoke> {
   const bin = nodePath.join(project, 'node_modules', '.bin', 'savedkeras');
   const example = await sh(bin, ['example', 'model'], project);
   expect(example.stdout.trim()).toBe(nodePath.join(project, 'model'));
   const check = await sh(bin, ['check', 'model', '--json', '--backend', 'cpu'], project);
   expect(JSON.parse(check.stdout)).toMatchObject({ ok: true });
+  // convert reloads what it wrote with the CLI's tfjs-layers: with a second tfjs in the tree it failed
+  // ("Variable with name dense/kernel was already registered").
+  await sh(bin, ['convert', 'model', 'converted'], project);
+  expect(existsSync(nodePath.join(project, 'converted', 'model.json'))).toBe(true);
   await copyFile(nodePath.join(here, '..', 'smoke', 'smoke.mjs'), nodePath.join(project, 'smoke.mjs'));
   const { stdout } = await sh(process.execPath, ['smoke.mjs', 'model', nodePath.join(project, 'saved')], project);
   return JSON.parse(stdout.trim().split('\n').pop()!) as Smoke;
@@ -88,12 +94,20 @@ async function runApiDoc(project: string): Promise<string[]> {
   return outputs;
 }
 
-function expectUserScriptWorks(s: Smoke): void {
+/** The writer's float64 forward pass of the example model's spec: an independent reference for the smoke's two rows. */
+function referenceAnswers(): number[] {
+  const x = Float32Array.from([0.5, -1, 2, 0.25, 1, 1, -0.5, 0]);
+  return Array.from(Object.values(referencePredict(exampleMlp(), [x]))[0]!.values as ArrayLike<number>);
+}
+
+function expectUserScriptWorks(s: Smoke, tfjsVersion: string): void {
   expect(s.backend).toBe('wasm'); // the Node default without tfjs-node
+  expect(s.coreVersion).toBe(tfjsVersion);
   expect(s.instanceofLayersModel).toBe(true);
   expect(s.reloadedInstanceof).toBe(true);
+  const reference = referenceAnswers();
   expect(s.predicted.length).toBe(6);
-  s.predicted.forEach((v, i) => expect(Math.abs(v - s.reference[i]!)).toBeLessThan(1e-5));
+  s.predicted.forEach((v, i) => expect(Math.abs(v - reference[i]!)).toBeLessThan(1e-5));
   expect(Number.isFinite(s.loss)).toBe(true);
   expect(s.afterFit).not.toEqual(s.predicted); // one epoch of Adam moved the weights
   expect(s.afterReload).toEqual(s.afterFit); // file:// save + tf.loadLayersModel: same answers
@@ -101,9 +115,99 @@ function expectUserScriptWorks(s: Smoke): void {
   expect(s.warnings.filter((w) => /already registered|Platform .* has already been set/.test(w))).toEqual([]);
 }
 
+/** The packages a new user installs: the README's Node install line (and api.md's: the same line), plus the CLI's. */
+async function installLines(): Promise<{ node: string[]; cli: string[] }> {
+  const readme = await readFile(nodePath.join(repo, 'README.md'), 'utf8');
+  const api = await readFile(nodePath.join(repo, 'docs', 'api.md'), 'utf8');
+  const line = (text: string, comment: RegExp) => text.split('\n').find((l) => l.startsWith('npm install ') && comment.test(l));
+  const node = line(readme, /#\s*Node\b/);
+  const cli = line(readme, /#.*command line/);
+  expect(node, 'README: an `npm install ... # Node` line').toBeDefined();
+  expect(cli, 'README: an `npm install @savedkeras/cli` line').toBeDefined();
+  expect(line(api, /#\s*Node\b/)?.replace(/\s+#.*/, ''), 'docs/api.md gives the README\'s install line').toBe(node!.replace(/\s+#.*/, ''));
+  const names = (l: string) => l.replace(/#.*/, '').trim().split(/\s+/).slice(2);
+  return { node: names(node!), cli: names(cli!) };
+}
+
+/** Every real folder of a package in a project's node_modules, nested ones and pnpm's store included (links skipped): one tfjs means one folder. */
+async function copiesOf(project: string, pkg: string): Promise<string[]> {
+  const found: string[] = [];
+  const entries = async (dir: string) => {
+    try {
+      return await readdir(dir, { withFileTypes: true });
+    } catch {
+      return [];
+    }
+  };
+  const visit = async (dir: string, name: string): Promise<void> => {
+    if (name === pkg && existsSync(nodePath.join(dir, 'package.json'))) found.push(dir);
+    if (existsSync(nodePath.join(dir, 'node_modules'))) await walk(nodePath.join(dir, 'node_modules'));
+  };
+  const walk = async (nm: string): Promise<void> => {
+    for (const e of await entries(nm)) {
+      if (!e.isDirectory()) continue; // pnpm's links point into .pnpm, walked there
+      const full = nodePath.join(nm, e.name);
+      if (e.name === '.pnpm') for (const x of await entries(full)) await walk(nodePath.join(full, x.name, 'node_modules'));
+      else if (e.name.startsWith('@')) for (const x of await entries(full)) x.isDirectory() && (await visit(nodePath.join(full, x.name), `${e.name}/${x.name}`));
+      else if (!e.name.startsWith('.')) await visit(full, e.name);
+    }
+  };
+  await walk(nodePath.join(project, 'node_modules'));
+  return found.sort();
+}
+
+/** One tfjs in the tree: a single real folder (and version) for each tfjs package the project has. */
+async function expectOneTfjs(project: string, version: string): Promise<void> {
+  for (const pkg of ['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm']) {
+    const copies = await copiesOf(project, pkg);
+    expect(copies, `${pkg} copies in ${project}`).toHaveLength(1);
+    const manifest = JSON.parse(await readFile(nodePath.join(copies[0]!, 'package.json'), 'utf8')) as { version: string };
+    expect(manifest.version, pkg).toBe(version);
+  }
+}
+
+/**
+ * The bare module names a package's built files import: static and dynamic imports, re-exports and
+ * side-effect imports in dist/*.js, and the type imports of dist/*.d.ts (a consumer's type check needs those).
+ */
+async function importedPackages(root: string): Promise<Set<string>> {
+  const out = new Set<string>();
+  const statement = /(?:^|[;\n])[ \t]*(?:import|export)\b[^'";]*?\bfrom[ \t]*['"]([^'"]+)['"]|(?:^|[;\n])[ \t]*import[ \t]*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
+  const walk = async (dir: string): Promise<void> => {
+    for (const e of await readdir(dir, { withFileTypes: true })) {
+      const full = nodePath.join(dir, e.name);
+      if (e.isDirectory()) await walk(full);
+      else if (e.name.endsWith('.js') || e.name.endsWith('.d.ts')) {
+        for (const m of (await readFile(full, 'utf8')).matchAll(statement)) {
+          const spec = (m[1] ?? m[2] ?? m[3])!;
+          if (spec.startsWith('.') || spec.startsWith('node:')) continue;
+          out.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+        }
+      }
+    }
+  };
+  await walk(nodePath.join(root, 'dist'));
+  return out;
+}
+
+/**
+ * Imported by a package's code but deliberately not declared: `@tensorflow/tfjs-node` is used when
+ * the user installed it (backend-node's selectBackend, a guarded dynamic import), never installed by us.
+ */
+const OPTIONAL_UNDECLARED = new Set(['@tensorflow/tfjs-node']);
+
 describe('public packages install from their tarballs alone', () => {
   let work: string;
   let pkgs: Pkg[];
+  let peerFloor: string;
+  /** Each project installs in the background while the manifest checks run (installs are network- and disk-bound). */
+  const installs = new Map<string, Promise<string>>();
+  const installed = (name: string) => installs.get(name)!;
+  const start = (name: string, job: () => Promise<string>) => {
+    const p = job();
+    p.catch(() => {}); // awaited (and reported) by its test
+    installs.set(name, p);
+  };
 
   beforeAll(async () => {
     work = await mkdtemp(nodePath.join(tmpdir(), 'savedkeras-packaging-'));
@@ -118,8 +222,75 @@ describe('public packages install from their tarballs alone', () => {
       expect(made.length).toBe(1);
       pkgs.push({ ...p, tarball: nodePath.join(tarballs, made[0]!) });
     }
+    // The lowest tfjs our peer ranges admit: the "older tfjs" project installs exactly it.
+    const ranges = new Set<string>();
+    for (const p of pkgs) {
+      const manifest = JSON.parse((await sh('tar', ['-xOzf', p.tarball, 'package/package.json'], work)).stdout) as { peerDependencies?: Record<string, string> };
+      for (const [dep, range] of Object.entries(manifest.peerDependencies ?? {})) if (dep.startsWith('@tensorflow/')) ranges.add(range);
+    }
+    expect([...ranges], 'one tfjs peer range for every package').toHaveLength(1);
+    peerFloor = /^\^(\d+\.\d+\.\d+)$/.exec([...ranges][0]!)![1]!;
+    expect(peerFloor).not.toBe(TFJS); // otherwise the older-tfjs project tests nothing new
+
+    const { node, cli } = await installLines();
+    const tarballOf = (name: string) => pkgs.find((p) => p.name === name)?.tarball;
+    // What a registry would send for the install line: our packages it names and everything they depend on.
+    const ours = new Set<string>();
+    const add = async (name: string): Promise<void> => {
+      if (ours.has(name) || !tarballOf(name)) return;
+      ours.add(name);
+      const manifest = JSON.parse((await sh('tar', ['-xOzf', tarballOf(name)!, 'package/package.json'], work)).stdout) as { dependencies?: Record<string, string> };
+      for (const dep of Object.keys(manifest.dependencies ?? {})) await add(dep);
+    };
+    for (const n of [...node, ...cli]) await add(n);
+    const ourTarballs = [...ours].map((n) => tarballOf(n)!);
+    const npmArgs = ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', '--cache', nodePath.join(cache, 'npm')];
+    const emptyProject = async (name: string) => {
+      const project = nodePath.join(work, name);
+      await mkdir(project);
+      await writeFile(nodePath.join(project, 'package.json'), JSON.stringify({ name: 'user-app', private: true, type: 'module' }));
+      return project;
+    };
+    // npm: the install line (tfjs at TFJS) and the CLI's. npm cannot fetch our unpublished packages, so
+    // every tarball is named; pnpm (below) gets only the install line's and must find the rest itself.
+    start('npm', async () => {
+      const project = await emptyProject('npm-project');
+      const wanted = [...node, ...cli].map((n) => (n === '@tensorflow/tfjs' ? `${n}@${TFJS}` : (tarballOf(n) ?? n)));
+      await sh('npm', [...npmArgs, ...new Set([...wanted, ...ourTarballs])], project);
+      return project;
+    });
+    // pnpm (no workspace): exactly the install line's packages and the CLI; our other
+    // packages come from the tarballs as a registry would serve them (overrides stand in for it).
+    start('pnpm', async () => {
+      const project = nodePath.join(work, 'pnpm-project');
+      await mkdir(project);
+      const dependencies = Object.fromEntries([...node, ...cli].map((n) => [n, n === '@tensorflow/tfjs' ? TFJS : `file:${tarballOf(n)!}`]));
+      await writeFile(nodePath.join(project, 'package.json'), JSON.stringify({ name: 'user-app', private: true, type: 'module', dependencies }));
+      const overrides = [...ours].map((n) => `  "${n}": "file:${tarballOf(n)!}"`).join('\n');
+      // @tensorflow/tfjs depends on core-js, whose postinstall only prints a banner: a pnpm user answers
+      // pnpm's question once (docs/api.md says how). Nothing of ours may need one: pnpm fails the install
+      // (ERR_PNPM_IGNORED_BUILDS) for any other package with a build script.
+      await writeFile(nodePath.join(project, 'pnpm-workspace.yaml'), `allowBuilds:\n  core-js: false\noverrides:\n${overrides}\n`);
+      const { stdout, stderr } = await sh('pnpm', ['install', '--no-frozen-lockfile', '--prefer-offline', '--store-dir', nodePath.join(cache, 'pnpm-store')], project, {
+        npm_config_cache: nodePath.join(cache, 'npm'),
+      });
+      expect(`${stdout}\n${stderr}`).not.toMatch(/IGNORED_BUILDS|Ignored build scripts/);
+      expect(`${stdout}\n${stderr}`).not.toMatch(/unmet peer|missing peer/i);
+      return project;
+    });
+    // A project that already has an older tfjs (the floor of our peer range) and the matching wasm
+    // backend, as docs/api.md asks, then installs ours: npm must not report a peer conflict (ERESOLVE).
+    start('older-tfjs', async () => {
+      const project = await emptyProject('older-tfjs-project');
+      await sh('npm', [...npmArgs, `@tensorflow/tfjs@${peerFloor}`, `@tensorflow/tfjs-backend-wasm@${peerFloor}`], project);
+      await sh('npm', [...npmArgs, ...ourTarballs], project);
+      return project;
+    });
   }, 600_000);
-  afterAll(() => (work ? rm(work, { recursive: true, force: true }) : undefined));
+  afterAll(async () => {
+    await Promise.allSettled(installs.values());
+    if (work) await rm(work, { recursive: true, force: true });
+  });
 
   it('packs every public package with its README, and no workspace: or private dependency', async () => {
     const names = new Set(pkgs.map((p) => p.name));
@@ -133,10 +304,26 @@ describe('public packages install from their tarballs alone', () => {
       for (const [dep, spec] of Object.entries(manifest.dependencies ?? {})) {
         expect(spec, `${p.name} -> ${dep}`).not.toMatch(/^workspace:/);
         if (dep.startsWith('@savedkeras/') || dep === 'savedkeras') expect(names.has(dep), `${p.name} depends on private ${dep}`).toBe(true);
-        // tfjs is the user's: a peer, never a pinned dependency of a library (the CLI, an application, brings its own).
-        if (dep.startsWith('@tensorflow/') && p.name !== '@savedkeras/cli') throw new Error(`${p.name} depends on ${dep} instead of peer-depending`);
+        // tfjs is the user's: a peer, never a dependency (the CLI too: next to a user's tfjs it would be a second copy).
+        if (dep.startsWith('@tensorflow/')) throw new Error(`${p.name} depends on ${dep} instead of peer-depending`);
       }
     }
+  });
+
+  it('every dependency a packed manifest declares is imported by its built code, and every import is declared', async () => {
+    const problems: string[] = [];
+    for (const p of pkgs) {
+      const dir = nodePath.join(work, 'unpacked', p.name);
+      await mkdir(dir, { recursive: true });
+      await sh('tar', ['-xzf', p.tarball, '-C', dir], work);
+      const root = nodePath.join(dir, 'package');
+      const manifest = JSON.parse(await readFile(nodePath.join(root, 'package.json'), 'utf8')) as { name: string; dependencies?: Record<string, string>; peerDependencies?: Record<string, string> };
+      const declared = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})]);
+      const imported = await importedPackages(root);
+      for (const d of declared) if (!imported.has(d)) problems.push(`${p.name}: declares ${d} but its dist never imports it (an unused dependency ships)`);
+      for (const i of imported) if (!declared.has(i) && i !== manifest.name && !OPTIONAL_UNDECLARED.has(i)) problems.push(`${p.name}: imports ${i} without declaring it`);
+    }
+    expect(problems).toEqual([]);
   });
 
   it('publint and arethetypeswrong find nothing in any tarball (ESM-only: node16-esm and bundler resolution)', async () => {
@@ -163,46 +350,45 @@ describe('public packages install from their tarballs alone', () => {
     expect(found).toEqual([]);
   }, 300_000);
 
-  it('npm: next to the user\'s @tensorflow/tfjs, one tfjs, load, predict, fit, save, reload', async () => {
-    const project = nodePath.join(work, 'npm-project');
-    await mkdir(project);
-    await writeFile(nodePath.join(project, 'package.json'), JSON.stringify({ name: 'user-app', private: true, type: 'module' }));
-    await sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', '--cache', nodePath.join(cache, 'npm'),
-      `@tensorflow/tfjs@${TFJS}`, ...pkgs.map((p) => p.tarball)], project);
+  it('npm, the install line: one tfjs, the CLI, load, predict, fit, save, reload; api.md\'s examples verbatim', async () => {
+    const project = await installed('npm');
+    await expectOneTfjs(project, TFJS);
     const s = await smoke(project);
     expect(s.union).toBe(true);
-    expectUserScriptWorks(s);
-    // docs/api.md's quick start, verbatim, in this project (installed as its install line says):
-    // two finite, decreasing epoch losses (a fresh Keras Adam once gave NaN from its second step), two printed tensors.
-    const [quickstart] = await runApiDoc(project);
-    const losses = /loss per epoch \[\s*([\d.e-]+),\s*([\d.e-]+)\s*\]/.exec(quickstart);
-    expect(losses, quickstart).not.toBeNull();
-    expect(Number(losses![2])).toBeLessThan(Number(losses![1]));
-    expect(quickstart.match(/Tensor/g)?.length).toBe(2);
-    expect(existsSync(nodePath.join(project, 'model_tfjs', 'model.json'))).toBe(true);
+    expectUserScriptWorks(s, TFJS);
+    await expectApiDocRuns(project);
   });
 
-  it('pnpm (no workspace, no allowBuilds): installs without build-script errors, then the same script works', async () => {
-    const project = nodePath.join(work, 'pnpm-project');
-    await mkdir(project);
-    // Our packages come from the tarballs as a registry would serve them (overrides stand in for it); tfjs from the registry.
-    const overrides = Object.fromEntries(pkgs.map((p) => [p.name, `file:${p.tarball}`]));
-    await writeFile(nodePath.join(project, 'package.json'), JSON.stringify({ name: 'user-app', private: true, type: 'module', dependencies: {
-      savedkeras: `file:${pkgs.find((p) => p.name === 'savedkeras')!.tarball}`,
-      '@savedkeras/backend-node': `file:${pkgs.find((p) => p.name === '@savedkeras/backend-node')!.tarball}`,
-      '@savedkeras/cli': `file:${pkgs.find((p) => p.name === '@savedkeras/cli')!.tarball}`,
-      '@savedkeras/savedmodel-writer': `file:${pkgs.find((p) => p.name === '@savedkeras/savedmodel-writer')!.tarball}`,
-      // pnpm links only what a project names: a user importing tfjs names it.
-      '@tensorflow/tfjs-core': TFJS,
-      '@tensorflow/tfjs-layers': TFJS,
-    } }));
-    await writeFile(nodePath.join(project, 'pnpm-workspace.yaml'), `overrides:\n${Object.entries(overrides).map(([k, v]) => `  "${k}": "${v}"`).join('\n')}\n`);
-    const { stdout, stderr } = await sh('pnpm', ['install', '--no-frozen-lockfile', '--prefer-offline', '--store-dir', nodePath.join(cache, 'pnpm-store')], project, {
-      npm_config_cache: nodePath.join(cache, 'npm'),
-    });
-    expect(`${stdout}\n${stderr}`).not.toMatch(/IGNORED_BUILDS|Ignored build scripts/);
+  it('pnpm, the install line (no workspace; no build script of ours, core-js\'s declined): the same, api.md\'s examples verbatim', async () => {
+    const project = await installed('pnpm');
+    await expectOneTfjs(project, TFJS);
     const s = await smoke(project);
-    expect(s.union).toBe(false);
-    expectUserScriptWorks(s);
+    expect(s.union).toBe(true);
+    expectUserScriptWorks(s, TFJS);
+    await expectApiDocRuns(project);
+  });
+
+  it('npm, a project that already has the oldest tfjs our peer range admits (+ its wasm backend): no peer conflict, one tfjs, the same answers', async () => {
+    const project = await installed('older-tfjs');
+    await expectOneTfjs(project, peerFloor);
+    const s = await smoke(project);
+    expect(s.union).toBe(true);
+    expectUserScriptWorks(s, peerFloor);
+    await expectApiDocRuns(project);
   });
 });
+
+/**
+ * docs/api.md's `js` blocks, verbatim, in a project where smoke() wrote `model` with `savedkeras example`
+ * as the page says: two finite, decreasing epoch losses (a fresh Keras Adam once gave NaN from its
+ * second step), two printed tensors, the file:// save on disk.
+ */
+async function expectApiDocRuns(project: string): Promise<void> {
+  const [quickstart] = await runApiDoc(project);
+  const losses = /loss per epoch \[\s*([\d.e-]+),\s*([\d.e-]+)\s*\]/.exec(quickstart!);
+  expect(losses, quickstart).not.toBeNull();
+  expect(Number.isFinite(Number(losses![1]))).toBe(true);
+  expect(Number(losses![2])).toBeLessThan(Number(losses![1]));
+  expect(quickstart!.match(/Tensor/g)?.length).toBe(2);
+  expect(existsSync(nodePath.join(project, 'model_tfjs', 'model.json'))).toBe(true);
+}
