@@ -31,6 +31,11 @@ export function keras3ToKeras2(v: Json, depth = 0, keras2Activations = false): J
   if (depth > 200) return v;
   if (Array.isArray(v)) return v.map((x) => keras3ToKeras2(x, depth + 1, keras2Activations));
   if (!isObject(v)) return v;
+  // A custom activation function: by its name without the package (`demo>scaled_tanh` -> `scaled_tanh`),
+  // as tfjs looks activations up by their exact string and customObjects' names are shown to it
+  // by their base names (a Keras class is looked up by its class_name, also without the package).
+  const fn = functionName(v);
+  if (fn !== undefined) return fn.slice(fn.lastIndexOf('>') + 1);
   const cls = typeof v['class_name'] === 'string' ? (v['class_name'] as string) : undefined;
   const renames = cls ? ARG_RENAMES[cls] : undefined;
   const out: JsonObject = {};
@@ -52,6 +57,25 @@ export function keras3ToKeras2(v: Json, depth = 0, keras2Activations = false): J
     out[k] = keras3ToKeras2(x, depth + 1, keras2Activations);
   }
   return out;
+}
+
+/**
+ * Keras 3 writes a plain function (a custom activation, loss or metric registered with
+ * `register_keras_serializable`) as `{module: 'builtins', class_name: 'function', config: 'demo>fn'}`;
+ * Keras 2 wrote its name alone, which is what tfjs and revive's compile look up (customObjects).
+ */
+function functionName(v: JsonObject): string | undefined {
+  return v['class_name'] === 'function' && typeof v['config'] === 'string' ? v['config'] : undefined;
+}
+
+/** Function references anywhere in a Keras 3 compile_config (loss, metrics) as Keras 2's names. */
+export function keras3FunctionNames(v: Json, depth = 0): Json {
+  if (depth > 200) return v;
+  if (Array.isArray(v)) return v.map((x) => keras3FunctionNames(x, depth + 1));
+  if (!isObject(v)) return v;
+  const fn = functionName(v);
+  if (fn !== undefined) return fn;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, keras3FunctionNames(x, depth + 1)]));
 }
 
 /** A Keras 3 layer entry's config as revive and tfjs take it (pythonic keys; toTs is applied later). */

@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { FormatError, resolveLimits, SavedKerasError, UnsupportedFeatureError, UnsupportedLayerError, type Limits, type ProgressCallback } from '@savedkeras/common';
+import { withCustomObjects } from '@savedkeras/layers';
 import { compileFromTrainingConfig, isObject, kerasIoNames, type CompileResult, type Json, type JsonObject, type CustomObjects } from '@savedkeras/revive';
 import { ConfigBuilder, type BuiltLayer, type BuiltNetwork } from './build-model.js';
 import { detectKerasFileFormat, type KerasFileFormat } from './detect.js';
+import { keras3FunctionNames } from './keras3-config.js';
 import { H5File } from './hdf5.js';
 import { registerKeras3Activations } from './activations.js';
 import { restoreOptimizerState, type OptimizerStateResult } from './optimizer-state.js';
@@ -80,7 +82,11 @@ export async function loadKerasFile(bytes: Uint8Array, options: KerasFileLoadOpt
   // A load that fails half-way frees the variables of the layers it built (a hostile file must not leak memory).
   const variablesBefore = new Set(Object.keys(tf.engine().registeredVariables));
   try {
-    return format === 'keras-zip' ? await loadZip(bytes, options, limits, warn, warnings, progress) : await loadH5(bytes, options, limits, warn, warnings, progress);
+    // customObjects are shown to tfjs' own nested deserialization too (a custom activation, regularizer,
+    // initializer or constraint inside a built-in layer's config), as the SavedModel loader does.
+    return await withCustomObjects(options.customObjects, () =>
+      format === 'keras-zip' ? loadZip(bytes, options, limits, warn, warnings, progress) : loadH5(bytes, options, limits, warn, warnings, progress),
+    );
   } catch (e) {
     for (const [name, v] of Object.entries(tf.engine().registeredVariables)) if (!variablesBefore.has(name)) v.dispose();
     if (e instanceof SavedKerasError) throw e;
@@ -179,7 +185,8 @@ async function finish(
   let optimizerState: OptimizerStateResult = { restored: false, reason: 'not compiled' };
   if (options.compile !== false) {
     // revive's compile warns that SavedModels never restore optimizer slots; here they are restored below.
-    compile = compileFromTrainingConfig(model, trainingConfig, (m) => (/Optimizer state/.test(m) ? undefined : warn(m)));
+    // Keras 3 function references (custom losses, metrics) as names, looked up in customObjects too.
+    compile = compileFromTrainingConfig(model, trainingConfig === undefined ? undefined : keras3FunctionNames(trainingConfig), (m) => (/Optimizer state/.test(m) ? undefined : warn(m)), options.customObjects);
     if (compile.compiled && isObject(trainingConfig ?? null)) {
       // Loss and metrics as saved: saveKerasFile writes them back (tfjs keeps only what it can run).
       const tc = trainingConfig as JsonObject;

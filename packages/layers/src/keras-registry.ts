@@ -185,6 +185,12 @@ export function registeredNames(kind: KerasObjectKind, origin?: RegistrationOrig
   return registry(kind).names(origin);
 }
 
+/** tfjs-layers' toCamelCase (generic_utils), which its config conversion applies to string values. */
+function tfjsCamelCase(identifier: string): string {
+  if (identifier.length <= 1 || !identifier.includes('_')) return identifier;
+  return identifier.replace(/[_]+(\w|$)/g, (_m, c: string) => c.toUpperCase());
+}
+
 /**
  * Makes `customObjects` visible to tfjs-layers' own nested deserialization for the duration of
  * `fn` (Keras' CustomObjectScope): classes go into tfjs' serialization map under their names,
@@ -198,7 +204,10 @@ export async function withCustomObjects<T>(customObjects: CustomObjects | undefi
     const value = customObjects[name];
     if (typeof value !== 'function') continue;
     const cls = isSerializableClass(value) ? value : activationClass(registeredBaseName(name), value as ActivationFn);
-    for (const n of new Set([name, registeredBaseName(name)])) {
+    // tfjs camelCases string values of a config it loads (activation 'demo>scaled_tanh' is looked up
+    // as 'demo>scaledTanh'): the names are shown to it both ways.
+    const names = [name, registeredBaseName(name)];
+    for (const n of new Set([...names, ...names.map(tfjsCamelCase)])) {
       saved.push([n, tfjsEntry(n)]);
       map[n] = [cls, cls.fromConfig];
     }

@@ -202,6 +202,30 @@ function metricSpecs(m: Json, warn: (m: string) => void, customObjects: CustomOb
 
 const specName = (s: LossSpec): string => (typeof s === 'string' ? s : s.name || 'custom');
 
+/** What tfjs-layers' LayerVariable holds (its fields are not public). */
+interface ConstrainedVariable {
+  val: tf.Variable;
+  constraint: { apply(w: tf.Tensor): tf.Tensor } | null;
+}
+
+/**
+ * Keras applies each weight's constraint (kernel_constraint, MaxNorm, NonNeg, a custom one...) after
+ * every optimizer update; tfjs' training never does (it applies one only when a weight is written
+ * with LayerVariable.write). The optimizer made for this model applies them after each update.
+ */
+function applyConstraintsAfterUpdates(model: LayersModel, optimizer: tf.Optimizer): void {
+  const constrained = model.trainableWeights.map((w) => w as unknown as ConstrainedVariable).filter((w) => w.constraint != null);
+  if (constrained.length === 0) return;
+  const update = optimizer.applyGradients.bind(optimizer);
+  optimizer.applyGradients = (gradients) => {
+    update(gradients);
+    for (const w of constrained) {
+      const c = w.constraint;
+      if (c) w.val.assign(tf.tidy(() => c.apply(w.val)));
+    }
+  };
+}
+
 export function compileFromTrainingConfig(
   model: LayersModel,
   trainingConfig: Json | undefined,
@@ -243,6 +267,7 @@ export function compileFromTrainingConfig(
   }
   // tfjs takes names and functions mixed per output (its typing wants one or the other).
   model.compile({ optimizer, loss: loss as string | string[], metrics: metrics as string[] });
+  applyConstraintsAfterUpdates(model, optimizer);
   // The optimizer was made for this model alone: model.dispose() frees its slots too (tfjs frees only optimizers it made from a name).
   (model as unknown as { isOptimizerOwned: boolean }).isOptimizerOwned = true;
   return {
