@@ -1,0 +1,64 @@
+"""Runs TensorFlow's own `saved_model_cli show --all` on a few fixtures and stores what it printed
+(tag sets; every SignatureDef: method name, inputs and outputs with dtype, shape and tensor name)
+as show-all.json, for saved-model-cli.test.ts. Run with TensorFlow installed:
+    /work/tfvenv/bin/python packages/cli/test/saved-model-cli/generate.py /work/shared/fixtures/savedmodels
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+
+FIXTURES = [
+    "tfmodule-two-signatures-ref",
+    "tfmodule-uint8-input-ref",
+    "textvectorization-embedding-tf212",
+    "legacy-tf24-intlookup-18-inputs",
+    "vae-encoder-multi-output",
+    "tf20beta-export-saved-model-assets",
+    "tfagents-policy-cartpole",
+]
+HERE = os.path.dirname(os.path.abspath(__file__))
+CLI = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
+
+
+def parse(text):
+    graphs = []
+    sig = tensor = None
+    for line in text.splitlines():
+        m = re.match(r"MetaGraphDef with tag-set: '(.*)' contains the following SignatureDefs:", line)
+        if m:
+            graphs.append({"tags": m.group(1).split(", "), "signatures": {}})
+            continue
+        if line.startswith("The MetaGraph with tag set") or line.startswith("Concrete Functions:"):
+            sig = None
+            continue
+        m = re.match(r"signature_def\['(.*)'\]:$", line)
+        if m:
+            sig = {"method": None, "inputs": {}, "outputs": {}}
+            graphs[-1]["signatures"][m.group(1)] = sig
+            continue
+        if sig is None:
+            continue
+        m = re.match(r"\s+(inputs|outputs)\['(.*)'\] tensor_info:$", line)
+        if m:
+            tensor = sig[m.group(1)][m.group(2)] = {}
+            continue
+        m = re.match(r"\s+(dtype|shape|name): (.*)$", line)
+        if m and tensor is not None:
+            tensor[m.group(1)] = m.group(2)
+            continue
+        m = re.match(r"\s+Method name is: ?(.*)$", line)
+        if m:
+            sig["method"] = m.group(1)
+            tensor = None
+    return graphs
+
+
+out = {}
+for slug in FIXTURES:
+    text = subprocess.run([CLI, "show", "--all", "--dir", os.path.join(sys.argv[1], slug)], capture_output=True, text=True, check=True).stdout
+    out[slug] = parse(text)
+with open(os.path.join(HERE, "show-all.json"), "w") as f:
+    json.dump({"tool": "saved_model_cli show --all (TensorFlow 2.21)", "models": out}, f, indent=1)
+print({k: sum(len(g["signatures"]) for g in v) for k, v in out.items()})
