@@ -167,19 +167,19 @@ async function expectOneTfjs(project: string, version: string): Promise<void> {
 }
 
 /**
- * The bare module names a package's built files import: static and dynamic imports, re-exports and
- * side-effect imports in dist/*.js, and the type imports of dist/*.d.ts (a consumer's type check needs those).
+ * The bare module names a package's built files import: static and dynamic imports, re-exports,
+ * side-effect imports and require calls (createRequire) in dist/*.js, and the type imports of dist/*.d.ts (a consumer's type check needs those).
  */
 async function importedPackages(root: string): Promise<Set<string>> {
   const out = new Set<string>();
-  const statement = /(?:^|[;\n])[ \t]*(?:import|export)\b[^'";]*?\bfrom[ \t]*['"]([^'"]+)['"]|(?:^|[;\n])[ \t]*import[ \t]*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
+  const statement = /(?:^|[;\n])[ \t]*(?:import|export)\b[^'";]*?\bfrom[ \t]*['"]([^'"]+)['"]|(?:^|[;\n])[ \t]*import[ \t]*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)|(?:\brequire(?:\.resolve)?|\bcreateRequire\([^()]*\))\(\s*['"]([^'"]+)['"]\s*\)/g;
   const walk = async (dir: string): Promise<void> => {
     for (const e of await readdir(dir, { withFileTypes: true })) {
       const full = nodePath.join(dir, e.name);
       if (e.isDirectory()) await walk(full);
       else if (e.name.endsWith('.js') || e.name.endsWith('.d.ts')) {
         for (const m of (await readFile(full, 'utf8')).matchAll(statement)) {
-          const spec = (m[1] ?? m[2] ?? m[3])!;
+          const spec = (m[1] ?? m[2] ?? m[3] ?? m[4])!;
           if (spec.startsWith('.') || spec.startsWith('node:')) continue;
           out.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
         }
