@@ -8,6 +8,7 @@ import {
   SavedKerasError,
   UnsupportedFeatureError,
   resolveSource,
+  seededRandom,
   type Limits,
   type ModelSource,
   type ProgressCallback,
@@ -134,23 +135,19 @@ export interface CheckResult {
 
 /** A seeded random source that can be rewound, counting its draws (no draws = no random op ran). */
 class SeededStream {
-  private state = 0;
+  private random: () => number = Math.random;
   draws = 0;
   constructor(seed: number) {
     this.reset(seed);
   }
   reset(seed: number): void {
-    // mulberry32 state from the seed (any integer).
-    this.state = (Math.imul(seed | 0, 0x9e3779b1) ^ 0x5bd1e995) >>> 0;
+    // common's mulberry32, its state mixed from the seed (any integer).
+    this.random = seededRandom((Math.imul(seed | 0, 0x9e3779b1) ^ 0x5bd1e995) >>> 0);
     this.draws = 0;
   }
   readonly next = (): number => {
     this.draws++;
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.random();
   };
 }
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { seededRandom } from '@savedkeras/common';
 
 /** Value ranges of generated inputs: most ops take any real, some only part of the line. */
 export type Domain = 'any' | 'pos' | 'unit' | 'ge1' | 'int' | 'small-int' | 'bool' | 'index';
@@ -17,18 +18,6 @@ export interface InputSpec {
   variable?: boolean;
 }
 
-/** mulberry32: small, seeded, the same in every JS engine. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Deterministic values for `spec`: about half negative for 'any' (max pooling over all-negative
  * windows is exactly what one backend got wrong), never 0 for 'pos' so divisions stay finite.
@@ -36,7 +25,7 @@ function generator(seed: number): () => number {
 export function valuesOf(spec: InputSpec, seed: number): number[] {
   if (spec.values) return spec.values;
   const n = spec.shape.reduce((a, b) => a * b, 1);
-  const r = generator(seed);
+  const r = seededRandom(seed);
   const out: number[] = new Array(n);
   const domain = spec.domain ?? (spec.dtype === 'int32' ? 'int' : spec.dtype === 'bool' ? 'bool' : 'any');
   for (let i = 0; i < n; i++) {

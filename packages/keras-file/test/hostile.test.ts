@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { strToU8, unzipSync, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '@savedkeras/common';
 
 // Hostile .keras / .h5 files (crafted ones and a seeded batch of mutants) loaded by a separate
 // process through the built package, as a user's program would meet them: inspect, then load and
@@ -111,20 +112,9 @@ function craftedCases(): Case[] {
 
 // ---------------------------------------------------------------- seeded mutants
 
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Byte-level mutants of small Keras files: bit flips, overwritten runs, truncations, and mutated weight files re-zipped. */
 function mutants(seed: number, count: number): Case[] {
-  const rnd = mulberry32(seed);
+  const rnd = seededRandom(seed);
   const int = (n: number) => Math.floor(rnd() * n);
   const bases = ['seq-mlp.keras', 'seq-mlp.h5', 'lstm.keras', 'func-cnn.h5', 'keras2-mlp.h5', 'f16-dense.keras'].map((n) => ({ n, b: bytes(n) }));
   const out: Case[] = [];
