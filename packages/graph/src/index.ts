@@ -16,7 +16,7 @@ export type {
 export { isTensorValue } from './kernel.js';
 
 // Op registry (the kernels themselves live in ./ops).
-export { registerKernel as registerOp, registerKernel, unregisterKernel, getKernel, getOpDef, kernelNames, makeAttrs } from './ops/index.js';
+export { registerKernel as registerOp, registerKernel, unregisterKernel, getKernel, getOpDef, kernelNames, makeAttrs, attrValue } from './ops/index.js';
 
 export { disposeLibraryOf, FunctionLibrary, libraryOf, type UnsupportedOp } from './executor/function-library.js';
 export { compileFunction, parseRef, EXECUTOR_OPS, type FunctionPlan, type PlanNode, type PlanNodeKind } from './executor/plan.js';

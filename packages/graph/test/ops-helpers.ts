@@ -2,7 +2,7 @@
 // makeAttrs (defaults from our OpDef table), a test KernelContext and a seeded random source.
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { DataType, type AttrValue, type TensorShapeProto } from '@savedkeras/proto';
+import { DataType, type AttrValue } from '@savedkeras/proto';
 import { seededRandom } from '@savedkeras/common';
 import type { KernelContext, Value } from '../src/kernel.js';
 import { isTensorValue } from '../src/kernel.js';
@@ -10,25 +10,8 @@ import { getKernel, getOpDef, makeAttrs } from '../src/ops/index.js';
 
 await tf.setBackend('cpu');
 
-const enc = new TextEncoder();
-const emptyList = () => ({ s: [], i: [], f: [], b: [], type: [], shape: [], tensor: [], func: [] });
-const shapeProto = (dims: number[] | null): TensorShapeProto =>
-  dims === null ? { dim: [], unknownRank: true } : { dim: dims.map((size) => ({ size, name: '' })), unknownRank: false };
-
 /** AttrValue builders in the decoded-proto shape. */
-export const A = {
-  i: (i: number): AttrValue => ({ value: 'i', i }),
-  f: (f: number): AttrValue => ({ value: 'f', f }),
-  b: (b: boolean): AttrValue => ({ value: 'b', b }),
-  s: (s: string): AttrValue => ({ value: 's', s: enc.encode(s) }),
-  type: (type: number): AttrValue => ({ value: 'type', type }),
-  shape: (dims: number[] | null): AttrValue => ({ value: 'shape', shape: shapeProto(dims) }),
-  ints: (i: number[]): AttrValue => ({ value: 'list', list: { ...emptyList(), i } }),
-  strs: (s: string[]): AttrValue => ({ value: 'list', list: { ...emptyList(), s: s.map((x) => enc.encode(x)) } }),
-  types: (type: number[]): AttrValue => ({ value: 'list', list: { ...emptyList(), type } }),
-  shapes: (shapes: (number[] | null)[]): AttrValue => ({ value: 'list', list: { ...emptyList(), shape: shapes.map(shapeProto) } }),
-  func: (name: string): AttrValue => ({ value: 'func', func: { name, attr: {} } }),
-};
+export { attrValue as A } from '../src/ops/index.js';
 export { DataType };
 
 /** The project's seeded generator, so random-op tests are reproducible. */

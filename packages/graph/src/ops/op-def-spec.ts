@@ -27,7 +27,7 @@ export function emptyList(): AttrListValue {
   return { s: [], i: [], f: [], b: [], type: [], shape: [], tensor: [], func: [] };
 }
 
-function shapeProto(dims: number[] | null): TensorShapeProto {
+export function shapeProto(dims: number[] | null): TensorShapeProto {
   return dims === null ? { dim: [], unknownRank: true } : { dim: dims.map((size) => ({ size, name: '' })), unknownRank: false };
 }
 
