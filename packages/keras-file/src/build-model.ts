@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { FormatError, UnsupportedFeatureError, UnsupportedLayerError } from '@savedkeras/common';
-import { badConfigInteger, isObject, pythonicToTs, resolveLayerClass, RevivedModel, RevivedSequential, type Json, type JsonObject, type CustomObjects } from '@savedkeras/revive';
+import { badConfigInteger, connectLayers, isObject, layerOutputs, pythonicToTs, resolveLayerClass, RevivedModel, RevivedSequential, type Json, type JsonObject, type CustomObjects } from '@savedkeras/revive';
 import { kerasHistory, layerConfig, registeredName } from './keras3-config.js';
 
 type Layer = tfl.layers.Layer;
@@ -168,8 +168,7 @@ export class ConfigBuilder {
     const outputs = new Map<string, SymbolicTensor[][]>();
     const built = new Map<string, BuiltLayer>();
     const order: BuiltLayer[] = [];
-    type Pending = { name: string; built: BuiltLayer; calls: Json[] };
-    const pending: Pending[] = [];
+    const pending: { name: string; layer: Layer; calls: Json[] }[] = [];
     for (const e of entries) {
       const lname = layerName(e);
       if (built.has(lname)) throw new FormatError(`two layers are named ${JSON.stringify(lname)}`, { file: this.options.file, node: name });
@@ -188,39 +187,15 @@ export class ConfigBuilder {
       // _should_skip_first_node); Keras 3 counts only the calls. Keras 2 nodes are lists.
       const calls = Array.isArray(e['inbound_nodes']) ? e['inbound_nodes'] : [];
       if (b.network && calls.length > 0 && Array.isArray(calls[0]) && builtWithInput(e)) outputs.set(lname, [[]]);
-      pending.push({ name: lname, built: b, calls: Array.isArray(e['inbound_nodes']) ? [...e['inbound_nodes']] : [] });
+      pending.push({ name: lname, layer: b.layer, calls: Array.isArray(e['inbound_nodes']) ? [...e['inbound_nodes']] : [] });
     }
-    // Layers are called as their inputs become available, in the same fixed-point order Keras uses,
-    // so each layer's n-th call is its node n.
-    let progress = true;
-    while (progress) {
-      progress = false;
-      for (const p of pending) {
-        while (p.calls.length > 0) {
-          const call = resolveCall(p.calls[0]!, outputs);
-          if (!call) break;
-          p.calls.shift();
-          const out = p.built.layer.apply(call.inputs.length === 1 && !call.asList ? call.inputs[0]! : call.inputs, call.kwargs) as SymbolicTensor | SymbolicTensor[];
-          const list = outputs.get(p.name) ?? [];
-          list.push(Array.isArray(out) ? out : [out]);
-          outputs.set(p.name, list);
-          progress = true;
-        }
-      }
-    }
-    const stuck = pending.filter((p) => p.calls.length > 0).map((p) => p.name);
+    // Layers are called as their inputs become available, in the same fixed-point order Keras uses.
+    const stuck = connectLayers(pending, outputs, resolveCall);
     if (stuck.length > 0) {
       throw new FormatError(`these layers' inputs never become available (missing or cyclic references): ${stuck.join(', ')}`, { file: this.options.file, node: name });
     }
-    const pick = (refs: Json | undefined, what: string): SymbolicTensor[] => {
-      const list = Array.isArray(refs) && typeof refs[0] === 'string' ? [refs] : Array.isArray(refs) ? refs : isObject(refs) ? Object.values(refs) : [];
-      return list.map((r) => {
-        const [lname, ni, ti] = (Array.isArray(r) ? r : []) as [string, number, number];
-        const t = outputs.get(lname)?.[ni ?? 0]?.[ti ?? 0];
-        if (!t) throw new FormatError(`model ${what} ${JSON.stringify(r)} names no layer output`, { file: this.options.file, node: name });
-        return t;
-      });
-    };
+    const pick = (refs: Json | undefined, what: string) =>
+      layerOutputs(refs, outputs, (r) => new FormatError(`model ${what} ${JSON.stringify(r)} names no layer output`, { file: this.options.file, node: name }));
     const model = new RevivedModel({ inputs: pick(cfg['input_layers'], 'input'), outputs: pick(cfg['output_layers'], 'output'), name: typeof cfg['name'] === 'string' ? cfg['name'] : name || undefined });
     return { model, kind: 'Functional', layers: order };
   }

@@ -4,6 +4,7 @@ export * from './class-registry.js';
 export * from './keras-config.js';
 export * from './compile.js';
 export * from './weights.js';
+export { connectLayers, layerOutputs } from './networks.js';
 export { flatCallOutputs, RevivedLayer, type RevivedLayerArgs } from './revived-layer.js';
 export * from './keras-optimizers.js';
 export { restoreOptimizerState, type RestoredOptimizerState } from './optimizer-state.js';

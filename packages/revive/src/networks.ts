@@ -139,41 +139,14 @@ export class NetworkBuilder {
       pending.push({ name, layer, calls: Array.isArray(e['inbound_nodes']) ? [...e['inbound_nodes']] : [] });
       if (firstNode(layer) === 1) outputs.set(name, [[]]); // the skipped construction node
     }
-    // Call layers as their inputs become available (Keras processes nodes in this same fixed-point loop).
-    let progress = true;
-    while (progress) {
-      progress = false;
-      for (const p of pending) {
-        while (p.calls.length > 0) {
-          const resolved = resolveCall(p.calls[0], outputs);
-          if (!resolved) break;
-          p.calls.shift();
-          const out = p.layer.apply(resolved.inputs.length === 1 ? resolved.inputs[0] : resolved.inputs, resolved.kwargs) as
-            | SymbolicTensor
-            | SymbolicTensor[];
-          const list = outputs.get(p.name) ?? [];
-          list.push(Array.isArray(out) ? out : [out]);
-          outputs.set(p.name, list);
-          progress = true;
-        }
-      }
-    }
-    const stuck = pending.filter((p) => p.calls.length > 0).map((p) => p.name);
+    const stuck = connectLayers(pending, outputs, resolveCall);
     if (stuck.length > 0) {
       throw new FormatError(
         `Error loading model(s) in the SavedModel format. The following layers could not be connected: ${stuck.join(', ')}`,
         { node: node.path },
       );
     }
-    const pick = (refs: Json, what: string): SymbolicTensor[] => {
-      const list = Array.isArray(refs) && typeof refs[0] === 'string' ? [refs] : Array.isArray(refs) ? refs : [];
-      return list.map((r) => {
-        const [name, ni, ti] = r as [string, number, number];
-        const t = outputs.get(name)?.[ni ?? 0]?.[ti ?? 0];
-        if (!t) throw new FormatError(`model ${what} ${JSON.stringify(r)} names no layer output`, { node: node.path });
-        return t;
-      });
-    };
+    const pick = (refs: Json, what: string) => layerOutputs(refs, outputs, (r) => new FormatError(`model ${what} ${JSON.stringify(r)} names no layer output`, { node: node.path }));
     const inputs = pick(config['input_layers'] ?? null, 'input');
     const outs = pick(config['output_layers'] ?? null, 'output');
     const model = new RevivedModel({ inputs, outputs: outs, name: (config['name'] as string) ?? undefined });
@@ -265,3 +238,46 @@ function resolveCall(
     return { inputs, kwargs };
   }
 
+/**
+ * Calls each pending layer on its config's inbound nodes as their inputs become available, in the
+ * fixed-point order Keras uses (so a layer's n-th call is its node n), adding every call's outputs
+ * to `outputs` (layer name -> call node -> tensors). `resolve` reads one inbound node (Keras 2 or 3
+ * format) and returns undefined until its inputs exist. Returns the layers whose calls never could run.
+ */
+export function connectLayers<C>(
+  pending: { name: string; layer: Layer; calls: C[] }[],
+  outputs: Map<string, SymbolicTensor[][]>,
+  resolve: (call: C, outputs: Map<string, SymbolicTensor[][]>) => { inputs: SymbolicTensor[]; kwargs: Record<string, unknown>; asList?: boolean } | undefined,
+): string[] {
+  let progress = true;
+  while (progress) {
+    progress = false;
+    for (const p of pending) {
+      while (p.calls.length > 0) {
+        const call = resolve(p.calls[0]!, outputs);
+        if (!call) break;
+        p.calls.shift();
+        const out = p.layer.apply(call.inputs.length === 1 && !call.asList ? call.inputs[0]! : call.inputs, call.kwargs) as SymbolicTensor | SymbolicTensor[];
+        const list = outputs.get(p.name) ?? [];
+        list.push(Array.isArray(out) ? out : [out]);
+        outputs.set(p.name, list);
+        progress = true;
+      }
+    }
+  }
+  return pending.filter((p) => p.calls.length > 0).map((p) => p.name);
+}
+
+/**
+ * The tensors a model config's `input_layers` / `output_layers` name (`[layer, node, tensor]`
+ * references: one, a list, or a dict of them); `missing` makes the error for a reference to nothing.
+ */
+export function layerOutputs(refs: Json | undefined, outputs: Map<string, SymbolicTensor[][]>, missing: (ref: Json) => Error): SymbolicTensor[] {
+  const list = Array.isArray(refs) && typeof refs[0] === 'string' ? [refs] : Array.isArray(refs) ? refs : isObject(refs ?? null) ? Object.values(refs as JsonObject) : [];
+  return list.map((r) => {
+    const [name, ni, ti] = (Array.isArray(r) ? r : []) as [string, number, number];
+    const t = outputs.get(name)?.[ni ?? 0]?.[ti ?? 0];
+    if (!t) throw missing(r);
+    return t;
+  });
+}
