@@ -90,6 +90,8 @@ export const KERNEL_FIXES: readonly KernelFix[] = Object.freeze([
     backend: 'wasm',
     why: 'tfjs-backend-wasm 4.22 ignores batch_dims: GatherV2 with batch_dims 1 (tf.gather(..., batch_dims=1)) picks rows of the wrong batch',
     via: 'cpu',
+    // batch_dims 0 (every Embedding lookup) stays native: routing it copied the whole table out of the wasm heap per call.
+    when: (attrs) => Number(attrs['batchDims'] ?? 0) !== 0,
   },
   {
     kernel: 'OneHot',
