@@ -2,34 +2,12 @@
 // page in Chromium and runs it on wasm and webgl, with savedkeras' kernel fixes installed as
 // selectBackend installs them for users.
 import { selectBackend } from '@savedkeras/backend-web';
-import {
-  GRAPH_CASES,
-  LAYER_CASES,
-  describeFailures,
-  renderKernelTable,
-  runConformance,
-  runTfPins,
-  type CaseOutcome,
-  type PinFile,
-  type PinOutcome,
-} from '@savedkeras/conformance';
+import { GRAPH_CASES, LAYER_CASES, describeFailures, renderKernelTable, runConformance, runTfPins } from '@savedkeras/conformance';
 import { WASM_PATHS } from './backend.js';
-
-export interface ConformanceRun {
-  backends: string[];
-  /** Why a requested backend could not run. */
-  unavailable: Record<string, string>;
-  outcomes: CaseOutcome[];
-  failures: string[];
-  table: string;
-  ms: number;
-}
+import type { ConformanceHooks } from './hook.js';
 
 declare global {
-  interface Window {
-    __conformance: (backends: readonly string[], every?: number) => Promise<ConformanceRun>;
-    __tfPins: (file: PinFile, backends: readonly string[]) => Promise<PinOutcome[]>;
-  }
+  interface Window extends ConformanceHooks {}
 }
 
 /** The kernel fixes of `backends` against TensorFlow's numbers (the e2e test passes the stored file). */

@@ -1,5 +1,6 @@
 import type { ModelSource } from 'savedkeras';
 import type { BackendChoice } from '@savedkeras/backend-web';
+import type { CaseOutcome, PinFile, PinOutcome } from '@savedkeras/conformance';
 import type { ErrorInfo } from './error-view.js';
 import type { TensorDtype } from './dtypes.js';
 import type { InputSpec, TensorJson } from './inputs.js';
@@ -63,4 +64,23 @@ declare global {
   interface Window {
     __savedkeras: PageHook;
   }
+}
+
+/** What one run of the conformance page (conformance.html) gives. */
+export interface ConformanceRun {
+  backends: string[];
+  /** Why a requested backend could not run. */
+  unavailable: Record<string, string>;
+  outcomes: CaseOutcome[];
+  failures: string[];
+  table: string;
+  ms: number;
+}
+
+/** The conformance page's window hooks, used by the e2e test. */
+export interface ConformanceHooks {
+  /** Runs every `every`-th case (1 = all) on `backends`. */
+  __conformance: (backends: readonly string[], every?: number) => Promise<ConformanceRun>;
+  /** The kernel fixes of `backends` against TensorFlow's numbers. */
+  __tfPins: (file: PinFile, backends: readonly string[]) => Promise<PinOutcome[]>;
 }

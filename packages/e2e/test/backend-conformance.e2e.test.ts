@@ -4,23 +4,13 @@ import * as nodePath from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BROWSER_TABLE_BACKENDS, replaceTable, type PinFile, type PinOutcome } from '@savedkeras/conformance';
+import type { ConformanceHooks, ConformanceRun } from '@savedkeras/web/hook';
 import { chromiumPath, launchChromium, watchConsole } from './support/browser.js';
 import { missingPrerequisite, repoRoot, webDist } from './support/paths.js';
 import { startStaticServer } from './support/static-server.js';
 
-interface ConformanceRun {
-  backends: string[];
-  unavailable: Record<string, string>;
-  outcomes: { backend: string; status: string }[];
-  failures: string[];
-  table: string;
-  ms: number;
-}
 declare global {
-  interface Window {
-    __conformance: (backends: readonly string[], every?: number) => Promise<ConformanceRun>;
-    __tfPins: (file: PinFile, backends: readonly string[]) => Promise<PinOutcome[]>;
-  }
+  interface Window extends ConformanceHooks {}
 }
 
 /**
