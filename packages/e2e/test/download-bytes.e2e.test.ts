@@ -6,17 +6,12 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeFileSource } from '@savedkeras/backend-node';
 import { openSavedModel } from 'savedkeras';
-import type { PageHook, PageState } from '@savedkeras/web/hook';
-import { chromiumPath, launchChromium, watchConsole } from './support/browser.js';
+import type { PageState } from '@savedkeras/web/hook';
+import { chromiumPath } from './support/browser.js';
+import { openDemoPage } from './support/demo-page.js';
 import { renderDownloadTable, updateDownloadSection, type DownloadRow } from './support/download-bytes.js';
-import { fixture, fixturesDir, missingPrerequisite, repoRoot, webDist } from './support/paths.js';
-import { startStaticServer, type ServedRequest } from './support/static-server.js';
-
-declare global {
-  interface Window {
-    __savedkeras: PageHook;
-  }
-}
+import { fixture, fixturesDir, missingPrerequisite, repoRoot } from './support/paths.js';
+import type { ServedRequest } from './support/static-server.js';
 
 /**
  * Issue 15 item 1, in the browser: what a load by URL downloads. The static server counts the
@@ -68,36 +63,19 @@ function rangeOf(r: ServedRequest): [number, number] | null {
 describe.skipIf(missing !== null && !process.env.CI)('bytes downloaded for a load by URL', () => {
   let origin = '';
   let log: ServedRequest[] = [];
-  let closeServer = async () => undefined as void;
-  let closeBrowser = async () => undefined as void;
+  let close = async () => undefined as void;
   let page: Page;
   let consoleLines: string[] = [];
   const rows: DownloadRow[] = [];
 
   beforeAll(async () => {
     if (missing) throw new Error(`browser tests cannot run: ${missing}`);
-    if (!existsSync(nodePath.join(webDist, 'index.html'))) {
-      execFileSync('pnpm', ['--silent', '--filter', '@savedkeras/web', 'build'], { cwd: repoRoot, stdio: 'inherit' });
-    }
-    const server = await startStaticServer([
-      { prefix: '/app/', dir: webDist },
-      { prefix: '/models/', dir: fixturesDir },
-    ]);
-    origin = server.origin;
-    log = server.log;
-    closeServer = server.close;
-    const browser = await launchChromium();
-    closeBrowser = browser.close;
-    page = await browser.context.newPage();
-    consoleLines = watchConsole(page);
-    await page.goto(`${origin}/app/`);
-    await page.waitForFunction(() => window.__savedkeras !== undefined);
-    await page.evaluate(() => window.__savedkeras.ready);
+    const demo = await openDemoPage([{ prefix: '/models/', dir: fixturesDir }]);
+    ({ origin, log, page, consoleLines, close } = demo);
   });
 
   afterAll(async () => {
-    await closeBrowser();
-    await closeServer();
+    await close();
   });
 
   for (const slug of FIXTURES) {

@@ -1,20 +1,13 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PageHook, PageState, PredictResult } from '@savedkeras/web/hook';
-import { chromiumPath, launchChromium, watchConsole } from './support/browser.js';
+import type { PageState, PredictResult } from '@savedkeras/web/hook';
+import { chromiumPath } from './support/browser.js';
+import { openDemoPage } from './support/demo-page.js';
 import { compareValues, values, type TensorJson } from './support/node-reference.js';
 import { fixturesPath, readExpected } from '@savedkeras/fixtures';
-import { missingPrerequisite, repoRoot, webDist } from './support/paths.js';
-import { startStaticServer } from './support/static-server.js';
-
-declare global {
-  interface Window {
-    __savedkeras: PageHook;
-  }
-}
+import { missingPrerequisite } from './support/paths.js';
 
 // Every Keras 3 fixture (.keras and .h5) loaded by URL in the demo page in Chromium, against
 // Keras' own predictions (reference/expected.json); one loaded through the page's file picker.
@@ -39,32 +32,15 @@ describe.skipIf(missing !== null && !process.env.CI)('Keras .keras / .h5 files i
   let origin = '';
   let page: Page;
   let consoleLines: string[] = [];
-  let closeServer = async () => undefined as void;
-  let closeBrowser = async () => undefined as void;
+  let close = async () => undefined as void;
 
   beforeAll(async () => {
     if (missing) throw new Error(`browser tests cannot run: ${missing}`);
-    if (!existsSync(nodePath.join(webDist, 'index.html'))) {
-      execFileSync('pnpm', ['--silent', '--filter', '@savedkeras/web', 'build'], { cwd: repoRoot, stdio: 'inherit' });
-    }
-    const server = await startStaticServer([
-      { prefix: '/app/', dir: webDist },
-      { prefix: '/kfiles/', dir: kerasDir },
-    ]);
-    origin = server.origin;
-    closeServer = server.close;
-    const browser = await launchChromium();
-    closeBrowser = browser.close;
-    page = await browser.context.newPage();
-    consoleLines = watchConsole(page);
-    await page.goto(`${origin}/app/`);
-    await page.waitForFunction(() => window.__savedkeras !== undefined);
-    await page.evaluate(() => window.__savedkeras.ready.then(() => undefined));
+    ({ origin, page, consoleLines, close } = await openDemoPage([{ prefix: '/kfiles/', dir: kerasDir }]));
   });
 
   afterAll(async () => {
-    await closeBrowser();
-    await closeServer();
+    await close();
   });
 
   const state = () => page.evaluate(() => window.__savedkeras.state()) as Promise<PageState>;

@@ -1,20 +1,14 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PageHook, PageState, PredictResult } from '@savedkeras/web/hook';
+import type { PageState, PredictResult } from '@savedkeras/web/hook';
 import type { CheckResult } from '@savedkeras/check';
 import { chromiumPath, launchChromium, watchConsole } from './support/browser.js';
+import { ensureWebBuilt } from './support/demo-page.js';
 import { compareValues, hasLoadSavedModel, nodeKerasPredict, nodeServingPredict, referenceCases, values, type TensorJson } from './support/node-reference.js';
 import { fixture, fixturesDir, missingPrerequisite, repoRoot, screenshotPath, webDist } from './support/paths.js';
 import { startStaticServer, type ServedRequest } from './support/static-server.js';
-
-declare global {
-  interface Window {
-    __savedkeras: PageHook;
-  }
-}
 
 /** Browser vs Node (cpu backend) on the same input: |browser - node| <= TOL + TOL * |node|. */
 const TOL = 1e-4;
@@ -35,10 +29,7 @@ describe.skipIf(missing !== null && !process.env.CI)('demo page in headless Chro
 
   beforeAll(async () => {
     if (missing) throw new Error(`browser tests cannot run: ${missing}`);
-    if (!existsSync(nodePath.join(webDist, 'index.html'))) {
-      console.warn('[e2e] apps/web/dist missing: building it (pnpm test:e2e builds it first)');
-      execFileSync('pnpm', ['--silent', '--filter', '@savedkeras/web', 'build'], { cwd: repoRoot, stdio: 'inherit' });
-    }
+    ensureWebBuilt();
     const server = await startStaticServer([
       { prefix: '/app/', dir: webDist },
       { prefix: '/models/', dir: fixturesDir },
