@@ -18,7 +18,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
-export function append(el: Element, children: Array<Child | Child[]>): void {
+function append(el: Element, children: Array<Child | Child[]>): void {
   for (const c of children.flat()) {
     if (c === null || c === undefined || c === false) continue;
     el.append(c instanceof Node ? c : String(c));

@@ -12,7 +12,7 @@ export interface TensorDtype {
   label: string;
 }
 
-export function dtypeLabel(saved: string, js: string | null = carrierOf(saved)): string {
+function dtypeLabel(saved: string, js: string | null = carrierOf(saved)): string {
   return js && js !== saved ? `${saved} (${js} in JS)` : saved;
 }
 

@@ -105,7 +105,7 @@ export function layersModelToFiles(dir: string, shardBytes = DEFAULT_SHARD_BYTES
 }
 
 /** The ArrayBuffer of a Buffer read by fs, without a copy when the Buffer owns it whole. */
-export function toArrayBuffer(b: Uint8Array): ArrayBuffer {
+function toArrayBuffer(b: Uint8Array): ArrayBuffer {
   if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer) return b.buffer;
   // Not b.slice(): on a Node Buffer that is a view of the same (pooled) memory.
   const copy = new Uint8Array(b.byteLength);

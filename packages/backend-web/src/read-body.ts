@@ -1,7 +1,7 @@
 import { LimitError, SourceIOError } from '@savedkeras/common';
 
 /** Largest body read into one Uint8Array (typed arrays and protobuf stop near 2 GiB anyway). */
-export const MAX_BODY_BYTES = 2 ** 31 - 1;
+const MAX_BODY_BYTES = 2 ** 31 - 1;
 
 /**
  * Reads a fetch Response body chunk by chunk, reporting each chunk, so a progress bar moves while

@@ -73,7 +73,7 @@ export function sameShape(a: number[], b: number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-export function allFinite(t: tf.Tensor): boolean {
+function allFinite(t: tf.Tensor): boolean {
   if (t.dtype !== 'float32') return true;
   const v = t.dataSync() as Float32Array;
   for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i]!)) return false;

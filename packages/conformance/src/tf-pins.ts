@@ -6,7 +6,7 @@ import { KERNEL_FIXES } from '@savedkeras/kernels';
  * written by TensorFlow 2.21 with its inputs), and the tfjs op that dispatches to each kernel.
  */
 type Num = number | 'NaN' | 'Infinity' | '-Infinity';
-export interface StoredTensor {
+interface StoredTensor {
   shape: number[];
   values: Num[];
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FormatError, formatShape, InputMismatchError, nameRecord } from '@savedkeras/common';
-import { formatStructure, type ConcreteFunctionInfo, type Structure, type TensorSpec } from '@savedkeras/object-graph';
+import { formatStructure, type ConcreteFunctionInfo, type Structure } from '@savedkeras/object-graph';
 import { dtypeFromName } from '@savedkeras/proto';
 import type { Value } from './kernel.js';
 import { tfjsDtype } from './ops/dtypes.js';
@@ -276,9 +276,4 @@ export function packOutputs(spec: Structure, flat: Value[], where: string): unkn
   const out = build(spec);
   if (i !== flat.length) throw new FormatError(`the function returned ${flat.length} values, its output signature has ${i}`, { node: where });
   return out;
-}
-
-/** `TensorSpec` leaves only (for input descriptions). */
-export function tensorSpecLeaves(fn: ConcreteFunctionInfo): TensorSpec[] {
-  return flatSpecs(fn).filter((s): s is TensorSpec => s.kind === 'tensorSpec');
 }

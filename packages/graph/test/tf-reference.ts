@@ -47,7 +47,6 @@ export function expectedValues(t: RefTensor): (number | string | boolean)[] {
   return t.values.map((v) => (dtype === 'float32' ? Math.fround(num(v)) : num(v)));
 }
 
-const enc = new TextEncoder();
 const b64 = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'base64'));
 const dtypeEnum = (name: string): number => {
   const v = (DataType as Record<string, number>)[name.replace(/^DT_/, '')];
@@ -60,7 +59,7 @@ const shapeOf = (s: { dim?: { size?: string }[]; unknownRank?: boolean }): Tenso
 });
 
 /** protobuf JSON (MessageToDict) AttrValue -> the decoded-proto AttrValue our kernels read. */
-export function refAttr(a: Record<string, unknown>): AttrValue {
+function refAttr(a: Record<string, unknown>): AttrValue {
   if ('i' in a) return { value: 'i', i: Number(a.i) };
   if ('f' in a) return { value: 'f', f: num(a.f as number) };
   if ('b' in a) return { value: 'b', b: Boolean(a.b) };
@@ -86,4 +85,3 @@ export function refAttrs(c: RefCase): Record<string, AttrValue> {
   return Object.fromEntries(Object.entries(c.attrs).map(([k, v]) => [k, refAttr(v)]));
 }
 
-export { enc };

@@ -8,7 +8,7 @@ type Layer = tfl.layers.Layer;
 type SymbolicTensor = tfl.SymbolicTensor;
 
 /** How one layer was made: tfjs' own class, a @savedkeras/layers plugin, a user class, or a network rebuilt from its layers. */
-export type BuiltHow = 'config' | 'plugin' | 'custom' | 'network';
+type BuiltHow = 'config' | 'plugin' | 'custom' | 'network';
 
 /** A layer of a rebuilt network, with the Keras entry it came from (weights are found through it). */
 export interface BuiltLayer {
@@ -220,7 +220,7 @@ function dims(shape: Json[]): (number | null)[] {
 }
 
 /** tfjs has float32, int32, bool, string tensors: every other Keras dtype maps onto one of them. */
-export function tfjsDtype(d: Json): tf.DataType {
+function tfjsDtype(d: Json): tf.DataType {
   if (d === 'string' || d === 'bool' || d === 'int32' || d === 'float32') return d;
   if (typeof d === 'string' && /^u?int/.test(d)) return 'int32';
   return 'float32';
@@ -244,7 +244,7 @@ function makeInput(cfg: JsonObject, name: string, file: string): SymbolicTensor 
  * Tensors passed as keyword arguments are appended to the inputs and replaced in kwargs by
  * `{__savedkerasInputIndex: i}`, the convention of @savedkeras/layers' call-args.
  */
-export function resolveCall(
+function resolveCall(
   call: Json,
   outputs: Map<string, SymbolicTensor[][]>,
 ): { inputs: SymbolicTensor[]; kwargs: Record<string, unknown>; asList: boolean } | undefined {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { tfjsCamelCase } from './keras-objects.js';
-import { activationClass, registerKerasObject, registerPluginObject, type SerializableClass } from './keras-registry.js';
+import { activationClass, registerKerasObject, registerPluginObject } from './keras-registry.js';
 
 /**
  * Keras activations tfjs-layers 4.22 lacks, registered in tfjs' serialization map so that
@@ -49,11 +49,6 @@ export const EXTRA_ACTIVATIONS: Record<string, Fn> = {
     return tf.mul(a, tf.sigmoid(b));
   },
 };
-
-/** An activation class as tfjs-layers uses them: `apply(x)`, serialized by class name. */
-export function makeActivationClass(className: string, fn: Fn): SerializableClass {
-  return activationClass(className, fn);
-}
 
 /** Under the Keras name (`hard_silu`) and tfjs' camelCased form (`hardSilu`), one class named by the latter. */
 function register(name: string, fn: Fn, origin: 'user' | 'plugin'): void {

@@ -3,7 +3,7 @@
  * table k (entries k*256 .. k*256+255) maps a byte n to the CRC contribution of n followed by k
  * zero bytes. Shared by the JS loop (crc32c.ts) and the WebAssembly one (crc32c-wasm.ts).
  */
-export const POLY = 0x82f63b78;
+const POLY = 0x82f63b78;
 
 export const SLICE_TABLES = (() => {
   const t = new Int32Array(16 * 256);

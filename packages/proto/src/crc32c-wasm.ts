@@ -46,7 +46,7 @@ const GET = 0x20, SET = 0x21, CONST = 0x41, XOR = 0x73, AND = 0x71, SHL = 0x74, 
 const GE_U = 0x4f, LOAD = 0x28, LOAD8_U = 0x2d, BLOCK = 0x02, LOOP = 0x03, BR_IF = 0x0d, BR = 0x0c, END = 0x0b, VOID = 0x40, I32 = 0x7f;
 
 /** The module's bytes: one memory ("mem") and the function "crc". */
-export function crc32cModuleBytes(): Uint8Array {
+function crc32cModuleBytes(): Uint8Array {
   const b: number[] = [];
   const get = (i: number) => b.push(GET, i);
   const set = (i: number) => b.push(SET, i);

@@ -3,7 +3,7 @@ import { SavedKerasError, UnsupportedLayerError } from '@savedkeras/common';
 const TFJS_LAYERS_ERRORS = /^(Value|Runtime|Attribute|NotImplemented|Assertion|Index)Error\d*$/;
 
 /** An error tfjs raised itself: one of tfjs-layers' error classes, or thrown from inside a tfjs package. */
-export function thrownByTfjs(e: unknown): boolean {
+function thrownByTfjs(e: unknown): boolean {
   if (!(e instanceof Error)) return false;
   if (TFJS_LAYERS_ERRORS.test(e.constructor.name)) return true;
   const firstFrame = (e.stack ?? '').split('\n').find((l) => /^\s+at /.test(l)) ?? '';

@@ -82,7 +82,7 @@ export async function openSavedModel(from: string | ModelSource, options: OpenOp
   return { source, graph, checkpoint };
 }
 
-export function requireCheckpoint(opened: OpenedSavedModel): CheckpointReader {
+function requireCheckpoint(opened: OpenedSavedModel): CheckpointReader {
   if (!opened.checkpoint) {
     throw new MissingFileError(`no variables/variables.index in ${opened.source.description}`, {
       file: 'variables/variables.index',

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { fixturesPath, listFixtures, readExpected, requireFixtures, type ExpectedFile, type SavedModelFixture } from '@savedkeras/fixtures';
 
-export type { ExpectedCase, TensorJson } from '@savedkeras/fixtures';
-export const FIXTURES = fixturesPath();
+export type { TensorJson } from '@savedkeras/fixtures';
+const FIXTURES = fixturesPath();
 
 /** The CI-aware guard of @savedkeras/fixtures: a visible skip notice locally, an error in CI. */
 export function haveFixtures(what: string): boolean {

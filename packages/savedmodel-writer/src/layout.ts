@@ -55,7 +55,7 @@ export interface Layout {
   inputLayerIdentifier: '_tf_keras_input_layer' | '_tf_keras_layer';
 }
 
-export function parseVersion(v: string): [number, number, number] {
+function parseVersion(v: string): [number, number, number] {
   const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(v);
   if (!m) throw new Error(`not a TensorFlow version: ${JSON.stringify(v)}`);
   return [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];

@@ -87,7 +87,7 @@ export function numberNodes(root: TNode, functionsInCheckpoint: boolean): Number
 }
 
 /** Checkpoint name escaping (§9): `.` → `..`, then `/` → `.S`. */
-export function escapeLocalName(name: string): string {
+function escapeLocalName(name: string): string {
   return name.replace(/\./g, '..').replace(/\//g, '.S');
 }
 

@@ -11,7 +11,6 @@ import { requireFixtures } from '../src/fixtures.js';
 
 /** Hand-made hostile models for the fuzz regression and limit tests, run in-process through the facade. */
 export const sk = facade as unknown as FacadeLike;
-export { facade, tf };
 
 export async function useCpu(): Promise<void> {
   await tf.setBackend('cpu');

@@ -9,7 +9,7 @@ const cell = (v: number | null | undefined, digits = 1) => (v === null || v === 
  * targets are for models of 10 MB or more; fixed costs dominate smaller ones). loadRatio and
  * graphRatio are targets on every model.
  */
-export const LARGE_MODEL_BYTES = 10e6;
+const LARGE_MODEL_BYTES = 10e6;
 
 /** The targets that apply to a result, with their values (null: not measured). */
 function applicable(b: BenchResult): [keyof typeof TARGETS, number | null][] {
@@ -22,7 +22,7 @@ function applicable(b: BenchResult): [keyof typeof TARGETS, number | null][] {
 }
 
 /** One cell saying whether every applicable target is met: `met`, or which are missed / not measured. */
-export function targetsCell(b: BenchResult): string {
+function targetsCell(b: BenchResult): string {
   const missed = applicable(b).filter(([k, v]) => meets(k, v) === false).map(([k]) => k);
   const unmeasured = applicable(b).filter(([k, v]) => meets(k, v) === null).map(([k]) => k);
   const parts = [...(missed.length > 0 ? [`**missed**: ${missed.join(', ')}`] : []), ...(unmeasured.length > 0 ? [`not measured: ${unmeasured.join(', ')}`] : [])];

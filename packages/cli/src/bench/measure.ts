@@ -267,11 +267,11 @@ async function measurePredict(
 /** Fewest predict calls per path, whatever the time. */
 export const MIN_PREDICT_CALLS = 3;
 /** Millisecond models are called until both paths together took this long (hundreds of calls), so one descheduling does not decide the median. */
-export const MIN_PREDICT_MS = 2000;
+const MIN_PREDICT_MS = 2000;
 /** Most calls per path. */
 export const MAX_PREDICT_CALLS = 400;
 /** Slow models stop at MIN_PREDICT_CALLS once both paths together took this long, even when `runs` asks for more. */
-export const MAX_PREDICT_MS = 60_000;
+const MAX_PREDICT_MS = 60_000;
 
 /**
  * Whether the alternating predict loop makes another (layers, graph) pair of calls, after `calls`

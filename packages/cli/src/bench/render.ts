@@ -4,7 +4,7 @@ import type { BenchResult } from './measure.js';
 /** Targets of issue 6, checked by the benchmark (never by tests). */
 export const TARGETS = { loadRatio: 1.0, readRatio: 0.7, rssOverWeights: 1.3, graphRatio: 1.5 } as const;
 
-export function mb(bytes: number | null): string {
+function mb(bytes: number | null): string {
   return bytes === null ? '-' : `${(bytes / 1e6).toFixed(bytes < 1e6 ? 3 : 1)} MB`;
 }
 

@@ -10,7 +10,7 @@ import { renderResultsMarkdown } from './markdown.js';
 
 /** Real fixtures the suite runs when ../shared is present: small MLP, 2-shard LSTM, CNN + BatchNorm, TimeDistributed CNN-LSTM. */
 /** Real fixtures of different kinds (MLP, LSTM in two shards, CNN with batch norm, U-Net, embeddings, TimeDistributed conv+LSTM, multi-input memory network, custom attention, subclassed GRU). */
-export const BENCH_FIXTURES = [
+const BENCH_FIXTURES = [
   'seq-mlp-coinflip-ref',
   'legacy-tf22-large-2shard-lstm',
   'cnn-mnist-bn',
@@ -26,14 +26,14 @@ export const BENCH_FIXTURES = [
  * Threaded XNNPACK (SAVEDKERAS_WASM_THREADS=2, opt-in in Node: backend-node/src/wasm-threads.ts) is
  * measured as a third backend on the convolution models, where it is meant to help.
  */
-export const WASM_THREADS_BACKEND = 'wasm-2threads';
-export const THREADED_MODELS = ['cnn-mnist-bn', 'unet-denoise-autoencoder', 'timedistributed-lrcn-video-tf27', 'generated-cnn-50mb'];
+const WASM_THREADS_BACKEND = 'wasm-2threads';
+const THREADED_MODELS = ['cnn-mnist-bn', 'unet-denoise-autoencoder', 'timedistributed-lrcn-video-tf27', 'generated-cnn-50mb'];
 
 /**
  * Rows left out by default, with the reason (written under the table): the U-Net and the video model
  * on plain-JS cpu take minutes per batch, too much of the suite's ~15 minutes on 2 cores.
  */
-export const SKIPPED_ROWS: { model: string; backend: string; reason: string }[] = [
+const SKIPPED_ROWS: { model: string; backend: string; reason: string }[] = [
   { model: 'unet-denoise-autoencoder', backend: 'cpu', reason: 'left out: one predict of a batch of 8 takes minutes on the plain-JS cpu backend (wasm and tfjs-node are the backends for it)' },
   { model: 'timedistributed-lrcn-video-tf27', backend: 'cpu', reason: 'left out: one predict of a batch of 8 videos takes ~14 s of CPU on the plain-JS cpu backend (8 calls would be 2 of the suite\'s 15 minutes)' },
 ];
@@ -51,7 +51,7 @@ export interface SuiteOptions {
   note?: (message: string) => void;
 }
 
-export interface SuiteModel {
+interface SuiteModel {
   name: string;
   source: 'fixture' | 'generated';
   description: string;

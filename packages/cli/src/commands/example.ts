@@ -4,7 +4,7 @@ import { Option, type Command } from 'commander';
 import { SavedKerasError } from '@savedkeras/common';
 import type { CliContext } from '../context.js';
 
-export const DEFAULT_EXAMPLE_DIR = 'example-model';
+const DEFAULT_EXAMPLE_DIR = 'example-model';
 /** Names of @savedkeras/savedmodel-writer's EXAMPLES (kept here so --help needs no import of the generator). */
 const EXAMPLE_NAMES = ['mlp', 'two-inputs', 'mlp-legacy', 'cnn'];
 

@@ -32,7 +32,7 @@ export interface InspectReport {
   signatureDefs?: InspectSignatureDef[];
 }
 
-export interface InspectSignatureDef {
+interface InspectSignatureDef {
   name: string;
   methodName: string;
   inputs: (InspectTensor & { tensor: string })[];

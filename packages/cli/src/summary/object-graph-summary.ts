@@ -4,7 +4,7 @@ import type { Colors } from '../context.js';
 import { renderTable, wrapLine } from '../table.js';
 
 /** A Keras layer of an object graph saved without Keras metadata (tf.saved_model.save of a Keras model, TF-Agents policies). */
-export interface SavedLayerRow {
+interface SavedLayerRow {
   path: string;
   /** Nesting below another Keras object (0: outermost). */
   depth: number;

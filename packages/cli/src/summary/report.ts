@@ -5,7 +5,7 @@ import type { LoadedKerasModel } from 'savedkeras';
 import { servingDtypes } from '../dtypes.js';
 
 /** How a layer came back: its config (tfjs class), a savedkeras plugin or custom class, its saved functions. */
-export type RevivedHow = 'config' | 'plugin' | 'custom' | 'savedFunctions' | 'network';
+type RevivedHow = 'config' | 'plugin' | 'custom' | 'savedFunctions' | 'network';
 
 export interface SummaryLayer {
   name: string;
@@ -105,7 +105,7 @@ export function summarize(loaded: LoadedKerasModel, backend: string): SummaryRep
  * Parameters of a Keras object as saved: the variables of its `variables` list (Keras'
  * `layer.variables`), less those of metric objects (a subclassed model's loss trackers).
  */
-export function checkpointParams(graph: SavedModelGraph, path: string): { total: number; trainable: number } | undefined {
+function checkpointParams(graph: SavedModelGraph, path: string): { total: number; trainable: number } | undefined {
   const node = graph.nodeByPath(path);
   if (!node) return undefined;
   const metricVariables = new Set<number>();

@@ -42,7 +42,7 @@ function bytesPer(t: tf.Tensor): number {
 }
 
 /** Bytes a tensor holds (strings: content plus per-element overhead, content estimated when unknown). */
-export function tensorBytes(t: tf.Tensor): number {
+function tensorBytes(t: tf.Tensor): number {
   return t.size * bytesPer(t);
 }
 
@@ -161,7 +161,7 @@ export function outputBound(op: string, inputs: readonly Value[], attrs: Attrs):
 }
 
 /** Output elements of an einsum equation on input shapes (`...` broadcast), or undefined when it does not parse. */
-export function einsumElements(equation: string, shapes: number[][]): number | undefined {
+function einsumElements(equation: string, shapes: number[][]): number | undefined {
   const eq = equation.replace(/\s+/g, '');
   const arrow = eq.indexOf('->');
   const lhs = (arrow >= 0 ? eq.slice(0, arrow) : eq).split(',');

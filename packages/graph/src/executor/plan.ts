@@ -71,7 +71,7 @@ export const EXECUTOR_OPS: readonly string[] = [...CALL_OPS, ...WHILE_OPS, ...IF
 const MAX_LIST_ARG = 65_536;
 
 /** Number of flat tensors one OpDef argument stands for, given the node's attrs. */
-export function argLength(arg: ArgDef, attrs: Attrs): number {
+function argLength(arg: ArgDef, attrs: Attrs): number {
   if (arg.numberAttr) {
     // The count sizes slot arrays before anything runs: a hostile 10^9 hung or crashed the process.
     const n = attrs.int(arg.numberAttr);

@@ -35,7 +35,7 @@ export function tfjsDtype(tfType: number): TfjsDtype | 'resource' | 'variant' | 
 }
 
 /** Type names as TensorFlow's op registrations spell them (`a: float`, `T: type = DT_INT32`). */
-export const TF_TYPE_BY_NAME: Readonly<Record<string, number>> = {
+const TF_TYPE_BY_NAME: Readonly<Record<string, number>> = {
   float: DataType.FLOAT, double: DataType.DOUBLE, int32: DataType.INT32, uint8: DataType.UINT8,
   int16: DataType.INT16, int8: DataType.INT8, string: DataType.STRING, complex64: DataType.COMPLEX64,
   int64: DataType.INT64, bool: DataType.BOOL, bfloat16: DataType.BFLOAT16, uint16: DataType.UINT16,

@@ -23,7 +23,7 @@ export interface OpSpec {
 
 const enc = new TextEncoder();
 
-export function emptyList(): AttrListValue {
+function emptyList(): AttrListValue {
   return { s: [], i: [], f: [], b: [], type: [], shape: [], tensor: [], func: [] };
 }
 
@@ -124,7 +124,7 @@ function parseArg(spec: string, attrs: AttrDef[], op: string): ArgDef {
   return arg;
 }
 
-export function opDef(name: string, spec: OpSpec): OpDef {
+function opDef(name: string, spec: OpSpec): OpDef {
   const attr = (spec.attr ?? []).map((a) => parseAttr(a, name));
   return {
     name,

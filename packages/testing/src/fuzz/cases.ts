@@ -1,4 +1,4 @@
-import { totalBytes, type CorpusModel } from './corpus.js';
+import type { CorpusModel } from './corpus.js';
 import { ModelInfo } from './model-info.js';
 import { mutate, type Mutation, type MutationOp } from './mutations.js';
 import { Prng } from './prng.js';
@@ -75,7 +75,7 @@ export class CaseFactory {
 }
 
 /** RSS growth a case may cause: 16x the model's total file size + 200 MB. */
-export function memoryBound(modelBytes: number): number {
+function memoryBound(modelBytes: number): number {
   return 16 * modelBytes + 200 * 1024 * 1024;
 }
 
@@ -90,8 +90,4 @@ export function judge(c: FuzzCase, outcome: Outcome, baseline: Baseline, rssBefo
   // checksum (or the structure around it) caught the change; any other error means a check was skipped.
   if (outcome.kind === 'typed' && c.mutation.checksummed && outcome.code !== 'CHECKSUM' && outcome.code !== 'FORMAT') return 'checksum-bypassed';
   return undefined;
-}
-
-export function baselineBytes(m: CorpusModel): number {
-  return totalBytes(m.files);
 }

@@ -16,7 +16,7 @@ export interface StructuralRunOptions {
   onResult?: (r: StructuralResult) => void;
 }
 
-export interface StructuralResult {
+interface StructuralResult {
   index: number;
   what: string;
   mode: string;

@@ -18,7 +18,7 @@ import { Prng } from './prng.js';
  * stays within the time and memory bounds the driver checks. Replayable from (seed, index).
  */
 
-export type StructuralExpect =
+type StructuralExpect =
   /** Must end in a SavedKerasError (a value would be a lie or a missed bound). */
   | { kind: 'error' }
   /** y for x = [1, 2, 3], or a LIMIT (sizes near a limit may be refused). */
@@ -37,7 +37,7 @@ export interface StructuralCase {
 
 const KERAS_SPEC = (): ModelSpec => EXAMPLES['mlp']!.spec();
 /** The input every Keras case predicts on (2 rows of the mlp's 4 features). */
-export const KERAS_INPUT = [0.5, -1, 2, 0.25, 1.5, -0.5, 3, 1];
+const KERAS_INPUT = [0.5, -1, 2, 0.25, 1.5, -0.5, 3, 1];
 
 /** Sizes on both sides of each limit, so cases that must compute and cases that must stop both come up. */
 function graphCore(r: Prng): g.Part {
@@ -206,7 +206,7 @@ export async function runStructuralCase(facade: StructuralFacade, tf: Structural
 }
 
 /** The independent float64 reference of the unedited Keras model on KERAS_INPUT. */
-export function kerasReference(): number[] {
+function kerasReference(): number[] {
   return Array.from(Object.values(referencePredict(KERAS_SPEC(), [KERAS_INPUT]))[0]!.values);
 }
 

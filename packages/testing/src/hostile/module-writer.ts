@@ -64,4 +64,3 @@ export function writeModuleSavedModel(m: ModuleSpec): Map<string, Uint8Array> {
   return new Map([['saved_model.pb', saved]]);
 }
 
-export { DT };

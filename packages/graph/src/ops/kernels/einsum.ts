@@ -11,7 +11,7 @@ import { bad, tensorsFrom, unsupported } from './util.js';
  *              batched matMul, reshape to [batch..., freeA..., freeB...] and transpose to the output.
  * Repeated labels inside one operand (diagonals) are not supported.
  */
-export function parseEquation(equation: string, ranks: number[], ctx: KernelContext): { inputs: string[]; output: string } {
+function parseEquation(equation: string, ranks: number[], ctx: KernelContext): { inputs: string[]; output: string } {
   const eq = equation.replace(/\s+/g, '');
   const arrow = eq.indexOf('->');
   const lhs = arrow >= 0 ? eq.slice(0, arrow) : eq;

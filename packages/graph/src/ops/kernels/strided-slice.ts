@@ -9,11 +9,11 @@ import { bad, intsOf, tensorAt, shareData } from './util.js';
  * absent ellipsis means an implicit one at the end. The slice is then taken axis by axis (slice for
  * stride 1, gather otherwise) and reshaped to the final shape (new axes added, shrunk axes removed).
  */
-export interface StridedSliceMasks {
+interface StridedSliceMasks {
   begin: number; end: number; ellipsis: number; newAxis: number; shrink: number;
 }
 
-export interface DenseSlice {
+interface DenseSlice {
   /** Per input dimension: the indices taken. */
   indices: number[][];
   /** Output shape after new-axis / shrink handling. */
@@ -23,7 +23,7 @@ export interface DenseSlice {
 const NEW_AXIS = -1;
 const SHRINK_AXIS = -2;
 
-export function denseSlice(shape: number[], begin: number[], end: number[], strides: number[], m: StridedSliceMasks, ctx: KernelContext): DenseSlice {
+function denseSlice(shape: number[], begin: number[], end: number[], strides: number[], m: StridedSliceMasks, ctx: KernelContext): DenseSlice {
   if (begin.length !== end.length || begin.length !== strides.length) {
     throw bad(ctx, `begin/end/strides lengths differ (${begin.length}/${end.length}/${strides.length})`);
   }
@@ -118,7 +118,7 @@ export function denseSlice(shape: number[], begin: number[], end: number[], stri
 }
 
 /** Takes `indices[d]` along every axis d of x. */
-export function takeAlongAxes(x: tf.Tensor, indices: number[][]): tf.Tensor {
+function takeAlongAxes(x: tf.Tensor, indices: number[][]): tf.Tensor {
   let cur = x;
   const owned: tf.Tensor[] = [];
   for (let d = 0; d < indices.length; d++) {

@@ -11,7 +11,7 @@ import { stringBytes } from './util.js';
  * exactly what TensorFlow writes where such ops create elements (Pad, ScatterNd, ZerosLike, ...).
  * Several string inputs (PadV2's constant, TensorScatterUpdate's updates) share one index space.
  */
-export function stringsByIndex(kernel: Kernel, positions: readonly number[] | ((count: number) => number[])): Kernel {
+function stringsByIndex(kernel: Kernel, positions: readonly number[] | ((count: number) => number[])): Kernel {
   return (inputs, attrs, ctx) => {
     const stringInputs = typeof positions === 'function' ? positions(inputs.length) : positions;
     if (!stringInputs.some((i) => stringTensorOf(inputs[i]))) return kernel(inputs, attrs, ctx);
@@ -46,7 +46,7 @@ function stringTensorOf(v: Value | undefined): tf.Tensor | undefined {
  * elements (the T-typed ones). Ops tfjs already runs on strings (Reshape, ConcatV2, Slice, Tile, Select,
  * Pack, Unpack, ExpandDims, GatherNd, ...) are not listed.
  */
-export const STRING_INDEXED_INPUTS: Readonly<Record<string, readonly number[] | ((count: number) => number[])>> = {
+const STRING_INDEXED_INPUTS: Readonly<Record<string, readonly number[] | ((count: number) => number[])>> = {
   Gather: [0], GatherV2: [0], StridedSlice: [0], Transpose: [0], ReverseV2: [0], Split: [1], SplitV: [0], BroadcastTo: [0],
   Pad: [0], PadV2: [0, 2], MirrorPad: [0], ZerosLike: [0], ScatterNd: [1], TensorScatterUpdate: [0, 2],
   DepthToSpace: [0], SpaceToDepth: [0], SparseToDense: [2, 3], ResourceGather: [0],

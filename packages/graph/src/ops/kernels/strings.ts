@@ -29,7 +29,7 @@ const ASCII_WS = /^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g;
  * backreferences \0..\9 map to $&, $1..$9. Patterns JS cannot compile raise UnsupportedOpError.
  */
 const regexCache = new Map<string, RegExp>();
-export function re2ToRegExp(pattern: string, flags: string, ctx: KernelContext): RegExp {
+function re2ToRegExp(pattern: string, flags: string, ctx: KernelContext): RegExp {
   const key = `${flags}\u0000${pattern}`;
   let re = regexCache.get(key);
   if (re) return re;
@@ -50,7 +50,7 @@ export function re2ToRegExp(pattern: string, flags: string, ctx: KernelContext):
   return re;
 }
 
-export function re2Rewrite(rewrite: string): string {
+function re2Rewrite(rewrite: string): string {
   let out = '';
   for (let i = 0; i < rewrite.length; i++) {
     const c = rewrite[i]!;
@@ -96,7 +96,7 @@ function scalarString(t: tf.Tensor, what: string, ctx: KernelContext): string {
  * the remainder staying whole. Outputs the SparseTensor triple (indices [n, 2], values [n], shape [2]).
  */
 const WS = /[ \t\n\v\f\r]/;
-export function splitOne(s: string, sep: string, maxsplit: number): string[] {
+function splitOne(s: string, sep: string, maxsplit: number): string[] {
   if (maxsplit === 0) return [s];
   const out: string[] = [];
   if (sep === '') {

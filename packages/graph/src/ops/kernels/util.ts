@@ -120,7 +120,7 @@ export function broadcastShapes(a: number[], b: number[]): number[] | undefined 
 }
 
 /** Maps a flat index of the broadcast `outShape` to the flat index into a tensor of shape `inShape`. */
-export function broadcastIndexer(inShape: number[], outShape: number[]): (flat: number) => number {
+function broadcastIndexer(inShape: number[], outShape: number[]): (flat: number) => number {
   const rank = outShape.length;
   const pad = rank - inShape.length;
   const inStrides: number[] = new Array(rank).fill(0);
