@@ -174,7 +174,7 @@ export function unsupportedError(fn: string, missing: UnsupportedOp[]): Unsuppor
 }
 
 /** Positional argument names of a function node's FunctionSpec (fullargspec.args without `self`). */
-export function argNamesOf(node: ObjectNode): string[] | undefined {
+function argNamesOf(node: ObjectNode): string[] | undefined {
   const spec = node.proto.function?.functionSpec;
   if (!spec?.fullargspec) return undefined;
   const s = decodeStructure(spec.fullargspec, node.path);

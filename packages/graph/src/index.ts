@@ -15,32 +15,15 @@ export type {
 } from './kernel.js';
 export { isTensorValue } from './kernel.js';
 
-// Op registry (the kernels themselves live in ./ops).
-export { registerKernel as registerOp, registerKernel, unregisterKernel, getKernel, getOpDef, kernelNames, makeAttrs, attrValue } from './ops/index.js';
+// Op registry (the kernels themselves live in ./ops): what kernel authors and the conformance tables use.
+export { registerKernel as registerOp, unregisterKernel, getKernel, getOpDef, kernelNames, makeAttrs, attrValue } from './ops/index.js';
 
-export { disposeLibraryOf, FunctionLibrary, libraryOf, type UnsupportedOp } from './executor/function-library.js';
-export { compileFunction, parseRef, EXECUTOR_OPS, type FunctionPlan, type PlanNode, type PlanNodeKind } from './executor/plan.js';
-export { Executor, type ExecutorOptions } from './executor/executor.js';
-export { setPlanFusion, type Fusion } from './executor/fusion.js';
-export type { CallGuard } from './executor/budget.js';
+// The executor's own pieces (Executor, plans, fusion, FunctionLibrary, structure matching, TF1 main graphs) stay
+// internal: other packages run functions through ConcreteFunction / SavedFunction / loadSignatures.
+export { disposeLibraryOf } from './executor/function-library.js';
+export { EXECUTOR_OPS } from './executor/plan.js';
 export { Captures, type CaptureResolver, type CaptureSources } from './captures.js';
-export { storedToTensor, type StoredTensor } from './checkpoint-values.js';
-export {
-  ConcreteFunction,
-  SavedFunction,
-  argNamesOf,
-  type CallOptions,
-  type ConcreteFunctionOptions,
-} from './concrete-function.js';
-export {
-  selectConcreteFunction,
-  matchCall,
-  packOutputs,
-  flatSpecs,
-  carrierDtype,
-  type Match,
-  type MatchOptions,
-} from './structure-match.js';
+export { ConcreteFunction, SavedFunction, type CallOptions, type ConcreteFunctionOptions } from './concrete-function.js';
 export {
   checkpointCaptures,
   loadSignatures,
@@ -51,4 +34,3 @@ export {
   type SignatureFunction,
   type SignatureTensor,
 } from './saved-model-functions.js';
-export { mainGraphFunction, tf1VariableKeys, type MainGraphFunction } from './main-graph.js';

@@ -198,7 +198,7 @@ export function matchCall(fn: ConcreteFunctionInfo, value: unknown, options: Mat
 }
 
 /** The tensor leaves of an input signature in graph-input order (TypeSpecs unsupported in the flat form). */
-export function flatSpecs(fn: ConcreteFunctionInfo): Structure[] {
+function flatSpecs(fn: ConcreteFunctionInfo): Structure[] {
   const { args, kwargs } = splitSignature(fn.inputSignature);
   const out: Structure[] = [];
   const walk = (s: Structure) => {

@@ -8,12 +8,12 @@ import {
   Captures,
   ConcreteFunction,
   SavedFunction,
-  libraryOf,
   loadSignatures,
   variableFromCheckpoint,
   type TableResource,
 } from '../src/index.js';
 import { storedKeys } from '../src/checkpoint-values.js';
+import { libraryOf } from '../src/executor/function-library.js';
 import { openFixture, type FixtureModel } from './fixture-model.js';
 
 const present = requireFixtures('graph concrete functions');

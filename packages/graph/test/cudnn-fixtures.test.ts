@@ -6,7 +6,9 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, test } from 'vitest';
 import { requireFixtures, seededRandom } from '@savedkeras/testing';
-import { Executor, libraryOf, isTensorValue } from '../src/index.js';
+import { isTensorValue } from '../src/index.js';
+import { Executor } from '../src/executor/executor.js';
+import { libraryOf } from '../src/executor/function-library.js';
 import { openFixture } from './fixture-model.js';
 
 await tf.setBackend('cpu');

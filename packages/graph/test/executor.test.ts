@@ -4,7 +4,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { FormatError, LimitError, UnsupportedOpError } from '@savedkeras/common';
 import type { FunctionDef } from '@savedkeras/proto';
-import { Executor, FunctionLibrary, isTensorValue, registerOp, unregisterKernel, type Value, type VariableResource } from '../src/index.js';
+import { isTensorValue, registerOp, unregisterKernel, type Value, type VariableResource } from '../src/index.js';
+import { Executor } from '../src/executor/executor.js';
+import { FunctionLibrary } from '../src/executor/function-library.js';
 import { A, DataType, constB, constF, constI, fn, node } from './function-defs.js';
 
 const F = DataType.FLOAT;

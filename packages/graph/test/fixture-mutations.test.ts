@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { LimitError, UnsupportedOpError } from '@savedkeras/common';
 import type { FunctionDef } from '@savedkeras/proto';
 import { requireFixtures } from '@savedkeras/testing';
-import { FunctionLibrary, loadSignatures, registerOp, unregisterKernel } from '../src/index.js';
+import { loadSignatures, registerOp, unregisterKernel } from '../src/index.js';
+import { FunctionLibrary } from '../src/executor/function-library.js';
 import { openFixture, type FixtureModel } from './fixture-model.js';
 import { constB } from './function-defs.js';
 

@@ -4,7 +4,11 @@ import { MemorySource } from '@savedkeras/common';
 import { SavedModelGraph } from '@savedkeras/object-graph';
 import { CheckpointReader } from '@savedkeras/proto';
 import { EXAMPLES, referencePredict, requireFixtures, writeKerasSavedModel } from '@savedkeras/testing';
-import { Executor, FunctionLibrary, libraryOf, loadSignatures, setPlanFusion, type FunctionPlan } from '../src/index.js';
+import { loadSignatures } from '../src/index.js';
+import { Executor } from '../src/executor/executor.js';
+import { FunctionLibrary, libraryOf } from '../src/executor/function-library.js';
+import { setPlanFusion } from '../src/executor/fusion.js';
+import type { FunctionPlan } from '../src/executor/plan.js';
 import { A, DataType, constF, fn, node } from './function-defs.js';
 import { caseTensor, compare, openFixture, readExpected } from './fixture-model.js';
 

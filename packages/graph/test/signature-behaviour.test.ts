@@ -2,7 +2,8 @@ import { describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { FormatError, InputMismatchError, MissingFileError, UnsupportedFeatureError } from '@savedkeras/common';
 import { requireFixtures } from '@savedkeras/testing';
-import { loadSignatures, storedToTensor } from '../src/index.js';
+import { loadSignatures } from '../src/index.js';
+import { storedToTensor } from '../src/checkpoint-values.js';
 import { openFixture } from './fixture-model.js';
 
 const present = requireFixtures('graph signature behaviour');

@@ -12,7 +12,7 @@ import { fuseNodes, planFusionEnabled, type Fusion } from './fusion.js';
  *
  * Slots: 0..numInputs-1 are the function's inputs; each node's outputs follow, consecutively.
  */
-export type PlanNodeKind =
+type PlanNodeKind =
   /** a kernel from the registry, looked up when the node runs (so registerOp after loading works) */
   | 'op'
   /** PartitionedCall / StatefulPartitionedCall, or a node whose op is a library function */
@@ -91,7 +91,7 @@ interface Ref {
 }
 
 /** `a`, `a:0`, `node:out:k` (FunctionDef) or `node:k` (GraphDef). */
-export function parseRef(ref: string, where: string): Ref {
+function parseRef(ref: string, where: string): Ref {
   const parts = ref.split(':');
   const bad = (): never => {
     throw new FormatError(`malformed tensor reference ${JSON.stringify(ref)}`, { node: where });
