@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { Executor, FunctionLibrary, isTensorValue, registerOp, unregisterKernel, type Value, type VariableResource } from '../src/index.js';
+import { isTensorValue, registerOp, unregisterKernel, type Value, type VariableResource } from '../src/index.js';
+import { Executor } from '../src/executor/executor.js';
+import { FunctionLibrary } from '../src/executor/function-library.js';
 import { A, DataType, constF, fn, node } from './function-defs.js';
 
 /**

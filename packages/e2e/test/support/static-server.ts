@@ -39,7 +39,7 @@ export interface StaticServerOptions {
 }
 
 /** The headers that make a page cross-origin isolated (the demo's Vite dev/preview servers send them too). */
-export const CROSS_ORIGIN_ISOLATION_HEADERS = {
+const CROSS_ORIGIN_ISOLATION_HEADERS = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
 } as const;

@@ -382,7 +382,7 @@ const PASS_THROUGH_OPS = new Set(['Identity', 'Snapshot']);
  * Kept: Identity of a variant (TensorList lineages), nodes without an OpDef, and any op a user
  * registered a kernel for.
  */
-export function elidePassThrough(nodes: PlanNode[], outputs: readonly number[]): { nodes: PlanNode[]; outputs: number[] } {
+function elidePassThrough(nodes: PlanNode[], outputs: readonly number[]): { nodes: PlanNode[]; outputs: number[] } {
   const alias = new Map<number, number>();
   const to = (s: number) => alias.get(s) ?? s;
   const kept: PlanNode[] = [];
