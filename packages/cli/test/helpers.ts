@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { fixturesPath, listFixtures, requireFixtures, type SavedModelFixture, type TensorFact } from '@savedkeras/fixtures';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const binPath = path.join(repoRoot, 'packages/cli/dist/bin.js');
+export const binPath = path.join(repoRoot, 'packages/cli/dist/bin.js');
 export const fixturesDir = fixturesPath();
 
 /** Packages whose dist/ the CLI loads at run time. */
@@ -58,7 +58,6 @@ export async function pool<T>(jobs: (() => Promise<T>)[], limit = 3): Promise<T[
   return out;
 }
 
-type { TensorFact } from '@savedkeras/fixtures';
 export interface ManifestModel extends SavedModelFixture {
   keras_version: string | null;
   top_identifier: string | null;

@@ -23,7 +23,7 @@ export interface OpSpec {
 
 const enc = new TextEncoder();
 
-function emptyList(): AttrListValue {
+export function emptyList(): AttrListValue {
   return { s: [], i: [], f: [], b: [], type: [], shape: [], tensor: [], func: [] };
 }
 
