@@ -81,6 +81,21 @@ function initializers(l: ResolvedLayer, ids: SharedIds | null): Obj {
   return out;
 }
 
+/** The activation, bias and kernel/bias initializer, regularizer and constraint fields of Dense and Conv2D configs, in Keras' order. */
+function kernelAndBias(s: { activation?: string; useBias?: boolean }, init: Obj): Obj {
+  return {
+    activation: s.activation ?? 'linear',
+    use_bias: s.useBias ?? true,
+    kernel_initializer: init['kernel_initializer']!,
+    bias_initializer: init['bias_initializer']!,
+    kernel_regularizer: null,
+    bias_regularizer: null,
+    activity_regularizer: null,
+    kernel_constraint: null,
+    bias_constraint: null,
+  };
+}
+
 function inputSpecOf(l: ResolvedLayer): Obj | null {
   const spec = (ndim: number | null, minNdim: number | null, axes: Obj): Obj => ({
     class_name: 'InputSpec',
@@ -113,23 +128,13 @@ function layerConfig(model: ResolvedModel, l: ResolvedLayer, ids: SharedIds | nu
   head['dtype'] = 'float32';
   switch (s.className) {
     case 'Dense': {
-      const init = initializers(l, ids);
       return {
         ...head,
         units: s.units,
-        activation: s.activation ?? 'linear',
-        use_bias: s.useBias ?? true,
-        kernel_initializer: init['kernel_initializer']!,
-        bias_initializer: init['bias_initializer']!,
-        kernel_regularizer: null,
-        bias_regularizer: null,
-        activity_regularizer: null,
-        kernel_constraint: null,
-        bias_constraint: null,
+        ...kernelAndBias(s, initializers(l, ids)),
       };
     }
     case 'Conv2D': {
-      const init = initializers(l, ids);
       return {
         ...head,
         filters: s.filters,
@@ -139,15 +144,7 @@ function layerConfig(model: ResolvedModel, l: ResolvedLayer, ids: SharedIds | nu
         data_format: 'channels_last',
         dilation_rate: tuple([1, 1]),
         groups: 1,
-        activation: s.activation ?? 'linear',
-        use_bias: s.useBias ?? true,
-        kernel_initializer: init['kernel_initializer']!,
-        bias_initializer: init['bias_initializer']!,
-        kernel_regularizer: null,
-        bias_regularizer: null,
-        activity_regularizer: null,
-        kernel_constraint: null,
-        bias_constraint: null,
+        ...kernelAndBias(s, initializers(l, ids)),
       };
     }
     case 'MaxPooling2D': {

@@ -22,6 +22,23 @@ const REAL_NUMBER_TYPES = [
   DT.UINT32, DT.UINT64, DT.QINT8,
 ];
 
+/** PartitionedCall and StatefulPartitionedCall take the same arguments and attrs (one is stateful). */
+function callOpDef(name: string): Obj {
+  return {
+    name,
+    inputArg: [arg('args', { typeListAttr: 'Tin' })],
+    outputArg: [arg('output', { typeListAttr: 'Tout' })],
+    attr: [
+      attr('Tin', 'list(type)', { hasMinimum: true }),
+      attr('Tout', 'list(type)', { hasMinimum: true }),
+      attr('f', 'func'),
+      attr('config', 'string', { defaultValue: { s: new Uint8Array() } }),
+      attr('config_proto', 'string', { defaultValue: { s: new Uint8Array() } }),
+      attr('executor_type', 'string', { defaultValue: { s: new Uint8Array() } }),
+    ],
+  };
+}
+
 const OP_DEFS: Record<string, Obj> = {
   BiasAdd: {
     name: 'BiasAdd',
@@ -119,19 +136,7 @@ const OP_DEFS: Record<string, Obj> = {
     ],
   },
   NoOp: { name: 'NoOp' },
-  PartitionedCall: {
-    name: 'PartitionedCall',
-    inputArg: [arg('args', { typeListAttr: 'Tin' })],
-    outputArg: [arg('output', { typeListAttr: 'Tout' })],
-    attr: [
-      attr('Tin', 'list(type)', { hasMinimum: true }),
-      attr('Tout', 'list(type)', { hasMinimum: true }),
-      attr('f', 'func'),
-      attr('config', 'string', { defaultValue: { s: new Uint8Array() } }),
-      attr('config_proto', 'string', { defaultValue: { s: new Uint8Array() } }),
-      attr('executor_type', 'string', { defaultValue: { s: new Uint8Array() } }),
-    ],
-  },
+  PartitionedCall: callOpDef('PartitionedCall'),
   Placeholder: {
     name: 'Placeholder',
     outputArg: [arg('output', { typeAttr: 'dtype' })],
@@ -168,20 +173,7 @@ const OP_DEFS: Record<string, Obj> = {
     outputArg: [arg('softmax', { typeAttr: 'T' })],
     attr: [attr('T', 'type', { allowedValues: types(...FLOATS) })],
   },
-  StatefulPartitionedCall: {
-    name: 'StatefulPartitionedCall',
-    inputArg: [arg('args', { typeListAttr: 'Tin' })],
-    outputArg: [arg('output', { typeListAttr: 'Tout' })],
-    attr: [
-      attr('Tin', 'list(type)', { hasMinimum: true }),
-      attr('Tout', 'list(type)', { hasMinimum: true }),
-      attr('f', 'func'),
-      attr('config', 'string', { defaultValue: { s: new Uint8Array() } }),
-      attr('config_proto', 'string', { defaultValue: { s: new Uint8Array() } }),
-      attr('executor_type', 'string', { defaultValue: { s: new Uint8Array() } }),
-    ],
-    isStateful: true,
-  },
+  StatefulPartitionedCall: { ...callOpDef('StatefulPartitionedCall'), isStateful: true },
   Tanh: {
     name: 'Tanh',
     inputArg: [arg('x', { typeAttr: 'T' })],
