@@ -450,6 +450,26 @@ for (const op of ['FusedBatchNormGrad', 'FusedBatchNormGradV2', 'FusedBatchNormG
   add(op, 'NDHWC training', [f([2, 3, 2, 4, 3]), f([2, 3, 2, 4, 3]), ...stats(3)], { is_training: A.b(true), epsilon: A.f(1e-3), data_format: A.s('NDHWC') });
 }
 
+// ---- session 4 sweep: matrix diagonals and segment reductions (JS arithmetic on the backend's data)
+for (const align of ['RIGHT_LEFT', 'LEFT_RIGHT']) {
+  add('MatrixDiagPartV3', `band -1..2 ${align}`, [f([2, 3, 5]), i32([-1, 2]), scalarF(0)], { align: A.s(align) });
+  add('MatrixDiagV3', `band -1..1 ${align}`, [f([2, 3, 4]), i32([-1, 1]), scalarI(-1), scalarI(-1), scalarF(0)], { align: A.s(align) });
+  add('MatrixSetDiagV3', `band 0..1 ${align}`, [f([2, 3, 5]), f([2, 2, 3]), i32([0, 1])], { align: A.s(align) });
+}
+add('MatrixDiagPartV2', 'band -1..2', [f([2, 3, 5]), i32([-1, 2]), scalarF(0)]);
+add('MatrixDiagV2', 'band 0..1', [f([2, 2, 3]), i32([0, 1]), scalarI(-1), scalarI(-1), scalarF(0)]);
+add('MatrixSetDiagV2', 'band 0..1', [f([2, 3, 5]), f([2, 2, 3]), i32([0, 1])]);
+add('MatrixDiagPart', 'wide', [f([2, 3, 5])]);
+add('MatrixDiag', 'batch', [f([2, 3])]);
+add('MatrixSetDiag', 'tall', [f([2, 5, 3]), f([2, 3])]);
+for (const op of ['SegmentSum', 'SegmentMean', 'SegmentMax', 'SegmentMin', 'SegmentProd']) add(op, 'sorted ids', [f([7, 2]), i32([0, 0, 2, 2, 2, 4, 4])]);
+for (const op of ['SegmentSumV2', 'SegmentMaxV2', 'SegmentMinV2', 'SegmentProdV2']) add(op, 'num_segments', [f([5, 2]), i32([0, 0, 1, 3, 3]), scalarI(5)]);
+for (const op of ['UnsortedSegmentMax', 'UnsortedSegmentMin', 'UnsortedSegmentProd']) add(op, '2-D ids', [f([3, 2, 2]), i32([3, 0, -1, 3, 1, 0], [3, 2]), scalarI(5)]);
+for (const op of ['SparseSegmentSum', 'SparseSegmentMean', 'SparseSegmentSqrtN']) {
+  add(op, 'repeated row', [f([6, 3]), i32([0, 2, 2, 5]), i32([0, 0, 1, 3])]);
+  add(`${op}WithNumSegments`, 'num_segments', [f([6, 3]), i32([0, 2, 2, 5]), i32([0, 0, 1, 3]), scalarI(6)]);
+}
+
 export const GRAPH_CASES: readonly GraphCase[] = Object.freeze(cases);
 
 /**
@@ -489,9 +509,12 @@ export const BACKEND_NEUTRAL_OPS: Readonly<Record<string, string>> = Object.free
       .map((op) => [op, 'TensorList bookkeeping (stack/concat/gather use Pack/ConcatV2/GatherV2 kernels, covered)'] as const),
   ),
   ...Object.fromEntries(
-    ['RandomStandardNormal', 'RandomUniform', 'RandomUniformInt', 'TruncatedNormal', 'RngReadAndSkip', 'StatelessRandomGetAlg',
-      'StatelessRandomGetKeyCounter', 'StatelessRandomGetKeyCounterAlg', 'StatelessRandomNormal', 'StatelessRandomNormalV2',
+    ['RandomStandardNormal', 'RandomUniform', 'RandomUniformInt', 'TruncatedNormal', 'RngReadAndSkip']
+      .map((op) => [op, "draws from savedkeras' seeded JS random stream"] as const),
+  ),
+  ...Object.fromEntries(
+    ['StatelessRandomGetAlg', 'StatelessRandomGetKeyCounter', 'StatelessRandomGetKeyCounterAlg', 'StatelessRandomNormal', 'StatelessRandomNormalV2',
       'StatelessRandomUniform', 'StatelessRandomUniformInt', 'StatelessRandomUniformIntV2', 'StatelessRandomUniformV2',
-      'StatelessTruncatedNormal', 'StatelessTruncatedNormalV2'].map((op) => [op, "draws from savedkeras' seeded JS random stream"] as const),
+      'StatelessTruncatedNormal', 'StatelessTruncatedNormalV2'].map((op) => [op, "TensorFlow's Philox draws computed in JS"] as const),
   ),
 });

@@ -8,12 +8,14 @@ import { einsum } from './kernels/einsum.js';
 import { FAKE_QUANT_KERNELS } from './kernels/fake-quant.js';
 import { GRADIENT_KERNELS } from './kernels/gradients.js';
 import { IMAGE_KERNELS } from './kernels/image.js';
+import { LINALG_KERNELS } from './kernels/linalg.js';
 import { LOOKUP_KERNELS } from './kernels/lookup.js';
 import { MATH_KERNELS } from './kernels/math.js';
 import { NN_KERNELS } from './kernels/nn.js';
 import { PARSING_KERNELS } from './kernels/parsing.js';
 import { RANDOM_KERNELS } from './kernels/random.js';
 import { SCATTER_KERNELS } from './kernels/scatter.js';
+import { SEGMENT_KERNELS } from './kernels/segment.js';
 import { SEGMENT_SCATTER_KERNELS } from './kernels/segment-scatter.js';
 import { SPACE_DEPTH_KERNELS } from './kernels/space-depth.js';
 import { STRING_KERNELS } from './kernels/strings.js';
@@ -44,4 +46,6 @@ export const BUILTIN_KERNELS: Readonly<Record<string, Kernel>> = Object.freeze(w
   ...GRADIENT_KERNELS,
   ...TRAINING_KERNELS,
   ...SEGMENT_SCATTER_KERNELS,
+  ...LINALG_KERNELS,
+  ...SEGMENT_KERNELS,
 }));

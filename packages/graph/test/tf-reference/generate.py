@@ -799,7 +799,77 @@ def cudnn_canonical():
         cases.append(case(op, dict(sizes, weights=ws, biases=bs), tattrs, name=name, via=via, compute=lambda p=params: [tf.constant(p)]))
     write('cudnn-canonical', cases)
 
+
+# ---- session 4 (sweep): ops found missing by running TF-written models; own generator ----
+
+def linalg_diag():
+    f = _rand(404)
+    cases = []
+    x, sq = f(2, 3, 5), f(2, 4, 4)
+    for align in ['RIGHT_LEFT', 'LEFT_RIGHT', 'LEFT_LEFT', 'RIGHT_RIGHT']:
+        cases.append(case('MatrixDiagPartV3', {'input': x, 'k': np.array([-1, 2], np.int32), 'padding_value': np.float32(9)}, {'align': align}, name=f'band -1..2 {align}'))
+        cases.append(case('MatrixDiagV3', {'diagonal': f(2, 3, 4), 'k': np.array([-1, 1], np.int32), 'num_rows': np.int32(-1), 'num_cols': np.int32(-1),
+                                           'padding_value': np.float32(0.5)}, {'align': align}, name=f'band -1..1 {align}'))
+        cases.append(case('MatrixSetDiagV3', {'input': x, 'diagonal': f(2, 2, 3), 'k': np.array([0, 1], np.int32)}, {'align': align}, name=f'band 0..1 {align}'))
+    cases.append(case('MatrixDiagPartV3', {'input': sq, 'k': np.int32(0), 'padding_value': np.float32(0)}, name='main diagonal (tf.linalg.diag_part)'))
+    cases.append(case('MatrixDiagPartV3', {'input': x, 'k': np.int32(1), 'padding_value': np.float32(0)}, name='one superdiagonal of a wide matrix'))
+    cases.append(case('MatrixDiagPartV3', {'input': np.transpose(x, [0, 2, 1]).copy(), 'k': np.int32(-2), 'padding_value': np.float32(0)}, name='one subdiagonal of a tall matrix'))
+    cases.append(case('MatrixDiagPartV3', {'input': np.arange(24, dtype=np.int32).reshape(2, 3, 4), 'k': np.int32(0), 'padding_value': np.int32(0)}, name='int32'))
+    cases.append(case('MatrixDiagV3', {'diagonal': f(2, 4), 'k': np.int32(0), 'num_rows': np.int32(-1), 'num_cols': np.int32(-1), 'padding_value': np.float32(0)}, name='tf.linalg.diag'))
+    cases.append(case('MatrixDiagV3', {'diagonal': f(3), 'k': np.int32(1), 'num_rows': np.int32(-1), 'num_cols': np.int32(-1), 'padding_value': np.float32(0)}, name='superdiagonal, square result'))
+    cases.append(case('MatrixDiagV3', {'diagonal': f(3), 'k': np.int32(-1), 'num_rows': np.int32(5), 'num_cols': np.int32(-1), 'padding_value': np.float32(0)}, name='num_rows given'))
+    cases.append(case('MatrixSetDiagV3', {'input': sq, 'diagonal': f(2, 4), 'k': np.int32(0)}, name='main diagonal (tf.linalg.set_diag)'))
+    cases.append(case('MatrixDiagPartV2', {'input': x, 'k': np.array([-1, 2], np.int32), 'padding_value': np.float32(0)}, name='V2 aligns left'))
+    cases.append(case('MatrixDiagV2', {'diagonal': f(2, 2, 3), 'k': np.array([0, 1], np.int32), 'num_rows': np.int32(-1), 'num_cols': np.int32(-1), 'padding_value': np.float32(0)}, name='V2 band'))
+    cases.append(case('MatrixSetDiagV2', {'input': x, 'diagonal': f(2, 2, 3), 'k': np.array([0, 1], np.int32)}, name='V2 band'))
+    cases.append(case('MatrixDiagPart', {'input': x}, name='V1 wide'))
+    cases.append(case('MatrixDiag', {'diagonal': f(2, 3)}, name='V1'))
+    cases.append(case('MatrixSetDiag', {'input': np.transpose(x, [0, 2, 1]).copy(), 'diagonal': f(2, 3)}, name='V1 tall'))
+    write('linalg-diag', cases)
+
+
+def segments():
+    f = _rand(405)
+    cases = []
+    data, ids = f(7, 2), np.array([0, 0, 2, 2, 2, 4, 4], np.int32)
+    for op in ['SegmentSum', 'SegmentMean', 'SegmentMax', 'SegmentMin', 'SegmentProd']:
+        cases.append(case(op, {'data': data, 'segment_ids': ids}, name='sorted ids with empty segments', tol=1e-6))
+    cases.append(case('SegmentSum', {'data': np.arange(12, dtype=np.int32).reshape(4, 3), 'segment_ids': np.array([0, 1, 1, 3], np.int64)}, name='int32 data, int64 ids'))
+    uids = np.array([[3, 0], [-1, 3], [1, 0]], np.int32)
+    for op in ['UnsortedSegmentMax', 'UnsortedSegmentMin', 'UnsortedSegmentProd']:
+        cases.append(case(op, {'data': f(3, 2, 2), 'segment_ids': uids, 'num_segments': np.int32(5)}, name='2-D ids, a dropped -1, empty segments', tol=1e-6))
+        cases.append(case(op, {'data': np.array([5, -3, 7, 2], np.int32), 'segment_ids': np.array([1, 1, 0, 3], np.int32), 'num_segments': np.int64(4)}, name='int32 data'))
+    idx, sids = np.array([0, 2, 2, 5], np.int32), np.array([0, 0, 1, 3], np.int32)
+    for op in ['SparseSegmentSum', 'SparseSegmentMean', 'SparseSegmentSqrtN']:
+        cases.append(case(op, {'data': f(6, 3), 'indices': idx, 'segment_ids': sids}, name='repeated row, empty segment', tol=1e-6))
+        cases.append(case(op + 'WithNumSegments', {'data': f(6, 3), 'indices': idx.astype(np.int64), 'segment_ids': sids, 'num_segments': np.int32(6)}, name='num_segments past the last id', tol=1e-6))
+    write('segment-more', cases)
+
+
+def stateless_random():
+    """Stateless draws are Philox numbers TF reproduces exactly: V1 ops here, the V2 chain in ../stateless-random-v2.json."""
+    cases = []
+    for seed, dt in [(np.array([1, 2], np.int32), None), (np.array([-7, 123456789], np.int64), None), (np.array([-(2**31), 2**31 - 1], np.int64), None)]:  # int64 is carried as int32: seeds beyond it are narrowed
+        for op in ['StatelessRandomUniform', 'StatelessRandomNormal', 'StatelessTruncatedNormal']:
+            cases.append(case(op, {'shape': np.array([3, 7], np.int32), 'seed': seed}, {'dtype': tf.float32}, name=f'seed {seed.tolist()}', tol=2e-6))
+        cases.append(case('StatelessRandomUniformInt', {'shape': np.array([9], np.int32), 'seed': seed, 'minval': np.int32(-3), 'maxval': np.int32(1000)}, name=f'seed {seed.tolist()}'))
+    write('stateless-random', cases)
+    v2 = []
+    for seed in [[1, 2], [-7, 123456789], [0, 0]]:
+        for fn, kw in [('uniform', {}), ('normal', {}), ('truncated', {}), ('uniform_int', {'minval': -5, 'maxval': 77})]:
+            shape = [2, 9]
+            if fn == 'uniform': v = tf.random.stateless_uniform(shape, seed)
+            elif fn == 'normal': v = tf.random.stateless_normal(shape, seed)
+            elif fn == 'truncated': v = tf.random.stateless_truncated_normal(shape, seed)
+            else: v = tf.random.stateless_uniform(shape, seed, dtype=tf.int32, **kw)
+            v2.append({'name': f'{fn} seed {seed}', 'fn': fn, 'seed': seed, 'shape': shape, **kw, 'values': enc_tensor(v)})
+    path = os.path.join(HERE, '..', 'stateless-random-v2.json')
+    with open(path, 'w') as fh:
+        json.dump({'tensorflow': tf.__version__, 'cases': v2}, fh, separators=(',', ':'))
+        fh.write('\n')
+    print(path)
+
 if __name__ == '__main__':
-    which = sys.argv[1:] or ['space_depth', 'fake_quant', 'scatter', 'strings', 'layers_depth_space', 'cudnn_rnn', 'gradients', 'ctc', 'segment_scatter', 'cudnn_more', 'ctc_v2', 'sparse_apply', 'cudnn_canonical']
+    which = sys.argv[1:] or ['space_depth', 'fake_quant', 'scatter', 'strings', 'layers_depth_space', 'cudnn_rnn', 'gradients', 'ctc', 'segment_scatter', 'cudnn_more', 'ctc_v2', 'sparse_apply', 'cudnn_canonical', 'linalg_diag', 'segments', 'stateless_random']
     for w in which:
         globals()[w]()

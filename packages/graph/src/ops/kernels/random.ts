@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Kernel, KernelContext } from '../../kernel.js';
+import { keyCounter, statelessIntV1, statelessIntV2, statelessV1, statelessV2 } from './philox.js';
 import { bad, checkedSize, intsOf, scalarOf, tensorAt, variableAt, shareData } from './util.js';
 
 /**
- * Random ops draw from ctx.random() (the executor's seeded source), so results are reproducible for
- * a given seed but NOT bit-identical to TensorFlow (whose stateless ops use Philox with the key and
- * counter). Stateless ops therefore behave like their stateful counterparts here. Keras only uses
- * them for training-time augmentation / dropout and VAE sampling.
+ * Stateful random ops draw from ctx.random() (the executor's seeded source), so results are
+ * reproducible for a given seed but NOT bit-identical to TensorFlow. Stateless float32 and int32
+ * draws are TF's own Philox numbers (philox.ts); other dtypes fall back to ctx.random().
  */
 function uniform(n: number, ctx: KernelContext): Float32Array {
   const out = new Float32Array(n);
@@ -56,14 +56,6 @@ const uniformIntKernel = (minIndex: number): Kernel => (inputs, _attrs, ctx) => 
   return [uniformInt(shape, scalarOf(tensorAt(inputs, minIndex, ctx), ctx, 'minval'), scalarOf(tensorAt(inputs, minIndex + 1, ctx), ctx, 'maxval'), ctx)];
 };
 
-/** Key / counter derived from the seed; only their existence matters to our (non-Philox) draws. */
-const keyCounter = (withAlg: boolean): Kernel => (inputs, _attrs, ctx) => {
-  const seed = intsOf(tensorAt(inputs, 0, ctx));
-  const out: tf.Tensor[] = [tf.tensor1d([seed[0] ?? 0], 'int32'), tf.tensor1d([seed[1] ?? 0, 0], 'int32')];
-  if (withAlg) out.push(tf.scalar(1, 'int32'));
-  return out;
-};
-
 /**
  * RngReadAndSkip: returns the RNG state variable's value and advances its counter (element 0) by
  * delta. Works on our int32-carried int64 state, enough for Keras' stateful random layers.
@@ -83,14 +75,14 @@ export const RANDOM_KERNELS: Record<string, Kernel> = {
   RandomStandardNormal: floats('normal'),
   TruncatedNormal: floats('truncated'),
   RandomUniformInt: uniformIntKernel(1),
-  StatelessRandomUniform: floats('uniform'),
-  StatelessRandomNormal: floats('normal'),
-  StatelessTruncatedNormal: floats('truncated'),
-  StatelessRandomUniformInt: uniformIntKernel(2),
-  StatelessRandomUniformV2: floats('uniform'),
-  StatelessRandomNormalV2: floats('normal'),
-  StatelessTruncatedNormalV2: floats('truncated'),
-  StatelessRandomUniformIntV2: uniformIntKernel(4),
+  StatelessRandomUniform: statelessV1('uniform', floats('uniform')),
+  StatelessRandomNormal: statelessV1('normal', floats('normal')),
+  StatelessTruncatedNormal: statelessV1('truncated', floats('truncated')),
+  StatelessRandomUniformInt: statelessIntV1(uniformIntKernel(2)),
+  StatelessRandomUniformV2: statelessV2('uniform', floats('uniform')),
+  StatelessRandomNormalV2: statelessV2('normal', floats('normal')),
+  StatelessTruncatedNormalV2: statelessV2('truncated', floats('truncated')),
+  StatelessRandomUniformIntV2: statelessIntV2(uniformIntKernel(4)),
   StatelessRandomGetKeyCounter: keyCounter(false),
   StatelessRandomGetKeyCounterAlg: keyCounter(true),
   StatelessRandomGetAlg: () => [tf.scalar(1, 'int32')],
