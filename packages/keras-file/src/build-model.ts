@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { FormatError, UnsupportedFeatureError, UnsupportedLayerError } from '@savedkeras/common';
 import { badConfigInteger, connectLayers, isObject, layerOutputs, pythonicToTs, resolveLayerClass, RevivedModel, RevivedSequential, type Json, type JsonObject, type CustomObjects } from '@savedkeras/revive';
+import { KERAS_OPERATIONS, KerasOperation } from '@savedkeras/layers';
 import { kerasHistory, layerConfig, registeredName } from './keras3-config.js';
 
 type Layer = tfl.layers.Layer;
@@ -91,6 +92,8 @@ export class ConfigBuilder {
       const input = makeInput(cfg, name, this.options.file);
       return { layer: input.sourceLayer as Layer, className, pythonClass: className, how: 'config' };
     }
+    const operation = this.kerasOperation(entry, className, name);
+    if (operation) return operation;
     const resolved = resolveLayerClass(reg, this.options.customObjects);
     if (!resolved) {
       const custom = reg.includes('>');
@@ -125,6 +128,28 @@ export class ConfigBuilder {
     (layer as unknown as { cell?: Layer }).cell?.setFastWeightInitDuringBuild?.(true);
     const how: BuiltHow = resolved.origin === 'tfjs' ? 'config' : resolved.origin === 'plugin' ? 'plugin' : 'custom';
     return { layer, className: reg, pythonClass: className, how };
+  }
+
+  /** A Keras 3 operation node (`module: keras.src.ops.*`, e.g. the NotEqual mask of an Embedding): replayed by KerasOperation. */
+  private kerasOperation(entry: JsonObject, className: string, name: string): BuiltLayer | undefined {
+    const module = entry['module'];
+    const cfg = isObject(entry['config']) ? (entry['config'] as JsonObject) : {};
+    // .keras files name the module; Keras 3 .h5 files do not, but an operation's config has no `trainable` (every layer's has).
+    const isOperation = typeof module === 'string' ? module.startsWith('keras.src.ops.') : !('trainable' in cfg) && Object.hasOwn(KERAS_OPERATIONS, className);
+    if (!isOperation) return undefined;
+    if (!Object.hasOwn(KERAS_OPERATIONS, className)) {
+      throw new UnsupportedLayerError(`the Keras operation ${className} (${String(module)}) is not implemented`, { file: this.options.file, node: name });
+    }
+    const calls = Array.isArray(entry['inbound_nodes']) ? entry['inbound_nodes'] : [];
+    const call = isObject(calls[0] ?? null) ? (calls[0] as JsonObject) : {};
+    const layer = new KerasOperation({
+      name,
+      operation: className,
+      operationConfig: cfg as never,
+      callArgs: Array.isArray(call['args']) ? (call['args'] as never) : [],
+      callKwargs: isObject(call['kwargs']) ? (call['kwargs'] as never) : {},
+    }) as unknown as Layer;
+    return { layer, className, pythonClass: className, how: 'config' };
   }
 
   private sequential(cfg: JsonObject, name: string): BuiltNetwork {
@@ -189,8 +214,21 @@ export class ConfigBuilder {
       if (b.network && calls.length > 0 && Array.isArray(calls[0]) && builtWithInput(e)) outputs.set(lname, [[]]);
       pending.push({ name: lname, layer: b.layer, calls: Array.isArray(e['inbound_nodes']) ? [...e['inbound_nodes']] : [] });
     }
+    // Keras 3 passes an Embedding's mask_zero mask as an explicit `mask=` argument computed by a NotEqual
+    // operation; tfjs-layers propagates the same mask itself (computeMask), so that argument is dropped,
+    // and refused where the receiving layer's tfjs class would ignore it.
+    const maskOps = new Set([...built].filter(([, b]) => b.layer instanceof KerasOperation && b.className === 'NotEqual').map(([n]) => n));
+    for (const p of pending) {
+      const cls = built.get(p.name)?.className ?? '';
+      const from = p.calls.map(explicitMask).find((m) => m !== undefined && maskOps.has(m));
+      if (from !== undefined && !MASK_AWARE.has(cls)) {
+        throw new UnsupportedLayerError(`${p.name} (${cls}) takes the mask of an Embedding with mask_zero; savedkeras applies such masks only in recurrent layers (${[...MASK_AWARE].join(', ')})`, {
+          file: this.options.file, node: p.name,
+        });
+      }
+    }
     // Layers are called as their inputs become available, in the same fixed-point order Keras uses.
-    const stuck = connectLayers(pending, outputs, resolveCall);
+    const stuck = connectLayers(pending, outputs, (call, out) => resolveCall(call, out, maskOps));
     if (stuck.length > 0) {
       throw new FormatError(`these layers' inputs never become available (missing or cyclic references): ${stuck.join(', ')}`, { file: this.options.file, node: name });
     }
@@ -199,6 +237,18 @@ export class ConfigBuilder {
     const model = new RevivedModel({ inputs: pick(cfg['input_layers'], 'input'), outputs: pick(cfg['output_layers'], 'output'), name: typeof cfg['name'] === 'string' ? cfg['name'] : name || undefined });
     return { model, kind: 'Functional', layers: order };
   }
+}
+
+/**
+ * Layers whose tfjs-layers class applies the mask tfjs propagates (computeMask) the way Keras applies
+ * the explicit one: recurrent layers skip masked steps. Other layers (pooling, attention) would ignore it.
+ */
+const MASK_AWARE: ReadonlySet<string> = new Set(['LSTM', 'GRU', 'SimpleRNN', 'RNN', 'Bidirectional']);
+
+/** The layer whose output a Keras 3 call passes as `mask=`, if any. */
+function explicitMask(call: Json): string | undefined {
+  if (!isObject(call) || !isObject(call['kwargs'] ?? null)) return undefined;
+  return kerasHistory((call['kwargs'] as JsonObject)['mask'] ?? null)?.[0];
 }
 
 /** A Keras 2 nested network that was built on its own Input (a Functional always; a Sequential with an InputLayer). */
@@ -247,6 +297,7 @@ function makeInput(cfg: JsonObject, name: string, file: string): SymbolicTensor 
 function resolveCall(
   call: Json,
   outputs: Map<string, SymbolicTensor[][]>,
+  implicitMasks: ReadonlySet<string> = new Set(),
 ): { inputs: SymbolicTensor[]; kwargs: Record<string, unknown>; asList: boolean } | undefined {
   const inputs: SymbolicTensor[] = [];
   const kwargs: Record<string, unknown> = {};
@@ -272,6 +323,7 @@ function resolveCall(
     for (const [k, v] of Object.entries(kw)) {
       if (v === null) continue;
       const h = kerasHistory(v);
+      if (h && k === 'mask' && implicitMasks.has(h[0])) continue;
       if (h) {
         const t = tensorOf(h);
         if (!t) return undefined;

@@ -72,3 +72,4 @@ export {
 
 // Importing the package registers its classes (idempotent; registerAllLayers() does the same).
 registerAllLayers();
+export { KerasOperation, KERAS_OPERATIONS } from './keras-operations.js';
