@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { FormatError, resolveLimits, SavedKerasError, UnsupportedFeatureError, UnsupportedLayerError, type Limits, type ProgressCallback } from '@savedkeras/common';
+import { FormatError, resolveLimits, UnsupportedFeatureError, type Limits, type ProgressCallback } from '@savedkeras/common';
 import { withCustomObjects } from '@savedkeras/layers';
-import { compileFromTrainingConfig, isObject, kerasIoNames, type CompileResult, type Json, type JsonObject, type CustomObjects } from '@savedkeras/revive';
+import { compileFromTrainingConfig, isObject, kerasIoNames, reviveError, type CompileResult, type Json, type JsonObject, type CustomObjects } from '@savedkeras/revive';
 import { ConfigBuilder, type BuiltLayer, type BuiltNetwork } from './build-model.js';
 import { detectKerasFileFormat, type KerasFileFormat } from './detect.js';
 import { keras3FunctionNames } from './keras3-config.js';
@@ -89,9 +89,7 @@ export async function loadKerasFile(bytes: Uint8Array, options: KerasFileLoadOpt
     );
   } catch (e) {
     for (const [name, v] of Object.entries(tf.engine().registeredVariables)) if (!variablesBefore.has(name)) v.dispose();
-    if (e instanceof SavedKerasError) throw e;
-    if (!thrownByTfjs(e)) throw e;
-    throw new UnsupportedLayerError(`tfjs-layers rejected the saved model: ${(e as Error).message.split('\n')[0]}`, { file: options.fileName, cause: e });
+    throw reviveError(e, options.fileName);
   }
 }
 
@@ -255,13 +253,4 @@ function restoreAssets(net: BuiltNetwork, assets: Map<string, Uint8Array>, base:
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
-}
-
-const TFJS_LAYERS_ERRORS = /^(Value|Runtime|Attribute|NotImplemented|Assertion|Index)Error\d*$/;
-
-function thrownByTfjs(e: unknown): boolean {
-  if (!(e instanceof Error)) return false;
-  if (TFJS_LAYERS_ERRORS.test(e.constructor.name)) return true;
-  const firstFrame = (e.stack ?? '').split('\n').find((l) => /^\s+at /.test(l)) ?? '';
-  return /tfjs-(layers|core|backend)/.test(firstFrame);
 }

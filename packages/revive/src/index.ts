@@ -10,3 +10,4 @@ export * from './keras-optimizers.js';
 export { restoreOptimizerState, type RestoredOptimizerState } from './optimizer-state.js';
 export { logitsLoss, takesSparseLabels } from './logits-losses.js';
 export { RevivedModel, RevivedSequential } from './revived-model.js';
+export { reviveError } from './tfjs-errors.js';

@@ -14,9 +14,9 @@ function thrownByTfjs(e: unknown): boolean {
  * The error a failed revival should surface. tfjs-layers throws its own ValueError/RuntimeError
  * (or tfjs-core a plain Error) on configs it rejects: those are the saved model's fault and become
  * an UnsupportedLayerError. Our own typed errors pass through, and anything else is a bug here
- * that must stay visible as it is.
+ * that must stay visible as it is. `file`: the file named in the message (Keras files).
  */
-export function reviveError(e: unknown): unknown {
+export function reviveError(e: unknown, file?: string): unknown {
   if (e instanceof SavedKerasError || !thrownByTfjs(e)) return e;
-  return new UnsupportedLayerError(`tfjs-layers rejected the saved model: ${(e as Error).message.split('\n')[0]}`, { cause: e });
+  return new UnsupportedLayerError(`tfjs-layers rejected the saved model: ${(e as Error).message.split('\n')[0]}`, { file, cause: e });
 }
