@@ -2,6 +2,7 @@ import { registerActivations } from './activations.js';
 import { registerPluginObject, type SerializableClass } from './keras-registry.js';
 import { BatchNormalization } from './batch-normalization.js';
 import { DepthwiseConv2D } from './depthwise-conv.js';
+import { UpSampling2D } from './upsampling.js';
 import { Conv1D, ELU, Embedding, SeparableConv2D, Softmax } from './builtin-overrides.js';
 import { CategoryEncoding } from './category-encoding.js';
 import { Discretization, GlobalAveragePooling3D, GlobalMaxPooling3D } from './discretization.js';
@@ -76,15 +77,16 @@ export const LAYER_CLASSES: Readonly<Record<string, SerializableClass>> = {
   TimeDistributed,
   Embedding,
   DepthwiseConv2D,
+  UpSampling2D,
 };
 
 /**
  * tfjs-layers built-ins overridden only to fill gaps (configs tfjs-layers throws on or computes
  * wrong: BatchNormalization above rank 4, causal Conv1D, ELU alpha, Softmax axis, channels_first
- * SeparableConv2D, dilated DepthwiseConv2D, Embedding's gradient) or to run faster with the same results (TimeDistributed); other
+ * SeparableConv2D, dilated DepthwiseConv2D, bilinear UpSampling2D, Embedding's gradient) or to run faster with the same results (TimeDistributed); other
  * configs behave as tfjs' own class, so plain tfjs can load them.
  */
-export const BUILTIN_OVERRIDES: ReadonlySet<string> = new Set(['BatchNormalization', 'Conv1D', 'ELU', 'Softmax', 'SeparableConv2D', 'TimeDistributed', 'Embedding', 'DepthwiseConv2D']);
+export const BUILTIN_OVERRIDES: ReadonlySet<string> = new Set(['BatchNormalization', 'Conv1D', 'ELU', 'Softmax', 'SeparableConv2D', 'TimeDistributed', 'Embedding', 'DepthwiseConv2D', 'UpSampling2D']);
 
 /** Keras class names this package provides (for docs and for revive's reports). */
 export const SUPPORTED_LAYERS: readonly string[] = Object.freeze(Object.keys(LAYER_CLASSES));

@@ -21,7 +21,7 @@ interface Case {
 }
 // Keras 3 layers in TensorFlow 2.21 with the stored weights (see the file's "generator").
 const reference = JSON.parse(readFileSync(new URL('./tf-reference/layer-gaps.json', import.meta.url), 'utf8')) as { cases: Case[] };
-// Dilated DepthwiseConv2D (tf-reference/depthwise-conv2d.py writes it).
+// Dilated DepthwiseConv2D and bilinear UpSampling2D (tf-reference/depthwise-conv2d.py writes them).
 reference.cases.push(...(JSON.parse(readFileSync(new URL('./tf-reference/depthwise-conv2d.json', import.meta.url), 'utf8')) as { cases: Case[] }).cases);
 
 function build(c: Case): tfl.layers.Layer {
@@ -53,6 +53,7 @@ describe('tfjs-layers built-ins savedkeras overrides, against TensorFlow', () =>
       Softmax: './tf-reference/layer-gaps.json',
       SeparableConv2D: './tf-reference/layer-gaps.json',
       DepthwiseConv2D: './tf-reference/depthwise-conv2d.json',
+      UpSampling2D: './tf-reference/depthwise-conv2d.json',
       TimeDistributed: './tf-reference/time-distributed.json',
       // the override is Embedding's gradient: one SGD step of a text model vs TensorFlow (savedkeras text-fit.test.ts)
       Embedding: '../../savedkeras/test/text-fit/sgd-step.json',
