@@ -2,7 +2,7 @@ import { formatShape } from '@savedkeras/common';
 import type { Colors } from '../context.js';
 import { describeDtype } from '../dtypes.js';
 import { renderTable, wrapLine } from '../table.js';
-import type { InspectReport, InspectTensor } from './report.js';
+import type { InspectArgument, InspectReport, InspectTensor } from './report.js';
 
 /** The human form of an inspect report (versions, Keras object tree, weights table, signatures); tables fit `width`. */
 export function renderInspect(report: InspectReport, where: string, c: Colors, width = 80): string {
@@ -68,7 +68,42 @@ export function renderInspect(report: InspectReport, where: string, c: Colors, w
       }
     }
   }
+  if (report.ops && report.ops.length > 0) {
+    heading(`Ops (${report.ops.length})`);
+    lines.push(...wrapWords(report.ops, width - 2).map((l) => `  ${l}`));
+  }
+  if (report.functions && report.functions.length > 0) {
+    heading(`Functions (${report.functions.length}, the root's concrete functions)`);
+    for (const f of report.functions) {
+      lines.push(`  ${c.bold(f.name)}${f.options.length === 0 ? c.dim('  (no concrete function)') : ''}`);
+      for (const o of f.options) {
+        const args = [...o.args.map((a) => formatArgument(a)), ...o.kwargs.map((a) => `${a.name}=${formatArgument({ ...a, name: null })}`)];
+        lines.push(`    (${args.join(', ')})  ${c.dim(o.concreteFunction)}`);
+      }
+    }
+  }
   return lines.join('\n') + '\n';
+}
+
+function formatArgument(a: InspectArgument): string {
+  if (a.structure !== undefined) return a.name ? `${a.name}: ${a.structure}` : a.structure;
+  const spec = `${describeDtype(a.dtype ?? '?')} ${formatShape(a.shape ?? null)}`;
+  return a.name ? `${a.name}: ${spec}` : spec;
+}
+
+/** Words joined by ", " into lines of at most `width` characters (a word longer than that has a line of its own). */
+function wrapWords(words: readonly string[], width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const [i, w] of words.entries()) {
+    const piece = w + (i < words.length - 1 ? ',' : '');
+    if (line && line.length + 1 + piece.length > width) {
+      out.push(line);
+      line = piece;
+    } else line = line ? `${line} ${piece}` : piece;
+  }
+  if (line) out.push(line);
+  return out;
 }
 
 /** Two spaces per level below `root`. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { MissingFileError, type ModelSource } from '@savedkeras/common';
-import { KERAS_IDENTIFIERS, SavedModelGraph, shapeOf } from '@savedkeras/object-graph';
+import { KERAS_IDENTIFIERS, SavedModelGraph, formatStructure, shapeOf, type Structure } from '@savedkeras/object-graph';
 import { CheckpointReader, dtypeName, type TensorInfo } from '@savedkeras/proto';
 
 /**
@@ -30,6 +30,34 @@ export interface InspectReport {
    * `__saved_model_init_op` included): method name, and per input/output key the graph tensor, dtype and shape.
    */
   signatureDefs?: InspectSignatureDef[];
+  /**
+   * Every op type in the shown meta graph: its GraphDef's nodes and its function library's, sorted
+   * (the set `saved_model_cli show --all` prints as "contains the following ops").
+   */
+  ops?: string[];
+  /**
+   * The root object's saved functions, by name, as `saved_model_cli show --all` lists them under
+   * "Concrete Functions": one option per concrete function (ordered by its saved name; saved_model_cli
+   * orders by the names TensorFlow gives them at load), with the positional
+   * arguments (`args`) and named arguments (`kwargs`) of its input signature.
+   */
+  functions?: InspectFunction[];
+}
+
+export interface InspectFunction {
+  name: string;
+  options: { concreteFunction: string; args: InspectArgument[]; kwargs: InspectArgument[] }[];
+}
+
+/** One argument of a saved function: a tensor spec, or (nested or Python values) its structure as text. */
+export interface InspectArgument {
+  /** The keyword for named arguments; the TensorSpec's name for positional tensor arguments (may be null). */
+  name: string | null;
+  dtype?: string;
+  /** -1 for unknown dimensions; null for unknown rank. */
+  shape?: number[] | null;
+  /** For arguments that are not one TensorSpec: `formatStructure`'s text. */
+  structure?: string;
 }
 
 interface InspectSignatureDef {
@@ -167,7 +195,64 @@ export async function inspectModel(source: ModelSource, options: InspectOptions 
             .map((key) => ({ name: key, tensor: m[key]!.name ?? '', dtype: dtypeName(m[key]!.dtype), shape: shapeOf(m[key]!.tensorShape) }));
         return { name, methodName: def.methodName, inputs: tensors(def.inputs), outputs: tensors(def.outputs) };
       }),
+    ops: opsUsed(graph),
+    functions: rootFunctions(graph),
   };
+}
+
+/**
+ * Op types the shown meta graph uses, by saved_model_cli's rule (`ops_used_by_graph_def`): the main
+ * graph's nodes, and the nodes of every library function reached from them by name (a node whose op
+ * is a function) or through a (Stateful)PartitionedCall's `f`; function names themselves are not ops.
+ */
+function opsUsed(graph: SavedModelGraph): string[] {
+  const def = graph.metaGraph.graphDef;
+  const library = new Map((def?.library?.function ?? []).map((f) => [f.signature.name, f] as const));
+  const used = new Set<string>();
+  const pending: string[] = [];
+  const mark = (op: string) => {
+    if (!used.has(op) && library.has(op)) pending.push(op);
+    used.add(op);
+  };
+  const visit = (node: { op: string; attr?: Record<string, { func?: { name?: string } | null }> }) => {
+    mark(node.op);
+    if (node.op === 'PartitionedCall' || node.op === 'StatefulPartitionedCall') {
+      const f = node.attr?.['f']?.func?.name;
+      if (f) mark(f);
+    }
+  };
+  for (const n of def?.node ?? []) visit(n);
+  for (let name = pending.pop(); name !== undefined; name = pending.pop()) for (const n of library.get(name)?.nodeDef ?? []) visit(n);
+  return [...used].filter((op) => !library.has(op)).sort();
+}
+
+/** The root's function children sorted by name, each with its concrete functions sorted by name (saved_model_cli's order). */
+function rootFunctions(graph: SavedModelGraph): InspectFunction[] {
+  const root = graph.nodes[0];
+  if (!root) return [];
+  const out: InspectFunction[] = [];
+  for (const child of [...root.children].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const node = graph.nodes[child.id];
+    if (!node || (node.kind !== 'function' && node.kind !== 'bareConcreteFunction')) continue;
+    const options = [...node.concreteFunctions]
+      .sort()
+      .flatMap((fnName) => {
+        const fn = graph.concreteFunction(fnName);
+        if (!fn) return [];
+        const sig = fn.inputSignature;
+        const [args, kwargs] = sig.kind === 'tuple' || sig.kind === 'list' ? sig.items : [];
+        const positional = args && (args.kind === 'tuple' || args.kind === 'list') ? args.items.map((a) => argument(null, a)) : [];
+        const named = kwargs && kwargs.kind === 'dict' ? Object.entries(kwargs.fields).map(([k, v]) => argument(k, v)) : [];
+        return [{ concreteFunction: fnName, args: positional, kwargs: named }];
+      });
+    out.push({ name: child.name, options });
+  }
+  return out;
+}
+
+function argument(keyword: string | null, s: Structure): InspectArgument {
+  if (s.kind === 'tensorSpec') return { name: keyword ?? s.name, dtype: s.dtype, shape: s.shape };
+  return { name: keyword, structure: formatStructure(s) };
 }
 
 function sameTags(a: readonly string[], b: readonly string[]): boolean {

@@ -1,6 +1,7 @@
 """Runs TensorFlow's own `saved_model_cli show --all` on a few fixtures and stores what it printed
-(tag sets; every SignatureDef: method name, inputs and outputs with dtype, shape and tensor name)
-as show-all.json, for saved-model-cli.test.ts. Run with TensorFlow installed:
+(tag sets; every SignatureDef: method name, inputs and outputs with dtype, shape and tensor name;
+the ops of each meta graph; the "Concrete Functions" section: function names, one option per
+concrete function, each argument's TensorSpec or Python value) as show-all.json, for saved-model-cli.test.ts. Run with TensorFlow installed:
     /work/tfvenv/bin/python packages/cli/test/saved-model-cli/generate.py /work/shared/fixtures/savedmodels
 """
 import json
@@ -25,13 +26,41 @@ CLI = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
 def parse(text):
     graphs = []
     sig = tensor = None
+    functions = None  # after "Concrete Functions:" (saved_model_cli prints it once, for the default meta graph)
     for line in text.splitlines():
         m = re.match(r"MetaGraphDef with tag-set: '(.*)' contains the following SignatureDefs:", line)
         if m:
             graphs.append({"tags": m.group(1).split(", "), "signatures": {}})
             continue
-        if line.startswith("The MetaGraph with tag set") or line.startswith("Concrete Functions:"):
+        m = re.match(r"The MetaGraph with tag set \[(.*)\] contains the following ops: \{(.*)\}$", line)
+        if m:
+            graphs[-1]["ops"] = sorted(o.strip().strip("'") for o in m.group(2).split(",") if o.strip())
             sig = None
+            continue
+        if line.startswith("Concrete Functions:"):
+            sig = None
+            functions = {} if "N/A" not in line else None
+            if functions is not None:
+                graphs[0]["functions"] = functions
+            continue
+        if functions is not None:
+            m = re.match(r"  Function Name: '(.*)'$", line)
+            if m:
+                fn = functions[m.group(1)] = []
+                continue
+            if re.match(r"    Option #\d+$", line):
+                fn.append([])
+                continue
+            if re.match(r"        (Named )?Argument #\d+$", line):
+                fn[-1].append({})
+                continue
+            m = re.match(r"          (\w+): TensorSpec\(shape=(.*), dtype=tf\.(\w+), name=(.*)\)$", line)
+            if m:
+                fn[-1][-1].update({"name": m.group(1), "shape": m.group(2), "dtype": m.group(3)})
+                continue
+            m = re.match(r"          (DType|Value): (.*)$", line)
+            if m:
+                fn[-1][-1][m.group(1).lower()] = m.group(2)
             continue
         m = re.match(r"signature_def\['(.*)'\]:$", line)
         if m:
