@@ -44,7 +44,7 @@ export interface InspectReport {
   functions?: InspectFunction[];
 }
 
-export interface InspectFunction {
+interface InspectFunction {
   name: string;
   options: { concreteFunction: string; args: InspectArgument[]; kwargs: InspectArgument[] }[];
 }
