@@ -68,6 +68,7 @@ export function renderResultsMarkdown(s: SuiteResults): string {
     lines.push('');
   }
   for (const k of s.skipped ?? []) notes.push(`- ${k.model} (${k.backend}): ${k.reason}`);
+  for (const k of s.pending ?? []) notes.push(`- ${k.model} (${k.backend}): not run: the suite was stopped before this row`);
   if (s.results.some((r) => r.backend === 'wasm-2threads')) {
     notes.unshift('- wasm-2threads: the wasm backend with SAVEDKERAS_WASM_THREADS=2 (threaded XNNPACK, opt-in in Node), on the convolution models only.');
   }

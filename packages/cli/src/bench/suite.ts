@@ -68,6 +68,8 @@ export interface SuiteResults {
   skipped?: { model: string; backend: string; reason: string }[];
   /** Wall-clock seconds the suite took. */
   seconds?: number;
+  /** Rows still to run when this was written (the files are rewritten after every row, so a stopped suite leaves what it measured). */
+  pending?: { model: string; backend: string }[];
 }
 
 /** Generates the large models, runs `savedkeras bench --json` on every model and backend (one process each), writes results.json and the docs table. */
@@ -99,41 +101,50 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
     }
     const results: SuiteResults['results'] = [];
     const skipped: NonNullable<SuiteResults['skipped']> = [];
+    const rows: { m: (typeof models)[number]; backend: string }[] = [];
     for (const m of models) {
       for (const backend of backends) {
         if (backend === WASM_THREADS_BACKEND && !options.backends && !THREADED_MODELS.includes(m.name)) continue;
         const skip = options.backends ? undefined : SKIPPED_ROWS.find((s) => s.model === m.name && s.backend === backend);
-        if (skip) {
-          skipped.push(skip);
-          continue;
-        }
-        note(`bench ${m.name} on ${backend}`);
-        const r = await runBench(bin, m.dir, backend, runs);
-        results.push('error' in r ? { model: m.name, backend, error: r.error } : { ...r, model: m.name, backend });
+        if (skip) skipped.push(skip);
+        else rows.push({ m, backend });
       }
     }
-    const cpu = cpus();
-    const suite: SuiteResults = {
-      date: new Date().toISOString(),
-      machine: {
-        cpu: cpu[0]?.model ?? 'unknown',
-        cores: cpu.length,
-        memoryBytes: totalmem(),
-        os: `${platform()} ${release()}`,
-        node: process.version,
-        loadAverage: [Number(loadAtStart.toFixed(2)), Number(loadavg()[0].toFixed(2))],
-      },
-      runs,
-      models: models.map(({ dir: _dir, ...m }) => m),
-      results,
-      skipped,
-      seconds: Math.round((performance.now() - started) / 1000),
-    };
     const resultsFile = options.resultsFile ?? nodePath.join(options.repoRoot, 'bench/results.json');
     const docsFile = options.docsFile ?? nodePath.join(options.repoRoot, 'docs/benchmarks.md');
-    await mkdir(nodePath.dirname(resultsFile), { recursive: true });
-    await writeFile(resultsFile, JSON.stringify(suite, null, 2) + '\n');
-    await updateDocs(docsFile, renderResultsMarkdown(suite));
+    const cpu = cpus();
+    const write = async (done: number): Promise<SuiteResults> => {
+      const suite: SuiteResults = {
+        date: new Date().toISOString(),
+        machine: {
+          cpu: cpu[0]?.model ?? 'unknown',
+          cores: cpu.length,
+          memoryBytes: totalmem(),
+          os: `${platform()} ${release()}`,
+          node: process.version,
+          loadAverage: [Number(loadAtStart.toFixed(2)), Number(loadavg()[0].toFixed(2))],
+        },
+        runs,
+        models: models.map(({ dir: _dir, ...m }) => m),
+        results,
+        skipped,
+        seconds: Math.round((performance.now() - started) / 1000),
+        ...(done < rows.length ? { pending: rows.slice(done).map((r) => ({ model: r.m.name, backend: r.backend })) } : {}),
+      };
+      await mkdir(nodePath.dirname(resultsFile), { recursive: true });
+      await writeFile(resultsFile, JSON.stringify(suite, null, 2) + '\n');
+      await updateDocs(docsFile, renderResultsMarkdown(suite));
+      return suite;
+    };
+    let suite: SuiteResults | undefined;
+    for (let i = 0; i < rows.length; i++) {
+      const { m, backend } = rows[i]!;
+      note(`bench ${m.name} on ${backend} (${new Date().toISOString().slice(11, 19)}, row ${i + 1} of ${rows.length})`);
+      const r = await runBench(bin, m.dir, backend, runs);
+      results.push('error' in r ? { model: m.name, backend, error: r.error } : { ...r, model: m.name, backend });
+      suite = await write(i + 1);
+    }
+    suite ??= await write(rows.length);
     note(`wrote ${resultsFile} and ${docsFile}`);
     return suite;
   } finally {
