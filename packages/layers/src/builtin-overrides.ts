@@ -78,6 +78,41 @@ export class ELU extends tfjsLayerClass('ELU') {
   }
 }
 
+/**
+ * ReLU with Keras' negative_slope and threshold (tfjs-layers' ReLU reads max_value only, so a
+ * leaky or thresholded ReLU silently gave plain-ReLU numbers). Keras' formula, in its order:
+ * x < threshold -> negative_slope·(x − threshold); else x, clipped to max_value.
+ */
+export class ReLU extends tfjsLayerClass('ReLU') {
+  static className = 'ReLU';
+  private readonly negativeSlope: number;
+  private readonly threshold: number;
+
+  constructor(args?: { maxValue?: number | null; negativeSlope?: number; threshold?: number } & Record<string, unknown>) {
+    const { negativeSlope, threshold, ...rest } = args ?? {};
+    super(rest as never);
+    this.negativeSlope = negativeSlope ?? 0;
+    this.threshold = threshold ?? 0;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+    if (this.negativeSlope === 0 && this.threshold === 0) return super.call(inputs, kwargs);
+    const maxValue = (this as unknown as { maxValue?: number | null }).maxValue;
+    return tf.tidy(() => {
+      const x = one(inputs);
+      if (maxValue == null && this.threshold === 0) return tf.leakyRelu(x, this.negativeSlope);
+      let y = this.threshold !== 0 ? tf.where(tf.greater(x, this.threshold), x, tf.zerosLike(x)) : tf.relu(x);
+      if (maxValue != null) y = tf.clipByValue(y, 0, maxValue);
+      if (this.negativeSlope !== 0) y = tf.sub(y, tf.mul(this.negativeSlope, tf.relu(tf.sub(this.threshold, x))));
+      return y;
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), negativeSlope: this.negativeSlope, threshold: this.threshold };
+  }
+}
+
 /** Softmax over any axis (tfjs-core's softmax takes only the last one). */
 export class Softmax extends tfjsLayerClass('Softmax') {
   static className = 'Softmax';

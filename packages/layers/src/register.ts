@@ -3,7 +3,7 @@ import { registerPluginObject, type SerializableClass } from './keras-registry.j
 import { BatchNormalization } from './batch-normalization.js';
 import { DepthwiseConv2D } from './depthwise-conv.js';
 import { UpSampling2D } from './upsampling.js';
-import { Conv1D, ELU, Embedding, SeparableConv2D, Softmax } from './builtin-overrides.js';
+import { Conv1D, ELU, Embedding, ReLU, SeparableConv2D, Softmax } from './builtin-overrides.js';
 import { CategoryEncoding } from './category-encoding.js';
 import { Discretization, GlobalAveragePooling3D, GlobalMaxPooling3D } from './discretization.js';
 import { AdditiveAttention, Attention } from './dense-attention.js';
@@ -36,7 +36,7 @@ import { installChainedOps } from './tfjs-shims.js';
 /**
  * Every layer class of this package by Keras class name. Some replace tfjs-layers' own class of
  * the same name: GRU / GRUCell (reset_after), BatchNormalization (ranks above 4), Conv1D (causal padding),
- * ELU (any alpha), Softmax (any axis), SeparableConv2D (channels_first), Embedding (a gradient
+ * ELU (any alpha), ReLU (negative_slope, threshold), Softmax (any axis), SeparableConv2D (channels_first), Embedding (a gradient
  * that trains on every backend), CategoryEncoding (TF 2.4 configs),
  * MultiHeadAttention (Keras weights and configs), Resizing (batched output shape), RandomWidth,
  * TimeDistributed (one call on batch·time instead of a per-step loop).
@@ -72,6 +72,7 @@ export const LAYER_CLASSES: Readonly<Record<string, SerializableClass>> = {
   BatchNormalization,
   Conv1D,
   ELU,
+  ReLU,
   Softmax,
   SeparableConv2D,
   TimeDistributed,
@@ -82,11 +83,11 @@ export const LAYER_CLASSES: Readonly<Record<string, SerializableClass>> = {
 
 /**
  * tfjs-layers built-ins overridden only to fill gaps (configs tfjs-layers throws on or computes
- * wrong: BatchNormalization above rank 4, causal Conv1D, ELU alpha, Softmax axis, channels_first
+ * wrong: BatchNormalization above rank 4, causal Conv1D, ELU alpha, ReLU negative_slope/threshold, Softmax axis, channels_first
  * SeparableConv2D, dilated DepthwiseConv2D, bilinear UpSampling2D, Embedding's gradient) or to run faster with the same results (TimeDistributed); other
  * configs behave as tfjs' own class, so plain tfjs can load them.
  */
-export const BUILTIN_OVERRIDES: ReadonlySet<string> = new Set(['BatchNormalization', 'Conv1D', 'ELU', 'Softmax', 'SeparableConv2D', 'TimeDistributed', 'Embedding', 'DepthwiseConv2D', 'UpSampling2D']);
+export const BUILTIN_OVERRIDES: ReadonlySet<string> = new Set(['BatchNormalization', 'Conv1D', 'ELU', 'ReLU', 'Softmax', 'SeparableConv2D', 'TimeDistributed', 'Embedding', 'DepthwiseConv2D', 'UpSampling2D']);
 
 /** Keras class names this package provides (for docs and for revive's reports). */
 export const SUPPORTED_LAYERS: readonly string[] = Object.freeze(Object.keys(LAYER_CLASSES));

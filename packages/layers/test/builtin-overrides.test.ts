@@ -23,6 +23,8 @@ interface Case {
 const reference = JSON.parse(readFileSync(new URL('./tf-reference/layer-gaps.json', import.meta.url), 'utf8')) as { cases: Case[] };
 // Dilated DepthwiseConv2D and bilinear UpSampling2D (tf-reference/depthwise-conv2d.py writes them).
 reference.cases.push(...(JSON.parse(readFileSync(new URL('./tf-reference/depthwise-conv2d.json', import.meta.url), 'utf8')) as { cases: Case[] }).cases);
+// ReLU with negative_slope / threshold / max_value (tf-reference/relu.py writes them).
+reference.cases.push(...(JSON.parse(readFileSync(new URL('./tf-reference/relu.json', import.meta.url), 'utf8')) as { cases: Case[] }).cases);
 
 function build(c: Case): tfl.layers.Layer {
   const entry = tf.serialization.SerializationMap.getMap().classNameMap[c.className]!;
@@ -50,6 +52,7 @@ describe('tfjs-layers built-ins savedkeras overrides, against TensorFlow', () =>
       BatchNormalization: './tf-reference/batch-normalization.json',
       Conv1D: './tf-reference/layer-gaps.json',
       ELU: './tf-reference/layer-gaps.json',
+      ReLU: './tf-reference/relu.json',
       Softmax: './tf-reference/layer-gaps.json',
       SeparableConv2D: './tf-reference/layer-gaps.json',
       DepthwiseConv2D: './tf-reference/depthwise-conv2d.json',
