@@ -92,6 +92,11 @@ function compute(c: PinCase): tf.Tensor {
       return tf.fused.conv2d({ x: input(c, 'x') as tf.Tensor4D, filter: input(c, 'filter') as tf.Tensor4D, strides: a.strides, pad: a.padding, bias: tf.reshape(input(c, 'bias'), [-1]), activation: a.activation });
     case 'fusedDepthwiseConv2dBiasView':
       return tf.fused.depthwiseConv2d({ x: input(c, 'x') as tf.Tensor4D, filter: input(c, 'filter') as tf.Tensor4D, strides: a.strides, pad: a.padding, bias: tf.reshape(input(c, 'bias'), [-1]), activation: a.activation });
+    // The stored 0/1 values as a bool tensor (the fixes route bool calls only).
+    case 'reverseBool':
+      return tf.reverse(tf.cast(input(c, 'x'), 'bool'), a.dims);
+    case 'stridedSliceBool':
+      return tf.stridedSlice(tf.cast(input(c, 'x'), 'bool'), a.begin, a.end, a.strides);
     default:
       throw new Error(`no op ${c.op}`);
   }

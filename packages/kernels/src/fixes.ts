@@ -199,6 +199,18 @@ export const KERNEL_FIXES: readonly KernelFix[] = Object.freeze([
       when: (_attrs, shapes) => moduloBroadcastWrong(shapes),
     }),
   ),
+  ...(['Reverse', 'StridedSlice'] as const).map(
+    (kernel): KernelFix => ({
+      kernel,
+      backend: 'wasm',
+      why:
+        `tfjs-backend-wasm 4.22 ${kernel} reads and writes bool data as 4-byte elements: wrong values, and writes past the ` +
+        "output corrupt the wasm heap (a masked Bidirectional RNN's saved graph reverses its bool mask; the next allocation " +
+        'looped forever); bool calls run the cpu kernel',
+      via: 'cpu',
+      when: (_attrs, _shapes, args) => Object.values(args.inputs).some((t) => t?.dtype === 'bool'),
+    }),
+  ),
   ...(['_FusedMatMul', 'FusedConv2D', 'FusedDepthwiseConv2D'] as const).map(
     (kernel): KernelFix => ({
       kernel,
