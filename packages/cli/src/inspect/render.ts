@@ -75,10 +75,12 @@ export function renderInspect(report: InspectReport, where: string, c: Colors, w
   if (report.functions && report.functions.length > 0) {
     heading(`Functions (${report.functions.length}, the root's concrete functions)`);
     for (const f of report.functions) {
-      lines.push(`  ${c.bold(f.name)}${f.options.length === 0 ? c.dim('  (no concrete function)') : ''}`);
+      lines.push(`  ${c.bold(wrapLine(f.name, width - 2, 2))}${f.options.length === 0 ? c.dim('  (no concrete function)') : ''}`);
       for (const o of f.options) {
         const args = [...o.args.map((a) => formatArgument(a)), ...o.kwargs.map((a) => `${a.name}=${formatArgument({ ...a, name: null })}`)];
-        lines.push(`    (${args.join(', ')})  ${c.dim(o.concreteFunction)}`);
+        // Long signatures wrap to the terminal like the tables (nothing wraps in a pipe: width is Infinity).
+        lines.push(`    ${wrapLine(`(${args.join(', ')})`, width - 4, 2).split('\n').join('\n    ')}`);
+        lines.push(`      ${c.dim(wrapLine(o.concreteFunction, width - 6, 2).split('\n').join('\n      '))}`);
       }
     }
   }
