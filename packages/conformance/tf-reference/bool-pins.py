@@ -5,13 +5,10 @@ values and a corrupted wasm heap (a masked Bidirectional RNN's saved graph rever
 the next allocation looped forever). The tfjs side casts the stored 0/1 input to bool (compute() in
 src/tf-pins.ts). Run with TensorFlow 2.x: python bool-pins.py (idempotent: replaces its own cases).
 """
-import json
-import pathlib
-
 import numpy as np
 import tensorflow as tf
+from pins_file import append_cases
 
-FILE = pathlib.Path(__file__).with_name('kernel-fixes.json')
 rng = np.random.default_rng(17)
 
 
@@ -30,11 +27,4 @@ for begin, end, strides in (([0, 0, 0], [6, 2, 3], [2, 1, 1]), ([5, 1, 0], [0, 0
     cases.append({'kernel': 'StridedSlice', 'op': 'stridedSliceBool', 'args': {'begin': begin, 'end': end, 'strides': strides},
                   'inputs': {'x': stored(x)}, 'expected': stored(out)})
 
-data = json.loads(FILE.read_text())
-NOTE = '; bool cases: bool-pins.py (default_rng(17))'
-if NOTE not in data['generator']:
-    data['generator'] += NOTE
-ops = {c['op'] for c in cases}
-data['cases'] = [c for c in data['cases'] if c['op'] not in ops] + cases
-FILE.write_text(json.dumps(data))
-print(f'{FILE}: {len(data["cases"])} cases')
+append_cases(cases, '; bool cases: bool-pins.py (default_rng(17))')

@@ -4,13 +4,10 @@ tfjs-backend-wasm 4.22 refuses a 1-D bias whose data was first made 2-D; the tfj
 stored [1, n] bias to [n] before the fused call (see compute() in src/tf-pins.ts). Run with
 TensorFlow 2.x: python fused-bias-pins.py (idempotent: replaces its own cases).
 """
-import json
-import pathlib
-
 import numpy as np
 import tensorflow as tf
+from pins_file import append_cases
 
-FILE = pathlib.Path(__file__).with_name('kernel-fixes.json')
 rng = np.random.default_rng(13)
 
 
@@ -36,11 +33,4 @@ out = tf.nn.relu(tf.nn.depthwise_conv2d(x, f, [1, 1, 1, 1], 'SAME') + bias.resha
 cases.append({'kernel': 'FusedDepthwiseConv2D', 'op': 'fusedDepthwiseConv2dBiasView', 'args': {'strides': 1, 'padding': 'same', 'activation': 'relu'},
               'inputs': {'x': stored(x), 'filter': stored(f), 'bias': stored(bias)}, 'expected': stored(out)})
 
-data = json.loads(FILE.read_text())
-NOTE = '; fused-bias view cases: fused-bias-pins.py (default_rng(13))'
-if NOTE not in data['generator']:
-    data['generator'] += NOTE
-ops = {c['op'] for c in cases}
-data['cases'] = [c for c in data['cases'] if c['op'] not in ops] + cases
-FILE.write_text(json.dumps(data))
-print(f'{FILE}: {len(data["cases"])} cases')
+append_cases(cases, '; fused-bias view cases: fused-bias-pins.py (default_rng(13))')
