@@ -13,7 +13,8 @@ export interface RefCase {
   tolerance?: number;
   attrs: Record<string, Record<string, unknown>>;
   inputs: RefTensor[];
-  outputs: RefTensor[];
+  /** null: an output TensorFlow leaves unspecified (e.g. FusedBatchNorm's reserve spaces in inference). */
+  outputs: (RefTensor | null)[];
 }
 
 const DIR = fileURLToPath(new URL('./tf-reference/', import.meta.url));

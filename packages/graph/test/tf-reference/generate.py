@@ -869,7 +869,27 @@ def stateless_random():
         fh.write('\n')
     print(path)
 
+
+def batch_norm():
+    """Inference FusedBatchNorm (is_training=false) in every layout and rank TF's CPU kernel takes: the graph
+    kernel runs it as one tfjs batchNorm (channels last, transposed around it for NCHW/NCDHW)."""
+    r = np.random.default_rng(20261204)
+    g = lambda *shape: r.standard_normal(shape).astype(np.float32)
+    cases = []
+    for op, fmt, xs, eps in [('FusedBatchNorm', 'NHWC', (2, 4, 5, 3), 1e-3), ('FusedBatchNormV2', 'NHWC', (2, 4, 5, 3), 1e-3),
+                             ('FusedBatchNormV3', 'NHWC', (2, 4, 5, 3), 1e-3), ('FusedBatchNormV3', 'NHWC', (8, 6, 6, 16), 1e-5),
+                             ('FusedBatchNormV3', 'NHWC', (1, 3, 3, 1), 0.1), ('FusedBatchNormV3', 'NCHW', (2, 3, 4, 5), 1e-3),
+                             ('FusedBatchNormV3', 'NDHWC', (2, 3, 4, 2, 3), 1e-3), ('FusedBatchNormV3', 'NCDHW', (2, 3, 3, 4, 2), 1e-3)]:
+        c = xs[-1] if fmt.endswith('C') else xs[1]
+        var = (np.abs(g(c)) * 2 + 0.01).astype(np.float32)
+        inputs = {'x': g(*xs) * 3, 'scale': g(c), 'offset': g(c), 'mean': g(c), 'variance': var}
+        attrs = {'epsilon': eps, 'data_format': fmt, 'is_training': False}
+        c = case(op, inputs, attrs, name=f'inference {fmt} x{list(xs)} epsilon {eps}', tol=1e-6)
+        c['outputs'][3:] = [None] * (len(c['outputs']) - 3)  # reserve spaces: uninitialized memory in TF's inference kernel
+        cases.append(c)
+    write('batch-norm', cases)
+
 if __name__ == '__main__':
-    which = sys.argv[1:] or ['space_depth', 'fake_quant', 'scatter', 'strings', 'layers_depth_space', 'cudnn_rnn', 'gradients', 'ctc', 'segment_scatter', 'cudnn_more', 'ctc_v2', 'sparse_apply', 'cudnn_canonical', 'linalg_diag', 'segments', 'stateless_random']
+    which = sys.argv[1:] or ['space_depth', 'fake_quant', 'scatter', 'strings', 'layers_depth_space', 'cudnn_rnn', 'gradients', 'ctc', 'segment_scatter', 'cudnn_more', 'ctc_v2', 'sparse_apply', 'cudnn_canonical', 'linalg_diag', 'segments', 'stateless_random', 'batch_norm']
     for w in which:
         globals()[w]()
