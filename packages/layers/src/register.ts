@@ -32,6 +32,12 @@ import { TextVectorization } from './text-vectorization.js';
 import { TFOpLambda } from './tf-op-lambda.js';
 import { TimeDistributed } from './time-distributed.js';
 import { installChainedOps } from './tfjs-shims.js';
+import { GroupNormalization, UnitNormalization } from './group-normalization.js';
+import { SpatialDropout2D, SpatialDropout3D } from './spatial-dropout.js';
+import { ActivityRegularization } from './activity-regularization.js';
+import { Conv1DTranspose, DepthwiseConv1D, SeparableConv1D } from './conv1d-variants.js';
+import { Cropping1D, Cropping3D, UpSampling1D, UpSampling3D, ZeroPadding1D, ZeroPadding3D } from './reshaping-1d-3d.js';
+import { Hashing, HashedCrossing } from './hashing.js';
 
 /**
  * Every layer class of this package by Keras class name. Some replace tfjs-layers' own class of
@@ -79,6 +85,23 @@ export const LAYER_CLASSES: Readonly<Record<string, SerializableClass>> = {
   Embedding,
   DepthwiseConv2D,
   UpSampling2D,
+  // Keras layers tfjs-layers lacks (session 5).
+  GroupNormalization,
+  UnitNormalization,
+  SpatialDropout2D,
+  SpatialDropout3D,
+  ActivityRegularization,
+  Conv1DTranspose,
+  DepthwiseConv1D,
+  SeparableConv1D,
+  Cropping1D,
+  Cropping3D,
+  ZeroPadding1D,
+  ZeroPadding3D,
+  UpSampling1D,
+  UpSampling3D,
+  Hashing,
+  HashedCrossing,
 };
 
 /**

@@ -1,0 +1,101 @@
+// Keras layer classes @savedkeras/layers added because tfjs-layers lacks them (GroupNormalization,
+// UnitNormalization, SpatialDropout2D/3D, ActivityRegularization, Conv1DTranspose, DepthwiseConv1D,
+// SeparableConv1D, Cropping1D/3D, ZeroPadding1D/3D, UpSampling1D/3D, Hashing, HashedCrossing), loaded
+// from Keras 3.15 .keras and .h5 files and held against Keras' own outputs, and one SGD step of the
+// weighted ones against Keras' weights after the same step. Files and numbers: data/new-layers.py.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { selectBackend } from '@savedkeras/backend-node';
+import { registerAllLayers } from '@savedkeras/layers';
+import { encodeKerasFile, loadKerasFile } from '../src/index.js';
+
+const DATA = join(dirname(fileURLToPath(import.meta.url)), 'data');
+interface Stored { shape: number[]; values: (number | string)[]; dtype?: 'string' }
+interface Expected {
+  generator: string;
+  models: Record<string, { inputs: Record<string, Stored>; outputs: Record<string, Stored> }>;
+  train: { file: string; x: Stored; y: Stored; before: Stored; loss: number; learningRate: number; weightsAfter: Record<string, Stored> };
+}
+const expected = JSON.parse(readFileSync(join(DATA, 'new-layers.expected.json'), 'utf8')) as Expected;
+
+const toTensor = (s: Stored, dtype: tf.DataType): tf.Tensor =>
+  s.dtype === 'string' ? tf.tensor(s.values as string[], s.shape, 'string') : tf.tensor(s.values as number[], s.shape, dtype === 'string' ? 'float32' : dtype);
+
+function expectClose(got: tf.Tensor, want: Stored, what: string, tol = 1e-5): void {
+  expect(got.shape, what).toEqual(want.shape);
+  const vals = got.dataSync();
+  let worst = 0;
+  let at = -1;
+  (want.values as number[]).forEach((w, i) => {
+    const d = Math.abs(vals[i]! - w) / (1 + Math.abs(w));
+    if (!(d <= worst)) [worst, at] = [d, i];
+  });
+  expect(worst, `${what}: element ${at} is ${vals[at]}, Keras ${want.values[at]}`).toBeLessThanOrEqual(tol);
+}
+
+async function load(file: string, bytes?: Uint8Array): Promise<tfl.LayersModel> {
+  const { model } = await loadKerasFile(bytes ?? new Uint8Array(readFileSync(join(DATA, file))), { fileName: file, warn: () => undefined, compile: false });
+  return model;
+}
+
+for (const backend of ['wasm', 'cpu'] as const) {
+  describe(`new Keras layer classes on ${backend} (${expected.generator})`, () => {
+    beforeAll(async () => {
+      registerAllLayers();
+      await selectBackend(backend);
+    });
+    for (const [slug, want] of Object.entries(expected.models)) {
+      for (const file of [`${slug}.keras`, `${slug}.h5`, `${slug}.keras written back by saveKerasFile`]) {
+        it(`${file}: every output agrees with Keras (${Object.keys(want.outputs).join(', ')})`, async () => {
+          let model: tfl.LayersModel;
+          if (file.endsWith('saveKerasFile')) {
+            // Each class's getConfig and weights round-trip through our Keras writer.
+            const original = await load(`${slug}.keras`);
+            const bytes = await encodeKerasFile(original, { warn: () => undefined });
+            original.dispose();
+            model = await load(`${slug}-rewritten.keras`, bytes);
+          } else model = await load(file);
+          const inputs = model.inputs.map((i) => toTensor(want.inputs[i.sourceLayer.name]!, i.dtype));
+          const got = model.predict(inputs.length === 1 ? inputs[0]! : inputs);
+          const outs = Array.isArray(got) ? got : [got];
+          const names = Object.keys(want.outputs);
+          expect(outs.length).toBe(names.length);
+          outs.forEach((o, k) => expectClose(o, want.outputs[names[k]!]!, `${file} ${names[k]}`));
+          tf.dispose([...inputs, ...outs]);
+          model.dispose();
+        });
+      }
+    }
+
+    // cpu only: tfjs-backend-wasm 4.22 has no DepthwiseConv2dNativeBackpropInput/Filter, so the depthwise and
+    // separable convolutions (these and tfjs' own DepthwiseConv2D/SeparableConv2D) do not train on wasm.
+    for (const ext of backend === 'cpu' ? ['keras', 'h5'] : []) {
+      it(`${expected.train.file}.${ext}: one SGD step moves every weight as Keras' step does`, async () => {
+        const t = expected.train;
+        const model = await load(`${t.file}.${ext}`);
+        const x = toTensor(t.x, 'float32');
+        const y = toTensor(t.y, 'float32');
+        const before = model.predict(x) as tf.Tensor;
+        expectClose(before, t.before, 'prediction before the step');
+        model.compile({ optimizer: tf.train.sgd(t.learningRate), loss: 'meanSquaredError' });
+        const history = await model.fit(x, y, { batchSize: t.x.shape[0], epochs: 1, shuffle: false, verbose: 0 });
+        expect(Math.abs((history.history['loss']![0] as number) - t.loss)).toBeLessThan(1e-5 * (1 + t.loss));
+        const names = Object.keys(t.weightsAfter);
+        expect(model.weights.length).toBe(names.length);
+        model.weights.forEach((w, i) => {
+          const [layer, weight] = names[i]!.split('/');
+          expect(w.originalName, names[i]).toContain(layer);
+          expect(w.originalName, names[i]).toContain(weight);
+          const v = w.read();
+          expectClose(v, t.weightsAfter[names[i]!]!, `${names[i]} after the step`, 2e-5);
+        });
+        tf.dispose([x, y, before, history.history['loss'] as never]);
+        model.dispose();
+      });
+    }
+  });
+}

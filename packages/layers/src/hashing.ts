@@ -1,0 +1,150 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { InputMismatchError, UnsupportedLayerError } from '@savedkeras/common';
+import { encodeCategorical, normalizeOutputMode, type EncodingMode } from './category-encoding.js';
+import { layerBaseArgs } from './keras-objects.js';
+
+type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
+
+const MASK64 = (1n << 64n) - 1n;
+const utf8 = new TextEncoder();
+
+/** FarmHash Fingerprint64 of a string's UTF-8 bytes (TF's Fingerprint64; tfjs-core ports it for StringToHashBucketFast). */
+function fingerprint64(s: string): bigint {
+  const h = tf.util.fingerPrint64(utf8.encode(s));
+  return (BigInt(h.getHighBitsUnsigned()) << 32n) | BigInt(h.getLowBitsUnsigned());
+}
+
+/** TensorFlow's FingerprintCat64 (tensorflow/core/platform/fingerprint.h), in 64-bit unsigned arithmetic. */
+function fingerprintCat64(fp1: bigint, fp2: bigint): bigint {
+  const kMul = 0xc6a4a7935bd1e995n;
+  const shiftMix = (v: bigint) => v ^ (v >> 47n);
+  let result = fp1 ^ kMul;
+  result ^= (shiftMix((fp2 * kMul) & MASK64) * kMul) & MASK64;
+  result = (result * kMul) & MASK64;
+  result = (shiftMix(result) * kMul) & MASK64;
+  return shiftMix(result);
+}
+
+/** The values of a string or numeric tensor as Keras' Hashing hashes them: strings as they are, numbers as int64 decimal strings (floats truncated first). */
+function hashableStrings(x: tf.Tensor): string[] {
+  const values = Array.from(x.dataSync() as ArrayLike<string | number>);
+  return x.dtype === 'string' ? (values as string[]) : (values as number[]).map((v) => String(Math.trunc(v)));
+}
+
+function outputFor(ids: number[], shape: number[], mode: EncodingMode, depth: number): tf.Tensor {
+  if (mode === 'int') return tf.tensor(ids, shape, 'int32');
+  if (mode === 'tf_idf') throw new UnsupportedLayerError(`output_mode 'tf_idf' is not one Keras' hashing layers take`);
+  return encodeCategorical(ids, shape, mode, depth);
+}
+
+function encodedShape(shape: tfl.Shape, mode: EncodingMode, depth: number): tfl.Shape {
+  if (mode === 'int') return shape;
+  // encode_categorical_inputs: one_hot adds a last axis unless it is 1; the last axis becomes `depth`.
+  const s = shape.length === 0 ? [1] : mode === 'one_hot' && shape[shape.length - 1] !== 1 ? [...shape, 1] : [...shape];
+  return [...s.slice(0, -1), depth];
+}
+
+/**
+ * Keras `Hashing`: FarmHash Fingerprint64 of each value (numbers as their int64 decimal string)
+ * modulo `num_bins` — TF's StringToHashBucketFast; with `mask_value` the mask takes bin 0 and the
+ * rest bins 1..num_bins−1. Output modes int / one_hot / multi_hot / count. A `salt` selects TF's
+ * keyed SipHash (StringToHashBucketStrong), not ported: refused with a typed error.
+ */
+export class Hashing extends tfl.layers.Layer {
+  static className = 'Hashing';
+  readonly numBins: number;
+  readonly maskValue: string | number | null;
+  readonly outputMode: EncodingMode;
+  readonly salt: unknown;
+
+  constructor(args: LayerArgs & { numBins: number; maskValue?: string | number | null; salt?: unknown; outputMode?: string; sparse?: boolean }) {
+    super(layerBaseArgs({ ...args, dtype: undefined }) as LayerArgs);
+    if (!Number.isInteger(args.numBins) || args.numBins < 1) throw new UnsupportedLayerError(`Hashing ${this.name}: num_bins ${String(args.numBins)} is not a positive integer`);
+    this.numBins = args.numBins;
+    this.maskValue = args.maskValue ?? null;
+    this.outputMode = normalizeOutputMode(args.outputMode, 'int');
+    this.salt = args.salt ?? null;
+    if (this.salt !== null) {
+      throw new UnsupportedLayerError(`Hashing ${this.name}: salt (TF's keyed SipHash, StringToHashBucketStrong) is not implemented; only the unsalted FarmHash is`);
+    }
+    if (args.sparse) throw new UnsupportedLayerError(`Hashing ${this.name}: sparse outputs are not supported (tfjs has no sparse tensors)`);
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    let shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    if (this.outputMode === 'one_hot' && shape.length > 1 && shape[shape.length - 1] === 1) shape = shape.slice(0, -1);
+    return encodedShape(shape, this.outputMode, this.numBins);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+    const strings = hashableStrings(x);
+    const masked = this.maskValue !== null;
+    const bins = BigInt(masked && this.numBins > 1 ? this.numBins - 1 : this.numBins);
+    const raw = x.dtype === 'string' ? strings : Array.from(x.dataSync() as ArrayLike<number>);
+    const ids = strings.map((s, i) => {
+      const bin = Number(fingerprint64(s) % bins);
+      if (!masked || this.numBins <= 1) return bin;
+      return raw[i] === this.maskValue || String(raw[i]) === String(this.maskValue) ? 0 : bin + 1;
+    });
+    let shape = x.shape;
+    if (this.outputMode === 'one_hot' && shape.length > 1 && shape[shape.length - 1] === 1) shape = shape.slice(0, -1);
+    return outputFor(ids, shape, this.outputMode, this.numBins);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), numBins: this.numBins, maskValue: this.maskValue, salt: this.salt as null, outputMode: this.outputMode, sparse: false };
+  }
+}
+
+/**
+ * Keras `HashedCrossing`: the feature cross of two or more inputs of shape [batch] or [batch, 1]
+ * hashed into `num_bins` bins, as tf.sparse.cross_hashed does: h = 0xDECAFCAFFE, then for each
+ * input in order h = FingerprintCat64(h, f) with f the value's Fingerprint64 (strings) or the
+ * int64 value itself (integers); bin = h mod num_bins.
+ */
+export class HashedCrossing extends tfl.layers.Layer {
+  static className = 'HashedCrossing';
+  readonly numBins: number;
+  readonly outputMode: EncodingMode;
+
+  constructor(args: LayerArgs & { numBins: number; outputMode?: string; sparse?: boolean }) {
+    super(layerBaseArgs({ ...args, dtype: undefined }) as LayerArgs);
+    if (!Number.isInteger(args.numBins) || args.numBins < 1) throw new UnsupportedLayerError(`HashedCrossing ${this.name}: num_bins ${String(args.numBins)} is not a positive integer`);
+    this.numBins = args.numBins;
+    this.outputMode = normalizeOutputMode(args.outputMode, 'int');
+    if (this.outputMode !== 'int' && this.outputMode !== 'one_hot') throw new UnsupportedLayerError(`HashedCrossing ${this.name}: output_mode must be 'int' or 'one_hot'`);
+    if (args.sparse) throw new UnsupportedLayerError(`HashedCrossing ${this.name}: sparse outputs are not supported (tfjs has no sparse tensors)`);
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    return encodedShape(shape, this.outputMode, this.numBins);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const xs = Array.isArray(inputs) ? inputs : [inputs];
+    if (xs.length < 2) throw new InputMismatchError(`HashedCrossing ${this.name} takes a list of at least two inputs, got ${xs.length}`);
+    const shape = xs[0]!.shape;
+    if (shape.length > 2 || (shape.length === 2 && shape[1] !== 1) || xs.some((x) => x.shape.join() !== shape.join())) {
+      throw new InputMismatchError(`HashedCrossing ${this.name}: inputs must all have shape [], [batch] or [batch, 1]; got ${xs.map((x) => `[${x.shape.join(', ')}]`).join(', ')}`);
+    }
+    const columns = xs.map((x) =>
+      x.dtype === 'string'
+        ? (x.dataSync() as unknown as string[]).map(fingerprint64)
+        : Array.from(x.dataSync() as ArrayLike<number>, (v) => BigInt.asUintN(64, BigInt(Math.trunc(v)))),
+    );
+    const n = columns[0]!.length;
+    const ids = Array.from({ length: n }, (_, i) => {
+      let h = 0xdecafcaffen;
+      for (const c of columns) h = fingerprintCat64(h, c[i]!);
+      return Number(h % BigInt(this.numBins));
+    });
+    return outputFor(ids, shape, this.outputMode, this.numBins);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), numBins: this.numBins, outputMode: this.outputMode, sparse: false };
+  }
+}
