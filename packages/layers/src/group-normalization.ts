@@ -15,7 +15,7 @@ import { normAxis } from './shape-utils.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
 
-export interface GroupNormalizationArgs extends LayerArgs {
+interface GroupNormalizationArgs extends LayerArgs {
   /** Number of channel groups; -1 = one group per channel (instance normalization). */
   groups?: number;
   axis?: number;
