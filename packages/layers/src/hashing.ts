@@ -26,6 +26,51 @@ function fingerprintCat64(fp1: bigint, fp2: bigint): bigint {
   return shiftMix(result);
 }
 
+/**
+ * SipHash-2-4 with the 128-bit key (k0, k1): TF's StrongKeyedHash (highwayhash SipHash), which
+ * StringToHashBucketStrong — Keras' Hashing with a `salt` — applies to each string's bytes.
+ */
+function sipHash24(k0: bigint, k1: bigint, bytes: Uint8Array): bigint {
+  const rotl = (x: bigint, b: bigint) => ((x << b) | (x >> (64n - b))) & MASK64;
+  let v0 = 0x736f6d6570736575n ^ k0;
+  let v1 = 0x646f72616e646f6dn ^ k1;
+  let v2 = 0x6c7967656e657261n ^ k0;
+  let v3 = 0x7465646279746573n ^ k1;
+  const round = () => {
+    v0 = (v0 + v1) & MASK64; v1 = rotl(v1, 13n) ^ v0; v0 = rotl(v0, 32n);
+    v2 = (v2 + v3) & MASK64; v3 = rotl(v3, 16n) ^ v2;
+    v0 = (v0 + v3) & MASK64; v3 = rotl(v3, 21n) ^ v0;
+    v2 = (v2 + v1) & MASK64; v1 = rotl(v1, 17n) ^ v2; v2 = rotl(v2, 32n);
+  };
+  const word = (at: number, len: number) => {
+    let m = 0n;
+    for (let j = len - 1; j >= 0; j--) m = (m << 8n) | BigInt(bytes[at + j]!);
+    return m;
+  };
+  const full = bytes.length - (bytes.length % 8);
+  const compress = (m: bigint) => {
+    v3 ^= m;
+    round();
+    round();
+    v0 ^= m;
+  };
+  for (let i = 0; i < full; i += 8) compress(word(i, 8));
+  compress((BigInt(bytes.length & 0xff) << 56n) | word(full, bytes.length - full));
+  v2 ^= 0xffn;
+  for (let i = 0; i < 4; i++) round();
+  return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/** Keras' salt (one int, or two) as SipHash's two 64-bit key words. */
+function saltKey(salt: unknown, owner: string): [bigint, bigint] | null {
+  if (salt == null) return null;
+  const list = typeof salt === 'number' ? [salt, salt] : Array.isArray(salt) ? salt : [];
+  if (list.length !== 2 || !list.every((v) => typeof v === 'number' && Number.isSafeInteger(v))) {
+    throw new UnsupportedLayerError(`${owner}: salt ${JSON.stringify(salt)} is not an int or a pair of ints`);
+  }
+  return [BigInt.asUintN(64, BigInt(list[0] as number)), BigInt.asUintN(64, BigInt(list[1] as number))];
+}
+
 /** The values of a string or numeric tensor as Keras' Hashing hashes them: strings as they are, numbers as int64 decimal strings (floats truncated first). */
 function hashableStrings(x: tf.Tensor): string[] {
   const values = Array.from(x.dataSync() as ArrayLike<string | number>);
@@ -48,8 +93,8 @@ function encodedShape(shape: tfl.Shape, mode: EncodingMode, depth: number): tfl.
 /**
  * Keras `Hashing`: FarmHash Fingerprint64 of each value (numbers as their int64 decimal string)
  * modulo `num_bins` — TF's StringToHashBucketFast; with `mask_value` the mask takes bin 0 and the
- * rest bins 1..num_bins−1. Output modes int / one_hot / multi_hot / count. A `salt` selects TF's
- * keyed SipHash (StringToHashBucketStrong), not ported: refused with a typed error.
+ * rest bins 1..num_bins−1. Output modes int / one_hot / multi_hot / count. With a `salt`, the
+ * hash is TF's keyed SipHash-2-4 (StringToHashBucketStrong) instead.
  */
 export class Hashing extends tfl.layers.Layer {
   static className = 'Hashing';
@@ -57,6 +102,7 @@ export class Hashing extends tfl.layers.Layer {
   readonly maskValue: string | number | null;
   readonly outputMode: EncodingMode;
   readonly salt: unknown;
+  private readonly key: [bigint, bigint] | null;
 
   constructor(args: LayerArgs & { numBins: number; maskValue?: string | number | null; salt?: unknown; outputMode?: string; sparse?: boolean }) {
     super(layerBaseArgs({ ...args, dtype: undefined }) as LayerArgs);
@@ -65,9 +111,7 @@ export class Hashing extends tfl.layers.Layer {
     this.maskValue = args.maskValue ?? null;
     this.outputMode = normalizeOutputMode(args.outputMode, 'int');
     this.salt = args.salt ?? null;
-    if (this.salt !== null) {
-      throw new UnsupportedLayerError(`Hashing ${this.name}: salt (TF's keyed SipHash, StringToHashBucketStrong) is not implemented; only the unsalted FarmHash is`);
-    }
+    this.key = saltKey(this.salt, `Hashing ${this.name}`);
     if (args.sparse) throw new UnsupportedLayerError(`Hashing ${this.name}: sparse outputs are not supported (tfjs has no sparse tensors)`);
   }
 
@@ -84,7 +128,8 @@ export class Hashing extends tfl.layers.Layer {
     const bins = BigInt(masked && this.numBins > 1 ? this.numBins - 1 : this.numBins);
     const raw = x.dtype === 'string' ? strings : Array.from(x.dataSync() as ArrayLike<number>);
     const ids = strings.map((s, i) => {
-      const bin = Number(fingerprint64(s) % bins);
+      const hash = this.key ? sipHash24(this.key[0], this.key[1], utf8.encode(s)) : fingerprint64(s);
+      const bin = Number(hash % bins);
       if (!masked || this.numBins <= 1) return bin;
       return raw[i] === this.maskValue || String(raw[i]) === String(this.maskValue) ? 0 : bin + 1;
     });

@@ -1,7 +1,7 @@
 """Writes new-layers-*.keras / .h5 and new-layers.expected.json: small Keras 3 models of the layer classes
 @savedkeras/layers added in session 5 (GroupNormalization, UnitNormalization, SpatialDropout1D/2D/3D,
 ActivityRegularization, Conv1DTranspose, DepthwiseConv1D, SeparableConv1D, Cropping1D/3D, ZeroPadding1D/3D,
-UpSampling1D/3D, Hashing, HashedCrossing), each model with several named outputs, Keras' outputs on seeded
+UpSampling1D/3D, Hashing with and without salt, HashedCrossing), each model with several named outputs, Keras' outputs on seeded
 inputs, and for the weighted layers one SGD step (weights after the step and the loss). Run with TF 2.21 / Keras 3.15:
   /path/to/tf-venv/bin/python new-layers.py"""
 import json, os
@@ -70,6 +70,8 @@ def hashing():
         L.Hashing(num_bins=1000003, name='hash_int')(i),
         L.Hashing(num_bins=4, output_mode='count', name='hash_count')(i),
         L.Hashing(num_bins=5, output_mode='one_hot', name='hash_one_hot')(a),
+        L.Hashing(num_bins=9, salt=42, name='hash_salt')(s),
+        L.Hashing(num_bins=1000003, salt=[7, 123456789], mask_value=0, name='hash_salt_pair')(i),
         L.HashedCrossing(num_bins=11, name='crossing')((a, b)),
         L.HashedCrossing(num_bins=6, output_mode='one_hot', name='crossing_one_hot')((a, a)),
     ]
