@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { FormatError, UnsupportedFeatureError, UnsupportedLayerError } from '@savedkeras/common';
-import { badConfigInteger, connectLayers, isObject, layerOutputs, pythonicToTs, resolveLayerClass, RevivedModel, RevivedSequential, type Json, type JsonObject, type CustomObjects } from '@savedkeras/revive';
+import { badConfigInteger, connectLayers, interceptWeights, isObject, layerOutputs, pythonicToTs, resolveLayerClass, RevivedModel, RevivedSequential, type Json, type JsonObject, type CustomObjects } from '@savedkeras/revive';
 import { KERAS_OPERATIONS, KerasOperation } from '@savedkeras/layers';
 import { kerasHistory, layerConfig, registeredName } from './keras3-config.js';
 
@@ -37,7 +37,21 @@ export interface BuildOptions {
   warn?: (message: string) => void;
   /** Who wrote the config: tf.keras 2 activation names mean tfjs' functions, Keras 3's may not (default keras-3). */
   layout?: 'keras-2' | 'keras-3';
+  /** What the weights file holds (element counts of its datasets): no weight tfjs makes while building may outgrow it. */
+  weightBudget?: WeightBudget;
 }
+
+/** The largest dataset and the sum of all datasets of a weights file, in elements. */
+export interface WeightBudget {
+  largest: number;
+  total: number;
+}
+
+/**
+ * Weights without a stored value that a layer may make (none in Keras files; tfjs plugins may add
+ * a small counter): allowed per weight and in total beyond what the file holds.
+ */
+const UNSAVED_WEIGHT_ELEMENTS = 2 ** 20;
 
 /**
  * Activity regularizers of loaded layers, as saved (tfjs-layers cannot apply them): the writer puts
@@ -56,6 +70,8 @@ const MAX_NESTED_NETWORKS = 64;
  */
 export class ConfigBuilder {
   private depth = 0;
+  /** Elements of the weights made so far while building. */
+  private madeElements = 0;
   constructor(private readonly options: BuildOptions) {}
 
   /** The top-level object of config.json / model_config. */
@@ -126,8 +142,35 @@ export class ConfigBuilder {
     // Weights come from the file: skip the initializers (an Orthogonal one on a big recurrent kernel takes minutes).
     layer.setFastWeightInitDuringBuild(true);
     (layer as unknown as { cell?: Layer }).cell?.setFastWeightInitDuringBuild?.(true);
+    this.guardWeights(layer, name);
     const how: BuiltHow = resolved.origin === 'tfjs' ? 'config' : resolved.origin === 'plugin' ? 'plugin' : 'custom';
     return { layer, className: reg, pythonClass: className, how };
+  }
+
+  /**
+   * Validate, then allocate: tfjs-layers makes every weight (zero-filled) while the network is
+   * connected, before a value is read from the file. A config asking for a weight larger than any
+   * dataset of the weights file (a Dense of 10^8 units over a file of 5x8 kernels), or for more
+   * weights in total than the file holds, is refused before that memory exists.
+   */
+  private guardWeights(layer: Layer, name: string): void {
+    const budget = this.options.weightBudget;
+    if (!budget) return;
+    interceptWeights(
+      layer,
+      (weight, shape, n) => {
+        const refuse = (what: string) =>
+          new FormatError(`weight ${weight} of shape [${shape.join(', ')}] (${n} elements) ${what}`, {
+            file: this.options.file,
+            node: name,
+            hint: 'the layer config does not match the saved weights (a corrupt or edited config)',
+          });
+        if (!(n <= Math.max(budget.largest, UNSAVED_WEIGHT_ELEMENTS))) throw refuse(`is larger than any dataset of the weights file (${budget.largest} elements)`);
+        this.madeElements += n;
+        if (this.madeElements > budget.total + UNSAVED_WEIGHT_ELEMENTS) throw refuse(`takes the model's weights past the ${budget.total} elements the weights file holds`);
+      },
+      () => {}, // a failed load frees every variable it registered (loadKerasFile)
+    );
   }
 
   /** A Keras 3 operation node (`module: keras.src.ops.*`, e.g. the NotEqual mask of an Embedding): replayed by KerasOperation. */

@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { FormatError, resolveLimits, UnsupportedFeatureError, type Limits, type ProgressCallback } from '@savedkeras/common';
 import { withCustomObjects } from '@savedkeras/layers';
-import { compileFromTrainingConfig, isObject, kerasIoNames, reviveError, type CompileResult, type Json, type JsonObject, type CustomObjects } from '@savedkeras/revive';
-import { ConfigBuilder, type BuiltLayer, type BuiltNetwork } from './build-model.js';
+import { checkLayerOutputSizes, compileFromTrainingConfig, isObject, kerasIoNames, reviveError, type CompileResult, type Json, type JsonObject, type CustomObjects } from '@savedkeras/revive';
+import { ConfigBuilder, type BuiltLayer, type BuiltNetwork, type WeightBudget } from './build-model.js';
 import { detectKerasFileFormat, type KerasFileFormat } from './detect.js';
 import { keras3FunctionNames } from './keras3-config.js';
 import { H5File } from './hdf5.js';
@@ -101,13 +101,15 @@ async function loadZip(bytes: Uint8Array, options: KerasFileLoadOptions, limits:
   progress('decode', 0.2);
   if (!isObject(archive.config as Json)) throw new FormatError('config.json is not a JSON object', { file: `${file}: config.json` });
   const config = archive.config as JsonObject;
-  const built = new ConfigBuilder({ customObjects: options.customObjects, file: `${file}: config.json`, warn }).buildTop(config);
-  progress('build', 0.4);
   const weightsFile = `${file}: model.weights.h5`;
+  // Opened before the build: what it holds bounds the weights the config may make.
+  const h5 = archive.weights ? new H5File(archive.weights, weightsFile, limits) : undefined;
+  const weightBudget = h5 ? weightBudgetOf(h5, '') : { largest: 0, total: 0 };
+  const built = new ConfigBuilder({ customObjects: options.customObjects, file: `${file}: config.json`, warn, weightBudget }).buildTop(config);
+  checkLayerOutputSizes(built.layer as tfl.LayersModel, limits.maxComputedTensorElements, `${file}: config.json`);
+  progress('build', 0.4);
   let weights: AssignedWeight[] = [];
-  let h5: H5File | undefined;
-  if (archive.weights) {
-    h5 = new H5File(archive.weights, weightsFile, limits);
+  if (h5) {
     weights = assignKeras3Weights(built.network!, h5);
   } else if (built.layer.weights.length > 0) {
     throw new FormatError('the zip holds no model.weights.h5, but the model has weights', { file });
@@ -143,9 +145,12 @@ async function loadH5(bytes: Uint8Array, options: KerasFileLoadOptions, limits: 
   progress('decode', 0.2);
   const kerasVersion = h5.stringAttr('', 'keras_version') ?? h5.stringAttr('model_weights', 'keras_version');
   const layout = kerasVersion && /^3\./.test(kerasVersion) ? 'keras-3' : 'keras-2';
-  const built = new ConfigBuilder({ customObjects: options.customObjects, file: `${file}: model_config`, warn, layout }).buildTop(config as JsonObject);
+  const weightsRoot = h5.isGroup('model_weights') ? 'model_weights' : '';
+  const weightBudget = weightBudgetOf(h5, weightsRoot);
+  const built = new ConfigBuilder({ customObjects: options.customObjects, file: `${file}: model_config`, warn, layout, weightBudget }).buildTop(config as JsonObject);
+  checkLayerOutputSizes(built.layer as tfl.LayersModel, limits.maxComputedTensorElements, `${file}: model_config`);
   progress('build', 0.4);
-  const weights = assignLegacyWeights(built.network!, h5, h5.isGroup('model_weights') ? 'model_weights' : '');
+  const weights = assignLegacyWeights(built.network!, h5, weightsRoot);
   progress('weights', 0.8);
   const info: KerasFileInfo = {
     format: 'hdf5',
@@ -249,6 +254,30 @@ function restoreAssets(net: BuiltNetwork, assets: Map<string, Uint8Array>, base:
       throw new FormatError(`the saved vocabulary does not fit the layer: ${e.message}`, { file: `${file}: assets/${path}/vocabulary.txt`, node: b.layer.name, cause: e });
     }
   }
+}
+
+/**
+ * Element counts of the numeric datasets under `root` (shapes only, no values read), each at most
+ * what the file's bytes can hold by H5File.read's own rule (a claimed shape with nothing behind it
+ * does not widen the budget).
+ */
+function weightBudgetOf(h5: H5File, root: string): WeightBudget {
+  let largest = 0;
+  let total = 0;
+  const cap = h5.byteLength * 64 + 1024;
+  for (const path of h5.datasetsUnder(root)) {
+    let shape: number[];
+    try {
+      shape = h5.describe(path).shape;
+    } catch (e) {
+      if (e instanceof UnsupportedFeatureError) continue; // not a number type: never a weight value
+      throw e;
+    }
+    const n = Math.min(shape.reduce((a, b) => a * b, 1), cap);
+    largest = Math.max(largest, n);
+    total += n;
+  }
+  return { largest, total };
 }
 
 function str(v: unknown): string | undefined {

@@ -13,7 +13,7 @@ export interface IndexLookupArgs extends LayerArgs {
   numOovIndices?: number;
   maskToken?: Token | null;
   oovToken?: Token | null;
-  vocabulary?: Token[] | null;
+  vocabulary?: Token[] | string | null;
   idfWeights?: number[] | null;
   invert?: boolean;
   outputMode?: string;
@@ -44,6 +44,8 @@ export abstract class IndexLookup extends tfl.layers.Layer {
   private indexToToken = new Map<number, Token>();
   private vocabSize: number;
   private idfWeights: Float32Array | null = null;
+  /** A vocabulary file path from the config, until the vocabulary is set from the model's assets. */
+  private vocabularyFile: string | null = null;
 
   constructor(args: IndexLookupArgs, defaults: { maskToken: Token | null; oovToken: Token | null }) {
     super(layerBaseArgs({ ...(args as unknown as Record<string, unknown>), dtype: 'int32' }) as LayerArgs);
@@ -59,7 +61,10 @@ export abstract class IndexLookup extends tfl.layers.Layer {
     if (args.sparse) throw new UnsupportedLayerError(`${this.name}: sparse=True is not supported (tfjs has no sparse tensors)`);
     if (this.numOovIndices < 0 || !Number.isInteger(this.numOovIndices)) throw new UnsupportedLayerError(`${this.name}: bad num_oov_indices ${this.numOovIndices}`);
     this.vocabSize = this.tokenStartIndex();
-    if (args.vocabulary) this.setVocabulary(args.vocabulary);
+    // Keras reads a vocabulary given as a file path at construction; savedkeras never opens a file a
+    // config names (it may point anywhere): the vocabulary must come from the model's own assets.
+    if (typeof args.vocabulary === 'string') this.vocabularyFile = args.vocabulary;
+    else if (args.vocabulary) this.setVocabulary(args.vocabulary);
     if (args.idfWeights) this.setIdfWeights(args.idfWeights);
   }
 
@@ -82,6 +87,7 @@ export abstract class IndexLookup extends tfl.layers.Layer {
    */
   setVocabulary(tokens: ArrayLike<unknown>, indices?: ArrayLike<number | bigint>): void {
     const list = Array.from(tokens, (t) => this.normalizeToken(t));
+    this.vocabularyFile = null;
     this.tokenToIndex.clear();
     this.indexToToken = new Map();
     if (indices) {
@@ -97,8 +103,10 @@ export abstract class IndexLookup extends tfl.layers.Layer {
       this.vocabSize = max + 1;
     } else {
       const start = this.tokenStartIndex();
-      const special: (Token | null)[] = [...Array(this.oovStartIndex()).fill(this.maskToken), ...Array(this.numOovIndices).fill(this.oovToken)];
-      const hasSpecial = special.length > 0 && special.every((s, i) => list[i] === s);
+      // Compared in place: num_oov_indices comes from the config and may be huge.
+      const special = (i: number) => (i < this.oovStartIndex() ? this.maskToken : this.oovToken);
+      let hasSpecial = start > 0 && list.length >= start;
+      for (let i = 0; hasSpecial && i < start; i++) hasSpecial = list[i] === special(i);
       const plain = hasSpecial ? list.slice(start) : list;
       plain.forEach((t, i) => {
         if (this.tokenToIndex.has(t)) throw new RangeError(`${this.name}: the vocabulary repeats the term ${JSON.stringify(t)}`);
@@ -159,6 +167,7 @@ export abstract class IndexLookup extends tfl.layers.Layer {
 
   /** Indices of many tokens, for TextVectorization rows. */
   lookupTokens(tokens: readonly unknown[]): number[] {
+    this.assertVocabulary();
     return tokens.map((t) => this.lookupToken(t));
   }
 
@@ -193,7 +202,15 @@ export abstract class IndexLookup extends tfl.layers.Layer {
     return out;
   }
 
+  /** A vocabulary named by a file path in the config was never set from the model's assets. */
+  private assertVocabulary(): void {
+    if (this.vocabularyFile !== null) {
+      throw new UnsupportedFeatureError(`${this.name}: the config names the vocabulary file ${JSON.stringify(this.vocabularyFile)}, and the model's assets did not restore it; savedkeras never reads files a model config names`);
+    }
+  }
+
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    this.assertVocabulary();
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const values = Array.from(x.dataSync() as ArrayLike<unknown>);
     if (this.invert) {

@@ -17,7 +17,7 @@ export interface TextVectorizationArgs extends LayerArgs {
   outputMode?: string | null;
   outputSequenceLength?: number | null;
   padToMaxTokens?: boolean;
-  vocabulary?: Token[] | null;
+  vocabulary?: Token[] | string | null;
   idfWeights?: number[] | null;
   sparse?: boolean;
   ragged?: boolean;

@@ -11,3 +11,4 @@ export { restoreOptimizerState, type RestoredOptimizerState } from './optimizer-
 export { logitsLoss, takesSparseLabels } from './logits-losses.js';
 export { RevivedModel, RevivedSequential } from './revived-model.js';
 export { reviveError } from './tfjs-errors.js';
+export { checkLayerOutputSizes, interceptWeights } from './layer-bounds.js';

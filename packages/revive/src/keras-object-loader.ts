@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { FormatError, UnsupportedFeatureError, UnsupportedLayerError, type ProgressCallback } from '@savedkeras/common';
+import { DEFAULT_LIMITS, FormatError, UnsupportedFeatureError, UnsupportedLayerError, type ProgressCallback } from '@savedkeras/common';
 import { Captures, disposeLibraryOf, SavedFunction } from '@savedkeras/graph';
 import type { Checkpoint } from '@savedkeras/proto';
 import type { ObjectNode, SavedModelGraph } from '@savedkeras/object-graph';
@@ -16,6 +16,7 @@ import { FunctionVariables, restoreRevivedWeights } from './model-weights.js';
 import { isInputLayer, NetworkBuilder } from './networks.js';
 import { kerasIoNames, revivedObjects, signatureIoNames, type ReviveReport, type RevivedHow } from './revive-report.js';
 import { reviveError } from './tfjs-errors.js';
+import { checkLayerOutputSizes, interceptWeights } from './layer-bounds.js';
 
 type Layer = tfl.layers.Layer;
 
@@ -279,22 +280,18 @@ export class KerasObjectLoader {
       if (e) largest = Math.max(largest, e.shape.reduce((a, b) => a * b, 1));
     }
     const allowed = Math.max(largest, UNSAVED_WEIGHT_ELEMENTS);
-    for (const l of innerLayers(layer)) {
-      const add = l.addWeight.bind(l);
-      l.addWeight = (...args: Parameters<WeightMaker['addWeight']>) => {
-        const [name, shape] = args;
-        const n = shape.reduce<number>((a, d) => a * Math.max(d ?? 0, 0), 1);
+    interceptWeights(
+      layer,
+      (name, shape, n) => {
         if (!(n <= allowed)) {
           throw new FormatError(
             `weight ${name} of shape [${shape.join(', ')}] (${n} elements) is larger than any value the checkpoint holds for this layer (${largest} elements)`,
             { file: 'keras_metadata.pb', node: node.path, hint: 'the layer config does not match its saved weights (a corrupt or edited config)' },
           );
         }
-        const w = add(...args);
-        this.createdWeights.push(w);
-        return w;
-      };
-    }
+      },
+      (w) => this.createdWeights.push(w),
+    );
   }
 
   /** Frees everything this loader allocated (a failed load). */
@@ -397,7 +394,9 @@ export async function reviveKerasModel(
   const loader = new KerasObjectLoader(graph, ckpt, options);
   try {
     // Keras' CustomObjectScope: tfjs' own nested deserialization sees the custom objects too.
-    return await withCustomObjects(options.customObjects, () => loader.load());
+    const revived = await withCustomObjects(options.customObjects, () => loader.load());
+    checkLayerOutputSizes(revived.model, DEFAULT_LIMITS.maxComputedTensorElements, 'keras_metadata.pb');
+    return revived;
   } catch (e) {
     loader.disposeAll();
     throw reviveError(e);
@@ -407,31 +406,10 @@ export async function reviveKerasModel(
 /** Weights a layer may create that have no saved value (none in practice; small if any). */
 const UNSAVED_WEIGHT_ELEMENTS = 2 ** 20;
 
-/** tfjs-layers' (protected) weight factory, which every layer's build() goes through. */
-interface WeightMaker {
-  addWeight(name: string, shape: tfl.Shape, ...rest: unknown[]): tfl.LayerVariable;
-}
-
 function disposeWeight(w: tfl.LayerVariable): void {
   try {
     w.dispose();
   } catch {
     // already disposed (LayerVariable offers no isDisposed)
   }
-}
-
-/** A layer and the layers it builds inside itself (RNN cells, wrapped layers), whose weights it owns. */
-function innerLayers(layer: Layer): WeightMaker[] {
-  const out: WeightMaker[] = [];
-  const visit = (l: unknown) => {
-    if (!l || typeof (l as Partial<WeightMaker>).addWeight !== 'function') return;
-    if (out.includes(l as WeightMaker)) return;
-    out.push(l as WeightMaker);
-    const o = l as unknown as Record<string, unknown>;
-    for (const k of ['cell', 'layer', 'forwardLayer', 'backwardLayer']) visit(o[k]);
-    const cells = o['cells'];
-    if (Array.isArray(cells)) cells.forEach(visit);
-  };
-  visit(layer);
-  return out;
 }
