@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { FormatError, UnsupportedFeatureError, UnsupportedLayerError } from '@savedkeras/common';
+import { FormatError, setOwn, UnsupportedFeatureError, UnsupportedLayerError } from '@savedkeras/common';
 import { badConfigInteger, connectLayers, interceptWeights, isObject, layerOutputs, pythonicToTs, resolveLayerClass, RevivedModel, RevivedSequential, type Json, type JsonObject, type CustomObjects } from '@savedkeras/revive';
 import { KERAS_OPERATIONS, KerasOperation } from '@savedkeras/layers';
 import { kerasHistory, layerConfig, registeredName } from './keras3-config.js';
@@ -371,8 +371,8 @@ function resolveCall(
         const t = tensorOf(h);
         if (!t) return undefined;
         inputs.push(t);
-        kwargs[k] = { __savedkerasInputIndex: inputs.length - 1 };
-      } else kwargs[k] = v;
+        setOwn(kwargs, k, { __savedkerasInputIndex: inputs.length - 1 });
+      } else setOwn(kwargs, k, v);
     }
     return { inputs, kwargs, asList: asList || inputs.length > 1 };
   }
@@ -389,8 +389,8 @@ function resolveCall(
           const kt = tensorOf([v[0], v[1], Number(v[2])]);
           if (!kt) return undefined;
           inputs.push(kt);
-          kwargs[k] = { __savedkerasInputIndex: inputs.length - 1 };
-        } else kwargs[k] = v;
+          setOwn(kwargs, k, { __savedkerasInputIndex: inputs.length - 1 });
+        } else setOwn(kwargs, k, v);
       }
     }
   }

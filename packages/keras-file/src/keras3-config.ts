@@ -1,3 +1,4 @@
+import { own, setOwn } from '@savedkeras/common';
 import { decodeJsonUtils, isObject, normalizeConfig, type Json, type JsonObject } from '@savedkeras/revive';
 
 /**
@@ -37,24 +38,24 @@ export function keras3ToKeras2(v: Json, depth = 0, keras2Activations = false): J
   const fn = functionName(v);
   if (fn !== undefined) return fn.slice(fn.lastIndexOf('>') + 1);
   const cls = typeof v['class_name'] === 'string' ? (v['class_name'] as string) : undefined;
-  const renames = cls ? ARG_RENAMES[cls] : undefined;
+  const renames = cls ? own(ARG_RENAMES, cls) : undefined;
   const out: JsonObject = {};
   for (const [k, x] of Object.entries(v)) {
     if (k === 'class_name' && typeof x === 'string') {
-      out[k] = CLASS_ALIASES[x] ?? x;
+      out[k] = own(CLASS_ALIASES, x) ?? x;
       continue;
     }
     if (k === 'config' && renames && isObject(x)) {
       const cfg: JsonObject = {};
-      for (const [ck, cx] of Object.entries(x)) cfg[renames[ck] ?? ck] = keras3ToKeras2(cx, depth + 2, keras2Activations);
+      for (const [ck, cx] of Object.entries(x)) setOwn(cfg, own(renames, ck) ?? ck, keras3ToKeras2(cx, depth + 2, keras2Activations));
       out[k] = cfg;
       continue;
     }
-    if (!keras2Activations && /activation$/.test(k) && typeof x === 'string' && KERAS3_ACTIVATION_NAMES[x]) {
-      out[k] = KERAS3_ACTIVATION_NAMES[x]!;
+    if (!keras2Activations && /activation$/.test(k) && typeof x === 'string' && own(KERAS3_ACTIVATION_NAMES, x)) {
+      out[k] = own(KERAS3_ACTIVATION_NAMES, x)!;
       continue;
     }
-    out[k] = keras3ToKeras2(x, depth + 1, keras2Activations);
+    setOwn(out, k, keras3ToKeras2(x, depth + 1, keras2Activations));
   }
   return out;
 }

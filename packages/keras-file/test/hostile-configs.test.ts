@@ -8,7 +8,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { selectBackend } from '@savedkeras/backend-node';
 import { SavedKerasError } from '@savedkeras/common';
 import { registerAllLayers } from '@savedkeras/layers';
-import { encodeKerasFile, loadKerasFile } from '../src/index.js';
+import { decodeJsonUtils, normalizeConfig, pythonicToTs } from '@savedkeras/revive';
+import { encodeKerasFile, keras3ToKeras2, loadKerasFile } from '../src/index.js';
 
 // Structurally valid .keras / .h5 files whose config asks for what no stored byte backs: huge
 // weights (tfjs-layers allocates zero-filled weights while connecting the network, before a value
@@ -172,5 +173,40 @@ describe('hostile Keras configs', () => {
     const e = await loadError(edited, { fileName: 'hostile.h5' });
     expect(e.code).toBe('FORMAT');
     expect(e.message).toMatch(/hostile\.h5: model_config.*\[5, 100000000\].*larger than any dataset/);
+  });
+
+  it('config keys __proto__ / constructor stay plain keys through every config rewrite (no prototype set, no Object members read)', () => {
+    const parsed = () => JSON.parse('{"class_name": "constructor", "config": {"__proto__": {"units": 7}, "constructor": 1, "activation": "toString"}}') as Json;
+    for (const [what, f] of [['keras3ToKeras2', keras3ToKeras2], ['normalizeConfig', normalizeConfig], ['decodeJsonUtils', decodeJsonUtils]] as const) {
+      const out = (f as (v: unknown) => Json)(parsed());
+      expect(out['class_name'], what).toBe('constructor');
+      const cfg = out['config'] as Json;
+      expect(Object.getPrototypeOf(cfg), what).toBe(Object.prototype);
+      expect(cfg['units'], what).toBeUndefined();
+      expect(Object.hasOwn(cfg, '__proto__'), what).toBe(true);
+    }
+    const ts = pythonicToTs(parsed() as never) as Json;
+    expect(Object.getPrototypeOf(ts['config'])).toBe(Object.prototype);
+    expect((ts['config'] as Json)['units']).toBeUndefined();
+  });
+
+  it('a .keras whose configs carry __proto__ keys predicts as the unedited file', async () => {
+    const x = tf.tensor2d([[0.5, -1, 2, 0.25, 3], [1, 1, -2, 0, 0.5]]);
+    const predict = async (bytes: Uint8Array) => {
+      const { model } = await loadKerasFile(bytes, { warn: () => undefined, compile: false });
+      const y = model.predict(x) as tf.Tensor;
+      const v = Array.from(await y.data());
+      tf.dispose(y);
+      model.dispose();
+      return v;
+    };
+    const edited = withConfig(base, (c) => {
+      for (const l of layersOf(c)) {
+        Object.defineProperty(l['config'], '__proto__', { value: { units: 1000, activation: 'softmax', use_bias: false, batch_input_shape: [null, 9] }, enumerable: true });
+      }
+    });
+    expect(strFromU8(unzipSync(edited)['config.json']!)).toContain('"__proto__":{"units":1000');
+    expect(await predict(edited)).toEqual(await predict(base));
+    x.dispose();
   });
 });

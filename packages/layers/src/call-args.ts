@@ -1,3 +1,4 @@
+import { setOwn } from '@savedkeras/common';
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
@@ -43,7 +44,7 @@ export function kerasKwargs(kwargs: Kwargs | undefined): Kwargs {
   const out: Kwargs = {};
   if (!kwargs) return out;
   for (const [k, v] of Object.entries(kwargs)) {
-    if (!TFJS_KWARGS.has(k) && v !== undefined) out[k] = v;
+    if (!TFJS_KWARGS.has(k) && v !== undefined) setOwn(out as Record<string, unknown>, k, v);
   }
   return out;
 }
@@ -68,12 +69,12 @@ export function splitInputs<T>(items: T[], kwargs: Kwargs): { positional: T[]; r
       if (!Number.isInteger(i) || i < 0 || i >= items.length) {
         throw new RangeError(`call argument "${k}" refers to input ${i}, but the layer got ${items.length} inputs`);
       }
-      refs[k] = items[i];
+      setOwn(refs, k, items[i] as T);
       used.add(i);
     } else if (v !== null && typeof v === 'object' && isTensorLike(v)) {
-      refs[k] = v as T; // a tensor passed directly by JS code
+      setOwn(refs, k, v as T); // a tensor passed directly by JS code
     } else {
-      values[k] = v;
+      setOwn(values as Record<string, unknown>, k, v);
     }
   }
   return { positional: items.filter((_, i) => !used.has(i)), refs, values };

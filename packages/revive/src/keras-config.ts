@@ -1,3 +1,4 @@
+import { own, setOwn } from '@savedkeras/common';
 /**
  * Keras config normalization: turns the configs that TF 2.1-2.20 Keras really writes into the
  * pythonic JSON that tfjs-layers deserializes.
@@ -24,7 +25,7 @@ export function decodeJsonUtils(v: unknown, depth = 0): Json {
   if (cls === '__ellipsis__') return '...';
   if (cls === '__bytes__') return typeof v['value'] === 'string' ? v['value'] : null;
   const out: JsonObject = {};
-  for (const [k, x] of Object.entries(v)) out[k] = decodeJsonUtils(x, depth + 1);
+  for (const [k, x] of Object.entries(v)) setOwn(out, k, decodeJsonUtils(x, depth + 1));
   return out;
 }
 
@@ -77,10 +78,10 @@ export function normalizeConfig(v: Json, depth = 0): Json {
     }
     if (k === 'class_name' && typeof x === 'string') {
       const base = baseClassName(x);
-      out[k] = REGULARIZER_ALIASES[base] ?? base;
+      out[k] = own(REGULARIZER_ALIASES, base) ?? base;
       continue;
     }
-    out[k] = normalizeConfig(x, depth + 1);
+    setOwn(out, k, normalizeConfig(x, depth + 1));
   }
   return out;
 }
@@ -110,7 +111,7 @@ export function pythonicToTs(v: Json, key?: string): Json {
     if (k === 'name' && typeof x === 'string') out[k] = x;
     else {
       const tk = tfjsCamel(k);
-      out[tk] = pythonicToTs(x, tk);
+      setOwn(out, tk, pythonicToTs(x, tk));
     }
   }
   return out;
