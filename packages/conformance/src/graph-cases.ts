@@ -470,6 +470,82 @@ for (const op of ['SparseSegmentSum', 'SparseSegmentMean', 'SparseSegmentSqrtN']
   add(`${op}WithNumSegments`, 'num_segments', [f([6, 3]), i32([0, 2, 2, 5]), i32([0, 0, 1, 3]), scalarI(6)]);
 }
 
+// ---- session 5 graphops: bool and 8-bit integer data through the ops that move or compare it (a wasm kernel that
+// copies bool as 4-byte elements, or makes float32 from int32, passed every float-only case)
+{
+  const u8 = (shape: number[]): InputSpec => ints(shape, 'uint8');
+  const i8 = (shape: number[]): InputSpec => ints(shape, 'int8');
+  for (const [kind, x] of [['bool', bools], ['uint8', u8], ['int8', i8]] as const) {
+    add('Pack', `${kind} axis 1`, [x([2, 3]), x([2, 3])], { N: A.i(2), axis: A.i(1) });
+    add('Unpack', `${kind} axis 1`, [x([2, 3, 2])], { num: A.i(3), axis: A.i(1) });
+    add('ConcatV2', `${kind} axis 2`, [x([2, 3, 2]), x([2, 3, 1]), scalarI(2)], { N: A.i(2) });
+    add('Slice', `${kind} [2,3,4]`, [x([2, 3, 4]), i32([0, 1, 1]), i32([2, 2, -1])]);
+    add('StridedSlice', `${kind} negative and inner strides`, [x([2, 3, 4]), i32([1, 2, 0]), i32([0, 0, 4]), i32([-1, -1, 2])], { begin_mask: A.i(1) });
+    add('StridedSlice', `${kind} reversed vector`, [x([5]), i32([-1]), i32([-6]), i32([-1])]);
+    add('Tile', `${kind} [2,3]`, [x([2, 3]), i32([2, 2])]);
+    add('Transpose', `${kind} [2,3,4] perm 2,0,1`, [x([2, 3, 4]), i32([2, 0, 1])]);
+    add('GatherV2', `${kind} axis 1`, [x([2, 3, 4]), i32([2, 0, 2]), scalarI(1)]);
+    add('GatherV2', `${kind} batch_dims 1`, [x([2, 3, 4]), i32([0, 2, 1, 1], [2, 2]), scalarI(1)], { batch_dims: A.i(1) });
+    add('GatherNd', `${kind} pairs`, [x([2, 3, 4]), i32([1, 2, 0, 0], [2, 2])]);
+    add('PadV2', `${kind} [2,3]`, [x([2, 3]), i32([1, 0, 0, 2], [2, 2]), kind === 'bool' ? { shape: [], dtype: 'bool', values: [1] } : scalarI(7)]);
+    add('MirrorPad', `${kind} reflect`, [x([2, 3, 4]), i32([0, 0, 1, 1, 0, 0], [3, 2])], { mode: A.s('REFLECT') });
+    add('ReverseV2', `${kind} axes 0,2`, [x([2, 3, 4]), i32([0, 2])]);
+    add('BroadcastTo', `${kind} [1,4] -> [3,4]`, [x([1, 4]), i32([3, 4])]);
+    add('SplitV', `${kind} sizes 1,3`, [x([2, 4]), i32([1, 3]), scalarI(1)], { num_split: A.i(2) });
+    add('Select', `${kind} values`, [bools([2, 3, 4]), x([2, 3, 4]), x([2, 3, 4])]);
+    add('SelectV2', `${kind} values, broadcast condition`, [bools([4]), x([2, 3, 4]), x([2, 3, 4])]);
+    add('MatrixBandPart', `${kind} lower`, [x([2, 4, 4]), scalarI(-1), scalarI(0)]);
+    add('ZerosLike', `${kind}`, [x([2, 3])]);
+    add('OnesLike', `${kind}`, [x([2, 3])]);
+    add('Equal', `${kind}`, [x([2, 3]), x([3])]);
+    add('NotEqual', `${kind}`, [x([2, 3]), x([3])]);
+    add('Roll', `${kind} axis 1`, [x([2, 4, 3]), scalarI(-1), scalarI(1)]);
+    add('DynamicPartition', `${kind} 3 partitions`, [x([5, 2]), i32([1, 0, 1, 2, 1])], { num_partitions: A.i(3) });
+    add('DynamicStitch', `${kind}`, [i32([0, 2]), i32([1, 3]), x([2, 2]), x([2, 2])], { N: A.i(2) });
+  }
+  add('Fill', 'bool', [i32([2, 3]), { shape: [], dtype: 'bool', values: [1] }]);
+  for (const [label, spec] of [['uint8', ints([2, 3, 4], 'uint8')], ['int8', ints([2, 3, 4], 'int8')]] as const) {
+    for (const op of ['Max', 'Min', 'Sum']) add(op, `${label} axis 1`, [spec, i32([1])]);
+    add('Cumsum', `${label} axis 2`, [spec, scalarI(2)]);
+    add('ArgMax', `${label} axis 2`, [spec, scalarI(2)]);
+    add('Cast', `${label} -> float32`, [spec], { SrcT: A.type(label === 'uint8' ? DT.uint8 : DT.int8), DstT: A.type(DT.float) });
+    add('Cast', `${label} -> bool`, [spec], { SrcT: A.type(label === 'uint8' ? DT.uint8 : DT.int8), DstT: A.type(DT.bool) });
+    add('ResizeNearestNeighbor', `${label} image`, [ints([1, 2, 3, 2], label), i32([3, 5])]);
+  }
+  add('Cast', 'float32 -> uint8 (wraps)', [{ shape: [6], values: [0.5, 255.9, 256, 300, -1, 1000] }], { SrcT: A.type(DT.float), DstT: A.type(DT.uint8) });
+  add('Cast', 'int32 -> int8 (wraps)', [i32([127, 128, 255, -129, 1000, -1])], { SrcT: A.type(DT.int32), DstT: A.type(DT.int8) });
+  add('Cast', 'float32 fractions -> bool', [{ shape: [6], values: [0, 0.5, -0.25, 256, NaN, -0] }], { SrcT: A.type(DT.float), DstT: A.type(DT.bool) });
+  add('Cast', 'int32 -> bool', [i32([0, 1, -1, 256, 512, -256])], { SrcT: A.type(DT.int32), DstT: A.type(DT.bool) });
+  add('Cast', 'bool -> int32', [bools([2, 3])], { SrcT: A.type(DT.bool), DstT: A.type(DT.int32) });
+  add('LogicalAnd', 'broadcast [2,3,4]x[4]', [bools([2, 3, 4]), bools([4])]);
+  add('All', 'bool [2,3,4] axes 0,2', [bools([2, 3, 4]), i32([0, 2])]);
+}
+
+// ---- session 5 graphops: new kernels (JS arithmetic on the backend's data; literal well-conditioned matrices)
+{
+  const spd = [5.2, 1.1, -0.4, 0.3, 1.1, 4.7, 0.6, -0.2, -0.4, 0.6, 6.1, 0.9, 0.3, -0.2, 0.9, 3.8];
+  const mats = (extra: number[]) => ({ shape: [2, 4, 4], values: [...spd, ...spd.map((v, i) => v + extra[i % extra.length]!)] });
+  const general = mats([0.3, -0.7, 0.2, 0.5, -0.1]);
+  add('Roll', 'vector shifts, repeated axis', [f([2, 4, 3]), i32([-5, 2, 1]), i32([1, 2, 1])]);
+  add('DynamicPartition', 'float32 rows, an empty partition', [f([5, 2]), i32([1, 0, 1, 3, 1])], { num_partitions: A.i(4) });
+  add('MatrixInverse', 'batch of 2', [general]);
+  add('MatrixInverse', 'adjoint', [general], { adjoint: A.b(true) });
+  add('MatrixSolve', 'batch of 2, 3 columns', [general, f([2, 4, 3])]);
+  add('MatrixDeterminant', 'batch of 2', [general]);
+  add('LogMatrixDeterminant', 'batch of 2', [general]);
+  add('Cholesky', 'symmetric positive definite', [mats([0])]);
+  for (const lower of [true, false]) {
+    for (const adjoint of [false, true]) add('MatrixTriangularSolve', `lower ${lower} adjoint ${adjoint}`, [general, f([2, 4, 2])], { lower: A.b(lower), adjoint: A.b(adjoint) });
+  }
+  add('Einsum', 'bii->bi (diagonal)', [f([2, 3, 3])], { equation: A.s('bii->bi'), N: A.i(1) });
+  add('Einsum', 'bij,bjj->bi (diagonal of one operand)', [f([2, 4, 3]), f([2, 3, 3])], { equation: A.s('bij,bjj->bi'), N: A.i(2) });
+  const boxes = { shape: [6, 4], values: [0, 0, 1, 1, 0, 0.1, 1, 1.1, 0, -0.1, 1, 0.9, 0, 10, 1, 11, 1, 10.1, 0, 11.1, 0, 100, 1, 101] };
+  const scores = { shape: [6], values: [0.9, 0.75, 0.6, 0.95, 0.5, 0.3] };
+  add('NonMaxSuppressionV3', 'max 3 iou 0.5', [boxes, scores, scalarI(3), scalarF(0.5), scalarF(-Infinity)]);
+  add('NonMaxSuppressionV4', 'padded', [boxes, scores, scalarI(5), scalarF(0.5), scalarF(0.4)], { pad_to_max_output_size: A.b(true) });
+  add('NonMaxSuppressionV5', 'soft-NMS sigma 0.5', [boxes, scores, scalarI(6), scalarF(1), scalarF(0.1), scalarF(0.5)]);
+}
+
 export const GRAPH_CASES: readonly GraphCase[] = Object.freeze(cases);
 
 /**
@@ -500,7 +576,7 @@ export const BACKEND_NEUTRAL_OPS: Readonly<Record<string, string>> = Object.free
   ...Object.fromEntries(
     ['RegexFullMatch', 'RegexReplace', 'StaticRegexFullMatch', 'StaticRegexReplace', 'StringJoin', 'StringLength', 'StringLower',
       'StringNGrams', 'StringSplitV2', 'StringStrip', 'StringToHashBucketFast', 'StringToNumber', 'StringUpper', 'ParseExampleV2',
-      'RaggedTensorToTensor'].map((op) => [op, 'strings, parsing and ragged values are computed in JS'] as const),
+      'RaggedTensorToTensor', 'StringFormat', 'PrintV2'].map((op) => [op, 'strings, parsing and ragged values are computed in JS'] as const),
   ),
   ...Object.fromEntries(
     ['EmptyTensorList', 'TensorListConcat', 'TensorListConcatV2', 'TensorListElementShape', 'TensorListFromTensor', 'TensorListGather',

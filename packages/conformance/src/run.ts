@@ -152,6 +152,7 @@ function compare(ref: Output[], got: Output[], tolerance: number): { ok: boolean
     const a = ref[o]!;
     const b = got[o]!;
     if (a.shape.join(',') !== b.shape.join(',')) return { ok: false, maxDiff: NaN, message: `output ${o} has shape [${b.shape}], reference [${a.shape}]` };
+    if (a.dtype !== b.dtype) return { ok: false, maxDiff: NaN, message: `output ${o} is ${b.dtype}, reference ${a.dtype}` };
     for (let i = 0; i < a.values.length; i++) {
       const x = Number(a.values[i]);
       const y = Number(b.values[i]);

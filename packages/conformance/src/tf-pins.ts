@@ -9,6 +9,8 @@ type Num = number | 'NaN' | 'Infinity' | '-Infinity';
 interface StoredTensor {
   shape: number[];
   values: Num[];
+  /** Checked when given (a kernel that returns the right values in the wrong dtype is wrong too). */
+  dtype?: string;
 }
 export interface PinCase {
   kernel: string;
@@ -97,6 +99,18 @@ function compute(c: PinCase): tf.Tensor {
       return tf.reverse(tf.cast(input(c, 'x'), 'bool'), a.dims);
     case 'stridedSliceBool':
       return tf.stridedSlice(tf.cast(input(c, 'x'), 'bool'), a.begin, a.end, a.strides);
+    case 'selectBool':
+      return tf.where(tf.cast(input(c, 'cond'), 'bool'), tf.cast(input(c, 't'), 'bool'), tf.cast(input(c, 'e'), 'bool'));
+    case 'bandPartBool':
+      return tf.linalg.bandPart(tf.cast(input(c, 'x'), 'bool'), a.lower, a.upper);
+    case 'castBoolFromFloat':
+      return tf.cast(input(c, 'x'), 'bool');
+    case 'castBoolFromInt':
+      return tf.cast(tf.tensor(c.inputs['x']!.values.map(num), c.inputs['x']!.shape, 'int32'), 'bool');
+    case 'stridedSliceInt':
+      return tf.stridedSlice(tf.tensor(c.inputs['x']!.values.map(num), c.inputs['x']!.shape, 'int32'), a.begin, a.end, a.strides);
+    case 'resizeNearestInt':
+      return tf.image.resizeNearestNeighbor(tf.tensor4d(c.inputs['x']!.values.map(num), c.inputs['x']!.shape as [number, number, number, number], 'int32'), a.size as [number, number]);
     default:
       throw new Error(`no op ${c.op}`);
   }
@@ -104,6 +118,7 @@ function compute(c: PinCase): tf.Tensor {
 
 function mismatch(got: tf.Tensor, want: StoredTensor): string | undefined {
   if (got.shape.join(',') !== want.shape.join(',')) return `shape [${got.shape}], TensorFlow [${want.shape}]`;
+  if (want.dtype !== undefined && got.dtype !== want.dtype) return `dtype ${got.dtype}, TensorFlow ${want.dtype}`;
   const g = got.dataSync();
   for (let i = 0; i < want.values.length; i++) {
     const x = num(want.values[i]!);

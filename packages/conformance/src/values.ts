@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { seededRandom } from '@savedkeras/common';
 
 /** Value ranges of generated inputs: most ops take any real, some only part of the line. */
-export type Domain = 'any' | 'pos' | 'unit' | 'ge1' | 'int' | 'small-int' | 'bool' | 'index';
+// 'uint8' / 'int8': int32-carried values of TensorFlow's 8-bit types (images, quantized data), full range.
+export type Domain = 'any' | 'pos' | 'unit' | 'ge1' | 'int' | 'small-int' | 'bool' | 'index' | 'uint8' | 'int8';
 
 export interface InputSpec {
   shape: number[];
@@ -39,6 +40,8 @@ export function valuesOf(spec: InputSpec, seed: number): number[] {
       case 'small-int': out[i] = Math.floor(u * 5) + 1; break;
       case 'bool': out[i] = u < 0.5 ? 0 : 1; break;
       case 'index': out[i] = Math.floor(u * 10); break;
+      case 'uint8': out[i] = Math.floor(u * 256); break;
+      case 'int8': out[i] = Math.floor(u * 256) - 128; break;
     }
   }
   return out;

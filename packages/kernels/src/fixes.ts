@@ -211,6 +211,42 @@ export const KERNEL_FIXES: readonly KernelFix[] = Object.freeze([
       when: (_attrs, _shapes, args) => Object.values(args.inputs).some((t) => t?.dtype === 'bool'),
     }),
   ),
+  {
+    kernel: 'StridedSlice',
+    backend: 'wasm',
+    why:
+      'tfjs-backend-wasm 4.22 StridedSlice makes a float32 output on its general path (a negative stride, or a stride > 1 ' +
+      'inside the tensor): an int32 slice such as x[::-1] of a shape vector comes back as float32 bit patterns (2 reads as 2.8e-45); ' +
+      'int32 calls run the cpu kernel',
+    via: 'cpu',
+    when: (_attrs, _shapes, args) => args.inputs['x']?.dtype === 'int32',
+  },
+  {
+    kernel: 'Select',
+    backend: 'wasm',
+    why:
+      'tfjs-backend-wasm 4.22 Select (tf.where) copies bool values as 4-byte elements: wrong values, and with a broadcast ' +
+      "condition writes past the output and corrupts the wasm heap (tf.linalg.band_part of a bool mask, Keras MultiHeadAttention's " +
+      'causal mask: the next LogicalAnd aborted); calls with bool values run the cpu kernel',
+    via: 'cpu',
+    when: (_attrs, _shapes, args) => args.inputs['t']?.dtype === 'bool',
+  },
+  {
+    kernel: 'Cast',
+    backend: 'wasm',
+    why:
+      'tfjs-backend-wasm 4.22 Cast to bool truncates instead of testing != 0: 0.5 and NaN become false, 256 becomes false and -1 ' +
+      'is stored as 255 (TensorFlow: x != 0); casts to bool run the cpu kernel',
+    via: 'cpu',
+    when: (attrs) => attrs['dtype'] === 'bool',
+  },
+  {
+    kernel: 'ResizeNearestNeighbor',
+    backend: 'wasm',
+    why: 'tfjs-backend-wasm 4.22 ResizeNearestNeighbor returns float32 for int32 images (TensorFlow keeps the dtype); int32 calls run the cpu kernel',
+    via: 'cpu',
+    when: (_attrs, _shapes, args) => args.inputs['images']?.dtype === 'int32',
+  },
   ...(['_FusedMatMul', 'FusedConv2D', 'FusedDepthwiseConv2D'] as const).map(
     (kernel): KernelFix => ({
       kernel,

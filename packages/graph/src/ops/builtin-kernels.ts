@@ -9,10 +9,12 @@ import { FAKE_QUANT_KERNELS } from './kernels/fake-quant.js';
 import { GRADIENT_KERNELS } from './kernels/gradients.js';
 import { IMAGE_KERNELS } from './kernels/image.js';
 import { LINALG_KERNELS } from './kernels/linalg.js';
+import { LINALG_SOLVE_KERNELS } from './kernels/linalg-solve.js';
 import { LOOKUP_KERNELS } from './kernels/lookup.js';
 import { MATH_KERNELS } from './kernels/math.js';
 import { NN_KERNELS } from './kernels/nn.js';
 import { PARSING_KERNELS } from './kernels/parsing.js';
+import { PRINT_KERNELS } from './kernels/print.js';
 import { RANDOM_KERNELS } from './kernels/random.js';
 import { SCATTER_KERNELS } from './kernels/scatter.js';
 import { SEGMENT_KERNELS } from './kernels/segment.js';
@@ -48,4 +50,6 @@ export const BUILTIN_KERNELS: Readonly<Record<string, Kernel>> = Object.freeze(w
   ...SEGMENT_SCATTER_KERNELS,
   ...LINALG_KERNELS,
   ...SEGMENT_KERNELS,
+  ...LINALG_SOLVE_KERNELS,
+  ...PRINT_KERNELS,
 }));

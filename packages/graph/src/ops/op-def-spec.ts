@@ -102,7 +102,7 @@ function parseDefault(type: string, text: string, where: string): AttrValue {
 }
 
 function parseAttr(spec: string, op: string): AttrDef {
-  const m = /^(\w+)\s*:\s*(.+?)\s*(?:>=\s*(-?\d+)\s*)?(?:=\s*(.+))?$/.exec(spec.trim());
+  const m = /^(\w+)\s*:\s*(.+?)\s*(?:>=\s*(-?\d+)\s*)?(?:=\s*(.+))?$/s.exec(spec.trim()); // s: a default may hold a newline (PrintV2 end)
   if (!m) throw new Error(`${op}: bad attr spec "${spec}"`);
   const type = normalizeAttrType(m[2]!);
   const def: AttrDef = { name: m[1]!, type, hasMinimum: m[3] !== undefined, minimum: m[3] !== undefined ? Number(m[3]) : 0 };

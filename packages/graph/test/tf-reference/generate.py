@@ -889,7 +889,78 @@ def batch_norm():
         cases.append(c)
     write('batch-norm', cases)
 
+
+# ---- session 5 (graphops): graph ops real SavedModels use that had no kernel ----
+
+def linalg_solve():
+    f = _rand(505)
+    cases = []
+    a = f(2, 4, 4)
+    spd = (a @ np.transpose(a, [0, 2, 1]) + 4 * np.eye(4, dtype=np.float32)).astype(np.float32)
+    gen = (f(3, 3) + 3 * np.eye(3, dtype=np.float32)).astype(np.float32)
+    rhs = f(2, 4, 2)
+    for adjoint in [False, True]:
+        cases.append(case('MatrixInverse', {'input': spd + f(2, 4, 4) * 0.5}, {'adjoint': adjoint}, name=f'batch of 2, adjoint {adjoint}', tol=2e-5))
+        cases.append(case('MatrixSolve', {'matrix': spd + f(2, 4, 4) * 0.5, 'rhs': rhs}, {'adjoint': adjoint}, name=f'batch of 2, 2 columns, adjoint {adjoint}', tol=2e-5))
+    cases.append(case('MatrixInverse', {'input': np.array([[0, 2], [3, 1]], np.float32)}, name='needs a row swap', tol=1e-6))
+    cases.append(case('MatrixDeterminant', {'input': spd}, name='symmetric positive definite', tol=2e-5))
+    cases.append(case('MatrixDeterminant', {'input': np.stack([gen, -gen, np.array([[1, 2, 3], [2, 4, 6], [0, 1, 1]], np.float32)])}, name='signs and a singular matrix', tol=2e-5))
+    cases.append(case('LogMatrixDeterminant', {'input': np.stack([gen, -gen, np.array([[0, 1, 0], [1, 0, 0], [0, 0, 2]], np.float32)])}, name='negative determinants', tol=2e-5))
+    cases.append(case('LogMatrixDeterminant', {'input': np.array([[1, 2], [2, 4]], np.float32)}, name='singular: sign 0, -inf'))
+    cases.append(case('Cholesky', {'input': spd}, name='batch of 2', tol=2e-5))
+    cases.append(case('Cholesky', {'input': np.array([[4, 99], [2, 5]], np.float32)}, name='reads the lower triangle only', tol=1e-6))
+    lower = np.tril(spd).astype(np.float32)
+    upper = np.triu(spd).astype(np.float32)
+    for low, m in [(True, lower), (False, upper)]:
+        for adjoint in [False, True]:
+            cases.append(case('MatrixTriangularSolve', {'matrix': m, 'rhs': rhs}, {'lower': low, 'adjoint': adjoint}, name=f'lower {low}, adjoint {adjoint}', tol=2e-5))
+    cases.append(case('MatrixTriangularSolve', {'matrix': spd, 'rhs': rhs}, {'lower': True}, name='ignores the upper triangle', tol=2e-5))
+    cases.append(case('MatrixTriangularSolve', {'matrix': lower[:1], 'rhs': f(3, 1, 4, 2)}, {'lower': True}, name='broadcast batch [1] x [3,1]', tol=2e-5))
+    write('linalg-solve', cases)
+
+
+def graph_ops():
+    f = _rand(506)
+    cases = []
+    x = f(2, 4, 3)
+    cases.append(case('Roll', {'input': x, 'shift': np.int32(1), 'axis': np.int32(1)}, name='tf.roll(x, 1, axis=1)'))
+    cases.append(case('Roll', {'input': x, 'shift': np.array([-5, 2, 1], np.int64), 'axis': np.array([1, 2, 1], np.int64)}, name='vector shifts, repeated axis, negative'))
+    cases.append(case('Roll', {'input': np.arange(6, dtype=np.int32), 'shift': np.int32(13), 'axis': np.int32(-1)}, name='int32, shift past the size'))
+    cases.append(case('Roll', {'input': np.array([b'a', b'b', b'c']), 'shift': np.int32(1), 'axis': np.int32(0)}, name='strings'))
+    cases.append(case('Roll', {'input': np.array([[True, False], [False, False]]), 'shift': np.int32(1), 'axis': np.int32(1)}, name='bool'))
+    parts = np.array([1, 0, 1, 2, 1], np.int32)
+    cases.append(case('DynamicPartition', {'data': f(5, 2), 'partitions': parts}, {'num_partitions': 4}, name='rows to 4 partitions (one empty)'))
+    cases.append(case('DynamicPartition', {'data': np.arange(12, dtype=np.int32).reshape(2, 3, 2), 'partitions': np.array([[0, 1, 1], [1, 0, 0]], np.int32)}, {'num_partitions': 2}, name='2-D partitions, int32'))
+    cases.append(case('DynamicPartition', {'data': np.array([b'x', b'y', b'z']), 'partitions': np.array([1, 1, 0], np.int32)}, {'num_partitions': 2}, name='strings'))
+    cases.append(case('DynamicStitch', {'indices': [np.array([0, 2], np.int32), np.array([1, 3], np.int32)], 'data': [np.array([True, False]), np.array([False, True])]}, name='bool data'))
+    cases.append(case('DynamicStitch', {'indices': [np.array([2, 0], np.int32), np.array([[1], [0]], np.int32)], 'data': [f(2, 3), f(2, 1, 3)]}, name='later writes win'))
+    # boxes with flipped corners, overlapping clusters, a low score
+    boxes = np.array([[0, 0, 1, 1], [0, 0.1, 1, 1.1], [0, -0.1, 1, 0.9], [0, 10, 1, 11], [1, 10.1, 0, 11.1], [0, 100, 1, 101]], np.float32)
+    scores = np.array([0.9, 0.75, 0.6, 0.95, 0.5, 0.3], np.float32)
+    for mx, iou, st in [(3, 0.5, -np.inf), (10, 0.5, 0.4), (2, 1.0, 0.0)]:
+        cases.append(case('NonMaxSuppressionV3', {'boxes': boxes, 'scores': scores, 'max_output_size': np.int32(mx), 'iou_threshold': np.float32(iou), 'score_threshold': np.float32(st)}, name=f'max {mx} iou {iou} score {st}'))
+    for pad in [False, True]:
+        cases.append(case('NonMaxSuppressionV4', {'boxes': boxes, 'scores': scores, 'max_output_size': np.int32(5), 'iou_threshold': np.float32(0.5), 'score_threshold': np.float32(0.4)}, {'pad_to_max_output_size': pad}, name=f'pad {pad}'))
+        cases.append(case('NonMaxSuppressionV5', {'boxes': boxes, 'scores': scores, 'max_output_size': np.int32(5), 'iou_threshold': np.float32(0.5), 'score_threshold': np.float32(0.0), 'soft_nms_sigma': np.float32(0.0)}, {'pad_to_max_output_size': pad}, name=f'hard, pad {pad}'))
+    cases.append(case('NonMaxSuppressionV5', {'boxes': boxes, 'scores': scores, 'max_output_size': np.int32(6), 'iou_threshold': np.float32(1.0), 'score_threshold': np.float32(0.1), 'soft_nms_sigma': np.float32(0.5)}, name='soft-NMS sigma 0.5', tol=1e-6))
+    sq = f(2, 3, 3)
+    for eq, ops in [('bii->bi', [sq]), ('bii->b', [sq]), ('ii->', [sq[0]]), ('bij,bjj->bi', [f(2, 4, 3), sq]), ('iji->j', [f(3, 2, 3)])]:
+        cases.append(case('Einsum', {'inputs': ops}, {'equation': eq}, name=f'{eq} (diagonal)', tol=1e-6))
+    for template, ins, summarize in [('{}', [np.array([2, 7], np.int32)], 3), ('x={} y={}', [np.array(1.5, np.float32), np.reshape(np.arange(8, dtype=np.int32), [2, 2, 2])], 3),
+                                     ('{}', [np.array([0.1, 1 / 3, 1e6, 1e-5, 123456789., -2.5e-7, np.nan, np.inf], np.float32)], 3), ('{}', [np.reshape(np.arange(100, dtype=np.int32), [10, 10])], 3),
+                                     ('{}|{}', [np.array([True, False]), np.array([b'a', b'b c'])], 3), ('{}', [np.arange(7, dtype=np.int32)], -1), ('{}', [np.arange(7, dtype=np.int32)], 2)]:
+        cases.append(case('StringFormat', {'inputs': ins}, {'template': template, 'placeholder': '{}', 'summarize': summarize}, name=f'{template} summarize {summarize}'))
+    words = np.array([b'the', b'cat', b'sat', b'a', b'dog'])
+    cases.append(case('RaggedTensorToTensor', {'shape': np.int64(-1), 'values': words, 'default_value': np.array(b''), 'row_partition_tensors': [np.array([0, 3, 3, 5], np.int64)]},
+                      {'row_partition_types': ['ROW_SPLITS']}, name='string values (tf.strings.split(...).to_tensor())'))
+    cases.append(case('RaggedTensorToTensor', {'shape': np.array([2, 4], np.int64), 'values': words, 'default_value': np.array(b'<pad>'), 'row_partition_tensors': [np.array([0, 3, 3, 5], np.int64)]},
+                      {'row_partition_types': ['ROW_SPLITS']}, name='string values, fixed shape cuts rows'))
+    # found by the dtype check of the conformance suite: tfjs-cpu's FloorDiv made int32 of float32
+    cases.append(case('FloorDiv', {'x': np.array([1e10, np.nan, np.inf, -7.5, 7.5, 5.0], np.float32), 'y': np.array([1, 1, 1, 2, -2, 0.5], np.float32)}, name='float32 stays float32 (large, NaN, inf)'))
+    write('graph-ops', cases)
+
+
 if __name__ == '__main__':
-    which = sys.argv[1:] or ['space_depth', 'fake_quant', 'scatter', 'strings', 'layers_depth_space', 'cudnn_rnn', 'gradients', 'ctc', 'segment_scatter', 'cudnn_more', 'ctc_v2', 'sparse_apply', 'cudnn_canonical', 'linalg_diag', 'segments', 'stateless_random', 'batch_norm']
+    which = sys.argv[1:] or ['space_depth', 'fake_quant', 'scatter', 'strings', 'layers_depth_space', 'cudnn_rnn', 'gradients', 'ctc', 'segment_scatter', 'cudnn_more', 'ctc_v2', 'sparse_apply', 'cudnn_canonical', 'linalg_diag', 'segments', 'stateless_random', 'batch_norm', 'linalg_solve', 'graph_ops']
     for w in which:
         globals()[w]()

@@ -359,6 +359,65 @@ const batchToSpace: Kernel = (inputs, _attrs, ctx) => {
   return [tf.batchToSpaceND(x, block, crops)];
 };
 
+/**
+ * Roll (tf.roll): element i of an axis moves to (i + shift) mod size; shift and axis may be vectors,
+ * and shifts of a repeated axis add up, as in TensorFlow. Each rolled axis is two slices concatenated.
+ */
+const roll: Kernel = (inputs, _attrs, ctx) => {
+  const x = tensorAt(inputs, 0, ctx);
+  const shifts = intsOf(tensorAt(inputs, 1, ctx));
+  const axes = intsOf(tensorAt(inputs, 2, ctx));
+  if (shifts.length !== axes.length) throw bad(ctx, `shift has ${shifts.length} values but axis has ${axes.length}`);
+  const total = new Map<number, number>();
+  axes.forEach((a, i) => {
+    const d = axisOf(a, x.rank, ctx);
+    total.set(d, (total.get(d) ?? 0) + shifts[i]!);
+  });
+  let cur = x;
+  for (const [d, s] of total) {
+    const size = cur.shape[d]!;
+    const k = size === 0 ? 0 : ((s % size) + size) % size;
+    if (k === 0) continue;
+    const begin = cur.shape.map(() => 0);
+    const tail = tf.slice(cur, begin.map((b, i) => (i === d ? size - k : b)), cur.shape.map((n, i) => (i === d ? k : n)));
+    const head = tf.slice(cur, begin, cur.shape.map((n, i) => (i === d ? size - k : n)));
+    const next = tf.concat([tail, head], d);
+    tail.dispose();
+    head.dispose();
+    if (cur !== x) cur.dispose();
+    cur = next;
+  }
+  return [cur === x ? shareData(x) : cur];
+};
+
+/**
+ * DynamicPartition (tf.dynamic_partition): output p holds, in order, the slices data[i, ...] whose
+ * partitions[i] == p (partitions' shape is a prefix of data's). Values outside [0, num_partitions)
+ * are refused, as TensorFlow does.
+ */
+const dynamicPartition: Kernel = (inputs, attrs, ctx) => {
+  const data = tensorAt(inputs, 0, ctx);
+  const parts = tensorAt(inputs, 1, ctx);
+  const num = attrs.int('num_partitions');
+  if (num < 1) throw bad(ctx, `num_partitions must be at least 1, got ${num}`);
+  if (parts.rank > data.rank || parts.shape.some((d, i) => d !== data.shape[i])) {
+    throw bad(ctx, `partitions of shape [${parts.shape}] must be a prefix of data's shape [${data.shape}]`);
+  }
+  const p = intsOf(parts);
+  const rows: number[][] = Array.from({ length: num }, () => []);
+  p.forEach((v, i) => {
+    if (!(v >= 0 && v < num)) throw bad(ctx, `partitions[${i}] = ${v} is not in [0, ${num})`);
+    rows[v]!.push(i);
+  });
+  const inner = data.shape.slice(parts.rank);
+  const flat = tf.reshape(data, [p.length, ...inner]);
+  try {
+    return rows.map((r) => tf.gather(flat, tf.tensor1d(r, 'int32'), 0));
+  } finally {
+    flat.dispose();
+  }
+};
+
 export const ARRAY_KERNELS: Record<string, Kernel> = {
   Const: constKernel,
   Identity: passThrough, Snapshot: passThrough, StopGradient: stopGradient, PreventGradient: stopGradient,
@@ -437,4 +496,6 @@ export const ARRAY_KERNELS: Record<string, Kernel> = {
   UniqueWithCounts: unique(true),
   MatrixBandPart: matrixBandPart,
   Bitcast: bitcast,
+  Roll: roll,
+  DynamicPartition: dynamicPartition,
 };

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Kernel, KernelContext } from '../../kernel.js';
-import { bad, tensorsFrom, unsupported } from './util.js';
+import { bad, checkedSize, tensorsFrom, unsupported } from './util.js';
 
 /**
  * Einsum. tfjs' einsum handles the common equations; for the ones it rejects (or ellipses, which it
@@ -9,7 +9,8 @@ import { bad, tensorsFrom, unsupported } from './util.js';
  *  2 operands: sum each operand over labels that appear nowhere else, then
  *              transpose to [batch, free, contracted] / [batch, contracted, free], reshape to 3-D,
  *              batched matMul, reshape to [batch..., freeA..., freeB...] and transpose to the output.
- * Repeated labels inside one operand (diagonals) are not supported.
+ * A label repeated inside one operand (`bii->bi`, `ii->`) first takes that operand's diagonal, as
+ * TensorFlow does.
  */
 function parseEquation(equation: string, ranks: number[], ctx: KernelContext): { inputs: string[]; output: string } {
   const eq = equation.replace(/\s+/g, '');
@@ -39,7 +40,6 @@ function parseEquation(equation: string, ranks: number[], ctx: KernelContext): {
   }
   expanded.forEach((s, i) => {
     if (s.length !== ranks[i]) throw bad(ctx, `operand ${i} of ${equation} has ${s.length} labels but rank ${ranks[i]}`);
-    if (new Set(s).size !== s.length) throw unsupported(ctx, `einsum with a repeated label inside one operand (${equation})`);
   });
   return { inputs: expanded, output };
 }
@@ -50,8 +50,52 @@ function sumOut(x: tf.Tensor, labels: string, keep: (c: string) => boolean): [tf
   return [tf.sum(x, axes), [...labels].filter((c) => keep(c)).join('')];
 }
 
-export function einsumFallback(equation: string, xs: tf.Tensor[], ctx: KernelContext): tf.Tensor {
-  const { inputs, output } = parseEquation(equation, xs.map((x) => x.rank), ctx);
+/**
+ * The diagonal over every label repeated in `labels` (x[..., i, ..., i, ...] -> x[..., i, ...]), as a
+ * gather of flat positions; labels keep their first occurrence's order.
+ */
+function diagonalOf(x: tf.Tensor, labels: string, ctx: KernelContext): [tf.Tensor, string] {
+  const unique = [...new Set(labels)];
+  if (unique.length === labels.length) return [x, labels];
+  const size = new Map<string, number>();
+  [...labels].forEach((c, k) => {
+    const d = x.shape[k]!;
+    if (size.has(c) && size.get(c) !== d) throw bad(ctx, `repeated label ${c} has sizes ${size.get(c)} and ${d}`);
+    size.set(c, d);
+  });
+  const outShape = unique.map((c) => size.get(c)!);
+  const n = checkedSize(outShape, ctx);
+  // stride of each unique label in x: the sum of the strides of its positions
+  const strides = new Map<string, number>();
+  let s = 1;
+  for (let k = labels.length - 1; k >= 0; k--) {
+    strides.set(labels[k]!, (strides.get(labels[k]!) ?? 0) + s);
+    s *= x.shape[k]!;
+  }
+  const idx = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let rest = i;
+    let flat = 0;
+    for (let u = unique.length - 1; u >= 0; u--) {
+      const d = outShape[u]!;
+      flat += (rest % d) * strides.get(unique[u]!)!;
+      rest = Math.floor(rest / d);
+    }
+    idx[i] = flat;
+  }
+  return [tf.reshape(tf.gather(tf.reshape(x, [-1]), tf.tensor1d(idx, 'int32')), outShape), unique.join('')];
+}
+
+export function einsumFallback(equation: string, operands: tf.Tensor[], ctx: KernelContext): tf.Tensor {
+  const parsed = parseEquation(equation, operands.map((x) => x.rank), ctx);
+  const { output } = parsed;
+  const xs: tf.Tensor[] = [];
+  const inputs: string[] = [];
+  operands.forEach((x, i) => {
+    const [d, l] = diagonalOf(x, parsed.inputs[i]!, ctx);
+    xs.push(d);
+    inputs.push(l);
+  });
   const dims = new Map<string, number>();
   inputs.forEach((s, i) => [...s].forEach((c, k) => {
     const d = xs[i]!.shape[k]!;
@@ -93,7 +137,9 @@ export function einsumFallback(equation: string, xs: tf.Tensor[], ctx: KernelCon
 export const einsum: Kernel = (inputs, attrs, ctx) => {
   const equation = attrs.str('equation');
   const xs = tensorsFrom(inputs, 0, attrs.int('N', inputs.length), ctx);
-  if (!equation.includes('...')) {
+  // tfjs' einsum has no ellipsis and no diagonals (a label repeated within one operand)
+  const repeated = equation.split('->')[0]!.split(',').some((op) => new Set(op).size !== op.length);
+  if (!equation.includes('...') && !repeated) {
     try {
       return [tf.einsum(equation, ...xs)];
     } catch {

@@ -78,19 +78,21 @@ const dynamicStitch: Kernel = (inputs, attrs, ctx) => {
   const inner = data[0]!.shape.slice(indices[0]!.rank);
   // the output's size comes from index values: checked against the limits before allocating
   const slice = checkedSize([count, ...inner], ctx) / Math.max(count, 1);
-  const int = data[0]!.dtype === 'int32';
-  const out = int ? new Int32Array(count * slice) : new Float32Array(count * slice);
+  // every dtype keeps its own (bool data is 1 byte a value; strings go through stringsByIndex)
+  const dtype = data[0]!.dtype;
+  const out = dtype === 'int32' ? new Int32Array(count * slice) : dtype === 'bool' ? new Uint8Array(count * slice) : new Float32Array(count * slice);
   idx.forEach((list, m) => {
     const d = data[m]!;
     const want = [...indices[m]!.shape, ...inner];
     if (d.rank !== want.length || d.shape.some((s, i) => s !== want[i])) throw bad(ctx, `data[${m}] must have shape [${want}], got [${d.shape}]`);
-    const vals = d.dataSync() as Float32Array | Int32Array;
+    if (d.dtype !== dtype) throw bad(ctx, `data[${m}] is ${d.dtype}, data[0] is ${dtype}`);
+    const vals = d.dataSync() as Float32Array | Int32Array | Uint8Array;
     list.forEach((v, i) => {
       if (v < 0) throw bad(ctx, `index ${v} is negative`);
       out.set(vals.subarray(i * slice, (i + 1) * slice), v * slice);
     });
   });
-  return [tf.tensor(out, [count, ...inner], int ? 'int32' : 'float32')];
+  return [tf.tensor(out, [count, ...inner], dtype)];
 };
 
 /** TF padding attr -> tfjs' ('EXPLICIT' is not supported by these backward kernels). */

@@ -54,7 +54,51 @@ const projective = (v3: boolean): Kernel => (inputs, attrs, ctx) => {
   return [images.dtype === 'float32' ? out : tf.cast(out, images.dtype)];
 };
 
+/**
+ * NonMaxSuppressionV3/V4/V5 (tf.image.non_max_suppression*, detection exports): greedy selection by
+ * score, dropping boxes whose IoU with a kept box exceeds iou_threshold and boxes scoring <=
+ * score_threshold; V5 with soft_nms_sigma > 0 decays scores instead (Soft-NMS). tfjs-core's
+ * backend-neutral implementations are ports of TensorFlow's kernel; this checks the arguments as TF
+ * does and adds V5's padding.
+ */
+const nonMaxSuppression = (version: 3 | 4 | 5): Kernel => (inputs, attrs, ctx) => {
+  const boxes = tensorAt(inputs, 0, ctx);
+  const scores = tensorAt(inputs, 1, ctx);
+  if (boxes.rank !== 2 || boxes.shape[1] !== 4) throw bad(ctx, `boxes must be [num_boxes, 4], got [${boxes.shape}]`);
+  if (scores.rank !== 1 || scores.shape[0] !== boxes.shape[0]) throw bad(ctx, `scores must be [${boxes.shape[0]}], got [${scores.shape}]`);
+  const maxOut = scalarOf(tensorAt(inputs, 2, ctx), ctx, 'max_output_size');
+  if (!(maxOut >= 0)) throw bad(ctx, `max_output_size must be non-negative, got ${maxOut}`);
+  const iou = scalarOf(tensorAt(inputs, 3, ctx), ctx, 'iou_threshold');
+  if (!(iou >= 0 && iou <= 1)) throw bad(ctx, `iou_threshold must be in [0, 1], got ${iou}`);
+  const scoreThreshold = scalarOf(tensorAt(inputs, 4, ctx), ctx, 'score_threshold');
+  const pad = version !== 3 && attrs.bool('pad_to_max_output_size', false);
+  // the output is at most max_output_size long (and padded to it): checked before the selection runs
+  checkedSize([pad ? maxOut : Math.min(maxOut, boxes.shape[0]!)], ctx);
+  const b = boxes.dataSync() as Float32Array;
+  const sc = scores.dataSync() as Float32Array;
+  const impls = tf.kernel_impls;
+  if (version === 3) return [tf.tensor1d(impls.nonMaxSuppressionV3Impl(b, sc, maxOut, iou, scoreThreshold).selectedIndices, 'int32')];
+  if (version === 4) {
+    const r = impls.nonMaxSuppressionV4Impl(b, sc, maxOut, iou, scoreThreshold, pad);
+    return [tf.tensor1d(r.selectedIndices, 'int32'), tf.scalar(r.validOutputs!, 'int32')];
+  }
+  const sigma = scalarOf(tensorAt(inputs, 5, ctx), ctx, 'soft_nms_sigma');
+  if (!(sigma >= 0)) throw bad(ctx, `soft_nms_sigma must be non-negative, got ${sigma}`);
+  const r = impls.nonMaxSuppressionV5Impl(b, sc, maxOut, iou, scoreThreshold, sigma);
+  const idx = r.selectedIndices;
+  const kept = r.selectedScores!;
+  const valid = idx.length;
+  while (pad && idx.length < maxOut) {
+    idx.push(0);
+    kept.push(0);
+  }
+  return [tf.tensor1d(idx, 'int32'), tf.tensor1d(kept, 'float32'), tf.scalar(valid, 'int32')];
+};
+
 export const IMAGE_KERNELS: Record<string, Kernel> = {
+  NonMaxSuppressionV3: nonMaxSuppression(3),
+  NonMaxSuppressionV4: nonMaxSuppression(4),
+  NonMaxSuppressionV5: nonMaxSuppression(5),
   ResizeBilinear: resize('bilinear'),
   ResizeNearestNeighbor: resize('nearest'),
   ImageProjectiveTransformV2: projective(false),

@@ -15,6 +15,15 @@ function truncDiv(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.cast(tf.div(tf.cast(a, 'float32'), tf.cast(b, 'float32')), 'int32'));
 }
 
+/**
+ * FloorDiv: floats are floor(a / b) in float32, as TF computes them. tfjs-backend-cpu 4.22's FloorDiv
+ * returns int32 for float32 inputs (1e10 wraps to 1410065408, NaN and inf become 0).
+ */
+function floorDiv(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  if (a.dtype !== 'float32') return tf.floorDiv(a, b);
+  return tf.tidy(() => tf.floor(tf.div(a, b)));
+}
+
 /** Remainder with the sign of the dividend (C fmod; TF's Mod / TruncateMod). */
 function truncMod(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.sub(a, tf.mul(truncDiv(a, b), b)));
@@ -229,7 +238,7 @@ export const MATH_KERNELS: Record<string, Kernel> = {
   LogicalNot: unary(tf.logicalNot),
 
   Add: add, AddV2: add, Sub: binary(tf.sub), Mul: binary(tf.mul),
-  Div: binary(truncDiv), RealDiv: binary(truncDiv), TruncateDiv: binary(truncDiv), FloorDiv: binary(tf.floorDiv),
+  Div: binary(truncDiv), RealDiv: binary(truncDiv), TruncateDiv: binary(truncDiv), FloorDiv: binary(floorDiv),
   FloorMod: binary(tf.mod), TruncateMod: binary(truncMod), Mod: binary(truncMod),
   Maximum: binary(tf.maximum), Minimum: binary(tf.minimum), Pow: binary(tf.pow), SquaredDifference: binary(tf.squaredDifference),
   DivNoNan: binary(tf.divNoNan),

@@ -24,15 +24,17 @@ const raggedToTensor: Kernel = (inputs, attrs, ctx) => {
   const unknown = shapeIn.rank === 0 ? Number(shapeIn.dataSync()[0]) === -1 : shapeIn.size === 0;
   const shape = unknown ? tf.fill([values.rank + raggedRank], -1, 'int32') : shapeIn;
   // tfjs registers this kernel for the cpu and webgl backends only: elsewhere (wasm) the ragged
-  // rank-1 forms Keras emits are densified here.
-  if (tf.getBackend() !== 'cpu' && tf.getBackend() !== 'webgl' && raggedRank === 1) {
-    return [raggedRank1ToTensor(shapeIn, unknown, values, def, parts, types)];
+  // rank-1 forms Keras emits are densified here. tfjs' kernel also refuses string values ("must be
+  // numeric"): string TextVectorization exports (split, then to_tensor) take the same JS path.
+  if (raggedRank === 1 && (values.dtype === 'string' || (tf.getBackend() !== 'cpu' && tf.getBackend() !== 'webgl'))) {
+    return [raggedRank1ToTensor(shapeIn, unknown, values, def, parts, types, ctx)];
   }
+  if (values.dtype === 'string') throw unsupported(ctx, `string values with ragged rank ${raggedRank} (only ragged rank 1 runs)`);
   return [tf.raggedTensorToTensor(shape, values, def, parts, types)];
 };
 
 /** Ragged rank 1 (row splits, or first-dim size + value row ids) to a dense [rows, cols, ...] tensor. */
-function raggedRank1ToTensor(shapeIn: tf.Tensor, unknownShape: boolean, values: tf.Tensor, def: tf.Tensor, parts: tf.Tensor[], types: string[]): tf.Tensor {
+function raggedRank1ToTensor(shapeIn: tf.Tensor, unknownShape: boolean, values: tf.Tensor, def: tf.Tensor, parts: tf.Tensor[], types: string[], ctx: KernelContext): tf.Tensor {
   const inner = values.shape.slice(1);
   const innerSize = inner.reduce((a, b) => a * b, 1);
   let rowOf: Int32Array;
@@ -53,7 +55,7 @@ function raggedRank1ToTensor(shapeIn: tf.Tensor, unknownShape: boolean, values: 
   const rows = want[0] !== undefined && want[0] >= 0 ? want[0] : nRows;
   const cols = want[1] !== undefined && want[1] >= 0 ? want[1] : rowLen.reduce((a, b) => Math.max(a, b), 0);
   const outShape = [rows, cols, ...inner];
-  const n = rows * cols * innerSize;
+  const n = checkedSize(outShape, ctx);
   const src = values.dataSync();
   const fill = def.dataSync()[0];
   if (values.dtype === 'string') {

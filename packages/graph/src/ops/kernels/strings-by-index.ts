@@ -49,7 +49,7 @@ function stringTensorOf(v: Value | undefined): tf.Tensor | undefined {
 const STRING_INDEXED_INPUTS: Readonly<Record<string, readonly number[] | ((count: number) => number[])>> = {
   Gather: [0], GatherV2: [0], StridedSlice: [0], Transpose: [0], ReverseV2: [0], Split: [1], SplitV: [0], BroadcastTo: [0],
   Pad: [0], PadV2: [0, 2], MirrorPad: [0], ZerosLike: [0], ScatterNd: [1], TensorScatterUpdate: [0, 2],
-  DepthToSpace: [0], SpaceToDepth: [0], SparseToDense: [2, 3], ResourceGather: [0],
+  DepthToSpace: [0], SpaceToDepth: [0], SparseToDense: [2, 3], ResourceGather: [0], Roll: [0], DynamicPartition: [0],
   // N index tensors, then N data tensors
   DynamicStitch: (n) => Array.from({ length: n / 2 }, (_, i) => n / 2 + i),
   ParallelDynamicStitch: (n) => Array.from({ length: n / 2 }, (_, i) => n / 2 + i),

@@ -114,6 +114,24 @@ export const ARRAY_OP_DEFS: OpDef[] = defs({
   ResizeNearestNeighbor: resize,
   ImageProjectiveTransformV2: projective(false),
   ImageProjectiveTransformV3: projective(true),
+  // image_ops.cc
+  NonMaxSuppressionV3: {
+    in: ['boxes: T', 'scores: T', 'max_output_size: int32', 'iou_threshold: T_threshold', 'score_threshold: T_threshold'],
+    out: ['selected_indices: int32'], attr: ['T: {half, float} = DT_FLOAT', 'T_threshold: {half, float} = DT_FLOAT'],
+  },
+  NonMaxSuppressionV4: {
+    in: ['boxes: T', 'scores: T', 'max_output_size: int32', 'iou_threshold: T_threshold', 'score_threshold: T_threshold'],
+    out: ['selected_indices: int32', 'valid_outputs: int32'],
+    attr: ['T: {half, float} = DT_FLOAT', 'T_threshold: {half, float} = DT_FLOAT', 'pad_to_max_output_size: bool = false'],
+  },
+  NonMaxSuppressionV5: {
+    in: ['boxes: T', 'scores: T', 'max_output_size: int32', 'iou_threshold: T', 'score_threshold: T', 'soft_nms_sigma: T'],
+    out: ['selected_indices: int32', 'selected_scores: T', 'valid_outputs: int32'],
+    attr: ['T: {half, float} = DT_FLOAT', 'pad_to_max_output_size: bool = false'],
+  },
+  // manip_ops.cc, data_flow_ops.cc
+  Roll: { in: ['input: T', 'shift: Tshift', 'axis: Taxis'], out: ['output: T'], attr: ['T: type', 'Tshift: {int32, int64}', 'Taxis: {int32, int64}'] },
+  DynamicPartition: { in: ['data: T', 'partitions: int32'], out: ['outputs: num_partitions * T'], attr: ['num_partitions: int >= 1', 'T: type'] },
   DepthToSpace: {
     in: ['input: T'], out: ['output: T'], attr: ['T: type', 'block_size: int >= 2', `data_format: {'NHWC', 'NCHW', 'NCHW_VECT_C'} = 'NHWC'`],
   },

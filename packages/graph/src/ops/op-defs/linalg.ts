@@ -1,7 +1,7 @@
 import type { OpDef } from '@savedkeras/proto';
 import { defs } from '../op-def-spec.js';
 
-// Facts from tensorflow/core/ops/array_ops.cc (MatrixDiag* / MatrixSetDiag* registrations).
+// Facts from tensorflow/core/ops/array_ops.cc (MatrixDiag* / MatrixSetDiag* registrations) and linalg_ops.cc.
 const align = "align: {'LEFT_RIGHT', 'RIGHT_LEFT', 'LEFT_LEFT', 'RIGHT_RIGHT'} = 'RIGHT_LEFT'";
 
 export const LINALG_OP_DEFS: OpDef[] = defs({
@@ -18,4 +18,14 @@ export const LINALG_OP_DEFS: OpDef[] = defs({
   MatrixSetDiag: { in: ['input: T', 'diagonal: T'], out: ['output: T'], attr: ['T: type'] },
   MatrixSetDiagV2: { in: ['input: T', 'diagonal: T', 'k: int32'], out: ['output: T'], attr: ['T: type'] },
   MatrixSetDiagV3: { in: ['input: T', 'diagonal: T', 'k: int32'], out: ['output: T'], attr: ['T: type', align] },
+  // linalg_ops.cc
+  MatrixInverse: { in: ['input: T'], out: ['output: T'], attr: ['adjoint: bool = false', 'T: {double, float, half, complex64, complex128}'] },
+  MatrixSolve: { in: ['matrix: T', 'rhs: T'], out: ['output: T'], attr: ['adjoint: bool = false', 'T: {double, float, half, complex64, complex128}'] },
+  MatrixDeterminant: { in: ['input: T'], out: ['output: T'], attr: ['T: {half, float, double, complex64, complex128}'] },
+  LogMatrixDeterminant: { in: ['input: T'], out: ['sign: T', 'log_abs_determinant: T'], attr: ['T: {half, float, double, complex64, complex128}'] },
+  Cholesky: { in: ['input: T'], out: ['output: T'], attr: ['T: {double, float, half, complex64, complex128}'] },
+  MatrixTriangularSolve: {
+    in: ['matrix: T', 'rhs: T'], out: ['output: T'],
+    attr: ['lower: bool = true', 'adjoint: bool = false', 'T: {bfloat16, double, float, half, complex64, complex128}'],
+  },
 });

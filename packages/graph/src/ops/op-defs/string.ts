@@ -42,4 +42,9 @@ export const STRING_OP_DEFS: OpDef[] = defs({
       'ragged_value_types: list({float, int64, string}) >= 0', 'ragged_split_types: list({int32, int64}) >= 0',
       'dense_shapes: list(shape) >= 0'],
   },
+  // string_ops.cc, logging_ops.cc (tf.print)
+  StringFormat: {
+    in: ['inputs: T'], out: ['output: string'], attr: ['T: list(type) >= 0', "template: string = '%s'", "placeholder: string = '%s'", 'summarize: int = 3'],
+  },
+  PrintV2: { in: ['input: string'], attr: ["output_stream: string = 'stderr'", "end: string = '\n'"], stateful: true },
 });
