@@ -33,6 +33,27 @@ function offsetOf(b: Band, d: number, maxLen: number, m: number, n: number): num
   return right ? maxLen - diagLen(d, m, n) : 0;
 }
 
+/**
+ * Walks every element of the band's diagonals in a batch of [M, N] matrices: `matrixAt` is its flat
+ * index in the matrices, `packedAt` its flat index in the packed [batch, num_diags, max_len] diagonals
+ * (aligned by the band's align). MatrixDiagPart reads along this walk, MatrixDiag / MatrixSetDiag write.
+ */
+function forEachBandElement(b: Band, batches: number, m: number, n: number, maxLen: number, visit: (matrixAt: number, packedAt: number) => void): void {
+  const numDiags = b.hi - b.lo + 1;
+  for (let bi = 0; bi < batches; bi++) {
+    for (let j = 0; j < numDiags; j++) {
+      const d = b.hi - j;
+      const off = offsetOf(b, d, maxLen, m, n);
+      const len = diagLen(d, m, n);
+      for (let i = 0; i < len; i++) {
+        const r = i - Math.min(d, 0);
+        const c = i + Math.max(d, 0);
+        visit(bi * m * n + r * n + c, (bi * numDiags + j) * maxLen + off + i);
+      }
+    }
+  }
+}
+
 type Store = Float32Array | Int32Array | Uint8Array;
 function storeOf(dtype: tf.DataType, size: number): Store {
   return dtype === 'int32' ? new Int32Array(size) : dtype === 'bool' ? new Uint8Array(size) : new Float32Array(size);
@@ -61,18 +82,9 @@ function diagPart(x: tf.Tensor, b: Band, pad: number, ctx: KernelContext): tf.Te
   const out = storeOf(x.dtype, checkedSize(shape, ctx));
   const src = valuesOf(x, ctx);
   out.fill(pad);
-  for (let bi = 0; bi < batches; bi++) {
-    for (let j = 0; j < numDiags; j++) {
-      const d = b.hi - j;
-      const off = offsetOf(b, d, maxLen, m, n);
-      const len = diagLen(d, m, n);
-      for (let i = 0; i < len; i++) {
-        const r = i - Math.min(d, 0);
-        const c = i + Math.max(d, 0);
-        out[(bi * numDiags + j) * maxLen + off + i] = src[bi * m * n + r * n + c]!;
-      }
-    }
-  }
+  forEachBandElement(b, batches, m, n, maxLen, (matrixAt, packedAt) => {
+    out[packedAt] = src[matrixAt]!;
+  });
   return tf.tensor(out, shape, x.dtype);
 }
 
@@ -87,20 +99,10 @@ function writeDiagonals(out: Store, diag: tf.Tensor, b: Band, batches: number, m
   const expectLen = Math.min(m + Math.min(b.hi, 0), n - Math.max(b.lo, 0));
   if (maxLen !== expectLen) throw bad(ctx, `diagonal length ${maxLen} does not fit a [${m}, ${n}] matrix (want ${expectLen})`);
   const src = valuesOf(diag, ctx);
-  const perBatch = numDiags * maxLen;
-  if (src.length !== batches * perBatch) throw bad(ctx, `diagonal of shape [${diag.shape}] does not match ${batches} matrices`);
-  for (let bi = 0; bi < batches; bi++) {
-    for (let j = 0; j < numDiags; j++) {
-      const d = b.hi - j;
-      const off = offsetOf(b, d, maxLen, m, n);
-      const len = diagLen(d, m, n);
-      for (let i = 0; i < len; i++) {
-        const r = i - Math.min(d, 0);
-        const c = i + Math.max(d, 0);
-        out[bi * m * n + r * n + c] = src[bi * perBatch + j * maxLen + off + i]!;
-      }
-    }
-  }
+  if (src.length !== batches * numDiags * maxLen) throw bad(ctx, `diagonal of shape [${diag.shape}] does not match ${batches} matrices`);
+  forEachBandElement(b, batches, m, n, maxLen, (matrixAt, packedAt) => {
+    out[matrixAt] = src[packedAt]!;
+  });
 }
 
 /** MatrixDiag*: diagonal(s) -> [..., M, N] with the padding value elsewhere. */
