@@ -539,6 +539,7 @@ for (const op of ['SparseSegmentSum', 'SparseSegmentMean', 'SparseSegmentSqrtN']
   }
   add('Einsum', 'bii->bi (diagonal)', [f([2, 3, 3])], { equation: A.s('bii->bi'), N: A.i(1) });
   add('Einsum', 'bij,bjj->bi (diagonal of one operand)', [f([2, 4, 3]), f([2, 3, 3])], { equation: A.s('bij,bjj->bi'), N: A.i(2) });
+  add('Einsum', 'bij,bjk->b (a label of one operand summed)', [f([2, 3, 4]), f([2, 4, 5])], { equation: A.s('bij,bjk->b'), N: A.i(2) });
   const boxes = { shape: [6, 4], values: [0, 0, 1, 1, 0, 0.1, 1, 1.1, 0, -0.1, 1, 0.9, 0, 10, 1, 11, 1, 10.1, 0, 11.1, 0, 100, 1, 101] };
   const scores = { shape: [6], values: [0.9, 0.75, 0.6, 0.95, 0.5, 0.3] };
   add('NonMaxSuppressionV3', 'max 3 iou 0.5', [boxes, scores, scalarI(3), scalarF(0.5), scalarF(-Infinity)]);

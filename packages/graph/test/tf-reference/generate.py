@@ -944,8 +944,8 @@ def graph_ops():
         cases.append(case('NonMaxSuppressionV5', {'boxes': boxes, 'scores': scores, 'max_output_size': np.int32(5), 'iou_threshold': np.float32(0.5), 'score_threshold': np.float32(0.0), 'soft_nms_sigma': np.float32(0.0)}, {'pad_to_max_output_size': pad}, name=f'hard, pad {pad}'))
     cases.append(case('NonMaxSuppressionV5', {'boxes': boxes, 'scores': scores, 'max_output_size': np.int32(6), 'iou_threshold': np.float32(1.0), 'score_threshold': np.float32(0.1), 'soft_nms_sigma': np.float32(0.5)}, name='soft-NMS sigma 0.5', tol=1e-6))
     sq = f(2, 3, 3)
-    for eq, ops in [('bii->bi', [sq]), ('bii->b', [sq]), ('ii->', [sq[0]]), ('bij,bjj->bi', [f(2, 4, 3), sq]), ('iji->j', [f(3, 2, 3)])]:
-        cases.append(case('Einsum', {'inputs': ops}, {'equation': eq}, name=f'{eq} (diagonal)', tol=1e-6))
+    for eq, ops in [('bii->bi', [sq]), ('bii->b', [sq]), ('ii->', [sq[0]]), ('bij,bjj->bi', [f(2, 4, 3), sq]), ('iji->j', [f(3, 2, 3)]), ('bij,bjk->b', [f(2, 3, 4), f(2, 4, 5)]), ('ij,jk->i', [f(3, 4), f(4, 2)])]:
+        cases.append(case('Einsum', {'inputs': ops}, {'equation': eq}, name=f'{eq}', tol=1e-5))
     for template, ins, summarize in [('{}', [np.array([2, 7], np.int32)], 3), ('x={} y={}', [np.array(1.5, np.float32), np.reshape(np.arange(8, dtype=np.int32), [2, 2, 2])], 3),
                                      ('{}', [np.array([0.1, 1 / 3, 1e6, 1e-5, 123456789., -2.5e-7, np.nan, np.inf], np.float32)], 3), ('{}', [np.reshape(np.arange(100, dtype=np.int32), [10, 10])], 3),
                                      ('{}|{}', [np.array([True, False]), np.array([b'a', b'b c'])], 3), ('{}', [np.arange(7, dtype=np.int32)], -1), ('{}', [np.arange(7, dtype=np.int32)], 2)]:

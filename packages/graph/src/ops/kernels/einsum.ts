@@ -137,9 +137,13 @@ export function einsumFallback(equation: string, operands: tf.Tensor[], ctx: Ker
 export const einsum: Kernel = (inputs, attrs, ctx) => {
   const equation = attrs.str('equation');
   const xs = tensorsFrom(inputs, 0, attrs.int('N', inputs.length), ctx);
-  // tfjs' einsum has no ellipsis and no diagonals (a label repeated within one operand)
-  const repeated = equation.split('->')[0]!.split(',').some((op) => new Set(op).size !== op.length);
-  if (!equation.includes('...') && !repeated) {
+  // tfjs' einsum has no ellipsis and no diagonals (a label repeated within one operand), and on the cpu
+  // backend returns the wrong shape when a label of one operand appears nowhere else (bij,bjk->b gave [2, 5])
+  const [lhs, rhs] = equation.replace(/\s+/g, '').split('->') as [string, string | undefined];
+  const operands = lhs.split(',');
+  const repeated = operands.some((op) => new Set(op).size !== op.length);
+  const summedAlone = rhs !== undefined && operands.some((op, i) => [...op].some((c) => !rhs.includes(c) && !operands.some((o, k) => k !== i && o.includes(c))));
+  if (!equation.includes('...') && !repeated && !summedAlone) {
     try {
       return [tf.einsum(equation, ...xs)];
     } catch {
