@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { FormatError, resolveLimits, UnsupportedFeatureError, type Limits, type ProgressCallback } from '@savedkeras/common';
+import { FormatError, NotSavedError, resolveLimits, UnsupportedFeatureError, type Limits, type ProgressCallback } from '@savedkeras/common';
 import { withCustomObjects } from '@savedkeras/layers';
 import { checkLayerOutputSizes, compileFromTrainingConfig, isObject, kerasIoNames, reviveError, type CompileResult, type Json, type JsonObject, type CustomObjects } from '@savedkeras/revive';
 import { ConfigBuilder, type BuiltLayer, type BuiltNetwork, type WeightBudget } from './build-model.js';
@@ -151,6 +151,7 @@ async function loadH5(bytes: Uint8Array, options: KerasFileLoadOptions, limits: 
   checkLayerOutputSizes(built.layer as tfl.LayersModel, limits.maxComputedTensorElements, `${file}: model_config`);
   progress('build', 0.4);
   const weights = assignLegacyWeights(built.network!, h5, weightsRoot);
+  requireVocabularies(built.network!, file);
   progress('weights', 0.8);
   const info: KerasFileInfo = {
     format: 'hdf5',
@@ -278,6 +279,31 @@ function weightBudgetOf(h5: H5File, root: string): WeightBudget {
     total += n;
   }
   return { largest, total };
+}
+
+/**
+ * A `.h5` file keeps a lookup layer's vocabulary only when it is in the layer's config (passed as
+ * `vocabulary=`); an adapted vocabulary lives in a lookup table that the legacy HDF5 format never
+ * writes (its weight group is empty), and Keras itself cannot run such a layer after loading the
+ * file (FailedPreconditionError: table not initialized). Refused here instead of predicting with
+ * an empty vocabulary.
+ */
+function requireVocabularies(net: BuiltNetwork, file: string, prefix = ''): void {
+  for (const b of net.layers) {
+    const path = prefix ? `${prefix}/${b.layer.name}` : b.layer.name;
+    if (b.network) {
+      requireVocabularies(b.network, file, path);
+      continue;
+    }
+    const layer = b.layer as unknown as { hasVocabulary?: () => boolean };
+    if (typeof layer.hasVocabulary === 'function' && !layer.hasVocabulary()) {
+      throw new NotSavedError(`${b.className} ${JSON.stringify(b.layer.name)} has no saved vocabulary: .h5 files do not store an adapted vocabulary (only one given as vocabulary= in the config), so Keras cannot rebuild this layer from the file either`, {
+        file,
+        node: path,
+        hint: 'save the model as .keras (model.save("x.keras")) or export a SavedModel (model.export(...)): both keep the vocabulary',
+      });
+    }
+  }
 }
 
 function str(v: unknown): string | undefined {

@@ -53,7 +53,10 @@ export function assignKeras3Weights(net: BuiltNetwork, h5: H5File, base = '', la
       continue;
     }
     const weights = b.layer.weights;
-    if (weights.length === 0) continue;
+    if (weights.length === 0) {
+      restoreIdfWeights(b, h5, path);
+      continue;
+    }
     if (!h5.isGroup(path)) {
       throw new FormatError(`no weights for layer ${JSON.stringify(name)} (expected the group ${path})`, {
         file: h5.fileName,
@@ -66,6 +69,18 @@ export function assignKeras3Weights(net: BuiltNetwork, h5: H5File, base = '', la
     weights.forEach((w, i) => assigned.push({ weight: w, path: paths[i]!, layerPath }));
   }
   return assigned;
+}
+
+/**
+ * Lookup layers (StringLookup, IntegerLookup, TextVectorization) in tf_idf mode keep their IDF
+ * weights as a named dataset, `vars/idf_weights` (TextVectorization: also below `_lookup_layer`),
+ * written by Keras 3 `save_own_variables`; they are not tfjs weights.
+ */
+function restoreIdfWeights(b: BuiltLayer, h5: H5File, path: string): void {
+  const layer = b.layer as unknown as { setIdfWeights?: (w: ArrayLike<number>) => void };
+  if (typeof layer.setIdfWeights !== 'function') return;
+  const found = [`${path}/vars/idf_weights`, `${path}/_lookup_layer/vars/idf_weights`].find((p) => h5.isDataset(p));
+  if (found) layer.setIdfWeights(h5.read(found).values);
 }
 
 /** The dataset paths of one layer's variables, in Keras' `layer.weights` order. */

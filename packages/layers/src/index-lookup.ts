@@ -46,6 +46,7 @@ export abstract class IndexLookup extends tfl.layers.Layer {
   private idfWeights: Float32Array | null = null;
   /** A vocabulary file path from the config, until the vocabulary is set from the model's assets. */
   private vocabularyFile: string | null = null;
+  private vocabularySet = false;
 
   constructor(args: IndexLookupArgs, defaults: { maskToken: Token | null; oovToken: Token | null }) {
     super(layerBaseArgs({ ...(args as unknown as Record<string, unknown>), dtype: 'int32' }) as LayerArgs);
@@ -64,8 +65,8 @@ export abstract class IndexLookup extends tfl.layers.Layer {
     // Keras reads a vocabulary given as a file path at construction; savedkeras never opens a file a
     // config names (it may point anywhere): the vocabulary must come from the model's own assets.
     if (typeof args.vocabulary === 'string') this.vocabularyFile = args.vocabulary;
-    else if (args.vocabulary) this.setVocabulary(args.vocabulary);
-    if (args.idfWeights) this.setIdfWeights(args.idfWeights);
+    else if (args.vocabulary) this.setVocabulary(args.vocabulary, undefined, args.idfWeights ?? undefined);
+    if (args.idfWeights && !Array.isArray(args.vocabulary)) this.setIdfWeights(args.idfWeights);
   }
 
   /** Keys are compared as JS values: strings as text, integers as numbers (int64 as bigint -> number). */
@@ -84,10 +85,16 @@ export abstract class IndexLookup extends tfl.layers.Layer {
    * index). Without, `tokens` is a Keras vocabulary list: it may start with the special tokens
    * (mask, OOV) exactly as `get_vocabulary()` returns them; the rest get consecutive indices from
    * the first token index.
+   *
+   * `idfWeights` (tf_idf mode) go with a vocabulary list, one per term, as Keras `set_vocabulary`
+   * takes them: when the list has no special tokens, Keras puts the mean of the weights in front for
+   * the mask / OOV indices, and with pad_to_max_tokens zeros behind up to max_tokens.
    */
-  setVocabulary(tokens: ArrayLike<unknown>, indices?: ArrayLike<number | bigint>): void {
+  setVocabulary(tokens: ArrayLike<unknown>, indices?: ArrayLike<number | bigint>, idfWeights?: ArrayLike<number>): void {
+    if (idfWeights && indices) throw new RangeError(`${this.name}: idf_weights go with a vocabulary list, not a saved table`);
     const list = Array.from(tokens, (t) => this.normalizeToken(t));
     this.vocabularyFile = null;
+    this.vocabularySet = true;
     this.tokenToIndex.clear();
     this.indexToToken = new Map();
     if (indices) {
@@ -115,10 +122,22 @@ export abstract class IndexLookup extends tfl.layers.Layer {
         this.indexToToken.set(start + i, t);
       });
       this.vocabSize = start + plain.length;
+      if (idfWeights) {
+        if (idfWeights.length !== list.length) throw new RangeError(`${this.name}: ${idfWeights.length} idf_weights for a vocabulary of ${list.length} terms`);
+        const front = hasSpecial ? 0 : start;
+        const mean = front > 0 && idfWeights.length > 0 ? Array.from(idfWeights).reduce((a, b) => a + b, 0) / idfWeights.length : 0;
+        const back = this.padToMaxTokens && this.maxTokens !== null ? Math.max(0, this.maxTokens - front - idfWeights.length) : 0;
+        this.setIdfWeights([...Array<number>(front).fill(mean), ...Array.from(idfWeights), ...Array<number>(back).fill(0)]);
+      }
     }
     if (this.maxTokens !== null && this.vocabSize > this.maxTokens) {
       throw new RangeError(`${this.name}: vocabulary size ${this.vocabSize} exceeds max_tokens ${this.maxTokens}`);
     }
+  }
+
+  /** False until a vocabulary is set or named by a file path (a .h5 file leaves an adapted lookup layer without one). */
+  hasVocabulary(): boolean {
+    return this.vocabularySet || this.vocabularyFile !== null;
   }
 
   /** TF-IDF weights, one per index (Keras layout, special tokens included). */

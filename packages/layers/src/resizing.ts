@@ -11,13 +11,19 @@ export interface ResizingArgs extends LayerArgs {
   width: number;
   interpolation?: string;
   cropToAspectRatio?: boolean;
+  padToAspectRatio?: boolean;
+  fillMode?: string;
+  fillValue?: number;
+  antialias?: boolean;
+  dataFormat?: string;
 }
 
 /**
  * Keras `Resizing` (replaces tfjs' class, whose computeOutputShape treats a batched
- * [batch, h, w, c] input as [h, w, c]): `tf.image.resize` to height x width, or `smart_resize`
- * with crop_to_aspect_ratio. Interpolations bilinear and nearest; the others Keras offers (bicubic,
- * area, lanczos3/5, gaussian, mitchellcubic) are not supported.
+ * [batch, h, w, c] input as [h, w, c]): `tf.image.resize` to height x width, after a centred crop
+ * (crop_to_aspect_ratio) or a centred constant padding (pad_to_aspect_ratio) to the target aspect
+ * ratio, as Keras 3's TensorFlow backend does. Interpolations bilinear and nearest; the others Keras
+ * offers (bicubic, area, lanczos3/5) and antialias=True are refused with a typed error.
  */
 export class Resizing extends tfl.layers.Layer {
   static className = 'Resizing';
@@ -25,6 +31,9 @@ export class Resizing extends tfl.layers.Layer {
   readonly width: number;
   readonly interpolation: 'bilinear' | 'nearest';
   readonly cropToAspectRatio: boolean;
+  readonly padToAspectRatio: boolean;
+  readonly fillValue: number;
+  readonly channelsFirst: boolean;
 
   constructor(args: ResizingArgs) {
     super(layerBaseArgs(args as unknown as Record<string, unknown>) as LayerArgs);
@@ -36,27 +45,67 @@ export class Resizing extends tfl.layers.Layer {
     }
     this.interpolation = interp;
     this.cropToAspectRatio = args.cropToAspectRatio ?? false;
+    this.padToAspectRatio = args.padToAspectRatio ?? false;
+    this.fillValue = args.fillValue ?? 0;
+    this.channelsFirst = args.dataFormat === 'channels_first';
+    const refuse = (what: string) => {
+      throw new UnsupportedLayerError(`Resizing: ${what} is not supported`, { node: args.name });
+    };
+    if (args.antialias) refuse('antialias=True');
+    if ((args.fillMode ?? 'constant') !== 'constant') refuse(`fill_mode "${args.fillMode}" (Keras itself takes only "constant")`);
+    if (this.cropToAspectRatio && this.padToAspectRatio) refuse('crop_to_aspect_ratio together with pad_to_aspect_ratio');
   }
 
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
     const s = [...((Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape)];
-    s[s.length - 3] = this.height;
-    s[s.length - 2] = this.width;
+    const [hAxis, wAxis] = this.channelsFirst ? [s.length - 2, s.length - 1] : [s.length - 3, s.length - 2];
+    s[hAxis] = this.height;
+    s[wAxis] = this.width;
     return s;
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
-      if (this.cropToAspectRatio) return smartResize(x, this.height, this.width, this.interpolation);
       const batched = x.rank === 4;
-      const x4 = (batched ? x : tf.expandDims(x, 0)) as tf.Tensor4D;
-      const y = resizeImages(x4.dtype === 'float32' ? x4 : tf.cast(x4, 'float32'), this.height, this.width, this.interpolation);
+      let x4 = (batched ? x : tf.expandDims(x, 0)) as tf.Tensor4D;
+      if (this.channelsFirst) x4 = tf.transpose(x4, [0, 2, 3, 1]);
+      if (x4.dtype !== 'float32') x4 = tf.cast(x4, 'float32');
+      let y: tf.Tensor4D;
+      if (this.cropToAspectRatio) y = smartResize(x4, this.height, this.width, this.interpolation) as tf.Tensor4D;
+      else y = resizeImages(this.padToAspectRatio ? this.padToAspect(x4) : x4, this.height, this.width, this.interpolation);
+      if (this.channelsFirst) y = tf.transpose(y, [0, 3, 1, 2]);
       return batched ? y : tf.squeeze(y, [0]);
     });
   }
 
+  /**
+   * Keras 3 `resize(pad_to_aspect_ratio=True)`: the padded size is computed in float32 and
+   * truncated; the image gets the same number of fill_value rows (or columns) on both sides,
+   * floor((padded - size) / 2) each, so an odd difference loses one row.
+   */
+  private padToAspect(x: tf.Tensor4D): tf.Tensor4D {
+    const [, h, w] = x.shape;
+    const f = Math.fround;
+    const padH = Math.max(h, Math.trunc(f(f(w * this.height) / this.width)));
+    const padW = Math.max(w, Math.trunc(f(f(h * this.width) / this.height)));
+    const top = Math.trunc((padH - h) / 2);
+    const left = Math.trunc((padW - w) / 2);
+    if (top === 0 && left === 0) return x;
+    return tf.pad(x, [[0, 0], [top, top], [left, left], [0, 0]], this.fillValue);
+  }
+
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), height: this.height, width: this.width, interpolation: this.interpolation, cropToAspectRatio: this.cropToAspectRatio };
+    return {
+      ...super.getConfig(),
+      height: this.height,
+      width: this.width,
+      interpolation: this.interpolation,
+      cropToAspectRatio: this.cropToAspectRatio,
+      padToAspectRatio: this.padToAspectRatio,
+      fillMode: 'constant',
+      fillValue: this.fillValue,
+      dataFormat: this.channelsFirst ? 'channels_first' : 'channels_last',
+    };
   }
 }

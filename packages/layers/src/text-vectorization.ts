@@ -149,12 +149,16 @@ export class TextVectorization extends tfl.layers.Layer {
     });
   }
 
-  setVocabulary(tokens: ArrayLike<unknown>, indices?: ArrayLike<number | bigint>): void {
-    this.lookupLayer.setVocabulary(tokens, indices);
+  setVocabulary(tokens: ArrayLike<unknown>, indices?: ArrayLike<number | bigint>, idfWeights?: ArrayLike<number>): void {
+    this.lookupLayer.setVocabulary(tokens, indices, idfWeights);
   }
 
   setIdfWeights(weights: ArrayLike<number>): void {
     this.lookupLayer.setIdfWeights(weights);
+  }
+
+  hasVocabulary(): boolean {
+    return this.lookupLayer.hasVocabulary();
   }
 
   getVocabulary(includeSpecialTokens = true): Token[] {

@@ -71,6 +71,20 @@ describe('Resizing', () => {
     // crop columns 1..2 (width 4*1/2 = 2, start (4-2)/2 = 1), then 4x2 -> 2x1 averages 2x2 blocks
     expectClose(y, [(1 + 2 + 11 + 12) / 4, (21 + 22 + 31 + 32) / 4]);
   });
+
+  it('pad_to_aspect_ratio pads fill_value rows on both sides (Keras 3) before resizing', () => {
+    // 4x4 -> 2x4: padded height 4*2/4 = 2 < 4, padded width 4*4/2 = 8: 2 columns of 7 on each side, then 4x8 -> 2x4
+    // averages 2x2 blocks of [7 7 x0 x1 x2 x3 7 7]
+    const r = deserializeLayer<tfl.layers.Layer>('Resizing', { name: 'r', height: 2, width: 4, padToAspectRatio: true, fillValue: 7, fillMode: 'constant' });
+    const y = r.apply(img) as tf.Tensor;
+    expectClose(y, [7, (0 + 1 + 10 + 11) / 4, (2 + 3 + 12 + 13) / 4, 7, 7, (20 + 21 + 30 + 31) / 4, (22 + 23 + 32 + 33) / 4, 7]);
+    expect((r.apply(tfl.input({ shape: [4, 6, 3] })) as tfl.SymbolicTensor).shape).toEqual([null, 2, 4, 3]);
+  });
+
+  it('refuses what it does not compute (antialias, both aspect modes) with a typed error', () => {
+    expect(() => new Resizing({ name: 'r', height: 2, width: 2, antialias: true })).toThrow(/antialias/);
+    expect(() => new Resizing({ name: 'r', height: 2, width: 2, cropToAspectRatio: true, padToAspectRatio: true })).toThrow(/together/);
+  });
 });
 
 describe.skipIf(!haveFixtures)('augmentation fixtures', () => {

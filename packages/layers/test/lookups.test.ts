@@ -53,6 +53,16 @@ describe('StringLookup', () => {
     expect((oh.apply(strings(['b', 'q'])) as tf.Tensor).arraySync()).toEqual([[0, 0, 1, 0], [1, 0, 0, 0]]);
   });
 
+  it('tf_idf: idf_weights given for the terms only get their mean in front for the OOV index (Keras set_vocabulary)', () => {
+    // counts [OOV, a, b, c] of ['a', 'c', 'zz', 'a'] = [1, 2, 0, 1]; weights [mean 7/6, 0.5, 1, 2]
+    const l = deserializeLayer<StringLookup>('StringLookup', { name: 's', vocabulary: ['a', 'b', 'c'], idfWeights: [0.5, 1, 2], outputMode: 'tf_idf' });
+    const y = (l.apply(strings(['a', 'c', 'zz', 'a'], [1, 4])) as tf.Tensor).dataSync();
+    [7 / 6, 1, 0, 2].forEach((w, i) => expect(y[i]).toBeCloseTo(w, 6));
+    // with the special token in the list: the weights are taken as they are; pad_to_max_tokens adds zeros behind
+    const m = new StringLookup({ name: 'm', vocabulary: ['[UNK]', 'a'], idfWeights: [3, 0.5], outputMode: 'tf_idf', padToMaxTokens: true, maxTokens: 4 });
+    expect(Array.from((m.apply(strings(['q', 'a', 'a'], [1, 3])) as tf.Tensor).dataSync())).toEqual([3, 1, 0, 0]);
+  });
+
   it('rejects repeated terms; num_oov_indices 0 makes OOV inputs an error', () => {
     const l = new StringLookup({ name: 's' });
     expect(() => l.setVocabulary(['a', 'a'])).toThrow(/repeats/);

@@ -15,6 +15,13 @@ import { sparseToOneHot, takesSparseLabels } from './logits-losses.js';
  *   from_logits): tfjs' shape check only admits `[N, 1]` targets for its own sparse loss, so such
  *   targets are turned into one-hot rows before fit / evaluate.
  *
+ * - A layer fed one tensor twice (`MultiHeadAttention()(h, h)` with `h` also used later, as in every
+ *   transformer block): tfjs' executor counts a tensor's consumers once per layer but decrements
+ *   the count once per input slot, so it disposes `h` before its last consumer runs ("Cannot read
+ *   properties of undefined (reading 'backend')"). `predict` / `predictOnBatch` of such models
+ *   fetch those tensors too (`execute` never disposes a fetched tensor) and return the outputs only.
+ *   (A nested model with such a call, and `evaluate`, still meet the tfjs bug.)
+ *
  * Numeric inputs with tfjs' own losses take tfjs' own code paths unchanged.
  */
 
@@ -97,8 +104,37 @@ function lossFunctions(model: tfl.LayersModel): unknown[] {
 
 type ModelClass = new (...args: any[]) => tfl.LayersModel; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** Names of the tensors some layer call of the model takes in two input slots (see the top of this file). */
+function tensorsFedTwice(model: tfl.LayersModel): string[] {
+  const outputs = new Set(model.outputs.map((o) => o.name));
+  const names = new Set<string>();
+  for (const layer of model.layers) {
+    for (const node of layer.inboundNodes) {
+      node.inputTensors.forEach((t, i, all) => {
+        if (all.indexOf(t) !== i && !outputs.has(t.name)) names.add(t.name);
+      });
+    }
+  }
+  return [...names];
+}
+
 function withKerasInputs<B extends ModelClass>(Base: B) {
   return class extends Base {
+    fedTwice?: string[];
+
+    /** One batch of a model that feeds a tensor twice to one layer: those tensors are fetched too, so tfjs keeps them. */
+    predictKeepingRepeated(x: Tensors): Tensors | undefined {
+      this.fedTwice ??= tensorsFedTwice(this);
+      if (this.fedTwice.length === 0) return undefined;
+      const names = this.outputs.map((o) => o.name);
+      const extra = this.fedTwice;
+      return tf.tidy(() => {
+        const all = this.execute(x, [...names, ...extra]) as tf.Tensor[];
+        const outs = all.slice(0, names.length);
+        return outs.length === 1 ? outs[0] : outs;
+      });
+    }
+
     /** Sparse labels of outputs whose loss takes them, as one-hot rows of the output's width. */
     denseTargets(y: Inputs): Inputs {
       const fns = lossFunctions(this);
@@ -117,7 +153,7 @@ function withKerasInputs<B extends ModelClass>(Base: B) {
     }
 
     override predict(x: Tensors, args: { batchSize?: number; verbose?: boolean } = {}): Tensors {
-      if (!hasStrings(x)) return super.predict(x, args);
+      if (!hasStrings(x) && (this.fedTwice ??= tensorsFedTwice(this)).length === 0) return super.predict(x, args);
       const n = list(x)[0].shape[0];
       const batchSize = args.batchSize ?? 32;
       const parts: tf.Tensor[][] = [];
@@ -132,7 +168,7 @@ function withKerasInputs<B extends ModelClass>(Base: B) {
     }
 
     override predictOnBatch(x: Tensors): Tensors {
-      if (!hasStrings(x)) return super.predictOnBatch(x);
+      if (!hasStrings(x)) return this.predictKeepingRepeated(x) ?? super.predictOnBatch(x);
       // tfjs' predictOnBatch slices its one batch with slice2d; apply runs the graph as is (execute would
       // look outputs up by layer name, which fails once a layer is called twice, as in a model rebuilt by verifyLayers).
       return this.apply(x, { training: false }) as Tensors;

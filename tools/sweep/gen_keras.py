@@ -1,0 +1,490 @@
+"""Sweep generator (session 4, helper sweep): Keras 3 models of every built-in layer family, saved as
+.keras, .h5 and model.export() SavedModels, with TensorFlow's outputs on seeded inputs.
+  PYTHON tools/sweep/gen_keras.py OUTDIR [name-filter]
+Writes OUTDIR/<slug>/{model.keras, model.h5, export/, case.json}; case.json = {category, inputs, keras_outputs,
+export_inputs, export_outputs, errors}."""
+import json, os, sys, traceback
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
+import numpy as np
+import tensorflow as tf
+if len(sys.argv) < 2:
+    sys.exit(__doc__)
+import keras
+from keras import layers as L
+
+OUT = sys.argv[1]
+FILTER = sys.argv[2] if len(sys.argv) > 2 else None
+rng = np.random.default_rng(1234)
+keras.utils.set_random_seed(7)
+
+def to_json(a):
+    a = a.numpy() if hasattr(a, 'numpy') else np.asarray(a)
+    d = {'dtype': str(a.dtype) if a.dtype.kind not in 'SO' else 'string', 'shape': list(a.shape)}
+    if a.dtype.kind in 'SO':
+        d['value'] = np.vectorize(lambda s: s.decode() if isinstance(s, bytes) else s, otypes=[object])(a).tolist() if a.size else a.tolist()
+    elif a.dtype.kind == 'f':
+        d['value'] = [None if not np.isfinite(x) else float(x) for x in a.astype(np.float64).reshape(-1)]
+    else:
+        d['value'] = a.reshape(-1).tolist()
+    return d
+
+MODELS = []
+def model(cat, name=None):
+    def deco(fn):
+        MODELS.append((cat, name or fn.__name__, fn))
+        return fn
+    return deco
+
+def I(shape, name, dtype='float32'):
+    return keras.Input(shape=shape, name=name, dtype=dtype)
+
+def F(shape, inputs, fn):
+    x = [I(s, n, *rest) for (n, s, *rest) in inputs] if False else None
+
+def functional(spec, body, **kw):
+    ins = [keras.Input(shape=s, name=n, dtype=(d[0] if d else 'float32')) for n, s, *d in spec]
+    out = body(*ins)
+    return keras.Model(ins if len(ins) > 1 else ins[0], out, **kw)
+
+def single(shape, *layers_, dtype='float32'):
+    def body(x):
+        for l in layers_:
+            x = l(x)
+        return x
+    return functional([('x', shape, dtype)], body)
+
+# ---------------- conv ----------------
+CONV = {
+ 'conv1d_basic': lambda: single((12, 3), L.Conv1D(4, 3)),
+ 'conv1d_causal_dil': lambda: single((12, 3), L.Conv1D(4, 3, padding='causal', dilation_rate=2, activation='relu')),
+ 'conv1d_stride_same': lambda: single((13, 3), L.Conv1D(5, 4, strides=2, padding='same')),
+ 'conv1d_groups': lambda: single((12, 4), L.Conv1D(6, 3, groups=2)),
+ 'conv2d_same_stride': lambda: single((9, 9, 3), L.Conv2D(4, 3, strides=2, padding='same')),
+ 'conv2d_valid_dil': lambda: single((10, 10, 2), L.Conv2D(3, 3, dilation_rate=2)),
+ 'conv2d_groups': lambda: single((8, 8, 4), L.Conv2D(4, 3, groups=2, padding='same')),
+ 'conv2d_rect_stride': lambda: single((11, 9, 2), L.Conv2D(3, (3, 2), strides=(2, 1), padding='valid', use_bias=False)),
+ 'conv2d_even_same_s2': lambda: single((8, 8, 2), L.Conv2D(3, 4, strides=2, padding='same')),
+ 'conv3d_basic': lambda: single((6, 6, 6, 2), L.Conv3D(3, 3, padding='same')),
+ 'conv3d_stride': lambda: single((7, 7, 7, 1), L.Conv3D(2, 2, strides=2)),
+ 'conv3d_dil': lambda: single((7, 7, 7, 1), L.Conv3D(2, 2, dilation_rate=2)),
+ 'conv1dT_basic': lambda: single((6, 3), L.Conv1DTranspose(4, 3, strides=2, padding='same')),
+ 'conv1dT_valid': lambda: single((6, 3), L.Conv1DTranspose(4, 3, strides=2, padding='valid')),
+ 'conv2dT_same_s2': lambda: single((5, 5, 3), L.Conv2DTranspose(4, 3, strides=2, padding='same')),
+ 'conv2dT_valid_s2': lambda: single((5, 5, 3), L.Conv2DTranspose(4, 3, strides=2, padding='valid')),
+ 'conv2dT_outpad': lambda: single((5, 5, 3), L.Conv2DTranspose(4, 3, strides=2, padding='same', output_padding=1)),
+ 'conv2dT_dil': lambda: single((5, 5, 3), L.Conv2DTranspose(2, 3, dilation_rate=2)),
+ 'conv2dT_k4s2': lambda: single((4, 4, 2), L.Conv2DTranspose(3, 4, strides=2, padding='same')),
+ 'conv3dT_basic': lambda: single((3, 3, 3, 2), L.Conv3DTranspose(2, 3, strides=2, padding='same')),
+ 'sepconv1d': lambda: single((12, 3), L.SeparableConv1D(4, 3, depth_multiplier=2, padding='same')),
+ 'sepconv1d_dil': lambda: single((12, 3), L.SeparableConv1D(4, 3, dilation_rate=2)),
+ 'sepconv2d': lambda: single((8, 8, 3), L.SeparableConv2D(4, 3, padding='same')),
+ 'sepconv2d_s2_dm2': lambda: single((9, 9, 3), L.SeparableConv2D(4, 3, strides=2, depth_multiplier=2)),
+ 'depthwise1d': lambda: single((12, 3), L.DepthwiseConv1D(3, depth_multiplier=2)),
+ 'depthwise1d_s2': lambda: single((12, 3), L.DepthwiseConv1D(3, strides=2, padding='same')),
+ 'depthwise2d': lambda: single((8, 8, 3), L.DepthwiseConv2D(3, padding='same')),
+ 'depthwise2d_s2_dm2': lambda: single((9, 9, 3), L.DepthwiseConv2D(3, strides=2, depth_multiplier=2)),
+ 'depthwise2d_dil': lambda: single((9, 9, 2), L.DepthwiseConv2D(3, dilation_rate=2)),
+ 'conv2d_cf': lambda: single((3, 8, 8), L.Conv2D(4, 3, data_format='channels_first')),
+ 'conv1d_cf': lambda: single((3, 10), L.Conv1D(4, 3, data_format='channels_first')),
+}
+for k, v in CONV.items(): model('conv', k)(v)
+
+POOL = {
+ 'maxpool1d': lambda: single((10, 3), L.MaxPooling1D(2)),
+ 'maxpool1d_same_s1': lambda: single((10, 3), L.MaxPooling1D(3, strides=1, padding='same')),
+ 'avgpool1d_same': lambda: single((11, 3), L.AveragePooling1D(3, strides=2, padding='same')),
+ 'maxpool2d': lambda: single((8, 8, 3), L.MaxPooling2D()),
+ 'maxpool2d_same_odd': lambda: single((9, 9, 3), L.MaxPooling2D(3, strides=2, padding='same')),
+ 'avgpool2d_same': lambda: single((9, 9, 3), L.AveragePooling2D(3, strides=2, padding='same')),
+ 'avgpool2d_valid': lambda: single((9, 9, 3), L.AveragePooling2D((2, 3))),
+ 'maxpool3d': lambda: single((6, 6, 6, 2), L.MaxPooling3D()),
+ 'avgpool3d_same': lambda: single((5, 5, 5, 2), L.AveragePooling3D(3, strides=2, padding='same')),
+ 'gmp1d': lambda: single((10, 3), L.GlobalMaxPooling1D()),
+ 'gap1d_keepdims': lambda: single((10, 3), L.GlobalAveragePooling1D(keepdims=True)),
+ 'gmp2d': lambda: single((6, 6, 3), L.GlobalMaxPooling2D()),
+ 'gap2d': lambda: single((6, 6, 3), L.GlobalAveragePooling2D()),
+ 'gap2d_keepdims': lambda: single((6, 6, 3), L.GlobalAveragePooling2D(keepdims=True)),
+ 'gap3d': lambda: single((4, 4, 4, 3), L.GlobalAveragePooling3D()),
+ 'gmp3d': lambda: single((4, 4, 4, 3), L.GlobalMaxPooling3D()),
+ 'maxpool2d_cf': lambda: single((3, 8, 8), L.MaxPooling2D(data_format='channels_first')),
+ 'gap2d_cf': lambda: single((3, 6, 6), L.GlobalAveragePooling2D(data_format='channels_first')),
+}
+for k, v in POOL.items(): model('pool', k)(v)
+
+def rnn_model(make, shape=(7, 3)):
+    def body(x):
+        y = make()(x)
+        return list(y) if isinstance(y, (list, tuple)) else y
+    return functional([('x', shape)], body)
+
+RNN = {
+ 'lstm_last': lambda: single((7, 3), L.LSTM(5)),
+ 'lstm_seq': lambda: single((7, 3), L.LSTM(5, return_sequences=True)),
+ 'lstm_state': lambda: rnn_model(lambda: L.LSTM(4, return_state=True)),
+ 'lstm_seq_state_back': lambda: rnn_model(lambda: L.LSTM(4, return_sequences=True, return_state=True, go_backwards=True)),
+ 'lstm_no_unit_forget_hs': lambda: single((7, 3), L.LSTM(4, activation='relu', recurrent_activation='hard_sigmoid', unit_forget_bias=False)),
+ 'gru_last': lambda: single((7, 3), L.GRU(5)),
+ 'gru_seq': lambda: single((7, 3), L.GRU(5, return_sequences=True)),
+ 'gru_reset_before': lambda: single((7, 3), L.GRU(5, reset_after=False)),
+ 'gru_state_back': lambda: rnn_model(lambda: L.GRU(4, return_state=True, go_backwards=True)),
+ 'simplernn': lambda: single((7, 3), L.SimpleRNN(5)),
+ 'simplernn_seq_back': lambda: single((7, 3), L.SimpleRNN(5, return_sequences=True, go_backwards=True)),
+ 'simplernn_state': lambda: rnn_model(lambda: L.SimpleRNN(4, return_state=True)),
+ 'masking_lstm': lambda: single((7, 3), L.Masking(0.0), L.LSTM(4, return_sequences=True)),
+ 'masking_gru': lambda: single((7, 3), L.Masking(0.0), L.GRU(4)),
+ 'bidir_concat': lambda: single((7, 3), L.Bidirectional(L.LSTM(4))),
+ 'bidir_sum_seq': lambda: single((7, 3), L.Bidirectional(L.GRU(4, return_sequences=True), merge_mode='sum')),
+ 'bidir_mul': lambda: single((7, 3), L.Bidirectional(L.SimpleRNN(4), merge_mode='mul')),
+ 'bidir_ave': lambda: single((7, 3), L.Bidirectional(L.LSTM(4), merge_mode='ave')),
+ 'bidir_none': lambda: rnn_model(lambda: L.Bidirectional(L.LSTM(3), merge_mode=None)),
+ 'bidir_state': lambda: rnn_model(lambda: L.Bidirectional(L.LSTM(3, return_state=True))),
+ 'bidir_backward_layer': lambda: single((7, 3), L.Bidirectional(L.LSTM(3, return_sequences=True), backward_layer=L.LSTM(3, return_sequences=True, go_backwards=True))),
+ 'stacked_lstm': lambda: single((7, 3), L.LSTM(4, return_sequences=True), L.LSTM(3)),
+ 'rnn_stacked_cells': lambda: single((7, 3), L.RNN([L.LSTMCell(4), L.GRUCell(3)])),
+ 'rnn_simple_cell_seq': lambda: single((7, 3), L.RNN(L.SimpleRNNCell(4), return_sequences=True)),
+ 'convlstm1d': lambda: single((4, 8, 2), L.ConvLSTM1D(3, 3, padding='same')),
+ 'convlstm2d': lambda: single((3, 6, 6, 2), L.ConvLSTM2D(3, 3, padding='same', return_sequences=True)),
+ 'convlstm2d_valid': lambda: single((3, 6, 6, 2), L.ConvLSTM2D(2, 3)),
+ 'convlstm3d': lambda: single((2, 4, 4, 4, 1), L.ConvLSTM3D(2, 3, padding='same')),
+ 'timedistributed_dense': lambda: single((5, 3), L.TimeDistributed(L.Dense(4))),
+ 'timedistributed_conv': lambda: single((3, 6, 6, 2), L.TimeDistributed(L.Conv2D(2, 3)), L.TimeDistributed(L.Flatten())),
+}
+for k, v in RNN.items(): model('rnn', k)(v)
+
+def mha(**kw):
+    def b(q, v):
+        return L.MultiHeadAttention(num_heads=2, key_dim=4, **kw)(q, v)
+    return functional([('q', (5, 6)), ('v', (7, 6))], b)
+ATT = {
+ 'mha_cross': lambda: mha(),
+ 'mha_self': lambda: functional([('x', (5, 6))], lambda x: L.MultiHeadAttention(2, 3)(x, x)),
+ 'mha_causal': lambda: functional([('x', (5, 6))], lambda x: L.MultiHeadAttention(2, 3)(x, x, use_causal_mask=True)),
+ 'mha_scores': lambda: functional([('x', (5, 6))], lambda x: list(L.MultiHeadAttention(2, 3, value_dim=5, output_shape=4)(x, x, return_attention_scores=True))),
+ 'mha_kdim_nobias': lambda: mha(use_bias=False, value_dim=3),
+ 'mha_attention_axes': lambda: functional([('x', (3, 4, 6))], lambda x: L.MultiHeadAttention(2, 3, attention_axes=(2,))(x, x)),
+ 'attention_dot': lambda: functional([('q', (5, 4)), ('v', (7, 4))], lambda q, v: L.Attention()([q, v])),
+ 'attention_scale_concat': lambda: functional([('q', (5, 4)), ('v', (7, 4))], lambda q, v: L.Attention(use_scale=True, score_mode='concat')([q, v])),
+ 'attention_causal_kv': lambda: functional([('q', (5, 4)), ('v', (5, 4)), ('k', (5, 4))], lambda q, v, k: L.Attention(use_scale=True)([q, v, k], use_causal_mask=True)),
+ 'additive_attention': lambda: functional([('q', (5, 4)), ('v', (7, 4))], lambda q, v: L.AdditiveAttention()([q, v])),
+ 'additive_attention_noscale': lambda: functional([('q', (5, 4)), ('v', (7, 4))], lambda q, v: L.AdditiveAttention(use_scale=False)([q, v])),
+ 'embedding_mha_mask': lambda: functional([('ids', (6,), 'int32')], lambda i: (lambda e: L.GlobalAveragePooling1D()(L.MultiHeadAttention(2, 4)(e, e)))(L.Embedding(20, 8, mask_zero=True)(i))),
+}
+for k, v in ATT.items(): model('attention', k)(v)
+
+def bn_trained(shape, layer):
+    m = single(shape, layer)
+    # give BN real moving statistics
+    m.compile('sgd', 'mse')
+    x = rng.standard_normal((16,) + shape).astype('float32') * 2 + 1
+    m.fit(x, m.predict(x, verbose=0) * 0, epochs=1, verbose=0)
+    return m
+NORM = {
+ 'layernorm': lambda: single((5, 6), L.LayerNormalization()),
+ 'layernorm_axes': lambda: single((4, 5, 6), L.LayerNormalization(axis=[1, 2])),
+ 'layernorm_noscale': lambda: single((6,), L.LayerNormalization(center=False, scale=False, epsilon=1e-3)),
+ 'layernorm_rms': lambda: single((6,), L.LayerNormalization(rms_scaling=True)),
+ 'batchnorm_dense': lambda: bn_trained((6,), L.BatchNormalization()),
+ 'batchnorm_conv': lambda: bn_trained((5, 5, 3), L.BatchNormalization()),
+ 'batchnorm_axis1': lambda: bn_trained((3, 5, 5), L.BatchNormalization(axis=1)),
+ 'batchnorm_noscale': lambda: bn_trained((6,), L.BatchNormalization(center=False, scale=False)),
+ 'groupnorm': lambda: single((5, 5, 4), L.GroupNormalization(groups=2)),
+ 'groupnorm_1d': lambda: single((7, 6), L.GroupNormalization(groups=3)),
+ 'groupnorm_instance': lambda: single((5, 5, 4), L.GroupNormalization(groups=-1)),
+ 'unitnorm': lambda: single((6,), L.UnitNormalization()),
+ 'unitnorm_axes': lambda: single((4, 6), L.UnitNormalization(axis=[1, 2])),
+}
+for k, v in NORM.items(): model('norm', k)(v)
+
+def adapted(layer, data, shape, dtype='float32'):
+    layer.adapt(data)
+    return single(shape, layer, dtype=dtype)
+WORDS = ['the movie was great', 'a bad movie', 'hello world', 'the world was bad', 'great great movie', 'hello there']
+PRE = {
+ 'normalization': lambda: adapted(L.Normalization(), rng.standard_normal((50, 4)) * 3 + 2, (4,)),
+ 'normalization_axis_none': lambda: adapted(L.Normalization(axis=None), rng.standard_normal((50, 4)), (4,)),
+ 'normalization_mean_var': lambda: single((3,), L.Normalization(mean=[1., 2., 3.], variance=[1., 4., 9.])),
+ 'normalization_invert': lambda: single((3,), L.Normalization(mean=[1., 2., 3.], variance=[1., 4., 9.], invert=True)),
+ 'rescaling': lambda: single((4, 4, 3), L.Rescaling(1 / 127.5, offset=-1)),
+ 'resizing_bilinear': lambda: single((6, 8, 3), L.Resizing(4, 5)),
+ 'resizing_nearest': lambda: single((6, 8, 3), L.Resizing(12, 10, interpolation='nearest')),
+ 'resizing_bicubic': lambda: single((6, 8, 3), L.Resizing(5, 5, interpolation='bicubic')),
+ 'resizing_crop_aspect': lambda: single((6, 8, 3), L.Resizing(4, 4, crop_to_aspect_ratio=True)),
+ 'resizing_pad_aspect': lambda: single((6, 8, 3), L.Resizing(4, 4, pad_to_aspect_ratio=True)),
+ 'resizing_area': lambda: single((6, 8, 3), L.Resizing(3, 4, interpolation='area')),
+ 'centercrop': lambda: single((7, 8, 3), L.CenterCrop(4, 5)),
+ 'stringlookup_int': lambda: adapted(L.StringLookup(), np.array(['a', 'b', 'c', 'a', 'd']), (3,), 'string'),
+ 'stringlookup_onehot': lambda: single((), L.StringLookup(vocabulary=['a', 'b', 'c'], output_mode='one_hot'), dtype='string'),
+ 'stringlookup_multihot': lambda: single((3,), L.StringLookup(vocabulary=['a', 'b', 'c'], output_mode='multi_hot'), dtype='string'),
+ 'stringlookup_count': lambda: single((3,), L.StringLookup(vocabulary=['a', 'b', 'c'], output_mode='count', num_oov_indices=2), dtype='string'),
+ 'stringlookup_tfidf': lambda: single((3,), L.StringLookup(vocabulary=['a', 'b', 'c'], idf_weights=[0.5, 1.0, 2.0], output_mode='tf_idf'), dtype='string'),
+ 'stringlookup_mask': lambda: single((3,), L.StringLookup(vocabulary=['a', 'b', 'c'], mask_token=''), dtype='string'),
+ 'integerlookup': lambda: single((3,), L.IntegerLookup(vocabulary=[10, 20, 30]), dtype='int64'),
+ 'integerlookup_multihot': lambda: single((3,), L.IntegerLookup(vocabulary=[10, 20, 30], output_mode='multi_hot'), dtype='int64'),
+ 'integerlookup_invert': lambda: single((3,), L.IntegerLookup(vocabulary=[10, 20, 30], invert=True), dtype='int64'),
+ 'textvec_int': lambda: adapted(L.TextVectorization(max_tokens=20, output_sequence_length=6), np.array(WORDS), (), 'string'),
+ 'textvec_ragged_pad': lambda: adapted(L.TextVectorization(max_tokens=20), np.array(WORDS), (), 'string'),
+ 'textvec_multihot': lambda: adapted(L.TextVectorization(max_tokens=20, output_mode='multi_hot'), np.array(WORDS), (), 'string'),
+ 'textvec_count': lambda: adapted(L.TextVectorization(max_tokens=20, output_mode='count'), np.array(WORDS), (), 'string'),
+ 'textvec_tfidf': lambda: adapted(L.TextVectorization(max_tokens=20, output_mode='tf_idf'), np.array(WORDS), (), 'string'),
+ 'textvec_bigrams': lambda: adapted(L.TextVectorization(max_tokens=30, ngrams=2, output_sequence_length=8), np.array(WORDS), (), 'string'),
+ 'textvec_nostd': lambda: adapted(L.TextVectorization(max_tokens=20, standardize=None, split='whitespace', output_sequence_length=5), np.array(WORDS), (), 'string'),
+ 'textvec_char': lambda: adapted(L.TextVectorization(max_tokens=40, split='character', output_sequence_length=10), np.array(WORDS), (), 'string'),
+ 'textvec_lower_only': lambda: adapted(L.TextVectorization(standardize='lower', output_sequence_length=5), np.array(WORDS), (), 'string'),
+ 'discretization': lambda: single((4,), L.Discretization(bin_boundaries=[-1., 0., 1.])),
+ 'discretization_adapt': lambda: adapted(L.Discretization(num_bins=4), rng.standard_normal((100, 1)), (4,)),
+ 'discretization_onehot': lambda: single((1,), L.Discretization(bin_boundaries=[0., 1.], output_mode='one_hot')),
+ 'categoryenc_onehot': lambda: single((1,), L.CategoryEncoding(num_tokens=5, output_mode='one_hot'), dtype='int32'),
+ 'categoryenc_multihot': lambda: single((3,), L.CategoryEncoding(num_tokens=5, output_mode='multi_hot'), dtype='int32'),
+ 'categoryenc_count': lambda: single((3,), L.CategoryEncoding(num_tokens=5, output_mode='count'), dtype='int32'),
+ 'hashing_str': lambda: single((2,), L.Hashing(num_bins=7), dtype='string'),
+ 'hashing_salt': lambda: single((2,), L.Hashing(num_bins=7, salt=42), dtype='string'),
+ 'hashing_int': lambda: single((2,), L.Hashing(num_bins=5), dtype='int64'),
+ 'hashing_mask': lambda: single((2,), L.Hashing(num_bins=5, mask_value='', output_mode='multi_hot'), dtype='string'),
+ 'hashed_crossing': lambda: functional([('a', (), 'string'), ('b', (), 'string')], lambda a, b: L.HashedCrossing(num_bins=8)((a, b))),
+}
+for k, v in PRE.items(): model('preprocessing', k)(v)
+
+SHAPE = {
+ 'permute': lambda: single((3, 4, 5), L.Permute((3, 1, 2))),
+ 'repeatvector': lambda: single((4,), L.RepeatVector(3)),
+ 'cropping1d': lambda: single((8, 3), L.Cropping1D((1, 2))),
+ 'cropping2d': lambda: single((8, 8, 2), L.Cropping2D(((1, 2), (0, 3)))),
+ 'cropping3d': lambda: single((5, 5, 5, 1), L.Cropping3D(1)),
+ 'zeropad1d': lambda: single((5, 3), L.ZeroPadding1D((1, 2))),
+ 'zeropad2d': lambda: single((4, 4, 2), L.ZeroPadding2D(((1, 0), (2, 1)))),
+ 'zeropad3d': lambda: single((3, 3, 3, 1), L.ZeroPadding3D(1)),
+ 'upsampling1d': lambda: single((4, 3), L.UpSampling1D(3)),
+ 'upsampling2d': lambda: single((3, 4, 2), L.UpSampling2D((2, 3))),
+ 'upsampling2d_bilinear': lambda: single((3, 4, 2), L.UpSampling2D(2, interpolation='bilinear')),
+ 'upsampling3d': lambda: single((2, 2, 2, 1), L.UpSampling3D(2)),
+ 'flatten_reshape': lambda: single((3, 4), L.Flatten(), L.Reshape((2, 6))),
+ 'reshape_infer': lambda: single((12,), L.Reshape((-1, 3))),
+ 'flatten_cf': lambda: single((3, 2, 2), L.Flatten(data_format='channels_first')),
+ 'zeropad2d_cf': lambda: single((2, 3, 3), L.ZeroPadding2D(1, data_format='channels_first')),
+ 'upsampling2d_cf': lambda: single((2, 3, 3), L.UpSampling2D(2, data_format='channels_first')),
+}
+for k, v in SHAPE.items(): model('reshaping', k)(v)
+
+def merge(layer, n=2, shape=(4,)):
+    return functional([('a%d' % i, shape) for i in range(n)], lambda *xs: layer([*xs]))
+MERGE = {
+ 'add3': lambda: merge(L.Add(), 3),
+ 'subtract': lambda: merge(L.Subtract()),
+ 'multiply': lambda: merge(L.Multiply()),
+ 'average': lambda: merge(L.Average(), 3),
+ 'maximum': lambda: merge(L.Maximum()),
+ 'minimum': lambda: merge(L.Minimum()),
+ 'concat_axis1': lambda: merge(L.Concatenate(axis=1), 2, (3, 4)),
+ 'concat_neg': lambda: merge(L.Concatenate(), 2, (3, 4)),
+ 'dot_axes': lambda: merge(L.Dot(axes=(2, 2)), 2, (3, 4)),
+ 'dot_normalize': lambda: merge(L.Dot(axes=1, normalize=True)),
+ 'dot_axes12': lambda: functional([('a', (3, 4)), ('b', (4, 5))], lambda a, b: L.Dot(axes=(2, 1))([a, b])),
+ 'add_broadcast': lambda: functional([('a', (3, 4)), ('b', (1, 4))], lambda a, b: L.Add()([a, b])),
+}
+for k, v in MERGE.items(): model('merge', k)(v)
+
+ACTS = ['relu', 'relu6', 'leaky_relu', 'elu', 'selu', 'gelu', 'silu', 'softplus', 'softsign', 'tanh', 'sigmoid', 'hard_sigmoid',
+        'hard_silu', 'exponential', 'linear', 'mish', 'log_softmax', 'softmax', 'celu', 'glu', 'sparse_plus', 'squareplus',
+        'soft_shrink', 'hard_shrink', 'tanh_shrink', 'hard_tanh', 'log_sigmoid', 'sparsemax', 'threshold', 'relu_max']
+for a in ACTS:
+    if a == 'relu_max':
+        continue
+    model('activation', 'act_' + a)(lambda a=a: single((6,), L.Dense(6, activation=a)))
+ACTL = {
+ 'leakyrelu_layer': lambda: single((6,), L.LeakyReLU(negative_slope=0.2)),
+ 'prelu': lambda: single((3, 4), L.PReLU(alpha_initializer=keras.initializers.RandomUniform(seed=1))),
+ 'prelu_shared': lambda: single((3, 4, 2), L.PReLU(alpha_initializer=keras.initializers.Constant(0.3), shared_axes=[1, 2])),
+ 'elu_layer': lambda: single((6,), L.ELU(alpha=0.5)),
+ 'relu_layer_max_thr': lambda: single((6,), L.ReLU(max_value=1.0, negative_slope=0.1, threshold=0.2)),
+ 'softmax_axis': lambda: single((3, 4), L.Softmax(axis=1)),
+ 'activation_layer_gelu_approx': lambda: single((6,), L.Activation(keras.activations.gelu)),
+ 'dense_gelu_approx_lambda_free': lambda: single((6,), L.Dense(4), L.Activation('gelu')),
+}
+for k, v in ACTL.items(): model('activation', k)(v)
+
+def embed_mask():
+    return functional([('ids', (6,), 'int32')], lambda i: L.LSTM(4)(L.Embedding(10, 5, mask_zero=True)(i)))
+def nested():
+    inner = keras.Sequential([keras.Input((4,)), L.Dense(5, activation='relu'), L.Dense(3)], name='inner_seq')
+    x = keras.Input((4,), name='x')
+    return keras.Model(x, L.Dense(2)(inner(x)))
+def nested_functional():
+    ii = keras.Input((4,), name='ii'); inner = keras.Model(ii, L.Dense(3, activation='tanh')(ii), name='inner_fn')
+    a = keras.Input((4,), name='a'); b = keras.Input((4,), name='b')
+    return keras.Model([a, b], L.Concatenate()([inner(a), inner(b)]))
+def shared():
+    d = L.Dense(3, name='shared_dense')
+    a = keras.Input((4,), name='a'); b = keras.Input((4,), name='b')
+    return keras.Model([a, b], L.Subtract()([d(a), d(b)]))
+def multi_io():
+    a = keras.Input((4,), name='a'); b = keras.Input((3, 2), name='b')
+    h = L.Concatenate()([a, L.Flatten()(b)])
+    return keras.Model({'a': a, 'b': b}, {'cls': L.Dense(3, activation='softmax', name='cls')(h), 'reg': L.Dense(1, name='reg')(h)})
+def multi_out_list():
+    a = keras.Input((4,), name='a')
+    h = L.Dense(5)(a)
+    return keras.Model(a, [L.Dense(2, name='o1')(h), L.Dense(3, name='o2')(h), h])
+def seq_plain():
+    return keras.Sequential([keras.Input((5,), name='x'), L.Dense(4, activation='relu'), L.Dropout(0.3), L.Dense(2)])
+def seq_no_input():
+    m = keras.Sequential([L.Dense(4, activation='relu'), L.Dense(2)]); m.build((None, 5)); return m
+def embedding_pool_mask():
+    return functional([('ids', (6,), 'int32')], lambda i: L.GlobalAveragePooling1D()(L.Embedding(10, 5, mask_zero=True)(i)))
+def bidir_embed_mask():
+    return functional([('ids', (6,), 'int32')], lambda i: L.Bidirectional(L.GRU(3))(L.Embedding(10, 5, mask_zero=True)(i)))
+def misc_layers():
+    return single((6,), L.Dense(6), L.Dropout(0.5), L.GaussianNoise(0.1), L.GaussianDropout(0.2), L.AlphaDropout(0.1), L.ActivityRegularization(0.01), L.Identity(), L.Dense(2))
+def spatial_dropout():
+    return single((5, 5, 3), L.SpatialDropout2D(0.3), L.Conv2D(2, 3), L.SpatialDropout1D(0.1) if False else L.Identity())
+def resnet_block():
+    x = keras.Input((8, 8, 3), name='img')
+    y = L.Conv2D(8, 3, padding='same', use_bias=False)(x)
+    y = L.BatchNormalization()(y); y = L.Activation('relu')(y)
+    y = L.Conv2D(8, 3, padding='same')(y)
+    s = L.Conv2D(8, 1)(x)
+    y = L.ReLU()(L.Add()([y, s]))
+    y = L.GlobalAveragePooling2D()(y)
+    return keras.Model(x, L.Dense(3, activation='softmax')(y))
+def mobilenet_block():
+    x = keras.Input((9, 9, 4), name='img')
+    y = L.Conv2D(8, 1, use_bias=False)(x); y = L.BatchNormalization()(y); y = L.ReLU(6.)(y)
+    y = L.DepthwiseConv2D(3, strides=2, padding='same', use_bias=False)(y); y = L.BatchNormalization()(y); y = L.ReLU(6.)(y)
+    y = L.Conv2D(4, 1)(y)
+    return keras.Model(x, y)
+def transformer_block():
+    x = keras.Input((6,), name='ids', dtype='int32')
+    e = L.Embedding(30, 8)(x)
+    pos = L.Embedding(6, 8)(keras.ops.arange(6))
+    h = e + pos
+    a = L.MultiHeadAttention(2, 4, dropout=0.1)(h, h)
+    h = L.LayerNormalization(epsilon=1e-6)(h + a)
+    f = L.Dense(16, activation='gelu')(h); f = L.Dense(8)(f)
+    h = L.LayerNormalization(epsilon=1e-6)(h + f)
+    return keras.Model(x, L.Dense(2, activation='softmax')(L.GlobalAveragePooling1D()(h)))
+def unet_small():
+    x = keras.Input((8, 8, 1), name='img')
+    c1 = L.Conv2D(4, 3, padding='same', activation='relu')(x); p1 = L.MaxPooling2D()(c1)
+    c2 = L.Conv2D(8, 3, padding='same', activation='relu')(p1)
+    u = L.Conv2DTranspose(4, 2, strides=2, padding='same')(c2)
+    m = L.Concatenate()([u, c1])
+    return keras.Model(x, L.Conv2D(1, 1, activation='sigmoid')(m))
+def keras_ops_mix():
+    x = keras.Input((4, 3), name='x')
+    y = keras.ops.cumsum(x, axis=1) * 0.5
+    y = keras.ops.transpose(y, (0, 2, 1))
+    y = keras.ops.sqrt(keras.ops.abs(y) + 1.)
+    y = keras.ops.max(y, axis=-1) - keras.ops.logsumexp(y, axis=-1)
+    return keras.Model(x, y)
+def keras_ops_misc2():
+    x = keras.Input((6,), name='x')
+    y = keras.ops.sort(x)
+    t = keras.ops.top_k(x, 3)[0]
+    z = keras.ops.clip(x, -0.5, 0.5) + keras.ops.erf(x)
+    w = keras.ops.where(x > 0, x, keras.ops.zeros_like(x))
+    return keras.Model(x, [y, t, z, w, keras.ops.argmax(x, axis=-1), keras.ops.norm(x, axis=-1)])
+STRUCT = {'embedding_mask_lstm': embed_mask, 'nested_seq': nested, 'nested_functional_shared': nested_functional,
+          'shared_dense': shared, 'multi_io_dict': multi_io, 'multi_out_list': multi_out_list, 'sequential': seq_plain,
+          'sequential_no_input': seq_no_input, 'embedding_pool_mask': embedding_pool_mask, 'bidir_embed_mask': bidir_embed_mask,
+          'misc_noise_dropout': misc_layers, 'spatial_dropout': spatial_dropout, 'resnet_block': resnet_block,
+          'mobilenet_block': mobilenet_block, 'transformer_block': transformer_block, 'unet_small': unet_small,
+          'keras_ops_mix': keras_ops_mix, 'keras_ops_misc2': keras_ops_misc2,
+          'dense_int_input_cast': lambda: single((3,), L.Dense(2), dtype='int32'),
+          'dense_3d': lambda: single((3, 4), L.Dense(2, activation='tanh')),
+          'einsumdense': lambda: single((3, 4), L.EinsumDense('abc,cd->abd', output_shape=(None, 5), bias_axes='d')),
+          'einsumdense2': lambda: single((4,), L.EinsumDense('ab,bcd->acd', output_shape=(2, 3), bias_axes='cd')),
+          'embedding_2d': lambda: single((2, 3), L.Embedding(10, 4), dtype='int32'),
+         }
+for k, v in STRUCT.items(): model('structure', k)(v)
+
+def seeded_input(t):
+    shape = [2 if d is None else d for d in t.shape]
+    dt = t.dtype
+    name = t.name
+    if dt == 'string':
+        if FILTER_WORDS.get('cur', '').startswith('textvec') or 'hashed' in FILTER_WORDS.get('cur', ''):
+            vals = [WORDS[(i * 3 + 1) % len(WORDS)] for i in range(int(np.prod(shape)))]
+        else:
+            vals = [['a', 'b', 'c', 'd', 'zz', ''][i % 6] for i in range(int(np.prod(shape)))]
+        return np.array(vals, dtype=object).reshape(shape)
+    if 'int' in dt:
+        hi = 10
+        cur = FILTER_WORDS.get('cur', '')
+        if 'integerlookup' in cur: return rng.choice([10, 20, 30, 40], size=shape).astype(dt)
+        if 'categoryenc' in cur: hi = 5
+        if 'transformer' in cur: hi = 30
+        a = rng.integers(0, hi, size=shape).astype(dt)
+        if 'mask' in cur and len(shape) == 2: a[:, -2:] = 0
+        return a
+    a = rng.standard_normal(shape).astype(dt)
+    if FILTER_WORDS.get('cur', '').startswith('masking') and len(shape) == 3:
+        a[0, -2:, :] = 0
+    if 'rescaling' in FILTER_WORDS.get('cur', ''): a = np.round(np.abs(a) * 80)
+    return a
+FILTER_WORDS = {}
+
+def run_one(cat, name, fn):
+    d = os.path.join(OUT, name)
+    os.makedirs(d, exist_ok=True)
+    rec = {'category': cat, 'slug': name, 'errors': {}}
+    FILTER_WORDS['cur'] = name
+    try:
+        m = fn()
+    except Exception as e:
+        rec['errors']['build'] = repr(e)[:400]
+        json.dump(rec, open(os.path.join(d, 'case.json'), 'w'))
+        return rec
+    ins = m.inputs if isinstance(m.inputs, list) else [m.inputs]
+    arrs = {t.name: seeded_input(t) for t in ins}
+    rec['inputs'] = {k: to_json(v) for k, v in arrs.items()}
+    try:
+        feed = [tf.constant(arrs[t.name]) for t in ins]
+        structured = m._inputs_struct if hasattr(m, '_inputs_struct') else None
+        if isinstance(structured, dict):
+            out = m({k: tf.constant(v) for k, v in arrs.items()}, training=False)
+        else:
+            out = m(feed if len(feed) > 1 else feed[0], training=False)
+        names = m.output_names if hasattr(m, 'output_names') else None
+        if isinstance(out, dict):
+            rec['keras_outputs'] = {k: to_json(v) for k, v in out.items()}
+        elif isinstance(out, (list, tuple)):
+            rec['keras_outputs'] = [to_json(v) for v in out]
+        else:
+            rec['keras_outputs'] = [to_json(out)]
+        rec['keras_output_names'] = list(names) if names else None
+    except Exception as e:
+        rec['errors']['call'] = repr(e)[:400]
+    for fmt in ('keras', 'h5'):
+        try:
+            m.save(os.path.join(d, 'model.' + fmt))
+        except Exception as e:
+            rec['errors']['save_' + fmt] = repr(e)[:400]
+    try:
+        m.export(os.path.join(d, 'export'), verbose=False)
+        loaded = tf.saved_model.load(os.path.join(d, 'export'))
+        sig = loaded.signatures['serving_default']
+        spec = sig.structured_input_signature[1]
+        order = list(spec.keys())
+        # map signature inputs to model inputs by name, else by order
+        feed = {}
+        for i, k in enumerate(order):
+            src = k if k in arrs else list(arrs)[i]
+            v = arrs[src]
+            feed[k] = tf.constant(v, dtype=spec[k].dtype) if spec[k].dtype != tf.string else tf.constant(v)
+        res = sig(**feed)
+        rec['export_inputs'] = {k: to_json(v) for k, v in feed.items()}
+        rec['export_outputs'] = {k: to_json(v) for k, v in res.items()}
+    except Exception as e:
+        rec['errors']['export'] = repr(e)[:400]
+    json.dump(rec, open(os.path.join(d, 'case.json'), 'w'))
+    return rec
+
+if __name__ == '__main__':
+    summary = []
+    for cat, name, fn in MODELS:
+        if FILTER and FILTER not in name:
+            continue
+        try:
+            r = run_one(cat, name, fn)
+        except Exception as e:
+            traceback.print_exc(); r = {'slug': name, 'errors': {'gen': repr(e)}}
+        print(name, r.get('errors'), flush=True)
