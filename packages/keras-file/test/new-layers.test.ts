@@ -1,4 +1,4 @@
-// Keras layer classes @savedkeras/layers added because tfjs-layers lacks them (GroupNormalization,
+// Keras layer classes @savedkeras/layers added because tfjs-layers lacks them (GroupNormalization, ConvLSTM1D,
 // UnitNormalization, SpatialDropout2D/3D, ActivityRegularization, Conv1DTranspose, DepthwiseConv1D,
 // SeparableConv1D, Cropping1D/3D, ZeroPadding1D/3D, UpSampling1D/3D, Hashing, HashedCrossing), loaded
 // from Keras 3.15 .keras and .h5 files and held against Keras' own outputs, and one SGD step of the

@@ -38,6 +38,7 @@ import { ActivityRegularization } from './activity-regularization.js';
 import { Conv1DTranspose, DepthwiseConv1D, SeparableConv1D } from './conv1d-variants.js';
 import { Cropping1D, Cropping3D, UpSampling1D, UpSampling3D, ZeroPadding1D, ZeroPadding3D } from './reshaping-1d-3d.js';
 import { Hashing, HashedCrossing } from './hashing.js';
+import { ConvLSTM1D } from './conv-lstm1d.js';
 
 /**
  * Every layer class of this package by Keras class name. Some replace tfjs-layers' own class of
@@ -102,6 +103,7 @@ export const LAYER_CLASSES: Readonly<Record<string, SerializableClass>> = {
   UpSampling3D,
   Hashing,
   HashedCrossing,
+  ConvLSTM1D,
 };
 
 /**

@@ -1,7 +1,7 @@
 """Writes new-layers-*.keras / .h5 and new-layers.expected.json: small Keras 3 models of the layer classes
 @savedkeras/layers added in session 5 (GroupNormalization, UnitNormalization, SpatialDropout1D/2D/3D,
 ActivityRegularization, Conv1DTranspose, DepthwiseConv1D, SeparableConv1D, Cropping1D/3D, ZeroPadding1D/3D,
-UpSampling1D/3D, Hashing with and without salt, HashedCrossing), each model with several named outputs, Keras' outputs on seeded
+UpSampling1D/3D, ConvLSTM1D, Hashing with and without salt, HashedCrossing), each model with several named outputs, Keras' outputs on seeded
 inputs, and for the weighted layers one SGD step (weights after the step and the loss). Run with TF 2.21 / Keras 3.15:
   /path/to/tf-venv/bin/python new-layers.py"""
 import json, os
@@ -78,6 +78,12 @@ def hashing():
     return keras.Model([s, i, a, b], outs)
 
 
+def convlstm():
+    x = keras.Input((4, 7, 3), name='x')
+    seq, h, c = L.ConvLSTM1D(2, 2, dilation_rate=2, return_sequences=True, return_state=True, go_backwards=True, name='convlstm1d_seq')(x)
+    return keras.Model(x, [L.ConvLSTM1D(3, 3, padding='same', name='convlstm1d')(x), seq, h, c])
+
+
 def train():
     # Every weighted layer in one chain; one SGD step on MSE is compared weight by weight.
     x = keras.Input((6, 4), name='x')
@@ -101,6 +107,11 @@ def f32(shape):
     return rng.standard_normal(shape).astype('float32')
 
 
+def unique(names):
+    # A layer with several outputs (return_state) is named once per output: number the repeats.
+    return [n if names.index(n) == i else f'{n}#{names[:i].count(n)}' for i, n in enumerate(names)]
+
+
 def stored(v):
     v = np.asarray(v)
     if v.dtype.kind in 'SUO':
@@ -114,6 +125,7 @@ for slug, make, feed in [
     ('new-layers-seq1d', seq1d, lambda: {'x': f32((2, 8, 4))}),
     ('new-layers-img2d', img2d, lambda: {'x': f32((2, 5, 5, 6)) * 3 + 1}),
     ('new-layers-vol3d', vol3d, lambda: {'x': f32((2, 3, 4, 4, 2))}),
+    ('new-layers-convlstm', convlstm, lambda: {'x': f32((2, 4, 7, 3))}),
     ('new-layers-hashing', hashing, lambda: {'s': words, 'i': np.array([[0, -7, 123456], [2147483647, 42, 0]], 'int64'),
                                              'a': np.array([['cat'], ['dog']]), 'b': np.array([[3], [-5]], 'int64')}),
 ]:
@@ -125,7 +137,7 @@ for slug, make, feed in [
     ys = m([inputs[t.name] for t in m.inputs] if len(m.inputs) > 1 else inputs['x'], training=False)
     ys = ys if isinstance(ys, (list, tuple)) else [ys]
     out['models'][slug] = {'inputs': {k: stored(v) for k, v in inputs.items()},
-                           'outputs': {name: stored(y) for name, y in zip(m.output_names, ys)}}
+                           'outputs': {name: stored(y) for name, y in zip(unique(m.output_names), ys)}}
 
 m = train()
 randomize_norms(m)
