@@ -83,6 +83,14 @@ function compute(c: PinCase): tf.Tensor {
       return tf.engine().runKernel('Conv2DBackpropFilter', { x: input(c, 'x'), dy: input(c, 'dy') }, {
         strides: a.strides, pad: a.padding, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: a.filterShape,
       } as never) as tf.Tensor;
+    case 'depthwiseConv2dBackpropInput':
+      return tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy: input(c, 'dy'), filter: input(c, 'filter') }, {
+        strides: a.strides, pad: a.padding, dimRoundingMode: undefined, dilations: [1, 1], inputShape: a.inputShape,
+      } as never) as tf.Tensor;
+    case 'depthwiseConv2dBackpropFilter':
+      return tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x: input(c, 'x'), dy: input(c, 'dy') }, {
+        strides: a.strides, pad: a.padding, dimRoundingMode: undefined, dilations: [1, 1], filterShape: a.filterShape,
+      } as never) as tf.Tensor;
     case 'relu6':
       return tf.relu6(input(c, 'x'));
     case 'sign':

@@ -85,6 +85,14 @@ export const KERNEL_FIXES: readonly KernelFix[] = Object.freeze([
     why: 'tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter (a Keras train step saved with the model runs it); the cpu kernel runs instead',
     via: 'cpu',
   },
+  ...(['DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter'] as const).map(
+    (kernel): KernelFix => ({
+      kernel,
+      backend: 'wasm',
+      why: `tfjs-backend-wasm 4.22 has no ${kernel}, so depthwise and separable convolutions (Keras DepthwiseConv1D/2D, SeparableConv1D/2D) did not train; the cpu kernel runs instead`,
+      via: 'cpu',
+    }),
+  ),
   {
     kernel: 'GatherV2',
     backend: 'wasm',
