@@ -103,6 +103,12 @@ def randomize_norms(m):
             layer.set_weights([(rng.standard_normal(w.shape) * 0.5 + 1).astype('float32') for w in layer.get_weights()])
 
 
+def train_convlstm():
+    x = keras.Input((3, 5, 2), name='x')
+    y = L.ConvLSTM1D(2, 2, padding='same', name='convlstm1d')(x)
+    return keras.Model(x, L.Dense(2, name='head')(L.Flatten()(y)))
+
+
 def f32(shape):
     return rng.standard_normal(shape).astype('float32')
 
@@ -139,17 +145,19 @@ for slug, make, feed in [
     out['models'][slug] = {'inputs': {k: stored(v) for k, v in inputs.items()},
                            'outputs': {name: stored(y) for name, y in zip(unique(m.output_names), ys)}}
 
-m = train()
-randomize_norms(m)
-m.save(os.path.join(HERE, 'new-layers-train.keras'))
-m.save(os.path.join(HERE, 'new-layers-train.h5'))
-x = f32((3, 6, 4))
-target = f32((3, 2))
-before = m.predict(x, verbose=0)
-m.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), loss='mse')
-loss = m.train_on_batch(x, target)
-out['train'] = {'file': 'new-layers-train', 'x': stored(x), 'y': stored(target), 'before': stored(before), 'loss': float(loss),
-                'learningRate': 0.1, 'weightsAfter': {w.path: stored(w.numpy()) for w in m.weights}}
+out['train'] = []
+for slug, make, x_shape in [('new-layers-train', train, (3, 6, 4)), ('new-layers-train-convlstm', train_convlstm, (3, 3, 5, 2))]:
+    m = make()
+    randomize_norms(m)
+    m.save(os.path.join(HERE, slug + '.keras'))
+    m.save(os.path.join(HERE, slug + '.h5'))
+    x = f32(x_shape)
+    target = f32((x_shape[0], 2))
+    before = m.predict(x, verbose=0)
+    m.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), loss='mse')
+    loss = m.train_on_batch(x, target)
+    out['train'].append({'file': slug, 'x': stored(x), 'y': stored(target), 'before': stored(before), 'loss': float(loss),
+                         'learningRate': 0.1, 'weightsAfter': {w.path: stored(w.numpy()) for w in m.weights}})
 with open(os.path.join(HERE, 'new-layers.expected.json'), 'w') as fh:
     json.dump(out, fh, indent=0)
     fh.write('\n')
