@@ -22,7 +22,9 @@ export {
   type BackendName,
   type BackendAttempt,
   type BackendChoice,
+  type SelectBackendOptions,
 } from './select-backend.js';
+export { MAX_WASM_THREADS } from './wasm-threads.js';
 
 // Importing this package lets loaders open plain paths and file:// URLs (as tf.io routers do).
 registerSourceRouter(nodeSourceRouter);

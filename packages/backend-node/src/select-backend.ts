@@ -17,7 +17,17 @@ const require = createRequire(import.meta.url);
 
 type Tf = typeof import('@tensorflow/tfjs-core');
 
-function candidates(tf: Tf): BackendCandidate[] {
+/** Options of the Node backend selection. */
+export interface SelectBackendOptions {
+  /**
+   * XNNPACK threads of the wasm backend (threaded SIMD build, see wasm-threads.ts); 0 or 1 = the
+   * single-threaded build. Default: SAVEDKERAS_WASM_THREADS, else single-threaded. Only the first wasm
+   * initialisation of a process counts.
+   */
+  wasmThreads?: number;
+}
+
+function candidates(tf: Tf, options: SelectBackendOptions): BackendCandidate[] {
   return [
     { name: 'tensorflow', load: importTfjsNode },
     {
@@ -26,8 +36,12 @@ function candidates(tf: Tf): BackendCandidate[] {
         const wasm = await import('@tensorflow/tfjs-backend-wasm');
         wasm.setWasmPaths(wasmFiles());
         // Opt-in threaded XNNPACK (SAVEDKERAS_WASM_THREADS=2): tfjs never enables it in Node by itself.
-        const threads = wasmThreadsRequested();
-        undoThreadShims = threads > 0 ? prepareWasmThreads(tf, wasm, threads) : null;
+        const threads = wasmThreadsRequested(options.wasmThreads);
+        try {
+          undoThreadShims = threads > 0 ? prepareWasmThreads(tf, wasm, threads) : null;
+        } catch {
+          undoThreadShims = null; // no writable temp folder for the worker scripts: the single-threaded build
+        }
         // Emscripten adds its own process handlers when the module starts (in setBackend).
         processHandlersBefore = snapshotProcessHandlers();
       },
@@ -39,7 +53,7 @@ function candidates(tf: Tf): BackendCandidate[] {
         undoThreadShims = null;
         removeAddedProcessHandlers(processHandlersBefore);
       },
-      // `threads`: XNNPACK runs on more than one thread (only with SAVEDKERAS_WASM_THREADS in Node).
+      // `threads`: XNNPACK runs on more than one thread (wasmThreads / SAVEDKERAS_WASM_THREADS in Node).
       features: async () => ({
         simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')),
         threads: (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() > 1,
@@ -76,9 +90,9 @@ function removeAddedProcessHandlers(before: Handlers | null): void {
  * Each candidate must initialise AND compute a small matMul; when none does, BackendError says
  * why each one failed.
  */
-export async function selectBackend(preferred?: string): Promise<BackendChoice> {
+export async function selectBackend(preferred?: string, options: SelectBackendOptions = {}): Promise<BackendChoice> {
   const tf = await import('@tensorflow/tfjs-core');
-  const choice = await selectBackendFrom<BackendName>(tf as unknown as TfCoreLike, withKernelFixes(candidates(tf)), preferred, {
+  const choice = await selectBackendFrom<BackendName>(tf as unknown as TfCoreLike, withKernelFixes(candidates(tf, options)), preferred, {
     noneWorkedHint: 'run without --backend to let savedkeras pick one, or install @tensorflow/tfjs-node',
     preferredFailedHint: 'run without --backend to let savedkeras pick one, or install @tensorflow/tfjs-node',
   });

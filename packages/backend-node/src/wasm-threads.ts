@@ -5,7 +5,9 @@ import * as nodePath from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 /**
- * Threaded XNNPACK for tfjs-backend-wasm 4.22 in Node (opt-in: SAVEDKERAS_WASM_THREADS=<n>).
+ * Threaded XNNPACK for tfjs-backend-wasm 4.22 in Node. Opt-in for library users (SAVEDKERAS_WASM_THREADS=<n>, or
+ * selectBackend's `wasmThreads`): it patches globals of the process (below). The savedkeras CLI, which owns its
+ * process, turns it on by default (one thread per core; `--threads 1` or SAVEDKERAS_WASM_THREADS=1 to turn it off).
  *
  * The package ships a threaded SIMD binary and its Emscripten glue supports Node worker_threads,
  * but four things stop it in Node, each worked around here for the moment of initialisation:
@@ -20,12 +22,15 @@ import { Worker } from 'node:worker_threads';
  *     reports every core twice while the module starts.
  * Everything patched is restored once the backend is up.
  */
-export function wasmThreadsRequested(): number {
-  const raw = process.env['SAVEDKERAS_WASM_THREADS'];
+export function wasmThreadsRequested(explicit?: number): number {
+  const raw = explicit ?? process.env['SAVEDKERAS_WASM_THREADS'];
   if (raw === undefined || raw === '') return 0;
   const n = Number(raw);
-  return Number.isInteger(n) && n >= 2 ? Math.min(n, 8) : 0; // backend.cc pre-creates 8 workers at most
+  return Number.isInteger(n) && n >= 2 ? Math.min(n, MAX_WASM_THREADS) : 0;
 }
+
+/** backend.cc pre-creates 8 pthread workers: more threads than that are never used. */
+export const MAX_WASM_THREADS = 8;
 
 type WasmModule = { setThreadsCount(n: number): void };
 type TfEnv = { env(): { set(flag: string, value: boolean): void } };

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CliContext, GlobalOptions } from './context.js';
 import { registerExample } from './commands/example.js';
 import { registerInspect } from './commands/inspect.js';
@@ -33,6 +33,12 @@ export function buildProgram(ctx: CliContext): Command {
         'cpu',
       ]),
     )
+    .addOption(
+      new Option(
+        '--threads <n>',
+        'threads of the wasm backend (threaded XNNPACK; 1 = single-threaded; default: $SAVEDKERAS_WASM_THREADS, else one per core, at most 8)',
+      ).argParser(threadCount),
+    )
     .option('--debug', 'print stack traces for errors')
     .option('--tags <set>', "meta graph to read, by its comma-separated tag set (as saved_model_cli --tag_set; default: 'serve', else the first)")
     .configureHelp({ showGlobalOptions: true })
@@ -47,11 +53,18 @@ export function buildProgram(ctx: CliContext): Command {
     .hook('preAction', (_root, action) => {
       const o = action.optsWithGlobals<GlobalOptions>();
       ctx.globals.backend = o.backend;
+      ctx.globals.threads = o.threads;
       ctx.globals.debug = o.debug;
       ctx.globals.tags = o.tags === undefined ? undefined : String(o.tags).split(',').map((t) => t.trim()).filter((t) => t !== '');
     });
   for (const register of COMMANDS) register(program, ctx);
   return program;
+}
+
+function threadCount(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of threads, 1 or more');
+  return n;
 }
 
 export const VERSION = '0.1.0';

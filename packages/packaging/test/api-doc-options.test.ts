@@ -34,6 +34,7 @@ const OPTIONS: [file: string, iface: string][] = [
   ['packages/graph/src/saved-model-functions.ts', 'SignatureCallOptions'],
   ['packages/graph/src/executor/budget.ts', 'CallGuard'],
   ['packages/backend-web/src/select-backend.ts', 'SelectBackendOptions'],
+  ['packages/backend-node/src/select-backend.ts', 'SelectBackendOptions'],
 ];
 
 describe('docs/api.md', () => {

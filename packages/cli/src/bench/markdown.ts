@@ -70,7 +70,7 @@ export function renderResultsMarkdown(s: SuiteResults): string {
   for (const k of s.skipped ?? []) notes.push(`- ${k.model} (${k.backend}): ${k.reason}`);
   for (const k of s.pending ?? []) notes.push(`- ${k.model} (${k.backend}): not run: the suite was stopped before this row`);
   if (s.results.some((r) => r.backend === 'wasm-2threads')) {
-    notes.unshift('- wasm-2threads: the wasm backend with SAVEDKERAS_WASM_THREADS=2 (threaded XNNPACK, opt-in in Node), on the convolution models only.');
+    notes.unshift('- wasm-2threads: the wasm backend with 2 threads (`--threads 2`: threaded XNNPACK, the CLI\'s default on 2 cores, opt-in for library users), on the convolution models only; `wasm` rows are single-threaded (`--threads 1`).');
   }
   if (notes.length > 0) lines.push('Notes:', '', ...notes, '');
   return lines.join('\n') + '\n';

@@ -23,8 +23,9 @@ const BENCH_FIXTURES = [
 ];
 
 /**
- * Threaded XNNPACK (SAVEDKERAS_WASM_THREADS=2, opt-in in Node: backend-node/src/wasm-threads.ts) is
- * measured as a third backend on the convolution models, where it is meant to help.
+ * Threaded XNNPACK (`--threads 2`: backend-node/src/wasm-threads.ts; the CLI's default, opt-in for library users)
+ * is measured as a third backend on the convolution models, where it is meant to help; the `wasm` rows run
+ * single-threaded (`--threads 1`), as a library user gets it by default.
  */
 const WASM_THREADS_BACKEND = 'wasm-2threads';
 const THREADED_MODELS = ['cnn-mnist-bn', 'unet-denoise-autoencoder', 'timedistributed-lrcn-video-tf27', 'generated-cnn-50mb'];
@@ -157,8 +158,9 @@ function runBench(bin: string, dir: string, backend: string, runs: number): Prom
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [bin, '--backend', threads ? 'wasm' : backend, 'bench', dir, '--json', '--runs', String(runs)],
-      { maxBuffer: 16 << 20, env: { ...process.env, NO_COLOR: '1', ...(threads ? { SAVEDKERAS_WASM_THREADS: '2' } : {}) } },
+      [bin, '--backend', threads ? 'wasm' : backend, '--threads', threads ? '2' : '1', 'bench', dir, '--json', '--runs', String(runs)],
+      // The env too: the bench's rss-probe children select their backend as a library user does.
+      { maxBuffer: 16 << 20, env: { ...process.env, NO_COLOR: '1', SAVEDKERAS_WASM_THREADS: threads ? '2' : '1' } },
       (err, stdout, stderr) => {
         if (err) resolve({ error: stderr.trim().split('\n').filter((l) => /error/.test(l))[0] ?? err.message });
         else resolve(JSON.parse(stdout) as BenchResult);
