@@ -17,7 +17,14 @@ export function requestedBackend(): string {
 }
 
 export function chooseBackend(requested: string): Promise<BackendChoice> {
-  return selectBackend(requested === 'auto' ? undefined : requested, { wasmPaths: WASM_PATHS });
+  // Every logical core for XNNPACK on a cross-origin-isolated page (tfjs alone takes half of them: 1 on 2 cores).
+  return selectBackend(requested === 'auto' ? undefined : requested, { wasmPaths: WASM_PATHS, wasmThreads: threadsWanted() });
+}
+
+/** `?threads=N` in the address, else navigator.hardwareConcurrency. */
+function threadsWanted(): number {
+  const asked = Number(new URLSearchParams(location.search).get('threads'));
+  return Number.isInteger(asked) && asked >= 1 ? asked : navigator.hardwareConcurrency;
 }
 
 export function describeChoice(c: BackendChoice): string {

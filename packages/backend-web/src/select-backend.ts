@@ -29,6 +29,14 @@ export interface SelectBackendOptions {
    * backend asked for.
    */
   allowSoftwareWebGL?: boolean;
+  /**
+   * XNNPACK threads of the wasm backend on a cross-origin-isolated page (where tfjs loads its threaded
+   * build). tfjs-backend-wasm 4.22 caps its pool at half of navigator.hardwareConcurrency, read once when
+   * the module starts (it assumes two hyper-threads per core): 1 thread on a 2-core machine, whatever
+   * setThreadsCount asks. With this option navigator.hardwareConcurrency reads at least twice the count
+   * while the module starts (restored right after), so XNNPACK gets it (at most 8). Default: tfjs' own.
+   */
+  wasmThreads?: number;
 }
 
 /** Failures seen in this page, so a later call does not pay for a hanging WebGPU / WebGL start again. */
@@ -91,11 +99,20 @@ function candidates(options: SelectBackendOptions): BackendCandidate[] {
       load: async () => {
         const wasm = await import('@tensorflow/tfjs-backend-wasm');
         if (options.wasmPaths !== undefined) wasm.setWasmPaths(options.wasmPaths);
+        const threads = Math.min(Math.floor(options.wasmThreads ?? 0), 8);
+        if (threads >= 1) {
+          wasm.setThreadsCount(threads);
+          undoCoreCount = reportLogicalCoresAtLeast(2 * threads);
+        }
+      },
+      afterStart: () => {
+        undoCoreCount?.();
+        undoCoreCount = null;
       },
       // Which binary tfjs loaded and what XNNPACK got: tfjs picks the threaded SIMD build when the page
       // can share memory with workers (a cross-origin-isolated page: COOP same-origin + COEP
       // require-corp); XNNPACK then runs on getThreadsCount() threads (tfjs' default pool is half the
-      // logical cores, and setThreadsCount cannot raise it: 1 on a 2-core machine, measured in Chromium).
+      // logical cores: 1 on a 2-core machine, unless `wasmThreads` asks for more).
       features: async () => {
         const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
         const threadedBuild = simd && Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
@@ -105,6 +122,20 @@ function candidates(options: SelectBackendOptions): BackendCandidate[] {
     },
     { name: 'cpu', load: async () => void (await import('@tensorflow/tfjs-backend-cpu')) },
   ];
+}
+
+let undoCoreCount: (() => void) | null = null;
+
+/**
+ * Makes navigator.hardwareConcurrency read at least `n` (an own property shadowing Navigator's getter) until
+ * the returned function is called. Nothing to do where it already does, or without navigator.
+ */
+function reportLogicalCoresAtLeast(n: number): (() => void) | null {
+  const nav = globalThis.navigator as (Navigator & { hardwareConcurrency?: number }) | undefined;
+  if (!nav || typeof nav.hardwareConcurrency !== 'number' || nav.hardwareConcurrency >= n) return null;
+  if (Object.getOwnPropertyDescriptor(nav, 'hardwareConcurrency')) return null; // someone else's override: leave it
+  Object.defineProperty(nav, 'hardwareConcurrency', { configurable: true, get: () => n });
+  return () => void delete (nav as { hardwareConcurrency?: number }).hardwareConcurrency;
 }
 
 const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|basic render driver/i;

@@ -33,6 +33,8 @@ export interface BackendCandidate {
   features?(): Promise<Record<string, boolean>>;
   /** Run once the backend is active and passed its smoke test (e.g. undo a library's process hooks). */
   afterActivate?(): void;
+  /** Run when the attempt to start it ends, whether it worked or not (undo what `load` patched for the start). */
+  afterStart?(): void;
 }
 
 export interface BackendAttempt {
@@ -90,8 +92,12 @@ export async function selectBackendFrom<Name extends string>(
       const candidate = candidates.find((c) => c.name === name);
       if (!candidate) throw new Error(`unknown backend ${JSON.stringify(name)} (known: ${known.join(', ')})`);
       const attempt = (async () => {
-        await candidate.load({ explicit: typeof preferred === 'string' });
-        await activateBackend(tf, name);
+        try {
+          await candidate.load({ explicit: typeof preferred === 'string' });
+          await activateBackend(tf, name);
+        } finally {
+          candidate.afterStart?.();
+        }
         candidate.afterActivate?.();
         return candidate.features ? await candidate.features() : undefined;
       })();

@@ -15,6 +15,7 @@ const VIA_TEXT: Record<KernelFix['via'], string> = {
   'js-matmul': 'savedkeras JS batched matmul',
   'js-batchnorm': 'savedkeras JS batch normalization',
   'own-bias': "the backend's own kernel, with a 1-D copy of the bias",
+  'selu-from-elu': "the backend's own Elu, Prelu and Multiply",
 };
 
 /** The markdown table of the kernels savedkeras replaces (docs/backends.md). */

@@ -95,6 +95,8 @@ function compute(c: PinCase): tf.Tensor {
       return tf.relu6(input(c, 'x'));
     case 'sign':
       return tf.sign(input(c, 'x'));
+    case 'selu':
+      return tf.selu(input(c, 'x'));
     // The bias is stored [1, n] and reshaped: a 1-D view of 2-D data, as Keras' GRU unstacks its bias.
     case 'fusedMatMulBiasView':
       return tf.fused.matMul({ a: input(c, 'a') as tf.Tensor2D, b: input(c, 'b') as tf.Tensor2D, bias: tf.reshape(input(c, 'bias'), [-1]), activation: a.activation });

@@ -17,8 +17,9 @@ declare global {
 
 /**
  * The demo page served with COOP/COEP (cross-origin isolated) loads tfjs-backend-wasm's threaded
- * SIMD build and says so; served without them it loads the plain SIMD build. Both compute the
- * fixture's reference outputs (TensorFlow's numbers) on a convolution model.
+ * SIMD build and says so, with XNNPACK on more than one thread (the demo's `wasmThreads`); served without them
+ * it loads the plain SIMD build. Both compute the fixture's reference outputs (TensorFlow's numbers) on a
+ * convolution model.
  */
 const missing = missingPrerequisite(chromiumPath);
 if (missing && !process.env.CI) console.warn(`\n[e2e] SKIPPED wasm threaded-build tests: ${missing}\n`);
@@ -54,7 +55,7 @@ describe.skipIf(missing !== null && !process.env.CI)('wasm build on a cross-orig
     for (const close of closers) await close();
   });
 
-  async function runOn(origin: string, slug: string): Promise<{ state: PageState; isolated: boolean; badge: string; result: PredictResult; ref: ReturnType<typeof referenceCases>[number] }> {
+  async function runOn(origin: string, slug: string): Promise<{ state: PageState; isolated: boolean; cores: number; badge: string; result: PredictResult; ref: ReturnType<typeof referenceCases>[number] }> {
     const { page, lines } = await newPage();
     try {
       await page.goto(`${origin}/app/?backend=wasm`);
@@ -65,8 +66,9 @@ describe.skipIf(missing !== null && !process.env.CI)('wasm build on a cross-orig
       const result = (await page.evaluate((i) => window.__savedkeras.predict(i), ref!.inputs)) as PredictResult;
       const state = (await page.evaluate(() => window.__savedkeras.state())) as PageState;
       const isIsolated = await page.evaluate(() => self.crossOriginIsolated);
+      const cores = await page.evaluate(() => navigator.hardwareConcurrency); // the real count again once the backend is up
       const badge = (await page.textContent('body'))?.match(/backend: [^\n]*/)?.[0] ?? '';
-      return { state, isolated: isIsolated, badge, result, ref: ref! };
+      return { state, isolated: isIsolated, cores, badge, result, ref: ref! };
     } catch (e) {
       throw new Error(`${(e as Error).message}\n--- page console ---\n${lines.slice(-20).join('\n')}`);
     } finally {
@@ -82,6 +84,8 @@ describe.skipIf(missing !== null && !process.env.CI)('wasm build on a cross-orig
     expect(r.isolated).toBe(wantIsolated);
     expect(r.state.backend?.name).toBe('wasm');
     expect(r.state.backend?.features?.['threadedBuild']).toBe(wantIsolated);
+    // The demo asks for one XNNPACK thread per logical core (wasmThreads); tfjs alone would take half (1 of 2 here).
+    expect(r.state.backend?.features?.['threads']).toBe(wantIsolated && r.cores >= 2);
     // The page's badge names the build (the demo shows the features that are on).
     if (wantIsolated) expect(r.badge).toMatch(/threadedBuild/);
     else expect(r.badge).not.toMatch(/threadedBuild/);

@@ -19,9 +19,10 @@ export interface KernelFix {
    * `empty` returns the empty tensor TensorFlow returns (for calls whose output has no elements);
    * `js-matmul` is savedkeras' batched matrix product in JS with NumPy broadcasting of the batch dimensions;
    * `js-batchnorm` is savedkeras' batch normalization in JS with NumPy broadcasting of its parameters;
-   * `own-bias` runs the backend's own kernel with a copy of the bias stored as the 1-D tensor it is.
+   * `own-bias` runs the backend's own kernel with a copy of the bias stored as the 1-D tensor it is;
+   * `selu-from-elu` computes scale * Prelu(Elu(x), alpha) with the backend's own kernels (a speed fix).
    */
-  readonly via: 'cpu' | 'js' | 'per-image-cpu' | 'alias' | 'empty' | 'js-matmul' | 'js-batchnorm' | 'own-bias';
+  readonly via: 'cpu' | 'js' | 'per-image-cpu' | 'alias' | 'empty' | 'js-matmul' | 'js-batchnorm' | 'own-bias' | 'selu-from-elu';
   /** `alias`: the backend's own kernel that computes the same thing right, and the attrs it gets. */
   readonly alias?: { kernel: string; attrs: Record<string, unknown> };
   /**
@@ -184,6 +185,17 @@ export const KERNEL_FIXES: readonly KernelFix[] = Object.freeze([
     via: 'cpu',
     when: (_attrs, shapes) => shapes.some((s) => s.length > 4),
   },
+  {
+    kernel: 'Selu',
+    backend: 'wasm',
+    why:
+      'tfjs-backend-wasm 4.22 Selu is right but a scalar exp loop, ~3x slower than its XNNPACK Elu: on ' +
+      "legacy-tf23-cnn-encoder (Conv2D activation='selu', which tfjs cannot fuse) it took as much CPU as the three " +
+      'convolutions (7.3 vs 7.8 ms per batch of 8). float32 calls (rank >= 1, not empty) run scale * Prelu(Elu(x), alpha) on the ' +
+      "backend's own XNNPACK kernels (2x faster)",
+    via: 'selu-from-elu',
+    when: (_attrs, shapes, args) => args.inputs['x']?.dtype === 'float32' && (shapes[0]?.length ?? 0) >= 1 && shapes[0]!.every((d) => d > 0),
+  },
   ...(['cpu', 'wasm'] as const).map(
     (backend): KernelFix => ({
       kernel: 'FusedBatchNorm',
@@ -312,6 +324,7 @@ export async function installKernelFixes(backend: string): Promise<string[]> {
       : fix.via === 'js' ? elementwise(JS_KERNELS[fix.kernel]!)
       : fix.via === 'alias' ? aliasOf(fix)
       : fix.via === 'own-bias' ? withOwnBias(current!.kernelFunc)
+      : fix.via === 'selu-from-elu' ? seluFromElu(fix.backend)
       : perImageOnCpu(fix.kernel);
     if (fix.when !== undefined) {
       if (current === undefined || native === undefined) throw new Error(`${fix.kernel} is not registered for ${fix.backend}: nothing to route around`);
@@ -621,6 +634,37 @@ const broadcastBatchNorm: tf.KernelFunc = ({ inputs, attrs, backend: from }: Ker
   for (let i = 0; i < xv.length; i++) out[i] = ((xv[i]! - m(i)) / Math.sqrt(va(i) + epsilon)) * sc(i) + of(i);
   return { dataId: backend.write(out, xs, 'float32'), shape: xs, dtype: 'float32' };
 };
+
+const SELU_ALPHA = 1.6732632423543772;
+const SELU_SCALE = 1.0507009873554805;
+
+/**
+ * selu(x) = scale * (x > 0 ? x : alpha * (exp(x) - 1)) = scale * Prelu(Elu(x), alpha), since Elu(x) < 0
+ * exactly where x < 0: three vectorised passes of the backend's own kernels instead of its scalar Selu loop.
+ */
+function seluFromElu(backendName: string): tf.KernelFunc {
+  const own = (name: string): tf.KernelFunc => {
+    const k = nativeKernels.get(`${backendName}/${name}`) ?? tf.getKernel(name, backendName);
+    if (!k) throw new Error(`${name} is not registered for ${backendName}`);
+    return k.kernelFunc;
+  };
+  return ({ inputs, backend: from }: KernelArgs) => {
+    const backend = from as tf.KernelBackend;
+    const x = inputs['x']!;
+    const elu = own('Elu')({ inputs: { x }, backend, attrs: {} }) as tf.TensorInfo;
+    // Prelu with one slope per channel (XNNPACK's; LeakyRelu is a scalar loop, 3x slower).
+    const channels = x.shape[x.shape.length - 1]!;
+    const slopes: tf.TensorInfo = { dataId: backend.write(new Float32Array(channels).fill(SELU_ALPHA), [channels], 'float32'), shape: [channels], dtype: 'float32' };
+    const leaky = own('Prelu')({ inputs: { x: elu, alpha: slopes }, backend, attrs: {} }) as tf.TensorInfo;
+    backend.disposeData(elu.dataId);
+    backend.disposeData(slopes.dataId);
+    const scale: tf.TensorInfo = { dataId: backend.write(new Float32Array([SELU_SCALE]), [], 'float32'), shape: [], dtype: 'float32' };
+    const out = own('Multiply')({ inputs: { a: leaky, b: scale }, backend, attrs: {} }) as tf.TensorInfo;
+    backend.disposeData(leaky.dataId);
+    backend.disposeData(scale.dataId);
+    return out;
+  };
+}
 
 /** What a runtime package's backend choice adds to common's: the kernels replaced on it. */
 export interface ReplacedKernels {
