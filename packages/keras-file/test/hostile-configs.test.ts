@@ -90,6 +90,16 @@ describe('hostile Keras configs', () => {
     expect(e.message).toMatch(/hostile\.keras: config\.json.*rv.*\[None, 100000000, 3\].*maxComputedTensorElements/);
   });
 
+  it('a Reshape whose target does not hold its input is FORMAT at load (tfjs-layers would fail only at predict)', async () => {
+    const e = await loadError(withConfig(base, (c) => layersOf(c).push(layer('Reshape', { name: 'rs', target_shape: [7] }))));
+    expect(e.code).toBe('FORMAT');
+    expect(e.message).toMatch(/rs: Reshape of 3 values per sample to \[7\]/);
+    const ok = withConfig(base, (c) => layersOf(c).push(layer('Reshape', { name: 'rs', target_shape: [-1, 1] })));
+    const { model } = await loadKerasFile(ok, { warn: () => undefined, compile: false });
+    expect(model.outputs[0]!.shape).toEqual([null, null, 1]); // tfjs leaves -1 unknown symbolically: not refused
+    model.dispose();
+  });
+
   it('layer outputs are held to limits.maxComputedTensorElements', async () => {
     const bytes = withConfig(base, (c) => layersOf(c).push(layer('RepeatVector', { name: 'rv', n: 400 })));
     const e = await loadError(bytes, { limits: { maxComputedTensorElements: 1000 } });

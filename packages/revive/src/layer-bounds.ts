@@ -1,5 +1,5 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { LimitError } from '@savedkeras/common';
+import { FormatError, LimitError } from '@savedkeras/common';
 
 type Layer = tfl.layers.Layer;
 
@@ -56,7 +56,18 @@ export function checkLayerOutputSizes(model: tfl.LayersModel, maxElements: numbe
       if (seen.has(layer)) continue;
       seen.add(layer);
       const where = path ? `${path}/${layer.name}` : layer.name;
-      for (const node of (layer as unknown as { inboundNodes: { outputTensors: tfl.SymbolicTensor[] }[] }).inboundNodes) {
+      for (const node of (layer as unknown as { inboundNodes: { inputTensors: tfl.SymbolicTensor[]; outputTensors: tfl.SymbolicTensor[] }[] }).inboundNodes) {
+        if (layer.getClassName() === 'Reshape' && node.inputTensors.length === 1 && node.outputTensors.length === 1) {
+          // tfjs-layers checks a Reshape's sizes only when it runs: a target of another size would load and fail at predict.
+          const [from, to] = [knownSize(node.inputTensors[0]!.shape), knownSize(node.outputTensors[0]!.shape)];
+          if (from !== undefined && to !== undefined && from !== to) {
+            throw new FormatError(`Reshape of ${from} values per sample to [${node.outputTensors[0]!.shape.slice(1).join(', ')}] (${to} values)`, {
+              file,
+              node: where,
+              hint: 'the target_shape does not fit the layer input: the config is corrupt or crafted',
+            });
+          }
+        }
         for (const t of node.outputTensors) {
           const perSample = t.shape.slice(1).reduce<number>((a, d) => a * (typeof d === 'number' && d > 0 ? d : 1), 1);
           if (perSample > maxElements) {
@@ -72,4 +83,14 @@ export function checkLayerOutputSizes(model: tfl.LayersModel, maxElements: numbe
     }
   };
   visit(model, '');
+}
+
+/** Values per sample of a shape whose dimensions after the batch one are all known. */
+function knownSize(shape: tfl.Shape): number | undefined {
+  let n = 1;
+  for (const d of shape.slice(1)) {
+    if (typeof d !== 'number' || d < 0) return undefined;
+    n *= d;
+  }
+  return n;
 }

@@ -26,8 +26,8 @@ describe('structural fuzz', () => {
     expect([...a.files.keys()]).toEqual([...b.files.keys()]);
     const whats = Array.from({ length: COUNT }, (_, i) => structuralCase(SEED, i));
     const kinds = new Set(whats.map((c) => c.what));
-    // Loops, fan-outs, big shapes, splats, deep calls, checkpoint lies, class names, indexes, deep JSON.
-    for (const k of [/While nested/, /calling the next twice/, /outer product|broadcast|Einsum/, /ConcatV2 doubling/, /string Const splat/, /call chain/, /relabelled/, /Dense renamed/, /prefix-amplified/, /JSON nested \d+ deep/]) {
+    // Loops, fan-outs, big shapes, splats, deep calls, checkpoint lies, class names, indexes, deep JSON, .keras config edits.
+    for (const k of [/While nested/, /calling the next twice/, /outer product|broadcast|Einsum/, /ConcatV2 doubling/, /string Const splat/, /call chain/, /relabelled/, /Dense renamed/, /prefix-amplified/, /JSON nested \d+ deep/, /^\.keras /]) {
       expect([...kinds].some((w) => k.test(w)), `${k} among the cases of seed ${SEED}`).toBe(true);
     }
     expect(whats.some((c) => c.what.includes('inside'))).toBe(true);

@@ -1,3 +1,4 @@
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import type { Limits, ModelSource } from '@savedkeras/common';
 import { DataType } from '@savedkeras/proto';
 import { EXAMPLES, referencePredict, writeKerasSavedModel, type ModelSpec } from '@savedkeras/savedmodel-writer';
@@ -30,9 +31,17 @@ export interface StructuralCase {
   seed: number;
   index: number;
   what: string;
-  mode: 'signature' | 'keras';
+  mode: 'signature' | 'keras' | 'keras-file';
   files: Map<string, Uint8Array>;
+  /** mode keras-file: the edit of config.json (and the zip) made to the writer's .keras of the same mlp. */
+  kerasFile?: KerasFileEdit;
   expect: StructuralExpect;
+}
+
+type Json = Record<string, unknown>;
+interface KerasFileEdit {
+  config(c: Json): void;
+  dropWeights?: boolean;
 }
 
 const KERAS_SPEC = (): ModelSpec => EXAMPLES['mlp']!.spec();
@@ -117,12 +126,120 @@ function kerasCase(r: Prng): { what: string; files: Map<string, Uint8Array>; exp
   }
 }
 
+const kLayers = (c: Json) => (c['config'] as { layers: Json[] }).layers;
+const kLayer = (className: string, config: Json): Json => ({ module: 'keras.layers', class_name: className, config: { trainable: true, dtype: 'float32', ...config }, registered_name: null });
+const denseEntries = (c: Json) => kLayers(c).filter((l) => l['class_name'] === 'Dense');
+
+/**
+ * Edits of a Keras 3 `.keras` file's config.json that stay valid JSON in a valid zip: what the
+ * config alone sizes (weights tfjs makes while building, layer outputs), networks nested deep,
+ * config keys that are Object.prototype members, class names, code layers, a missing weights file.
+ */
+function kerasFileCase(r: Prng): { what: string; kerasFile: KerasFileEdit; expect: StructuralExpect } {
+  const any = { kind: 'error-or-reference' } as const;
+  const error = { kind: 'error' } as const;
+  switch (r.int(11)) {
+    case 0: {
+      const units = r.pick([0, 3, 1_000_000, 100_000_000, 2 ** 31 - 1]);
+      const which = r.int(2);
+      return { what: `.keras Dense units ${units}`, kerasFile: { config: (c) => { ((denseEntries(c)[which] ?? denseEntries(c)[0]!)['config'] as Json)['units'] = units; } }, expect: any };
+    }
+    case 1: {
+      const n = r.pick([1_000_000, 1_000_000_000, 2 ** 40]);
+      return { what: `.keras input of ${n} features`, kerasFile: { config: (c) => { (kLayers(c)[0]!['config'] as Json)['batch_shape'] = [null, n]; } }, expect: error };
+    }
+    case 2: {
+      const n = r.pick([1, 100_000_000, 2 ** 31 - 1]);
+      return { what: `.keras RepeatVector n ${n} appended`, kerasFile: { config: (c) => { kLayers(c).push(kLayer('RepeatVector', { name: 'fuzz_repeat', n })); } }, expect: n === 1 ? any : error };
+    }
+    case 3: {
+      const target = r.pick([[1_000_000_000, 3], [100_000, 100_000], [7]]);
+      return { what: `.keras Reshape to [${target.join(', ')}] appended`, kerasFile: { config: (c) => { kLayers(c).push(kLayer('Reshape', { name: 'fuzz_reshape', target_shape: target })); } }, expect: error };
+    }
+    case 4: {
+      const dim = r.pick([10_000_000, 1_000_000_000]);
+      return { what: `.keras Embedding input_dim ${dim} inserted`, kerasFile: { config: (c) => { kLayers(c).splice(1, 0, kLayer('Embedding', { name: 'fuzz_embedding', input_dim: dim, output_dim: 4 })); } }, expect: error };
+    }
+    case 5: {
+      const k = r.pick([3, 50, 400]);
+      const dense = (i: number) => kLayer('Dense', { name: `fuzz_dense_${i}`, units: 1000, activation: 'linear', use_bias: true });
+      return { what: `.keras ${k} Dense(1000) layers inserted`, kerasFile: { config: (c) => { kLayers(c).splice(1, 0, ...Array.from({ length: k }, (_, i) => dense(i))); } }, expect: error };
+    }
+    case 6: {
+      const key = r.pick(['__proto__', 'constructor', 'toString', 'hasOwnProperty']);
+      const lie = { units: 1000, activation: 'softmax', use_bias: false, batch_input_shape: [null, 9], layers: [] };
+      const put = (o: Json) => Object.defineProperty(o, key, { value: lie, enumerable: true, writable: true, configurable: true });
+      return {
+        what: `.keras config keys ${key} everywhere`,
+        kerasFile: { config: (c) => { put(c); put(c['config'] as Json); for (const l of kLayers(c)) { put(l); put(l['config'] as Json); } } },
+        expect: any,
+      };
+    }
+    case 7: {
+      const name = r.pick(['constructor', 'toString', '__proto__', 'valueOf', 'Lambda', 'Sequential', 'Functional', 'InputLayer']);
+      return { what: `.keras Dense renamed ${name}`, kerasFile: { config: (c) => { (denseEntries(c)[0]!['class_name'] = name); } }, expect: any };
+    }
+    case 8:
+      return { what: '.keras without model.weights.h5', kerasFile: { config: () => {}, dropWeights: true }, expect: error };
+    case 9: {
+      // Networks nested inside networks, each a Sequential holding the next (past the 64 the builder allows at 70, 500).
+      const depth = r.pick([1, 10, 70, 500]);
+      return {
+        what: `.keras layers nested in ${depth} Sequentials`,
+        kerasFile: {
+          config: (c) => {
+            const [input, ...rest] = kLayers(c);
+            let inner: Json[] = rest;
+            for (let i = 0; i < depth; i++) inner = [{ module: 'keras', class_name: 'Sequential', config: { name: `fuzz_nest_${i}`, trainable: true, layers: inner }, registered_name: null }];
+            (c['config'] as Json)['layers'] = [input, ...inner];
+          },
+        },
+        expect: any,
+      };
+    }
+    default: {
+      const depth = r.pick([10, 150, 1500, 20_000]);
+      return { what: `.keras config.json nested ${depth} deep`, kerasFile: { config: (c) => { (c['savedkeras_fuzz_deep'] = deepList(depth)); } }, expect: any };
+    }
+  }
+}
+
 /** Case `index` of `seed`: the same on every machine. */
 export function structuralCase(seed: number, index: number): StructuralCase {
   const r = new Prng(seed, index, 0x5712);
   const keras = r.float() < 0.35;
   const c = keras ? kerasCase(r) : graphCase(r);
+  // A third draw (so that the cases of seeds run before keep their meaning): a share of the Keras
+  // cases become .keras-file cases.
+  if (keras && new Prng(seed, index, 0x4b46).float() < 0.5) {
+    const k = kerasFileCase(new Prng(seed, index, 0x4b47));
+    return { seed, index, mode: 'keras-file', files: new Map(), ...k };
+  }
   return { seed, index, mode: keras ? 'keras' : 'signature', ...c };
+}
+
+/** config.json of `zip` edited by `edit`, entries stored as Keras writes them. */
+function editKerasZip(zip: Uint8Array, edit: KerasFileEdit): Uint8Array {
+  const files = unzipSync(zip);
+  const config = JSON.parse(strFromU8(files['config.json']!)) as Json;
+  edit.config(config);
+  files['config.json'] = strToU8(JSON.stringify(config));
+  if (edit.dropWeights) delete files['model.weights.h5'];
+  return zipSync(files, { level: 0 });
+}
+
+/** The writer's .keras of the mlp (saved once per process from the SavedModel of the same spec). */
+let kerasFileBase: Promise<Uint8Array> | undefined;
+function baseKerasFile(facade: StructuralFacade): Promise<Uint8Array> {
+  kerasFileBase ??= (async () => {
+    const model = await facade.loadKerasModel(new facade.MemorySource(writeKerasSavedModel(KERAS_SPEC()), 'mlp'), { compile: false, warn: () => {} });
+    try {
+      return await facade.encodeKerasFile(model as never, { warn: () => {} });
+    } finally {
+      model.dispose();
+    }
+  })();
+  return kerasFileBase;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -141,6 +258,8 @@ export interface StructuralTf {
 export interface StructuralFacade {
   loadSavedModel(source: ModelSource, options: object): Promise<{ signatures: Record<string, (x: Record<string, TensorLike>, o?: object) => Record<string, TensorLike>>; dispose(): void }>;
   loadKerasModel(source: ModelSource, options: object): Promise<{ predict(x: TensorLike): TensorLike | TensorLike[]; dispose(): unknown }>;
+  loadKerasFile(bytes: Uint8Array, options: object): Promise<{ model: { predict(x: TensorLike): TensorLike | TensorLike[]; dispose(): unknown } }>;
+  encodeKerasFile(model: never, options: object): Promise<Uint8Array>;
   MemorySource: new (files: Map<string, Uint8Array>, description?: string) => ModelSource;
   SavedKerasError: abstract new (...args: never[]) => Error & { code: string };
 }
@@ -164,6 +283,8 @@ export interface StructuralRunOptions {
 }
 
 export async function runStructuralCase(facade: StructuralFacade, tf: StructuralTf, c: StructuralCase, o: StructuralRunOptions = {}): Promise<StructuralOutcome> {
+  // Made before counting: the base file's model is loaded and freed once per process.
+  const kerasBytes = c.kerasFile ? editKerasZip(await baseKerasFile(facade), c.kerasFile) : undefined;
   const before = tf.memory().numTensors;
   const t0 = performance.now();
   const source = new facade.MemorySource(c.files, `structural case ${c.seed}/${c.index}`);
@@ -182,7 +303,9 @@ export async function runStructuralCase(facade: StructuralFacade, tf: Structural
         m.dispose();
       }
     } else {
-      const model = await facade.loadKerasModel(source, { compile: false, limits: o.limits, warn: () => {} });
+      const model = kerasBytes
+        ? (await facade.loadKerasFile(kerasBytes, { compile: false, limits: o.limits, warn: () => {}, fileName: `structural-${c.seed}-${c.index}.keras` })).model
+        : await facade.loadKerasModel(source, { compile: false, limits: o.limits, warn: () => {} });
       const x = tf.tensor2d(KERAS_INPUT, [2, 4]);
       try {
         const out = model.predict(x);
