@@ -542,6 +542,8 @@ for (const op of ['SparseSegmentSum', 'SparseSegmentMean', 'SparseSegmentSqrtN']
   add('Einsum', 'bij,bjk->b (a label of one operand summed)', [f([2, 3, 4]), f([2, 4, 5])], { equation: A.s('bij,bjk->b'), N: A.i(2) });
   const boxes = { shape: [6, 4], values: [0, 0, 1, 1, 0, 0.1, 1, 1.1, 0, -0.1, 1, 0.9, 0, 10, 1, 11, 1, 10.1, 0, 11.1, 0, 100, 1, 101] };
   const scores = { shape: [6], values: [0.9, 0.75, 0.6, 0.95, 0.5, 0.3] };
+  add('RaggedBincount', 'weights, a value past size', [i32([0, 3, 3, 7]), i32([1, 4, 1, 0, 2, 2, 9]), scalarI(5), f([7])], { T: A.type(DT.float) });
+  add('RaggedBincount', 'binary', [i32([0, 3, 3, 7]), i32([1, 4, 1, 0, 2, 2, 9]), scalarI(5), { shape: [0], values: [] }], { T: A.type(DT.float), binary_output: A.b(true) });
   add('NonMaxSuppressionV3', 'max 3 iou 0.5', [boxes, scores, scalarI(3), scalarF(0.5), scalarF(-Infinity)]);
   add('NonMaxSuppressionV4', 'padded', [boxes, scores, scalarI(5), scalarF(0.5), scalarF(0.4)], { pad_to_max_output_size: A.b(true) });
   add('NonMaxSuppressionV5', 'soft-NMS sigma 0.5', [boxes, scores, scalarI(6), scalarF(1), scalarF(0.1), scalarF(0.5)]);

@@ -955,6 +955,11 @@ def graph_ops():
                       {'row_partition_types': ['ROW_SPLITS']}, name='string values (tf.strings.split(...).to_tensor())'))
     cases.append(case('RaggedTensorToTensor', {'shape': np.array([2, 4], np.int64), 'values': words, 'default_value': np.array(b'<pad>'), 'row_partition_tensors': [np.array([0, 3, 3, 5], np.int64)]},
                       {'row_partition_types': ['ROW_SPLITS']}, name='string values, fixed shape cuts rows'))
+    # Keras TextVectorization / CategoryEncoding exports (multi_hot, count, tf_idf)
+    splits, vals = np.array([0, 3, 3, 7], np.int64), np.array([1, 4, 1, 0, 2, 2, 9], np.int64)
+    for binary in [False, True]:
+        cases.append(case('RaggedBincount', {'splits': splits, 'values': vals, 'size': np.int64(5), 'weights': np.zeros([0], np.float32)}, {'binary_output': binary}, name=f'binary {binary}, an empty row, a value past size'))
+    cases.append(case('RaggedBincount', {'splits': splits, 'values': vals.astype(np.int32), 'size': np.int32(4), 'weights': f(7)}, name='float weights', tol=1e-6))
     # found by the dtype check of the conformance suite: tfjs-cpu's FloorDiv made int32 of float32
     cases.append(case('FloorDiv', {'x': np.array([1e10, np.nan, np.inf, -7.5, 7.5, 5.0], np.float32), 'y': np.array([1, 1, 1, 2, -2, 0.5], np.float32)}, name='float32 stays float32 (large, NaN, inf)'))
     write('graph-ops', cases)

@@ -178,6 +178,39 @@ const denseBincount: Kernel = (inputs, attrs, ctx) => {
   return [bincount(tensorAt(inputs, 0, ctx), size, tensorAt(inputs, 2, ctx), attrs.bool('binary_output', false), attrs.dtype('T') as tf.DataType, ctx)];
 };
 
+/**
+ * RaggedBincount (Keras TextVectorization / CategoryEncoding multi_hot, count, tf_idf exports): per-row
+ * counts of a ragged batch given by row splits; values >= size are ignored, negative ones refused (TF).
+ */
+const raggedBincount: Kernel = (inputs, attrs, ctx) => {
+  const splits = intsOf(tensorAt(inputs, 0, ctx));
+  const values = tensorAt(inputs, 1, ctx);
+  const size = scalarOf(tensorAt(inputs, 2, ctx), ctx, 'size');
+  const weights = tensorAt(inputs, 3, ctx);
+  const binary = attrs.bool('binary_output', false);
+  if (size < 0) throw bad(ctx, `size must be non-negative, got ${size}`);
+  if (values.rank !== 1) throw bad(ctx, `values must be 1-D, got shape [${values.shape}]`);
+  if (splits.length === 0 || splits[0] !== 0 || splits[splits.length - 1] !== values.size || splits.some((v, i) => i > 0 && v < splits[i - 1]!)) {
+    throw bad(ctx, `splits [${splits.slice(0, 8)}${splits.length > 8 ? ', ...' : ''}] must rise from 0 to the ${values.size} values`);
+  }
+  const hasWeights = weights.size > 0;
+  if (hasWeights && weights.size !== values.size) throw bad(ctx, `weights shape [${weights.shape}] does not match values [${values.shape}]`);
+  const rows = splits.length - 1;
+  const out = new Float64Array(checkedSize([rows, size], ctx));
+  const vals = values.dataSync();
+  const w = hasWeights ? weights.dataSync() : undefined;
+  for (let r = 0; r < rows; r++) {
+    for (let i = splits[r]!; i < splits[r + 1]!; i++) {
+      const v = vals[i]!;
+      if (v < 0) throw bad(ctx, `values must be non-negative, got ${v}`);
+      if (v >= size) continue;
+      const o = r * size + v;
+      out[o] = binary ? 1 : out[o]! + (w ? w[i]! : 1);
+    }
+  }
+  return [tf.tensor(Array.from(out), [rows, size], attrs.dtype('T') as tf.DataType)];
+};
+
 /** Select (v1): a vector condition picks whole rows of t/e; otherwise shapes must match. SelectV2 broadcasts. */
 function select(cond: tf.Tensor, t: tf.Tensor, e: tf.Tensor, v1: boolean, ctx: KernelContext): tf.Tensor {
   let c = cond;
@@ -265,6 +298,7 @@ export const MATH_KERNELS: Record<string, Kernel> = {
   LinSpace: linSpace,
   Bincount: bincountKernel,
   DenseBincount: denseBincount,
+  RaggedBincount: raggedBincount,
   Bucketize: bucketize,
   ClipByValue: (inputs, _attrs, ctx) => [
     tf.tidy(() => tf.minimum(tf.maximum(tensorAt(inputs, 0, ctx), tensorAt(inputs, 1, ctx)), tensorAt(inputs, 2, ctx))),

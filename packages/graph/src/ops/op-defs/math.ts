@@ -78,6 +78,10 @@ export const MATH_OP_DEFS: OpDef[] = defs({
     in: ['input: Tidx', 'size: Tidx', 'weights: T'], out: ['output: T'],
     attr: ['Tidx: {int32, int64}', 'T: type', 'binary_output: bool = false'],
   },
+  RaggedBincount: {
+    in: ['splits: int64', 'values: Tidx', 'size: Tidx', 'weights: T'], out: ['output: T'],
+    attr: ['Tidx: {int32, int64}', 'T: {int32, int64, float, double}', 'binary_output: bool = false'],
+  },
   ClipByValue: { in: ['t: T', 'clip_value_min: T', 'clip_value_max: T'], out: ['output: T'], attr: ['T: type'] },
   Bucketize: { in: ['input: T'], out: ['output: int32'], attr: ['T: {int32, int64, float, double}', 'boundaries: list(float)'] },
   Select: { in: ['condition: bool', 't: T', 'e: T'], out: ['output: T'], attr: ['T: type'] },
