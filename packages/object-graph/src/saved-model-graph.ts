@@ -148,6 +148,11 @@ export class SavedModelGraph {
   readonly fingerprint: FingerprintDef | null;
   /** The tag set of every meta graph in saved_model.pb, in file order (this graph is one of them). */
   readonly metaGraphTags: string[][];
+  /**
+   * Where the nodes come from: saved_model.pb's SavedObjectGraph, or (fromCheckpoint) the checkpoint's own
+   * TrackableObjectGraph plus keras_metadata.pb, without saved_model.pb: no functions, no signatures.
+   */
+  readonly objectGraphFrom: 'saved_model.pb' | 'checkpoint';
   private readonly fnInfo = new Map<string, ConcreteFunctionInfo>();
   private functionDefs: Map<string, FunctionDef> | null = null;
   /** Where the unread GraphDef lies (functionLibrary: 'onDemand'), until loadFunctionLibrary() fetched it. */
@@ -164,8 +169,10 @@ export class SavedModelGraph {
       kerasMetadataSource: SavedModelGraph['kerasMetadataSource'];
       fingerprint: FingerprintDef | null;
       metaGraphTags: string[][];
+      objectGraphFrom: SavedModelGraph['objectGraphFrom'];
     },
   ) {
+    this.objectGraphFrom = init.objectGraphFrom;
     this.nodes = init.nodes;
     this.metaGraphTags = init.metaGraphTags;
     this.kerasVersion = init.kerasVersion;
@@ -200,21 +207,8 @@ export class SavedModelGraph {
     const graphDefRange = parts?.graphDefRanges[sm.metaGraphs.indexOf(metaGraph)] ?? null;
     const metaGraphTags = sm.metaGraphs.map((m) => [...(m.metaInfoDef?.tags ?? [])]);
 
-    let kerasNodes: Map<number, { identifier: string; metadata: string; nodePath: string; producer: number }> | null = null;
-    let kerasMetadataSource: SavedModelGraph['kerasMetadataSource'] = null;
-    if ((await source.size(KERAS_METADATA_FILE)) !== undefined) {
-      const md = decodeSavedMetadata(await source.read(KERAS_METADATA_FILE));
-      kerasNodes = new Map();
-      for (const n of md.nodes) {
-        kerasNodes.set(n.nodeId, {
-          identifier: n.identifier,
-          metadata: n.metadata,
-          nodePath: n.nodePath,
-          producer: n.version?.producer ?? n.versionV1?.producer ?? 1,
-        });
-      }
-      kerasMetadataSource = 'keras_metadata.pb';
-    }
+    const kerasNodes = await readKerasMetadata(source);
+    let kerasMetadataSource: SavedModelGraph['kerasMetadataSource'] = kerasNodes ? 'keras_metadata.pb' : null;
 
     let fingerprint: FingerprintDef | null = null;
     if ((await source.size(FINGERPRINT_FILE)) !== undefined) {
@@ -294,10 +288,103 @@ export class SavedModelGraph {
     if (legacyKeras) kerasMetadataSource = 'object-graph';
     if (kerasMetadataSource === 'keras_metadata.pb' && !nodes.some((n) => n.keras)) kerasMetadataSource = null;
 
-    const graph = new SavedModelGraph(metaGraph, og, { nodes, kerasVersion, kerasMetadataSource, fingerprint, metaGraphTags });
+    const graph = new SavedModelGraph(metaGraph, og, { nodes, kerasVersion, kerasMetadataSource, fingerprint, metaGraphTags, objectGraphFrom: SAVED_MODEL_FILE });
     if (parts) graph.savedModelReads.push(...parts.reads);
     if (graphDefRange) graph.deferGraphDef(source, graphDefRange);
     return graph;
+  }
+
+  /**
+   * The Keras view of a SavedModel without saved_model.pb: nodes, children and paths from the
+   * checkpoint's own TrackableObjectGraph (TensorFlow writes it from the same object list as the
+   * SavedObjectGraph, so node ids and child edges agree; older versions leave the function nodes out
+   * of it), Keras metadata from keras_metadata.pb, each variable's dtype and shape from its checkpoint
+   * index entry. Enough to revive a model whose layers all rebuild from their configs, which is
+   * most of what a load would otherwise spend decoding. Anything that needs more (saved functions,
+   * signatures, lookup tables, optimizer slots) calls `requireSavedModel`, which throws
+   * ObjectGraphNeeded so that the caller loads the SavedModel the full way.
+   *
+   * Returns null when this view cannot stand in for saved_model.pb: no keras_metadata.pb (TF <= 2.4
+   * kept the Keras metadata in saved_model.pb), no Keras root, a Keras object outside the checkpoint's
+   * graph, or a variable whose key the checkpoint index does not hold.
+   */
+  static async fromCheckpoint(
+    source: ModelSource,
+    ckptGraph: TrackableObjectGraph,
+    ckpt: CheckpointEntries,
+    options: { limits?: Partial<Limits> } = {},
+  ): Promise<SavedModelGraph | null> {
+    const limits = resolveLimits(options.limits);
+    const kerasNodes = await readKerasMetadata(source);
+    if (!kerasNodes) return null;
+    const protoNodes = ckptGraph.nodes;
+    const root = kerasNodes.get(0);
+    if (!root || !KERAS_IDENTIFIERS.has(root.identifier) || root.identifier === '_tf_keras_metric' || protoNodes.length === 0) return null;
+    for (const id of kerasNodes.keys()) if (id < 0 || id >= protoNodes.length) return null;
+    for (let id = 0; id < protoNodes.length; id++) {
+      for (const c of protoNodes[id].children) if (c.nodeId < 0 || c.nodeId >= protoNodes.length) return null;
+    }
+    const paths = objectPaths(protoNodes);
+    const bfsPaths = breadthFirstPaths(protoNodes);
+    // Keras lists a layer's trainable weights under `trainable_variables` (SavedVariable.trainable is not in the checkpoint).
+    const trainable = new Set<number>();
+    for (const p of protoNodes) {
+      for (const c of p.children) {
+        if (c.localName === 'trainable_variables') for (const v of protoNodes[c.nodeId].children) trainable.add(v.nodeId);
+      }
+    }
+    const nodes: ObjectNode[] = [];
+    let kerasVersion: string | null = null;
+    for (let id = 0; id < protoNodes.length; id++) {
+      const p = protoNodes[id];
+      const fromFile = kerasNodes.get(id);
+      let keras: KerasInfo | null = null;
+      if (fromFile && KERAS_IDENTIFIERS.has(fromFile.identifier)) {
+        keras = kerasInfo(fromFile.identifier, fromFile.metadata, fromFile.nodePath, fromFile.producer, { file: KERAS_METADATA_FILE, node: paths[id] ?? `node ${id}` }, limits);
+        if (id === 0) kerasVersion = typeof keras.metadata['keras_version'] === 'string' ? (keras.metadata['keras_version'] as string) : null;
+      }
+      const key = p.attributes.find((a) => a.name === 'VARIABLE_VALUE')?.checkpointKey;
+      let variable: VariableInfo | null = null;
+      if (key !== undefined) {
+        const e = ckpt.entry(key);
+        if (!e) return null;
+        const name = bfsPaths[id]?.split('.').pop() ?? paths[id] ?? '';
+        variable = { name, dtype: e.dtype > 100 ? dtypeName(e.dtype - 100) : e.dtypeName, shape: [...e.shape], trainable: trainable.has(id), checkpointKey: key };
+      }
+      const kind: NodeKind = variable ? 'variable' : 'userObject';
+      // Object kinds beyond variables are not in the checkpoint; lists are told by their child names (0, 1, ...).
+      const identifier = variable ? null : keras ? keras.identifier : p.children.every((c) => /^\d+$/.test(c.localName)) ? 'trackable_list_wrapper' : '';
+      const proto = { children: p.children, dependencies: [], slotVariables: p.slotVariables, kind, saveableObjects: {}, registeredName: '', registeredSaver: '' } as SavedObject;
+      nodes.push({
+        id,
+        path: paths[id] ?? `<unreachable node ${id}>`,
+        checkpointPath: bfsPaths[id] ?? null,
+        kind,
+        children: p.children.map((c) => ({ name: c.localName, id: c.nodeId })),
+        identifier,
+        keras,
+        variable,
+        concreteFunctions: [],
+        proto,
+      });
+    }
+    const metaGraph: MetaGraphDef = { metaInfoDef: null, signatureDef: {}, assetFileDef: [], objectGraphDef: null };
+    return new SavedModelGraph(metaGraph, null, {
+      nodes,
+      kerasVersion,
+      kerasMetadataSource: 'keras_metadata.pb',
+      fingerprint: null,
+      metaGraphTags: [],
+      objectGraphFrom: 'checkpoint',
+    });
+  }
+
+  /**
+   * For code that needs what only saved_model.pb holds (functions, signatures, object kinds): throws
+   * ObjectGraphNeeded on a graph made by fromCheckpoint, so the load starts over the full way.
+   */
+  requireSavedModel(what: string): void {
+    if (this.objectGraphFrom === 'checkpoint') throw new ObjectGraphNeeded(what);
   }
 
   /** Leaves metaGraph.graphDef unread: reading it before loadFunctionLibrary() is a programming error, said plainly. */
@@ -322,6 +409,7 @@ export class SavedModelGraph {
    * when it is already in memory. Concurrent calls share one fetch.
    */
   async loadFunctionLibrary(): Promise<void> {
+    this.requireSavedModel('saved functions');
     const pending = this.pendingGraphDef;
     if (!pending) return;
     pending.loading ??= (async () => {
@@ -396,6 +484,7 @@ export class SavedModelGraph {
 
   /** Decoded signatures of a concrete function (cached). */
   concreteFunction(name: string): ConcreteFunctionInfo | undefined {
+    this.requireSavedModel('saved functions');
     let info = this.fnInfo.get(name);
     if (info) return info;
     const cf = own(this.objectGraph?.concreteFunctions, name);
@@ -412,6 +501,7 @@ export class SavedModelGraph {
 
   /** Concrete functions of the function node reached from `parentId` by `names` (e.g. ['call_and_return_conditional_losses']). */
   functionsAt(parentId: number, ...names: string[]): ConcreteFunctionInfo[] {
+    this.requireSavedModel('saved functions');
     const n = this.child(parentId, ...names);
     if (!n) return [];
     return n.concreteFunctions.map((f) => this.concreteFunction(f)).filter((f): f is ConcreteFunctionInfo => !!f);
@@ -419,6 +509,7 @@ export class SavedModelGraph {
 
   /** FunctionDefs of the library by name (indexed on first use). */
   functionDef(name: string): FunctionDef | undefined {
+    this.requireSavedModel('saved functions');
     if (!this.functionDefs) {
       this.functionDefs = new Map();
       for (const f of this.metaGraph.graphDef?.library?.function ?? []) this.functionDefs.set(f.signature.name, f);
@@ -455,6 +546,40 @@ export class SavedModelGraph {
     }
     return out;
   }
+}
+
+/**
+ * Thrown by a graph made by SavedModelGraph.fromCheckpoint when something needs saved_model.pb
+ * (`what` says which part). Not a user-facing error: the loader catches it and loads the full way.
+ */
+export class ObjectGraphNeeded extends Error {
+  constructor(readonly what: string) {
+    super(`${what} need saved_model.pb's object graph, which this load did not read`);
+    this.name = 'ObjectGraphNeeded';
+  }
+}
+
+/** What fromCheckpoint reads of the checkpoint index: a variable's stored dtype and shape (no data). */
+export interface CheckpointEntries {
+  entry(key: string): { dtype: number; dtypeName: string; shape: number[] } | undefined;
+}
+
+type KerasMetadataNode = { identifier: string; metadata: string; nodePath: string; producer: number };
+
+/** keras_metadata.pb's nodes by object-graph node id, or null when the file is absent (TF <= 2.4). */
+async function readKerasMetadata(source: ModelSource): Promise<Map<number, KerasMetadataNode> | null> {
+  if ((await source.size(KERAS_METADATA_FILE)) === undefined) return null;
+  const md = decodeSavedMetadata(await source.read(KERAS_METADATA_FILE));
+  const kerasNodes = new Map<number, KerasMetadataNode>();
+  for (const n of md.nodes) {
+    kerasNodes.set(n.nodeId, {
+      identifier: n.identifier,
+      metadata: n.metadata,
+      nodePath: n.nodePath,
+      producer: n.version?.producer ?? n.versionV1?.producer ?? 1,
+    });
+  }
+  return kerasNodes;
 }
 
 function pickMetaGraph(metaGraphs: MetaGraphDef[], tags: readonly string[] | undefined): MetaGraphDef {
@@ -500,7 +625,7 @@ function kerasInfo(
  * Node paths by the rule of Keras' `_generate_object_paths`: `root`, then `parent.local_name` on
  * first discovery, visiting nodes from a stack.
  */
-export function objectPaths(nodes: SavedObject[]): string[] {
+export function objectPaths(nodes: readonly { children: readonly { nodeId: number; localName: string }[] }[]): string[] {
   const paths: string[] = new Array(nodes.length);
   if (nodes.length === 0) return paths;
   paths[0] = 'root';
@@ -517,7 +642,7 @@ export function objectPaths(nodes: SavedObject[]): string[] {
 }
 
 /** Node paths by breadth-first first discovery from the root (the checkpoint-key rule). */
-export function breadthFirstPaths(nodes: SavedObject[]): (string | undefined)[] {
+export function breadthFirstPaths(nodes: readonly { children: readonly { nodeId: number; localName: string }[] }[]): (string | undefined)[] {
   const paths: (string | undefined)[] = new Array(nodes.length);
   if (nodes.length === 0) return paths;
   paths[0] = 'root';

@@ -81,6 +81,7 @@ export class KerasObjectLoader {
 
   /** Captured inputs of saved functions: variables become this loader's weights, tables and constants are read once. */
   private getCaptures(): Captures {
+    this.graph.requireSavedModel('captured tables and constants');
     this.captures ??= new Captures(this.graph, {
       readVariable: (node) => this.functionVariables.get(node).read() as tf.Variable,
       checkpoint: this.ckpt,
@@ -147,9 +148,10 @@ export class KerasObjectLoader {
     let { inputNames, outputNames } = kerasIoNames(model);
     if (this.how.get(0) === 'savedFunctions') ({ inputNames, outputNames } = signatureIoNames(this.graph, model, inputNames, outputNames));
     this.releaseWithModel(model);
+    const route = this.graph.objectGraphFrom === 'checkpoint' ? 'checkpoint' : 'savedModel';
     return {
       model,
-      report: { fromConfig, fromSavedFunctions, fromPlugins, objects, warnings: this.warnings, compile, weights, inputNames, outputNames },
+      report: { route, fromConfig, fromSavedFunctions, fromPlugins, objects, warnings: this.warnings, compile, weights, inputNames, outputNames },
     };
   }
 
@@ -341,6 +343,7 @@ export class KerasObjectLoader {
    */
   private async fromSavedFunctions(node: ObjectNode, requireCall = false): Promise<Layer | undefined> {
     if (this.options.useSavedFunctions === false) return undefined;
+    this.graph.requireSavedModel(`${node.path} (${node.keras?.className}): saved functions`);
     const k = node.keras!;
     if (k.metadata['must_restore_from_config'] === true) return undefined;
     const fnId =

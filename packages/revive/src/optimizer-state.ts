@@ -55,6 +55,8 @@ export async function restoreOptimizerState(
   trainable: LayerVariable[],
   warn: (m: string) => void,
 ): Promise<RestoredOptimizerState | undefined> {
+  // Slot variables are named by saved_model.pb's variable names.
+  graph.requireSavedModel('optimizer slots');
   const root = graph.root;
   const optNode = root ? graph.child(root.id, 'optimizer') : undefined;
   if (!optNode) return undefined; // compiled but never trained: Keras saved no optimizer state

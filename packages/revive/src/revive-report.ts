@@ -11,6 +11,11 @@ export interface RevivedObjectReport {
 }
 
 export interface ReviveReport {
+  /**
+   * Where the layers' weights were found: 'checkpoint' (keras_metadata.pb and the checkpoint's own object
+   * graph; saved_model.pb was not read), 'savedModel' (saved_model.pb's object graph), 'kerasFile' (a .keras / .h5 file).
+   */
+  route: 'checkpoint' | 'savedModel' | 'kerasFile';
   fromConfig: number;
   fromSavedFunctions: number;
   fromPlugins: number;

@@ -26,6 +26,8 @@ export async function restoreVocabulary(
   captures: () => Captures,
 ): Promise<boolean> {
   if (!hasSetVocabulary(layer)) return false;
+  // Tables are resources of saved_model.pb's object graph; the checkpoint's graph does not say which node is one.
+  graph.requireSavedModel('lookup tables');
   const tableId = findTable(graph, node.id);
   if (tableId === undefined) return false;
   const c = captures();

@@ -12,9 +12,9 @@ import {
   type ProgressCallback,
 } from '@savedkeras/common';
 import { CheckpointReader } from '@savedkeras/proto';
-import { SavedModelGraph } from '@savedkeras/object-graph';
+import { ObjectGraphNeeded, SavedModelGraph } from '@savedkeras/object-graph';
 import type { CustomObjects } from '@savedkeras/layers';
-import { reviveKerasModel, type ReviveReport } from '@savedkeras/revive';
+import { resolveLayerClass, reviveKerasModel, type ReviveReport } from '@savedkeras/revive';
 import { loadKerasFile, type KerasFileReport } from '@savedkeras/keras-file';
 import { ensurePluginsRegistered } from './plugins.js';
 import { verifyLayers, type VerifiedLayer } from './verify-layers.js';
@@ -73,10 +73,16 @@ export interface OpenOptions {
  */
 export async function openSavedModel(from: string | ModelSource, options: OpenOptions = {}): Promise<OpenedSavedModel> {
   const source = await locateSavedModel(resolveSource(from), { warn: options.warn ?? ((m) => console.warn(m)) });
-  let checkpoint: CheckpointReader | null = null;
-  if ((await source.size('variables/variables.index')) !== undefined) {
-    checkpoint = await CheckpointReader.open(source, 'variables/variables', options.limits);
-  }
+  return openLocated(source, await openCheckpoint(source, options.limits), options);
+}
+
+/** variables/variables.index of a located SavedModel, or null when it has none. */
+async function openCheckpoint(source: ModelSource, limits: Partial<Limits> | undefined): Promise<CheckpointReader | null> {
+  if ((await source.size('variables/variables.index')) === undefined) return null;
+  return CheckpointReader.open(source, 'variables/variables', limits);
+}
+
+async function openLocated(source: ModelSource, checkpoint: CheckpointReader | null, options: OpenOptions): Promise<OpenedSavedModel> {
   const checkpointGraph = checkpoint ? await checkpoint.readObjectGraph() : null;
   const graph = await SavedModelGraph.load(source, { limits: options.limits, checkpointGraph, tags: options.tags, functionLibrary: options.functionLibrary });
   return { source, graph, checkpoint };
@@ -95,7 +101,10 @@ function requireCheckpoint(opened: OpenedSavedModel): CheckpointReader {
 export interface LoadedKerasModel {
   model: tfl.LayersModel;
   report: ReviveReport;
-  /** The SavedModel's object graph; absent for a `.keras` / `.h5` file. */
+  /**
+   * The SavedModel's object graph; absent for a `.keras` / `.h5` file and for a SavedModel revived from
+   * its checkpoint's object graph (`report.route` 'checkpoint': saved_model.pb was not read; openSavedModel reads it).
+   */
   graph?: SavedModelGraph;
   /** For a `.keras` / `.h5` file: its format, versions, layers and weights as read. */
   kerasFile?: KerasFileReport;
@@ -124,9 +133,13 @@ export async function loadKerasModelWithReport(from: string | ModelSource, optio
   const source = resolveSource(from);
   const kerasFile = await readKerasModelFile(source, options);
   if (kerasFile) return loadFromKerasFile(kerasFile.bytes, kerasFile.file, options);
+  const located = await locateSavedModel(source, { warn: options.warn ?? ((m) => console.warn(m)) });
+  const checkpoint = await openCheckpoint(located, options.limits);
+  const fast = checkpoint ? await loadFromCheckpointGraph(located, checkpoint, options) : undefined;
+  if (fast) return fast;
   // Reviving from configs reads saved_model.pb without its function library, which is fetched
   // only if a layer is revived from its saved functions.
-  const opened = await openSavedModel(source, { ...options, functionLibrary: 'onDemand' });
+  const opened = await openLocated(located, checkpoint, { ...options, functionLibrary: 'onDemand' });
   const ckpt = requireCheckpoint(opened);
   const { model, report } = await reviveKerasModel(opened.graph, ckpt, {
     customObjects: options.customObjects,
@@ -155,6 +168,53 @@ export async function loadKerasModelWithReport(from: string | ModelSource, optio
   return { model, report, graph: opened.graph };
 }
 
+/**
+ * The cheap route for a Keras SavedModel whose layers all rebuild from their configs: the same revival,
+ * over the object graph the checkpoint carries (SavedModelGraph.fromCheckpoint) instead of
+ * saved_model.pb's, which is then never read (nor downloaded). Weights are found by the checkpoint's
+ * own keys. Undefined when the model needs saved_model.pb (saved functions, lookup tables, signatures,
+ * TF <= 2.4 metadata, options that read it): the caller then loads it the full way. Warnings of an
+ * attempt that is abandoned are not passed on (the full load says them again).
+ */
+async function loadFromCheckpointGraph(source: ModelSource, checkpoint: CheckpointReader, options: LoadOptions): Promise<LoadedKerasModel | undefined> {
+  if (options.verifyLayers || options.tags !== undefined || options.loadOptimizerState) return undefined;
+  const ckptGraph = await checkpoint.readObjectGraph();
+  if (!ckptGraph) return undefined;
+  const graph = await SavedModelGraph.fromCheckpoint(source, ckptGraph, checkpoint, { limits: options.limits });
+  if (!graph || !revivesFromConfigs(graph, options.customObjects)) return undefined;
+  const warnings: string[] = [];
+  try {
+    const { model, report } = await reviveKerasModel(graph, checkpoint, {
+      customObjects: options.customObjects,
+      compile: options.compile,
+      onProgress: options.onProgress,
+      warn: (m) => warnings.push(m),
+      random: options.random,
+    });
+    checkLoadedModel(model);
+    const warn = options.warn ?? ((m: string) => console.warn(`savedkeras: ${m}`));
+    for (const m of warnings) warn(m);
+    return { model, report };
+  } catch (e) {
+    if (e instanceof ObjectGraphNeeded) return undefined;
+    throw e;
+  }
+}
+
+/** Every Keras object is a network, an input, a metric or a layer with a config and a registered class (else saved functions may be needed). */
+function revivesFromConfigs(graph: SavedModelGraph, customObjects: CustomObjects | undefined): boolean {
+  for (const n of graph.kerasNodes()) {
+    const k = n.keras!;
+    // Metrics are not revived (compile makes its own); inputs are made from their network's config.
+    if (k.identifier === '_tf_keras_input_layer' || k.identifier === '_tf_keras_metric') continue;
+    if (!k.hasConfig) return false;
+    const isNetwork = k.identifier === '_tf_keras_network' || k.identifier === '_tf_keras_sequential' || k.identifier === '_tf_keras_model';
+    if (isNetwork && Array.isArray((k.metadata['config'] as Record<string, unknown> | undefined)?.['layers'])) continue;
+    if (!k.className || !resolveLayerClass(k.className, customObjects)) return false;
+  }
+  return true;
+}
+
 /** A `.keras` / `.h5` file through @savedkeras/keras-file, reported like a revived SavedModel. */
 async function loadFromKerasFile(bytes: Uint8Array, fileName: string, options: LoadOptions): Promise<LoadedKerasModel> {
   const { model, report } = await loadKerasFile(bytes, {
@@ -167,6 +227,7 @@ async function loadFromKerasFile(bytes: Uint8Array, fileName: string, options: L
   });
   checkLoadedModel(model);
   const revive: ReviveReport = {
+    route: 'kerasFile',
     fromConfig: report.fromConfig,
     fromSavedFunctions: 0,
     fromPlugins: report.fromPlugins,
