@@ -395,7 +395,14 @@ function renderExtras(c: Current): void {
     h('h2', {}, 'Saved graph'),
     h('div', { class: 'feature-row' },
       h('span', { class: 'feature-name' }, 'Signatures'),
-      h('span', {}, (c.kind === 'keras' ? (c.loaded.graph?.signatures.map((s) => s.name) ?? []) : c.names).join(', ') || 'none'),
+      h(
+        'span',
+        {},
+        // The checkpoint route revives without saved_model.pb (issue 15): its signatures were not read.
+        c.kind === 'keras' && c.loaded.graph?.objectGraphFrom === 'checkpoint'
+          ? 'not read (revived from the checkpoint; saved_model.pb not fetched)'
+          : (c.kind === 'keras' ? (c.loaded.graph?.signatures.map((s) => s.name) ?? []) : c.names).join(', ') || 'none',
+      ),
     ),
     h('div', { class: 'feature-row' },
       h('span', { class: 'feature-name' }, 'Call signatures (loadSavedModel)'),

@@ -68,6 +68,11 @@ export interface VariableInfo {
   trainable: boolean;
   /** Key in the TensorBundle, from the checkpoint's own object graph (never constructed). */
   checkpointKey: string | null;
+  /**
+   * `dtype` and `shape` are the checkpoint's own (SavedModelGraph.fromCheckpoint), not declared by
+   * saved_model.pb: whoever restores the variable checks the stored dtype against what it makes of it.
+   */
+  fromCheckpoint?: true;
 }
 
 export interface ObjectNode {
@@ -349,7 +354,7 @@ export class SavedModelGraph {
         const e = ckpt.entry(key);
         if (!e) return null;
         const name = bfsPaths[id]?.split('.').pop() ?? paths[id] ?? '';
-        variable = { name, dtype: e.dtype > 100 ? dtypeName(e.dtype - 100) : e.dtypeName, shape: [...e.shape], trainable: trainable.has(id), checkpointKey: key };
+        variable = { name, dtype: e.dtype > 100 ? dtypeName(e.dtype - 100) : e.dtypeName, shape: [...e.shape], trainable: trainable.has(id), checkpointKey: key, fromCheckpoint: true };
       }
       const kind: NodeKind = variable ? 'variable' : 'userObject';
       // Object kinds beyond variables are not in the checkpoint; lists are told by their child names (0, 1, ...).

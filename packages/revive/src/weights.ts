@@ -95,6 +95,22 @@ export function checkpointTensorToTf(t: CheckpointTensor, targetDtype: tf.DataTy
   return tf.tensor(v as Float32Array, t.shape, targetDtype);
 }
 
+const FLOAT_DTYPES = new Set(['float16', 'bfloat16', 'float32', 'float64']);
+const INT_DTYPES = new Set(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64']);
+
+/**
+ * The dtype a variable is declared as. saved_model.pb declares it (SavedVariable.dtype); a variable known
+ * from the checkpoint alone has only its stored dtype, which is taken when it is of the kind the revived
+ * weight holds (a float for a float32 weight, an integer for an int32 one) and else refused as the weight's
+ * own dtype (a float32 kernel stored as int32 is refused, as TensorFlow refuses it).
+ */
+function declaredDtype(b: WeightBinding): string | undefined {
+  const v = b.node.variable;
+  if (!v?.fromCheckpoint) return v?.dtype;
+  const kind = b.weight.dtype === 'float32' ? FLOAT_DTYPES : b.weight.dtype === 'int32' ? INT_DTYPES : new Set<string>([b.weight.dtype]);
+  return kind.has(v.dtype) ? v.dtype : b.weight.dtype;
+}
+
 /** Reads every bound variable once and writes it into its weight. */
 export async function restoreWeights(
   bindings: WeightBinding[],
@@ -111,7 +127,7 @@ export async function restoreWeights(
       });
     }
     // Every entry is checked against the variable's declared dtype and the weight's shape before anything is read.
-    ckpt.declaredEntry(key, { dtype: b.node.variable?.dtype, shape: b.weight.shape.map((d) => d ?? -1), node: `${b.layerPath}: variable ${b.node.path}` });
+    ckpt.declaredEntry(key, { dtype: declaredDtype(b), shape: b.weight.shape.map((d) => d ?? -1), node: `${b.layerPath}: variable ${b.node.path}` });
     keys.push(key);
   }
   // wasm backend: values stream straight into the weights' heap storage (stream-weights.ts).

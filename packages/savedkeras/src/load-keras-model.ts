@@ -102,8 +102,10 @@ export interface LoadedKerasModel {
   model: tfl.LayersModel;
   report: ReviveReport;
   /**
-   * The SavedModel's object graph; absent for a `.keras` / `.h5` file and for a SavedModel revived from
-   * its checkpoint's object graph (`report.route` 'checkpoint': saved_model.pb was not read; openSavedModel reads it).
+   * The SavedModel's object graph; absent for a `.keras` / `.h5` file. After a load by the checkpoint route
+   * (`report.route` 'checkpoint', `graph.objectGraphFrom` 'checkpoint') it is the checkpoint's object graph
+   * with the Keras metadata: saved_model.pb was not read, so it has no signatures and no functions
+   * (openSavedModel reads them).
    */
   graph?: SavedModelGraph;
   /** For a `.keras` / `.h5` file: its format, versions, layers and weights as read. */
@@ -194,7 +196,7 @@ async function loadFromCheckpointGraph(source: ModelSource, checkpoint: Checkpoi
     checkLoadedModel(model);
     const warn = options.warn ?? ((m: string) => console.warn(`savedkeras: ${m}`));
     for (const m of warnings) warn(m);
-    return { model, report };
+    return { model, report, graph };
   } catch (e) {
     if (e instanceof ObjectGraphNeeded) return undefined;
     throw e;

@@ -119,9 +119,19 @@ const isOptimizerKey = (k: string) => k.startsWith('optimizer/') || k.includes('
 describe('reviving from config reads only what it uses', () => {
   const files = writeKerasSavedModel(TRAINED);
 
-  it('saved_model.pb by ranges outside its GraphDef; no optimizer variable read; outputs = x W + b from the checkpoint', async () => {
+  it('the checkpoint route reads no byte of saved_model.pb', async () => {
     const source = new RecordingSource(memorySource(files));
     const { model, report } = await loadKerasModelWithReport(source, { warn: () => {} });
+    expect(report.route).toBe('checkpoint');
+    expect(source.of('saved_model.pb')).toEqual([]);
+    model.dispose();
+  });
+
+  it('saved_model.pb by ranges outside its GraphDef (full route); no optimizer variable read; outputs = x W + b from the checkpoint', async () => {
+    const source = new RecordingSource(memorySource(files));
+    // An explicit tag set needs saved_model.pb's meta graphs: the full route.
+    const { model, report } = await loadKerasModelWithReport(source, { warn: () => {}, tags: ['serve'] });
+    expect(report.route).toBe('savedModel');
     expect(report.fromSavedFunctions).toBe(0);
 
     const whole = await memorySource(files).read('saved_model.pb');
@@ -254,13 +264,12 @@ function toTensor(t: TensorJson): tf.Tensor {
 }
 
 describe.skipIf(!have)('range reads on real fixtures', () => {
-  it('unet-denoise-autoencoder: reads saved_model.pb without its 842 KB GraphDef and none of the 1.6 MB of Adam slots', async () => {
+  it('unet-denoise-autoencoder: reads no byte of saved_model.pb and none of the 1.6 MB of Adam slots', async () => {
     const dir = fixtureDir('unet-denoise-autoencoder');
     const source = new RecordingSource(new NodeFileSource(dir));
     const { model, report } = await loadKerasModelWithReport(source, { warn: () => {} });
-    const whole = await new NodeFileSource(dir).read('saved_model.pb');
-    const [[gdStart, gdEnd]] = graphDefSpans(whole) as [[number, number]];
-    for (const r of source.of('saved_model.pb')) expect(overlaps(r, gdStart + 1024, gdEnd)).toBe(false);
+    expect(report.route).toBe('checkpoint');
+    expect(source.of('saved_model.pb')).toEqual([]);
 
     const ckpt = await CheckpointReader.open(new NodeFileSource(dir));
     const entries = ckpt.keys().map((k) => ckpt.entry(k)!);

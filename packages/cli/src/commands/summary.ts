@@ -39,7 +39,8 @@ export function registerSummary(program: Command, ctx: CliContext): void {
         });
         bar.stop();
         try {
-          const report = summarize(loaded, backend.name);
+          // The checkpoint route reads no saved_model.pb: its graph has no serving signature; the one opened above has.
+          const report = summarize(graph ? { ...loaded, graph } : loaded, backend.name);
           ctx.out(opts.json ? JSON.stringify(report, null, 2) + '\n' : renderSummary(report, ctx.color, ctx.width));
         } finally {
           loaded.model.dispose();

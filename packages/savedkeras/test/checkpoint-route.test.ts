@@ -1,0 +1,193 @@
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import type { ModelSource } from '@savedkeras/common';
+import { NodeFileSource } from '@savedkeras/backend-node';
+import { readSSTable } from '@savedkeras/proto';
+import { memorySource, renameClass, writeKerasSavedModel, writeSSTable, type FunctionalSpec } from '@savedkeras/testing';
+import { loadKerasModelWithReport } from '../src/index.js';
+import { expected, fixtureDir, haveFixtures, type TensorJson } from './fixtures.js';
+
+/**
+ * Issue 15 items 1-2: a Keras SavedModel whose layers all rebuild from their configs is revived over
+ * the checkpoint's own object graph and keras_metadata.pb (report.route 'checkpoint'), and saved_model.pb
+ * is never read. Weights are found by the checkpoint's keys, so a mix-up between layers of the same
+ * shapes would go unnoticed by any shape check: the model below has four same-shape Dense layers with
+ * different weights, and its outputs are held against a float64 forward pass of the spec's own values.
+ */
+
+const values = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 7.3 + i * 1.7) * 0.8);
+
+/** x -> a (tanh) -> b; x -> c (relu) -> d; output concat(b, d): four 4x4 kernels and four 4-biases. */
+const SPEC: FunctionalSpec = {
+  kind: 'Functional',
+  name: 'same_shapes',
+  layers: [
+    { className: 'InputLayer', name: 'x', shape: [4] },
+    { className: 'Dense', name: 'a', units: 4, activation: 'tanh', kernel: values(16, 1), bias: values(4, 2), inbound: [['x']] },
+    { className: 'Dense', name: 'b', units: 4, kernel: values(16, 3), bias: values(4, 4), inbound: [['a']] },
+    { className: 'Dense', name: 'c', units: 4, activation: 'relu', kernel: values(16, 5), bias: values(4, 6), inbound: [['x']] },
+    { className: 'Dense', name: 'd', units: 4, kernel: values(16, 7), bias: values(4, 8), inbound: [['c']] },
+    { className: 'Concatenate', name: 'cat', inbound: [['b', 'd']] },
+  ],
+  inputs: ['x'],
+  outputs: ['cat'],
+  seed: 11,
+};
+
+/** Float64 forward pass of SPEC from the spec's own weight values (not read back through savedkeras). */
+function reference(x: number[]): number[] {
+  const dense = (name: string, v: number[], act: (z: number) => number) => {
+    const l = SPEC.layers.find((s) => s.name === name) as { kernel: Float32Array; bias: Float32Array; units: number };
+    return Array.from({ length: l.units }, (_, u) => act(l.bias[u]! + v.reduce((s, vi, i) => s + vi * l.kernel[i * l.units + u]!, 0)));
+  };
+  const id = (z: number) => z;
+  const b = dense('b', dense('a', x, Math.tanh), id);
+  const d = dense('d', dense('c', x, (z) => Math.max(0, z)), id);
+  return [...b, ...d];
+}
+
+/** Counts the bytes read per file. */
+class CountingSource implements ModelSource {
+  readonly bytes = new Map<string, number>();
+  readonly description: string;
+  constructor(private readonly inner: ModelSource) {
+    this.description = inner.description;
+  }
+  private count(path: string, n: number) {
+    this.bytes.set(path, (this.bytes.get(path) ?? 0) + n);
+  }
+  async read(path: string): Promise<Uint8Array> {
+    const b = await this.inner.read(path);
+    this.count(path, b.length);
+    return b;
+  }
+  async readRange(path: string, offset: number, length: number): Promise<Uint8Array> {
+    const b = await this.inner.readRange(path, offset, length);
+    this.count(path, b.length);
+    return b;
+  }
+  size(path: string): Promise<number | undefined> {
+    return this.inner.size(path);
+  }
+}
+
+const X = [
+  [0.5, -1, 2, 0.25],
+  [-0.3, 0.8, -1.5, 1],
+];
+
+function expectReference(model: tf.LayersModel) {
+  const got = (model.predict(tf.tensor2d(X)) as tf.Tensor).arraySync() as number[][];
+  X.forEach((x, r) => {
+    const want = reference(x);
+    for (let i = 0; i < want.length; i++) expect(Math.abs(got[r]![i]! - want[i]!)).toBeLessThan(1e-5);
+  });
+}
+
+describe('the checkpoint route', () => {
+  const files = writeKerasSavedModel(SPEC);
+
+  it('revives four same-shape layers with their own weights, without reading saved_model.pb', async () => {
+    const source = new CountingSource(memorySource(files));
+    const { model, report, graph } = await loadKerasModelWithReport(source, { warn: () => {} });
+    expect(report.route).toBe('checkpoint');
+    expect(graph!.objectGraphFrom).toBe('checkpoint');
+    expect(graph!.signatures).toEqual([]);
+    expect(source.bytes.get('saved_model.pb') ?? 0).toBe(0);
+    expect(source.bytes.get('keras_metadata.pb')).toBe(files.get('keras_metadata.pb')!.length);
+    expect(report.fromConfig).toBeGreaterThan(0);
+    expect(report.fromSavedFunctions).toBe(0);
+    // Each layer's kernel came from its own checkpoint key (Keras numbers layers with weights in model.layers order).
+    const keyOf = (layer: string) => report.weights.find((w) => w.layerPath === `root.layer_with_weights-${'abcd'.indexOf(layer)}` && w.checkpointKey.includes('/kernel/'))?.checkpointKey;
+    expect(['a', 'b', 'c', 'd'].map(keyOf)).toEqual([0, 1, 2, 3].map((i) => `layer_with_weights-${i}/kernel/.ATTRIBUTES/VARIABLE_VALUE`));
+    expectReference(model);
+    model.dispose();
+  });
+
+  it('gives what the full route gives: same weights, keys and report', async () => {
+    const fast = await loadKerasModelWithReport(memorySource(files), { warn: () => {} });
+    // An explicit tag set picks a meta graph of saved_model.pb: the full route.
+    const full = await loadKerasModelWithReport(memorySource(files), { warn: () => {}, tags: ['serve'] });
+    expect(full.report.route).toBe('savedModel');
+    expect(full.graph).toBeDefined();
+    const strip = (r: typeof fast.report) => ({ ...r, route: undefined, weights: r.weights.map((w) => [w.checkpointKey, w.variablePath, w.layerPath, w.weight.shape]) });
+    expect(strip(fast.report)).toEqual(strip(full.report));
+    fast.model.weights.forEach((w, i) => expect(Array.from(w.read().dataSync())).toEqual(Array.from(full.model.weights[i]!.read().dataSync())));
+    fast.model.dispose();
+    full.model.dispose();
+  });
+
+  it('a layer class nobody registered needs its saved functions: the full route, same numbers', async () => {
+    const renamed = renameClass(files, 'Dense', 'MyDense');
+    const source = new CountingSource(memorySource(renamed));
+    const { model, report } = await loadKerasModelWithReport(source, { warn: () => {} });
+    expect(report.route).toBe('savedModel');
+    expect(report.fromSavedFunctions).toBe(4);
+    expect(source.bytes.get('saved_model.pb') ?? 0).toBeGreaterThan(0);
+    expectReference(model);
+    model.dispose();
+  });
+
+  it('a checkpoint missing a weight key is a typed error naming the key and the index', async () => {
+    const index = 'variables/variables.index';
+    const gone = 'layer_with_weights-2/kernel/.ATTRIBUTES/VARIABLE_VALUE';
+    const entries = readSSTable(files.get(index)!, index);
+    expect(entries.some((e) => e.key === gone)).toBe(true);
+    const cut = new Map(files);
+    cut.set(index, writeSSTable(entries.filter((e) => e.key !== gone)));
+    const err = await loadKerasModelWithReport(memorySource(cut), { warn: () => {} }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'FORMAT', file: index });
+    expect((err as Error).message).toContain(gone);
+  });
+
+  it('warnings of the checkpoint route reach the caller once', async () => {
+    const warnings: string[] = [];
+    const { model, report } = await loadKerasModelWithReport(memorySource(files), { warn: (m) => warnings.push(m) });
+    expect(report.route).toBe('checkpoint');
+    expect(warnings).toEqual(report.warnings);
+    model.dispose();
+  });
+});
+
+const have = haveFixtures('checkpoint route fixture tests');
+
+function toTensor(t: TensorJson): tf.Tensor {
+  return tf.tensor(t.value as number[], t.shape, t.dtype === 'int32' || t.dtype === 'int64' ? 'int32' : 'float32');
+}
+
+describe.skipIf(!have)('which route real fixtures take', () => {
+  // TF 2.5-2.7 checkpoints leave the function nodes out of their object graph; TF 2.10+ keep them: both kinds here.
+  const CHECKPOINT = ['seq-mlp-coinflip-ref', 'cnn-mnist-bn', 'seq-embedding-flatten-spam-tf25', 'timedistributed-lrcn-video-tf27', 'memnet-babi-multi-input'];
+  const FULL: [slug: string, why: string][] = [
+    ['legacy-tf22-large-2shard-lstm', 'TF 2.2: the Keras metadata is inside saved_model.pb'],
+    ['textvectorization-embedding-tf212', 'a lookup table (a resource of saved_model.pb)'],
+    ['subclassed-gru-generator-emptyconfig', 'a model revived from its saved functions'],
+  ];
+
+  it.each(CHECKPOINT)('%s: checkpoint route, saved_model.pb unread, outputs = TensorFlow', async (slug) => {
+    const source = new CountingSource(new NodeFileSource(fixtureDir(slug)));
+    const { model, report } = await loadKerasModelWithReport(source, { warn: () => {} });
+    expect(report.route).toBe('checkpoint');
+    expect(source.bytes.get('saved_model.pb') ?? 0).toBe(0);
+    const exp = expected(slug);
+    for (const c of exp?.cases.slice(0, 1) ?? []) {
+      const xs = report.inputNames.map((n) => toTensor(c.inputs[n]!));
+      const out = model.predict(xs.length === 1 ? xs[0]! : xs);
+      const outs = Array.isArray(out) ? out : [out];
+      report.outputNames.forEach((name, i) => {
+        const want = (c.outputs[name]!.value as number[]).flat(Infinity as 1) as number[];
+        const got = outs[i]!.dataSync();
+        const tol = c.tolerance ?? 1e-4;
+        for (let j = 0; j < want.length; j++) expect(Math.abs(got[j]! - want[j]!)).toBeLessThanOrEqual(tol + tol * Math.abs(want[j]!));
+      });
+    }
+    model.dispose();
+  });
+
+  it.each(FULL)('%s: full route (%s)', async (slug) => {
+    const { model, report } = await loadKerasModelWithReport(new NodeFileSource(fixtureDir(slug)), { warn: () => {} });
+    expect(report.route).toBe('savedModel');
+    model.dispose();
+  });
+});
