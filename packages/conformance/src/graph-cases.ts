@@ -129,6 +129,12 @@ for (const fmt of ['NHWC', 'NCHW'] as Fmt[]) {
       }
     }
   }
+  // Grouped (Keras groups > 1): the filter holds in_channels / groups input channels.
+  for (const [st, padding] of [[[1, 1], 'SAME'], [[2, 2], 'VALID']] as const) {
+    add('Conv2D', `${fmt} grouped x[1,5,6,4] k[3,3,2,6] s${st} ${padding}`, [x([1, 5, 6, 4]), f([3, 3, 2, 6])], {
+      strides: A.ints(attrList([...st], fmt)), padding: A.s(padding), data_format: A.s(fmt),
+    });
+  }
   add('Conv2D', `${fmt} explicit padding`, [x([1, 5, 6, 2]), f([3, 3, 2, 3])], {
     strides: A.ints([1, 1, 1, 1]), padding: A.s('EXPLICIT'), data_format: A.s(fmt),
     explicit_paddings: A.ints(fmt === 'NHWC' ? [0, 0, 1, 2, 2, 0, 0, 0] : [0, 0, 0, 0, 1, 2, 2, 0]),

@@ -67,6 +67,11 @@ for (const shape of [[4, 3], [2, 5, 3], [2, 4, 5, 3], [2, 3, 4, 5, 3]]) {
 }
 add('BatchNormalization', 'rank 4 no scale/center', { axis: -1, scale: false, center: false }, [[2, 3, 4, 3]]);
 for (const shape of [[3, 6], [2, 4, 6], [2, 3, 4, 6]]) add('LayerNormalization', `rank ${shape.length}`, { axis: -1, epsilon: 1e-3 }, [shape]);
+add('LayerNormalization', 'rmsScaling axes [1, 3]', { axis: [1, 3], epsilon: 1e-3, rmsScaling: true }, [[2, 3, 4, 5]]);
+add('Conv2D', 'groups 2', { filters: 4, kernelSize: 3, groups: 2, padding: 'same' }, [[2, 6, 5, 4]]);
+add('Conv1D', 'groups 3 causal', { filters: 6, kernelSize: 3, groups: 3, padding: 'causal' }, [[2, 7, 6]]);
+add('CenterCrop', 'crop', { height: 3, width: 4 }, [[2, 6, 7, 2]]);
+add('CenterCrop', 'smart_resize up', { height: 7, width: 9 }, [[2, 4, 5, 2]]);
 
 for (const [c, extra] of [['SimpleRNN', {}], ['LSTM', {}], ['GRU', { resetAfter: true }], ['GRU', { resetAfter: false }]] as const) {
   add(c, `returnSequences ${JSON.stringify(extra)}`, { units: 4, returnSequences: true, ...extra }, [[2, 5, 3]]);

@@ -64,7 +64,7 @@ export function assignKeras3Weights(net: BuiltNetwork, h5: H5File, base = '', la
         hint: 'model.weights.h5 does not belong to this config.json, or the file is corrupt',
       });
     }
-    const paths = layerDatasets(h5, path, b.pythonClass);
+    const paths = layerDatasets(h5, path, b.pythonClass, 0, new Set(), stackedCellGroups(b.layer));
     setLayerWeights(b, weights, paths.map((p) => h5.read(p)), h5.fileName, layerPath);
     weights.forEach((w, i) => assigned.push({ weight: w, path: paths[i]!, layerPath }));
   }
@@ -83,16 +83,34 @@ function restoreIdfWeights(b: BuiltLayer, h5: H5File, path: string): void {
   if (found) layer.setIdfWeights(h5.read(found).values);
 }
 
+/**
+ * The group names Keras 3 gives the cells of a stacked-cell RNN (`RNN([LSTMCell, GRUCell])`), in the
+ * cells' order: `cell/cells/<snake_case class>[_<n>]` numbered along the list. Sorting those groups by
+ * name (gru_cell before lstm_cell) would hand the cells each other's weights.
+ */
+function stackedCellGroups(layer: tfl.layers.Layer): string[] | undefined {
+  const holder = layer as unknown as { cell?: { cells?: tfl.layers.Layer[] }; forwardLayer?: { cell?: { cells?: tfl.layers.Layer[] } } };
+  const cells = holder.cell?.cells ?? holder.forwardLayer?.cell?.cells;
+  if (!Array.isArray(cells)) return undefined;
+  const counters = new Map<string, number>();
+  return cells.map((c) => {
+    const snake = kerasSnakeCase(c.getClassName().slice(c.getClassName().lastIndexOf('>') + 1));
+    const n = counters.get(snake);
+    counters.set(snake, n === undefined ? 0 : n + 1);
+    return n === undefined ? snake : `${snake}_${n + 1}`;
+  });
+}
+
 /** The dataset paths of one layer's variables, in Keras' `layer.weights` order. */
-function layerDatasets(h5: H5File, path: string, pythonClass: string, depth = 0, seen = new Set<number>()): string[] {
+function layerDatasets(h5: H5File, path: string, pythonClass: string, depth = 0, seen = new Set<number>(), cellGroups?: string[]): string[] {
   if (depth > 16) throw new FormatError('layer groups nested too deep', { file: h5.fileName, node: path });
   h5.enter(path, seen);
   const own = (h5.keys(`${path}/vars`) ?? []).filter((k) => /^\d+$/.test(k)).sort((a, b) => Number(a) - Number(b));
   const out = own.map((k) => `${path}/vars/${k}`);
   const children = (h5.keys(path) ?? []).filter((k) => k !== 'vars' && h5.isGroup(`${path}/${k}`));
-  const order = CHILD_ORDER[pythonClass];
+  const order = path.endsWith('/cells') && cellGroups ? cellGroups : CHILD_ORDER[pythonClass];
   if (order) children.sort((a, b) => rank(order, a) - rank(order, b) || a.localeCompare(b));
-  for (const c of children) out.push(...layerDatasets(h5, `${path}/${c}`, '', depth + 1, seen));
+  for (const c of children) out.push(...layerDatasets(h5, `${path}/${c}`, '', depth + 1, seen, cellGroups));
   return out;
 }
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { gatherRows } from '@savedkeras/kernels';
+import { buildGrouped, convGroups, groupedConv, setConvGroups } from './grouped-conv.js';
 // Evaluated for its registrations: the classes extended below are found there.
 import '@tensorflow/tfjs-layers';
 
@@ -37,15 +38,31 @@ function withFields<T>(layer: object, fields: Record<string, unknown>, fn: () =>
 export class Conv1D extends tfjsLayerClass('Conv1D') {
   static className = 'Conv1D';
 
+  constructor(args?: Record<string, unknown>) {
+    super(args as never);
+    setConvGroups(this, args);
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    if (convGroups(this) === 1) return super.build(inputShape);
+    buildGrouped(this, (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape, (s) => super.build(s));
+  }
+
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
     const self = this as unknown as { padding: string; kernelSize: number[]; dilationRate: number[] | number };
-    if (self.padding !== 'causal') return super.call(inputs, kwargs);
+    const grouped = convGroups(this) > 1;
+    if (self.padding !== 'causal') return grouped ? groupedConv(this, one(inputs), self.padding === 'same' ? 'same' : 'valid') : super.call(inputs, kwargs);
     const dilation = Array.isArray(self.dilationRate) ? self.dilationRate[0]! : self.dilationRate;
     const left = dilation * (self.kernelSize[0]! - 1);
     return tf.tidy(() => {
       const padded = tf.pad(one(inputs), [[0, 0], [left, 0], [0, 0]]);
+      if (grouped) return groupedConv(this, padded, 'valid');
       return withFields(this, { padding: 'valid' }, () => super.call(padded, kwargs));
     });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return convGroups(this) > 1 ? { ...super.getConfig(), groups: convGroups(this) } : super.getConfig();
   }
 
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape | tfl.Shape[] {
@@ -56,6 +73,33 @@ export class Conv1D extends tfjsLayerClass('Conv1D') {
     const left = dilation * (self.kernelSize[0]! - 1);
     const padded = shape.map((d, i) => (i === 1 && d !== null ? d + left : d));
     return withFields(this, { padding: 'valid' }, () => super.computeOutputShape(padded));
+  }
+}
+
+/**
+ * Conv2D with Keras' `groups` > 1 (grouped convolution, ResNeXt-style): tfjs-layers has no groups and
+ * sized the kernel for all input channels (see grouped-conv.ts). Other configs run tfjs' own code.
+ */
+export class Conv2D extends tfjsLayerClass('Conv2D') {
+  static className = 'Conv2D';
+
+  constructor(args?: Record<string, unknown>) {
+    super(args as never);
+    setConvGroups(this, args);
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    if (convGroups(this) === 1) return super.build(inputShape);
+    buildGrouped(this, (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape, (s) => super.build(s));
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+    if (convGroups(this) === 1) return super.call(inputs, kwargs);
+    return groupedConv(this, one(inputs), (this as unknown as { padding: string }).padding === 'same' ? 'same' : 'valid');
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return convGroups(this) > 1 ? { ...super.getConfig(), groups: convGroups(this) } : super.getConfig();
   }
 }
 
@@ -110,6 +154,76 @@ export class ReLU extends tfjsLayerClass('ReLU') {
 
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), negativeSlope: this.negativeSlope, threshold: this.threshold };
+  }
+}
+
+/**
+ * LayerNormalization with Keras 3's `rms_scaling=True`: Keras keeps gamma only (it is made even when
+ * scale=False) and computes x · rsqrt(var(x) + epsilon) · gamma — the variance about the mean, but x
+ * itself not centred (Keras' own formula, deprecated there for that reason). tfjs-layers has no
+ * rms_scaling, made a beta too and computed a plain layer norm. Other configs run tfjs' own code.
+ */
+export class LayerNormalization extends tfjsLayerClass('LayerNormalization') {
+  static className = 'LayerNormalization';
+  private readonly rmsScaling: boolean;
+  private readonly savedCenterScale: { center: unknown; scale: unknown };
+
+  constructor(args?: { rmsScaling?: boolean; center?: boolean; scale?: boolean } & Record<string, unknown>) {
+    const { rmsScaling, ...rest } = args ?? {};
+    super((rmsScaling ? { ...rest, center: false, scale: true } : rest) as never);
+    this.rmsScaling = rmsScaling === true;
+    this.savedCenterScale = { center: rest.center ?? true, scale: rest.scale ?? true };
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+    if (!this.rmsScaling) return super.call(inputs, kwargs);
+    const self = this as unknown as { axis: number[]; epsilon: number; gamma: { read(): tf.Tensor } };
+    return tf.tidy(() => {
+      const x = one(inputs);
+      const { variance } = tf.moments(x, self.axis, true);
+      const y = tf.mul(x, tf.rsqrt(tf.add(variance, self.epsilon)));
+      const shape = x.shape.map((d, i) => (self.axis.includes(i) ? d : 1));
+      return tf.mul(y, tf.reshape(self.gamma.read(), shape));
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    if (!this.rmsScaling) return super.getConfig();
+    return { ...super.getConfig(), ...(this.savedCenterScale as tf.serialization.ConfigDict), rmsScaling: true };
+  }
+}
+
+/**
+ * StackedRNNCells (`RNN([LSTMCell, GRUCell])`) with its states in the cells' order, as tf.keras ≥ 2.2
+ * and Keras 3 keep them (`[h_1, (h_2, c_2)]`). tfjs-layers keeps Keras 2.1's reversed order, so
+ * return_state gave the states last cell first and initial states went to the wrong cells.
+ */
+export class StackedRNNCells extends tfjsLayerClass('StackedRNNCells') {
+  static className = 'StackedRNNCells';
+
+  private get cellList(): (tfl.layers.Layer & { stateSize: number | number[] })[] {
+    return (this as unknown as { cells: (tfl.layers.Layer & { stateSize: number | number[] })[] }).cells;
+  }
+
+  get stateSize(): number[] {
+    return this.cellList.flatMap((c) => (Array.isArray(c.stateSize) ? c.stateSize : [c.stateSize]));
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor[] {
+    return tf.tidy(() => {
+      const list = Array.isArray(inputs) ? inputs : [inputs];
+      let x = list[0]!;
+      let at = 1;
+      const states: tf.Tensor[] = [];
+      for (const cell of this.cellList) {
+        const n = Array.isArray(cell.stateSize) ? cell.stateSize.length : 1;
+        const out = cell.call([x, ...list.slice(at, at + n)], kwargs) as tf.Tensor[];
+        at += n;
+        x = out[0]!;
+        states.push(...out.slice(1));
+      }
+      return [x, ...states];
+    });
   }
 }
 

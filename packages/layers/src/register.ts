@@ -3,8 +3,9 @@ import { registerPluginObject, type SerializableClass } from './keras-registry.j
 import { BatchNormalization } from './batch-normalization.js';
 import { DepthwiseConv2D } from './depthwise-conv.js';
 import { UpSampling2D } from './upsampling.js';
-import { Conv1D, ELU, Embedding, ReLU, SeparableConv2D, Softmax } from './builtin-overrides.js';
+import { Conv1D, Conv2D, ELU, Embedding, LayerNormalization, ReLU, SeparableConv2D, Softmax, StackedRNNCells } from './builtin-overrides.js';
 import { CategoryEncoding } from './category-encoding.js';
+import { CenterCrop } from './center-crop.js';
 import { Discretization, GlobalAveragePooling3D, GlobalMaxPooling3D } from './discretization.js';
 import { AdditiveAttention, Attention } from './dense-attention.js';
 import { EinsumDense } from './einsum-dense.js';
@@ -64,6 +65,7 @@ export const LAYER_CLASSES: Readonly<Record<string, SerializableClass>> = {
   RandomContrast,
   RandomBrightness,
   RandomCrop,
+  CenterCrop,
   Resizing,
   RandomHeight,
   RandomWidth,
@@ -78,7 +80,10 @@ export const LAYER_CLASSES: Readonly<Record<string, SerializableClass>> = {
   GlobalMaxPooling3D,
   BatchNormalization,
   Conv1D,
+  Conv2D,
   ELU,
+  LayerNormalization,
+  StackedRNNCells,
   ReLU,
   Softmax,
   SeparableConv2D,
@@ -108,11 +113,11 @@ export const LAYER_CLASSES: Readonly<Record<string, SerializableClass>> = {
 
 /**
  * tfjs-layers built-ins overridden only to fill gaps (configs tfjs-layers throws on or computes
- * wrong: BatchNormalization above rank 4, causal Conv1D, ELU alpha, ReLU negative_slope/threshold, Softmax axis, channels_first
+ * wrong: BatchNormalization above rank 4, causal Conv1D, grouped Conv1D/Conv2D, LayerNormalization rms_scaling, StackedRNNCells state order, ELU alpha, ReLU negative_slope/threshold, Softmax axis, channels_first
  * SeparableConv2D, dilated DepthwiseConv2D, bilinear UpSampling2D, Embedding's gradient) or to run faster with the same results (TimeDistributed); other
  * configs behave as tfjs' own class, so plain tfjs can load them.
  */
-export const BUILTIN_OVERRIDES: ReadonlySet<string> = new Set(['BatchNormalization', 'Conv1D', 'ELU', 'ReLU', 'Softmax', 'SeparableConv2D', 'TimeDistributed', 'Embedding', 'DepthwiseConv2D', 'UpSampling2D']);
+export const BUILTIN_OVERRIDES: ReadonlySet<string> = new Set(['BatchNormalization', 'Conv1D', 'Conv2D', 'LayerNormalization', 'StackedRNNCells', 'ELU', 'ReLU', 'Softmax', 'SeparableConv2D', 'TimeDistributed', 'Embedding', 'DepthwiseConv2D', 'UpSampling2D']);
 
 /** Keras class names this package provides (for docs and for revive's reports). */
 export const SUPPORTED_LAYERS: readonly string[] = Object.freeze(Object.keys(LAYER_CLASSES));

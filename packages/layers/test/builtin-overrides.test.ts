@@ -18,6 +18,10 @@ interface Case {
   x: Stored;
   weights: Stored[];
   y: Stored;
+  /** Every output, when the layer returns several (an RNN with return_state). */
+  ys?: Stored[];
+  /** d/dx and d/dweights of sum(y · r), by TensorFlow's GradientTape. */
+  gradient?: { r: Stored; x: Stored; weights: Stored[] };
 }
 // Keras 3 layers in TensorFlow 2.21 with the stored weights (see the file's "generator").
 const reference = JSON.parse(readFileSync(new URL('./tf-reference/layer-gaps.json', import.meta.url), 'utf8')) as { cases: Case[] };
@@ -25,11 +29,24 @@ const reference = JSON.parse(readFileSync(new URL('./tf-reference/layer-gaps.jso
 reference.cases.push(...(JSON.parse(readFileSync(new URL('./tf-reference/depthwise-conv2d.json', import.meta.url), 'utf8')) as { cases: Case[] }).cases);
 // ReLU with negative_slope / threshold / max_value (tf-reference/relu.py writes them).
 reference.cases.push(...(JSON.parse(readFileSync(new URL('./tf-reference/relu.json', import.meta.url), 'utf8')) as { cases: Case[] }).cases);
+// Grouped Conv1D/Conv2D, LayerNormalization rms_scaling, CenterCrop, stacked-cell RNN (tf-reference/layer-fixes.py writes them).
+const layerFixes = (JSON.parse(readFileSync(new URL('./tf-reference/layer-fixes.json', import.meta.url), 'utf8')) as { cases: Case[] }).cases;
+reference.cases.push(...layerFixes);
+
+function worstDiff(y: tf.Tensor, want: Stored): number {
+  const got = y.dataSync();
+  let worst = 0;
+  want.values.forEach((w, i) => (worst = Math.max(worst, Math.abs(got[i]! - w) / (1 + Math.abs(w)))));
+  return worst;
+}
 
 function build(c: Case): tfl.layers.Layer {
   const entry = tf.serialization.SerializationMap.getMap().classNameMap[c.className]!;
-  expect(entry[0]).toBe(LAYER_CLASSES[c.className]); // what revival deserializes
-  return entry[1](entry[0], JSON.parse(JSON.stringify(c.config))) as tfl.layers.Layer;
+  // what revival deserializes (a stacked-cell RNN: tfjs' RNN around the overriding StackedRNNCells)
+  expect(entry[0]).toBe(c.className === 'RNN' ? entry[0] : LAYER_CLASSES[c.className]);
+  const layer = entry[1](entry[0], JSON.parse(JSON.stringify(c.config))) as tfl.layers.Layer;
+  if (c.className === 'RNN') expect((layer as unknown as { cell: unknown }).cell).toBeInstanceOf(LAYER_CLASSES['StackedRNNCells']!);
+  return layer;
 }
 
 describe('tfjs-layers built-ins savedkeras overrides, against TensorFlow', () => {
@@ -38,12 +55,27 @@ describe('tfjs-layers built-ins savedkeras overrides, against TensorFlow', () =>
     const x = tf.tensor(c.x.values, c.x.shape);
     layer.apply(x);
     if (c.weights.length) layer.setWeights(c.weights.map((w) => tf.tensor(w.values, w.shape)));
-    const y = layer.apply(x) as tf.Tensor;
-    expect(y.shape).toEqual(c.y.shape);
-    const got = y.dataSync();
-    let worst = 0;
-    c.y.values.forEach((w, i) => (worst = Math.max(worst, Math.abs(got[i]! - w) / (1 + Math.abs(w)))));
-    expect(worst).toBeLessThan(1e-5);
+    const out = layer.apply(x) as tf.Tensor | tf.Tensor[];
+    const ys = Array.isArray(out) ? out : [out];
+    const want = c.ys ?? [c.y];
+    expect(ys.length).toBe(want.length);
+    ys.forEach((y, k) => {
+      expect(y.shape, `output ${k}`).toEqual(want[k]!.shape);
+      expect(worstDiff(y, want[k]!), `output ${k}`).toBeLessThan(1e-5);
+    });
+  });
+
+  it.each(layerFixes.filter((c) => c.gradient).map((c) => [c.name, c] as const))('%s: gradients of x and the weights as TensorFlow', (_, c) => {
+    const layer = build(c);
+    const x = tf.tensor(c.x.values, c.x.shape);
+    layer.apply(x);
+    layer.setWeights(c.weights.map((w) => tf.tensor(w.values, w.shape)));
+    const r = tf.tensor(c.gradient!.r.values, c.gradient!.r.shape);
+    const vars = layer.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+    const { grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x) as tf.Tensor, r)) as tf.Scalar, vars);
+    const dx = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(layer.apply(xx) as tf.Tensor, r)))(x);
+    expect(worstDiff(dx, c.gradient!.x)).toBeLessThan(1e-5);
+    vars.forEach((v, i) => expect(worstDiff(grads[v.name]!, c.gradient!.weights[i]!), `weight ${i}`).toBeLessThan(1e-5));
   });
 
   it('every tfjs-layers built-in savedkeras overrides is pinned against TensorFlow numbers in a test', () => {
@@ -51,6 +83,9 @@ describe('tfjs-layers built-ins savedkeras overrides, against TensorFlow', () =>
     const PINS: Record<string, string> = {
       BatchNormalization: './tf-reference/batch-normalization.json',
       Conv1D: './tf-reference/layer-gaps.json',
+      Conv2D: './tf-reference/layer-fixes.json',
+      LayerNormalization: './tf-reference/layer-fixes.json',
+      StackedRNNCells: './tf-reference/layer-fixes.json',
       ELU: './tf-reference/layer-gaps.json',
       ReLU: './tf-reference/relu.json',
       Softmax: './tf-reference/layer-gaps.json',

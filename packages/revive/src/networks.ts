@@ -274,7 +274,15 @@ export function connectLayers<C>(
  */
 export function layerOutputs(refs: Json | undefined, outputs: Map<string, SymbolicTensor[][]>, missing: (ref: Json) => Error): SymbolicTensor[] {
   const list = Array.isArray(refs) && typeof refs[0] === 'string' ? [refs] : Array.isArray(refs) ? refs : isObject(refs ?? null) ? Object.values(refs as JsonObject) : [];
-  return list.map((r) => {
+  // Keras 3 keeps the nesting of a layer's outputs (an RNN of stacked cells with return_state returns
+  // [output, [h1], [h2, c2]]): nested reference lists are flattened in order, as Keras flattens them.
+  const flat: Json[] = [];
+  const visit = (r: Json, depth: number): void => {
+    if (depth < 16 && Array.isArray(r) && r.length > 0 && typeof r[0] !== 'string') r.forEach((x) => visit(x, depth + 1));
+    else flat.push(r);
+  };
+  list.forEach((r) => visit(r, 0));
+  return flat.map((r) => {
     const [name, ni, ti] = (Array.isArray(r) ? r : []) as [string, number, number];
     const t = outputs.get(name)?.[ni ?? 0]?.[ti ?? 0];
     if (!t) throw missing(r);

@@ -189,7 +189,9 @@ function checkInput(spec: Target['inputs'][number], json: TensorJson, t: tfTypes
     throw new InputMismatchError(`input ${spec.name} is ${json.dtype}, but the model takes ${spec.dtype}`);
   }
   if (!checkShapes || !spec.shape) return;
-  const ok = spec.shape.length === t.shape.length && spec.shape.every((d, i) => d === null || d === t.shape[i]);
+  // Keras checks a model's inputs without their batch size (a Sequential built by calling it on one
+  // sample saves batch 1 and still takes any batch), so dimension 0 is not compared.
+  const ok = spec.shape.length === t.shape.length && spec.shape.every((d, i) => i === 0 || d === null || d === t.shape[i]);
   if (!ok) {
     throw new InputMismatchError(
       `input ${spec.name} has shape ${formatShape(t.shape)}, the model takes ${formatShape(spec.shape)}`,

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Attrs, Kernel, KernelContext, Value } from '../kernel.js';
 import { getKernel } from '../ops/index.js';
+import { groupedConv2d } from '../ops/kernels/nn.js';
 import { tensorAt, unsupported } from '../ops/kernels/util.js';
 import type { PlanNode } from './plan.js';
 
@@ -198,7 +199,13 @@ function runFused(
       ...common,
     };
     // Depthwise chains with EXPLICIT padding are not fused (tfjs' fused depthwise takes no explicit pads).
-    return f.baseOp === 'Conv2D' ? tf.fused.conv2d(conv) : tf.fused.depthwiseConv2d(conv as typeof conv & { pad: 'valid' | 'same' });
+    if (f.baseOp !== 'Conv2D') return tf.fused.depthwiseConv2d(conv as typeof conv & { pad: 'valid' | 'same' });
+    // A grouped Conv2D runs group by group, each with its block of the per-channel bias.
+    return groupedConv2d(conv.x, conv.filter, ctx, (xg, fg, g, groups) => {
+      const b = common.bias;
+      const bias = groups > 1 && b && b.rank === 1 && b.shape[0]! > 1 ? tf.slice(b, [g * (b.shape[0]! / groups)], [b.shape[0]! / groups]) : b;
+      return tf.fused.conv2d({ ...conv, x: xg, filter: fg, bias });
+    });
   }
 }
 

@@ -965,7 +965,29 @@ def graph_ops():
     write('graph-ops', cases)
 
 
+def grouped_conv():
+    """Conv2D whose filter has in_channels / groups input channels (Keras Conv1D/Conv2D with groups > 1)."""
+    f = _rand(406)
+    cases = []
+    for name, xs, fs, attrs in [
+        ('2 groups, SAME', (1, 5, 5, 4), (3, 3, 2, 4), {'strides': [1, 1, 1, 1], 'padding': 'SAME'}),
+        ('4 groups, strides 2, VALID', (1, 7, 7, 8), (3, 3, 2, 8), {'strides': [1, 2, 2, 1], 'padding': 'VALID'}),
+        ('3 groups of one channel (depthwise-like)', (1, 4, 4, 3), (3, 2, 1, 6), {'strides': [1, 1, 1, 1], 'padding': 'SAME'}),
+        ('2 groups, dilations 2', (1, 7, 7, 4), (3, 3, 2, 4), {'strides': [1, 1, 1, 1], 'padding': 'VALID', 'dilations': [1, 2, 2, 1]}),
+        ('2 groups, EXPLICIT padding', (1, 4, 5, 4), (2, 3, 2, 2), {'strides': [1, 1, 2, 1], 'padding': 'EXPLICIT', 'explicit_paddings': [0, 0, 1, 2, 0, 1, 0, 0]}),
+        ('Conv1D as Conv2D: 3 groups, height 1', (1, 1, 8, 6), (1, 3, 2, 6), {'strides': [1, 1, 1, 1], 'padding': 'VALID'}),
+    ]:
+        cases.append(case('Conv2D', {'input': f(*xs), 'filter': f(*fs)}, attrs, name=name, tol=1e-5))
+    # NCHW: TF's CPU build runs only NHWC, so the same convolution in NHWC, transposed.
+    x, w = f(1, 4, 4, 4), f(3, 3, 2, 4)
+    y = tf.raw_ops.Conv2D(input=x, filter=w, strides=[1, 1, 1, 1], padding='SAME')
+    c = {'name': '2 groups, NCHW', 'op': 'Conv2D', 'attrs': node_attrs('Conv2D', {'input': nchw(x), 'filter': w}, {'strides': [1, 1, 1, 1], 'padding': 'SAME', 'data_format': 'NCHW'}),
+         'inputs': [enc_tensor(nchw(x)), enc_tensor(w)], 'outputs': [enc_tensor(nchw(y.numpy()))], 'via': 'NHWC Conv2D, transposed', 'tolerance': 1e-5}
+    cases.append(c)
+    write('grouped-conv', cases)
+
+
 if __name__ == '__main__':
-    which = sys.argv[1:] or ['space_depth', 'fake_quant', 'scatter', 'strings', 'layers_depth_space', 'cudnn_rnn', 'gradients', 'ctc', 'segment_scatter', 'cudnn_more', 'ctc_v2', 'sparse_apply', 'cudnn_canonical', 'linalg_diag', 'segments', 'stateless_random', 'batch_norm', 'linalg_solve', 'graph_ops']
+    which = sys.argv[1:] or ['space_depth', 'fake_quant', 'scatter', 'strings', 'layers_depth_space', 'cudnn_rnn', 'gradients', 'ctc', 'segment_scatter', 'cudnn_more', 'ctc_v2', 'sparse_apply', 'cudnn_canonical', 'linalg_diag', 'segments', 'stateless_random', 'batch_norm', 'linalg_solve', 'graph_ops', 'grouped_conv']
     for w in which:
         globals()[w]()

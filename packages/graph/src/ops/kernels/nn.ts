@@ -46,6 +46,28 @@ function padding(attrs: Attrs, format: Format, ctx: KernelContext): Pad {
   throw bad(ctx, `unknown padding ${p}`);
 }
 
+/**
+ * TensorFlow's grouped convolution (Keras Conv1D/Conv2D with groups > 1): a Conv2D whose filter has
+ * fewer input channels than x, in_depth = groups · filter_depth. Channel block g of x is convolved
+ * with filter block g (along out_channels) and the results are concatenated, which is what TF
+ * computes. `conv` runs one group (tfjs' conv2d takes equal depths only). x is NHWC.
+ */
+export function groupedConv2d(x: tf.Tensor, filter: tf.Tensor, ctx: KernelContext, conv: (x: tf.Tensor4D, filter: tf.Tensor4D, group: number, groups: number) => tf.Tensor): tf.Tensor {
+  const inDepth = x.shape[3]!;
+  const depth = filter.shape[2]!;
+  const outDepth = filter.shape[3]!;
+  if (depth === inDepth || x.rank !== 4 || filter.rank !== 4) return conv(x as tf.Tensor4D, filter as tf.Tensor4D, 0, 1);
+  const groups = inDepth / depth;
+  if (depth <= 0 || !Number.isInteger(groups) || outDepth % groups !== 0) {
+    throw bad(ctx, `input depth ${inDepth} is not a multiple of the filter's input depth ${depth} with ${outDepth} filters divisible into the groups`);
+  }
+  return tf.tidy(() => {
+    const xs = tf.split(x, groups, 3);
+    const fs = tf.split(filter, groups, 3);
+    return tf.concat(xs.map((xi, g) => conv(xi as tf.Tensor4D, fs[g] as tf.Tensor4D, g, groups)), 3);
+  });
+}
+
 const conv2d: Kernel = (inputs, attrs, ctx) => {
   const format = formatOf(attrs, ctx);
   const [sh, sw] = spatial(attrs.ints('strides'), format, 4, 'strides', ctx) as [number, number];
@@ -53,7 +75,7 @@ const conv2d: Kernel = (inputs, attrs, ctx) => {
   if ((sh > 1 || sw > 1) && (dh > 1 || dw > 1)) throw unsupported(ctx, 'Conv2D with both strides > 1 and dilations > 1');
   const filter = tensorAt(inputs, 1, ctx) as tf.Tensor4D;
   const pad = padding(attrs, format, ctx);
-  return [channelsLast(tensorAt(inputs, 0, ctx), format, (x) => tf.conv2d(x as tf.Tensor4D, filter, [sh, sw], pad, 'NHWC', [dh, dw]))];
+  return [channelsLast(tensorAt(inputs, 0, ctx), format, (x) => groupedConv2d(x, filter, ctx, (xg, fg) => tf.conv2d(xg, fg, [sh, sw], pad, 'NHWC', [dh, dw])))];
 };
 
 const depthwise: Kernel = (inputs, attrs, ctx) => {
