@@ -260,12 +260,27 @@ export class ConfigBuilder {
     // Keras 3 passes an Embedding's mask_zero mask as an explicit `mask=` argument computed by a NotEqual
     // operation; tfjs-layers propagates the same mask itself (computeMask), so that argument is dropped,
     // and refused where the receiving layer's tfjs class would ignore it.
-    const maskOps = new Set([...built].filter(([, b]) => b.layer instanceof KerasOperation && b.className === 'NotEqual').map(([n]) => n));
+    const isOperation = (n: string, cls: string) => {
+      const b = built.get(n);
+      return b !== undefined && b.layer instanceof KerasOperation && b.className === cls;
+    };
+    const maskOps = new Set([...built.keys()].filter((n) => isOperation(n, 'NotEqual')));
+    // A Masking layer's mask is saved the same way, as any(x != mask_value, axis=-1): dropped only where the
+    // receiving layer is called on a Masking layer's output, so that tfjs propagates that very mask.
+    const maskingMasks = new Set(pending.filter((p) => isOperation(p.name, 'Any') && anyOfLastAxis(entries, p.name) && p.calls.every((c) => maskOps.has(firstArgLayer(c) ?? ''))).map((p) => p.name));
     for (const p of pending) {
       const cls = built.get(p.name)?.className ?? '';
+      const viaMasking = p.calls.map(explicitMask).find((m) => m !== undefined && maskingMasks.has(m));
+      if (viaMasking !== undefined) {
+        const fedBy = (c: Json) => built.get(firstArgLayer(c) ?? '')?.className ?? '';
+        if (!p.calls.every((c) => explicitMask(c) !== viaMasking || fedBy(c) === 'Masking' || MASK_AWARE.has(fedBy(c)))) {
+          throw new UnsupportedLayerError(`${p.name} (${cls}) takes a mask computed apart from the Masking layer that feeds it; savedkeras applies a Masking layer's mask only through the layers it feeds`, { file: this.options.file, node: p.name });
+        }
+        maskOps.add(viaMasking);
+      }
       const from = p.calls.map(explicitMask).find((m) => m !== undefined && maskOps.has(m));
       if (from !== undefined && !MASK_AWARE.has(cls)) {
-        throw new UnsupportedLayerError(`${p.name} (${cls}) takes the mask of an Embedding with mask_zero; savedkeras applies such masks only in recurrent layers (${[...MASK_AWARE].join(', ')})`, {
+        throw new UnsupportedLayerError(`${p.name} (${cls}) takes the mask of an Embedding with mask_zero or of a Masking layer; savedkeras applies such masks only in recurrent layers (${[...MASK_AWARE].join(', ')})`, {
           file: this.options.file, node: p.name,
         });
       }
@@ -287,6 +302,19 @@ export class ConfigBuilder {
  * the explicit one: recurrent layers skip masked steps. Other layers (pooling, attention) would ignore it.
  */
 const MASK_AWARE: ReadonlySet<string> = new Set(['LSTM', 'GRU', 'SimpleRNN', 'RNN', 'Bidirectional']);
+
+/** The layer whose output is a Keras 3 call's first positional argument, if any. */
+function firstArgLayer(call: Json): string | undefined {
+  if (!isObject(call) || !Array.isArray(call['args'])) return undefined;
+  return kerasHistory(call['args'][0] ?? null)?.[0];
+}
+
+/** An `Any` operation over the last axis without keepdims: the reduction of Keras' Masking.compute_mask. */
+function anyOfLastAxis(entries: JsonObject[], name: string): boolean {
+  const e = entries.find((x) => layerName(x) === name);
+  const cfg = e && isObject(e['config']) ? e['config'] : {};
+  return cfg['axis'] === -1 && cfg['keepdims'] !== true;
+}
 
 /** The layer whose output a Keras 3 call passes as `mask=`, if any. */
 function explicitMask(call: Json): string | undefined {

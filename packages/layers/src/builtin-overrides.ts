@@ -276,3 +276,29 @@ export class Embedding extends tfjsLayerClass('Embedding') {
     });
   }
 }
+
+/**
+ * Bidirectional returning sequences over a masked input: Keras forces `zero_output_for_mask` on both
+ * directions (bidirectional.py), so the output at a masked step is 0 whatever the merge mode; tfjs-layers
+ * has no such option and repeats the last unmasked step's output there.
+ */
+export class Bidirectional extends tfjsLayerClass('Bidirectional') {
+  static className = 'Bidirectional';
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+    const out = super.call(inputs, kwargs);
+    const self = this as unknown as { returnSequences: boolean; mergeMode: string | null };
+    const rawMask = kwargs['mask'] as tf.Tensor | (tf.Tensor | null)[] | null | undefined;
+    const mask = Array.isArray(rawMask) ? rawMask[0] : rawMask;
+    if (!self.returnSequences || !mask) return out;
+    // The sequence outputs come first: one merged tensor, or [forward, backward] when merge_mode is None.
+    const sequences = self.mergeMode == null ? 2 : 1;
+    return tf.tidy(() => {
+      const keep = tf.expandDims(tf.cast(mask, 'float32'), -1);
+      const list = Array.isArray(out) ? out : [out];
+      const zeroed = list.map((t, i) => (i < sequences ? tf.mul(t, keep) : t));
+      tf.dispose(list.filter((_, i) => i < sequences));
+      return Array.isArray(out) ? zeroed : zeroed[0]!;
+    });
+  }
+}

@@ -3,7 +3,7 @@ import { registerPluginObject, type SerializableClass } from './keras-registry.j
 import { BatchNormalization } from './batch-normalization.js';
 import { DepthwiseConv2D } from './depthwise-conv.js';
 import { UpSampling2D } from './upsampling.js';
-import { Conv1D, Conv2D, ELU, Embedding, LayerNormalization, ReLU, SeparableConv2D, Softmax, StackedRNNCells } from './builtin-overrides.js';
+import { Bidirectional, Conv1D, Conv2D, ELU, Embedding, LayerNormalization, ReLU, SeparableConv2D, Softmax, StackedRNNCells } from './builtin-overrides.js';
 import { CategoryEncoding } from './category-encoding.js';
 import { CenterCrop } from './center-crop.js';
 import { Discretization, GlobalAveragePooling3D, GlobalMaxPooling3D } from './discretization.js';
@@ -84,6 +84,7 @@ export const LAYER_CLASSES: Readonly<Record<string, SerializableClass>> = {
   ELU,
   LayerNormalization,
   StackedRNNCells,
+  Bidirectional,
   ReLU,
   Softmax,
   SeparableConv2D,
@@ -113,11 +114,11 @@ export const LAYER_CLASSES: Readonly<Record<string, SerializableClass>> = {
 
 /**
  * tfjs-layers built-ins overridden only to fill gaps (configs tfjs-layers throws on or computes
- * wrong: BatchNormalization above rank 4, causal Conv1D, grouped Conv1D/Conv2D, LayerNormalization rms_scaling, StackedRNNCells state order, ELU alpha, ReLU negative_slope/threshold, Softmax axis, channels_first
+ * wrong: BatchNormalization above rank 4, causal Conv1D, grouped Conv1D/Conv2D, LayerNormalization rms_scaling, StackedRNNCells state order, Bidirectional's zeroed outputs at masked steps, ELU alpha, ReLU negative_slope/threshold, Softmax axis, channels_first
  * SeparableConv2D, dilated DepthwiseConv2D, bilinear UpSampling2D, Embedding's gradient) or to run faster with the same results (TimeDistributed); other
  * configs behave as tfjs' own class, so plain tfjs can load them.
  */
-export const BUILTIN_OVERRIDES: ReadonlySet<string> = new Set(['BatchNormalization', 'Conv1D', 'Conv2D', 'LayerNormalization', 'StackedRNNCells', 'ELU', 'ReLU', 'Softmax', 'SeparableConv2D', 'TimeDistributed', 'Embedding', 'DepthwiseConv2D', 'UpSampling2D']);
+export const BUILTIN_OVERRIDES: ReadonlySet<string> = new Set(['BatchNormalization', 'Conv1D', 'Conv2D', 'LayerNormalization', 'StackedRNNCells', 'Bidirectional', 'ELU', 'ReLU', 'Softmax', 'SeparableConv2D', 'TimeDistributed', 'Embedding', 'DepthwiseConv2D', 'UpSampling2D']);
 
 /** Keras class names this package provides (for docs and for revive's reports). */
 export const SUPPORTED_LAYERS: readonly string[] = Object.freeze(Object.keys(LAYER_CLASSES));

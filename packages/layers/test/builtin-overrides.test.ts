@@ -95,6 +95,8 @@ describe('tfjs-layers built-ins savedkeras overrides, against TensorFlow', () =>
       TimeDistributed: './tf-reference/time-distributed.json',
       // the override is Embedding's gradient: one SGD step of a text model vs TensorFlow (savedkeras text-fit.test.ts)
       Embedding: '../../savedkeras/test/text-fit/sgd-step.json',
+      // zeroed outputs at masked steps: Keras 3 files of Masking -> Bidirectional GRU vs Keras (keras-file masking-rnn.test.ts)
+      Bidirectional: '../../keras-file/test/data/masking-rnn.expected.json',
     };
     expect([...BUILTIN_OVERRIDES].sort()).toEqual(Object.keys(PINS).sort());
     for (const [cls, file] of Object.entries(PINS)) {
