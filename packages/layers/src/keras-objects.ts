@@ -13,11 +13,27 @@ function own<T>(table: Record<string, T>, key: string): T | undefined {
   return Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
-/** tfjs-layers' pythonic-to-TypeScript rule for identifiers: `_x` -> `X` after the first character. */
+/**
+ * tfjs-layers' pythonic-to-TypeScript rule for identifiers (its toCamelCase): each run of underscores
+ * and the word character after it become that character upper-cased. Config keys and string values
+ * repeat across layers and loads, so results are kept in a small cache: the regex replace was the
+ * largest single cost of reviving a model from its config.
+ */
 export function tfjsCamelCase(s: string): string {
   if (s.length <= 1 || s.indexOf('_') === -1) return s;
-  return s.replace(/[_]+(\w|$)/g, (_m, p1: string) => p1.toUpperCase());
+  let out = camelCache.get(s);
+  if (out === undefined) {
+    out = s.replace(/[_]+(\w|$)/g, (_m, p1: string) => p1.toUpperCase());
+    // Bounded: strings from files never grow it past CAMEL_CACHE_MAX entries (nor strings past 256 characters).
+    if (s.length <= 256) {
+      if (camelCache.size >= CAMEL_CACHE_MAX) camelCache.clear();
+      camelCache.set(s, out);
+    }
+  }
+  return out;
 }
+const CAMEL_CACHE_MAX = 4096;
+const camelCache = new Map<string, string>();
 
 const INITIALIZER_ALIASES: Record<string, string> = {
   constant: 'Constant',

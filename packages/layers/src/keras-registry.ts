@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { tfjsCamelCase } from './keras-objects.js';
 
 /**
  * The one registry of Keras objects that configs name: one table per kind of object (layers,
@@ -185,11 +186,6 @@ export function registeredNames(kind: KerasObjectKind, origin?: RegistrationOrig
   return registry(kind).names(origin);
 }
 
-/** tfjs-layers' toCamelCase (generic_utils), which its config conversion applies to string values. */
-function tfjsCamelCase(identifier: string): string {
-  if (identifier.length <= 1 || !identifier.includes('_')) return identifier;
-  return identifier.replace(/[_]+(\w|$)/g, (_m, c: string) => c.toUpperCase());
-}
 
 /**
  * Makes `customObjects` visible to tfjs-layers' own nested deserialization for the duration of

@@ -1,4 +1,5 @@
 import { own, setOwn } from '@savedkeras/common';
+import { tfjsCamelCase } from '@savedkeras/layers';
 /**
  * Keras config normalization: turns the configs that TF 2.1-2.20 Keras really writes into the
  * pythonic JSON that tfjs-layers deserializes.
@@ -97,7 +98,7 @@ function toCamelCase(s: string): string {
  */
 export function pythonicToTs(v: Json, key?: string): Json {
   if (v === null) return null;
-  if (typeof v === 'string') return tfjsCamel(v);
+  if (typeof v === 'string') return tfjsCamelCase(v);
   if (typeof v === 'number' || typeof v === 'boolean') return v;
   if (Array.isArray(v)) {
     return v.map((item, i) =>
@@ -110,18 +111,13 @@ export function pythonicToTs(v: Json, key?: string): Json {
   for (const [k, x] of Object.entries(v)) {
     if (k === 'name' && typeof x === 'string') out[k] = x;
     else {
-      const tk = tfjsCamel(k);
+      const tk = tfjsCamelCase(k);
       setOwn(out, tk, pythonicToTs(x, tk));
     }
   }
   return out;
 }
 
-/** tfjs' toCamelCase: `_x` -> `X` after the first character, leading underscores kept. */
-function tfjsCamel(s: string): string {
-  if (s.length <= 1 || s.indexOf('_') === -1) return s;
-  return s.replace(/[_]+(\w|$)/g, (_m, p1: string) => p1.toUpperCase());
-}
 
 export { toCamelCase };
 
