@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { SourceIOError } from '@savedkeras/common';
 import type { CliContext } from '../context.js';
@@ -50,15 +50,30 @@ export function registerPredict(program: Command, ctx: CliContext): void {
       const what = result.ran === 'keras' ? 'the Keras model' : `signature ${result.signature}`;
       const times = result.ms.map((ms) => `${ms.toFixed(1)} ms`).join(', ');
       ctx.note(ctx.errColor.dim(`ran ${what} on ${backend.name} in ${times}`));
-      // A list of cases in, a list of outputs out; one case in, its outputs alone.
-      const json = JSON.stringify(many ? result.outputs : result.outputs[0], null, 1) + '\n';
+      // A list of cases in, a list of outputs out; one case in, its outputs alone. Written in chunks
+      // (writeOutputsJson): a large output's JSON text is longer than a JS string can be.
+      const { writeOutputsJson } = await import('../predict/output-values.js');
+      const doc = many ? result.outputs : result.outputs[0];
       if (opts.output) {
-        await writeFile(opts.output, json).catch((e: Error) => {
-          throw new SourceIOError(`cannot write ${opts.output}: ${e.message}`);
-        });
+        const file = opts.output;
+        const cannot = (e: Error) => new SourceIOError(`cannot write ${file}: ${e.message}`);
+        let fd: number;
+        try {
+          fd = openSync(file, 'w');
+        } catch (e) {
+          throw cannot(e as Error);
+        }
+        try {
+          writeOutputsJson(doc, (chunk) => writeSync(fd, chunk));
+        } catch (e) {
+          throw cannot(e as Error);
+        } finally {
+          closeSync(fd);
+        }
         ctx.note(ctx.errColor.dim(`wrote ${opts.output}`));
       }
-      ctx.out(opts.json ? json : renderPredict(result, ctx.color));
+      if (opts.json) writeOutputsJson(doc, (chunk) => ctx.out(chunk));
+      else ctx.out(renderPredict(result, ctx.color));
     });
 }
 

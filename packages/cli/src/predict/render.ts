@@ -1,7 +1,7 @@
 import { formatShape } from '@savedkeras/common';
 import type { Colors } from '../context.js';
 import { describeDtype } from '../dtypes.js';
-import { flatten, type TensorJson } from '@savedkeras/check';
+import type { OutputValues } from './output-values.js';
 import type { PredictResult } from './run.js';
 
 /** How many values of each output the human form shows. */
@@ -17,7 +17,7 @@ export function renderPredict(r: PredictResult, c: Colors): string {
   return lines.join('\n') + '\n';
 }
 
-function renderOutputs(outputs: Record<string, TensorJson>, lines: string[], c: Colors): void {
+function renderOutputs(outputs: Record<string, OutputValues>, lines: string[], c: Colors): void {
   for (const [name, t] of Object.entries(outputs)) {
     lines.push(`${c.bold(name)} ${c.dim(`${describeDtype(t.dtype)} ${formatShape(t.shape)}`)}`);
     lines.push(`  ${formatValues(t)}`);
@@ -27,26 +27,38 @@ function renderOutputs(outputs: Record<string, TensorJson>, lines: string[], c: 
   if (Object.keys(outputs).length === 0) lines.push(c.dim('(no outputs)'));
 }
 
-function formatValues(t: TensorJson): string {
-  const base64 = t.value_base64 !== undefined;
-  const values = flatten(base64 ? t.value_base64 : t.value);
-  const shown = values.slice(0, SHOWN).map((v) => (typeof v === 'number' ? num(v) : base64 ? `b64:${String(v)}` : JSON.stringify(v)));
-  const more = values.length > SHOWN ? ` … (${values.length} values)` : '';
+/** The first SHOWN values, read from the flat values: a huge output costs no more than a small one here. */
+function formatValues(t: OutputValues): string {
+  const n = t.flat.length;
+  const shown: string[] = [];
+  for (let i = 0; i < Math.min(n, SHOWN); i++) {
+    const v = t.flat[i]!;
+    if (t.kind === 'number' && Number.isFinite(v)) shown.push(num(v as number));
+    else if (t.kind === 'base64') shown.push(`b64:${String(v)}`);
+    else shown.push(t.kind === 'bool' ? String(v !== 0) : typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(String(v)));
+  }
+  const more = n > SHOWN ? ` … (${n} values)` : '';
   return `[${shown.join(', ')}${more}]`;
 }
 
-function statsOf(t: TensorJson): { min: number; max: number; mean: number } | null {
-  const values = flatten(t.value).filter((v): v is number => typeof v === 'number');
-  if (values.length <= SHOWN) return null;
+/** min / max / mean of the finite numbers, one pass over the flat values (none for bool or string outputs, or SHOWN values or fewer). */
+function statsOf(t: OutputValues): { min: number; max: number; mean: number } | null {
+  if (t.kind !== 'number') return null;
+  const values = t.flat as ArrayLike<number>;
+  let count = 0;
   let min = Infinity;
   let max = -Infinity;
   let sum = 0;
-  for (const v of values) {
-    min = Math.min(min, v);
-    max = Math.max(max, v);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isFinite(v)) continue;
+    count++;
+    if (v < min) min = v;
+    if (v > max) max = v;
     sum += v;
   }
-  return { min, max, mean: sum / values.length };
+  if (count <= SHOWN) return null;
+  return { min, max, mean: sum / count };
 }
 
 function num(v: number): string {

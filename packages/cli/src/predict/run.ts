@@ -1,6 +1,7 @@
 import type * as tfTypes from '@tensorflow/tfjs-core';
 import { formatShape, InputMismatchError, type ModelSource, type ProgressCallback } from '@savedkeras/common';
-import { carrierOf, fromTensor, nameInputs, toTensor, type TensorJson } from '@savedkeras/check';
+import { carrierOf, nameInputs, toTensor, type TensorJson } from '@savedkeras/check';
+import { readOutput, type OutputValues } from './output-values.js';
 import { servingDtypes } from '../dtypes.js';
 
 type Tf = typeof tfTypes;
@@ -30,8 +31,8 @@ export interface PredictResult {
   ran: 'keras' | 'signature';
   /** The signature name (ran "signature"). */
   signature?: string;
-  /** The outputs of each case, in order. */
-  outputs: Record<string, TensorJson>[];
+  /** The outputs of each case, in order (flat values: an output may be too large for nested JS arrays). */
+  outputs: Record<string, OutputValues>[];
   /** Time of each run (without loading). */
   ms: number[];
 }
@@ -69,7 +70,7 @@ async function runCase(
   given: Record<string, TensorJson>,
   checkShapes: boolean,
   batchSize: number | undefined,
-): Promise<{ outputs: Record<string, TensorJson>; ms: number }> {
+): Promise<{ outputs: Record<string, OutputValues>; ms: number }> {
   // Maps keyed by input and output names from files have no prototype (`__proto__`, `constructor`).
   const tensors = Object.create(null) as Record<string, tfTypes.Tensor>;
   let fed = Object.create(null) as Record<string, tfTypes.Tensor>;
@@ -88,9 +89,9 @@ async function runCase(
     const t0 = performance.now();
     outs = runBatches(tf, target, fed, batchSize);
     const ms = performance.now() - t0;
-    const outputs = Object.create(null) as Record<string, TensorJson>;
+    const outputs = Object.create(null) as Record<string, OutputValues>;
     for (const [name, t] of Object.entries(outs)) {
-      outputs[name] = await fromTensor(t, Object.hasOwn(target.outputDtypes, name) ? target.outputDtypes[name] : t.dtype);
+      outputs[name] = await readOutput(t, Object.hasOwn(target.outputDtypes, name) ? target.outputDtypes[name] : t.dtype);
     }
     return { outputs, ms };
   } finally {
