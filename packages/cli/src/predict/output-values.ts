@@ -46,7 +46,7 @@ function bytesToBase64(b: Uint8Array): string {
 }
 
 /** Element `i` as JSON text, as the tensor JSON format writes it (non-finite floats as "NaN", "Infinity", "-Infinity"). */
-export function valueJson(v: OutputValues, i: number): string {
+function valueJson(v: OutputValues, i: number): string {
   const x = v.flat[i]!;
   if (typeof x === 'string') return JSON.stringify(x);
   if (v.kind === 'bool') return x !== 0 ? 'true' : 'false';
