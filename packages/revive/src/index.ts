@@ -6,6 +6,7 @@ export * from './compile.js';
 export * from './weights.js';
 export { connectLayers, layerOutputs } from './networks.js';
 export { flatCallOutputs, RevivedLayer, type RevivedLayerArgs } from './revived-layer.js';
+export { compareLayerCalls, type LayerCallComparison, type LayerWalkOptions, type SavedCallOutcome } from './layer-calls.js';
 export * from './keras-optimizers.js';
 export { restoreOptimizerState, type RestoredOptimizerState } from './optimizer-state.js';
 export { logitsLoss, takesSparseLabels } from './logits-losses.js';

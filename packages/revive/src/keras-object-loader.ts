@@ -4,7 +4,7 @@ import { DEFAULT_LIMITS, FormatError, UnsupportedFeatureError, UnsupportedLayerE
 import { Captures, disposeLibraryOf, SavedFunction } from '@savedkeras/graph';
 import type { Checkpoint } from '@savedkeras/proto';
 import type { ObjectNode, SavedModelGraph } from '@savedkeras/object-graph';
-import { RevivedLayer } from './revived-layer.js';
+import { RevivedLayer, savedCallFunctionId } from './revived-layer.js';
 import { withCustomObjects, type CustomObjects } from '@savedkeras/layers';
 import { restoreVocabulary } from './vocabulary.js';
 import { resolveLayerClass } from './class-registry.js';
@@ -346,10 +346,7 @@ export class KerasObjectLoader {
     this.graph.requireSavedModel(`${node.path} (${node.keras?.className}): saved functions`);
     const k = node.keras!;
     if (k.metadata['must_restore_from_config'] === true) return undefined;
-    const fnId =
-      this.graph.childId(node.id, ['call_and_return_conditional_losses']) ??
-      this.graph.childId(node.id, ['keras_api', 'call_and_return_conditional_losses']) ??
-      this.graph.childId(node.id, ['call_and_return_all_conditional_losses']);
+    const fnId = savedCallFunctionId(this.graph, node.id);
     const fnNode = fnId === undefined ? undefined : this.graph.node(fnId);
     let call: SavedFunction | null = null;
     if (fnNode && fnNode.concreteFunctions.length > 0) {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { NotSavedError } from '@savedkeras/common';
 import type { SavedFunction } from '@savedkeras/graph';
-import { tensorLeaves, type Structure, type TensorSpec } from '@savedkeras/object-graph';
+import { tensorLeaves, type SavedModelGraph, type Structure, type TensorSpec } from '@savedkeras/object-graph';
 
 export interface RevivedLayerArgs {
   name: string;
@@ -88,6 +88,20 @@ export class RevivedLayer extends tfl.layers.Layer {
     const first = args && (args.kind === 'tuple' || args.kind === 'list') ? args.items[0] : undefined;
     return first ? tensorLeaves(first).filter((l): l is TensorSpec => l.kind === 'tensorSpec') : [];
   }
+}
+
+/**
+ * The object-graph node id of a Keras layer's saved call function: `keras_api/call_and_return_conditional_losses`
+ * (directly under the layer in some writers), else `call_and_return_all_conditional_losses` (the same call,
+ * returning inner layers' losses too). Undefined when neither was saved. The one place that names them:
+ * revival from saved functions, `verifyLayers` and `check --layers` all find the call here.
+ */
+export function savedCallFunctionId(graph: SavedModelGraph, layerId: number): number | undefined {
+  return (
+    graph.childId(layerId, ['call_and_return_conditional_losses']) ??
+    graph.childId(layerId, ['keras_api', 'call_and_return_conditional_losses']) ??
+    graph.childId(layerId, ['call_and_return_all_conditional_losses'])
+  );
 }
 
 /** `call_and_return_conditional_losses` returns `(outputs, losses)`; `__call__` returns outputs. */

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { seededRandom } from '@savedkeras/common';
-import { checkpointCaptures, type Captures, SavedFunction } from '@savedkeras/graph';
-import type { ObjectNode, SavedModelGraph } from '@savedkeras/object-graph';
+import { checkpointCaptures } from '@savedkeras/graph';
+import type { SavedModelGraph } from '@savedkeras/object-graph';
 import type { CheckpointReader } from '@savedkeras/proto';
-import { flatCallOutputs, RevivedLayer, RevivedModel, RevivedSequential, type ReviveReport } from '@savedkeras/revive';
+import { compareLayerCalls, RevivedLayer, RevivedModel, RevivedSequential, type LayerCallComparison, type ReviveReport } from '@savedkeras/revive';
 
 /**
  * `verifyLayers`: each layer revived from its config (or by a plugin, or a custom class) runs once on
@@ -18,6 +18,7 @@ import { flatCallOutputs, RevivedLayer, RevivedModel, RevivedSequential, type Re
  * sample word "the" (numbers: standard-normal floats, zero indices, which every embedding and lookup
  * accepts). A layer that cannot be verified (no saved call function, its saved function or its inputs
  * fail on the sample) is listed as "not verified" with why, and one warning names them all.
+ * The walk is revive's compareLayerCalls, the one `check --layers` uses too; this decides and replaces.
  */
 export interface VerifiedLayer {
   /** Layer name; layers of nested models as "outer/inner". */
@@ -46,18 +47,6 @@ interface InboundNode {
 }
 const inboundNodes = (layer: tfl.layers.Layer) => (layer as unknown as { inboundNodes: InboundNode[] }).inboundNodes;
 
-interface VerifyContext {
-  graph: SavedModelGraph;
-  captures: Captures;
-  howByPath: Map<string, string>;
-  layers: VerifiedLayer[];
-  tolerance: number;
-  random?: () => number;
-  warn: (m: string) => void;
-  /** Every tensor the pass makes; disposed at the end. */
-  created: tf.Tensor[];
-}
-
 export async function verifyLayers(
   model: tfl.LayersModel,
   report: ReviveReport,
@@ -65,45 +54,42 @@ export async function verifyLayers(
   ckpt: CheckpointReader,
   options: { warn: (m: string) => void; random?: () => number; tolerance?: number },
 ): Promise<{ model: tfl.LayersModel; layers: VerifiedLayer[] }> {
-  const root = graph.root;
   const layers: VerifiedLayer[] = [];
-  if (!root) return { model, layers };
+  if (!graph.root) return { model, layers };
   // The saved functions read the revived model's own variables where it has them.
   const byPath = new Map(report.weights.map((w) => [w.variablePath, (w.weight as unknown as { val: tf.Variable }).val]));
   const { captures, dispose } = await checkpointCaptures(graph, ckpt, (node) => byPath.get(node.path));
-  const ctx: VerifyContext = {
-    graph,
-    captures,
-    howByPath: new Map(report.objects.map((o) => [o.path, o.how])),
-    layers,
-    tolerance: options.tolerance ?? VERIFY_TOLERANCE,
-    random: options.random,
-    warn: options.warn,
-    created: [],
-  };
+  const tolerance = options.tolerance ?? VERIFY_TOLERANCE;
   const rand = seededRandom(0x5eed);
   const sample = model.inputs.map((input) => {
     const shape = input.shape.map((d, k) => (k === 0 ? 1 : (d ?? OPEN_DIM)));
     const n = shape.reduce((a, b) => a * b, 1);
     // Indices below the smallest table the input reaches (Keras feeds float ids to Embedding too)
     const rows = indexRows(model, input);
-    const t =
-      input.dtype === 'string'
+    return input.dtype === 'string'
         ? tf.tensor(Array.from({ length: n }, () => SAMPLE_WORD), shape, 'string')
         : rows !== undefined
           ? tf.tensor(Array.from({ length: n }, () => Math.floor(rand() * rows)), shape, input.dtype === 'float32' ? 'float32' : 'int32')
           : input.dtype === 'float32'
             ? tf.tensor(Float32Array.from({ length: n }, () => gaussian(rand)), shape, 'float32')
             : tf.tensor(new Int32Array(n), shape, input.dtype);
-    ctx.created.push(t);
-    return t;
   });
-  let rebuilt: tfl.LayersModel | null;
+  const replacements = new Map<tfl.layers.Layer, tfl.layers.Layer>();
   try {
-    rebuilt = (await verifyNetwork(ctx, model, root.id, '', sample)).rebuilt;
+    let layer: LayerVerdict | undefined;
+    const walk = compareLayerCalls(model, sample, { graph, report, captures, everyCall: true, random: options.random, warn: (m) => options.warn(`verifyLayers: ${m}`) });
+    for await (const c of walk) {
+      if (layer?.layer !== c.layer) {
+        if (layer) layers.push(...layer.verdict(replacements, options.warn));
+        layer = new LayerVerdict(c);
+      }
+      layer.add(c, tolerance);
+    }
+    if (layer) layers.push(...layer.verdict(replacements, options.warn));
   } finally {
-    tf.dispose([...new Set(ctx.created)]);
+    tf.dispose(sample);
   }
+  const rebuilt = rebuildAround(model, replacements, options.warn);
   const skipped = layers.filter((l) => l.result === 'not verified');
   if (skipped.length > 0) {
     options.warn(`verifyLayers: ${skipped.length} layer(s) not verified: ${skipped.map((l) => `${l.name} (${l.reason})`).join('; ')}`);
@@ -138,141 +124,87 @@ function indexRows(model: tfl.LayersModel, t: Sym, depth = 0): number | undefine
 }
 
 /**
- * One forward pass over `model` (a network whose object-graph node is `networkId`) on `inputs`,
- * verifying its layers and, recursively, the layers of its nested models. Returns the model rebuilt
- * around its replaced layers (null when none was replaced) and the values of its outputs (undefined
- * where the sample could not reach them).
+ * What verifyLayers says of one layer from the walk's comparisons of its calls: "ok", "replaced"
+ * (by a RevivedLayer over its saved call function, reading the same variables) or "not verified".
  */
-async function verifyNetwork(
-  ctx: VerifyContext,
-  model: tfl.LayersModel,
-  networkId: number | undefined,
-  prefix: string,
-  inputs: tf.Tensor[],
-): Promise<{ rebuilt: tfl.LayersModel | null; outputs: (tf.Tensor | undefined)[] }> {
-  const { graph } = ctx;
-  const nodeByName = new Map<string, ObjectNode>();
-  for (const id of networkId === undefined ? [] : graph.layerIds(networkId)) {
-    const n = graph.node(id);
-    if (typeof n.keras?.metadata['name'] === 'string') nodeByName.set(n.keras.metadata['name'] as string, n);
-  }
-  const values = new Map<Sym, tf.Tensor>();
-  model.inputs.forEach((t, i) => values.set(t, inputs[i]!));
-  // The symbolic tensors of this network (its own calls of each layer, not calls inside other models).
-  const ours = new Set<Sym>(model.inputs);
-  const replacements = new Map<tfl.layers.Layer, tfl.layers.Layer>();
-  const record = (v: VerifiedLayer) => ctx.layers.push(v);
+class LayerVerdict {
+  private readonly checkable: boolean;
+  private why: string | undefined;
+  private reason: string | undefined;
+  private worst = 0;
+  private reachedOutputs = false;
+  private ran = false;
+  private unreached = false;
+  private replaced: RevivedLayer | undefined;
 
-  for (const layer of model.layers) {
-    if (layer.getClassName() === 'InputLayer') continue;
-    const calls = inboundNodes(layer).filter((n) => n.inputTensors.every((t) => ours.has(t)));
-    calls.forEach((n) => n.outputTensors.forEach((t) => ours.add(t)));
-    const name = `${prefix}${layer.name}`;
-    const node = nodeByName.get(layer.name);
+  constructor(private readonly first: LayerCallComparison) {
+    this.checkable = first.how === 'config' || first.how === 'plugin' || first.how === 'custom';
+  }
+
+  get layer(): tfl.layers.Layer {
+    return this.first.layer;
+  }
+
+  add(c: LayerCallComparison, tolerance: number): void {
+    if (!c.reached) {
+      this.unreached = true;
+      return;
+    }
+    if (c.saved === 'not saved') this.why = 'its call function was not saved';
+    else if (c.saved === 'load failed') this.why = `its saved call function cannot be loaded: ${firstLine(c.savedError)}`;
+    else if (c.saved === 'call failed') this.why ??= `its saved call function fails on the sample: ${firstLine(c.savedError)}`;
+    else if (c.saved === 'no node') this.why = 'no Keras object of that name in the object graph';
+    else if (c.saved === 'ran') this.ran = true;
+    const { got, want } = c;
+    if (!got) {
+      if (want) this.reason = `it throws in tfjs-layers (${firstLine(c.thrown)})`;
+      else this.why = `it throws on the sample (${firstLine(c.thrown)})${!this.checkable ? '' : this.why ? `, and ${this.why}` : ' and there is no saved call function to run instead'}`;
+    }
+    if (got && want) {
+      const rel = relDiff(got, want);
+      if (rel === null || rel > tolerance) this.reason ??= rel === null ? 'its outputs differ in shape, strings or NaNs from its saved call function' : `its outputs differ from its saved call function (relative ${rel.toExponential(2)})`;
+      else this.worst = Math.max(this.worst, rel);
+    }
+    if (this.reason && want) c.useSaved();
+    if ((this.reason && want) || got) this.reachedOutputs = true;
+    if (this.reason && c.savedFunction && !this.replaced) {
+      const { layer, node } = c;
+      this.replaced = new RevivedLayer({
+        name: layer.name,
+        kerasClassName: layer.getClassName(),
+        trainable: layer.trainable,
+        call: c.savedFunction,
+        weights: [...layer.trainableWeights, ...layer.nonTrainableWeights],
+        path: node!.path,
+      });
+    }
+  }
+
+  verdict(replacements: Map<tfl.layers.Layer, tfl.layers.Layer>, warn: (m: string) => void): VerifiedLayer[] {
+    const { name, layer, node, how } = this.first;
     const base = { name, className: layer.getClassName(), ...(node ? { path: node.path } : {}) };
-    const how = node ? ctx.howByPath.get(node.path) : undefined;
-    const ready = calls.filter((n) => n.inputTensors.every((t) => values.has(t)));
-    if (ready.length === 0) {
-      if (calls.length > 0 && how !== 'savedFunctions') {
-        record({ ...base, result: 'not verified', reason: 'its inputs could not be computed on the sample (an earlier layer failed)' });
-      }
-      continue;
+    if (this.unreached) {
+      return how !== 'savedFunctions' ? [{ ...base, result: 'not verified', reason: 'its inputs could not be computed on the sample (an earlier layer failed)' }] : [];
     }
-
-    if (layer instanceof tfl.LayersModel) {
-      // A nested model: verify its own layers on what it receives, rebuild it if one was replaced.
-      const first = ready[0]!.inputTensors.map((t) => values.get(t)!);
-      const inner = await verifyNetwork(ctx, layer, node?.id, `${name}/`, first);
-      const use = inner.rebuilt ?? layer;
-      if (inner.rebuilt) replacements.set(layer, inner.rebuilt);
-      ready[0]!.outputTensors.forEach((t, i) => { if (inner.outputs[i]) values.set(t, inner.outputs[i]!); });
-      for (const n of ready.slice(1)) {
-        try {
-          const ins = n.inputTensors.map((t) => values.get(t)!);
-          const out = flatCallOutputs(use.apply(ins.length === 1 ? ins[0]! : ins, { training: false }));
-          ctx.created.push(...out);
-          n.outputTensors.forEach((t, i) => values.set(t, out[i]!));
-        } catch (e) {
-          ctx.warn(`verifyLayers: nested model ${name} fails on the sample of its second call: ${firstLine(e)}`);
-        }
-      }
-      continue;
+    if (this.replaced) {
+      replacements.set(layer, this.replaced);
+      warn(`${node!.path}: ${layer.getClassName()} ${name} revived ${HOW_TEXT[how!] ?? how}: ${this.reason}; replaced by its saved call function (verifyLayers)`);
+      return [{ ...base, result: 'replaced', reason: this.reason }];
     }
-
-    const fnId = node ? (graph.childId(node.id, ['call_and_return_conditional_losses']) ?? graph.childId(node.id, ['keras_api', 'call_and_return_conditional_losses'])) : undefined;
-    const fnNode = fnId === undefined ? undefined : graph.node(fnId);
-    const checkable = how === 'config' || how === 'plugin' || how === 'custom';
-    let fn: SavedFunction | null = null;
-    let why: string | undefined;
-    if (checkable && fnNode && fnNode.concreteFunctions.length > 0) {
-      try {
-        fn = await SavedFunction.load(graph, fnNode.id, ctx.captures, { random: ctx.random });
-      } catch (e) {
-        why = `its saved call function cannot be loaded: ${firstLine(e)}`;
-      }
-    } else if (checkable) {
-      why = 'its call function was not saved';
-    } else if (!node) {
-      why = 'no Keras object of that name in the object graph';
-    }
-    let replaced: RevivedLayer | undefined;
-    let worst = 0;
-    let reason: string | undefined;
-    let reachedOutputs = false;
-    for (const n of ready) {
-      const ins = n.inputTensors.map((t) => values.get(t)!);
-      const arg = ins.length === 1 ? ins[0]! : ins;
-      let want: tf.Tensor[] | null = null;
-      if (fn) {
-        try {
-          want = flatCallOutputs(fn.call(arg, { training: false }));
-          ctx.created.push(...want);
-        } catch (e) {
-          why = `its saved call function fails on the sample: ${firstLine(e)}`;
-          fn = null;
-        }
-      }
-      let got: tf.Tensor[] | null = null;
-      try {
-        got = flatCallOutputs(layer.apply(arg, { training: false }));
-        ctx.created.push(...got);
-      } catch (e) {
-        if (want) reason = `it throws in tfjs-layers (${firstLine(e)})`;
-        else why = `it throws on the sample (${firstLine(e)})${!checkable ? '' : why ? `, and ${why}` : ' and there is no saved call function to run instead'}`;
-      }
-      if (got && want) {
-        const rel = relDiff(got, want);
-        if (rel === null || rel > ctx.tolerance) reason ??= rel === null ? 'its outputs differ in shape, strings or NaNs from its saved call function' : `its outputs differ from its saved call function (relative ${rel.toExponential(2)})`;
-        else worst = Math.max(worst, rel);
-      }
-      const use = reason && want ? want : got;
-      if (use) {
-        n.outputTensors.forEach((t, i) => values.set(t, use[i]!));
-        reachedOutputs = true;
-      }
-      if (reason && fn && !replaced) {
-        replaced = new RevivedLayer({
-          name: layer.name,
-          kerasClassName: layer.getClassName(),
-          trainable: layer.trainable,
-          call: fn,
-          weights: [...layer.trainableWeights, ...layer.nonTrainableWeights],
-          path: node!.path,
-        });
-      }
-    }
-    if (replaced) {
-      replacements.set(layer, replaced);
-      record({ ...base, result: 'replaced', reason });
-      ctx.warn(`${node!.path}: ${layer.getClassName()} ${name} revived ${HOW_TEXT[how!] ?? how}: ${reason}; replaced by its saved call function (verifyLayers)`);
-    } else if (fn && !why) {
-      record({ ...base, result: 'ok', maxRelDiff: worst });
-    } else if (why && (checkable || !reachedOutputs)) {
-      record({ ...base, result: 'not verified', reason: why });
-    }
+    if (this.ran && !this.why) return [{ ...base, result: 'ok', maxRelDiff: this.worst }];
+    if (this.why && (this.checkable || !this.reachedOutputs)) return [{ ...base, result: 'not verified', reason: this.why }];
+    return [];
   }
-  const outputs = model.outputs.map((t) => values.get(t));
-  return { rebuilt: replacements.size > 0 ? rebuild(model, replacements, ctx.warn) : null, outputs };
+}
+
+/** `model` rebuilt around the replaced layers, nested models first (null when nothing inside it was replaced). */
+function rebuildAround(model: tfl.LayersModel, replacements: Map<tfl.layers.Layer, tfl.layers.Layer>, warn: (m: string) => void): tfl.LayersModel | null {
+  const swaps = new Map<tfl.layers.Layer, tfl.layers.Layer>();
+  for (const layer of model.layers) {
+    const replacement = replacements.get(layer) ?? (layer instanceof tfl.LayersModel ? rebuildAround(layer, replacements, warn) : null);
+    if (replacement) swaps.set(layer, replacement);
+  }
+  return swaps.size > 0 ? rebuild(model, swaps, warn) : null;
 }
 
 /**
