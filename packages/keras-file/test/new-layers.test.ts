@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { selectBackend } from '@savedkeras/backend-node';
+import { parseStoredJson, readTestBytes } from '@savedkeras/fixtures';
 import { registerAllLayers } from '@savedkeras/layers';
 import { encodeKerasFile, loadKerasFile } from '../src/index.js';
 
@@ -20,7 +21,7 @@ interface Expected {
   models: Record<string, { inputs: Record<string, Stored>; outputs: Record<string, Stored> }>;
   train: { file: string; x: Stored; y: Stored; before: Stored; loss: number; learningRate: number; weightsAfter: Record<string, Stored> }[];
 }
-const expected = JSON.parse(readFileSync(join(DATA, 'new-layers.expected.json'), 'utf8')) as Expected;
+const expected = parseStoredJson<Expected>(readFileSync(join(DATA, 'new-layers.expected.json'), 'utf8'));
 
 const toTensor = (s: Stored, dtype: tf.DataType): tf.Tensor =>
   s.dtype === 'string' ? tf.tensor(s.values as string[], s.shape, 'string') : tf.tensor(s.values as number[], s.shape, dtype === 'string' ? 'float32' : dtype);
@@ -38,7 +39,7 @@ function expectClose(got: tf.Tensor, want: Stored, what: string, tol = 1e-5): vo
 }
 
 async function load(file: string, bytes?: Uint8Array): Promise<tfl.LayersModel> {
-  const { model } = await loadKerasFile(bytes ?? new Uint8Array(readFileSync(join(DATA, file))), { fileName: file, warn: () => undefined, compile: false });
+  const { model } = await loadKerasFile(bytes ?? readTestBytes(join(DATA, file)), { fileName: file, warn: () => undefined, compile: false });
   return model;
 }
 
@@ -49,15 +50,16 @@ for (const backend of ['wasm', 'cpu'] as const) {
       await selectBackend(backend);
     });
     for (const [slug, want] of Object.entries(expected.models)) {
-      for (const file of [`${slug}.keras`, `${slug}.h5`, `${slug}.keras written back by saveKerasFile`]) {
+      for (const file of [`${slug}.keras`, `${slug}.h5`, `${slug}.keras written back by saveKerasFile`, `${slug}.h5 written back by saveKerasFile`]) {
         it(`${file}: every output agrees with Keras (${Object.keys(want.outputs).join(', ')})`, async () => {
           let model: tfl.LayersModel;
           if (file.endsWith('saveKerasFile')) {
-            // Each class's getConfig and weights round-trip through our Keras writer.
-            const original = await load(`${slug}.keras`);
+            // Each class's getConfig and weights round-trip through our Keras writer (from either format).
+            const source = file.replace(/ written back by saveKerasFile$/, '');
+            const original = await load(source);
             const bytes = await encodeKerasFile(original, { warn: () => undefined });
             original.dispose();
-            model = await load(`${slug}-rewritten.keras`, bytes);
+            model = await load(`${source}-rewritten.keras`, bytes);
           } else model = await load(file);
           const inputs = model.inputs.map((i) => toTensor(want.inputs[i.sourceLayer.name]!, i.dtype));
           const got = model.predict(inputs.length === 1 ? inputs[0]! : inputs);
@@ -72,9 +74,15 @@ for (const backend of ['wasm', 'cpu'] as const) {
     }
 
     // On wasm the depthwise gradients run the cpu kernels (@savedkeras/kernels KERNEL_FIXES: wasm has none).
-    for (const [t, ext] of expected.train.flatMap((t) => [[t, 'keras'], [t, 'h5']] as const)) {
+    for (const [t, ext] of expected.train.flatMap((t) => [[t, 'keras'], [t, 'h5'], [t, 'keras written back by saveKerasFile']] as const)) {
       it(`${t.file}.${ext}: one SGD step moves every weight as Keras' step does`, async () => {
-        const model = await load(`${t.file}.${ext}`);
+        let model = await load(`${t.file}.${ext.split(' ')[0]}`);
+        if (ext !== 'keras' && ext !== 'h5') {
+          // The written file keeps every weight's value, order and name (trained below as Keras trained its own).
+          const bytes = await encodeKerasFile(model, { warn: () => undefined });
+          model.dispose();
+          model = await load(`${t.file}-rewritten.keras`, bytes);
+        }
         const x = toTensor(t.x, 'float32');
         const y = toTensor(t.y, 'float32');
         const before = model.predict(x) as tf.Tensor;

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseStoredJson } from '@savedkeras/fixtures';
 import { BUILTIN_OVERRIDES, LAYER_CLASSES, registerAllLayers } from '../src/index.js';
 
 beforeAll(() => registerAllLayers());
@@ -30,7 +31,7 @@ reference.cases.push(...(JSON.parse(readFileSync(new URL('./tf-reference/depthwi
 // ReLU with negative_slope / threshold / max_value (tf-reference/relu.py writes them).
 reference.cases.push(...(JSON.parse(readFileSync(new URL('./tf-reference/relu.json', import.meta.url), 'utf8')) as { cases: Case[] }).cases);
 // Grouped Conv1D/Conv2D, LayerNormalization rms_scaling, CenterCrop, stacked-cell RNN (tf-reference/layer-fixes.py writes them).
-const layerFixes = (JSON.parse(readFileSync(new URL('./tf-reference/layer-fixes.json', import.meta.url), 'utf8')) as { cases: Case[] }).cases;
+const layerFixes = parseStoredJson<{ cases: Case[] }>(readFileSync(new URL('./tf-reference/layer-fixes.json', import.meta.url), 'utf8')).cases;
 reference.cases.push(...layerFixes);
 
 function worstDiff(y: tf.Tensor, want: Stored): number {

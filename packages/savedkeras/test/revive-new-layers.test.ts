@@ -7,15 +7,16 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '@savedkeras/backend-node';
+import { parseStoredJson } from '@savedkeras/fixtures';
 import { decodeSavedMetadata, encodeMessage } from '@savedkeras/proto';
 import { memorySource, writeKerasSavedModel, type FunctionalSpec } from '@savedkeras/testing';
 import { loadKerasModelWithReport } from '../src/index.js';
 
 interface Stored { shape: number[]; values: number[] }
-const expected = JSON.parse(readFileSync(new URL('../../keras-file/test/data/new-layers.expected.json', import.meta.url), 'utf8')) as {
+const expected = parseStoredJson<{
   generator: string;
   models: Record<string, { inputs: Record<string, Stored>; outputs: Record<string, Stored> }>;
-};
+}>(readFileSync(new URL('../../keras-file/test/data/new-layers.expected.json', import.meta.url), 'utf8'));
 
 /** tf.keras 2 configs of the layers (as keras_metadata.pb holds them), by the output name in new-layers.expected.json. */
 const base = (name: string) => ({ name, trainable: true, dtype: 'float32' });

@@ -1,8 +1,9 @@
 """Writes layer-fixes-*.keras / .h5 and layer-fixes.expected.json: Keras 3 models with the layers tfjs-layers
 lacks or got wrong — grouped Conv1D/Conv2D, CenterCrop (crop and smart_resize), LayerNormalization(rms_scaling),
 an RNN of stacked cells with return_state — and Sequential models without an Input (built by calling them on one
-sample, and by build()). Run with TF 2.21 / Keras 3.15:  /path/to/tf-venv/bin/python layer-fixes.py"""
-import json, os
+sample, and by build()). Run with TF 2.21 / Keras 3.15:  /path/to/tf-venv/bin/python layer-fixes.py
+Model files are kept gzipped (<file>.gz), float32 numbers as the base64 of their bytes (`f32`), as new-layers.py does."""
+import base64, gzip, json, os
 import numpy as np
 import keras
 from keras import layers as L
@@ -47,13 +48,19 @@ for slug, make, feed in [('layer-fixes-func', functional, {'img': (2, 6, 6, 4), 
     for ext in formats:
         m.save(os.path.join(HERE, slug + ext))
     loaded = keras.saving.load_model(os.path.join(HERE, slug + formats[0]))
+    for ext in formats:
+        with open(os.path.join(HERE, slug + ext), 'rb') as fh:
+            data = fh.read()
+        with open(os.path.join(HERE, slug + ext + '.gz'), 'wb') as fh:
+            fh.write(gzip.compress(data, compresslevel=9, mtime=0))
+        os.remove(os.path.join(HERE, slug + ext))
     names = [l.name for l in loaded.layers if isinstance(l, keras.layers.InputLayer)] or [loaded.layers[0]._inbound_nodes[0].input_tensors[0]._keras_history[0].name]
     if None in feed:
         feed = {names[0]: feed[None]}
     arrays = {k: rng.standard_normal(s).astype('float32') for k, s in feed.items()}
     ys = keras.tree.flatten(m([arrays[k] for k in arrays] if len(arrays) > 1 else list(arrays.values())[0], training=False))
-    out['models'][slug] = {'inputs': {k: {'shape': list(v.shape), 'values': [float(str(x)) for x in v.reshape(-1)]} for k, v in arrays.items()},
-                           'outputs': [{'shape': list(np.shape(y)), 'values': [float(str(x)) for x in np.asarray(y, 'float32').reshape(-1)]} for y in ys]}
+    f32 = lambda a: {'shape': list(np.shape(a)), 'f32': base64.b64encode(np.asarray(a, '<f4').tobytes()).decode()}
+    out['models'][slug] = {'inputs': {k: f32(v) for k, v in arrays.items()}, 'outputs': [f32(y) for y in ys]}
 with open(os.path.join(HERE, 'layer-fixes.expected.json'), 'w') as fh:
     json.dump(out, fh, separators=(',', ':'))
     fh.write('\n')

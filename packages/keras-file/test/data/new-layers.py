@@ -3,8 +3,10 @@
 ActivityRegularization, Conv1DTranspose, DepthwiseConv1D, SeparableConv1D, Cropping1D/3D, ZeroPadding1D/3D,
 UpSampling1D/3D, ConvLSTM1D, Hashing with and without salt, HashedCrossing), each model with several named outputs, Keras' outputs on seeded
 inputs, and for the weighted layers one SGD step (weights after the step and the loss). Run with TF 2.21 / Keras 3.15:
-  /path/to/tf-venv/bin/python new-layers.py"""
-import json, os
+  /path/to/tf-venv/bin/python new-layers.py
+The model files are kept gzipped (<file>.gz: a tenth of the size; tests gunzip them) and float32 numbers as the base64
+of their bytes (`f32`; @savedkeras/fixtures parseStoredJson reads both forms)."""
+import base64, gzip, json, os
 import numpy as np
 import keras
 from keras import layers as L
@@ -122,7 +124,18 @@ def stored(v):
     v = np.asarray(v)
     if v.dtype.kind in 'SUO':
         return {'shape': list(v.shape), 'values': [s.decode() if isinstance(s, bytes) else str(s) for s in v.reshape(-1)], 'dtype': 'string'}
-    return {'shape': list(v.shape), 'values': v.astype(float).reshape(-1).tolist()}
+    if np.all(np.mod(v, 1) == 0):
+        return {'shape': list(v.shape), 'values': [int(x) for x in v.reshape(-1)]}
+    return {'shape': list(v.shape), 'f32': base64.b64encode(v.astype('<f4').tobytes()).decode()}
+
+
+def save(m, path):
+    m.save(path)
+    with open(path, 'rb') as fh:
+        data = fh.read()
+    with open(path + '.gz', 'wb') as fh:
+        fh.write(gzip.compress(data, compresslevel=9, mtime=0))
+    os.remove(path)
 
 
 words = np.array([['cat', '', 'dog'], ['fish', 'cat', 'a long word with spaces']])
@@ -137,8 +150,8 @@ for slug, make, feed in [
 ]:
     m = make()
     randomize_norms(m)
-    m.save(os.path.join(HERE, slug + '.keras'))
-    m.save(os.path.join(HERE, slug + '.h5'))
+    save(m, os.path.join(HERE, slug + '.keras'))
+    save(m, os.path.join(HERE, slug + '.h5'))
     inputs = feed()
     ys = m([inputs[t.name] for t in m.inputs] if len(m.inputs) > 1 else inputs['x'], training=False)
     ys = ys if isinstance(ys, (list, tuple)) else [ys]
@@ -149,8 +162,8 @@ out['train'] = []
 for slug, make, x_shape in [('new-layers-train', train, (3, 6, 4)), ('new-layers-train-convlstm', train_convlstm, (3, 3, 5, 2))]:
     m = make()
     randomize_norms(m)
-    m.save(os.path.join(HERE, slug + '.keras'))
-    m.save(os.path.join(HERE, slug + '.h5'))
+    save(m, os.path.join(HERE, slug + '.keras'))
+    save(m, os.path.join(HERE, slug + '.h5'))
     x = f32(x_shape)
     target = f32((x_shape[0], 2))
     before = m.predict(x, verbose=0)
@@ -159,5 +172,5 @@ for slug, make, x_shape in [('new-layers-train', train, (3, 6, 4)), ('new-layers
     out['train'].append({'file': slug, 'x': stored(x), 'y': stored(target), 'before': stored(before), 'loss': float(loss),
                          'learningRate': 0.1, 'weightsAfter': {w.path: stored(w.numpy()) for w in m.weights}})
 with open(os.path.join(HERE, 'new-layers.expected.json'), 'w') as fh:
-    json.dump(out, fh, indent=0)
+    json.dump(out, fh, separators=(',', ':'))
     fh.write('\n')

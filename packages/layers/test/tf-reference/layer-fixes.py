@@ -2,7 +2,7 @@
 the gradients of one loss), LayerNormalization(rms_scaling), CenterCrop of every size relation, RNN of
 stacked cells with return_state — run by TensorFlow with the stored weights.
 Run: /path/to/tf-venv/bin/python layer-fixes.py"""
-import json, os
+import base64, json, os
 import numpy as np
 import tensorflow as tf
 import keras
@@ -13,8 +13,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def stored(a):
-    a = np.asarray(a, np.float32)
-    return {'shape': list(a.shape), 'values': [float(str(v)) for v in a.reshape(-1)]}
+    # float32 values as the base64 of their bytes (@savedkeras/fixtures parseStoredJson reads them)
+    a = np.asarray(a, '<f4')
+    return {'shape': list(a.shape), 'f32': base64.b64encode(a.tobytes()).decode()}
 
 
 def randomize(layer):
