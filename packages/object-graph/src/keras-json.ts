@@ -29,14 +29,26 @@ export function parseKerasJson(text: string, where: { file?: string; node?: stri
   return fixed === text ? parsed : restore(parsed);
 }
 
-/** Deepest `[` / `{` nesting of JSON text (string literals skipped), found without recursion. */
+/**
+ * Deepest `[` / `{` nesting of JSON text (string literals skipped), found without recursion. String
+ * literals, most of a Keras config's bytes, are jumped over with indexOf (native) to their closing
+ * quote: the first quote not preceded by an odd run of backslashes.
+ */
 function nestingDepth(text: string): number {
   let depth = 0;
   let max = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
-      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+      let close = i;
+      for (;;) {
+        close = text.indexOf('"', close + 1);
+        if (close < 0) return max; // unterminated: JSON.parse says so
+        let k = close - 1;
+        while (text.charCodeAt(k) === 0x5c) k--;
+        if ((close - 1 - k) % 2 === 0) break;
+      }
+      i = close;
     } else if (c === 0x5b || c === 0x7b) {
       if (++depth > max) max = depth;
     } else if (c === 0x5d || c === 0x7d) {

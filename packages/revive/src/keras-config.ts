@@ -87,6 +87,66 @@ export function normalizeConfig(v: Json, depth = 0): Json {
   return out;
 }
 
+/**
+ * `normalizeConfig(decodeJsonUtils(v))` in one walk: the same value, without building the decoded
+ * copy only to copy it again (a load normalizes every layer config).
+ */
+export function decodeAndNormalize(v: unknown, depth = 0): Json {
+  if (depth > 200) return null;
+  if (Array.isArray(v)) {
+    const out: Json[] = new Array(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = decodeAndNormalize(v[i], depth + 1);
+    return out;
+  }
+  if (!isObject(v)) return (v ?? null) as Json;
+  const cls = v['class_name'];
+  if (cls === '__tuple__' && Array.isArray(v['items'])) return decodeAndNormalize(v['items'], depth);
+  if (cls === 'TensorShape') return Array.isArray(v['items']) ? decodeAndNormalize(v['items'], depth) : null;
+  if (cls === '__ellipsis__') return '...';
+  if (cls === '__bytes__') return typeof v['value'] === 'string' ? v['value'] : null;
+  const out: JsonObject = {};
+  for (const k of Object.keys(v)) {
+    if (k === 'module' || k === 'registered_name' || k === 'build_config' || k === 'compile_config' || k === 'shared_object_id') continue;
+    const x = v[k];
+    if (k === 'dtype') out[k] = normalizeDtype(decodeJsonUtils(x, depth + 1));
+    else if (k === 'batch_shape' && !('batch_input_shape' in v)) out['batch_input_shape'] = decodeAndNormalize(x, depth + 1);
+    else if (k === 'class_name' && typeof x === 'string') {
+      const base = baseClassName(x);
+      out[k] = own(REGULARIZER_ALIASES, base) ?? base;
+    } else setOwn(out, k, decodeAndNormalize(x, depth + 1));
+  }
+  return out;
+}
+
+/**
+ * decodeAndNormalize of a network config whose `layers` entries keep their `config` unnormalized
+ * until read: a network is rebuilt from its layer objects' own configs, and reads only a few of
+ * the copies its config holds (input layers, a Sequential's first layer). The value read is
+ * decodeAndNormalize's.
+ */
+export function decodeAndNormalizeNetwork(v: unknown): Json {
+  if (!isObject(v) || !Array.isArray(v['layers']) || typeof v['class_name'] === 'string') return decodeAndNormalize(v);
+  const raw = v['layers'];
+  const layers = raw.map((entry) => (isObject(entry) && typeof entry['class_name'] === 'string' && 'config' in entry ? lazyConfigEntry(entry) : decodeAndNormalize(entry, 2)));
+  const out = decodeAndNormalize({ ...v, layers: [] }) as JsonObject;
+  if (Object.hasOwn(out, 'layers')) out['layers'] = layers;
+  return out;
+}
+
+/** One `layers` entry (depth 2 of a network config), its `config` normalized on first read. */
+function lazyConfigEntry(entry: JsonObject): Json {
+  const decoded = decodeAndNormalize({ ...entry, config: null }, 2);
+  if (!isObject(decoded)) return decodeAndNormalize(entry, 2) as JsonObject; // a json_utils encoding, not an entry
+  const out = decoded;
+  const raw = entry['config'];
+  const settle = (value: Json): Json => {
+    Object.defineProperty(out, 'config', { value, writable: true, enumerable: true, configurable: true });
+    return value;
+  };
+  Object.defineProperty(out, 'config', { enumerable: true, configurable: true, get: () => settle(decodeAndNormalize(raw, 3)), set: settle });
+  return out;
+}
+
 function toCamelCase(s: string): string {
   return s.replace(/[_-]+([a-z0-9])/g, (_, c: string) => c.toUpperCase()).replace(/^([A-Z])/, (m) => m);
 }

@@ -10,7 +10,7 @@ import { restoreVocabulary } from './vocabulary.js';
 import { resolveLayerClass } from './class-registry.js';
 import { compileFromTrainingConfig } from './compile.js';
 import { restoreOptimizerState } from './optimizer-state.js';
-import { badConfigInteger, baseClassName, builtinClassName, decodeJsonUtils, normalizeConfig, pythonicToTs, type Json, type JsonObject } from './keras-config.js';
+import { badConfigInteger, baseClassName, builtinClassName, decodeAndNormalize, decodeAndNormalizeNetwork, pythonicToTs, type Json, type JsonObject } from './keras-config.js';
 import { layerVariableNodes } from './weights.js';
 import { FunctionVariables, restoreRevivedWeights } from './model-weights.js';
 import { isInputLayer, NetworkBuilder } from './networks.js';
@@ -187,7 +187,8 @@ export class KerasObjectLoader {
     }
     const base = baseClassName(className);
     const isNetwork = k.identifier === '_tf_keras_network' || k.identifier === '_tf_keras_sequential' || k.identifier === '_tf_keras_model';
-    const config = k.hasConfig ? (normalizeConfig(decodeJsonUtils(k.metadata['config'])) as JsonObject) : null;
+    // A network's config repeats every layer's config, which the layers' own nodes carry: those copies are normalized only if read.
+    const config = k.hasConfig ? ((isNetwork ? decodeAndNormalizeNetwork : decodeAndNormalize)(k.metadata['config']) as JsonObject) : null;
 
     if (isNetwork && config && Array.isArray(config['layers'])) {
       // A registered class with the model's own name wins over the generic rebuild.

@@ -263,10 +263,17 @@ function checkLoadedModel(model: tfl.LayersModel): void {
   }
   const lazy = model as unknown as { model?: unknown };
   if (model instanceof tfl.Sequential && model.outputs.length > 0 && lazy.model == null) {
-    try {
-      model.build();
-    } catch (e) {
-      throw new FormatError(`tfjs-layers refused to build the saved Sequential: ${(e as Error).message.split('\n')[0]}`, { node: model.name, hint, cause: e });
+    // tfjs builds the inner model on the first predict or compile (in time quadratic in the layers:
+    // 1,000 layers take tens of ms), as tf.loadLayersModel leaves it. What that build can refuse in a
+    // chain made by add(), which already connected every layer, is a layer name used twice: checked here.
+    const layers = [...new Set(model.layers)];
+    const names = new Map<string, number>();
+    for (const layer of layers) names.set(layer.name, (names.get(layer.name) ?? 0) + 1);
+    for (const [name, count] of names) {
+      if (count !== 1) {
+        const message = `The name "${name}" is used ${count} times in the model. All layer names should be unique. Layer names: ${JSON.stringify(layers.map((l) => l.name))}`;
+        throw new FormatError(`tfjs-layers refused to build the saved Sequential: ${message}`, { node: model.name, hint });
+      }
     }
   }
 }
