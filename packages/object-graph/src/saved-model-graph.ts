@@ -326,16 +326,21 @@ export class SavedModelGraph {
     const root = kerasNodes.get(0);
     if (!root || !KERAS_IDENTIFIERS.has(root.identifier) || root.identifier === '_tf_keras_metric' || protoNodes.length === 0) return null;
     for (const id of kerasNodes.keys()) if (id < 0 || id >= protoNodes.length) return null;
+    // Indexed loops here and below: this runs once per load, before V8 optimizes it, where for-of allocates per step.
     for (let id = 0; id < protoNodes.length; id++) {
-      for (const c of protoNodes[id].children) if (c.nodeId < 0 || c.nodeId >= protoNodes.length) return null;
+      const children = protoNodes[id].children;
+      for (let i = 0; i < children.length; i++) if (children[i].nodeId < 0 || children[i].nodeId >= protoNodes.length) return null;
     }
     const paths = objectPaths(protoNodes);
     const bfsPaths = breadthFirstPaths(protoNodes);
     // Keras lists a layer's trainable weights under `trainable_variables` (SavedVariable.trainable is not in the checkpoint).
     const trainable = new Set<number>();
-    for (const p of protoNodes) {
-      for (const c of p.children) {
-        if (c.localName === 'trainable_variables') for (const v of protoNodes[c.nodeId].children) trainable.add(v.nodeId);
+    for (let id = 0; id < protoNodes.length; id++) {
+      const children = protoNodes[id].children;
+      for (let i = 0; i < children.length; i++) {
+        if (children[i].localName !== 'trainable_variables') continue;
+        const listed = protoNodes[children[i].nodeId].children;
+        for (let j = 0; j < listed.length; j++) trainable.add(listed[j].nodeId);
       }
     }
     // One pass, no per-node closures or regexes: a model of 1,000 layers has 16,000 checkpoint nodes.
@@ -350,9 +355,9 @@ export class SavedModelGraph {
         if (id === 0) kerasVersion = typeof keras.metadata['keras_version'] === 'string' ? (keras.metadata['keras_version'] as string) : null;
       }
       let key: string | undefined;
-      for (const a of p.attributes) {
-        if (a.name === 'VARIABLE_VALUE') {
-          key = a.checkpointKey;
+      for (let i = 0; i < p.attributes.length; i++) {
+        if (p.attributes[i].name === 'VARIABLE_VALUE') {
+          key = p.attributes[i].checkpointKey;
           break;
         }
       }
@@ -575,8 +580,8 @@ export class ObjectGraphNeeded extends Error {
 
 /** Every child name is a list index (`0`, `1`, ...): the node is a list (true for a node without children). */
 function allIndexNames(children: readonly { localName: string }[]): boolean {
-  for (const c of children) {
-    const n = c.localName;
+  for (let j = 0; j < children.length; j++) {
+    const n = children[j].localName;
     if (n.length === 0) return false;
     for (let i = 0; i < n.length; i++) {
       const ch = n.charCodeAt(i);
@@ -664,7 +669,9 @@ export function objectPaths(nodes: readonly { children: readonly { nodeId: numbe
   const stack = [0];
   while (stack.length > 0) {
     const id = stack.pop()!;
-    for (const c of nodes[id].children) {
+    const children = nodes[id].children;
+    for (let i = 0; i < children.length; i++) {
+      const c = children[i];
       if (c.nodeId < 0 || c.nodeId >= nodes.length || paths[c.nodeId] !== undefined) continue;
       paths[c.nodeId] = `${paths[id]}.${c.localName}`;
       stack.push(c.nodeId);
@@ -681,7 +688,9 @@ export function breadthFirstPaths(nodes: readonly { children: readonly { nodeId:
   const queue = [0];
   for (let head = 0; head < queue.length; head++) {
     const id = queue[head];
-    for (const c of nodes[id].children) {
+    const children = nodes[id].children;
+    for (let i = 0; i < children.length; i++) {
+      const c = children[i];
       if (c.nodeId < 0 || c.nodeId >= nodes.length || paths[c.nodeId] !== undefined) continue;
       paths[c.nodeId] = `${paths[id]}.${c.localName}`;
       queue.push(c.nodeId);

@@ -105,7 +105,9 @@ export function decodeAndNormalize(v: unknown, depth = 0): Json {
   if (cls === '__ellipsis__') return '...';
   if (cls === '__bytes__') return typeof v['value'] === 'string' ? v['value'] : null;
   const out: JsonObject = {};
-  for (const k of Object.keys(v)) {
+  const keys = Object.keys(v);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
     if (k === 'module' || k === 'registered_name' || k === 'build_config' || k === 'compile_config' || k === 'shared_object_id') continue;
     const x = v[k];
     if (k === 'dtype') out[k] = normalizeDtype(decodeJsonUtils(x, depth + 1));
@@ -168,7 +170,11 @@ export function pythonicToTs(v: Json, key?: string): Json {
     );
   }
   const out: JsonObject = {};
-  for (const [k, x] of Object.entries(v)) {
+  // Keys, then values by key (not Object.entries: one array per key, on every config of a load).
+  const keys = Object.keys(v);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const x = v[k]!;
     if (k === 'name' && typeof x === 'string') out[k] = x;
     else {
       const tk = tfjsCamelCase(k);
@@ -199,13 +205,16 @@ const MAX_AXIS = 64;
 export function badConfigInteger(v: Json, depth = 0): string | undefined {
   if (depth > 100 || v === null || typeof v !== 'object') return undefined;
   if (Array.isArray(v)) {
-    for (const x of v) {
-      const bad = badConfigInteger(x, depth + 1);
+    for (let i = 0; i < v.length; i++) {
+      const bad = badConfigInteger(v[i]!, depth + 1);
       if (bad) return bad;
     }
     return undefined;
   }
-  for (const [k, x] of Object.entries(v)) {
+  const keys = Object.keys(v);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const x = v[k]!;
     if (INTEGER_KEYS.has(k)) {
       const limit = AXIS_KEYS.has(k) ? MAX_AXIS : 2 ** 31 - 1;
       const nums: Json[] = Array.isArray(x) ? x.flat(2) : [x];
@@ -227,8 +236,8 @@ export function badConfigInteger(v: Json, depth = 0): string | undefined {
 export function builtinClassName(v: unknown, depth = 0): string | undefined {
   if (!v || typeof v !== 'object' || depth > 200) return undefined;
   if (Array.isArray(v)) {
-    for (const x of v) {
-      const bad = builtinClassName(x, depth + 1);
+    for (let i = 0; i < v.length; i++) {
+      const bad = builtinClassName(v[i], depth + 1);
       if (bad !== undefined) return bad;
     }
     return undefined;
@@ -236,8 +245,9 @@ export function builtinClassName(v: unknown, depth = 0): string | undefined {
   const o = v as Record<string, unknown>;
   const name = Object.hasOwn(o, 'class_name') ? o['class_name'] : undefined;
   if (typeof name === 'string' && (name === '__proto__' || name in Object.prototype)) return name;
-  for (const k of Object.keys(o)) {
-    const bad = builtinClassName(o[k], depth + 1);
+  const keys = Object.keys(o);
+  for (let i = 0; i < keys.length; i++) {
+    const bad = builtinClassName(o[keys[i]!], depth + 1);
     if (bad !== undefined) return bad;
   }
   return undefined;
