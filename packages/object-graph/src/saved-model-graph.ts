@@ -269,20 +269,23 @@ export class SavedModelGraph {
           : kind === 'bareConcreteFunction' && p.bareConcreteFunction
             ? [p.bareConcreteFunction.concreteFunctionName]
             : [];
-      for (const c of p.children) {
+      const children: ChildRef[] = new Array(p.children.length);
+      for (let i = 0; i < children.length; i++) {
+        const c = p.children[i];
         if (c.nodeId < 0 || c.nodeId >= protoNodes.length) {
           throw new FormatError(`child "${c.localName}" points at node ${c.nodeId}, outside the ${protoNodes.length} nodes`, {
             file: SAVED_MODEL_FILE,
             node: paths[id] ?? `node ${id}`,
           });
         }
+        children[i] = { name: c.localName, id: c.nodeId };
       }
       nodes.push({
         id,
         path: paths[id] ?? `<unreachable node ${id}>`,
         checkpointPath: bfsPaths[id] ?? null,
         kind,
-        children: p.children.map((c) => ({ name: c.localName, id: c.nodeId })),
+        children,
         identifier,
         keras,
         variable,
