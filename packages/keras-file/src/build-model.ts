@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { FormatError, setOwn, UnsupportedFeatureError, UnsupportedLayerError } from '@savedkeras/common';
-import { badConfigInteger, connectLayers, interceptWeights, isObject, layerOutputs, pythonicToTs, resolveLayerClass, RevivedModel, RevivedSequential, type Json, type JsonObject, type CustomObjects } from '@savedkeras/revive';
+import { badConfigInteger, connectLayers, interceptWeights, UNSAVED_WEIGHT_ELEMENTS, isObject, layerOutputs, pythonicToTs, resolveLayerClass, RevivedModel, RevivedSequential, type Json, type JsonObject, type CustomObjects } from '@savedkeras/revive';
 import { KERAS_OPERATIONS, KerasOperation } from '@savedkeras/layers';
 import { kerasHistory, layerConfig, registeredName } from './keras3-config.js';
 
@@ -47,11 +47,6 @@ export interface WeightBudget {
   total: number;
 }
 
-/**
- * Weights without a stored value that a layer may make (none in Keras files; tfjs plugins may add
- * a small counter): allowed per weight and in total beyond what the file holds.
- */
-const UNSAVED_WEIGHT_ELEMENTS = 2 ** 20;
 
 /**
  * Activity regularizers of loaded layers, as saved (tfjs-layers cannot apply them): the writer puts

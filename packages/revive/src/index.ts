@@ -4,7 +4,7 @@ export * from './class-registry.js';
 export * from './keras-config.js';
 export * from './compile.js';
 export * from './weights.js';
-export { connectLayers, layerOutputs } from './networks.js';
+export { connectLayers, isNetworkIdentifier, layerOutputs } from './networks.js';
 export { flatCallOutputs, RevivedLayer, type RevivedLayerArgs } from './revived-layer.js';
 export { compareLayerCalls, type LayerCallComparison, type LayerWalkOptions, type SavedCallOutcome } from './layer-calls.js';
 export * from './keras-optimizers.js';
@@ -12,4 +12,4 @@ export { restoreOptimizerState, type RestoredOptimizerState } from './optimizer-
 export { logitsLoss, takesSparseLabels } from './logits-losses.js';
 export { RevivedModel, RevivedSequential } from './revived-model.js';
 export { reviveError } from './tfjs-errors.js';
-export { checkLayerOutputSizes, interceptWeights } from './layer-bounds.js';
+export { checkLayerOutputSizes, interceptWeights, UNSAVED_WEIGHT_ELEMENTS } from './layer-bounds.js';

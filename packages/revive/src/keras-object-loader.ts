@@ -13,10 +13,10 @@ import { restoreOptimizerState } from './optimizer-state.js';
 import { badConfigInteger, baseClassName, builtinClassName, decodeAndNormalize, decodeAndNormalizeNetwork, pythonicToTs, type Json, type JsonObject } from './keras-config.js';
 import { layerVariableNodes } from './weights.js';
 import { FunctionVariables, restoreRevivedWeights } from './model-weights.js';
-import { isInputLayer, NetworkBuilder } from './networks.js';
+import { isInputLayer, isNetworkIdentifier, NetworkBuilder } from './networks.js';
 import { kerasIoNames, revivedObjects, signatureIoNames, type ReviveReport, type RevivedHow } from './revive-report.js';
 import { reviveError } from './tfjs-errors.js';
-import { checkLayerOutputSizes, interceptWeights } from './layer-bounds.js';
+import { checkLayerOutputSizes, interceptWeights, UNSAVED_WEIGHT_ELEMENTS } from './layer-bounds.js';
 
 type Layer = tfl.layers.Layer;
 
@@ -186,7 +186,7 @@ export class KerasObjectLoader {
       });
     }
     const base = baseClassName(className);
-    const isNetwork = k.identifier === '_tf_keras_network' || k.identifier === '_tf_keras_sequential' || k.identifier === '_tf_keras_model';
+    const isNetwork = isNetworkIdentifier(k.identifier);
     // A network's config repeats every layer's config, which the layers' own nodes carry: those copies are normalized only if read.
     const config = k.hasConfig ? ((isNetwork ? decodeAndNormalizeNetwork : decodeAndNormalize)(k.metadata['config']) as JsonObject) : null;
 
@@ -404,8 +404,6 @@ export async function reviveKerasModel(
   }
 }
 
-/** Weights a layer may create that have no saved value (none in practice; small if any). */
-const UNSAVED_WEIGHT_ELEMENTS = 2 ** 20;
 
 function disposeWeight(w: tfl.LayerVariable): void {
   try {

@@ -3,6 +3,12 @@ import { FormatError, LimitError } from '@savedkeras/common';
 
 type Layer = tfl.layers.Layer;
 
+/**
+ * Elements a layer may make in weights that have no saved value (none in Keras files; tfjs plugins may
+ * add a small counter), allowed beyond what the checkpoint or weights file holds by both loaders.
+ */
+export const UNSAVED_WEIGHT_ELEMENTS = 2 ** 20;
+
 /** tfjs-layers' (protected) weight factory, which every layer's build() goes through. */
 interface WeightMaker {
   addWeight(name: string, shape: tfl.Shape, ...rest: unknown[]): tfl.LayerVariable;

@@ -11,6 +11,11 @@ import { layerVariableNodes } from './weights.js';
 type Layer = tfl.layers.Layer;
 type SymbolicTensor = tfl.SymbolicTensor;
 
+/** A Keras network (Functional, Sequential or a Model subclass) by its object-graph identifier: its layers rebuild from its config. */
+export function isNetworkIdentifier(identifier: string): boolean {
+  return identifier === '_tf_keras_network' || identifier === '_tf_keras_sequential' || identifier === '_tf_keras_model';
+}
+
 /**
  * A network's InputLayer: saved as `_tf_keras_input_layer` from TF 2.1, as a plain `_tf_keras_layer`
  * of class InputLayer by TF 2.0-beta. Networks make their inputs from the config; it is no layer to call.

@@ -14,7 +14,7 @@ import {
 import { CheckpointReader } from '@savedkeras/proto';
 import { ObjectGraphNeeded, SavedModelGraph } from '@savedkeras/object-graph';
 import type { CustomObjects } from '@savedkeras/layers';
-import { resolveLayerClass, reviveKerasModel, type ReviveReport } from '@savedkeras/revive';
+import { isNetworkIdentifier, resolveLayerClass, reviveKerasModel, type ReviveReport } from '@savedkeras/revive';
 import { loadKerasFile, type KerasFileReport } from '@savedkeras/keras-file';
 import { ensurePluginsRegistered } from './plugins.js';
 import { verifyLayers, type VerifiedLayer } from './verify-layers.js';
@@ -210,7 +210,7 @@ function revivesFromConfigs(graph: SavedModelGraph, customObjects: CustomObjects
     // Metrics are not revived (compile makes its own); inputs are made from their network's config.
     if (k.identifier === '_tf_keras_input_layer' || k.identifier === '_tf_keras_metric') continue;
     if (!k.hasConfig) return false;
-    const isNetwork = k.identifier === '_tf_keras_network' || k.identifier === '_tf_keras_sequential' || k.identifier === '_tf_keras_model';
+    const isNetwork = isNetworkIdentifier(k.identifier);
     if (isNetwork && Array.isArray((k.metadata['config'] as Record<string, unknown> | undefined)?.['layers'])) continue;
     if (!k.className || !resolveLayerClass(k.className, customObjects)) return false;
   }
