@@ -210,6 +210,8 @@ function evalLayer(spec: ModelSpec['layers'][number], weights: Float32Array[], x
       return xs[0]; // inference: identity
     case 'Flatten':
       return { shape: [xs[0].shape[0], xs[0].values.length / xs[0].shape[0]], values: xs[0].values };
+    case 'Config':
+      throw new Error(`${spec.keras.className} ${spec.name} is a Config layer: the caller brings its reference numbers`);
     case 'Concatenate': {
       const rank = xs[0].shape.length;
       const axis = normalizeAxis(spec.axis ?? -1, rank);

@@ -208,6 +208,12 @@ function emitLayer(b: FunctionBuilder, caps: Captures, call: ResolvedCall, xs: T
     }
     case 'InputLayer':
       throw new Error('InputLayers are not called');
+    case 'Config': {
+      // Not traced: the model's graphs call a function the library does not hold, so running a signature
+      // fails (typed) rather than computing wrong numbers. Revival from keras_metadata.pb never runs them.
+      const y = emitCall(b, `${scope}${s.name}`, { name: `__inference_${s.name}_not_traced`, stateful: false, outShapes: [out] }, xs.map((x) => x.ref), []);
+      return { ref: y(0), shape: out };
+    }
   }
 }
 
@@ -292,6 +298,7 @@ export function generateFunctions(model: ResolvedModel, uid: Uid, withLayerFunct
   if (withLayerFunctions) {
     for (const l of model.layers) {
       if (l.className === 'InputLayer') continue;
+      if (l.spec.className === 'Config') throw new Error(`${l.spec.keras.className} ${l.name} is a Config layer: write it with withFunctions: false`);
       const fns: LayerFunctions = { callFn: [], callAndReturn: [] };
       const callees = new Map<boolean, Callee>();
       const outShape = l.calls[0].outputShape;

@@ -184,7 +184,14 @@ function layerConfig(model: ResolvedModel, l: ResolvedLayer, ids: SharedIds | nu
       return { ...head, data_format: 'channels_last' };
     case 'InputLayer':
       return inputLayerConfig(l.name, [null, ...s.shape]);
+    case 'Config':
+      return { ...head, ...s.keras.config, name: l.name };
   }
+}
+
+/** The Keras class a layer is saved as. */
+function kerasClassName(l: ResolvedLayer): string {
+  return l.spec.className === 'Config' ? l.spec.keras.className : l.className;
 }
 
 function inputLayerConfig(name: string, shape: Shape): Obj {
@@ -210,14 +217,14 @@ function modelConfig(model: ResolvedModel, ids: SharedIds | null, layout: Layout
     }
     for (const l of model.layers) {
       if (l.className === 'InputLayer') continue;
-      const e: Obj = { class_name: l.className, config: layerConfig(model, l, ids, layout) };
+      const e: Obj = { class_name: kerasClassName(l), config: layerConfig(model, l, ids, layout) };
       if (ids) e['shared_object_id'] = ids.layer.get(l.name)!;
       layers.push(e);
     }
     return { name: model.name, layers };
   }
   const layers = model.layers.map((l) => {
-    const e: Obj = { class_name: l.className, config: layerConfig(model, l, ids, layout), name: l.name, inbound_nodes: inboundNodes(model, l) };
+    const e: Obj = { class_name: kerasClassName(l), config: layerConfig(model, l, ids, layout), name: l.name, inbound_nodes: inboundNodes(model, l) };
     if (ids) e['shared_object_id'] = (l.className === 'InputLayer' ? ids.input : ids.layer).get(l.name)!;
     return e;
   });
@@ -273,7 +280,7 @@ export function buildKerasMetadata(model: ResolvedModel, layout: Layout): KerasM
     }
     const first = ownsInputShape(model, l);
     const md: Obj = {};
-    if (legacyOrder) md['class_name'] = l.className;
+    if (legacyOrder) md['class_name'] = kerasClassName(l);
     Object.assign(md, {
       name: l.name,
       trainable: true,
@@ -284,7 +291,7 @@ export function buildKerasMetadata(model: ResolvedModel, layout: Layout): KerasM
       must_restore_from_config: false,
     });
     if (layout.autocastKeys) Object.assign(md, { preserve_input_structure_in_config: false, autocast: true });
-    if (!legacyOrder) md['class_name'] = l.className;
+    if (!legacyOrder) md['class_name'] = kerasClassName(l);
     md['config'] = layerConfig(model, l, ids, layout);
     if (model.kind === 'Functional' && layout.inboundNodes) md['inbound_nodes'] = inboundNodes(model, l);
     if (ids) md['shared_object_id'] = ids.layer.get(l.name)!;

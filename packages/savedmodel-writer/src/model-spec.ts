@@ -82,7 +82,24 @@ export interface BatchNormalizationLayerSpec extends LayerBase {
   momentum?: number;
 }
 
+/**
+ * Any other Keras layer, written as the caller describes it: its tf.keras 2 class name and config (as
+ * keras_metadata.pb holds them), its output shape and its variables in Keras' order. No graph is
+ * traced for it: write with `withFunctions: false`; the signatures call a function the file does not
+ * hold (running one fails), and `referencePredict` refuses it. For tests of the revival from
+ * keras_metadata.pb, with reference numbers the caller brings (e.g. Keras' own for the same weights).
+ */
+export interface ConfigLayerSpec extends LayerBase {
+  className: 'Config';
+  keras: { className: string; config: Record<string, unknown> };
+  /** Output shape without the batch dimension. */
+  outputShape: number[];
+  /** `attr`: the variable's name on the layer (`kernel`, `gamma`, ...). */
+  variables?: { attr: string; shape: number[]; values: Float32Array; trainable?: boolean }[];
+}
+
 export type LayerSpec =
+  | ConfigLayerSpec
   | InputLayerSpec
   | DenseLayerSpec
   | DropoutLayerSpec
@@ -432,6 +449,16 @@ function outputShapeOf(layer: ResolvedLayer, inShapes: Shape[], seed: number): S
         );
       }
       return x;
+    }
+    case 'Config': {
+      const x = one();
+      if (layer.variables.length === 0) {
+        for (const v of ls.variables ?? []) {
+          if (v.values.length !== v.shape.reduce((a, d) => a * d, 1)) fail(`${ls.keras.className} ${ls.name} variable ${v.attr} has ${v.values.length} values for shape [${v.shape}]`);
+          layer.variables.push({ layer: ls.name, attr: v.attr, name: `${ls.name}/${v.attr}`, shape: v.shape, values: v.values, trainable: v.trainable });
+        }
+      }
+      return [x[0], ...ls.outputShape];
     }
     case 'Dropout':
       if (!(ls.rate >= 0 && ls.rate < 1)) fail(`Dropout ${ls.name} rate must be in [0, 1)`);
