@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { FormatError, setOwn, UnsupportedFeatureError, UnsupportedLayerError } from '@savedkeras/common';
+import { FormatError, LimitError, setOwn, UnsupportedFeatureError, UnsupportedLayerError } from '@savedkeras/common';
 import { badConfigInteger, connectLayers, interceptWeights, UNSAVED_WEIGHT_ELEMENTS, isObject, layerOutputs, pythonicToTs, resolveLayerClass, RevivedModel, RevivedSequential, type Json, type JsonObject, type CustomObjects } from '@savedkeras/revive';
 import { KERAS_OPERATIONS, KerasOperation } from '@savedkeras/layers';
 import { kerasHistory, layerConfig, registeredName } from './keras3-config.js';
@@ -281,7 +281,13 @@ export class ConfigBuilder {
       }
     }
     // Layers are called as their inputs become available, in the same fixed-point order Keras uses.
-    const stuck = connectLayers(pending, outputs, (call, out) => resolveCall(call, out, maskOps));
+    const stuck = connectLayers(pending, outputs, (call, out) => resolveCall(call, out, maskOps), (what, layer) =>
+      new LimitError(what, {
+        file: this.options.file,
+        node: layer ?? name,
+        hint: 'a network this deep or this large is not a model Keras saves in practice: the config is corrupt or crafted',
+      }),
+    );
     if (stuck.length > 0) {
       throw new FormatError(`these layers' inputs never become available (missing or cyclic references): ${stuck.join(', ')}`, { file: this.options.file, node: name });
     }

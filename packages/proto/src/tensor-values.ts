@@ -85,7 +85,7 @@ export function shapeDims(shape: TensorShapeProto | null | undefined, where: { f
   if (shape.unknownRank) throw new FormatError('a stored tensor has unknown rank', where);
   return shape.dim.map((d) => {
     const s = Number(d.size);
-    if (!Number.isSafeInteger(s) || s < 0) throw new FormatError(`a stored tensor has dimension ${d.size}`, where);
+    if (!Number.isSafeInteger(s) || s < 0) throw new FormatError(`a stored tensor has dimension ${int64Text(s)}`, where);
     return s;
   });
 }
@@ -270,4 +270,13 @@ function fillPairs(src: ArrayLike<number>, n: number): number[] {
 function toBigInt(v: number | bigint, min: bigint, max: bigint): bigint {
   const b = typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v)));
   return b < min ? min : b > max ? max : b;
+}
+
+/**
+ * A 64-bit field decoded to a number, for messages: past 2^53 the number is not the stored value
+ * (9223372036854775807 decodes as 9223372036854776000), so it is named by its magnitude instead.
+ */
+export function int64Text(v: number): string {
+  if (Number.isSafeInteger(v) || !Number.isFinite(v)) return String(v);
+  return v > 0 ? 'past 2^53' : 'below -2^53';
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { FormatError, UnsupportedFeatureError } from '@savedkeras/common';
+import { FormatError, LimitError, UnsupportedFeatureError } from '@savedkeras/common';
 import { argSpecs, type ObjectNode, type SavedModelGraph } from '@savedkeras/object-graph';
 import { FIRST_ARG_CONSTANT_KEY } from '@savedkeras/layers';
 import { RevivedModel, RevivedSequential } from './revived-model.js';
@@ -144,7 +144,9 @@ export class NetworkBuilder {
       pending.push({ name, layer, calls: Array.isArray(e['inbound_nodes']) ? [...e['inbound_nodes']] : [] });
       if (firstNode(layer) === 1) outputs.set(name, [[]]); // the skipped construction node
     }
-    const stuck = connectLayers(pending, outputs, resolveCall);
+    const stuck = connectLayers(pending, outputs, resolveCall, (what) =>
+      new LimitError(what, { node: node.path, hint: 'a network this deep or this large is not a model Keras saves in practice: the config is corrupt or crafted' }),
+    );
     if (stuck.length > 0) {
       throw new FormatError(
         `Error loading model(s) in the SavedModel format. The following layers could not be connected: ${stuck.join(', ')}`,
@@ -244,33 +246,136 @@ function resolveCall(
   }
 
 /**
+ * Deepest chain of layer calls a network may have: tfjs-layers walks a network's graph recursively
+ * when it builds the model (Container's buildMapOfGraph), and overflows the stack untyped somewhere
+ * between 3,000 and 5,000 calls deep (a layer shared 10^4 times in a chain). Real models sit far
+ * below (ResNet152, DenseNet201: ~500-700; a 48-block transformer in Keras 3 operations ~1,000).
+ */
+const MAX_NETWORK_DEPTH = 2048;
+
+/**
+ * Most layer calls (nodes) one network may make: each costs tfjs-layers ~4 KB of symbolic tensors
+ * and nodes (10^5 calls of one shared layer: 415 MB, 7 s), and a config is up to 256 MB of JSON.
+ * Real models make a few thousand (Keras 3 operation nodes included).
+ */
+const MAX_NETWORK_CALLS = 100_000;
+
+/**
  * Calls each pending layer on its config's inbound nodes as their inputs become available, in the
  * fixed-point order Keras uses (so a layer's n-th call is its node n), adding every call's outputs
  * to `outputs` (layer name -> call node -> tensors). `resolve` reads one inbound node (Keras 2 or 3
- * format) and returns undefined until its inputs exist. Returns the layers whose calls never could run.
+ * format) through `outputs.get` and returns undefined until its inputs exist. Returns the layers
+ * whose calls never could run (missing, unknown or cyclic references).
+ *
+ * Work is bounded by the calls and their references, not by the number of passes: a layer whose
+ * call cannot run waits on the layers that call read and is tried again only once one of them has
+ * new outputs (the plain pass-until-no-progress loop was quadratic: 3,000 layers listed in reverse
+ * order took 10 s). The order of the calls that run is the same as that loop's. A chain deeper
+ * than MAX_NETWORK_DEPTH, or more calls than MAX_NETWORK_CALLS, is refused with `refuse(what, layer)`
+ * (a LimitError of the caller's) before tfjs-layers overflows on it or allocates for it.
  */
 export function connectLayers<C>(
   pending: { name: string; layer: Layer; calls: C[] }[],
   outputs: Map<string, SymbolicTensor[][]>,
   resolve: (call: C, outputs: Map<string, SymbolicTensor[][]>) => { inputs: SymbolicTensor[]; kwargs: Record<string, unknown>; asList?: boolean } | undefined,
+  refuse: (what: string, layer?: string) => Error,
 ): string[] {
-  let progress = true;
-  while (progress) {
-    progress = false;
-    for (const p of pending) {
-      while (p.calls.length > 0) {
-        const call = resolve(p.calls[0]!, outputs);
-        if (!call) break;
-        p.calls.shift();
+  const calls = pending.reduce((n, p) => n + p.calls.length, 0);
+  if (calls > MAX_NETWORK_CALLS) throw refuse(`the network makes ${calls} layer calls, past the ${MAX_NETWORK_CALLS} savedkeras builds`);
+  // What one resolve attempt read: the layers it waits on when it cannot run.
+  const reads: string[] = [];
+  const view = { get: (name: string) => (reads.push(name), outputs.get(name)) } as Map<string, SymbolicTensor[][]>;
+  const depth = new WeakMap<SymbolicTensor, number>();
+  const next = pending.map(() => 0); // index of each layer's next call
+  const waiters = new Map<string, Set<number>>();
+  // A pass visits layers in config order; a layer woken by a later one joins the current pass
+  // when it comes after the waker (the loop would reach it in this pass), else the next pass.
+  let current = pending.map((_, i) => i);
+  let later = new Set<number>();
+  while (current.length > 0) {
+    const queued = new Set(current);
+    const heap = new MinHeap(current);
+    let at = -1;
+    while (heap.size > 0) {
+      const i = heap.pop();
+      queued.delete(i);
+      at = i;
+      const p = pending[i]!;
+      while (next[i]! < p.calls.length) {
+        reads.length = 0;
+        const call = resolve(p.calls[next[i]!]!, view);
+        if (!call) {
+          for (const name of reads) {
+            if (!waiters.has(name)) waiters.set(name, new Set());
+            waiters.get(name)!.add(i);
+          }
+          break;
+        }
+        next[i]!++;
+        const d = 1 + call.inputs.reduce((m, t) => Math.max(m, depth.get(t) ?? 0), 0);
+        if (d > MAX_NETWORK_DEPTH) {
+          throw refuse(`calling layer ${p.name} makes the network ${d} layer calls deep, past the ${MAX_NETWORK_DEPTH} savedkeras builds (tfjs-layers walks networks recursively)`, p.name);
+        }
         const out = p.layer.apply(call.inputs.length === 1 && !call.asList ? call.inputs[0]! : call.inputs, call.kwargs) as SymbolicTensor | SymbolicTensor[];
+        const made = Array.isArray(out) ? out : [out];
+        for (const t of made) depth.set(t, d);
         const list = outputs.get(p.name) ?? [];
-        list.push(Array.isArray(out) ? out : [out]);
+        list.push(made);
         outputs.set(p.name, list);
-        progress = true;
+        const woken = waiters.get(p.name);
+        waiters.delete(p.name);
+        for (const w of woken ?? []) {
+          if (w === i) continue;
+          if (w > at) {
+            if (!queued.has(w)) (queued.add(w), heap.push(w));
+          } else later.add(w);
+        }
       }
     }
+    current = [...later].sort((a, b) => a - b);
+    later = new Set();
   }
-  return pending.filter((p) => p.calls.length > 0).map((p) => p.name);
+  return pending.filter((p, i) => next[i]! < p.calls.length).map((p) => p.name);
+}
+
+/** A binary min-heap of indices (the layers of one pass, in config order). */
+class MinHeap {
+  private readonly a: number[] = [];
+  constructor(items: number[]) {
+    for (const x of items) this.push(x);
+  }
+  get size(): number {
+    return this.a.length;
+  }
+  push(x: number): void {
+    const a = this.a;
+    let i = a.push(x) - 1;
+    while (i > 0) {
+      const up = (i - 1) >> 1;
+      if (a[up]! <= x) break;
+      a[i] = a[up]!;
+      i = up;
+    }
+    a[i] = x;
+  }
+  pop(): number {
+    const a = this.a;
+    const top = a[0]!;
+    const last = a.pop()!;
+    if (a.length > 0) {
+      let i = 0;
+      for (;;) {
+        let c = 2 * i + 1;
+        if (c >= a.length) break;
+        if (c + 1 < a.length && a[c + 1]! < a[c]!) c++;
+        if (a[c]! >= last) break;
+        a[i] = a[c]!;
+        i = c;
+      }
+      a[i] = last;
+    }
+    return top;
+  }
 }
 
 /**

@@ -12,7 +12,7 @@ import {
 import { crc32c, crc32cExtend, unmaskCrc } from '../crc32c.js';
 import { DataType, dtypeName, dtypeSize } from '../dtypes.js';
 import { decodeMessage, decodeTrackableObjectGraph } from '../messages.js';
-import { elementCount, shapeDims, valuesFromBytes, type TensorValues, type ValueOptions } from '../tensor-values.js';
+import { elementCount, int64Text, shapeDims, valuesFromBytes, type TensorValues, type ValueOptions } from '../tensor-values.js';
 import type { BundleEntryProto, BundleHeaderProto, TrackableObjectGraph } from '../types.js';
 import { readSSTable } from './sstable.js';
 import { decodeStringTensor, decodeVariantTensor } from './string-tensor.js';
@@ -485,7 +485,7 @@ export class CheckpointReader implements Checkpoint {
     const offset = Number(p.offset);
     const size = Number(p.size);
     if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(size) || size < 0) {
-      throw new FormatError(`entry ${JSON.stringify(key)} has offset ${p.offset} and size ${p.size}`, where);
+      throw new FormatError(`entry ${JSON.stringify(key)} has offset ${int64Text(offset)} and size ${int64Text(size)}`, where);
     }
     if (!Number.isInteger(p.shardId) || p.shardId < 0 || p.shardId >= this.numShards) {
       throw new FormatError(`entry ${JSON.stringify(key)} is in shard ${p.shardId}, but the header declares ${this.numShards} shards`, where);
