@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { seededRandom } from '@savedkeras/common';
-import { checkpointCaptures } from '@savedkeras/graph';
+import { checkpointCaptures, disposeLibraryOf } from '@savedkeras/graph';
 import type { SavedModelGraph } from '@savedkeras/object-graph';
 import type { CheckpointReader } from '@savedkeras/proto';
 import { compareLayerCalls, RevivedLayer, RevivedModel, RevivedSequential, type LayerCallComparison, type ReviveReport } from '@savedkeras/revive';
@@ -94,10 +94,23 @@ export async function verifyLayers(
   if (skipped.length > 0) {
     options.warn(`verifyLayers: ${skipped.length} layer(s) not verified: ${skipped.map((l) => `${l.name} (${l.reason})`).join('; ')}`);
   }
-  if (!rebuilt) {
+  // The saved functions run here cached the graph's constants and read `captures`: freed now when no layer
+  // of the model runs a saved function, else with the model (as the loader frees its own).
+  const release = () => {
     dispose();
+    disposeLibraryOf(graph);
+  };
+  if (!rebuilt) {
+    if (report.fromSavedFunctions === 0) release();
+    else dispose();
     return { model, layers };
   }
+  const disposeModel = rebuilt.dispose.bind(rebuilt);
+  rebuilt.dispose = () => {
+    const result = disposeModel();
+    release();
+    return result;
+  };
   return { model: rebuilt, layers };
 }
 

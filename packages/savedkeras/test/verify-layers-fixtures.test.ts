@@ -99,6 +99,15 @@ describe.skipIf(!have)('verifyLayers on real SavedModels', () => {
     expectTfAnswers(model, 'memnet-babi-multi-input');
   });
 
+  it('memnet-babi-multi-input as saved: nothing verification made outlives the disposed model', async () => {
+    const before = tf.memory().numTensors;
+    const { model } = await load('memnet-babi-multi-input');
+    expectTfAnswers(model, 'memnet-babi-multi-input');
+    model.dispose();
+    // The saved functions' cached graph constants and the checkpoint captures they read are freed too (31 tensors were left before).
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('textvectorization-embedding-tf212 (string input): the layers after TextVectorization are verified, what was skipped is said', async () => {
     const { verifiedLayers, warnings } = await load('textvectorization-embedding-tf212');
     expect(verifiedLayers!.map((l) => [l.name, l.result])).toEqual([
