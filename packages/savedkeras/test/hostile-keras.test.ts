@@ -11,6 +11,8 @@ import {
   relabelDtype,
   renameClass,
   writeKerasSavedModel,
+  type ModelSpec,
+  type TensorRef,
 } from '@savedkeras/testing';
 import { FormatError, LimitError, SavedKerasError, loadKerasModel, loadSavedModel, openSavedModel } from '../src/index.js';
 
@@ -112,4 +114,36 @@ describe('hostile Keras SavedModels with valid structure', () => {
     await expect(openSavedModel(memorySource(small))).resolves.toBeDefined();
     await expectHealthy();
   });
+
+  /** A Functional SavedModel calling one Dense `n` times in a chain (its node i feeds node i + 1). */
+  const sharedChain = (n: number): ModelSpec => ({
+    kind: 'Functional',
+    name: 'shared_chain',
+    layers: [
+      { className: 'InputLayer', name: 'x', shape: [4] },
+      { className: 'Dense', name: 'sh', units: 4, activation: 'tanh', inbound: [['x'], ...Array.from({ length: n - 1 }, (_, i): TensorRef[] => [['sh', i]])] },
+      { className: 'Dense', name: 'out', units: 2, inbound: [[['sh', n - 1]]] },
+    ],
+    inputs: ['x'],
+    outputs: ['out'],
+    seed: 5,
+  });
+
+  test('a layer shared 30 times in a chain (keras_metadata.pb) revives with the float64 answer; 3,000 times without saved functions is LIMIT, not a stack overflow', async () => {
+    const s = sharedChain(30);
+    const model = await loadKerasModel(memorySource(writeKerasSavedModel(s)), { compile: false });
+    const data = [0.5, -1, 2, 0.25];
+    const y = model.predict(tf.tensor2d([data])) as tf.Tensor;
+    const want = Object.values(referencePredict(s, [data]))[0]!;
+    Array.from(y.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(want.values[i]!, 4));
+    tf.dispose(y);
+    model.dispose();
+
+    // Without saved call functions (with them, the model falls back to running them as saved).
+    const err = await failure(writeKerasSavedModel(sharedChain(3000), { withFunctions: false }));
+    expect(err).toBeInstanceOf(LimitError);
+    expect(err.message).toMatch(/calling layer sh makes the network 2049 layer calls deep, past the 2048/);
+    await expectHealthy();
+  });
 });
+
