@@ -88,7 +88,7 @@ function restoreIdfWeights(b: BuiltLayer, h5: H5File, path: string): void {
  * cells' order: `cell/cells/<snake_case class>[_<n>]` numbered along the list. Sorting those groups by
  * name (gru_cell before lstm_cell) would hand the cells each other's weights.
  */
-function stackedCellGroups(layer: tfl.layers.Layer): string[] | undefined {
+export function stackedCellGroups(layer: tfl.layers.Layer): string[] | undefined {
   const holder = layer as unknown as { cell?: { cells?: tfl.layers.Layer[] }; forwardLayer?: { cell?: { cells?: tfl.layers.Layer[] } } };
   const cells = holder.cell?.cells ?? holder.forwardLayer?.cell?.cells;
   if (!Array.isArray(cells)) return undefined;

@@ -6,6 +6,7 @@ import { isObject, type Json, type JsonObject } from '@savedkeras/revive';
 import { keptActivityRegularizers } from './build-model.js';
 import { trainingConfigOf, type OptimizerState } from './write-training.js';
 import { KERAS3_ACTIVATION_NAMES, kerasSnakeCase } from './keras3-config.js';
+import { stackedCellGroups } from './weights.js';
 
 /** The Keras version whose format the writer produces (config layout, weight-file layout). */
 export const WRITTEN_KERAS_VERSION = '3.15.1';
@@ -102,6 +103,9 @@ const ARG_TO_KERAS: Record<string, Record<string, string | null>> = {
   SpatialDropout3D: { noise_shape: null, trainable: null },
   Discretization: { trainable: null },
   MultiHeadAttention: { query_shape: null, key_shape: null, value_shape: null },
+  // Keras 3 refuses both (checked with Keras 3.15 load_model): tfjs' RNN repeats its stacked cells beside `cell`.
+  RNN: { cells: null },
+  ConvLSTM1D: { implementation: null },
 };
 const KERAS3_FROM_TFJS_ACTIVATION: Record<string, string> = Object.fromEntries(Object.entries(KERAS3_ACTIVATION_NAMES).map(([k, v]) => [v, k]));
 
@@ -366,7 +370,15 @@ function weightGroups(layer: Layer, path: string): { path: string; count: number
     case 'LSTM':
     case 'GRU':
     case 'SimpleRNN':
+    case 'ConvLSTM1D':
       return [{ path: `${path}/cell`, count: n }];
+    case 'RNN': {
+      // Stacked cells: one group per cell, named as Keras 3 names them (the reader's stackedCellGroups).
+      const groups = stackedCellGroups(layer);
+      const cells = (layer as unknown as { cell?: { cells?: Layer[] } }).cell?.cells;
+      if (!groups || !cells) return [{ path, count: n }];
+      return cells.map((c, i) => ({ path: `${path}/cell/cells/${groups[i]}`, count: c.weights.length }));
+    }
     case 'Bidirectional': {
       const w = layer as unknown as { forwardLayer: Layer; backwardLayer: Layer };
       return [...weightGroups(w.forwardLayer, `${path}/forward_layer`), ...weightGroups(w.backwardLayer, `${path}/backward_layer`)];
