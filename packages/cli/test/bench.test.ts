@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeKerasSavedModel, writeToDirectory, type ModelSpec } from '@savedkeras/testing';
+import { boundOf, headingAnchor, MISS_BOUNDS } from '../src/bench/bounds.js';
 import { renderResultsMarkdown } from '../src/bench/markdown.js';
 import { MAX_PREDICT_CALLS, MIN_PREDICT_CALLS, moreCalls, type BenchResult } from '../src/bench/measure.js';
 import { updateDocs, type SuiteResults } from '../src/bench/suite.js';
@@ -135,7 +136,10 @@ describe('benchmark docs', () => {
       result({ backend: 'cpu', notes: ['no tfjs comparison: x'], tfjsLoadMs: null, loadRatio: null }),
       { model: 'broken', backend: 'cpu', error: 'error [FORMAT]: bad' },
       result({ model: 'small', weightBytes: 1e6, loadRatio: 1.8, readRatio: 0.3, rssOverWeights: 4.3, graphRatio: 1.4 }),
+      { ...result({ model: 'unet-denoise-autoencoder', weightBytes: 1e6, loadRatio: 0.9, predictMs: 30 }), tfPredictMs: 10, tfRatio: 3 },
+      { ...result({ model: 'cnn-mnist-bn', backend: 'wasm-2threads', weightBytes: 1e6, loadRatio: 0.9 }), tfPredictMs: null, tfRatio: null },
     ],
+    notes: ['a suite note'],
   };
 
   it('renders one row per model and backend, marking missed targets and naming machine and date', () => {
@@ -154,10 +158,41 @@ describe('benchmark docs', () => {
     expect(small).toMatch(/\*\*1\.80\*\* ✗/);
     expect(small).toMatch(/\| 0\.30 \|/);
     expect(small).toMatch(/\| 4\.30 \|/);
-    expect(small).toMatch(/1\.40 ✓ \| \*\*missed\*\*: loadRatio \|$/);
+    expect(small).toMatch(/1\.40 ✓ \| – \| – \| \*\*missed\*\*: loadRatio \|$/);
+    // Convolution rows compared with TensorFlow: tfRatio marked, or "not measured" without TensorFlow.
+    const unet = md.split('\n').find((l) => l.startsWith('| unet-denoise-autoencoder |'))!;
+    expect(unet).toMatch(/\| 10\.00 \| \*\*3\.00\*\* ✗ \| \*\*missed\*\*: tfRatio \|$/);
+    const cnn = md.split('\n').find((l) => l.startsWith('| cnn-mnist-bn |'))!;
+    expect(cnn).toMatch(/\| – \| – \| not measured: tfRatio \|$/);
+    expect(md).toMatch(/- a suite note/);
     expect(md).toMatch(/\| broken \| cpu \| failed: error \[FORMAT\]: bad \|/);
     expect(md).toMatch(/- m \(cpu\): no tfjs comparison: x/);
     expect(md).toMatch(/- m: a test model/);
+  });
+
+  it('writes what bounds every missed target under the table, one line per row and target, linking its profile', () => {
+    const md = renderResultsMarkdown(suite);
+    const section = md.slice(md.indexOf('What bounds each miss'));
+    const lines = section.split('\n').filter((l) => l.startsWith('- ') && / (loadRatio|readRatio|rssOverWeights|graphRatio|tfRatio) [\d.]+: /.test(l));
+    // m (wasm): readRatio, rssOverWeights; m (cpu): the same; small: loadRatio; the U-Net: tfRatio.
+    expect(lines.map((l) => l.split(':')[0])).toEqual([
+      '- m (wasm) readRatio 0.60',
+      '- m (wasm) rssOverWeights 2.10',
+      '- m (cpu) readRatio 0.60',
+      '- m (cpu) rssOverWeights 2.10',
+      '- small (wasm) loadRatio 1.80',
+      '- unet-denoise-autoencoder (wasm) tfRatio 3.00',
+    ]);
+    const unet = lines.find((l) => l.includes('unet-denoise-autoencoder'))!;
+    expect(unet).toContain(boundOf('tfRatio', 'unet-denoise-autoencoder', 'wasm')!.bound);
+    expect(unet).toMatch(/\(\[profile\]\(#session-6-convolutions-against-tensorflow-op-by-op\)\)$/);
+  });
+
+  it('every bound links a heading that exists in docs/benchmarks.md', () => {
+    const doc = readFileSync(new URL('../../../docs/benchmarks.md', import.meta.url), 'utf8');
+    const anchors = new Set(doc.split('\n').filter((l) => /^#{2,4} /.test(l)).map((l) => headingAnchor(l.replace(/^#+ /, ''))));
+    for (const b of MISS_BOUNDS) expect(anchors, `${b.target} ${String(b.models)}: ${b.profile}`).toContain(headingAnchor(b.profile));
+    expect(headingAnchor('Session 5: batch norm, threads by default, convolutions (issue 15 items 4-6)')).toBe('session-5-batch-norm-threads-by-default-convolutions-issue-15-items-4-6');
   });
 
   it('updateDocs replaces only the part between the markers', async () => {

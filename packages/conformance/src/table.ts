@@ -16,6 +16,8 @@ const VIA_TEXT: Record<KernelFix['via'], string> = {
   'js-batchnorm': 'savedkeras JS batch normalization',
   'own-bias': "the backend's own kernel, with a 1-D copy of the bias",
   'selu-from-elu': "the backend's own Elu, Prelu and Multiply",
+  'leaky-from-prelu': "the backend's own Prelu",
+  'matmul-col2im': "the backend's own BatchMatMul, then the taps added into the output in JS",
 };
 
 /** The markdown table of the kernels savedkeras replaces (docs/backends.md). */

@@ -47,6 +47,8 @@ function compute(c: PinCase): tf.Tensor {
       return tf.maxPool3d(input(c, 'x') as tf.Tensor5D, a.ksize, a.strides, a.padding);
     case 'conv3dTranspose':
       return tf.conv3dTranspose(input(c, 'dy') as tf.Tensor5D, input(c, 'filter') as tf.Tensor5D, a.outShape, a.strides, a.padding);
+    case 'conv2dTranspose2d':
+      return tf.conv2dTranspose(input(c, 'dy') as tf.Tensor4D, input(c, 'filter') as tf.Tensor4D, a.outShape, a.strides, a.padding);
     case 'conv2dNCHW':
       return tf.conv2d(input(c, 'x') as tf.Tensor4D, input(c, 'filter') as tf.Tensor4D, a.strides, a.padding, 'NCHW', a.dilations);
     case 'conv2d':
@@ -95,6 +97,8 @@ function compute(c: PinCase): tf.Tensor {
       return tf.relu6(input(c, 'x'));
     case 'sign':
       return tf.sign(input(c, 'x'));
+    case 'leakyRelu':
+      return tf.leakyRelu(input(c, 'x'), a.alpha);
     case 'selu':
       return tf.selu(input(c, 'x'));
     // The bias is stored [1, n] and reshaped: a 1-D view of 2-D data, as Keras' GRU unstacks its bias.

@@ -7,9 +7,14 @@ import { fileURLToPath } from 'node:url';
 import type { BenchResult } from './measure.js';
 import { GENERATED_BENCH_MODELS } from './generated-models.js';
 import { renderResultsMarkdown } from './markdown.js';
+import { ratio } from './stats.js';
+import { findTfPython, timeInTensorFlow, type TfTiming } from './tf-timing.js';
 
-/** Real fixtures the suite runs when ../shared is present: small MLP, 2-shard LSTM, CNN + BatchNorm, TimeDistributed CNN-LSTM. */
-/** Real fixtures of different kinds (MLP, LSTM in two shards, CNN with batch norm, U-Net, embeddings, TimeDistributed conv+LSTM, multi-input memory network, custom attention, subclassed GRU). */
+/**
+ * Real fixtures of different kinds (MLP, LSTM in two shards, CNN with batch norm, U-Net, embeddings, TimeDistributed
+ * conv+LSTM, multi-input memory network, custom attention, subclassed GRU, a SELU conv encoder, an upsampling conv
+ * decoder, a Conv2DTranspose GAN generator).
+ */
 const BENCH_FIXTURES = [
   'seq-mlp-coinflip-ref',
   'legacy-tf22-large-2shard-lstm',
@@ -20,6 +25,9 @@ const BENCH_FIXTURES = [
   'memnet-babi-multi-input',
   'attention-custom-transformer-encoder',
   'subclassed-gru-generator-emptyconfig',
+  'legacy-tf23-cnn-encoder',
+  'legacy-tf23-upsampling-decoder',
+  'cgan-generator-multiply-tf215',
 ];
 
 /**
@@ -28,7 +36,26 @@ const BENCH_FIXTURES = [
  * single-threaded (`--threads 1`), as a library user gets it by default.
  */
 const WASM_THREADS_BACKEND = 'wasm-2threads';
-const THREADED_MODELS = ['cnn-mnist-bn', 'unet-denoise-autoencoder', 'timedistributed-lrcn-video-tf27', 'generated-cnn-50mb'];
+const THREADED_MODELS = [
+  'cnn-mnist-bn',
+  'unet-denoise-autoencoder',
+  'timedistributed-lrcn-video-tf27',
+  'generated-cnn-50mb',
+  'legacy-tf23-cnn-encoder',
+  'legacy-tf23-upsampling-decoder',
+  'cgan-generator-multiply-tf215',
+];
+
+/**
+ * The convolution models (issue 15: convolutions <= 2x TensorFlow CPU on the default backend) are also run in
+ * TensorFlow after their wasm rows, with the same thread count: `wasm` against one TensorFlow thread, `wasm-2threads`
+ * against TensorFlow's default (one thread per core), when a Python with TensorFlow is found (tf-timing.ts).
+ */
+const TF_COMPARED_MODELS = THREADED_MODELS;
+const TF_THREADS: Record<string, number> = { wasm: 1, [WASM_THREADS_BACKEND]: 0 };
+
+/** A table row: the CLI's numbers, and TensorFlow's on the rows compared with it (tfRatio undefined: not compared; null: not measured). */
+export type SuiteRow = BenchResult & { tfPredictMs?: number | null; tfRatio?: number | null; tf?: TfTiming };
 
 /**
  * Rows left out by default, with the reason (written under the table): the U-Net and the video model
@@ -50,6 +77,8 @@ export interface SuiteOptions {
   resultsFile?: string;
   docsFile?: string;
   note?: (message: string) => void;
+  /** Python with TensorFlow for the tfRatio rows (default: findTfPython; null: none). */
+  tfPython?: string | null;
 }
 
 interface SuiteModel {
@@ -64,11 +93,13 @@ export interface SuiteResults {
   machine: { cpu: string; cores: number; memoryBytes: number; os: string; node: string; loadAverage?: [number, number] };
   runs: number;
   models: SuiteModel[];
-  results: (BenchResult | { model: string; backend: string; error: string })[];
+  results: (SuiteRow | { model: string; backend: string; error: string })[];
   /** Rows not run, with why. */
   skipped?: { model: string; backend: string; reason: string }[];
   /** Wall-clock seconds the suite took. */
   seconds?: number;
+  /** Notes on the whole suite (written under the table). */
+  notes?: string[];
   /** Rows still to run when this was written (the files are rewritten after every row, so a stopped suite leaves what it measured). */
   pending?: { model: string; backend: string }[];
 }
@@ -111,6 +142,11 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
         else rows.push({ m, backend });
       }
     }
+    const tfPython = options.tfPython === undefined ? findTfPython(options.repoRoot) : options.tfPython;
+    const tfNotes: string[] = [];
+    if (!tfPython && models.some((m) => TF_COMPARED_MODELS.includes(m.name))) {
+      tfNotes.push('TensorFlow timings (TF ms, tfRatio): not measured: no Python with TensorFlow found (set SAVEDKERAS_BENCH_PYTHON, or put a venv at ../tfvenv)');
+    }
     const resultsFile = options.resultsFile ?? nodePath.join(options.repoRoot, 'bench/results.json');
     const docsFile = options.docsFile ?? nodePath.join(options.repoRoot, 'docs/benchmarks.md');
     const cpu = cpus();
@@ -131,6 +167,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
         skipped,
         seconds: Math.round((performance.now() - started) / 1000),
         ...(done < rows.length ? { pending: rows.slice(done).map((r) => ({ model: r.m.name, backend: r.backend })) } : {}),
+        ...(tfNotes.length > 0 ? { notes: tfNotes } : {}),
       };
       await mkdir(nodePath.dirname(resultsFile), { recursive: true });
       await writeFile(resultsFile, JSON.stringify(suite, null, 2) + '\n');
@@ -142,7 +179,18 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
       const { m, backend } = rows[i]!;
       note(`bench ${m.name} on ${backend} (${new Date().toISOString().slice(11, 19)}, row ${i + 1} of ${rows.length})`);
       const r = await runBench(bin, m.dir, backend, runs);
-      results.push('error' in r ? { model: m.name, backend, error: r.error } : { ...r, model: m.name, backend });
+      const row: SuiteResults['results'][number] = 'error' in r ? { model: m.name, backend, error: r.error } : { ...r, model: m.name, backend };
+      if (!('error' in row) && TF_COMPARED_MODELS.includes(m.name) && backend in TF_THREADS) {
+        row.tfPredictMs = null;
+        row.tfRatio = null;
+        if (tfPython) {
+          note(`timing ${m.name} in TensorFlow (${TF_THREADS[backend] === 1 ? '1 thread' : 'default threads'})`);
+          const tf = await timeInTensorFlow(tfPython, options.repoRoot, m.dir, TF_THREADS[backend]!, row.batch);
+          if ('error' in tf) row.notes = [...row.notes, `no TensorFlow timing: ${tf.error}`];
+          else Object.assign(row, { tf, tfPredictMs: tf.ms, tfRatio: ratio(row.predictMs, tf.ms) });
+        }
+      }
+      results.push(row);
       suite = await write(i + 1);
     }
     suite ??= await write(rows.length);
