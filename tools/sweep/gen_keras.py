@@ -396,13 +396,206 @@ STRUCT = {'embedding_mask_lstm': embed_mask, 'nested_seq': nested, 'nested_funct
          }
 for k, v in STRUCT.items(): model('structure', k)(v)
 
+# ---------------- realistic (session 6): models users actually have ----------------
+# keras.applications built with weights=None at small input sizes (BatchNormalization statistics randomised so
+# inference mode matters), small end-to-end models of the usual tutorials, compiled and fitted models (optimizer
+# state in the file). Slugs app_* / real_*.
+def randomize_bn(m, seed=11):
+    r = np.random.default_rng(seed)
+    for l in m._flatten_layers(include_self=False, recursive=True):
+        if isinstance(l, L.BatchNormalization):
+            n = l.moving_mean.shape
+            l.moving_mean.assign(r.normal(0, 0.2, n).astype('float32'))
+            l.moving_variance.assign(r.uniform(0.5, 1.5, n).astype('float32'))
+            if l.gamma is not None: l.gamma.assign(r.uniform(0.8, 1.2, n).astype('float32'))
+            if l.beta is not None: l.beta.assign(r.normal(0, 0.1, n).astype('float32'))
+    return m
+
+def app(ctor, shape, **kw):
+    A = keras.applications
+    kw.setdefault('weights', None)
+    if kw.get('include_top', True):
+        kw.setdefault('classes', 10)
+        kw.setdefault('classifier_activation', None)
+    return lambda: randomize_bn(getattr(A, ctor)(input_shape=shape, **kw))
+
+APPS = {
+ 'app_mobilenet': app('MobileNet', (32, 32, 3), alpha=0.25),
+ 'app_mobilenetv2': app('MobileNetV2', (32, 32, 3), alpha=0.35),
+ 'app_mobilenetv3small': app('MobileNetV3Small', (32, 32, 3), alpha=0.75),
+ 'app_mobilenetv3large_min': app('MobileNetV3Large', (32, 32, 3), alpha=0.75, minimalistic=True),
+ 'app_efficientnetb0': app('EfficientNetB0', (32, 32, 3)),
+ 'app_efficientnetv2b0': app('EfficientNetV2B0', (32, 32, 3)),
+ 'app_resnet50': app('ResNet50', (32, 32, 3)),
+ 'app_resnet50v2': app('ResNet50V2', (32, 32, 3)),
+ 'app_densenet121': app('DenseNet121', (32, 32, 3)),
+ 'app_nasnetmobile': app('NASNetMobile', (32, 32, 3)),
+ 'app_convnexttiny': app('ConvNeXtTiny', (32, 32, 3)),
+ 'app_xception': app('Xception', (71, 71, 3)),
+ 'app_inceptionv3': app('InceptionV3', (75, 75, 3)),
+ 'app_vgg16_notop': app('VGG16', (32, 32, 3), include_top=False, pooling='avg'),
+}
+for k, v in APPS.items(): model('realistic', k)(v)
+
+TEXTS = ['the movie was great fun', 'a bad and boring movie', 'hello world again', 'the world was bad today',
+         'great great movie with a fun plot', 'hello there friend', 'what a boring plot', 'fun fun fun']
+def transformer_encoder(h, heads=2, key_dim=8, ff=32):
+    a = L.MultiHeadAttention(heads, key_dim, dropout=0.1)(h, h)
+    h = L.LayerNormalization(epsilon=1e-6)(L.Add()([h, L.Dropout(0.1)(a)]))
+    f = L.Dense(ff, activation='relu')(h); f = L.Dense(h.shape[-1])(f)
+    return L.LayerNormalization(epsilon=1e-6)(L.Add()([h, L.Dropout(0.1)(f)]))
+def real_text_transformer():
+    tv = L.TextVectorization(max_tokens=40, output_sequence_length=8); tv.adapt(np.array(TEXTS))
+    x = keras.Input((), dtype='string', name='text')
+    ids = tv(x)
+    h = L.Embedding(40, 16)(ids) + L.Embedding(8, 16)(keras.ops.arange(8))
+    h = transformer_encoder(h)
+    h = L.Dropout(0.2)(L.GlobalAveragePooling1D()(h))
+    return keras.Model(x, L.Dense(3, activation='softmax')(h))
+def real_transformer_ids():
+    x = keras.Input((8,), dtype='int32', name='ids')
+    h = L.Embedding(30, 16)(x) + L.Embedding(8, 16)(keras.ops.arange(8))
+    h = transformer_encoder(transformer_encoder(h))
+    return keras.Model(x, L.Dense(3)(L.GlobalMaxPooling1D()(h)))
+def real_conv_autoencoder():
+    x = keras.Input((16, 16, 1), name='img')
+    e = L.Conv2D(8, 3, strides=2, padding='same', activation='relu')(x)
+    e = L.Conv2D(16, 3, strides=2, padding='same', activation='relu')(e)
+    d = L.Conv2DTranspose(16, 3, strides=2, padding='same', activation='relu')(e)
+    d = L.Conv2DTranspose(8, 3, strides=2, padding='same', activation='relu')(d)
+    return keras.Model(x, L.Conv2D(1, 3, padding='same', activation='sigmoid')(d))
+def real_dense_autoencoder_nested():
+    enc = keras.Sequential([keras.Input((12,)), L.Dense(8, activation='relu'), L.Dense(3)], name='encoder')
+    di = keras.Input((3,), name='code'); dec = keras.Model(di, L.Dense(12, activation='sigmoid')(L.Dense(8, activation='relu')(di)), name='decoder')
+    x = keras.Input((12,), name='x')
+    return keras.Model(x, dec(enc(x)), name='autoencoder')
+def real_seq2seq_lstm():
+    ei = keras.Input((None, 6), name='encoder_inputs'); di = keras.Input((None, 7), name='decoder_inputs')
+    _, h, c = L.LSTM(8, return_state=True)(ei)
+    y, _, _ = L.LSTM(8, return_sequences=True, return_state=True)(di, initial_state=[h, c])
+    return keras.Model([ei, di], L.Dense(7, activation='softmax')(y))
+def real_seq2seq_gru_embed():
+    ei = keras.Input((5,), dtype='int32', name='src'); di = keras.Input((4,), dtype='int32', name='tgt')
+    _, h = L.GRU(8, return_state=True)(L.Embedding(10, 6)(ei))
+    y = L.GRU(8, return_sequences=True)(L.Embedding(10, 6)(di), initial_state=h)
+    return keras.Model([ei, di], L.TimeDistributed(L.Dense(10))(y))
+def real_multi_output():
+    x = keras.Input((16, 16, 3), name='image')
+    t = L.Conv2D(8, 3, activation='relu')(x); t = L.MaxPooling2D()(t)
+    aux = L.Dense(2, name='aux')(L.GlobalAveragePooling2D()(t))
+    t = L.Conv2D(16, 3, activation='relu')(t); t = L.Flatten()(t)
+    cls = L.Dense(5, activation='softmax', name='class')(t)
+    box = L.Dense(4, activation='sigmoid', name='box')(L.Dense(16, activation='relu')(t))
+    return keras.Model(x, {'class': cls, 'box': box, 'aux': aux})
+def real_transfer_nested():
+    aug = keras.Sequential([L.RandomFlip('horizontal'), L.RandomRotation(0.1), L.RandomZoom(0.1)], name='augment')
+    base = keras.applications.MobileNetV2(input_shape=(32, 32, 3), alpha=0.35, include_top=False, weights=None)
+    base.trainable = False
+    x = keras.Input((32, 32, 3), name='image')
+    h = L.Rescaling(1 / 127.5, offset=-1)(aug(x))
+    h = base(h, training=False)
+    h = L.Dropout(0.2)(L.GlobalAveragePooling2D()(h))
+    return randomize_bn(keras.Model(x, L.Dense(1)(h)))
+def real_siamese_shared():
+    enc = keras.Sequential([keras.Input((10,)), L.Dense(16, activation='relu'), L.Dense(8)], name='tower')
+    a = keras.Input((10,), name='left'); b = keras.Input((10,), name='right')
+    d = keras.ops.abs(L.Subtract()([enc(a), enc(b)]))
+    return keras.Model([a, b], L.Dense(1, activation='sigmoid')(d))
+def fitted(m, loss='mse', epochs=2):
+    m.compile(optimizer='adam', loss=loss)
+    ins = m.inputs if isinstance(m.inputs, list) else [m.inputs]
+    r = np.random.default_rng(5)
+    xs = [r.standard_normal((32,) + tuple(t.shape[1:])).astype('float32') for t in ins]
+    outs = m.outputs if isinstance(m.outputs, list) else [m.outputs]
+    ys = [r.standard_normal((32,) + tuple(o.shape[1:])).astype('float32') for o in outs]
+    m.fit(xs if len(xs) > 1 else xs[0], ys if len(ys) > 1 else ys[0], epochs=epochs, batch_size=8, verbose=0)
+    return m
+def real_bn_dropout_fitted():
+    x = keras.Input((8, 8, 3), name='img')
+    h = L.Conv2D(8, 3, padding='same')(x); h = L.BatchNormalization()(h); h = L.Activation('relu')(h)
+    h = L.SpatialDropout2D(0.2)(h); h = L.MaxPooling2D()(h); h = L.Flatten()(h)
+    h = L.Dense(16)(h); h = L.BatchNormalization(momentum=0.5)(h); h = L.ReLU()(h); h = L.Dropout(0.5)(h)
+    return fitted(keras.Model(x, L.Dense(3)(h)))
+def real_mlp_fitted_sequential():
+    return fitted(keras.Sequential([keras.Input((6,), name='features'), L.Dense(16, activation='relu'),
+                                    L.BatchNormalization(), L.Dropout(0.3), L.Dense(8, activation='relu'), L.Dense(1)]))
+def real_timeseries_conv_lstm():
+    x = keras.Input((20, 3), name='series')
+    h = L.Conv1D(8, 3, padding='causal', activation='relu')(x); h = L.MaxPooling1D(2)(h)
+    h = L.Bidirectional(L.LSTM(6, return_sequences=True))(h); h = L.LSTM(4)(h)
+    return keras.Model(x, L.Dense(2)(h))
+def real_text_cnn():
+    x = keras.Input((12,), dtype='int32', name='tokens')
+    h = L.Embedding(10, 8)(x)
+    h = L.Concatenate()([L.GlobalMaxPooling1D()(L.Conv1D(6, k, activation='relu')(h)) for k in (2, 3, 4)])
+    return keras.Model(x, L.Dense(2, activation='softmax')(L.Dropout(0.5)(h)))
+def real_text_gru_mask():
+    x = keras.Input((7,), dtype='int32', name='tokens')
+    h = L.Embedding(10, 6, mask_zero=True)(x)
+    h = L.Bidirectional(L.GRU(5))(h)
+    return keras.Model(x, L.Dense(1, activation='sigmoid')(h))
+def real_wide_deep():
+    num = keras.Input((4,), name='numeric'); cat = keras.Input((1,), dtype='int32', name='category')
+    norm = L.Normalization(); norm.adapt(rng.standard_normal((40, 4)) * 2 + 1)
+    n = norm(num)
+    e = L.Flatten()(L.Embedding(10, 3)(cat))
+    oh = L.CategoryEncoding(num_tokens=10, output_mode='one_hot')(cat)
+    deep = L.Dense(8, activation='relu')(L.Concatenate()([n, e]))
+    return keras.Model({'numeric': num, 'category': cat}, L.Dense(1)(L.Concatenate()([deep, oh])))
+def real_gan_generator():
+    z = keras.Input((8,), name='z')
+    h = L.Dense(4 * 4 * 8, use_bias=False)(z); h = L.BatchNormalization()(h); h = L.LeakyReLU(0.2)(h)
+    h = L.Reshape((4, 4, 8))(h)
+    h = L.Conv2DTranspose(8, 4, strides=2, padding='same', use_bias=False)(h); h = L.BatchNormalization()(h); h = L.LeakyReLU(0.2)(h)
+    h = L.Conv2DTranspose(3, 4, strides=2, padding='same', activation='tanh')(h)
+    return randomize_bn(keras.Model(z, h))
+def real_unet_bn():
+    x = keras.Input((16, 16, 2), name='img')
+    def block(t, f):
+        t = L.Conv2D(f, 3, padding='same', use_bias=False)(t); t = L.BatchNormalization()(t); return L.Activation('relu')(t)
+    c1 = block(x, 4); p1 = L.MaxPooling2D()(c1)
+    c2 = block(p1, 8); p2 = L.MaxPooling2D()(c2)
+    b = L.Dropout(0.3)(block(p2, 16))
+    u2 = L.Concatenate()([L.Conv2DTranspose(8, 2, strides=2, padding='same')(b), c2]); c3 = block(u2, 8)
+    u1 = L.Concatenate()([L.UpSampling2D()(c3), c1]); c4 = block(u1, 4)
+    return randomize_bn(keras.Model(x, L.Conv2D(3, 1, activation='softmax')(c4)))
+def real_lambda_layer():
+    return single((5,), L.Dense(4), L.Lambda(lambda t: t * 2.0 + 1.0), L.Dense(2))
+@keras.saving.register_keras_serializable(package='sweep')
+class ScaledDense(L.Layer):  # a user's own layer: files name it 'sweep>ScaledDense'; exports carry its graph
+    def __init__(self, units, **kw):
+        super().__init__(**kw); self.units = units
+    def build(self, shape):
+        self.w = self.add_weight(shape=(shape[-1], self.units), initializer='glorot_uniform', name='w')
+        self.s = self.add_weight(shape=(), initializer=keras.initializers.Constant(1.5), name='s')
+    def call(self, x):
+        return keras.ops.matmul(x, self.w) * self.s
+    def get_config(self):
+        return {**super().get_config(), 'units': self.units}
+def real_custom_layer():
+    return single((5,), L.Dense(8, activation='relu'), ScaledDense(3))
+REAL = {'real_text_transformer': real_text_transformer, 'real_transformer_ids': real_transformer_ids,
+        'real_conv_autoencoder': real_conv_autoencoder, 'real_dense_autoencoder_nested': real_dense_autoencoder_nested,
+        'real_seq2seq_lstm': real_seq2seq_lstm, 'real_seq2seq_gru_embed': real_seq2seq_gru_embed,
+        'real_multi_output': real_multi_output, 'real_transfer_nested': real_transfer_nested,
+        'real_siamese_shared': real_siamese_shared, 'real_bn_dropout_fitted': real_bn_dropout_fitted,
+        'real_mlp_fitted_sequential': real_mlp_fitted_sequential, 'real_timeseries_conv_lstm': real_timeseries_conv_lstm,
+        'real_text_cnn': real_text_cnn, 'real_text_gru_mask': real_text_gru_mask, 'real_wide_deep': real_wide_deep,
+        'real_gan_generator': real_gan_generator, 'real_unet_bn': real_unet_bn, 'real_lambda_layer': real_lambda_layer,
+        'real_custom_layer': real_custom_layer}
+for k, v in REAL.items(): model('realistic', k)(v)
+
 def seeded_input(t):
-    shape = [2 if d is None else d for d in t.shape]
+    # batch 2; other unknown dims (variable-length sequences of the realistic models) 5 steps
+    real = FILTER_WORDS.get('cur', '').startswith('real_')
+    shape = [2 if d is None and (i == 0 or not real) else 5 if d is None else d for i, d in enumerate(t.shape)]
     dt = t.dtype
     name = t.name
     if dt == 'string':
         if FILTER_WORDS.get('cur', '').startswith('textvec') or 'hashed' in FILTER_WORDS.get('cur', ''):
             vals = [WORDS[(i * 3 + 1) % len(WORDS)] for i in range(int(np.prod(shape)))]
+        elif FILTER_WORDS.get('cur', '').startswith('real_text'):
+            vals = [TEXTS[(i * 3 + 1) % len(TEXTS)] + ' unknownword' * (i % 2) for i in range(int(np.prod(shape)))]
         else:
             vals = [['a', 'b', 'c', 'd', 'zz', ''][i % 6] for i in range(int(np.prod(shape)))]
         return np.array(vals, dtype=object).reshape(shape)

@@ -265,6 +265,15 @@ export class ConfigBuilder {
     const maskingMasks = new Set(pending.filter((p) => isOperation(p.name, 'Any') && anyOfLastAxis(entries, p.name) && p.calls.every((c) => maskOps.has(firstArgLayer(c) ?? ''))).map((p) => p.name));
     for (const p of pending) {
       const cls = built.get(p.name)?.className ?? '';
+      // Tensors in a list-valued keyword argument (other than an RNN's initial_state) have no tfjs
+      // counterpart: refused rather than handed to the layer as inert JSON.
+      for (const c of p.calls) {
+        const kw = isObject(c) && isObject(c['kwargs']) ? c['kwargs'] : {};
+        const k = Object.keys(kw).find((key) => key !== 'initial_state' && Array.isArray(kw[key]) && tensorRefs(kw[key]!) > 0);
+        if (k !== undefined) {
+          throw new UnsupportedFeatureError(`${p.name} (${cls}) is called with a list of tensors as its argument ${k}; savedkeras passes tensors to keyword arguments one at a time`, { file: this.options.file, node: p.name });
+        }
+      }
       const viaMasking = p.calls.map(explicitMask).find((m) => m !== undefined && maskingMasks.has(m));
       if (viaMasking !== undefined) {
         const fedBy = (c: Json) => built.get(firstArgLayer(c) ?? '')?.className ?? '';
@@ -291,9 +300,18 @@ export class ConfigBuilder {
     if (stuck.length > 0) {
       throw new FormatError(`these layers' inputs never become available (missing or cyclic references): ${stuck.join(', ')}`, { file: this.options.file, node: name });
     }
-    const pick = (refs: Json | undefined, what: string) =>
-      layerOutputs(refs, outputs, (r) => new FormatError(`model ${what} ${JSON.stringify(r)} names no layer output`, { file: this.options.file, node: name }));
-    const model = new RevivedModel({ inputs: pick(cfg['input_layers'], 'input'), outputs: pick(cfg['output_layers'], 'output'), name: typeof cfg['name'] === 'string' ? cfg['name'] : name || undefined });
+    const pick = (refs: Json | undefined, what: string, from = outputs) =>
+      layerOutputs(refs, from, (r) => new FormatError(`model ${what} ${JSON.stringify(r)} names no layer output`, { file: this.options.file, node: name }));
+    // Keras 3 numbers a nested Functional's calls from 1 in `output_layers` only (its get_config counts the
+    // construction node there, and from_config subtracts it again); the calls' own references count from 0.
+    const outputRefs = new Map(outputs);
+    for (const e of entries) {
+      const calls = e['inbound_nodes'];
+      if (e['class_name'] !== 'Sequential' && built.get(layerName(e))?.network && Array.isArray(calls) && isObject(calls[0] ?? null)) {
+        outputRefs.set(layerName(e), [[], ...(outputs.get(layerName(e)) ?? [])]);
+      }
+    }
+    const model = new RevivedModel({ inputs: pick(cfg['input_layers'], 'input'), outputs: pick(cfg['output_layers'], 'output', outputRefs), name: typeof cfg['name'] === 'string' ? cfg['name'] : name || undefined });
     return { model, kind: 'Functional', layers: order };
   }
 }
@@ -360,6 +378,12 @@ function makeInput(cfg: JsonObject, name: string, file: string): SymbolicTensor 
   return tfl.input({ batchShape: a.batchInputShape, dtype: a.dtype, name: a.name });
 }
 
+/** How many Keras 3 tensor references a call argument holds (nested lists included). */
+function tensorRefs(v: Json, depth = 0): number {
+  if (kerasHistory(v)) return 1;
+  return Array.isArray(v) && depth < 16 ? v.reduce<number>((n, x) => n + tensorRefs(x, depth + 1), 0) : 0;
+}
+
 /**
  * One call of a layer: Keras 3 `{args: [...], kwargs: {...}}` with `__keras_tensor__` references,
  * or a Keras 2 `[[layer, node, tensor, kwargs], ...]` list. Returns undefined until every input exists.
@@ -394,6 +418,13 @@ function resolveCall(
     const kw = isObject(call['kwargs']) ? call['kwargs'] : {};
     for (const [k, v] of Object.entries(kw)) {
       if (v === null) continue;
+      if (k === 'initial_state') {
+        // An RNN's initial states (one tensor or a list: LSTM's [h, c]) follow its input in the input list:
+        // tfjs' RNN/Bidirectional take inputs[1:] as the initial state.
+        if (!collect(v)) return undefined;
+        asList = true;
+        continue;
+      }
       const h = kerasHistory(v);
       if (h && k === 'mask' && implicitMasks.has(h[0])) continue;
       if (h) {

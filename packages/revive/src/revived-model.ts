@@ -167,6 +167,16 @@ function withKerasInputs<B extends ModelClass>(Base: B) {
       return outs.length === 1 ? outs[0] : outs;
     }
 
+    // apply() on concrete tensors (the CLI's route for string and rank-1 inputs, and a nested model's call
+    // inside another model) meets the same early disposal in inference: it takes predictKeepingRepeated too.
+    override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
+      if (kwargs?.['training'] !== true) {
+        const out = this.predictKeepingRepeated(inputs);
+        if (out !== undefined) return out;
+      }
+      return super.call(inputs, kwargs);
+    }
+
     override predictOnBatch(x: Tensors): Tensors {
       if (!hasStrings(x)) return this.predictKeepingRepeated(x) ?? super.predictOnBatch(x);
       // tfjs' predictOnBatch slices its one batch with slice2d; apply runs the graph as is (execute would
