@@ -627,10 +627,11 @@ def run_one(cat, name, fn):
         json.dump(rec, open(os.path.join(d, 'case.json'), 'w'))
         return rec
     ins = m.inputs if isinstance(m.inputs, list) else [m.inputs]
-    arrs = {t.name: seeded_input(t) for t in ins}
+    # Inputs by their InputLayer's name (an unnamed keras.Input's tensor is keras_tensor_N, its layer input_layer_N)
+    arrs = {(t._keras_history[0].name if getattr(t, '_keras_history', None) else t.name): seeded_input(t) for t in ins}
     rec['inputs'] = {k: to_json(v) for k, v in arrs.items()}
     try:
-        feed = [tf.constant(arrs[t.name]) for t in ins]
+        feed = [tf.constant(v) for v in arrs.values()]
         structured = m._inputs_struct if hasattr(m, '_inputs_struct') else None
         if isinstance(structured, dict):
             out = m({k: tf.constant(v) for k, v in arrs.items()}, training=False)
