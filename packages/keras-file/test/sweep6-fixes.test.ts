@@ -3,13 +3,14 @@
 // holding a list of tensors: it was dropped, the decoder started from zeros) beside a GRU started from one state; an
 // autoencoder whose output is a nested Functional's call (Keras 3 numbers that call from 1 in `output_layers`: the
 // file was refused); a TextVectorization -> transformer classifier on rank-1 strings run through apply() (the CLI's
-// route; a tensor fed twice to MultiHeadAttention was disposed too early). Files and outputs: data/sweep6-fixes.py.
+// route; a tensor fed twice to MultiHeadAttention was disposed too early). Files (gzipped) and outputs: data/sweep6-fixes.py.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@savedkeras/backend-node';
+import { readTestBytes } from '@savedkeras/fixtures';
 import { registerAllLayers } from '@savedkeras/layers';
 import { loadKerasFile } from '../src/index.js';
 
@@ -19,7 +20,7 @@ const expected = JSON.parse(readFileSync(join(DATA, 'sweep6-fixes.expected.json'
   models: Record<string, { formats: string[]; inputs: Record<string, Stored>; outputs: Stored[] }>;
 };
 
-const load = (file: string) => loadKerasFile(new Uint8Array(readFileSync(join(DATA, file))), { fileName: file, warn: () => undefined, compile: false });
+const load = (file: string) => loadKerasFile(readTestBytes(join(DATA, file)), { fileName: file, warn: () => undefined, compile: false });
 
 function expectClose(got: tf.Tensor[], want: Stored[]): void {
   expect(got.length).toBe(want.length);
