@@ -20,6 +20,7 @@ export interface MissBound {
 const SESSION5 = 'Session 5: batch norm, threads by default, convolutions (issue 15 items 4-6)';
 const SESSION6_CONV = 'Session 6: convolutions against TensorFlow, op by op';
 const SESSION6_GRAPH = 'Session 6: the saved graph of the 2-shard LSTM';
+const LOAD_BOUNDS = 'Session 6: what bounds loadRatio, by profile';
 const SESSION4_LOAD = 'Session 4: checked reads, load CPU, bytes (issue 15 items 1-3)';
 
 /** First match wins: put model-specific entries before '*' ones. */
@@ -62,31 +63,46 @@ export const MISS_BOUNDS: readonly MissBound[] = [
     bound: "the convolutions on XNNPACK's 128-bit WebAssembly SIMD kernels against TensorFlow's AVX2/AVX-512 oneDNN kernels (not profiled for this model)",
     profile: SESSION6_CONV,
   },
-  // Load time against tf.loadLayersModel of the same model.
+  // Load time against tf.loadLayersModel (loadroute's profiles, session 6, load ~29: shares of sampled CPU).
   {
     target: 'loadRatio',
     models: ['generated-2000-variables'],
     bound:
-      'per-layer fixed costs x 1,000 layers (object-graph nodes, keras_metadata configs, one checkpoint lookup per variable); ' +
-      'GC 44 % and protobuf string/bytes reads 16 % of the load (session 1 profile, not re-profiled since)',
-    profile: 'What bounds the missed targets',
+      '1,000 layers of per-layer fixed cost: 2.3-2.8x after 36 % fewer bytes allocated; per load JSON.parse of 1.9 MB of metadata ' +
+      '10-11 ms, checkpoint index open ~12 ms (2,001 entries), TrackableObjectGraph decode ~20 ms (half GC: 16k protobufjs ' +
+      "objects), graph view ~17 ms, config walkers ~18 ms, then tfjs' own per-layer building",
+    profile: LOAD_BOUNDS,
   },
   {
     target: 'loadRatio',
     models: ['legacy-tf22-large-2shard-lstm'],
     bound:
-      'a TF 2.2 SavedModel: no keras_metadata.pb, so the full route decodes saved_model.pb (object graph, 52 KB of nodes) ' +
-      'for the layer metadata before building the same tfjs model; 1.3 ms of a 7.6 ms load at load ~24',
-    profile: SESSION4_LOAD,
+      "a TF 2.2 SavedModel (Keras metadata inside saved_model.pb): the full route reads the MetaGraphDef's object graph by " +
+      'range + the checkpoint object graph; crc32c and streaming 1.9 MB into the heap 17 %, GC 25 %; no TF <= 2.4 fast path',
+    profile: LOAD_BOUNDS,
+  },
+  {
+    target: 'loadRatio',
+    models: ['unet-denoise-autoencoder'],
+    bound:
+      'GC 31 % (3.7 MB allocated per load vs tfjs 1.8 MB: metadata JSON objects ~480 KB, protobuf ~440 KB, tfjs-layers ~1.7 MB), ' +
+      '832 checkpoint-graph nodes (116 optimizer slots) decoded and resolved, 42 metadata JSONs',
+    profile: LOAD_BOUNDS,
+  },
+  {
+    target: 'loadRatio',
+    models: ['generated-cnn-50mb'],
+    bound: 'at the line and dominated by reading 52 MB (see its readRatio), not by fixed costs: 0.62-0.75 in CPU A/B at load ~30',
+    profile: LOAD_BOUNDS,
   },
   {
     target: 'loadRatio',
     models: '*',
     bound:
-      'fixed cost of a small load: U-Net on the checkpoint route 27.1 ms CPU vs tfjs 11.7: GC 15.6 % (tfjs 4.9 %), the config ' +
-      "walkers and every config parsed twice ~16 %, the checkpoint's object graph 3.6 %, tfjs-layers' own building ~6 %; " +
-      'millisecond loads move +-0.5 in ratio between runs',
-    profile: 'What bounds the missed targets',
+      "a fixed ~1.5-3 ms tfjs does not have, against tfjs' whole 1.8-5 ms load: checkpoint index open + tensor reads/crc 10-21 %, " +
+      'file stats/opens 6-21 %, protobuf decoding (checkpoint object graph, keras_metadata.pb) 5-11 %, graph view 3-6 %, metadata JSON ' +
+      '3-6 %, config walkers 4-5 %, GC from ~2x allocation; no single item above ~20 %',
+    profile: LOAD_BOUNDS,
   },
   // Verified checkpoint reads against fs.readFile (same code on every backend: no tfjs kernel runs).
   {
