@@ -59,14 +59,30 @@ export class H5File {
     }
   }
 
+  /** Objects already found by path: jsfive parses a group's links each time it builds the group, so
+   * walking from the root on every lookup made a model with hundreds of layers (DenseNet121: 33 s)
+   * quadratic in its layer count. The file is read-only: a path always names the same object. */
+  private readonly nodes = new Map<string, jsfive.Group | jsfive.Dataset | null>();
+  private readonly childNames = new WeakMap<jsfive.Group, Set<string>>();
+
   private node(path: string): jsfive.Group | jsfive.Dataset | null {
     if (path.split('/').length > MAX_GROUP_DEPTH) throw new LimitError(`HDF5 path nested deeper than ${MAX_GROUP_DEPTH}`, { file: this.fileName, node: path });
     return this.guard(path, () => {
       // Walk down by child names: jsfive throws on a missing path, and a missing group is a normal answer here.
       let node: jsfive.Group | jsfive.Dataset = this.root;
+      let at = '';
       for (const part of path.split('/').filter((p) => p !== '')) {
-        if (!(node instanceof jsfive.Group) || !node.keys.includes(part)) return null;
-        const next = node.get(part);
+        at = at === '' ? part : `${at}/${part}`;
+        let next = this.nodes.get(at);
+        if (next === undefined) {
+          next = null;
+          if (node instanceof jsfive.Group) {
+            let names = this.childNames.get(node);
+            if (!names) this.childNames.set(node, (names = new Set(node.keys)));
+            if (names.has(part)) next = node.get(part) ?? null;
+          }
+          this.nodes.set(at, next);
+        }
         if (!next) return null;
         node = next;
       }
