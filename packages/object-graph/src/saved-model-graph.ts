@@ -14,7 +14,9 @@ import {
   decodeSavedMetadata,
   decodeSavedModel,
   dtypeName,
+  readKerasMetadataHead,
   readSavedModelParts,
+  readSavedModelRootObject,
   type ByteRange,
   type FingerprintDef,
   type FunctionDef,
@@ -149,6 +151,11 @@ export class SavedModelGraph {
   readonly tensorflowVersion: string;
   readonly kerasVersion: string | null;
   readonly kerasMetadataSource: 'keras_metadata.pb' | 'object-graph' | null;
+  /**
+   * Only the root's Keras metadata was read (fromCheckpoint with kerasMetadata 'root': keras_metadata.pb's
+   * first node, or saved_model.pb's root object for TF <= 2.4); each layer's is its entry in the model config.
+   */
+  readonly layerMetadataFromModelConfig: boolean;
   readonly signatures: SignatureInfo[];
   readonly fingerprint: FingerprintDef | null;
   /** The tag set of every meta graph in saved_model.pb, in file order (this graph is one of them). */
@@ -175,8 +182,10 @@ export class SavedModelGraph {
       fingerprint: FingerprintDef | null;
       metaGraphTags: string[][];
       objectGraphFrom: SavedModelGraph['objectGraphFrom'];
+      layerMetadataFromModelConfig?: boolean;
     },
   ) {
+    this.layerMetadataFromModelConfig = init.layerMetadataFromModelConfig ?? false;
     this.objectGraphFrom = init.objectGraphFrom;
     this.nodes = init.nodes;
     this.metaGraphTags = init.metaGraphTags;
@@ -320,12 +329,32 @@ export class SavedModelGraph {
     source: ModelSource,
     ckptGraph: TrackableObjectGraph,
     ckpt: CheckpointEntries,
-    options: { limits?: Partial<Limits> } = {},
+    options: {
+      limits?: Partial<Limits>;
+      /**
+       * 'root': read only keras_metadata.pb's first node (the root's, with the whole model config) and give
+       * each layer of a Functional/Sequential network the metadata its entry in that config holds
+       * (layerMetadataFromConfigs), when that mapping checks out; else the whole file is read. Reading
+       * another Keras field of such a layer throws KerasMetadataNeeded (the caller loads again with
+       * 'whole'). Default 'whole'.
+       */
+      kerasMetadata?: 'root' | 'whole';
+    } = {},
   ): Promise<SavedModelGraph | null> {
     const limits = resolveLimits(options.limits);
-    const kerasNodes = await readKerasMetadata(source);
-    if (!kerasNodes) return null;
     const protoNodes = ckptGraph.nodes;
+    // TF 2.0-2.4 wrote no keras_metadata.pb: the root's Keras metadata is then its object in saved_model.pb.
+    const legacy = options.kerasMetadata === 'root' && (await source.size(KERAS_METADATA_FILE)) === undefined;
+    let kerasNodes = options.kerasMetadata !== 'root' ? null : legacy ? await readSavedModelRoot(source, limits) : await readKerasMetadataRoot(source, limits);
+    const rootNode = kerasNodes?.get(0);
+    // The root's metadata is parsed once, here, when only it was read.
+    const metadataFile = legacy ? SAVED_MODEL_FILE : KERAS_METADATA_FILE;
+    const rootInfo = rootNode ? kerasInfo(rootNode.identifier, rootNode.metadata, rootNode.nodePath, rootNode.producer, { file: metadataFile, node: 'root' }, limits) : null;
+    const fromConfigs = rootInfo ? layerMetadataFromConfigs(protoNodes, rootInfo) : null;
+    if (!fromConfigs) kerasNodes = null;
+    if (!kerasNodes && legacy) return null;
+    kerasNodes ??= await readKerasMetadata(source);
+    if (!kerasNodes) return null;
     const root = kerasNodes.get(0);
     if (!root || !KERAS_IDENTIFIERS.has(root.identifier) || root.identifier === '_tf_keras_metric' || protoNodes.length === 0) return null;
     for (const id of kerasNodes.keys()) if (id < 0 || id >= protoNodes.length) return null;
@@ -352,10 +381,16 @@ export class SavedModelGraph {
     for (let id = 0; id < protoNodes.length; id++) {
       const p = protoNodes[id];
       const fromFile = kerasNodes.get(id);
+      const fromConfig = fromConfigs?.get(id);
       let keras: KerasInfo | null = null;
       if (fromFile && KERAS_IDENTIFIERS.has(fromFile.identifier)) {
-        keras = kerasInfo(fromFile.identifier, fromFile.metadata, fromFile.nodePath, fromFile.producer, { file: KERAS_METADATA_FILE, node: paths[id] ?? `node ${id}` }, limits);
+        keras =
+          id === 0 && fromConfigs && rootInfo
+            ? rootInfo
+            : kerasInfo(fromFile.identifier, fromFile.metadata, fromFile.nodePath, fromFile.producer, { file: KERAS_METADATA_FILE, node: paths[id] ?? `node ${id}` }, limits);
         if (id === 0) kerasVersion = typeof keras.metadata['keras_version'] === 'string' ? (keras.metadata['keras_version'] as string) : null;
+      } else if (fromConfig) {
+        keras = kerasInfoOf(fromConfig.identifier, fromConfig.metadata, paths[id] ?? `node ${id}`, root.producer);
       }
       let key: string | undefined;
       for (let i = 0; i < p.attributes.length; i++) {
@@ -394,7 +429,8 @@ export class SavedModelGraph {
     return new SavedModelGraph(metaGraph, null, {
       nodes,
       kerasVersion,
-      kerasMetadataSource: 'keras_metadata.pb',
+      kerasMetadataSource: legacy ? 'object-graph' : 'keras_metadata.pb',
+      layerMetadataFromModelConfig: fromConfigs !== null,
       fingerprint: null,
       metaGraphTags: [],
       objectGraphFrom: 'checkpoint',
@@ -605,6 +641,177 @@ export interface CheckpointEntries {
 }
 
 type KerasMetadataNode = { identifier: string; metadata: string; nodePath: string; producer: number };
+
+/**
+ * Thrown when code reads a Keras metadata field that a layer given its metadata from the model config
+ * (fromCheckpoint with kerasMetadata 'root') does not have: the loader catches it and reads the whole
+ * keras_metadata.pb. An ObjectGraphNeeded, so that code which falls back on that falls back on this too.
+ */
+export class KerasMetadataNeeded extends ObjectGraphNeeded {
+  constructor(readonly field: string, readonly node: string) {
+    super(`${node}: the Keras metadata field ${JSON.stringify(field)}`);
+    this.name = 'KerasMetadataNeeded';
+  }
+}
+
+/**
+ * Fields of a layer's own keras_metadata.pb node that its entry in the model config does not carry.
+ * Reading one of them from a layer whose metadata came from the model config throws KerasMetadataNeeded;
+ * other absent keys read as undefined, as they would from the file.
+ */
+const LAYER_ONLY_FIELDS = new Set([
+  'autocast',
+  'batch_input_shape',
+  'build_input_shape',
+  'expects_training_arg',
+  'full_save_spec',
+  'inbound_nodes',
+  'input_spec',
+  'is_graph_network',
+  'must_restore_from_config',
+  'preserve_input_structure_in_config',
+  'save_spec',
+  'shared_object_id',
+  'stateful',
+]);
+
+/** keras_metadata.pb's first node only (readKerasMetadataHead), or null when absent, not the root's or unusual. */
+async function readKerasMetadataRoot(source: ModelSource, limits: Limits): Promise<Map<number, KerasMetadataNode> | null> {
+  const size = await source.size(KERAS_METADATA_FILE);
+  if (size === undefined || size > limits.maxProtoFileBytes) return null;
+  const head = await readKerasMetadataHead((offset, length) => source.readRange(KERAS_METADATA_FILE, offset, length), size, KERAS_METADATA_FILE);
+  const n = head?.metadata.nodes[0];
+  if (!n || n.nodeId !== 0) return null;
+  return new Map([[0, { identifier: n.identifier, metadata: n.metadata, nodePath: n.nodePath, producer: n.version?.producer ?? n.versionV1?.producer ?? 1 }]]);
+}
+
+/** TF 2.0-2.4: the root object of saved_model.pb (readSavedModelRootObject), when it holds Keras metadata. */
+async function readSavedModelRoot(source: ModelSource, limits: Limits): Promise<Map<number, KerasMetadataNode> | null> {
+  const size = await source.size(SAVED_MODEL_FILE);
+  if (size === undefined || size > limits.maxProtoFileBytes) return null;
+  const got = await readSavedModelRootObject((offset, length) => source.readRange(SAVED_MODEL_FILE, offset, length), size, SAVED_MODEL_FILE);
+  const u = got?.root.userObject;
+  if (!u || !KERAS_IDENTIFIERS.has(u.identifier) || !u.metadata) return null;
+  return new Map([[0, { identifier: u.identifier, metadata: u.metadata, nodePath: 'root', producer: 1 }]]);
+}
+
+/** Class names whose config is a network's (`layers`): the generic networks, which rebuild from that config alone. */
+const NETWORK_IDENTIFIERS: Record<string, string> = { Functional: '_tf_keras_network', Model: '_tf_keras_network', Sequential: '_tf_keras_sequential' };
+
+/**
+ * The metadata of each layer of a Functional/Sequential root (and of its nested networks), taken from the
+ * root's model config instead of each layer's own keras_metadata.pb node, which repeats it: Keras writes a
+ * network's `layer-N` checkpoint children and its config's `layers` from the same list (`model.layers`;
+ * a Sequential's config also lists its implicit InputLayer first, which is no child). Null, so that the
+ * whole file is read, unless every check holds: the root is such a network, the children count matches
+ * the entries, no layer appears twice, and every variable of a layer is named after that layer or a layer
+ * its config holds (the variables' full names in the checkpoint graph: a shifted or swapped mapping would
+ * give a layer another layer's weights).
+ */
+function layerMetadataFromConfigs(nodes: TrackableObjectGraph['nodes'], root: KerasInfo): Map<number, LayerFromConfig> | null {
+  const rootClass = root.className ?? '';
+  if (nodes.length === 0 || NETWORK_IDENTIFIERS[rootClass] === undefined || root.identifier !== NETWORK_IDENTIFIERS[rootClass]) return null;
+  const out = new Map<number, LayerFromConfig>();
+  const visit = (id: number, config: unknown, sequential: boolean, depth: number): boolean => {
+    if (depth > 32 || !isRecord(config) || !Array.isArray(config['layers'])) return false;
+    const entries = config['layers'] as unknown[];
+    const children: number[] = [];
+    for (const c of nodes[id]!.children) {
+      const m = /^layer-(\d+)$/.exec(c.localName);
+      if (m) children[Number(m[1])] = c.nodeId;
+    }
+    const offset = children.length === entries.length ? 0 : sequential && entries.length === children.length + 1 && isRecord(entries[0]) && entries[0]['class_name'] === 'InputLayer' ? 1 : -1;
+    if (offset < 0) return false;
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i];
+      const entry = entries[i + offset];
+      if (child === undefined || child <= 0 || child >= nodes.length || out.has(child) || !isRecord(entry)) return false;
+      const className = entry['class_name'];
+      const cfg = entry['config'];
+      if (typeof className !== 'string' || !isRecord(cfg) || typeof cfg['name'] !== 'string') return false;
+      const isNetwork = Array.isArray(cfg['layers']);
+      const identifier = className === 'InputLayer' ? '_tf_keras_input_layer' : isNetwork ? NETWORK_IDENTIFIERS[className] : '_tf_keras_layer';
+      if (identifier === undefined || !variablesNamedAfter(nodes, child, layerNames(cfg, new Set(), 0))) return false;
+      // An InputLayer holds no variables; one that does is a class name that lies (its own node's identifier decides).
+      if (className === 'InputLayer' && holdsVariables(nodes, child)) return false;
+      const metadata: Record<string, unknown> = { name: cfg['name'], class_name: className, config: cfg };
+      if (typeof cfg['trainable'] === 'boolean') metadata['trainable'] = cfg['trainable'];
+      if (cfg['dtype'] !== undefined) metadata['dtype'] = cfg['dtype'];
+      out.set(child, { identifier, metadata });
+      if (isNetwork && !visit(child, cfg, className === 'Sequential', depth + 1)) return false;
+    }
+    return true;
+  };
+  return visit(0, root.metadata['config'], rootClass === 'Sequential', 0) ? out : null;
+}
+
+/** A layer's identifier and metadata as layerMetadataFromConfigs makes them from its network's config. */
+type LayerFromConfig = { identifier: string; metadata: Record<string, unknown> };
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return !!v && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Every `name` of a layer config, its own and those of the layers it holds (wrapped layers, cells, nested networks). */
+function layerNames(v: unknown, into: Set<string>, depth: number): Set<string> {
+  if (depth > 64 || !v || typeof v !== 'object') return into;
+  if (Array.isArray(v)) {
+    for (const x of v) layerNames(x, into, depth + 1);
+    return into;
+  }
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    if (k === 'name' && typeof x === 'string') into.add(x);
+    else layerNames(x, into, depth + 1);
+  }
+  return into;
+}
+
+/** Every variable below node `id` (through any child) has a full name whose first part is one of `names`. */
+function variablesNamedAfter(nodes: TrackableObjectGraph['nodes'], id: number, names: Set<string>): boolean {
+  return !someVariableBelow(nodes, id, (fullName) => !names.has(fullName.split('/')[0] ?? ''));
+}
+
+function holdsVariables(nodes: TrackableObjectGraph['nodes'], id: number): boolean {
+  return someVariableBelow(nodes, id, () => true);
+}
+
+/** Whether a variable below node `id` (through any child) has a full name for which `test` holds. */
+function someVariableBelow(nodes: TrackableObjectGraph['nodes'], id: number, test: (fullName: string) => boolean): boolean {
+  const seen = new Set<number>([id]);
+  const stack = [id];
+  while (stack.length > 0) {
+    const n = nodes[stack.pop()!]!;
+    for (const a of n.attributes) if (a.name === 'VARIABLE_VALUE' && test(a.fullName)) return true;
+    for (const c of n.children) {
+      if (c.nodeId < 0 || c.nodeId >= nodes.length || seen.has(c.nodeId)) continue;
+      seen.add(c.nodeId);
+      stack.push(c.nodeId);
+    }
+  }
+  return false;
+}
+
+/**
+ * A layer's KerasInfo from the metadata layerMetadataFromConfigs made: reading one of LAYER_ONLY_FIELDS,
+ * which only the layer's own node would hold, throws KerasMetadataNeeded instead of reading undefined.
+ */
+function kerasInfoOf(identifier: string, made: Record<string, unknown>, nodePath: string, producer: number): KerasInfo {
+  const metadata = new Proxy(made, {
+    get(target, key, receiver) {
+      if (typeof key === 'string' && !(key in target) && LAYER_ONLY_FIELDS.has(key)) throw new KerasMetadataNeeded(key, nodePath);
+      return Reflect.get(target, key, receiver) as unknown;
+    },
+  });
+  const config = made['config'] as Record<string, unknown>;
+  return {
+    identifier,
+    metadata,
+    className: made['class_name'] as string,
+    hasConfig: !config['layer was saved without config'],
+    nodePath,
+    versionProducer: producer,
+  };
+}
 
 /** keras_metadata.pb's nodes by object-graph node id, or null when the file is absent (TF <= 2.4). */
 async function readKerasMetadata(source: ModelSource): Promise<Map<number, KerasMetadataNode> | null> {

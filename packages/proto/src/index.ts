@@ -30,4 +30,12 @@ export {
   type ReadIntoItem,
   type ReadManyOptions,
 } from './checkpoint/tensor-bundle.js';
-export { readSavedModelParts, type ByteRange, type RangeRead, type SavedModelParts } from './saved-model-parts.js';
+export {
+  readKerasMetadataHead,
+  readSavedModelParts,
+  readSavedModelRootObject,
+  type ByteRange,
+  type KerasMetadataHead,
+  type RangeRead,
+  type SavedModelParts,
+} from './saved-model-parts.js';

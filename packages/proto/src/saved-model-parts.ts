@@ -1,4 +1,4 @@
-import { decodeMetaGraphDef } from './messages.js';
+import { decodeMessage, decodeMetaGraphDef, decodeSavedMetadata } from './messages.js';
 import type * as T from './types.js';
 
 /** A byte range of a file. */
@@ -157,6 +157,95 @@ export async function readSavedModelParts(read: RangeRead, size: number, file = 
       graphDefRanges.push(graphDef);
     }
     return { savedModel, graphDefRanges, reads: w.reads };
+  } catch (e) {
+    if (e instanceof Unusual) return null;
+    throw e;
+  }
+}
+
+/** What the first request for keras_metadata.pb reads: the root node's header and the start of its JSON. */
+const KERAS_HEAD_BYTES = 1024;
+
+/** The first node of keras_metadata.pb and what was read for it. */
+export interface KerasMetadataHead {
+  /** A SavedMetadata holding only the file's first node (Keras writes the root's, with the whole model config, first). */
+  metadata: T.SavedMetadata;
+  /** Where the first node ends: the rest of the file (every other layer's metadata) was not read. */
+  end: number;
+  reads: ByteRange[];
+}
+
+/**
+ * Reads only the first node of keras_metadata.pb (two range reads at most: its header, then the rest of
+ * it), leaving every other node unread: in a Functional or Sequential model those repeat, layer by layer,
+ * the configs the root's model config already holds (half of the file or more). Null when the file does
+ * not start with a `nodes` field of a plausible length: the caller then reads the whole file.
+ */
+export async function readKerasMetadataHead(read: RangeRead, size: number, file = 'keras_metadata.pb'): Promise<KerasMetadataHead | null> {
+  if (size === 0) return null;
+  const reads: ByteRange[] = [{ offset: 0, length: Math.min(size, KERAS_HEAD_BYTES) }];
+  const head = await read(0, reads[0]!.length);
+  if (head.length !== reads[0]!.length) return null;
+  let end: number;
+  try {
+    const pos = { i: 0 };
+    const tag = varint(head, pos);
+    if (tag !== (1 << 3) + LEN) return null;
+    const length = varint(head, pos);
+    end = pos.i + length;
+  } catch (e) {
+    if (e instanceof Unusual) return null;
+    throw e;
+  }
+  if (end > size) return null;
+  let bytes = head.subarray(0, Math.min(end, head.length));
+  if (end > head.length) {
+    const rest = await read(head.length, end - head.length);
+    if (rest.length !== end - head.length) return null;
+    reads.push({ offset: head.length, length: rest.length });
+    const whole = new Uint8Array(end);
+    whole.set(head, 0);
+    whole.set(rest, head.length);
+    bytes = whole;
+  }
+  return { metadata: decodeSavedMetadata(bytes, file), end, reads };
+}
+
+/**
+ * The root object (node 0) of saved_model.pb's object graph, by a few range reads: the scan of
+ * readSavedModelParts down to the meta graph's `object_graph_def`, then only its first node, leaving
+ * the GraphDef, the signatures, every other node and the concrete functions unread. TF 2.0-2.4 kept the
+ * Keras metadata (the whole model config) in that node. Null when the file holds more than one meta graph
+ * (the caller picks one by its tags) or is laid out in a way the scan does not expect.
+ */
+export async function readSavedModelRootObject(
+  read: RangeRead,
+  size: number,
+  file = 'saved_model.pb',
+): Promise<{ root: T.SavedObject; reads: ByteRange[] } | null> {
+  const w = new Window(read);
+  try {
+    let meta: Field | null = null;
+    for (let at = 0; at < size; ) {
+      const f = await fieldAt(w, at, size);
+      at = f.end;
+      if (f.field !== 2 || f.wire !== LEN) continue;
+      if (meta) return null;
+      meta = f;
+    }
+    if (!meta) return null;
+    let graph: Field | null = null;
+    for (let m = meta.valueStart; m < meta.end; ) {
+      const g = await fieldAt(w, m, meta.end);
+      m = g.end;
+      if (g.field === 7 && g.wire === LEN) graph = g;
+    }
+    if (!graph || graph.end === graph.valueStart) return null;
+    // The nodes (field 1) come first; the first is the root.
+    const first = await fieldAt(w, graph.valueStart, graph.end);
+    if (first.field !== 1 || first.wire !== LEN) return null;
+    const bytes = await w.get(first.valueStart, first.end - first.valueStart, first.end);
+    return { root: decodeMessage<T.SavedObject>('SavedObject', bytes.slice(), file), reads: w.reads };
   } catch (e) {
     if (e instanceof Unusual) return null;
     throw e;

@@ -3,7 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { DEFAULT_LIMITS, FormatError, UnsupportedFeatureError, UnsupportedLayerError, type ProgressCallback } from '@savedkeras/common';
 import { Captures, disposeLibraryOf, SavedFunction } from '@savedkeras/graph';
 import type { Checkpoint } from '@savedkeras/proto';
-import type { ObjectNode, SavedModelGraph } from '@savedkeras/object-graph';
+import { KerasMetadataNeeded, type ObjectNode, type SavedModelGraph } from '@savedkeras/object-graph';
 import { RevivedLayer, savedCallFunctionId } from './revived-layer.js';
 import { withCustomObjects, type CustomObjects } from '@savedkeras/layers';
 import { restoreVocabulary } from './vocabulary.js';
@@ -202,6 +202,8 @@ export class KerasObjectLoader {
         return net;
       } catch (e) {
         this.rollback(snapshot);
+        // Not a failed rebuild: a layer's own Keras metadata is needed (the load reads it and starts over).
+        if (e instanceof KerasMetadataNeeded) throw e;
         // A network whose layers cannot all be rebuilt falls back to its own saved call function, as in Keras.
         // Only when the call was saved: a network that can run nothing should fail with the reason it could not be rebuilt.
         const viaFunctions = await this.fromSavedFunctions(node, true);

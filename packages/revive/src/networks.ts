@@ -68,17 +68,22 @@ export class NetworkBuilder {
             : undefined;
     // The most specific of the recorded input shapes: a config entry may leave dimensions unknown
     // that the network's or its first layer's build_input_shape knows (adapted Normalization).
-    const firstLayerShape = layerIds.length > 0 ? decodeJsonUtils(this.graph.node(layerIds[0]).keras?.metadata['build_input_shape']) : null;
-    for (const known of [decodeJsonUtils(node.keras!.metadata['build_input_shape']), firstLayerShape]) {
-      if (Array.isArray(batchShape) && Array.isArray(known) && known.length === batchShape.length) {
-        batchShape = batchShape.map((d, i) => (d === null && typeof known[i] === 'number' && i > 0 ? known[i] : d));
+    // Read only when needed: a layer whose metadata came from the model config has no build_input_shape.
+    const known = (b: Json) => Array.isArray(b) && b.every((d, i) => i === 0 || d !== null);
+    const firstLayerShape = () => (layerIds.length > 0 ? decodeJsonUtils(this.graph.node(layerIds[0]).keras?.metadata['build_input_shape']) : null);
+    for (const more of [() => decodeJsonUtils(node.keras!.metadata['build_input_shape']), firstLayerShape]) {
+      if (!Array.isArray(batchShape) || known(batchShape)) break;
+      const k = more();
+      if (Array.isArray(k) && k.length === batchShape.length) {
+        batchShape = batchShape.map((d, i) => (d === null && typeof k[i] === 'number' && i > 0 ? k[i] : d));
       }
     }
     if (!Array.isArray(batchShape)) {
       const md = node.keras!.metadata;
       const bis = decodeJsonUtils(md['build_input_shape']);
+      const first = Array.isArray(bis) ? null : firstLayerShape();
       if (Array.isArray(bis)) batchShape = bis;
-      else if (Array.isArray(firstLayerShape)) batchShape = firstLayerShape;
+      else if (Array.isArray(first)) batchShape = first;
       else {
         const inferred = this.inferInputSpec(node.id) ?? (layerIds.length > 0 ? this.inferInputSpec(layerIds[0]) : undefined);
         if (inferred) {

@@ -11,8 +11,8 @@ import {
   type ModelSource,
   type ProgressCallback,
 } from '@savedkeras/common';
-import { CheckpointReader } from '@savedkeras/proto';
-import { ObjectGraphNeeded, SavedModelGraph } from '@savedkeras/object-graph';
+import { CheckpointReader, type TrackableObjectGraph } from '@savedkeras/proto';
+import { KerasMetadataNeeded, ObjectGraphNeeded, SavedModelGraph } from '@savedkeras/object-graph';
 import type { CustomObjects } from '@savedkeras/layers';
 import { isNetworkIdentifier, resolveLayerClass, reviveKerasModel, type ReviveReport } from '@savedkeras/revive';
 import { loadKerasFile, type KerasFileReport } from '@savedkeras/keras-file';
@@ -135,7 +135,7 @@ export async function loadKerasModelWithReport(from: string | ModelSource, optio
   const source = resolveSource(from);
   const kerasFile = await readKerasModelFile(source, options);
   if (kerasFile) return loadFromKerasFile(kerasFile.bytes, kerasFile.file, options);
-  const located = await locateSavedModel(source, { warn: options.warn ?? ((m) => console.warn(m)) });
+  const located = keepingKerasMetadataHead(await locateSavedModel(source, { warn: options.warn ?? ((m) => console.warn(m)) }));
   const checkpoint = await openCheckpoint(located, options.limits);
   const fast = checkpoint ? await loadFromCheckpointGraph(located, checkpoint, options) : undefined;
   if (fast) return fast;
@@ -182,7 +182,58 @@ async function loadFromCheckpointGraph(source: ModelSource, checkpoint: Checkpoi
   if (options.verifyLayers || options.tags !== undefined || options.loadOptimizerState) return undefined;
   const ckptGraph = await checkpoint.readObjectGraph();
   if (!ckptGraph) return undefined;
-  const graph = await SavedModelGraph.fromCheckpoint(source, ckptGraph, checkpoint, { limits: options.limits });
+  // First with keras_metadata.pb's root node only (the layers' metadata from the model config: in a browser
+  // the rest of the file is not downloaded); a layer that needs a field of its own node starts it over
+  // with the whole file.
+  try {
+    return await reviveFromCheckpointGraph(source, checkpoint, ckptGraph, 'root', options);
+  } catch (e) {
+    if (e instanceof KerasMetadataNeeded) return reviveFromCheckpointGraph(source, checkpoint, ckptGraph, 'whole', options);
+    throw e;
+  }
+}
+
+/**
+ * `source`, keeping the bytes read of keras_metadata.pb from its start: reading the whole file after its
+ * root node (a second attempt, or the full route) then fetches only the rest of it, and once.
+ */
+function keepingKerasMetadataHead(source: ModelSource): ModelSource {
+  const file = 'keras_metadata.pb';
+  let head = new Uint8Array(0);
+  return {
+    description: source.description,
+    file: source.file,
+    size: (path) => source.size(path),
+    readRange: async (path, offset, length) => {
+      const bytes = await source.readRange(path, offset, length);
+      if (path === file && offset === head.length && bytes.length === length) head = concat(head, bytes);
+      return bytes;
+    },
+    read: async (path) => {
+      if (path !== file) return source.read(path);
+      const size = head.length === 0 ? undefined : await source.size(path);
+      if (size === undefined || size < head.length) head = await source.read(path);
+      else if (size > head.length) head = concat(head, await source.readRange(path, head.length, size - head.length));
+      return head;
+    },
+  };
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+async function reviveFromCheckpointGraph(
+  source: ModelSource,
+  checkpoint: CheckpointReader,
+  ckptGraph: TrackableObjectGraph,
+  kerasMetadata: 'root' | 'whole',
+  options: LoadOptions,
+): Promise<LoadedKerasModel | undefined> {
+  const graph = await SavedModelGraph.fromCheckpoint(source, ckptGraph, checkpoint, { limits: options.limits, kerasMetadata });
   if (!graph || !revivesFromConfigs(graph, options.customObjects)) return undefined;
   const warnings: string[] = [];
   try {
@@ -198,6 +249,7 @@ async function loadFromCheckpointGraph(source: ModelSource, checkpoint: Checkpoi
     for (const m of warnings) warn(m);
     return { model, report, graph };
   } catch (e) {
+    if (e instanceof KerasMetadataNeeded) throw e;
     if (e instanceof ObjectGraphNeeded) return undefined;
     throw e;
   }

@@ -1,10 +1,12 @@
 import '@tensorflow/tfjs-backend-cpu';
+import { existsSync, statSync } from 'node:fs';
+import * as nodePath from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import type { ModelSource } from '@savedkeras/common';
 import { NodeFileSource } from '@savedkeras/backend-node';
 import { readSSTable } from '@savedkeras/proto';
-import { memorySource, renameClass, writeKerasSavedModel, writeSSTable, type FunctionalSpec } from '@savedkeras/testing';
+import { editKerasJson, memorySource, renameClass, writeKerasSavedModel, writeSSTable, type FunctionalSpec } from '@savedkeras/testing';
 import { loadKerasModelWithReport } from '../src/index.js';
 import { expected, fixtureDir, haveFixtures, type TensorJson } from './fixtures.js';
 
@@ -57,8 +59,11 @@ class CountingSource implements ModelSource {
   private count(path: string, n: number) {
     this.bytes.set(path, (this.bytes.get(path) ?? 0) + n);
   }
+  /** Files read whole (not by ranges). */
+  readonly whole = new Set<string>();
   async read(path: string): Promise<Uint8Array> {
     const b = await this.inner.read(path);
+    this.whole.add(path);
     this.count(path, b.length);
     return b;
   }
@@ -70,6 +75,22 @@ class CountingSource implements ModelSource {
   size(path: string): Promise<number | undefined> {
     return this.inner.size(path);
   }
+}
+
+/** Where the first field of a protobuf message ends (tag and length varints, then the value), by the wire format. */
+function firstFieldEnd(bytes: Uint8Array): number {
+  let i = 0;
+  const varint = () => {
+    let v = 0;
+    for (let scale = 1; ; scale *= 128) {
+      const b = bytes[i++]!;
+      v += (b & 0x7f) * scale;
+      if (b < 0x80) return v;
+    }
+  };
+  expect(varint()).toBe((1 << 3) | 2); // field 1 (nodes), length-delimited
+  const length = varint();
+  return i + length;
 }
 
 const X = [
@@ -95,7 +116,10 @@ describe('the checkpoint route', () => {
     expect(graph!.objectGraphFrom).toBe('checkpoint');
     expect(graph!.signatures).toEqual([]);
     expect(source.bytes.get('saved_model.pb') ?? 0).toBe(0);
-    expect(source.bytes.get('keras_metadata.pb')).toBe(files.get('keras_metadata.pb')!.length);
+    // Of keras_metadata.pb only the root's node (SavedMetadata field 1, the first): the layers' configs are in its model config.
+    expect(graph!.layerMetadataFromModelConfig).toBe(true);
+    expect(source.bytes.get('keras_metadata.pb')).toBe(firstFieldEnd(files.get('keras_metadata.pb')!));
+    expect(source.bytes.get('keras_metadata.pb')).toBeLessThan(files.get('keras_metadata.pb')!.length);
     expect(report.fromConfig).toBeGreaterThan(0);
     expect(report.fromSavedFunctions).toBe(0);
     // Each layer's kernel came from its own checkpoint key (Keras numbers layers with weights in model.layers order).
@@ -116,6 +140,25 @@ describe('the checkpoint route', () => {
     fast.model.weights.forEach((w, i) => expect(Array.from(w.read().dataSync())).toEqual(Array.from(full.model.weights[i]!.read().dataSync())));
     fast.model.dispose();
     full.model.dispose();
+  });
+
+  it("a model config whose layer order is not the checkpoint's: the layers' own metadata is read, right numbers", async () => {
+    // b and c swapped in the root's layer list only: mapping `layer-N` to the N-th entry would give layer b's
+    // weights (same shapes) to c. The variables' names in the checkpoint graph (b/kernel) give it away.
+    const swapped = editKerasJson(files, (json) => {
+      const layers = (json['config'] as { layers?: { name: string }[] } | undefined)?.layers;
+      if (!Array.isArray(layers) || layers.length !== 6) return false;
+      [layers[2], layers[3]] = [layers[3]!, layers[2]!];
+      return true;
+    });
+    const source = new CountingSource(memorySource(swapped));
+    const { model, report, graph } = await loadKerasModelWithReport(source, { warn: () => {} });
+    expect(report.route).toBe('checkpoint');
+    expect(graph!.layerMetadataFromModelConfig).toBe(false);
+    // The root node first, then the rest of the file: every byte once.
+    expect(source.bytes.get('keras_metadata.pb')).toBe(swapped.get('keras_metadata.pb')!.length);
+    expectReference(model);
+    model.dispose();
   });
 
   it('a layer class nobody registered needs its saved functions: the full route, same numbers', async () => {
@@ -159,17 +202,30 @@ function toTensor(t: TensorJson): tf.Tensor {
 describe.skipIf(!have)('which route real fixtures take', () => {
   // TF 2.5-2.7 checkpoints leave the function nodes out of their object graph; TF 2.10+ keep them: both kinds here.
   const CHECKPOINT = ['seq-mlp-coinflip-ref', 'cnn-mnist-bn', 'seq-embedding-flatten-spam-tf25', 'timedistributed-lrcn-video-tf27', 'memnet-babi-multi-input'];
+  // TF <= 2.4 kept the Keras metadata inside saved_model.pb: its root object is read by ranges, nothing else of the file.
+  const LEGACY = ['legacy-tf22-large-2shard-lstm', 'legacy-tf23-cnn-compiled'];
   const FULL: [slug: string, why: string][] = [
-    ['legacy-tf22-large-2shard-lstm', 'TF 2.2: the Keras metadata is inside saved_model.pb'],
+    ['legacy-tf24-intlookup-18-inputs', 'TF 2.4 lookup tables (resources of saved_model.pb)'],
     ['textvectorization-embedding-tf212', 'a lookup table (a resource of saved_model.pb)'],
     ['subclassed-gru-generator-emptyconfig', 'a model revived from its saved functions'],
   ];
 
-  it.each(CHECKPOINT)('%s: checkpoint route, saved_model.pb unread, outputs = TensorFlow', async (slug) => {
+  it.each([...CHECKPOINT, ...LEGACY])('%s: checkpoint route, saved_model.pb unread (TF <= 2.4: its root object only), outputs = TensorFlow', async (slug) => {
     const source = new CountingSource(new NodeFileSource(fixtureDir(slug)));
-    const { model, report } = await loadKerasModelWithReport(source, { warn: () => {} });
+    const { model, report, graph } = await loadKerasModelWithReport(source, { warn: () => {} });
     expect(report.route).toBe('checkpoint');
-    expect(source.bytes.get('saved_model.pb') ?? 0).toBe(0);
+    const pb = statSync(nodePath.join(fixtureDir(slug), 'saved_model.pb')).size;
+    const metadata = existsSync(nodePath.join(fixtureDir(slug), 'keras_metadata.pb')) ? statSync(nodePath.join(fixtureDir(slug), 'keras_metadata.pb')).size : 0;
+    if (LEGACY.includes(slug)) {
+      expect(source.whole.has('saved_model.pb')).toBe(false);
+      expect(source.bytes.get('saved_model.pb')).toBeLessThan(pb / 4);
+      expect(graph!.layerMetadataFromModelConfig).toBe(true);
+    } else {
+      expect(source.bytes.get('saved_model.pb') ?? 0).toBe(0);
+      // Never more than the file (memnet's nested Sequentials need their own nodes: the rest of it is read once).
+      expect(source.bytes.get('keras_metadata.pb')).toBeLessThanOrEqual(metadata);
+      if (slug !== 'memnet-babi-multi-input') expect(source.bytes.get('keras_metadata.pb')).toBeLessThan(metadata * 0.65);
+    }
     const exp = expected(slug);
     for (const c of exp?.cases.slice(0, 1) ?? []) {
       const xs = report.inputNames.map((n) => toTensor(c.inputs[n]!));
