@@ -101,8 +101,8 @@ describe.skipIf(missing !== null && !process.env.CI)('bytes downloaded for a loa
       const size = (p: string) => files.find((f) => f.path === p)?.size ?? 0;
 
       // With keras_metadata.pb (TF >= 2.5) these models revive by the checkpoint route: saved_model.pb is not
-      // fetched at all. Without it (TF <= 2.4, Keras metadata inside saved_model.pb): only range requests,
-      // none of the whole file, and without its GraphDef (most of it).
+      // fetched at all. Without it (TF <= 2.4, Keras metadata inside saved_model.pb): only range requests for its
+      // root object (the checkpoint route) or the parts outside its GraphDef (most of the file).
       const pbGets = served.filter((r) => r.method === 'GET' && r.url.endsWith('/saved_model.pb'));
       if (size('keras_metadata.pb') > 0) {
         expect(pbGets).toEqual([]);
@@ -111,6 +111,12 @@ describe.skipIf(missing !== null && !process.env.CI)('bytes downloaded for a loa
         expect(pbGets.every((r) => r.status === 206 && r.bytes < size('saved_model.pb'))).toBe(true);
         expect(byFile['saved_model.pb']).toBeLessThan(size('saved_model.pb') / 2);
       }
+
+      // keras_metadata.pb: its first node (the root's model config, which holds every layer's) by a range; the rest
+      // only when a layer needs a field of its own node (memnet's nested Sequentials), and never a byte twice.
+      const metaGets = served.filter((r) => r.method === 'GET' && r.url.endsWith('/keras_metadata.pb'));
+      expect(metaGets.every((r) => r.status === 206)).toBe(true);
+      expect(byFile['keras_metadata.pb'] ?? 0).toBeLessThanOrEqual(size('keras_metadata.pb'));
 
       // No optimizer slot: only the optimizer's scalars (4-8 bytes each, within the checkpoint
       // reader's 64-byte coalescing gap) may ride along in a read between two weights.

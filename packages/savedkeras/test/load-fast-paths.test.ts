@@ -188,8 +188,14 @@ describe('a long Sequential', () => {
   });
 
   it('a layer name used twice is refused at load (FORMAT), before any predict', async () => {
+    // Renamed in the layer's own node and in the model config's layer list (a load may read either).
     const files = editKerasJson(writeKerasSavedModel(spec), (json) => {
       const cfg = json['config'] as Record<string, unknown> | undefined;
+      const entry = Array.isArray(cfg?.['layers']) ? (cfg['layers'] as { config?: Record<string, unknown> }[]).find((l) => l.config?.['name'] === 'd7') : undefined;
+      if (entry) {
+        entry.config!['name'] = 'd3';
+        return true;
+      }
       if (json['class_name'] === 'Dense' && cfg?.['name'] === 'd7') {
         json['name'] = 'd3';
         cfg['name'] = 'd3';
