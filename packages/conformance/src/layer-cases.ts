@@ -99,5 +99,7 @@ add('Concatenate', 'axis -1', { axis: -1 }, [[2, 3, 4], [2, 3, 2]]);
 add('Dot', 'axes 2,2', { axes: [2, 2] }, [[2, 3, 4], [2, 5, 4]]);
 add('Dot', 'normalized', { axes: -1, normalize: true }, [[2, 4], [2, 4]]);
 add('Rescaling', 'scale offset', { scale: 0.5, offset: -1 }, [[2, 3, 3]]);
+add('Identity', 'rank 3', {}, [[2, 3, 4]]);
+add('GlobalAveragePooling1D', 'keepdims', { keepdims: true }, [[2, 6, 3]]);
 
 export const LAYER_CASES: readonly LayerCase[] = Object.freeze(cases);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_LIMITS } from '@savedkeras/common';
 import { getKernel, getOpDef, isTensorValue, makeAttrs, type KernelContext, type Value, type VariableResource } from '@savedkeras/graph';
-import { registerAllLayers } from '@savedkeras/layers';
+import { registerAllLayers, resolveKerasObject } from '@savedkeras/layers';
 // Revival's own setup (tfjs-layers' chained tensor methods, plugin registrations): layers run as revived.
 import '@savedkeras/revive';
 import type { GraphCase } from './graph-cases.js';
@@ -79,10 +79,11 @@ type LayerLike = tf.serialization.Serializable & {
 
 function makeLayer(c: LayerCase): LayerLike {
   registerAllLayers();
-  const entry = tf.serialization.SerializationMap.getMap().classNameMap[c.className];
-  if (!entry) throw new Error(`no layer class ${c.className} registered`);
-  const [cls, fromConfig] = entry;
-  return fromConfig(cls, JSON.parse(JSON.stringify(c.config)) as tf.serialization.ConfigDict) as LayerLike;
+  // The Keras registry's layer table (which holds the Identity layer that tfjs' map gives to its initializer).
+  const found = resolveKerasObject('layer', c.className)?.value as tf.serialization.SerializableConstructor<tf.serialization.Serializable> | undefined;
+  if (!found) throw new Error(`no layer class ${c.className} registered`);
+  const config = JSON.parse(JSON.stringify(c.config)) as tf.serialization.ConfigDict;
+  return (found.fromConfig ? found.fromConfig(found, config) : new found(config)) as unknown as LayerLike;
 }
 
 /** Seeded weights (variances positive), so every backend runs the same numbers. */

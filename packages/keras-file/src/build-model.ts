@@ -284,7 +284,7 @@ export class ConfigBuilder {
       }
       const from = p.calls.map(explicitMask).find((m) => m !== undefined && maskOps.has(m));
       if (from !== undefined && !MASK_AWARE.has(cls)) {
-        throw new UnsupportedLayerError(`${p.name} (${cls}) takes the mask of an Embedding with mask_zero or of a Masking layer; savedkeras applies such masks only in recurrent layers (${[...MASK_AWARE].join(', ')})`, {
+        throw new UnsupportedLayerError(`${p.name} (${cls}) takes the mask of an Embedding with mask_zero or of a Masking layer; savedkeras applies such masks only in ${[...MASK_AWARE].join(', ')}`, {
           file: this.options.file, node: p.name,
         });
       }
@@ -318,9 +318,10 @@ export class ConfigBuilder {
 
 /**
  * Layers whose tfjs-layers class applies the mask tfjs propagates (computeMask) the way Keras applies
- * the explicit one: recurrent layers skip masked steps. Other layers (pooling, attention) would ignore it.
+ * the explicit one: recurrent layers skip masked steps, GlobalAveragePooling1D (@savedkeras/layers) takes the
+ * masked mean. Other layers (max pooling, attention) would ignore it.
  */
-const MASK_AWARE: ReadonlySet<string> = new Set(['LSTM', 'GRU', 'SimpleRNN', 'RNN', 'Bidirectional']);
+const MASK_AWARE: ReadonlySet<string> = new Set(['LSTM', 'GRU', 'SimpleRNN', 'RNN', 'Bidirectional', 'GlobalAveragePooling1D']);
 
 /** The layer whose output is a Keras 3 call's first positional argument, if any. */
 function firstArgLayer(call: Json): string | undefined {

@@ -191,6 +191,8 @@ function layerEntry(l: JsonObject, inner: Map<string, Layer>, functional: boolea
     e = { module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: c['batch_input_shape'] ?? null, dtype: c['dtype'] ?? 'float32', sparse: false, name }, registered_name: null };
   } else {
     e = objectEntry(l, 0) as JsonObject;
+    // A layer entry, whatever its name (the Identity layer shares its name with an initializer).
+    e['module'] = 'keras.layers';
     if (layer) completeConfig(layer, e['config'] as JsonObject);
     const activityRegularizer = layer ? keptActivityRegularizers.get(layer) : undefined;
     if (activityRegularizer !== undefined) (e['config'] as JsonObject)['activity_regularizer'] = objectEntry(activityRegularizer, 1);
@@ -263,8 +265,16 @@ function registeredNameOf(layer: Layer): string | undefined {
   return undefined;
 }
 
-/** Arguments tfjs-layers' getConfig leaves out although the layer has them. */
+const FREE_TEXT_KEYS: readonly [string, string][] = [['oovToken', 'oov_token'], ['maskToken', 'mask_token'], ['maskValue', 'mask_value'], ['vocabulary', 'vocabulary']];
+
+/** Arguments tfjs-layers' getConfig leaves out although the layer has them, and free-text values as the layer holds them. */
 function completeConfig(layer: Layer, cfg: JsonObject): void {
+  // Free text (tokens, vocabularies) as the layer holds it: tfjs' toJSON snake-cases every string
+  // value, which made the OOV token '[UNK]' '[unk]' and a vocabulary term 'NewYork' 'new_york'.
+  const own = layer.getConfig() as Record<string, unknown>;
+  for (const [ts, py] of FREE_TEXT_KEYS) {
+    if (Object.hasOwn(own, ts) && Object.hasOwn(cfg, py)) cfg[py] = (own[ts] ?? null) as Json;
+  }
   const l = layer as unknown as { depthMultiplier?: number };
   if ((layer.getClassName() === 'SeparableConv2D' || layer.getClassName() === 'DepthwiseConv2D') && typeof l.depthMultiplier === 'number') {
     cfg['depth_multiplier'] = l.depthMultiplier;

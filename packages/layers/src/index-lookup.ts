@@ -4,6 +4,10 @@ import { InputMismatchError, UnsupportedFeatureError, UnsupportedLayerError } fr
 import { isSymbolic, type Kwargs } from './call-args.js';
 import { encodeCategorical, normalizeOutputMode, type EncodingMode } from './category-encoding.js';
 import { layerBaseArgs } from './keras-objects.js';
+import { fingerprint64, sipHash24 } from '@savedkeras/kernels';
+import { saltKey } from './hashing.js';
+
+const utf8 = new TextEncoder();
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
 export type Token = string | number;
@@ -20,6 +24,8 @@ export interface IndexLookupArgs extends LayerArgs {
   sparse?: boolean;
   padToMaxTokens?: boolean;
   vocabularySize?: number | null;
+  oovMethod?: string;
+  salt?: number | number[] | null;
 }
 
 /**
@@ -39,6 +45,11 @@ export abstract class IndexLookup extends tfl.layers.Layer {
   readonly invert: boolean;
   readonly outputMode: EncodingMode;
   readonly padToMaxTokens: boolean;
+  /** num_oov_indices > 1: 'floormod' (integers: token mod n) or 'farmhash' (integers hashed as their decimal string). */
+  readonly oovMethod: string;
+  /** SipHash key of a salted OOV hash (StringToHashBucketStrong), else FarmHash64 (StringToHashBucketFast). */
+  private readonly saltKey: [bigint, bigint] | null;
+  private readonly salt: number | number[] | null;
   private readonly savedVocabularySize: number | null;
   private readonly tokenToIndex = new Map<Token, number>();
   private indexToToken = new Map<number, Token>();
@@ -58,6 +69,10 @@ export abstract class IndexLookup extends tfl.layers.Layer {
     this.outputMode = normalizeOutputMode(args.outputMode, 'int');
     this.padToMaxTokens = args.padToMaxTokens ?? false;
     this.savedVocabularySize = args.vocabularySize ?? null;
+    this.oovMethod = args.oovMethod ?? 'floormod';
+    if (this.oovMethod !== 'floormod' && this.oovMethod !== 'farmhash') throw new UnsupportedLayerError(`${this.name}: oov_method ${JSON.stringify(this.oovMethod)} is not floormod or farmhash`);
+    this.salt = args.salt ?? null;
+    this.saltKey = saltKey(this.salt, this.name);
     if (this.invert && this.outputMode !== 'int') throw new UnsupportedLayerError(`${this.name}: invert needs output_mode "int"`);
     if (args.sparse) throw new UnsupportedLayerError(`${this.name}: sparse=True is not supported (tfjs has no sparse tensors)`);
     if (this.numOovIndices < 0 || !Number.isInteger(this.numOovIndices)) throw new UnsupportedLayerError(`${this.name}: bad num_oov_indices ${this.numOovIndices}`);
@@ -173,9 +188,13 @@ export abstract class IndexLookup extends tfl.layers.Layer {
       throw new InputMismatchError(`${this.name}: when num_oov_indices=0 all inputs should be in the vocabulary, found OOV value ${JSON.stringify(t)}`);
     }
     if (this.numOovIndices === 1) return this.oovStartIndex();
-    if (typeof t === 'number') return this.oovStartIndex() + (((t % this.numOovIndices) + this.numOovIndices) % this.numOovIndices);
-    // Keras hashes OOV strings with FarmHash Fingerprint64 (to_hash_bucket_fast), not ported.
-    throw new UnsupportedFeatureError(`${this.name}: num_oov_indices > 1 with string inputs is not supported`);
+    const n = this.numOovIndices;
+    if (typeof t === 'number' && this.oovMethod === 'floormod') return this.oovStartIndex() + (((t % n) + n) % n);
+    // Keras: strings (and integers with oov_method 'farmhash', as tf.strings.as_string's decimal) go to
+    // tf.strings.to_hash_bucket_fast (FarmHash Fingerprint64), or to_hash_bucket_strong (SipHash) with a salt.
+    const s = typeof t === 'number' ? String(t) : t;
+    const hash = this.saltKey ? sipHash24(this.saltKey[0], this.saltKey[1], utf8.encode(s)) : fingerprint64(s);
+    return this.oovStartIndex() + Number(hash % BigInt(n));
   }
 
   /** Token of one index (inverted lookup); the OOV token for unknown indices. */
@@ -247,6 +266,8 @@ export abstract class IndexLookup extends tfl.layers.Layer {
       invert: this.invert,
       maxTokens: this.maxTokens,
       numOovIndices: this.numOovIndices,
+      oovMethod: this.oovMethod,
+      salt: this.salt,
       oovToken: this.oovToken,
       maskToken: this.maskToken,
       outputMode: this.outputMode,

@@ -95,12 +95,12 @@ class KindRegistry {
   private readonly entries = new Map<string, Registration>();
   constructor(readonly kind: KerasObjectKind) {}
 
-  register(name: string, value: KerasObject, origin: 'user' | 'plugin'): void {
+  register(name: string, value: KerasObject, origin: 'user' | 'plugin', tfjsMap = true): void {
     if (typeof name !== 'string' || name.length === 0) throw new TypeError(`a ${this.kind} needs a non-empty name`);
     if (typeof value !== 'function') throw new TypeError(`${this.kind} '${name}' must be a class or a function`);
     const base = registeredBaseName(name);
     for (const n of new Set([name, base])) this.entries.set(n, { kind: this.kind, name: n, value, origin });
-    if (!TFJS_DESERIALIZED.has(this.kind)) return;
+    if (!TFJS_DESERIALIZED.has(this.kind) || !tfjsMap) return;
     const cls = isSerializableClass(value) ? value : this.kind === 'activation' ? activationClass(base, value as ActivationFn) : undefined;
     if (!cls) return;
     // tfjs-core's registry: the class under its className and `pkg>name`; then the Keras names a
@@ -139,9 +139,14 @@ export function registerKerasObject(kind: KerasObjectKind, name: string, value: 
   registry(kind).register(name, value, 'user');
 }
 
-/** Registration by @savedkeras/layers itself (reports tell plugin revivals from the user's). */
-export function registerPluginObject(kind: KerasObjectKind, name: string, value: KerasObject): void {
-  registry(kind).register(name, value, 'plugin');
+/**
+ * Registration by @savedkeras/layers itself (reports tell plugin revivals from the user's).
+ * `tfjsMap: false` keeps the class out of tfjs' serialization map, for a name tfjs holds for an
+ * object of another kind there (the Keras `Identity` layer vs tfjs' `Identity` initializer): such a
+ * class is found only through resolveKerasObject, not by tfjs' own nested deserialization.
+ */
+export function registerPluginObject(kind: KerasObjectKind, name: string, value: KerasObject, tfjsMap = true): void {
+  registry(kind).register(name, value, 'plugin', tfjsMap);
 }
 
 /** The user's objects for one load: Keras' `custom_objects`, by name (plain names or `package>Name`). */

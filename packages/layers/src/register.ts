@@ -32,7 +32,7 @@ import { Subtract } from './subtract.js';
 import { TextVectorization } from './text-vectorization.js';
 import { TFOpLambda } from './tf-op-lambda.js';
 import { TimeDistributed } from './time-distributed.js';
-import { installChainedOps } from './tfjs-shims.js';
+import { installChainedOps, installExecutorMaskFix } from './tfjs-shims.js';
 import { GroupNormalization, UnitNormalization } from './group-normalization.js';
 import { SpatialDropout2D, SpatialDropout3D } from './spatial-dropout.js';
 import { ActivityRegularization } from './activity-regularization.js';
@@ -40,6 +40,8 @@ import { Conv1DTranspose, DepthwiseConv1D, SeparableConv1D } from './conv1d-vari
 import { Cropping1D, Cropping3D, UpSampling1D, UpSampling3D, ZeroPadding1D, ZeroPadding3D } from './reshaping-1d-3d.js';
 import { Hashing, HashedCrossing } from './hashing.js';
 import { ConvLSTM1D } from './conv-lstm1d.js';
+import { Identity } from './identity.js';
+import { GlobalAveragePooling1D } from './global-pooling-1d.js';
 
 /**
  * Every layer class of this package by Keras class name. Some replace tfjs-layers' own class of
@@ -110,15 +112,21 @@ export const LAYER_CLASSES: Readonly<Record<string, SerializableClass>> = {
   Hashing,
   HashedCrossing,
   ConvLSTM1D,
+  // Session 6.
+  Identity,
+  GlobalAveragePooling1D,
 };
+
+/** Layer class names tfjs' serialization map holds for another kind of object (tfjs' Identity initializer). */
+const TFJS_NAME_CLASHES: ReadonlySet<string> = new Set(['Identity']);
 
 /**
  * tfjs-layers built-ins overridden only to fill gaps (configs tfjs-layers throws on or computes
  * wrong: BatchNormalization above rank 4, causal Conv1D, grouped Conv1D/Conv2D, LayerNormalization rms_scaling, StackedRNNCells state order, Bidirectional's zeroed outputs at masked steps, ELU alpha, ReLU negative_slope/threshold, Softmax axis, channels_first
- * SeparableConv2D, dilated DepthwiseConv2D, bilinear UpSampling2D, Embedding's gradient) or to run faster with the same results (TimeDistributed); other
+ * SeparableConv2D, dilated DepthwiseConv2D, bilinear UpSampling2D, Embedding's gradient, GlobalAveragePooling1D's masked mean and keepdims) or to run faster with the same results (TimeDistributed); other
  * configs behave as tfjs' own class, so plain tfjs can load them.
  */
-export const BUILTIN_OVERRIDES: ReadonlySet<string> = new Set(['BatchNormalization', 'Conv1D', 'Conv2D', 'LayerNormalization', 'StackedRNNCells', 'Bidirectional', 'ELU', 'ReLU', 'Softmax', 'SeparableConv2D', 'TimeDistributed', 'Embedding', 'DepthwiseConv2D', 'UpSampling2D']);
+export const BUILTIN_OVERRIDES: ReadonlySet<string> = new Set(['BatchNormalization', 'Conv1D', 'Conv2D', 'LayerNormalization', 'StackedRNNCells', 'Bidirectional', 'ELU', 'ReLU', 'Softmax', 'SeparableConv2D', 'TimeDistributed', 'Embedding', 'DepthwiseConv2D', 'UpSampling2D', 'GlobalAveragePooling1D']);
 
 /** Keras class names this package provides (for docs and for revive's reports). */
 export const SUPPORTED_LAYERS: readonly string[] = Object.freeze(Object.keys(LAYER_CLASSES));
@@ -135,7 +143,8 @@ export function registerAllLayers(): void {
   if (registered) return;
   registered = true;
   installChainedOps();
-  for (const [name, cls] of Object.entries(LAYER_CLASSES)) registerPluginObject('layer', name, cls);
+  installExecutorMaskFix();
+  for (const [name, cls] of Object.entries(LAYER_CLASSES)) registerPluginObject('layer', name, cls, !TFJS_NAME_CLASHES.has(name));
   registerActivations();
   registerRegularizers();
 }

@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 
 /**
  * The one place savedkeras patches tfjs. tfjs-layers calls chained tensor methods (`t.flatten()`,
  * `t.asType()`, ...) that only the `@tensorflow/tfjs` union package registers; `@tensorflow/tfjs-core`
  * alone leaves them undefined (its own registration module cannot be imported from Node ESM).
  * `installChainedOps()` defines the ones missing, each as the tfjs-core op of the same name with the
- * tensor as first argument. Importing this module patches nothing; `registerAllLayers()` installs it.
+ * tensor as first argument. `installExecutorMaskFix()` mends tfjs-layers' executor passing a mask to layers
+ * that have none (below). Importing this module patches nothing; `registerAllLayers()` installs both.
  */
 const SAME_NAME = [
   'abs', 'acos', 'acosh', 'add', 'all', 'any', 'argMax', 'argMin', 'asin', 'asinh', 'atan', 'atan2', 'atanh', 'avgPool',
@@ -48,4 +50,28 @@ export function installChainedOps(): void {
   define('toFloat', function () { return tf.cast(this, 'float32'); });
   define('toInt', function () { return tf.cast(this, 'int32'); });
   define('reshapeAs', function (x) { return tf.reshape(this, (x as tf.Tensor).shape); });
+}
+
+let maskFixInstalled = false;
+/**
+ * tfjs-layers' executor (predict / execute) passes one kwargs object to every layer of a graph and
+ * sets `kwargs.mask` only for layers whose inputs carry a mask, so a mask stays set for every later
+ * layer whose inputs have none (an unmasked GlobalAveragePooling1D or LSTM after a masked branch
+ * would apply another layer's mask). After each eager `apply` the mask is taken out of that object
+ * again; symbolic calls (model construction, where kwargs become the node's call args) are left as
+ * they are. Idempotent.
+ */
+export function installExecutorMaskFix(): void {
+  if (maskFixInstalled) return;
+  maskFixInstalled = true;
+  const proto = tfl.layers.Layer.prototype as unknown as { apply: (inputs: unknown, kwargs?: Record<string, unknown>) => unknown };
+  const apply = proto.apply;
+  proto.apply = function (this: unknown, inputs: unknown, kwargs?: Record<string, unknown>) {
+    const eager = inputs instanceof tf.Tensor || (Array.isArray(inputs) && inputs[0] instanceof tf.Tensor);
+    try {
+      return apply.call(this, inputs, kwargs);
+    } finally {
+      if (eager && kwargs && Object.hasOwn(kwargs, 'mask')) delete kwargs['mask'];
+    }
+  };
 }

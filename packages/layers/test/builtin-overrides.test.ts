@@ -98,6 +98,8 @@ describe('tfjs-layers built-ins savedkeras overrides, against TensorFlow', () =>
       Embedding: '../../savedkeras/test/text-fit/sgd-step.json',
       // zeroed outputs at masked steps: Keras 3 files of Masking -> Bidirectional GRU vs Keras (keras-file masking-rnn.test.ts)
       Bidirectional: '../../keras-file/test/data/masking-rnn.expected.json',
+      // masked mean, keepdims, channels_first: Keras 3 files vs Keras (keras-file coverage-layers.test.ts)
+      GlobalAveragePooling1D: '../../keras-file/test/data/coverage-layers.expected.json',
     };
     expect([...BUILTIN_OVERRIDES].sort()).toEqual(Object.keys(PINS).sort());
     for (const [cls, file] of Object.entries(PINS)) {

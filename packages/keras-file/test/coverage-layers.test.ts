@@ -1,0 +1,91 @@
+// Layers real exports use that savedkeras refused until session 6, loaded from Keras 3.15 .keras and .h5 files (and
+// the .keras re-written by our writer) and held against Keras' own outputs: the Keras `Identity` layer next to an
+// `Identity` initializer, GlobalAveragePooling1D's masked mean (Embedding mask_zero through Identity, Masking),
+// keepdims / channels_first, GlobalMaxPooling1D over a mask (Keras ignores it), and StringLookup / IntegerLookup with
+// num_oov_indices > 1 (FarmHash64 / SipHash buckets for strings and oov_method='farmhash'). Files and numbers:
+// data/coverage-layers.py.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { selectBackend } from '@savedkeras/backend-node';
+import { registerAllLayers, resolveKerasObject } from '@savedkeras/layers';
+import { encodeKerasFile, loadKerasFile } from '../src/index.js';
+
+const DATA = join(dirname(fileURLToPath(import.meta.url)), 'data');
+interface Stored { shape: number[]; values: (number | string)[]; dtype?: 'string' }
+interface Expected {
+  generator: string;
+  models: Record<string, { inputs: Record<string, Stored>; outputs: Record<string, Stored> }>;
+}
+const expected = JSON.parse(readFileSync(join(DATA, 'coverage-layers.expected.json'), 'utf8')) as Expected;
+
+const toTensor = (s: Stored, dtype: tf.DataType): tf.Tensor =>
+  s.dtype === 'string' ? tf.tensor(s.values as string[], s.shape, 'string') : tf.tensor(s.values as number[], s.shape, dtype === 'string' ? 'float32' : dtype);
+
+function expectClose(got: tf.Tensor, want: Stored, what: string, tol = 1e-5): void {
+  expect(got.shape, what).toEqual(want.shape);
+  const vals = got.dataSync();
+  let worst = 0;
+  let at = -1;
+  (want.values as number[]).forEach((w, i) => {
+    const d = Math.abs(vals[i]! - w) / (1 + Math.abs(w));
+    if (!(d <= worst)) [worst, at] = [d, i];
+  });
+  expect(worst, `${what}: element ${at} is ${vals[at]}, Keras ${want.values[at]}`).toBeLessThanOrEqual(tol);
+}
+
+async function load(file: string, bytes?: Uint8Array): Promise<tfl.LayersModel> {
+  const { model } = await loadKerasFile(bytes ?? new Uint8Array(readFileSync(join(DATA, file))), { fileName: file, warn: () => undefined, compile: false });
+  return model;
+}
+
+describe('the Keras Identity layer and tfjs\' Identity initializer share a name', () => {
+  it('a layer config named Identity resolves to the layer, an initializer config to tfjs\' initializer', async () => {
+    registerAllLayers();
+    await selectBackend('cpu');
+    const layer = resolveKerasObject('layer', 'Identity');
+    const init = resolveKerasObject('initializer', 'Identity');
+    expect(layer?.origin).toBe('plugin');
+    expect(init?.origin).toBe('tfjs');
+    const made = tfl.initializers.identity({ gain: 2 }).apply([2, 2]);
+    expect(Array.from(made.dataSync())).toEqual([2, 0, 0, 2]);
+    // tfjs' own nested deserialization (a Dense's kernel_initializer) looks the name up in its serialization map.
+    const [cls, fromConfig] = tf.serialization.SerializationMap.getMap().classNameMap['Identity']!;
+    const viaMap = fromConfig(cls, { gain: 3 }) as unknown as { apply(s: number[]): tf.Tensor };
+    expect(Array.from(viaMap.apply([2, 2]).dataSync())).toEqual([3, 0, 0, 3]);
+    expect(init?.value).toBe(cls);
+  });
+});
+
+for (const backend of ['wasm', 'cpu'] as const) {
+  describe(`session 6 layer coverage on ${backend} (${expected.generator})`, () => {
+    beforeAll(async () => {
+      registerAllLayers();
+      await selectBackend(backend);
+    });
+    for (const [slug, want] of Object.entries(expected.models)) {
+      for (const file of [`${slug}.keras`, `${slug}.h5`, `${slug}.keras written back by saveKerasFile`]) {
+        it(`${file}: every output agrees with Keras (${Object.keys(want.outputs).join(', ')})`, async () => {
+          let model: tfl.LayersModel;
+          if (file.endsWith('saveKerasFile')) {
+            const original = await load(`${slug}.keras`);
+            const bytes = await encodeKerasFile(original, { warn: () => undefined });
+            original.dispose();
+            model = await load(`${slug}-rewritten.keras`, bytes);
+          } else model = await load(file);
+          const inputs = model.inputs.map((i) => toTensor(want.inputs[i.sourceLayer.name]!, i.dtype));
+          const got = model.predict(inputs.length === 1 ? inputs[0]! : inputs);
+          const outs = Array.isArray(got) ? got : [got];
+          const names = Object.keys(want.outputs);
+          expect(outs.length).toBe(names.length);
+          outs.forEach((o, k) => expectClose(o, want.outputs[names[k]!]!, `${file} ${names[k]}`));
+          tf.dispose([...inputs, ...outs]);
+          model.dispose();
+        });
+      }
+    }
+  });
+}
