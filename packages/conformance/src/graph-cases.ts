@@ -585,7 +585,7 @@ export const BACKEND_NEUTRAL_OPS: Readonly<Record<string, string>> = Object.free
   ...Object.fromEntries(
     ['RegexFullMatch', 'RegexReplace', 'StaticRegexFullMatch', 'StaticRegexReplace', 'StringJoin', 'StringLength', 'StringLower',
       'StringNGrams', 'StringSplitV2', 'StringStrip', 'StringToHashBucketFast', 'StringToNumber', 'StringUpper', 'ParseExampleV2',
-      'RaggedTensorToTensor', 'StringFormat', 'PrintV2'].map((op) => [op, 'strings, parsing and ragged values are computed in JS'] as const),
+      'RaggedTensorToTensor', 'StringFormat', 'PrintV2', 'AsString', 'StringToHashBucketStrong', 'SparseCross'].map((op) => [op, 'strings, parsing and ragged values are computed in JS'] as const),
   ),
   ...Object.fromEntries(
     ['EmptyTensorList', 'TensorListConcat', 'TensorListConcatV2', 'TensorListElementShape', 'TensorListFromTensor', 'TensorListGather',

@@ -87,3 +87,20 @@ describe('Einsum with a repeated label', () => {
     expect(() => run('Einsum', [f([1, 2, 3, 4, 5, 6], [2, 3])], { equation: A.s('ii->i'), N: A.i(1) })).toThrow(/repeated label/);
   });
 });
+
+describe('string hashing kernels (session 6): typed refusals', () => {
+  const s = (v: string[]) => tf.tensor(v, [v.length], 'string');
+  it('AsString refuses a printf flag TF has but savedkeras does not format (#) and non-float precision', () => {
+    expect(() => run('AsString', [f([1.5])], { fill: A.s('#') })).toThrow(/fill/);
+    expect(() => run('AsString', [i32([1])], { precision: A.i(2) })).toThrow(FormatError);
+  });
+  it('a hash bucket past int32 is refused, not wrapped (int64 is held as int32)', () => {
+    expect(() => run('StringToHashBucketStrong', [s(['a', 'b', 'c', 'd'])], { num_buckets: A.i(2 ** 40), key: A.ints([1, 2]) })).toThrow(/does not fit int32/);
+  });
+  it('SparseCross refuses string output over int64 internal features and a dense input of the wrong batch', () => {
+    const attrs = { N: A.i(0), dense_types: A.types([7, 9]), hashed_output: A.b(false), num_buckets: A.i(0), hash_key: A.i(1), out_type: A.type(7), internal_type: A.type(9) };
+    expect(() => run('SparseCross', [tf.tensor([['a'], ['b']], [2, 1], 'string'), i32([1, 2], [2, 1])], attrs)).toThrow(/internal_type int64/);
+    const hashed = { ...attrs, dense_types: A.types([7, 7]), hashed_output: A.b(true), out_type: A.type(9) };
+    expect(() => run('SparseCross', [tf.tensor([['a'], ['b']], [2, 1], 'string'), tf.tensor([['a']], [1, 1], 'string')], hashed)).toThrow(FormatError);
+  });
+});

@@ -21,6 +21,7 @@ import { SEGMENT_KERNELS } from './kernels/segment.js';
 import { SEGMENT_SCATTER_KERNELS } from './kernels/segment-scatter.js';
 import { SPACE_DEPTH_KERNELS } from './kernels/space-depth.js';
 import { STRING_KERNELS } from './kernels/strings.js';
+import { STRING_HASH_KERNELS } from './kernels/string-hash.js';
 import { withStringIndexing } from './kernels/strings-by-index.js';
 import { TENSOR_LIST_KERNELS } from './kernels/tensor-list.js';
 import { TRAINING_KERNELS } from './kernels/training.js';
@@ -36,6 +37,7 @@ export const BUILTIN_KERNELS: Readonly<Record<string, Kernel>> = Object.freeze(w
   ...VARIABLE_KERNELS,
   ...LOOKUP_KERNELS,
   ...STRING_KERNELS,
+  ...STRING_HASH_KERNELS,
   ...PARSING_KERNELS,
   ...TENSOR_LIST_KERNELS,
   ...RANDOM_KERNELS,

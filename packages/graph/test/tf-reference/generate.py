@@ -38,6 +38,9 @@ def node_attrs(op, inputs, attrs):
     with g.as_default():
         fed = {}
         for k, v in inputs.items():
+            if isinstance(v, list) and not v:
+                fed[k] = []  # an empty list input (SparseCross without sparse columns)
+                continue
             fed[k] = [tf.constant(x) for x in v] if isinstance(v, list) and v and not np.isscalar(v[0]) and isinstance(v[0], (np.ndarray, tf.Tensor)) else tf.constant(v)
         getattr(tf.raw_ops, op)(**fed, **attrs)
         node = [n for n in g.as_graph_def().node if n.op == op][0]
@@ -987,7 +990,49 @@ def grouped_conv():
     write('grouped-conv', cases)
 
 
+def string_hash():
+    """AsString (Keras Hashing / IntegerLookup of integers), StringToHashBucketStrong (salted Hashing / lookups),
+    SparseCross (Keras HashedCrossing exports): made by coverage6 (session 6)."""
+    cases = []
+    ints = np.array([0, -7, 123456, 2147483647, -2147483648], np.int32)
+    cases.append(case('AsString', {'input': ints}, name='int32'))
+    cases.append(case('AsString', {'input': np.array([[1, -4], [123456789, 0]], np.int64)}, name='int64 (Hashing of integers)'))
+    cases.append(case('AsString', {'input': np.array([True, False])}, name='bool'))
+    cases.append(case('AsString', {'input': ints}, {'width': 8, 'fill': '0'}, name='int width 8 fill 0'))
+    cases.append(case('AsString', {'input': ints}, {'width': 9, 'fill': '-'}, name='int width 9 left-justified'))
+    cases.append(case('AsString', {'input': ints[:3]}, {'fill': '+'}, name='int sign +'))
+    floats = np.array([0.0078125, -0.0, 1e30, 2.5, 0.5, 123.456, -1.5e-7, 1e-5, 99999.95, 0.1, float('inf'), float('-inf'), float('nan')], np.float32)
+    cases.append(case('AsString', {'input': floats}, name='float %f (half-even ties, -0, huge, inf, nan)'))
+    cases.append(case('AsString', {'input': floats}, {'precision': 2}, name='float precision 2'))
+    cases.append(case('AsString', {'input': floats}, {'precision': 0}, name='float precision 0'))
+    cases.append(case('AsString', {'input': floats}, {'scientific': True}, name='float scientific'))
+    cases.append(case('AsString', {'input': floats}, {'scientific': True, 'precision': 3}, name='float scientific precision 3'))
+    cases.append(case('AsString', {'input': floats}, {'shortest': True}, name='float shortest (%g)'))
+    cases.append(case('AsString', {'input': np.array([123456789.0, 0.0001, 0.00001234, 100.0, 1.0, 0.5], np.float32)}, {'shortest': True, 'precision': 3}, name='float shortest precision 3'))
+    cases.append(case('AsString', {'input': floats[:6]}, {'width': 12, 'fill': '0'}, name='float width 12 fill 0'))
+    cases.append(case('AsString', {'input': floats[:6]}, {'width': 12, 'fill': ' ', 'precision': 1}, name='float width 12 sign space'))
+    words = np.array([['cat', '', 'dog'], ['fish', 'día', 'a long word with spaces']])
+    cases.append(case('StringToHashBucketStrong', {'input': words}, {'num_buckets': 9, 'key': [42, 42]}, name='key 42,42'))
+    cases.append(case('StringToHashBucketStrong', {'input': words}, {'num_buckets': 1000003, 'key': [7, 123456789]}, name='key 7,123456789'))
+    cases.append(case('StringToHashBucketStrong', {'input': np.array(['-4', '2147483647', '0'])}, {'num_buckets': 5, 'key': [0, 0]}, name='decimal strings, key 0,0'))
+    a = np.array([['cat'], ['dog']])
+    b = np.array([[3], [-5]], np.int64)
+    ab = np.array([['x', 'y'], ['z', 'w']])
+    key = 0xDECAFCAFFE
+    cases.append(case('SparseCross', {'indices': [], 'values': [], 'shapes': [], 'dense_inputs': [a, b]},
+                      {'hashed_output': True, 'num_buckets': 11, 'hash_key': key, 'out_type': tf.int64, 'internal_type': tf.int64}, name='HashedCrossing string x int64'))
+    cases.append(case('SparseCross', {'indices': [], 'values': [], 'shapes': [], 'dense_inputs': [ab, a]},
+                      {'hashed_output': True, 'num_buckets': 1000, 'hash_key': key, 'out_type': tf.int64, 'internal_type': tf.string}, name='two features per row'))
+    cases.append(case('SparseCross', {'indices': [np.array([[0, 0], [1, 0], [1, 1]], np.int64)], 'values': [np.array(['a', 'b', 'c'])], 'shapes': [np.array([3, 2], np.int64)],
+                                      'dense_inputs': [np.array([['f'], ['g'], ['h']])]},
+                      {'hashed_output': True, 'num_buckets': 97, 'hash_key': key, 'out_type': tf.int64, 'internal_type': tf.string}, name='sparse x dense, an empty row'))
+    cases.append(case('SparseCross', {'indices': [np.array([[0, 0], [1, 0], [1, 1]], np.int64)], 'values': [np.array(['a', 'b', 'c'])], 'shapes': [np.array([2, 2], np.int64)],
+                                      'dense_inputs': [np.array([['f', 'F'], ['g', 'G']])]},
+                      {'hashed_output': False, 'num_buckets': 0, 'hash_key': key, 'out_type': tf.string, 'internal_type': tf.string}, name='strings joined by _X_'))
+    write('string-hash', cases)
+
+
 if __name__ == '__main__':
-    which = sys.argv[1:] or ['space_depth', 'fake_quant', 'scatter', 'strings', 'layers_depth_space', 'cudnn_rnn', 'gradients', 'ctc', 'segment_scatter', 'cudnn_more', 'ctc_v2', 'sparse_apply', 'cudnn_canonical', 'linalg_diag', 'segments', 'stateless_random', 'batch_norm', 'linalg_solve', 'graph_ops', 'grouped_conv']
+    which = sys.argv[1:] or ['space_depth', 'fake_quant', 'scatter', 'strings', 'layers_depth_space', 'cudnn_rnn', 'gradients', 'ctc', 'segment_scatter', 'cudnn_more', 'ctc_v2', 'sparse_apply', 'cudnn_canonical', 'linalg_diag', 'segments', 'stateless_random', 'batch_norm', 'linalg_solve', 'graph_ops', 'grouped_conv', 'string_hash']
     for w in which:
         globals()[w]()

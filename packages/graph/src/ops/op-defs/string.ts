@@ -22,6 +22,18 @@ export const STRING_OP_DEFS: OpDef[] = defs({
   StaticRegexFullMatch: { in: ['input: string'], out: ['output: bool'], attr: ['pattern: string'] },
   RegexFullMatch: { in: ['input: string', 'pattern: string'], out: ['output: bool'] },
   StringToHashBucketFast: { in: ['input: string'], out: ['output: int64'], attr: ['num_buckets: int >= 1'] },
+  StringToHashBucketStrong: { in: ['input: string'], out: ['output: int64'], attr: ['num_buckets: int >= 1', 'key: list(int)'] },
+  AsString: {
+    in: ['input: T'], out: ['output: string'],
+    attr: ['T: {float, double, int32, uint8, int16, int8, int64, bfloat16, uint16, half, uint32, uint64, complex64, complex128, bool, variant, string}',
+      'precision: int = -1', 'scientific: bool = false', 'shortest: bool = false', 'width: int = -1', `fill: string = ''`],
+  },
+  SparseCross: {
+    in: ['indices: N * int64', 'values: sparse_types', 'shapes: N * int64', 'dense_inputs: dense_types'],
+    out: ['output_indices: int64', 'output_values: out_type', 'output_shape: int64'],
+    attr: ['N: int >= 0', 'hashed_output: bool', 'num_buckets: int >= 0', 'hash_key: int', 'sparse_types: list({int64, string}) >= 0',
+      'dense_types: list({int64, string}) >= 0', 'out_type: {int64, string}', 'internal_type: {int64, string}'],
+  },
   StringNGrams: {
     in: ['data: string', 'data_splits: Tsplits'], out: ['ngrams: string', 'ngrams_splits: Tsplits'],
     attr: ['separator: string', 'ngram_widths: list(int) >= 0', 'left_pad: string', 'right_pad: string', 'pad_width: int',
