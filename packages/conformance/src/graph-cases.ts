@@ -588,6 +588,9 @@ export const BACKEND_NEUTRAL_OPS: Readonly<Record<string, string>> = Object.free
       'RaggedTensorToTensor', 'StringFormat', 'PrintV2', 'AsString', 'StringToHashBucketStrong', 'SparseCross'].map((op) => [op, 'strings, parsing and ragged values are computed in JS'] as const),
   ),
   ...Object.fromEntries(
+    ['ResizeBicubic', 'ResizeArea'].map((op) => [op, "TF's CPU kernel ported to JS on the input's values (@savedkeras/kernels resize.ts)"] as const),
+  ),
+  ...Object.fromEntries(
     ['EmptyTensorList', 'TensorListConcat', 'TensorListConcatV2', 'TensorListElementShape', 'TensorListFromTensor', 'TensorListGather',
       'TensorListGetItem', 'TensorListLength', 'TensorListPopBack', 'TensorListPushBack', 'TensorListReserve', 'TensorListResize',
       'TensorListScatterIntoExistingList', 'TensorListScatterV2', 'TensorListSetItem', 'TensorListSplit', 'TensorListStack']

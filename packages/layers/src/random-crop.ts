@@ -1,11 +1,22 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { layerBaseArgs } from './keras-objects.js';
+import { resizeArea, resizeBicubic } from '@savedkeras/kernels';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
 
 /** TF2 `tf.image.resize` (half-pixel centres, no antialiasing) for bilinear / nearest. */
-export function resizeImages(x: tf.Tensor4D, height: number, width: number, interpolation: 'bilinear' | 'nearest'): tf.Tensor4D {
+export type ResizeInterpolation = 'bilinear' | 'nearest' | 'bicubic' | 'area';
+
+export function resizeImages(x: tf.Tensor4D, height: number, width: number, interpolation: ResizeInterpolation): tf.Tensor4D {
+  if (interpolation === 'bicubic' || interpolation === 'area') {
+    // TF2's tf.image.resize: ResizeBicubic with half-pixel centres, ResizeArea (TF's kernels in JS, @savedkeras/kernels).
+    const data = x.dataSync();
+    const out = interpolation === 'bicubic'
+      ? resizeBicubic(data, x.shape, height, width, { alignCorners: false, halfPixelCenters: true })
+      : resizeArea(data, x.shape, height, width, false);
+    return tf.tensor4d(out, [x.shape[0], height, width, x.shape[3]], 'float32');
+  }
   return interpolation === 'nearest'
     ? tf.image.resizeNearestNeighbor(x, [height, width], false, true)
     : tf.image.resizeBilinear(x, [height, width], false, true);
@@ -15,7 +26,7 @@ export function resizeImages(x: tf.Tensor4D, height: number, width: number, inte
  * Keras `image_utils.smart_resize`: crop the largest centred window with the target aspect ratio,
  * then resize it bilinearly (TF2 `tf.image.resize`: half-pixel centres, no antialiasing).
  */
-export function smartResize(images: tf.Tensor, height: number, width: number, interpolation: 'bilinear' | 'nearest' = 'bilinear'): tf.Tensor {
+export function smartResize(images: tf.Tensor, height: number, width: number, interpolation: ResizeInterpolation = 'bilinear'): tf.Tensor {
   return tf.tidy(() => {
     const batched = images.rank === 4;
     const x = (batched ? images : tf.expandDims(images, 0)) as tf.Tensor4D;

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { UnsupportedLayerError } from '@savedkeras/common';
 import { layerBaseArgs } from './keras-objects.js';
-import { resizeImages, smartResize } from './random-crop.js';
+import { resizeImages, smartResize, type ResizeInterpolation } from './random-crop.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
 
@@ -22,14 +22,14 @@ export interface ResizingArgs extends LayerArgs {
  * Keras `Resizing` (replaces tfjs' class, whose computeOutputShape treats a batched
  * [batch, h, w, c] input as [h, w, c]): `tf.image.resize` to height x width, after a centred crop
  * (crop_to_aspect_ratio) or a centred constant padding (pad_to_aspect_ratio) to the target aspect
- * ratio, as Keras 3's TensorFlow backend does. Interpolations bilinear and nearest; the others Keras
- * offers (bicubic, area, lanczos3/5) and antialias=True are refused with a typed error.
+ * ratio, as Keras 3's TensorFlow backend does. Interpolations bilinear, nearest, bicubic and area
+ * (TF's kernels); lanczos3/5, gaussian, mitchellcubic and antialias=True are refused with a typed error.
  */
 export class Resizing extends tfl.layers.Layer {
   static className = 'Resizing';
   readonly height: number;
   readonly width: number;
-  readonly interpolation: 'bilinear' | 'nearest';
+  readonly interpolation: ResizeInterpolation;
   readonly cropToAspectRatio: boolean;
   readonly padToAspectRatio: boolean;
   readonly fillValue: number;
@@ -40,14 +40,15 @@ export class Resizing extends tfl.layers.Layer {
     this.height = args.height;
     this.width = args.width;
     const interp = args.interpolation ?? 'bilinear';
-    if (interp !== 'bilinear' && interp !== 'nearest') {
-      throw new UnsupportedLayerError(`Resizing: interpolation "${interp}" is not supported (bilinear, nearest)`, { node: args.name });
+    if (interp !== 'bilinear' && interp !== 'nearest' && interp !== 'bicubic' && interp !== 'area') {
+      throw new UnsupportedLayerError(`Resizing: interpolation "${interp}" is not supported (bilinear, nearest, bicubic, area)`, { node: args.name });
     }
     this.interpolation = interp;
     this.cropToAspectRatio = args.cropToAspectRatio ?? false;
     this.padToAspectRatio = args.padToAspectRatio ?? false;
     this.fillValue = args.fillValue ?? 0;
-    this.channelsFirst = args.dataFormat === 'channels_first';
+    // Configs from files arrive camelCased by tfjs ('channelsFirst'); Keras' own spelling is kept for direct use.
+    this.channelsFirst = args.dataFormat === 'channels_first' || args.dataFormat === 'channelsFirst';
     const refuse = (what: string) => {
       throw new UnsupportedLayerError(`Resizing: ${what} is not supported`, { node: args.name });
     };

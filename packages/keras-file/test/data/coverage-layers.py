@@ -3,7 +3,7 @@ what real exports used and savedkeras refused: the Keras `Identity` layer (next 
 GlobalAveragePooling1D over a mask (Embedding mask_zero, Masking) and keepdims / channels_first, GlobalMaxPooling1D
 over a mask (Keras ignores it), StringLookup / IntegerLookup with num_oov_indices > 1 on strings (FarmHash64),
 IntegerLookup oov_method='farmhash', salted lookups (SipHash), each model with several named outputs and Keras'
-outputs on fixed inputs. Run with TensorFlow 2.21 / Keras 3.15:
+outputs on fixed inputs; Resizing with interpolation 'bicubic' and 'area'. Run with TensorFlow 2.21 / Keras 3.15:
   /path/to/tf-venv/bin/python coverage-layers.py"""
 import json, os
 import numpy as np
@@ -47,6 +47,19 @@ def lookups():
     return keras.Model([s, i], outs)
 
 
+def resizing():
+    x = keras.Input((6, 8, 3), name='img')
+    outs = [
+        L.Resizing(9, 11, interpolation='bicubic', name='bicubic_up')(x),
+        L.Resizing(3, 5, interpolation='bicubic', name='bicubic_down')(x),
+        L.Resizing(4, 3, interpolation='area', name='area_down')(x),
+        L.Resizing(9, 11, interpolation='area', name='area_up')(x),
+        L.Resizing(4, 4, interpolation='bicubic', crop_to_aspect_ratio=True, name='bicubic_crop')(x),
+        L.Resizing(3, 2, interpolation='area', data_format='channels_first', name='area_channels_first')(x),
+    ]
+    return keras.Model(x, outs)
+
+
 def f32(shape):
     return rng.standard_normal(shape).astype('float32')
 
@@ -66,6 +79,7 @@ out = {'generator': f'TensorFlow 2.21 / Keras {keras.__version__} (coverage-laye
 for slug, make, inputs in [
     ('coverage-layers-identity-mask', identity_mask, {'ids': np.array([[3, 0, 5, 0, 0, 7], [0, 11, 0, 2, 2, 0]], 'int32'), 'x': masked_x}),
     ('coverage-layers-lookups', lookups, {'s': words, 'i': np.array([[1, 7, -4, 3], [123456789, 2, 0, 2147483647]], 'int64')}),
+    ('coverage-layers-resizing', resizing, {'img': f32((2, 6, 8, 3)) * 50 + 100}),
 ]:
     m = make()
     m.save(os.path.join(HERE, slug + '.keras'))

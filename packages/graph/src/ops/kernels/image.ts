@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { resizeArea, resizeBicubic } from '@savedkeras/kernels';
 import type { Kernel } from '../../kernel.js';
 import { bad, checkedSize, intsOf, scalarOf, tensorAt, unsupported } from './util.js';
 
@@ -23,6 +24,24 @@ const resize = (kind: 'bilinear' | 'nearest'): Kernel => (inputs, attrs, ctx) =>
     return [tf.image.resizeBilinear(src as tf.Tensor4D, size, align, half)];
   }
   return [tf.image.resizeNearestNeighbor(x, size, align, half)];
+};
+
+/** ResizeBicubic / ResizeArea: TF's CPU kernels in JS (@savedkeras/kernels resize.ts; tfjs has neither). */
+const resizeJs = (kind: 'bicubic' | 'area'): Kernel => (inputs, attrs, ctx) => {
+  const images = tensorAt(inputs, 0, ctx);
+  if (images.rank !== 4) throw bad(ctx, `images must be 4-D, got [${images.shape}]`);
+  if (images.dtype !== 'float32' && images.dtype !== 'int32') throw unsupported(ctx, `${kind} resize of ${images.dtype} images is not supported`);
+  const [outH, outW] = sizeOf(tensorAt(inputs, 1, ctx), ctx);
+  const [b, h, w, c] = images.shape as [number, number, number, number];
+  if (h === 0 || w === 0) throw bad(ctx, `cannot resize an empty image [${images.shape}]`);
+  const outShape = [b, outH, outW, c];
+  checkedSize(outShape, ctx);
+  const align = attrs.bool('align_corners', false);
+  const half = kind === 'bicubic' && attrs.bool('half_pixel_centers', false);
+  if (align && half) throw bad(ctx, 'align_corners and half_pixel_centers cannot both be true');
+  const data = images.dataSync();
+  const out = kind === 'bicubic' ? resizeBicubic(data, images.shape, outH, outW, { alignCorners: align, halfPixelCenters: half }) : resizeArea(data, images.shape, outH, outW, align);
+  return [tf.tensor(out, outShape, 'float32')];
 };
 
 const FILL_MODES = { CONSTANT: 'constant', REFLECT: 'reflect', WRAP: 'wrap', NEAREST: 'nearest' } as const;
@@ -101,6 +120,8 @@ export const IMAGE_KERNELS: Record<string, Kernel> = {
   NonMaxSuppressionV5: nonMaxSuppression(5),
   ResizeBilinear: resize('bilinear'),
   ResizeNearestNeighbor: resize('nearest'),
+  ResizeBicubic: resizeJs('bicubic'),
+  ResizeArea: resizeJs('area'),
   ImageProjectiveTransformV2: projective(false),
   ImageProjectiveTransformV3: projective(true),
 };

@@ -112,6 +112,14 @@ export const ARRAY_OP_DEFS: OpDef[] = defs({
     attr: ['T: type', 'align_corners: bool = false', 'half_pixel_centers: bool = false'],
   },
   ResizeNearestNeighbor: resize,
+  ResizeBicubic: {
+    in: ['images: T', 'size: int32'], out: ['resized_images: float'],
+    attr: ['T: {int8, uint8, int16, uint16, int32, int64, half, float, double, bfloat16}', 'align_corners: bool = false', 'half_pixel_centers: bool = false'],
+  },
+  ResizeArea: {
+    in: ['images: T', 'size: int32'], out: ['resized_images: float'],
+    attr: ['T: {int8, uint8, int16, uint16, int32, int64, half, float, double, bfloat16}', 'align_corners: bool = false'],
+  },
   ImageProjectiveTransformV2: projective(false),
   ImageProjectiveTransformV3: projective(true),
   // image_ops.cc
