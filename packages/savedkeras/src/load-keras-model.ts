@@ -196,13 +196,20 @@ async function loadFromCheckpointGraph(source: ModelSource, checkpoint: Checkpoi
 /**
  * `source`, keeping the bytes read of keras_metadata.pb from its start: reading the whole file after its
  * root node (a second attempt, or the full route) then fetches only the rest of it, and once.
+ * The optional methods are passed on exactly when `source` has them: without readRangeInto the
+ * checkpoint reader falls back to a new buffer per piece (the 100 MB MLP's wasm load: peak RSS 1.04x ->
+ * 1.41x of its weights, 127 -> 216 ms, until they were).
  */
 function keepingKerasMetadataHead(source: ModelSource): ModelSource {
   const file = 'keras_metadata.pb';
   let head = new Uint8Array(0);
+  const into = source.readRangeInto?.bind(source);
+  const list = source.list?.bind(source);
   return {
     description: source.description,
     file: source.file,
+    ...(into ? { readRangeInto: (path: string, offset: number, target: Uint8Array) => into(path, offset, target) } : {}),
+    ...(list ? { list: (dir?: string) => list(dir) } : {}),
     size: (path) => source.size(path),
     readRange: async (path, offset, length) => {
       const bytes = await source.readRange(path, offset, length);
