@@ -101,5 +101,8 @@ add('Dot', 'normalized', { axes: -1, normalize: true }, [[2, 4], [2, 4]]);
 add('Rescaling', 'scale offset', { scale: 0.5, offset: -1 }, [[2, 3, 3]]);
 add('Identity', 'rank 3', {}, [[2, 3, 4]]);
 add('GlobalAveragePooling1D', 'keepdims', { keepdims: true }, [[2, 6, 3]]);
+add('GlobalMaxPooling1D', 'keepdims', { keepdims: true }, [[2, 6, 3]]);
+add('GlobalAveragePooling2D', 'keepdims channelsFirst', { keepdims: true, dataFormat: 'channelsFirst' }, [[2, 3, 5, 4]]);
+add('GlobalMaxPooling2D', 'keepdims', { keepdims: true }, [[2, 5, 4, 3]]);
 
 export const LAYER_CASES: readonly LayerCase[] = Object.freeze(cases);

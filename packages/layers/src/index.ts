@@ -45,7 +45,8 @@ export {
   type Splitter,
 } from './text-vectorization.js';
 export { CategoryEncoding, encodeCategorical, normalizeOutputMode, type CategoryEncodingArgs, type EncodingMode } from './category-encoding.js';
-export { Discretization, GlobalAveragePooling3D, GlobalMaxPooling3D, type DiscretizationArgs } from './discretization.js';
+export { Discretization, type DiscretizationArgs } from './discretization.js';
+export { GlobalAveragePooling3D, GlobalMaxPooling3D } from './global-pooling.js';
 export { GRU, GRUCell, type GRUArgs, type GRUCellArgs } from './gru.js';
 export { registerActivation, registerActivations, geluExact, geluApproximate, EXTRA_ACTIVATIONS } from './activations.js';
 export { L1, L2, registerRegularizers } from './regularizers.js';

@@ -6,7 +6,8 @@ import { UpSampling2D } from './upsampling.js';
 import { Bidirectional, Conv1D, Conv2D, ELU, Embedding, LayerNormalization, ReLU, SeparableConv2D, Softmax, StackedRNNCells } from './builtin-overrides.js';
 import { CategoryEncoding } from './category-encoding.js';
 import { CenterCrop } from './center-crop.js';
-import { Discretization, GlobalAveragePooling3D, GlobalMaxPooling3D } from './discretization.js';
+import { Discretization } from './discretization.js';
+import { GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D } from './global-pooling.js';
 import { AdditiveAttention, Attention } from './dense-attention.js';
 import { EinsumDense } from './einsum-dense.js';
 import { GRU, GRUCell } from './gru.js';
@@ -115,6 +116,9 @@ export const LAYER_CLASSES: Readonly<Record<string, SerializableClass>> = {
   // Session 6.
   Identity,
   GlobalAveragePooling1D,
+  GlobalMaxPooling1D,
+  GlobalAveragePooling2D,
+  GlobalMaxPooling2D,
 };
 
 /** Layer class names tfjs' serialization map holds for another kind of object (tfjs' Identity initializer). */
@@ -123,10 +127,10 @@ const TFJS_NAME_CLASHES: ReadonlySet<string> = new Set(['Identity']);
 /**
  * tfjs-layers built-ins overridden only to fill gaps (configs tfjs-layers throws on or computes
  * wrong: BatchNormalization above rank 4, causal Conv1D, grouped Conv1D/Conv2D, LayerNormalization rms_scaling, StackedRNNCells state order, Bidirectional's zeroed outputs at masked steps, ELU alpha, ReLU negative_slope/threshold, Softmax axis, channels_first
- * SeparableConv2D, dilated DepthwiseConv2D, bilinear UpSampling2D, Embedding's gradient, GlobalAveragePooling1D's masked mean and keepdims) or to run faster with the same results (TimeDistributed); other
+ * SeparableConv2D, dilated DepthwiseConv2D, bilinear UpSampling2D, Embedding's gradient, GlobalAveragePooling1D's masked mean and keepdims, keepdims of the 2D global poolings and GlobalMaxPooling1D (+ its data_format)) or to run faster with the same results (TimeDistributed); other
  * configs behave as tfjs' own class, so plain tfjs can load them.
  */
-export const BUILTIN_OVERRIDES: ReadonlySet<string> = new Set(['BatchNormalization', 'Conv1D', 'Conv2D', 'LayerNormalization', 'StackedRNNCells', 'Bidirectional', 'ELU', 'ReLU', 'Softmax', 'SeparableConv2D', 'TimeDistributed', 'Embedding', 'DepthwiseConv2D', 'UpSampling2D', 'GlobalAveragePooling1D']);
+export const BUILTIN_OVERRIDES: ReadonlySet<string> = new Set(['BatchNormalization', 'Conv1D', 'Conv2D', 'LayerNormalization', 'StackedRNNCells', 'Bidirectional', 'ELU', 'ReLU', 'Softmax', 'SeparableConv2D', 'TimeDistributed', 'Embedding', 'DepthwiseConv2D', 'UpSampling2D', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D']);
 
 /** Keras class names this package provides (for docs and for revive's reports). */
 export const SUPPORTED_LAYERS: readonly string[] = Object.freeze(Object.keys(LAYER_CLASSES));

@@ -100,6 +100,9 @@ describe('tfjs-layers built-ins savedkeras overrides, against TensorFlow', () =>
       Bidirectional: '../../keras-file/test/data/masking-rnn.expected.json',
       // masked mean, keepdims, channels_first: Keras 3 files vs Keras (keras-file coverage-layers.test.ts)
       GlobalAveragePooling1D: '../../keras-file/test/data/coverage-layers.expected.json',
+      GlobalMaxPooling1D: '../../keras-file/test/data/coverage-layers.expected.json',
+      GlobalAveragePooling2D: '../../keras-file/test/data/coverage-layers.expected.json',
+      GlobalMaxPooling2D: '../../keras-file/test/data/coverage-layers.expected.json',
     };
     expect([...BUILTIN_OVERRIDES].sort()).toEqual(Object.keys(PINS).sort());
     for (const [cls, file] of Object.entries(PINS)) {

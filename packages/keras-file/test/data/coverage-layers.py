@@ -3,9 +3,11 @@ what real exports used and savedkeras refused: the Keras `Identity` layer (next 
 GlobalAveragePooling1D over a mask (Embedding mask_zero, Masking) and keepdims / channels_first, GlobalMaxPooling1D
 over a mask (Keras ignores it), StringLookup / IntegerLookup with num_oov_indices > 1 on strings (FarmHash64),
 IntegerLookup oov_method='farmhash', salted lookups (SipHash), each model with several named outputs and Keras'
-outputs on fixed inputs; Resizing with interpolation 'bicubic' and 'area'. Run with TensorFlow 2.21 / Keras 3.15:
-  /path/to/tf-venv/bin/python coverage-layers.py"""
-import json, os
+outputs on fixed inputs; Resizing with interpolation 'bicubic' and 'area'; the global poolings' keepdims (a
+MobileNetV3-style squeeze-and-excite block) and GlobalMaxPooling1D's data_format (lead, session 6).
+Run with TensorFlow 2.21 / Keras 3.15:
+  /path/to/tf-venv/bin/python coverage-layers.py [slug ...]   (slugs: rewrite only those models' files and entries)"""
+import json, os, sys
 import numpy as np
 import keras
 from keras import layers as L
@@ -60,6 +62,26 @@ def resizing():
     return keras.Model(x, outs)
 
 
+def global_pooling():
+    keras.utils.set_random_seed(61)  # its own seed: the same weights whether or not the other models are made first
+    img = keras.Input((5, 6, 4), name='img')
+    seq = keras.Input((7, 3), name='seq')
+    se = L.GlobalAveragePooling2D(keepdims=True, name='gap2d_keepdims')(img)
+    se = L.Conv2D(4, 1, activation='hard_sigmoid', name='se_conv')(se)
+    outs = [
+        L.Multiply(name='se_scale')([img, se]),
+        L.GlobalMaxPooling2D(keepdims=True, name='gmp2d_keepdims')(img),
+        L.GlobalAveragePooling2D(data_format='channels_first', keepdims=True, name='gap2d_cf_keepdims')(img),
+        L.GlobalMaxPooling2D(data_format='channels_first', name='gmp2d_cf')(img),
+        L.GlobalAveragePooling2D(name='gap2d')(img),
+        L.Dense(2, name='dense_after_keepdims')(L.GlobalAveragePooling2D(keepdims=True, name='gap2d_keepdims_2')(img)),
+        L.GlobalMaxPooling1D(keepdims=True, name='gmp1d_keepdims')(seq),
+        L.GlobalMaxPooling1D(data_format='channels_first', name='gmp1d_cf')(seq),
+        L.GlobalMaxPooling3D(keepdims=True, name='gmp3d_keepdims')(L.Reshape((7, 3, 1, 1), name='to_3d')(seq)),
+    ]
+    return keras.Model([img, seq], outs)
+
+
 def f32(shape):
     return rng.standard_normal(shape).astype('float32')
 
@@ -75,12 +97,19 @@ masked_x = f32((2, 5, 3))
 masked_x[0, 1] = 0.0  # a masked step for Masking(0.0)
 masked_x[1, 3:] = 0.0
 words = np.array([['a', 'zebra', '', 'c'], ['long unknown word', 'b', 'q', 'zebra']])
+only = set(sys.argv[1:])
 out = {'generator': f'TensorFlow 2.21 / Keras {keras.__version__} (coverage-layers.py)', 'models': {}}
+if only:
+    with open(os.path.join(HERE, 'coverage-layers.expected.json')) as fh:
+        out['models'] = json.load(fh)['models']
 for slug, make, inputs in [
     ('coverage-layers-identity-mask', identity_mask, {'ids': np.array([[3, 0, 5, 0, 0, 7], [0, 11, 0, 2, 2, 0]], 'int32'), 'x': masked_x}),
     ('coverage-layers-lookups', lookups, {'s': words, 'i': np.array([[1, 7, -4, 3], [123456789, 2, 0, 2147483647]], 'int64')}),
     ('coverage-layers-resizing', resizing, {'img': f32((2, 6, 8, 3)) * 50 + 100}),
+    ('coverage-layers-global-pooling', global_pooling, {'img': f32((2, 5, 6, 4)), 'seq': f32((2, 7, 3))}),
 ]:
+    if only and slug not in only:
+        continue
     m = make()
     m.save(os.path.join(HERE, slug + '.keras'))
     m.save(os.path.join(HERE, slug + '.h5'))
