@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { zipSync } from 'fflate';
 import { SourceIOError, UnsupportedFeatureError } from '@savedkeras/common';
-import { isObject, type Json, type JsonObject } from '@savedkeras/revive';
+import { tfjsCamelCase } from '@savedkeras/layers';
+import { FREE_TEXT_CONFIG_KEYS, isObject, type Json, type JsonObject } from '@savedkeras/revive';
 import { keptActivityRegularizers } from './build-model.js';
 import { trainingConfigOf, type OptimizerState } from './write-training.js';
 import { KERAS3_ACTIVATION_NAMES, kerasSnakeCase } from './keras3-config.js';
@@ -265,14 +266,14 @@ function registeredNameOf(layer: Layer): string | undefined {
   return undefined;
 }
 
-const FREE_TEXT_KEYS: readonly [string, string][] = [['oovToken', 'oov_token'], ['maskToken', 'mask_token'], ['maskValue', 'mask_value'], ['vocabulary', 'vocabulary']];
 
 /** Arguments tfjs-layers' getConfig leaves out although the layer has them, and free-text values as the layer holds them. */
 function completeConfig(layer: Layer, cfg: JsonObject): void {
   // Free text (tokens, vocabularies) as the layer holds it: tfjs' toJSON snake-cases every string
   // value, which made the OOV token '[UNK]' '[unk]' and a vocabulary term 'NewYork' 'new_york'.
   const own = layer.getConfig() as Record<string, unknown>;
-  for (const [ts, py] of FREE_TEXT_KEYS) {
+  for (const py of FREE_TEXT_CONFIG_KEYS) {
+    const ts = tfjsCamelCase(py);
     if (Object.hasOwn(own, ts) && Object.hasOwn(cfg, py)) cfg[py] = (own[ts] ?? null) as Json;
   }
   const l = layer as unknown as { depthMultiplier?: number };

@@ -154,9 +154,17 @@ function toCamelCase(s: string): string {
 }
 
 /**
+ * Config keys (Keras' names) whose string values are data, not option names: tfjs camelCases every
+ * string value, which made a vocabulary term 'my_token' 'myToken' (silently out of vocabulary) and
+ * an OOV token 'oov_tok' 'oovTok'. Their values are kept as written, on load and on save.
+ */
+export const FREE_TEXT_CONFIG_KEYS: ReadonlySet<string> = new Set(['vocabulary', 'mask_token', 'oov_token', 'mask_value']);
+
+/**
  * tfjs-layers' own pythonic-to-TypeScript rule (keys and string values camelCased, `name` values
  * and layer names inside inbound_nodes / input_layers / output_layers kept), so that configs reach
- * tfjs classes exactly as `tf.models.modelFromJSON` would hand them over.
+ * tfjs classes exactly as `tf.models.modelFromJSON` would hand them over; FREE_TEXT_CONFIG_KEYS'
+ * values are kept as they are.
  */
 export function pythonicToTs(v: Json, key?: string): Json {
   if (v === null) return null;
@@ -176,6 +184,7 @@ export function pythonicToTs(v: Json, key?: string): Json {
     const k = keys[i]!;
     const x = v[k]!;
     if (k === 'name' && typeof x === 'string') out[k] = x;
+    else if (FREE_TEXT_CONFIG_KEYS.has(k)) setOwn(out, tfjsCamelCase(k), x);
     else {
       const tk = tfjsCamelCase(k);
       setOwn(out, tk, pythonicToTs(x, tk));

@@ -4,7 +4,8 @@ GlobalAveragePooling1D over a mask (Embedding mask_zero, Masking) and keepdims /
 over a mask (Keras ignores it), StringLookup / IntegerLookup with num_oov_indices > 1 on strings (FarmHash64),
 IntegerLookup oov_method='farmhash', salted lookups (SipHash), each model with several named outputs and Keras'
 outputs on fixed inputs; Resizing with interpolation 'bicubic' and 'area'; the global poolings' keepdims (a
-MobileNetV3-style squeeze-and-excite block) and GlobalMaxPooling1D's data_format (lead, session 6).
+MobileNetV3-style squeeze-and-excite block) and GlobalMaxPooling1D's data_format; vocabularies and tokens with
+underscores, which tfjs' camel-casing of string values changed ('my_token' -> 'myToken') (lead, session 6).
 Run with TensorFlow 2.21 / Keras 3.15:
   /path/to/tf-venv/bin/python coverage-layers.py [slug ...]   (slugs: rewrite only those models' files and entries)"""
 import json, os, sys
@@ -82,6 +83,19 @@ def global_pooling():
     return keras.Model([img, seq], outs)
 
 
+def free_text():
+    keras.utils.set_random_seed(62)
+    s = keras.Input((3,), name='s', dtype='string')
+    t = keras.Input((1,), name='t', dtype='string')
+    outs = [
+        L.StringLookup(vocabulary=['my_token', 'a_b_c', 'plain'], name='vocab_underscores')(s),
+        L.StringLookup(vocabulary=['x_y', 'z'], mask_token='my_mask', oov_token='oov_tok', name='tokens_underscores')(s),
+        L.TextVectorization(vocabulary=['new_york', 'san_francisco'], standardize=None, split=None, output_mode='int',
+                            output_sequence_length=1, name='textvec_underscores')(t),
+    ]
+    return keras.Model([s, t], outs)
+
+
 def f32(shape):
     return rng.standard_normal(shape).astype('float32')
 
@@ -106,6 +120,8 @@ for slug, make, inputs in [
     ('coverage-layers-identity-mask', identity_mask, {'ids': np.array([[3, 0, 5, 0, 0, 7], [0, 11, 0, 2, 2, 0]], 'int32'), 'x': masked_x}),
     ('coverage-layers-lookups', lookups, {'s': words, 'i': np.array([[1, 7, -4, 3], [123456789, 2, 0, 2147483647]], 'int64')}),
     ('coverage-layers-resizing', resizing, {'img': f32((2, 6, 8, 3)) * 50 + 100}),
+    ('coverage-layers-free-text', free_text, {'s': np.array([['my_token', 'a_b_c', 'myToken'], ['my_mask', 'x_y', 'oov_tok'], ['new_york', 'san_francisco', 'newYork']]),
+                                                 't': np.array([['my_token'], ['san_francisco'], ['new_york']])}),
     ('coverage-layers-global-pooling', global_pooling, {'img': f32((2, 5, 6, 4)), 'seq': f32((2, 7, 3))}),
 ]:
     if only and slug not in only:
