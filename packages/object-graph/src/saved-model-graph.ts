@@ -156,6 +156,15 @@ export class SavedModelGraph {
    * first node, or saved_model.pb's root object for TF <= 2.4); each layer's is its entry in the model config.
    */
   readonly layerMetadataFromModelConfig: boolean;
+  /** While on (layerMetadataFromModelConfig), reading a field only a layer's own node holds throws KerasMetadataNeeded. */
+  private readonly reviving: { on: boolean };
+  /**
+   * The load revived the model from these metadata: from now on a field only a layer's own node would
+   * hold reads undefined (the page and `check` plan inputs from the graph after the load).
+   */
+  doneReviving(): void {
+    this.reviving.on = false;
+  }
   readonly signatures: SignatureInfo[];
   readonly fingerprint: FingerprintDef | null;
   /** The tag set of every meta graph in saved_model.pb, in file order (this graph is one of them). */
@@ -183,9 +192,11 @@ export class SavedModelGraph {
       metaGraphTags: string[][];
       objectGraphFrom: SavedModelGraph['objectGraphFrom'];
       layerMetadataFromModelConfig?: boolean;
+      reviving?: { on: boolean };
     },
   ) {
     this.layerMetadataFromModelConfig = init.layerMetadataFromModelConfig ?? false;
+    this.reviving = init.reviving ?? { on: false };
     this.objectGraphFrom = init.objectGraphFrom;
     this.nodes = init.nodes;
     this.metaGraphTags = init.metaGraphTags;
@@ -377,6 +388,8 @@ export class SavedModelGraph {
     }
     // One pass, no per-node closures or regexes: a model of 1,000 layers has 16,000 checkpoint nodes.
     const nodes: ObjectNode[] = new Array(protoNodes.length);
+    // Layers' metadata from the model config throw KerasMetadataNeeded on a layer-only field while the load revives; after it (doneReviving) they read undefined.
+    const reviving = { on: true };
     let kerasVersion: string | null = null;
     for (let id = 0; id < protoNodes.length; id++) {
       const p = protoNodes[id];
@@ -390,7 +403,7 @@ export class SavedModelGraph {
             : kerasInfo(fromFile.identifier, fromFile.metadata, fromFile.nodePath, fromFile.producer, { file: KERAS_METADATA_FILE, node: paths[id] ?? `node ${id}` }, limits);
         if (id === 0) kerasVersion = typeof keras.metadata['keras_version'] === 'string' ? (keras.metadata['keras_version'] as string) : null;
       } else if (fromConfig) {
-        keras = kerasInfoOf(fromConfig.identifier, fromConfig.metadata, paths[id] ?? `node ${id}`, root.producer);
+        keras = kerasInfoOf(fromConfig.identifier, fromConfig.metadata, paths[id] ?? `node ${id}`, root.producer, reviving);
       }
       let key: string | undefined;
       for (let i = 0; i < p.attributes.length; i++) {
@@ -431,6 +444,7 @@ export class SavedModelGraph {
       kerasVersion,
       kerasMetadataSource: legacy ? 'object-graph' : 'keras_metadata.pb',
       layerMetadataFromModelConfig: fromConfigs !== null,
+      reviving,
       fingerprint: null,
       metaGraphTags: [],
       objectGraphFrom: 'checkpoint',
@@ -795,10 +809,10 @@ function someVariableBelow(nodes: TrackableObjectGraph['nodes'], id: number, tes
  * A layer's KerasInfo from the metadata layerMetadataFromConfigs made: reading one of LAYER_ONLY_FIELDS,
  * which only the layer's own node would hold, throws KerasMetadataNeeded instead of reading undefined.
  */
-function kerasInfoOf(identifier: string, made: Record<string, unknown>, nodePath: string, producer: number): KerasInfo {
+function kerasInfoOf(identifier: string, made: Record<string, unknown>, nodePath: string, producer: number, reviving: { on: boolean }): KerasInfo {
   const metadata = new Proxy(made, {
     get(target, key, receiver) {
-      if (typeof key === 'string' && !(key in target) && LAYER_ONLY_FIELDS.has(key)) throw new KerasMetadataNeeded(key, nodePath);
+      if (reviving.on && typeof key === 'string' && !(key in target) && LAYER_ONLY_FIELDS.has(key)) throw new KerasMetadataNeeded(key, nodePath);
       return Reflect.get(target, key, receiver) as unknown;
     },
   });

@@ -252,6 +252,8 @@ async function reviveFromCheckpointGraph(
       random: options.random,
     });
     checkLoadedModel(model);
+    // Callers read the graph after the load (the web page and `check` plan inputs from it): no more KerasMetadataNeeded.
+    graph.doneReviving();
     const warn = options.warn ?? ((m: string) => console.warn(`savedkeras: ${m}`));
     for (const m of warnings) warn(m);
     return { model, report, graph };
