@@ -35,7 +35,7 @@ export async function saveKerasFile(model: tfl.LayersModel, target: KerasFileTar
   }
   let fs: typeof import('node:fs/promises');
   try {
-    fs = await import(/* @vite-ignore */ 'node:fs/promises' as string);
+    fs = await importNodeOnly<typeof import('node:fs/promises')>('node:fs/promises');
   } catch (e) {
     throw new UnsupportedFeatureError('saving to a path needs Node; in the browser pass a function that takes the bytes', { cause: e });
   }
@@ -419,8 +419,16 @@ let h5wasmModule: Promise<H5Module> | undefined;
 /** h5wasm (HDF5 compiled to WebAssembly) is loaded only when a file is written: readers never pay for it. */
 function loadH5wasm(): Promise<H5Module> {
   const isNode = typeof process !== 'undefined' && !!(process as { versions?: { node?: string } }).versions?.node;
-  h5wasmModule ??= (isNode ? import(/* @vite-ignore */ 'h5wasm/node' as string) : import('h5wasm')).then((m: { default: H5Module }) => m.default);
+  h5wasmModule ??= (isNode ? importNodeOnly<{ default: H5Module }>('h5wasm/node') : (import('h5wasm') as Promise<unknown> as Promise<{ default: H5Module }>)).then((m) => m.default);
   return h5wasmModule;
+}
+
+/**
+ * Imports a module only Node has (node:fs, h5wasm's Node build) by a name no bundler follows, so a
+ * browser bundle (Vite, esbuild, webpack) neither pulls it in nor fails on its Node built-ins.
+ */
+function importNodeOnly<T>(specifier: string): Promise<T> {
+  return import(/* @vite-ignore */ /* webpackIgnore: true */ specifier) as Promise<T>;
 }
 
 let fileCounter = 0;
