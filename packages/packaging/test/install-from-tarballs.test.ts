@@ -1,12 +1,14 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as nodePath from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exampleMlp, referencePredict } from '@savedkeras/savedmodel-writer';
+import { exampleMlp, referencePredict, writeKerasSavedModel, writeToDirectory } from '@savedkeras/savedmodel-writer';
 
 // Every public package, as a user gets it: packed (`pnpm pack`, so workspace:* becomes a version),
 // installed into a fresh project outside the workspace with npm and with pnpm (tfjs from the
@@ -115,18 +117,79 @@ function expectUserScriptWorks(s: Smoke, tfjsVersion: string): void {
   expect(s.warnings.filter((w) => /already registered|Platform .* has already been set/.test(w))).toEqual([]);
 }
 
-/** The packages a new user installs: the README's Node install line (and api.md's: the same line), plus the CLI's. */
-async function installLines(): Promise<{ node: string[]; cli: string[] }> {
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+
+/** The two code blocks of README's "Use it from code": the Node one and the browser one. */
+async function readmeSamples(): Promise<{ node: string; browser: string }> {
+  const readme = await readFile(nodePath.join(repo, 'README.md'), 'utf8');
+  const start = readme.indexOf('## Use it from code');
+  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+  const blocks = [...section.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
+  const node = blocks.find((b) => b.includes("'@savedkeras/backend-node'"));
+  const browser = blocks.find((b) => b.includes("'@savedkeras/backend-web'"));
+  expect(node, 'README: a ts block using @savedkeras/backend-node').toBeDefined();
+  expect(browser, 'README: a ts block using @savedkeras/backend-web').toBeDefined();
+  return { node: node!, browser: browser! };
+}
+
+/** The writer's float64 forward pass of the example model on one row of ones (what the README samples predict). */
+function onesReference(): number[] {
+  return Array.from(Object.values(referencePredict(exampleMlp(), [Float32Array.from([1, 1, 1, 1])]))[0]!.values as ArrayLike<number>);
+}
+
+/**
+ * tsc's errors for a consumer's tsconfig in a project, except those inside tfjs' own declarations
+ * (tfjs 4.22's .d.ts do not pass skipLibCheck: false); ours (savedkeras, @savedkeras/*) and the sample's count.
+ */
+async function typeErrors(project: string, tsconfig: string): Promise<string[]> {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  let stdout: string;
+  try {
+    stdout = (await run(process.execPath, [tsc, '-p', tsconfig, '--pretty', 'false'], { cwd: project, maxBuffer: 64 * 2 ** 20 })).stdout;
+  } catch (e) {
+    stdout = (e as { stdout?: string }).stdout ?? String(e);
+  }
+  return stdout.split('\n').filter((l) => /error TS\d+/.test(l) && !l.startsWith('node_modules/@tensorflow/'));
+}
+
+/** A static server on 127.0.0.1: [URL prefix, folder] pairs, the first match wins; `log` holds "status url" lines. */
+async function serve(mounts: [string, string][]): Promise<{ origin: string; log: string[]; close: () => Promise<void> }> {
+  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
+  const log: string[] = [];
+  const server: Server = createServer((req, res) => {
+    const url = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+    const mount = mounts.find(([prefix]) => url.startsWith(prefix));
+    const file = mount ? nodePath.join(mount[1], url.slice(mount[0].length) || 'index.html') : '';
+    if (!mount || !file.startsWith(mount[1]) || !existsSync(file)) {
+      log.push(`404 ${url}`);
+      res.writeHead(404).end();
+      return;
+    }
+    log.push(`200 ${url}`);
+    readFile(file).then(
+      (bytes) => res.writeHead(200, { 'content-type': types[nodePath.extname(file)] ?? 'application/octet-stream', 'content-length': bytes.length }).end(bytes),
+      () => res.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { origin: `http://127.0.0.1:${port}`, log, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/** The packages a new user installs: the README's Node install line (and api.md's: the same line), plus the CLI's and the browser's. */
+async function installLines(): Promise<{ node: string[]; cli: string[]; browser: string[] }> {
   const readme = await readFile(nodePath.join(repo, 'README.md'), 'utf8');
   const api = await readFile(nodePath.join(repo, 'docs', 'api.md'), 'utf8');
   const line = (text: string, comment: RegExp) => text.split('\n').find((l) => l.startsWith('npm install ') && comment.test(l));
   const node = line(readme, /#\s*Node\b/);
   const cli = line(readme, /#.*command line/);
+  const browser = line(readme, /#\s*browser\b/);
   expect(node, 'README: an `npm install ... # Node` line').toBeDefined();
+  expect(browser, 'README: an `npm install ... # browser bundles` line').toBeDefined();
   expect(cli, 'README: an `npm install @savedkeras/cli` line').toBeDefined();
   expect(line(api, /#\s*Node\b/)?.replace(/\s+#.*/, ''), 'docs/api.md gives the README\'s install line').toBe(node!.replace(/\s+#.*/, ''));
   const names = (l: string) => l.replace(/#.*/, '').trim().split(/\s+/).slice(2);
-  return { node: names(node!), cli: names(cli!) };
+  return { node: names(node!), cli: names(cli!), browser: names(browser!) };
 }
 
 /** Every real folder of a package in a project's node_modules, nested ones and pnpm's store included (links skipped): one tfjs means one folder. */
@@ -232,17 +295,21 @@ describe('public packages install from their tarballs alone', () => {
     peerFloor = /^\^(\d+\.\d+\.\d+)$/.exec([...ranges][0]!)![1]!;
     expect(peerFloor).not.toBe(TFJS); // otherwise the older-tfjs project tests nothing new
 
-    const { node, cli } = await installLines();
+    const { node, cli, browser } = await installLines();
     const tarballOf = (name: string) => pkgs.find((p) => p.name === name)?.tarball;
-    // What a registry would send for the install line: our packages it names and everything they depend on.
-    const ours = new Set<string>();
-    const add = async (name: string): Promise<void> => {
-      if (ours.has(name) || !tarballOf(name)) return;
-      ours.add(name);
-      const manifest = JSON.parse((await sh('tar', ['-xOzf', tarballOf(name)!, 'package/package.json'], work)).stdout) as { dependencies?: Record<string, string> };
-      for (const dep of Object.keys(manifest.dependencies ?? {})) await add(dep);
+    // What a registry would send for an install line: our packages it names and everything they depend on.
+    const closure = async (names: string[]): Promise<Set<string>> => {
+      const found = new Set<string>();
+      const add = async (name: string): Promise<void> => {
+        if (found.has(name) || !tarballOf(name)) return;
+        found.add(name);
+        const manifest = JSON.parse((await sh('tar', ['-xOzf', tarballOf(name)!, 'package/package.json'], work)).stdout) as { dependencies?: Record<string, string> };
+        for (const dep of Object.keys(manifest.dependencies ?? {})) await add(dep);
+      };
+      for (const n of names) await add(n);
+      return found;
     };
-    for (const n of [...node, ...cli]) await add(n);
+    const ours = await closure([...node, ...cli]);
     const ourTarballs = [...ours].map((n) => tarballOf(n)!);
     const npmArgs = ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', '--cache', nodePath.join(cache, 'npm')];
     const emptyProject = async (name: string) => {
@@ -276,6 +343,14 @@ describe('public packages install from their tarballs alone', () => {
       });
       expect(`${stdout}\n${stderr}`).not.toMatch(/IGNORED_BUILDS|Ignored build scripts/);
       expect(`${stdout}\n${stderr}`).not.toMatch(/unmet peer|missing peer/i);
+      return project;
+    });
+    // The README's browser install line, for a bundled web page (no backend-node, no CLI).
+    const oursForBrowser = await closure(browser);
+    start('web', async () => {
+      const project = await emptyProject('web-project');
+      const wanted = browser.map((n) => (n === '@tensorflow/tfjs' ? `${n}@${TFJS}` : (tarballOf(n) ?? n)));
+      await sh('npm', [...npmArgs, ...new Set([...wanted, ...[...oursForBrowser].map((n) => tarballOf(n)!)])], project);
       return project;
     });
     // A project that already has an older tfjs (the floor of our peer range) and the matching wasm
@@ -357,6 +432,105 @@ describe('public packages install from their tarballs alone', () => {
     expect(s.union).toBe(true);
     expectUserScriptWorks(s, TFJS);
     await expectApiDocRuns(project);
+  });
+
+  it('README\'s Node sample as TypeScript: tsc (nodenext, bundler) finds no error in our packed types, then it runs; require() from CommonJS', async () => {
+    const project = await installed('npm');
+    const { node: sample } = await readmeSamples();
+    await sh(nodePath.join(project, 'node_modules', '.bin', 'savedkeras'), ['example', 'my_model'], project);
+    // The sample verbatim, then what the test reads from it.
+    const probe = `\nconsole.log('RESULT ' + JSON.stringify({ model: Array.from((model.predict(tf.ones([1, 4])) as tf.Tensor).dataSync()), again: Array.from((again.predict(tf.ones([1, 4])) as tf.Tensor).dataSync()), out: Object.fromEntries(Object.entries(out).map(([k, t]) => [k, Array.from(t.dataSync())])) }));\n`;
+    await writeFile(nodePath.join(project, 'readme-node.ts'), sample + probe);
+    const tsconfig = (compilerOptions: Record<string, unknown>) => JSON.stringify({ compilerOptions: { strict: true, target: 'es2022', types: [], skipLibCheck: false, ...compilerOptions }, files: ['readme-node.ts'] });
+    await writeFile(nodePath.join(project, 'tsconfig.nodenext.json'), tsconfig({ module: 'nodenext', moduleResolution: 'nodenext', outDir: 'out' }));
+    await writeFile(nodePath.join(project, 'tsconfig.bundler.json'), tsconfig({ module: 'esnext', moduleResolution: 'bundler', noEmit: true }));
+    const [nodenext, bundler] = await Promise.all([typeErrors(project, 'tsconfig.nodenext.json'), typeErrors(project, 'tsconfig.bundler.json')]);
+    expect({ nodenext, bundler }).toEqual({ nodenext: [], bundler: [] });
+    const { stdout } = await sh(process.execPath, [nodePath.join('out', 'readme-node.js')], project);
+    expect(stdout).toMatch(/Total params/); // model.summary()
+    const result = JSON.parse(/^RESULT (.*)$/m.exec(stdout)![1]!) as { model: number[]; again: number[]; out: Record<string, number[]> };
+    const reference = onesReference();
+    expect(Math.max(...result.model.map((v, i) => Math.abs(v - reference[i]!)))).toBeLessThan(1e-5);
+    expect(result.again).toEqual(result.model); // the .keras written and read back
+    expect(Object.keys(result.out)).toEqual(['dense_1']);
+    expect(Math.max(...result.out['dense_1']!.map((v, i) => Math.abs(v - reference[i]!)))).toBeLessThan(1e-5);
+    expect(existsSync(nodePath.join(project, 'my_model.keras'))).toBe(true);
+
+    // CommonJS: require() of our ES modules works where Node has require(esm) (20.19+, 22.12+; the README says so),
+    // elsewhere Node's own ERR_REQUIRE_ESM says to use import().
+    await writeFile(
+      nodePath.join(project, 'require.cjs'),
+      "const tf = require('@tensorflow/tfjs');\nconst { selectBackend } = require('@savedkeras/backend-node');\nconst { loadKerasModel } = require('savedkeras');\n" +
+        "selectBackend('cpu').then(() => loadKerasModel('my_model')).then((m) => console.log(JSON.stringify(Array.from(m.predict(tf.ones([1, 4])).dataSync()))));\n",
+    );
+    if ((process.features as { require_module?: boolean }).require_module) {
+      const cjs = JSON.parse((await sh(process.execPath, ['require.cjs'], project)).stdout.trim()) as number[];
+      expect(Math.max(...cjs.map((v, i) => Math.abs(v - reference[i]!)))).toBeLessThan(1e-5);
+    } else {
+      await expect(sh(process.execPath, ['require.cjs'], project)).rejects.toThrow(/ERR_REQUIRE_ESM/);
+    }
+  });
+
+  it('browser: every package bundles for the browser (esbuild), and README\'s browser sample, built by Vite from the packed packages, runs in Chromium on wasm', async () => {
+    const project = await installed('web');
+    await expectOneTfjs(project, TFJS);
+    // esbuild, platform browser: a Node-only import reachable from a browser entry fails here
+    // (h5wasm's Node build did: "Could not resolve \"module\"").
+    const esbuild = await import('esbuild');
+    await writeFile(nodePath.join(project, 'everything.js'), "export * from 'savedkeras';\nexport * as web from '@savedkeras/backend-web';\n");
+    const bundled = await esbuild.build({ absWorkingDir: project, entryPoints: ['everything.js'], bundle: true, splitting: true, format: 'esm', platform: 'browser', target: 'es2022', outdir: 'esbuild-out', logLevel: 'silent' });
+    expect(bundled.warnings.map((w) => w.text)).toEqual([]);
+
+    // Vite: the README's browser sample verbatim as the page's script (the model served beside it).
+    const { browser: sample } = await readmeSamples();
+    await mkdir(nodePath.join(project, 'src'));
+    await writeFile(nodePath.join(project, 'index.html'), '<!doctype html><html><body><script type="module" src="/src/main.ts"></script></body></html>\n');
+    const probe = '\n(window as unknown as { __result: unknown }).__result = { backend: choice.name, tried: choice.tried, values: Array.from(await (model.predict(tf.ones([1, 4])) as tf.Tensor).data()) };\n';
+    await writeFile(nodePath.join(project, 'src', 'main.ts'), sample + probe);
+    const vite = await import('vite');
+    const logger = vite.createLogger('warn');
+    const viteWarnings: string[] = [];
+    logger.warn = (m) => void viteWarnings.push(m);
+    logger.warnOnce = (m) => void viteWarnings.push(m);
+    await vite.build({ root: project, configFile: false, logLevel: 'warn', customLogger: logger, build: { outDir: 'dist', target: 'es2022', chunkSizeWarningLimit: 1 << 20 } });
+    // Node built-ins pulled into a browser bundle show as "externalized for browser compatibility".
+    expect(viteWarnings).toEqual([]);
+    const assets = await readdir(nodePath.join(project, 'dist', 'assets'));
+    expect(assets.filter((f) => f.endsWith('.wasm')).map((f) => f.replace(/-[\w-]{8}\.wasm$/, '.wasm')).sort()).toEqual(['tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm', 'tfjs-backend-wasm.wasm']);
+
+    if (!existsSync(CHROMIUM)) {
+      if (process.env['CI']) throw new Error(`${CHROMIUM} is missing (.ci/run installs Debian's chromium)`);
+      console.warn(`[packaging] ${CHROMIUM} is missing: the browser half of this test is skipped`);
+      return;
+    }
+    const modelDir = nodePath.join(project, 'my_model');
+    await writeToDirectory(writeKerasSavedModel(exampleMlp()), modelDir);
+    const served = await serve([
+      ['/models/my_model/', modelDir],
+      ['/', nodePath.join(project, 'dist')],
+    ]);
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+    try {
+      const page = await browser.newPage();
+      const lines: string[] = [];
+      page.on('console', (m) => void lines.push(`[${m.type()}] ${m.text()}`));
+      page.on('pageerror', (e) => void lines.push(`[pageerror] ${e.message}`));
+      await page.goto(`${served.origin}/`);
+      await page.waitForFunction(() => (window as unknown as { __result?: unknown }).__result !== undefined || document.title === 'failed', null, { timeout: 90_000 }).catch(() => {});
+      const result = (await page.evaluate(() => (window as unknown as { __result?: unknown }).__result)) as { backend: string; tried: unknown; values: number[] } | undefined;
+      expect(result, lines.join('\n')).toBeDefined();
+      // Headless Chromium without a GPU: no WebGPU adapter, WebGL in software (skipped), so wasm, whose
+      // .wasm files the bundler emitted and the sample's wasmPaths named (a 404 would fall back to cpu).
+      expect(result!.backend, JSON.stringify(result!.tried)).toBe('wasm');
+      expect(served.log.filter((l) => l.startsWith('404 ') && l.endsWith('.wasm'))).toEqual([]);
+      const reference = onesReference();
+      expect(Math.max(...result!.values.map((v, i) => Math.abs(v - reference[i]!)))).toBeLessThan(1e-5);
+      expect(lines.filter((l) => l.includes('[pageerror]'))).toEqual([]);
+    } finally {
+      await browser.close();
+      await served.close();
+    }
   });
 
   it('pnpm, the install line (no workspace; no build script of ours, core-js\'s declined): the same, api.md\'s examples verbatim', async () => {
