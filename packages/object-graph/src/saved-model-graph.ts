@@ -26,6 +26,7 @@ import {
   type TrackableObjectGraph,
 } from '@savedkeras/proto';
 import { parseKerasJson } from './keras-json.js';
+import { keyedWeights, KeyRouteRefused, keyRouteNode, type KeyedEntries, type KeyedLayer, type TreeNetwork } from './checkpoint-keys.js';
 import { decodeStructure, shapeOf, tensorLeaves, type Structure, type TensorSpec } from './structure.js';
 
 export const SAVED_MODEL_FILE = 'saved_model.pb';
@@ -165,6 +166,15 @@ export class SavedModelGraph {
   doneReviving(): void {
     this.reviving.on = false;
   }
+  /**
+   * Made by fromCheckpointKeys: the checkpoint's object graph was not read; the layers' weights are found by
+   * their checkpoint key names (bindWeightsByKeys) once the layers are revived. Null on every other graph.
+   */
+  private readonly keyRoute: KeyRoute | null;
+  /** The weights of this graph's layers were found by checkpoint key names alone (fromCheckpointKeys). */
+  get weightsByKeyNames(): boolean {
+    return this.keyRoute !== null;
+  }
   readonly signatures: SignatureInfo[];
   readonly fingerprint: FingerprintDef | null;
   /** The tag set of every meta graph in saved_model.pb, in file order (this graph is one of them). */
@@ -193,8 +203,10 @@ export class SavedModelGraph {
       objectGraphFrom: SavedModelGraph['objectGraphFrom'];
       layerMetadataFromModelConfig?: boolean;
       reviving?: { on: boolean };
+      keyRoute?: KeyRoute;
     },
   ) {
+    this.keyRoute = init.keyRoute ?? null;
     this.layerMetadataFromModelConfig = init.layerMetadataFromModelConfig ?? false;
     this.reviving = init.reviving ?? { on: false };
     this.objectGraphFrom = init.objectGraphFrom;
@@ -452,6 +464,150 @@ export class SavedModelGraph {
   }
 
   /**
+   * The Keras view of a SavedModel from keras_metadata.pb's root node and the checkpoint index alone: neither
+   * saved_model.pb nor the checkpoint's object graph is read. The nodes are the root network and its layers
+   * (nested Functional/Sequential networks too) from the root's model config, each with its entry of that
+   * config as metadata (as fromCheckpoint with kerasMetadata 'root'), named `layer-N` as Keras names them;
+   * their weights are found once the layers are revived, by the checkpoint key names Keras gives them
+   * (bindWeightsByKeys, rules in checkpoint-keys.ts). Null when the model is not such a network (or has no
+   * keras_metadata.pb: TF <= 2.4): the caller then takes the checkpoint's object graph.
+   */
+  static async fromCheckpointKeys(source: ModelSource, ckpt: KeyedEntries, options: { limits?: Partial<Limits> } = {}): Promise<SavedModelGraph | null> {
+    const limits = resolveLimits(options.limits);
+    const head = await readKerasMetadataRoot(source, limits);
+    const rootNode = head?.get(0);
+    if (!rootNode || rootNode.identifier === '_tf_keras_metric' || !KERAS_IDENTIFIERS.has(rootNode.identifier)) return null;
+    const rootInfo = kerasInfo(rootNode.identifier, rootNode.metadata, rootNode.nodePath, rootNode.producer, { file: KERAS_METADATA_FILE, node: 'root' }, limits);
+    const rootClass = rootInfo.className ?? '';
+    if (NETWORK_IDENTIFIERS[rootClass] === undefined || rootInfo.identifier !== NETWORK_IDENTIFIERS[rootClass]) return null;
+    const reviving = { on: true };
+    const tree: TreeNetwork = { id: 0, trainable: rootInfo.metadata['trainable'] !== false, sequential: rootClass === 'Sequential', layers: [] };
+    const nodes: ObjectNode[] = [keyRouteNode(0, 'root', rootInfo, [])];
+    const build = (net: TreeNetwork, config: unknown, sequential: boolean, depth: number): boolean => {
+      if (depth > 32 || !isRecord(config) || !Array.isArray(config['layers'])) return false;
+      const entries = config['layers'] as unknown[];
+      // Sequential.layers leaves out the implicit InputLayer its config lists first.
+      const offset = sequential && isRecord(entries[0]) && entries[0]['class_name'] === 'InputLayer' ? 1 : 0;
+      const parent = nodes[net.id];
+      for (let i = offset; i < entries.length; i++) {
+        const entry = entries[i];
+        if (!isRecord(entry)) return false;
+        const className = entry['class_name'];
+        const cfg = entry['config'];
+        if (typeof className !== 'string' || !isRecord(cfg) || typeof cfg['name'] !== 'string') return false;
+        const isNetwork = Array.isArray(cfg['layers']);
+        const identifier = className === 'InputLayer' ? '_tf_keras_input_layer' : isNetwork ? NETWORK_IDENTIFIERS[className] : '_tf_keras_layer';
+        if (identifier === undefined) return false;
+        const metadata: Record<string, unknown> = { name: cfg['name'], class_name: className, config: cfg };
+        if (typeof cfg['trainable'] === 'boolean') metadata['trainable'] = cfg['trainable'];
+        if (cfg['dtype'] !== undefined) metadata['dtype'] = cfg['dtype'];
+        const id = nodes.length;
+        const childName = `layer-${i - offset}`;
+        const path = `${parent.path}.${childName}`;
+        nodes.push(keyRouteNode(id, path, kerasInfoOf(identifier, metadata, path, rootNode.producer, reviving), []));
+        parent.children.push({ name: childName, id });
+        const inner: TreeNetwork | null = isNetwork ? { id, trainable: cfg['trainable'] !== false, sequential: className === 'Sequential', layers: [] } : null;
+        const calls = Array.isArray(entry['inbound_nodes']) ? (entry['inbound_nodes'] as unknown[]) : [];
+        net.layers.push({ id, index: i - offset, network: inner, inputLayer: className === 'InputLayer', name: cfg['name'], inbound: inboundNames(calls), calls: sequential ? 1 : calls.length });
+        if (inner) {
+          if (!build(inner, cfg, className === 'Sequential', depth + 1)) return false;
+        }
+        if (nodes.length > limits.maxObjectGraphNodes) return false;
+      }
+      return true;
+    };
+    if (!build(tree, rootInfo.metadata['config'], rootClass === 'Sequential', 0)) return null;
+    const kerasVersion = typeof rootInfo.metadata['keras_version'] === 'string' ? (rootInfo.metadata['keras_version'] as string) : null;
+    const metaGraph: MetaGraphDef = { metaInfoDef: null, signatureDef: {}, assetFileDef: [], objectGraphDef: null };
+    return new SavedModelGraph(metaGraph, null, {
+      nodes,
+      kerasVersion,
+      kerasMetadataSource: KERAS_METADATA_FILE,
+      layerMetadataFromModelConfig: true,
+      reviving,
+      fingerprint: null,
+      metaGraphTags: [],
+      objectGraphFrom: 'checkpoint',
+      keyRoute: { tree, ckpt, bound: false },
+    });
+  }
+
+  /**
+   * On a graph made by fromCheckpointKeys, once its layers are revived: finds each leaf layer's weights by
+   * their checkpoint key names (checkpoint-keys.ts), names the layers as Keras does (`layer_with_weights-K`
+   * for a layer with weights) and gives each a `variables` list of variable nodes in the order of its weights,
+   * so that weights bind as on any graph. Throws ObjectGraphNeeded when the mapping does not check out (the
+   * loader then reads the checkpoint's object graph). A no-op on other graphs.
+   */
+  bindWeightsByKeys(owners: readonly KeyedLayer[]): void {
+    const route = this.keyRoute;
+    if (!route || route.bound) return;
+    let keyed: ReturnType<typeof keyedWeights>;
+    try {
+      keyed = keyedWeights(route.tree, owners, route.ckpt);
+    } catch (e) {
+      if (e instanceof KeyRouteRefused) throw new ObjectGraphNeeded(e.message);
+      throw e;
+    }
+    route.bound = true;
+    // Child names and paths as Keras names them: a layer with weights is first reached as layer_with_weights-K.
+    const rename = (net: TreeNetwork): void => {
+      const parent = this.nodes[net.id];
+      const children: ChildRef[] = [];
+      for (const l of net.layers) {
+        const k = keyed.weighted.get(l.id);
+        const n = this.nodes[l.id];
+        if (k !== undefined) children.push({ name: `layer_with_weights-${k}`, id: l.id });
+        children.push({ name: `layer-${l.index}`, id: l.id });
+        n.path = `${parent.path}.${k !== undefined ? `layer_with_weights-${k}` : `layer-${l.index}`}`;
+        n.checkpointPath = n.path;
+        if (n.keras) n.keras.nodePath = n.path;
+        if (l.network) rename(l.network);
+      }
+      // Children other than layers (none so far) keep their place after them.
+      for (const c of parent.children) if (!/^layer-\d+$/.test(c.name)) children.push(c);
+      parent.children = children;
+    };
+    rename(route.tree);
+    for (const [layerId, vars] of keyed.variables) {
+      if (vars.length === 0) continue;
+      const layer = this.nodes[layerId];
+      const listId = this.nodes.length;
+      const list = keyRouteNode(listId, `${layer.path}.variables`, null, []);
+      this.nodes.push(list);
+      layer.children.push({ name: 'variables', id: listId });
+      for (let i = 0; i < vars.length; i++) {
+        const v = vars[i];
+        const id = this.nodes.length;
+        const keyPath = v.key.slice(0, v.key.length - '/.ATTRIBUTES/VARIABLE_VALUE'.length);
+        const path = `root.${keyPath.split('/').join('.')}`;
+        const node = keyRouteNode(id, path, null, [], 'variable');
+        node.variable = { name: keyPath.slice(keyPath.lastIndexOf('/') + 1), dtype: v.dtype, shape: v.shape, trainable: v.trainable, checkpointKey: v.key, fromCheckpoint: true };
+        this.nodes.push(node);
+        list.children.push({ name: String(i), id });
+      }
+    }
+  }
+
+  /**
+   * Before bindWeightsByKeys: the most elements any value of the checkpoint holds (the bound for a weight a
+   * layer creates, where other graphs give the layer's own saved variables). Undefined on other graphs.
+   */
+  largestCheckpointValue(): number | undefined {
+    const route = this.keyRoute;
+    if (!route || route.bound) return undefined;
+    if (route.largest === undefined) {
+      let largest = 0;
+      for (const key of route.ckpt.keys()) {
+        const e = route.ckpt.entry(key);
+        if (e) largest = Math.max(largest, e.shape.reduce((a, b) => a * b, 1));
+      }
+      route.largest = largest;
+    }
+    return route.largest;
+  }
+
+  /**
    * For code that needs what only saved_model.pb holds (functions, signatures, object kinds): throws
    * ObjectGraphNeeded on a graph made by fromCheckpoint, so the load starts over the full way.
    */
@@ -649,6 +805,14 @@ function checkpointNodeProto(p: TrackableObjectGraph['nodes'][number], kind: Nod
   return { children: p.children, dependencies: [], slotVariables: p.slotVariables, kind, saveableObjects: {}, registeredName: '', registeredSaver: '' } as SavedObject;
 }
 
+/** A key-route graph's state (fromCheckpointKeys). */
+interface KeyRoute {
+  tree: TreeNetwork;
+  ckpt: KeyedEntries;
+  bound: boolean;
+  largest?: number;
+}
+
 /** What fromCheckpoint reads of the checkpoint index: a variable's stored dtype and shape (no data). */
 export interface CheckpointEntries {
   entry(key: string): { dtype: number; dtypeName: string; shape: number[] } | undefined;
@@ -803,6 +967,22 @@ function someVariableBelow(nodes: TrackableObjectGraph['nodes'], id: number, tes
     }
   }
   return false;
+}
+
+/** The layer names a config entry's inbound_nodes call it on (Keras 2: `[[[name, node, tensor, kwargs], ...], ...]`; other nestings walked alike). */
+function inboundNames(calls: unknown[]): string[] {
+  const out = new Set<string>();
+  const walk = (v: unknown, depth: number): void => {
+    if (depth > 16 || !v || typeof v !== 'object') return;
+    if (Array.isArray(v)) {
+      if (typeof v[0] === 'string' && typeof v[1] === 'number') out.add(v[0]);
+      else for (const x of v) walk(x, depth + 1);
+      return;
+    }
+    for (const x of Object.values(v as Record<string, unknown>)) walk(x, depth + 1);
+  };
+  walk(calls, 0);
+  return [...out];
 }
 
 /**

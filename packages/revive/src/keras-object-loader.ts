@@ -111,6 +111,8 @@ export class KerasObjectLoader {
     const top = await this.reviveNode(0);
     const model = top instanceof tfl.LayersModel ? top : this.networks.wrapLayer(top, root);
 
+    // A graph made from checkpoint key names finds its layers' weights now that they exist (else a no-op).
+    this.graph.bindWeightsByKeys(this.weightOwners);
     const bindings = await restoreRevivedWeights(
       this.graph,
       this.ckpt,
@@ -284,6 +286,8 @@ export class KerasObjectLoader {
       const e = v.variable?.checkpointKey ? this.ckpt.entry(v.variable.checkpointKey) : undefined;
       if (e) largest = Math.max(largest, e.shape.reduce((a, b) => a * b, 1));
     }
+    // Weights found by checkpoint key names are known only after the build: bound by the largest saved value.
+    largest = this.graph.largestCheckpointValue() ?? largest;
     const allowed = Math.max(largest, UNSAVED_WEIGHT_ELEMENTS);
     interceptWeights(
       layer,

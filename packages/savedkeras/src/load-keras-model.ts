@@ -180,11 +180,26 @@ export async function loadKerasModelWithReport(from: string | ModelSource, optio
  */
 async function loadFromCheckpointGraph(source: ModelSource, checkpoint: CheckpointReader, options: LoadOptions): Promise<LoadedKerasModel | undefined> {
   if (options.verifyLayers || options.tags !== undefined || options.loadOptimizerState) return undefined;
+  // First without the checkpoint's object graph: the weights by their checkpoint key names (not with the
+  // caller's own layer classes, whose weight names Keras' key names need not follow).
+  let whole = false;
+  if (!options.customObjects || Object.keys(options.customObjects).length === 0) {
+    try {
+      const byKeys = await SavedModelGraph.fromCheckpointKeys(source, checkpoint, { limits: options.limits });
+      const loaded = byKeys ? await reviveFromGraph(byKeys, checkpoint, options) : undefined;
+      if (loaded) return loaded;
+    } catch (e) {
+      if (!(e instanceof ObjectGraphNeeded)) throw e;
+      // A layer needs its own node of keras_metadata.pb: the object-graph route with the whole file.
+      whole = e instanceof KerasMetadataNeeded;
+    }
+  }
   const ckptGraph = await checkpoint.readObjectGraph();
   if (!ckptGraph) return undefined;
   // First with keras_metadata.pb's root node only (the layers' metadata from the model config: in a browser
   // the rest of the file is not downloaded); a layer that needs a field of its own node starts it over
   // with the whole file.
+  if (whole) return reviveFromCheckpointGraph(source, checkpoint, ckptGraph, 'whole', options);
   try {
     return await reviveFromCheckpointGraph(source, checkpoint, ckptGraph, 'root', options);
   } catch (e) {
@@ -212,6 +227,8 @@ function keepingKerasMetadataHead(source: ModelSource): ModelSource {
     ...(list ? { list: (dir?: string) => list(dir) } : {}),
     size: (path) => source.size(path),
     readRange: async (path, offset, length) => {
+      // The head again (the key route read it, then the object-graph route): from memory.
+      if (path === file && offset + length <= head.length) return head.slice(offset, offset + length);
       const bytes = await source.readRange(path, offset, length);
       if (path === file && offset === head.length && bytes.length === length) head = concat(head, bytes);
       return bytes;
@@ -241,27 +258,36 @@ async function reviveFromCheckpointGraph(
   options: LoadOptions,
 ): Promise<LoadedKerasModel | undefined> {
   const graph = await SavedModelGraph.fromCheckpoint(source, ckptGraph, checkpoint, { limits: options.limits, kerasMetadata });
-  if (!graph || !revivesFromConfigs(graph, options.customObjects)) return undefined;
-  const warnings: string[] = [];
+  if (!graph) return undefined;
   try {
-    const { model, report } = await reviveKerasModel(graph, checkpoint, {
-      customObjects: options.customObjects,
-      compile: options.compile,
-      onProgress: options.onProgress,
-      warn: (m) => warnings.push(m),
-      random: options.random,
-    });
-    checkLoadedModel(model);
-    // Callers read the graph after the load (the web page and `check` plan inputs from it): no more KerasMetadataNeeded.
-    graph.doneReviving();
-    const warn = options.warn ?? ((m: string) => console.warn(`savedkeras: ${m}`));
-    for (const m of warnings) warn(m);
-    return { model, report, graph };
+    return await reviveFromGraph(graph, checkpoint, options);
   } catch (e) {
     if (e instanceof KerasMetadataNeeded) throw e;
     if (e instanceof ObjectGraphNeeded) return undefined;
     throw e;
   }
+}
+
+/**
+ * Revives a graph made without saved_model.pb; undefined when a layer cannot rebuild from its config.
+ * ObjectGraphNeeded (incl. KerasMetadataNeeded) passes out. Warnings of an abandoned attempt are not passed on.
+ */
+async function reviveFromGraph(graph: SavedModelGraph, checkpoint: CheckpointReader, options: LoadOptions): Promise<LoadedKerasModel | undefined> {
+  if (!revivesFromConfigs(graph, options.customObjects)) return undefined;
+  const warnings: string[] = [];
+  const { model, report } = await reviveKerasModel(graph, checkpoint, {
+    customObjects: options.customObjects,
+    compile: options.compile,
+    onProgress: options.onProgress,
+    warn: (m) => warnings.push(m),
+    random: options.random,
+  });
+  checkLoadedModel(model);
+  // Callers read the graph after the load (the web page and `check` plan inputs from it): no more KerasMetadataNeeded.
+  graph.doneReviving();
+  const warn = options.warn ?? ((m: string) => console.warn(`savedkeras: ${m}`));
+  for (const m of warnings) warn(m);
+  return { model, report, graph };
 }
 
 /** Every Keras object is a network, an input, a metric or a layer with a config and a registered class (else saved functions may be needed). */

@@ -1,0 +1,191 @@
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import type { ModelSource } from '@savedkeras/common';
+import { readSSTable } from '@savedkeras/proto';
+import { editKerasJson, memorySource, writeKerasSavedModel, writeSSTable, type FunctionalSpec, type SequentialSpec } from '@savedkeras/testing';
+import { loadKerasModelWithReport } from '../src/index.js';
+
+/**
+ * Issue 15 items 1-2: weights by checkpoint key names alone. A Functional/Sequential model's weights are
+ * found by the keys Keras gives them (`layer_with_weights-K/kernel`, `variables/<i>`), without reading or
+ * decoding the checkpoint's object graph; the load falls back to the object graph whenever that mapping
+ * does not check out (a key missing, left over, renamed, or two same-shape layers in no fixed order).
+ */
+
+const values = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 5.1 + i * 1.3) * 0.7);
+const INDEX = 'variables/variables.index';
+
+/** x(4) -> a tanh(4) -> b (4) -> c tanh (3): a and b have the same shapes (a Sequential fixes their order). */
+const SPEC: SequentialSpec = {
+  kind: 'Sequential',
+  name: 'chain',
+  input: { shape: [4] },
+  layers: [
+    { className: 'Dense', name: 'a', units: 4, activation: 'tanh', kernel: values(16, 1), bias: values(4, 2) },
+    { className: 'Dropout', name: 'drop', rate: 0.5 },
+    { className: 'Dense', name: 'b', units: 4, kernel: values(16, 3), bias: values(4, 4) },
+    { className: 'Dense', name: 'c', units: 3, activation: 'tanh', kernel: values(12, 5), bias: values(3, 6) },
+  ],
+  seed: 7,
+};
+
+/** Float64 forward pass of SPEC from its own values (Dropout is the identity at inference). */
+function reference(x: number[]): number[] {
+  const dense = (name: string, v: number[], act: (z: number) => number) => {
+    const l = SPEC.layers.find((s) => s.name === name) as { kernel: Float32Array; bias: Float32Array; units: number };
+    return Array.from({ length: l.units }, (_, u) => act(l.bias[u]! + v.reduce((s, vi, i) => s + vi * l.kernel[i * l.units + u]!, 0)));
+  };
+  return dense('c', dense('b', dense('a', x, Math.tanh), (z) => z), Math.tanh);
+}
+
+const X = [
+  [0.5, -1, 2, 0.25],
+  [-0.3, 0.8, -1.5, 1],
+];
+
+function expectReference(model: tf.LayersModel) {
+  const got = (model.predict(tf.tensor2d(X)) as tf.Tensor).arraySync() as number[][];
+  X.forEach((x, r) => {
+    const want = reference(x);
+    expect(got[r]!.length).toBe(want.length);
+    for (let i = 0; i < want.length; i++) expect(Math.abs(got[r]![i]! - want[i]!)).toBeLessThan(1e-5);
+  });
+}
+
+/** Records every range read of the data shard. */
+function recording(files: Map<string, Uint8Array>): { source: ModelSource; shardBytes: () => number } {
+  const inner = memorySource(files);
+  let bytes = 0;
+  const source: ModelSource = {
+    description: inner.description,
+    read: async (p) => {
+      const b = await inner.read(p);
+      if (p.includes('.data-')) bytes += b.length;
+      return b;
+    },
+    readRange: async (p, o, n) => {
+      const b = await inner.readRange(p, o, n);
+      if (p.includes('.data-')) bytes += b.length;
+      return b;
+    },
+    size: (p) => inner.size(p),
+  };
+  return { source, shardBytes: () => bytes };
+}
+
+/** The index with its entries changed by `edit` (kept sorted, as an SSTable must be). */
+function editIndex(files: Map<string, Uint8Array>, edit: (entries: { key: string; value: Uint8Array }[]) => { key: string; value: Uint8Array }[]): Map<string, Uint8Array> {
+  const entries = readSSTable(files.get(INDEX)!, INDEX).map((e) => ({ key: e.key, value: e.value }));
+  const out = edit(entries).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const copy = new Map(files);
+  copy.set(INDEX, writeSSTable(out));
+  return copy;
+}
+
+describe('weights by checkpoint key names', () => {
+  const files = writeKerasSavedModel(SPEC);
+
+  it("finds every weight by its key name, reads no byte of the checkpoint's object graph, right numbers", async () => {
+    const { source, shardBytes } = recording(files);
+    const { model, report, graph } = await loadKerasModelWithReport(source, { warn: () => {} });
+    expect(report.route).toBe('checkpoint');
+    expect(graph!.weightsByKeyNames).toBe(true);
+    // Keras' names: the layers with weights counted in model.layers order (the Dropout has none).
+    expect(report.weights.map((w) => w.checkpointKey)).toEqual(
+      [0, 1, 2].flatMap((k) => [`layer_with_weights-${k}/kernel/.ATTRIBUTES/VARIABLE_VALUE`, `layer_with_weights-${k}/bias/.ATTRIBUTES/VARIABLE_VALUE`]),
+    );
+    expect(new Set(report.objects.map((o) => o.path))).toEqual(new Set(['root', 'root.layer-1', 'root.layer_with_weights-0', 'root.layer_with_weights-1', 'root.layer_with_weights-2']));
+    // The data shard is read for the weights only (the object graph is a string tensor of the same shard).
+    const weightBytes = (16 + 4 + 16 + 4 + 12 + 3) * 4;
+    expect(shardBytes()).toBeLessThanOrEqual(weightBytes + 64 * 6);
+    expectReference(model);
+    model.dispose();
+  });
+
+  // (The writer's `input.explicit` layout lists the InputLayer among a Sequential's layer-N children, as TF 2.1 did;
+  // Keras' Sequential.layers leaves any first InputLayer out (the real seq-logistic-rmsprop, named input_1, agrees
+  // in tools/perf/route-parity.mjs), so the key route names such a writer model's weightless layers one lower.)
+  it.each([['an implicit input', files]])('gives what the object-graph route gives (report but the variable paths, weights, config): %s', async (_, model) => {
+    const byKeys = await loadKerasModelWithReport(memorySource(model), { warn: () => {} });
+    // The caller's own classes turn the key route off (their weight names need not be Keras').
+    const byGraph = await loadKerasModelWithReport(memorySource(model), { warn: () => {}, customObjects: { Unused: class {} as never } });
+    expect(byKeys.graph!.weightsByKeyNames).toBe(true);
+    expect(byGraph.graph!.weightsByKeyNames).toBe(false);
+    const strip = (r: typeof byKeys.report) => ({ ...r, weights: r.weights.map((w) => [w.checkpointKey, w.layerPath, w.weight.shape]) });
+    expect(strip(byKeys.report)).toEqual(strip(byGraph.report));
+    expect(byKeys.model.toJSON(null, false)).toEqual(byGraph.model.toJSON(null, false));
+    byKeys.model.weights.forEach((w, i) => expect(Array.from(w.read().dataSync())).toEqual(Array.from(byGraph.model.weights[i]!.read().dataSync())));
+    byKeys.model.dispose();
+    byGraph.model.dispose();
+  });
+
+  it('a key no weight explains (an extra variable): the object graph, right numbers', async () => {
+    const extra = editIndex(files, (entries) => {
+      const bias = entries.find((e) => e.key === 'layer_with_weights-0/bias/.ATTRIBUTES/VARIABLE_VALUE')!;
+      return [...entries, { key: 'layer_with_weights-0/extra/.ATTRIBUTES/VARIABLE_VALUE', value: bias.value }];
+    });
+    const { model, graph } = await loadKerasModelWithReport(memorySource(extra), { warn: () => {} });
+    expect(graph!.weightsByKeyNames).toBe(false);
+    expectReference(model);
+    model.dispose();
+  });
+
+  it('a renamed key (the name lies): refused by key names, a typed error from the object graph', async () => {
+    const renamed = editIndex(files, (entries) =>
+      entries.map((e) => (e.key === 'layer_with_weights-1/bias/.ATTRIBUTES/VARIABLE_VALUE' ? { ...e, key: 'layer_with_weights-1/biaz/.ATTRIBUTES/VARIABLE_VALUE' } : e)),
+    );
+    const err = await loadKerasModelWithReport(memorySource(renamed), { warn: () => {} }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'FORMAT', file: INDEX });
+    expect((err as Error).message).toContain('layer_with_weights-1/bias/');
+  });
+
+  it('a key of another shape (two layers swapped in the checkpoint): refused by key names, then a typed error', async () => {
+    // c's kernel [4, 3] under b's name and b's [4, 4] under c's: every key is there, the shapes say no.
+    const swapped = editIndex(files, (entries) => {
+      const k1 = 'layer_with_weights-1/kernel/.ATTRIBUTES/VARIABLE_VALUE';
+      const k2 = 'layer_with_weights-2/kernel/.ATTRIBUTES/VARIABLE_VALUE';
+      const v1 = entries.find((e) => e.key === k1)!.value;
+      const v2 = entries.find((e) => e.key === k2)!.value;
+      return entries.map((e) => (e.key === k1 ? { key: k1, value: v2 } : e.key === k2 ? { key: k2, value: v1 } : e));
+    });
+    const err = await loadKerasModelWithReport(memorySource(swapped), { warn: () => {} }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'FORMAT' });
+  });
+
+  it('same-shape layers: by key names only in an order the network itself fixes', async () => {
+    // A Functional whose two same-shape layers have no order of their own (an edited config could swap them) takes the object graph.
+    const spec: FunctionalSpec = {
+      kind: 'Functional',
+      name: 'branches',
+      layers: [
+        { className: 'InputLayer', name: 'x', shape: [4] },
+        { className: 'Dense', name: 'p', units: 4, kernel: values(16, 8), bias: values(4, 9), inbound: [['x']] },
+        { className: 'Dense', name: 'q', units: 4, kernel: values(16, 10), bias: values(4, 11), inbound: [['x']] },
+        { className: 'Concatenate', name: 'cat', inbound: [['p', 'q']] },
+      ],
+      inputs: ['x'],
+      outputs: ['cat'],
+      seed: 3,
+    };
+    const branches = writeKerasSavedModel(spec);
+    const { model, graph } = await loadKerasModelWithReport(memorySource(branches), { warn: () => {} });
+    expect(graph!.weightsByKeyNames).toBe(false);
+    model.dispose();
+    // The same with q computed from p: their order is the network's own, so the key names are taken.
+    const chained = writeKerasSavedModel({ ...spec, layers: spec.layers.map((l) => (l.name === 'q' ? { ...l, inbound: [['p']] } : l)) as FunctionalSpec['layers'] });
+    const loaded = await loadKerasModelWithReport(memorySource(chained), { warn: () => {} });
+    expect(loaded.graph!.weightsByKeyNames).toBe(true);
+    loaded.model.dispose();
+    // A config listing q (computed from p) before p is not Keras' order: the object graph.
+    const reordered = editKerasJson(chained, (json) => {
+      const layers = (json['config'] as { layers?: { name: string }[] } | undefined)?.layers;
+      if (!Array.isArray(layers) || layers.length !== 4) return false;
+      [layers[1], layers[2]] = [layers[2]!, layers[1]!];
+      return true;
+    });
+    const r = await loadKerasModelWithReport(memorySource(reordered), { warn: () => {} });
+    expect(r.graph!.weightsByKeyNames).toBe(false);
+    r.model.dispose();
+  });
+});
