@@ -12,30 +12,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { selectBackend } from '@savedkeras/backend-node';
 import { registerAllLayers, resolveKerasObject } from '@savedkeras/layers';
+import { expectClose, storedTensor, type Stored } from './support.js';
 import { encodeKerasFile, loadKerasFile } from '../src/index.js';
 
 const DATA = join(dirname(fileURLToPath(import.meta.url)), 'data');
-interface Stored { shape: number[]; values: (number | string)[]; dtype?: 'string' }
 interface Expected {
   generator: string;
   models: Record<string, { inputs: Record<string, Stored>; outputs: Record<string, Stored> }>;
 }
 const expected = JSON.parse(readFileSync(join(DATA, 'coverage-layers.expected.json'), 'utf8')) as Expected;
 
-const toTensor = (s: Stored, dtype: tf.DataType): tf.Tensor =>
-  s.dtype === 'string' ? tf.tensor(s.values as string[], s.shape, 'string') : tf.tensor(s.values as number[], s.shape, dtype === 'string' ? 'float32' : dtype);
-
-function expectClose(got: tf.Tensor, want: Stored, what: string, tol = 1e-5): void {
-  expect(got.shape, what).toEqual(want.shape);
-  const vals = got.dataSync();
-  let worst = 0;
-  let at = -1;
-  (want.values as number[]).forEach((w, i) => {
-    const d = Math.abs(vals[i]! - w) / (1 + Math.abs(w));
-    if (!(d <= worst)) [worst, at] = [d, i];
-  });
-  expect(worst, `${what}: element ${at} is ${vals[at]}, Keras ${want.values[at]}`).toBeLessThanOrEqual(tol);
-}
 
 async function load(file: string, bytes?: Uint8Array): Promise<tfl.LayersModel> {
   const { model } = await loadKerasFile(bytes ?? new Uint8Array(readFileSync(join(DATA, file))), { fileName: file, warn: () => undefined, compile: false });
@@ -76,7 +62,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
             original.dispose();
             model = await load(`${slug}-rewritten.keras`, bytes);
           } else model = await load(file);
-          const inputs = model.inputs.map((i) => toTensor(want.inputs[i.sourceLayer.name]!, i.dtype));
+          const inputs = model.inputs.map((i) => storedTensor(want.inputs[i.sourceLayer.name]!, i.dtype));
           const got = model.predict(inputs.length === 1 ? inputs[0]! : inputs);
           const outs = Array.isArray(got) ? got : [got];
           const names = Object.keys(want.outputs);

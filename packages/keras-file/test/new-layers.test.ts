@@ -12,10 +12,10 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { selectBackend } from '@savedkeras/backend-node';
 import { parseStoredJson, readTestBytes } from '@savedkeras/fixtures';
 import { registerAllLayers } from '@savedkeras/layers';
+import { expectClose, storedTensor, type Stored } from './support.js';
 import { encodeKerasFile, inspectKerasFile, loadKerasFile } from '../src/index.js';
 
 const DATA = join(dirname(fileURLToPath(import.meta.url)), 'data');
-interface Stored { shape: number[]; values: (number | string)[]; dtype?: 'string' }
 interface Expected {
   generator: string;
   models: Record<string, { inputs: Record<string, Stored>; outputs: Record<string, Stored> }>;
@@ -23,20 +23,6 @@ interface Expected {
 }
 const expected = parseStoredJson<Expected>(readFileSync(join(DATA, 'new-layers.expected.json'), 'utf8'));
 
-const toTensor = (s: Stored, dtype: tf.DataType): tf.Tensor =>
-  s.dtype === 'string' ? tf.tensor(s.values as string[], s.shape, 'string') : tf.tensor(s.values as number[], s.shape, dtype === 'string' ? 'float32' : dtype);
-
-function expectClose(got: tf.Tensor, want: Stored, what: string, tol = 1e-5): void {
-  expect(got.shape, what).toEqual(want.shape);
-  const vals = got.dataSync();
-  let worst = 0;
-  let at = -1;
-  (want.values as number[]).forEach((w, i) => {
-    const d = Math.abs(vals[i]! - w) / (1 + Math.abs(w));
-    if (!(d <= worst)) [worst, at] = [d, i];
-  });
-  expect(worst, `${what}: element ${at} is ${vals[at]}, Keras ${want.values[at]}`).toBeLessThanOrEqual(tol);
-}
 
 async function load(file: string, bytes?: Uint8Array): Promise<tfl.LayersModel> {
   const { model } = await loadKerasFile(bytes ?? readTestBytes(join(DATA, file)), { fileName: file, warn: () => undefined, compile: false });
@@ -61,7 +47,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
             original.dispose();
             model = await load(`${source}-rewritten.keras`, bytes);
           } else model = await load(file);
-          const inputs = model.inputs.map((i) => toTensor(want.inputs[i.sourceLayer.name]!, i.dtype));
+          const inputs = model.inputs.map((i) => storedTensor(want.inputs[i.sourceLayer.name]!, i.dtype));
           const got = model.predict(inputs.length === 1 ? inputs[0]! : inputs);
           const outs = Array.isArray(got) ? got : [got];
           const names = Object.keys(want.outputs);
@@ -83,8 +69,8 @@ for (const backend of ['wasm', 'cpu'] as const) {
           model.dispose();
           model = await load(`${t.file}-rewritten.keras`, bytes);
         }
-        const x = toTensor(t.x, 'float32');
-        const y = toTensor(t.y, 'float32');
+        const x = storedTensor(t.x, 'float32');
+        const y = storedTensor(t.y, 'float32');
         const before = model.predict(x) as tf.Tensor;
         expectClose(before, t.before, 'prediction before the step');
         model.compile({ optimizer: tf.train.sgd(t.learningRate), loss: 'meanSquaredError' });

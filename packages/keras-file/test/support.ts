@@ -1,5 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { fixturesPath, readExpected, requireFixtures, type ExpectedCase, type TensorJson } from '@savedkeras/fixtures';
 
@@ -35,4 +36,29 @@ export function relError(got: ArrayLike<number>, want: number[]): number {
   let worst = 0;
   for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / (1 + Math.abs(want[i]!)));
   return got.length === want.length ? worst : Infinity;
+}
+
+/** A tensor as the Python pin generators under data/ store it (flat `values`, strings tagged by `dtype`). */
+export interface Stored {
+  shape: number[];
+  values: (number | string)[];
+  dtype?: string;
+}
+
+/** A stored tensor for an input of the given dtype (strings stay strings; numbers take the input's dtype). */
+export function storedTensor(s: Stored, dtype: tf.DataType): tf.Tensor {
+  return s.dtype === 'string' ? tf.tensor(s.values as string[], s.shape, 'string') : tf.tensor(s.values as number[], s.shape, dtype === 'string' ? 'float32' : dtype);
+}
+
+/** `got` has Keras' shape and every element within |got - want| <= tol * (1 + |want|); the message names the worst one. */
+export function expectClose(got: tf.Tensor, want: Stored, what: string, tol = 1e-5): void {
+  expect(got.shape, what).toEqual(want.shape);
+  const vals = got.dataSync();
+  let worst = 0;
+  let at = -1;
+  (want.values as number[]).forEach((w, i) => {
+    const d = Math.abs(vals[i]! - w) / (1 + Math.abs(w));
+    if (!(d <= worst)) [worst, at] = [d, i];
+  });
+  expect(worst, `${what}: element ${at} is ${vals[at]}, Keras ${want.values[at]}`).toBeLessThanOrEqual(tol);
 }

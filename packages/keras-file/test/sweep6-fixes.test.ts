@@ -13,23 +13,15 @@ import { selectBackend } from '@savedkeras/backend-node';
 import { readTestBytes } from '@savedkeras/fixtures';
 import { registerAllLayers } from '@savedkeras/layers';
 import { loadKerasFile } from '../src/index.js';
+import { expectClose, storedTensor, type Stored } from './support.js';
 
 const DATA = join(dirname(fileURLToPath(import.meta.url)), 'data');
-interface Stored { shape: number[]; dtype: string; values: (number | string)[] }
 const expected = JSON.parse(readFileSync(join(DATA, 'sweep6-fixes.expected.json'), 'utf8')) as {
   models: Record<string, { formats: string[]; inputs: Record<string, Stored>; outputs: Stored[] }>;
 };
 
 const load = (file: string) => loadKerasFile(readTestBytes(join(DATA, file)), { fileName: file, warn: () => undefined, compile: false });
 
-function expectClose(got: tf.Tensor[], want: Stored[]): void {
-  expect(got.length).toBe(want.length);
-  got.forEach((o, k) => {
-    expect(o.shape, `output ${k}`).toEqual(want[k]!.shape);
-    const vals = o.dataSync();
-    want[k]!.values.forEach((w, i) => expect(Math.abs(vals[i]! - (w as number)), `output ${k} element ${i}`).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(w as number))));
-  });
-}
 
 for (const backend of ['wasm', 'cpu'] as const) {
   describe(`sweep6 fixes on ${backend}: Keras 3 files give Keras' outputs`, () => {
@@ -41,15 +33,13 @@ for (const backend of ['wasm', 'cpu'] as const) {
       for (const fmt of want.formats) {
         it(`${slug}.${fmt}`, async () => {
           const { model } = await load(`${slug}.${fmt}`);
-          const inputs = model.inputs.map((i) => {
-            const s = want.inputs[i.sourceLayer.name]!;
-            return s.dtype === 'string' ? tf.tensor(s.values as string[], s.shape, 'string') : tf.tensor(s.values as number[], s.shape, i.dtype);
-          });
+          const inputs = model.inputs.map((i) => storedTensor(want.inputs[i.sourceLayer.name]!, i.dtype));
           const arg = inputs.length === 1 ? inputs[0]! : inputs;
           // Strings of rank 1 go through apply(), as the CLI runs them; the rest through predict().
           const got = inputs[0]!.dtype === 'string' ? model.apply(arg, { training: false }) as tf.Tensor | tf.Tensor[] : model.predict(arg);
           const outs = Array.isArray(got) ? got : [got];
-          expectClose(outs, want.outputs);
+          expect(outs.length).toBe(want.outputs.length);
+          outs.forEach((o, k) => expectClose(o, want.outputs[k]!, `${slug}.${fmt} output ${k}`));
           tf.dispose([...inputs, ...outs]);
           model.dispose();
         });

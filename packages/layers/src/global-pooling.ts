@@ -18,7 +18,7 @@ abstract class GlobalPooling extends tfl.layers.Layer {
   /** The pooled axes of a [batch, ...] input. */
   private readonly axes: number[];
 
-  constructor(spatialRank: number, args: GlobalPoolingArgs = {}) {
+  constructor(spatialRank: number, private readonly reduction: 'mean' | 'max', args: GlobalPoolingArgs = {}) {
     super(layerBaseArgs(args as unknown as Record<string, unknown>) as LayerArgs);
     this.dataFormat = args.dataFormat === 'channels_first' || args.dataFormat === 'channelsFirst' ? 'channelsFirst' : 'channelsLast';
     this.keepdims = args.keepdims === true;
@@ -39,11 +39,9 @@ abstract class GlobalPooling extends tfl.layers.Layer {
     return null as unknown as tf.Tensor;
   }
 
-  protected abstract reduce(x: tf.Tensor, axes: number[], keepdims: boolean): tf.Tensor;
-
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-    return tf.tidy(() => this.reduce(x, this.axes, this.keepdims));
+    return tf.tidy(() => (this.reduction === 'mean' ? tf.mean : tf.max)(x, this.axes, this.keepdims));
   }
 
   override getConfig(): tf.serialization.ConfigDict {
@@ -54,49 +52,34 @@ abstract class GlobalPooling extends tfl.layers.Layer {
 export class GlobalMaxPooling1D extends GlobalPooling {
   static className = 'GlobalMaxPooling1D';
   constructor(args?: GlobalPoolingArgs) {
-    super(1, args);
-  }
-  protected reduce(x: tf.Tensor, axes: number[], keepdims: boolean): tf.Tensor {
-    return tf.max(x, axes, keepdims);
+    super(1, 'max', args);
   }
 }
 
 export class GlobalAveragePooling2D extends GlobalPooling {
   static className = 'GlobalAveragePooling2D';
   constructor(args?: GlobalPoolingArgs) {
-    super(2, args);
-  }
-  protected reduce(x: tf.Tensor, axes: number[], keepdims: boolean): tf.Tensor {
-    return tf.mean(x, axes, keepdims);
+    super(2, 'mean', args);
   }
 }
 
 export class GlobalMaxPooling2D extends GlobalPooling {
   static className = 'GlobalMaxPooling2D';
   constructor(args?: GlobalPoolingArgs) {
-    super(2, args);
-  }
-  protected reduce(x: tf.Tensor, axes: number[], keepdims: boolean): tf.Tensor {
-    return tf.max(x, axes, keepdims);
+    super(2, 'max', args);
   }
 }
 
 export class GlobalAveragePooling3D extends GlobalPooling {
   static className = 'GlobalAveragePooling3D';
   constructor(args?: GlobalPoolingArgs) {
-    super(3, args);
-  }
-  protected reduce(x: tf.Tensor, axes: number[], keepdims: boolean): tf.Tensor {
-    return tf.mean(x, axes, keepdims);
+    super(3, 'mean', args);
   }
 }
 
 export class GlobalMaxPooling3D extends GlobalPooling {
   static className = 'GlobalMaxPooling3D';
   constructor(args?: GlobalPoolingArgs) {
-    super(3, args);
-  }
-  protected reduce(x: tf.Tensor, axes: number[], keepdims: boolean): tf.Tensor {
-    return tf.max(x, axes, keepdims);
+    super(3, 'max', args);
   }
 }
