@@ -77,15 +77,24 @@ async function smoke(project: string): Promise<Smoke> {
   return JSON.parse(stdout.trim().split('\n').pop()!) as Smoke;
 }
 
-/** The `js` blocks of docs/api.md, verbatim: what a new user copies. */
-async function apiDocScripts(): Promise<string[]> {
-  const doc = await readFile(nodePath.join(here, '..', '..', '..', 'docs', 'api.md'), 'utf8');
-  return [...doc.matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
+/** The `js` (or `ts`) blocks of docs/api.md, verbatim: what a new user copies. */
+async function apiDocBlocks(lang: 'js' | 'ts'): Promise<string[]> {
+  const doc = await readFile(nodePath.join(repo, 'docs', 'api.md'), 'utf8');
+  return [...doc.matchAll(new RegExp(`^\`\`\`${lang}\\n([\\s\\S]*?)^\`\`\`$`, 'gm'))].map((m) => m[1]!);
 }
+
+/** What docs/api.md's `ts` fragments take from the text around them: a loaded model, training data, a user's layer classes. */
+const API_DOC_CONTEXT = `declare const tf: typeof import('@tensorflow/tfjs');
+declare const model: import('@tensorflow/tfjs').LayersModel;
+declare const xs: import('@tensorflow/tfjs').Tensor;
+declare const ys: import('@tensorflow/tfjs').Tensor;
+declare const ScaledDense: import('savedkeras').LayerClass;
+declare const MyDense: import('savedkeras').LayerClass;
+`;
 
 /** Runs each api.md `js` block in the project (after smoke() wrote `model` with `savedkeras example`, as the page says). */
 async function runApiDoc(project: string): Promise<string[]> {
-  const scripts = await apiDocScripts();
+  const scripts = await apiDocBlocks('js');
   expect(scripts.length).toBeGreaterThan(0);
   const outputs: string[] = [];
   for (const [i, script] of scripts.entries()) {
@@ -371,8 +380,15 @@ describe('public packages install from their tarballs alone', () => {
     const names = new Set(pkgs.map((p) => p.name));
     for (const p of pkgs) {
       const { stdout } = await sh('tar', ['-xOzf', p.tarball, 'package/package.json'], work);
-      const manifest = JSON.parse(stdout) as { version: string; dependencies?: Record<string, string>; peerDependencies?: Record<string, string> };
+      const manifest = JSON.parse(stdout) as { version: string; bin?: Record<string, string>; dependencies?: Record<string, string>; peerDependencies?: Record<string, string> };
       const listing = (await sh('tar', ['-tzf', p.tarball], work)).stdout.split('\n');
+      // A command (`npm install -g`, npx) runs its file directly: a node shebang and the executable bit.
+      for (const [command, file] of Object.entries(manifest.bin ?? {})) {
+        const path = `package/${file.replace(/^\.\//, '')}`;
+        const mode = (await sh('tar', ['-tvzf', p.tarball, path], work)).stdout;
+        expect(mode, `${p.name} bin ${command}: ${path} executable`).toMatch(/^-rwxr-xr-x /);
+        expect((await sh('tar', ['-xOzf', p.tarball, path], work)).stdout.split('\n')[0], `${p.name} bin ${command}`).toBe('#!/usr/bin/env node');
+      }
       expect(listing, p.name).toContain('package/README.md');
       const readme = (await sh('tar', ['-xOzf', p.tarball, 'package/README.md'], work)).stdout;
       expect(readme, `${p.name} README install line`).toMatch(new RegExp(`npm install [^\\n]*${p.name.replace(/[/@]/g, '\\$&')}`));
@@ -444,8 +460,18 @@ describe('public packages install from their tarballs alone', () => {
     const tsconfig = (compilerOptions: Record<string, unknown>) => JSON.stringify({ compilerOptions: { strict: true, target: 'es2022', types: [], skipLibCheck: false, ...compilerOptions }, files: ['readme-node.ts'] });
     await writeFile(nodePath.join(project, 'tsconfig.nodenext.json'), tsconfig({ module: 'nodenext', moduleResolution: 'nodenext', outDir: 'out' }));
     await writeFile(nodePath.join(project, 'tsconfig.bundler.json'), tsconfig({ module: 'esnext', moduleResolution: 'bundler', noEmit: true }));
-    const [nodenext, bundler] = await Promise.all([typeErrors(project, 'tsconfig.nodenext.json'), typeErrors(project, 'tsconfig.bundler.json')]);
-    expect({ nodenext, bundler }).toEqual({ nodenext: [], bundler: [] });
+    // docs/api.md's ts blocks: fragments, type-checked with what the text around them gives (API_DOC_CONTEXT).
+    const apiBlocks = await apiDocBlocks('ts');
+    expect(apiBlocks.length).toBeGreaterThan(5);
+    const apiFiles = ['api-doc-context.d.ts'];
+    await writeFile(nodePath.join(project, apiFiles[0]!), API_DOC_CONTEXT);
+    for (const [i, block] of apiBlocks.entries()) {
+      apiFiles.push(`api-doc-${i}.ts`);
+      await writeFile(nodePath.join(project, apiFiles.at(-1)!), `${block}export {};\n`); // a module, so top-level await is allowed
+    }
+    await writeFile(nodePath.join(project, 'tsconfig.api-doc.json'), JSON.stringify({ ...JSON.parse(tsconfig({ module: 'nodenext', moduleResolution: 'nodenext', noEmit: true })), files: apiFiles }));
+    const [nodenext, bundler, apiDoc] = await Promise.all(['tsconfig.nodenext.json', 'tsconfig.bundler.json', 'tsconfig.api-doc.json'].map((c) => typeErrors(project, c)));
+    expect({ nodenext, bundler, apiDoc }).toEqual({ nodenext: [], bundler: [], apiDoc: [] });
     const { stdout } = await sh(process.execPath, [nodePath.join('out', 'readme-node.js')], project);
     expect(stdout).toMatch(/Total params/); // model.summary()
     const result = JSON.parse(/^RESULT (.*)$/m.exec(stdout)![1]!) as { model: number[]; again: number[]; out: Record<string, number[]> };
@@ -469,7 +495,7 @@ describe('public packages install from their tarballs alone', () => {
     } else {
       await expect(sh(process.execPath, ['require.cjs'], project)).rejects.toThrow(/ERR_REQUIRE_ESM/);
     }
-  });
+  }, 400_000); // three tsc runs and a compile: ~100 s at load 20
 
   it('browser: every package bundles for the browser (esbuild), and README\'s browser sample, built by Vite from the packed packages, runs in Chromium on wasm', async () => {
     const project = await installed('web');
@@ -487,6 +513,9 @@ describe('public packages install from their tarballs alone', () => {
     await writeFile(nodePath.join(project, 'index.html'), '<!doctype html><html><body><script type="module" src="/src/main.ts"></script></body></html>\n');
     const probe = '\n(window as unknown as { __result: unknown }).__result = { backend: choice.name, tried: choice.tried, values: Array.from(await (model.predict(tf.ones([1, 4])) as tf.Tensor).data()) };\n';
     await writeFile(nodePath.join(project, 'src', 'main.ts'), sample + probe);
+    const compilerOptions = { strict: true, target: 'es2022', module: 'esnext', moduleResolution: 'bundler', types: [], noEmit: true, skipLibCheck: false };
+    await writeFile(nodePath.join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['src/main.ts'] }));
+    expect(await typeErrors(project, 'tsconfig.json')).toEqual([]);
     const vite = await import('vite');
     const logger = vite.createLogger('warn');
     const viteWarnings: string[] = [];
@@ -531,7 +560,7 @@ describe('public packages install from their tarballs alone', () => {
       await browser.close();
       await served.close();
     }
-  });
+  }, 400_000); // esbuild, Vite and Chromium: ~90-130 s at load 20
 
   it('pnpm, the install line (no workspace; no build script of ours, core-js\'s declined): the same, api.md\'s examples verbatim', async () => {
     const project = await installed('pnpm');
