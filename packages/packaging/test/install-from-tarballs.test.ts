@@ -469,6 +469,14 @@ describe('public packages install from their tarballs alone', () => {
       apiFiles.push(`api-doc-${i}.ts`);
       await writeFile(nodePath.join(project, apiFiles.at(-1)!), `${block}export {};\n`); // a module, so top-level await is allowed
     }
+    // And the ts blocks of every package's own README (what npm shows on the package's page).
+    for (const p of pkgs) {
+      const readme = await readFile(nodePath.join(p.dir, 'README.md'), 'utf8');
+      for (const [i, m] of [...readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].entries()) {
+        apiFiles.push(`readme-${p.name.replace(/\W+/g, '-')}-${i}.ts`);
+        await writeFile(nodePath.join(project, apiFiles.at(-1)!), `${m[1]!}export {};\n`);
+      }
+    }
     await writeFile(nodePath.join(project, 'tsconfig.api-doc.json'), JSON.stringify({ ...JSON.parse(tsconfig({ module: 'nodenext', moduleResolution: 'nodenext', noEmit: true })), files: apiFiles }));
     const [nodenext, bundler, apiDoc] = await Promise.all(['tsconfig.nodenext.json', 'tsconfig.bundler.json', 'tsconfig.api-doc.json'].map((c) => typeErrors(project, c)));
     expect({ nodenext, bundler, apiDoc }).toEqual({ nodenext: [], bundler: [], apiDoc: [] });
