@@ -18,6 +18,7 @@ const VIA_TEXT: Record<KernelFix['via'], string> = {
   'selu-from-elu': "the backend's own Elu, Prelu and Multiply",
   'leaky-from-prelu': "the backend's own Prelu",
   'matmul-col2im': "the backend's own BatchMatMul, then the taps added into the output in JS",
+  'folded-mul-add': "the backend's own Multiply and Add, parameters folded per channel",
 };
 
 /** The markdown table of the kernels savedkeras replaces (docs/backends.md). */

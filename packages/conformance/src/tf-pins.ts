@@ -81,6 +81,9 @@ function compute(c: PinCase): tf.Tensor {
       return tf.pad(input(c, 'x'), a.paddings, a.value);
     case 'batchNorm':
       return tf.batchNorm(input(c, 'x'), input(c, 'mean'), input(c, 'variance'), input(c, 'offset'), input(c, 'scale'), a.epsilon);
+    // Parameters along the last axis (the wasm fix's case); offset and scale may be absent.
+    case 'batchNormChannels':
+      return tf.batchNorm(input(c, 'x'), input(c, 'mean'), input(c, 'variance'), c.inputs['offset'] ? input(c, 'offset') : undefined, c.inputs['scale'] ? input(c, 'scale') : undefined, a.epsilon);
     case 'conv2dBackpropFilter':
       return tf.engine().runKernel('Conv2DBackpropFilter', { x: input(c, 'x'), dy: input(c, 'dy') }, {
         strides: a.strides, pad: a.padding, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: a.filterShape,

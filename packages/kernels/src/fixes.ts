@@ -23,9 +23,11 @@ export interface KernelFix {
    * `selu-from-elu` computes scale * Prelu(Elu(x), alpha) with the backend's own kernels (a speed fix);
    * `leaky-from-prelu` computes LeakyRelu as the backend's own Prelu with the slope per channel (a speed fix);
    * `matmul-col2im` computes a transposed convolution as the backend's own BatchMatMul of the input with every
-   * filter tap, then adds each tap's product into its output pixel in JS (a speed fix).
+   * filter tap, then adds each tap's product into its output pixel in JS (a speed fix);
+   * `folded-mul-add` computes inference batch normalization as the backend's own Multiply and Add with the parameters folded
+   * per channel as TensorFlow folds them (a speed fix).
    */
-  readonly via: 'cpu' | 'js' | 'per-image-cpu' | 'alias' | 'empty' | 'js-matmul' | 'js-batchnorm' | 'own-bias' | 'selu-from-elu' | 'leaky-from-prelu' | 'matmul-col2im';
+  readonly via: 'cpu' | 'js' | 'per-image-cpu' | 'alias' | 'empty' | 'js-matmul' | 'js-batchnorm' | 'own-bias' | 'selu-from-elu' | 'leaky-from-prelu' | 'matmul-col2im' | 'folded-mul-add';
   /** `alias`: the backend's own kernel that computes the same thing right, and the attrs it gets. */
   readonly alias?: { kernel: string; attrs: Record<string, unknown> };
   /**
@@ -222,6 +224,18 @@ export const KERNEL_FIXES: readonly KernelFix[] = Object.freeze([
       args.inputs['dy']?.dtype === 'float32' && args.inputs['filter']?.dtype === 'float32' && attrs['dataFormat'] !== 'NCHW' &&
       shapes.every((s) => s.length === 4 && s.every((d) => d > 0)),
   },
+  {
+    kernel: 'FusedBatchNorm',
+    backend: 'wasm',
+    why:
+      'tfjs-backend-wasm 4.22 FusedBatchNorm (tf.batchNorm: Keras BatchNormalization at inference) is right but a scalar C loop ' +
+      'with a square root and a division per element, not XNNPACK: cnn-mnist-bn (its batch norms follow the ReLU, so they cannot ' +
+      'be folded into the convolutions) spent 23 % of its CPU there (0.9-1.0 ms for [8,26,26,32]). float32 calls whose parameters ' +
+      "run along the last axis run as the backend's own XNNPACK Multiply and Add, the parameters folded per channel as " +
+      'TensorFlow folds them: x * (scale / sqrt(variance + epsilon)) + (offset - mean * that) (3-7x faster)',
+    via: 'folded-mul-add',
+    when: (_attrs, _shapes, args) => channelsLastBatchNorm(args),
+  },
   ...(['cpu', 'wasm'] as const).map(
     (backend): KernelFix => ({
       kernel: 'FusedBatchNorm',
@@ -353,6 +367,7 @@ export async function installKernelFixes(backend: string): Promise<string[]> {
       : fix.via === 'selu-from-elu' ? seluFromElu(fix.backend)
       : fix.via === 'matmul-col2im' ? conv2dTransposeByMatMul(fix.backend)
       : fix.via === 'leaky-from-prelu' ? leakyFromPrelu(fix.backend)
+      : fix.via === 'folded-mul-add' ? batchNormAsMulAdd(fix.backend)
       : perImageOnCpu(fix.kernel);
     if (fix.when !== undefined) {
       if (current === undefined || native === undefined) throw new Error(`${fix.kernel} is not registered for ${fix.backend}: nothing to route around`);
@@ -710,6 +725,54 @@ function leakyFromPrelu(backendName: string): tf.KernelFunc {
   };
 }
 
+/** A float32 batch norm whose parameters are 1-D along x's last axis (what tfjs-layers passes for channels-last). */
+function channelsLastBatchNorm(args: KernelArgs): boolean {
+  const { x, mean, variance, offset, scale } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  if (!x || !mean || !variance || x.dtype !== 'float32' || x.shape.length < 1 || !x.shape.every((d) => d > 0)) return false;
+  const channels = x.shape[x.shape.length - 1]!;
+  return [mean, variance, offset, scale].every((p) => p === undefined || (p.dtype === 'float32' && p.shape.length === 1 && p.shape[0] === channels));
+}
+
+/**
+ * Inference batch norm as two of the backend's XNNPACK passes: y = x * w + b per channel, w = scale / sqrt(variance +
+ * epsilon), b = offset - mean * w, folded in float32 as TensorFlow's FusedBatchNorm (and tf.nn.batch_normalization) fold
+ * them, instead of tfjs-backend-wasm's per-element square root and division. Not a depthwise 1x1 convolution with bias
+ * (one pass, 2x faster again): tfjs-backend-wasm's depthwise convolution turns NaN into -Infinity.
+ */
+function batchNormAsMulAdd(backendName: string): tf.KernelFunc {
+  return ({ inputs, attrs, backend: from }: KernelArgs) => {
+    const backend = from as tf.KernelBackend;
+    const { x, mean, variance, offset, scale } = inputs as Record<string, tf.TensorInfo | undefined>;
+    const channels = x!.shape[x!.shape.length - 1]!;
+    const epsilon = Math.fround(Number((attrs as { varianceEpsilon?: number } | undefined)?.varianceEpsilon ?? 0.001));
+    const m = backend.readSync(mean!.dataId) as Float32Array;
+    const v = backend.readSync(variance!.dataId) as Float32Array;
+    const s = scale ? (backend.readSync(scale.dataId) as Float32Array) : undefined;
+    const o = offset ? (backend.readSync(offset.dataId) as Float32Array) : undefined;
+    const w = new Float32Array(channels);
+    const b = new Float32Array(channels);
+    for (let c = 0; c < channels; c++) {
+      const inv = Math.fround(1 / Math.sqrt(Math.fround(v[c]! + epsilon)));
+      w[c] = s ? Math.fround(inv * s[c]!) : inv;
+      b[c] = Math.fround((o ? o[c]! : 0) - Math.fround(m[c]! * w[c]!));
+    }
+    const perChannel = (values: Float32Array): tf.TensorInfo => ({ dataId: backend.write(values, [channels], 'float32'), shape: [channels], dtype: 'float32' });
+    const wt = perChannel(w);
+    const bt = perChannel(b);
+    try {
+      const scaled = ownKernel(backendName, 'Multiply')({ inputs: { a: x!, b: wt }, backend, attrs: {} }) as tf.TensorInfo;
+      try {
+        return ownKernel(backendName, 'Add')({ inputs: { a: scaled, b: bt }, backend, attrs: {} }) as tf.TensorInfo;
+      } finally {
+        backend.disposeData(scaled.dataId);
+      }
+    } finally {
+      backend.disposeData(wt.dataId);
+      backend.disposeData(bt.dataId);
+    }
+  };
+}
+
 /** The backend's own kernel `name` (the one registered before savedkeras replaced any). */
 function ownKernel(backendName: string, name: string): tf.KernelFunc {
   const k = nativeKernels.get(`${backendName}/${name}`) ?? tf.getKernel(name, backendName);
@@ -726,6 +789,7 @@ function ownKernel(backendName: string, name: string): tf.KernelFunc {
  */
 function conv2dTransposeByMatMul(backendName: string): tf.KernelFunc {
   const own = (name: string): tf.KernelFunc => ownKernel(backendName, name);
+  const weightsOf = tapWeightsCache(own);
   return ({ inputs, attrs, backend: from }: KernelArgs) => {
     const backend = from as tf.KernelBackend;
     const dy = inputs['dy']!;
@@ -736,44 +800,90 @@ function conv2dTransposeByMatMul(backendName: string): tf.KernelFunc {
     const { filterHeight: kh, filterWidth: kw, inHeight, inWidth, inChannels: c, strideHeight: sh, strideWidth: sw } = info;
     const { top, left } = info.padInfo;
     const taps = kh * kw * c;
-    const reshape = own('Reshape');
-    const rows = reshape({ inputs: { x: dy }, backend, attrs: { shape: [1, n * outH * outW, depth] } }) as tf.TensorInfo;
-    const taps2d = reshape({ inputs: { x: filter }, backend, attrs: { shape: [taps, depth] } }) as tf.TensorInfo;
-    // [depth, taps], untransposed: tfjs-backend-wasm runs BatchMatMul on XNNPACK only without transpose flags (a scalar loop otherwise).
-    const weights2d = own('Transpose')({ inputs: { x: taps2d }, backend, attrs: { perm: [1, 0] } }) as tf.TensorInfo;
-    backend.disposeData(taps2d.dataId);
-    const weights = reshape({ inputs: { x: weights2d }, backend, attrs: { shape: [1, depth, taps] } }) as tf.TensorInfo;
-    backend.disposeData(weights2d.dataId);
-    const cols = own('BatchMatMul')({ inputs: { a: rows, b: weights }, backend, attrs: { transposeA: false, transposeB: false } }) as tf.TensorInfo;
-    backend.disposeData(rows.dataId);
-    backend.disposeData(weights.dataId);
-    let v: Float32Array;
+    const rows = own('Reshape')({ inputs: { x: dy }, backend, attrs: { shape: [1, n * outH * outW, depth] } }) as tf.TensorInfo;
+    const weights = weightsOf(filter, backend, depth, taps);
+    let cols: tf.TensorInfo;
     try {
-      v = backend.readSync(cols.dataId) as Float32Array;
+      cols = own('BatchMatMul')({ inputs: { a: rows, b: weights.info }, backend, attrs: { transposeA: false, transposeB: false } }) as tf.TensorInfo;
     } finally {
-      backend.disposeData(cols.dataId);
+      backend.disposeData(rows.dataId);
+      if (!weights.kept) backend.disposeData(weights.info.dataId);
     }
-    const out = new Float32Array(n * inHeight * inWidth * c);
-    for (let b = 0; b < n; b++) {
-      for (let i = 0; i < outH; i++) {
-        for (let j = 0; j < outW; j++) {
-          const src = ((b * outH + i) * outW + j) * taps;
-          for (let ky = 0; ky < kh; ky++) {
-            const y = i * sh + ky - top;
-            if (y < 0 || y >= inHeight) continue;
-            for (let kx = 0; kx < kw; kx++) {
-              const x = j * sw + kx - left;
-              if (x < 0 || x >= inWidth) continue;
-              const o = ((b * inHeight + y) * inWidth + x) * c;
-              const t = src + (ky * kw + kx) * c;
-              for (let ch = 0; ch < c; ch++) out[o + ch] += v[t + ch];
+    const shape = [n, inHeight, inWidth, c];
+    const heap = backend as unknown as Partial<WasmHeapAccess>;
+    let out: tf.TensorInfo;
+    let v: Float32Array;
+    let o: Float32Array;
+    try {
+      if (typeof heap.makeOutput === 'function' && typeof heap.typedArrayFromHeap === 'function') {
+        // On the wasm heap: no copy of the products out of it, none of the result into it.
+        out = heap.makeOutput(shape, 'float32');
+        v = heap.typedArrayFromHeap(cols) as Float32Array; // views made after the last allocation (a heap growth detaches older ones)
+        o = heap.typedArrayFromHeap(out) as Float32Array;
+        o.fill(0);
+      } else {
+        v = backend.readSync(cols.dataId) as Float32Array;
+        o = new Float32Array(n * inHeight * inWidth * c);
+        out = { dataId: {}, shape, dtype: 'float32' };
+      }
+      for (let b = 0; b < n; b++) {
+        for (let i = 0; i < outH; i++) {
+          for (let j = 0; j < outW; j++) {
+            const src = ((b * outH + i) * outW + j) * taps;
+            for (let ky = 0; ky < kh; ky++) {
+              const y = i * sh + ky - top;
+              if (y < 0 || y >= inHeight) continue;
+              for (let kx = 0; kx < kw; kx++) {
+                const x = j * sw + kx - left;
+                if (x < 0 || x >= inWidth) continue;
+                const d = ((b * inHeight + y) * inWidth + x) * c;
+                const t = src + (ky * kw + kx) * c;
+                for (let ch = 0; ch < c; ch++) o[d + ch] += v[t + ch];
+              }
             }
           }
         }
       }
+    } finally {
+      backend.disposeData(cols.dataId);
     }
-    const shape = [n, inHeight, inWidth, c];
-    return { dataId: backend.write(out, shape, 'float32'), shape, dtype: 'float32' };
+    if (typeof heap.makeOutput === 'function' && typeof heap.typedArrayFromHeap === 'function') return out;
+    return { dataId: backend.write(o, shape, 'float32'), shape, dtype: 'float32' };
+  };
+}
+
+/** What tfjs-backend-wasm's backend offers its own kernels: outputs allocated on the heap, and views of heap data. */
+interface WasmHeapAccess {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): tf.TypedArray;
+}
+
+/**
+ * The filter of a transposed convolution as [1, depth, taps] (untransposed: tfjs-backend-wasm runs BatchMatMul on
+ * XNNPACK only without transpose flags, a scalar loop otherwise), kept per filter while the filter's data lives: a
+ * Keras layer's kernel is the same tensor on every call, so the transpose runs once and XNNPACK, which caches its
+ * packed weights per weight tensor, packs them once (a new tensor per call repacked them every call). A filter whose
+ * data is gone (disposed, or a variable assigned new data) has its copy freed at the next miss; at most 64 are kept.
+ */
+function tapWeightsCache(own: (name: string) => tf.KernelFunc) {
+  const cache = new Map<object, tf.TensorInfo>();
+  return (filter: tf.TensorInfo, backend: tf.KernelBackend, depth: number, taps: number): { info: tf.TensorInfo; kept: boolean } => {
+    const hit = cache.get(filter.dataId);
+    if (hit) return { info: hit, kept: true };
+    const live = (backend as unknown as { dataIdMap?: { has(id: object): boolean } }).dataIdMap;
+    for (const [id, kept] of cache) {
+      if (live?.has(id) === false || cache.size >= 64) {
+        backend.disposeData(kept.dataId);
+        cache.delete(id);
+      }
+    }
+    const taps2d = own('Reshape')({ inputs: { x: filter }, backend, attrs: { shape: [taps, depth] } }) as tf.TensorInfo;
+    const weights2d = own('Transpose')({ inputs: { x: taps2d }, backend, attrs: { perm: [1, 0] } }) as tf.TensorInfo;
+    backend.disposeData(taps2d.dataId);
+    const weights = own('Reshape')({ inputs: { x: weights2d }, backend, attrs: { shape: [1, depth, taps] } }) as tf.TensorInfo;
+    backend.disposeData(weights2d.dataId);
+    if (live) cache.set(filter.dataId, weights);
+    return { info: weights, kept: live !== undefined };
   };
 }
 
