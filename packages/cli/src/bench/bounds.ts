@@ -19,6 +19,7 @@ export interface MissBound {
 
 const SESSION5 = 'Session 5: batch norm, threads by default, convolutions (issue 15 items 4-6)';
 const SESSION6_CONV = 'Session 6: convolutions against TensorFlow, op by op';
+const SESSION7_CONV = 'Session 7: batch norm on XNNPACK, transposed convolutions, what is left';
 const SESSION6_GRAPH = 'Session 6: the saved graph of the 2-shard LSTM';
 const LOAD_BOUNDS = 'Session 6: what bounds loadRatio, by profile';
 const SESSION4_LOAD = 'Session 4: checked reads, load CPU, bytes (issue 15 items 1-3)';
@@ -28,28 +29,41 @@ export const MISS_BOUNDS: readonly MissBound[] = [
   // Convolutions against TensorFlow CPU (tfRatio: our layers path / TF's serving signature, same thread count).
   {
     target: 'tfRatio',
-    models: ['unet-denoise-autoencoder', 'generated-cnn-50mb', 'legacy-tf23-upsampling-decoder'],
+    models: ['unet-denoise-autoencoder', 'generated-cnn-50mb'],
     bound:
-      "XNNPACK's f32 convolution itself: FusedConv2D 79-90 % of the CPU (TF: _FusedConv2D 95 %), nothing slow left around " +
-      'the convs; 128-bit WebAssembly SIMD against oneDNN AVX2/AVX-512, single thread vs single thread 2.3x (U-Net) to 2.8x ' +
-      '(decoder) in CPU time (load 1-11)',
-    profile: SESSION6_CONV,
+      "XNNPACK's f32 3x3 convolutions themselves: FusedConv2D 90-92 % of the CPU once batch norm runs on XNNPACK (session 7: " +
+      'U-Net -14 %, generated CNN -3.5 %; U-Net: Concat 4.5 %, batch norm 4 %); 8-17 GFLOP/s on 128-bit WebAssembly SIMD against ' +
+      'oneDNN ~47 on AVX-512, one thread each. ' +
+      'Fewer multiply-adds is the lever left: Winograd F(2x2,3x3) products measured 1.9x faster than the direct conv, its ' +
+      'transforms need SIMD (in JS they cost more than they save; not built)',
+    profile: SESSION7_CONV,
+  },
+  {
+    target: 'tfRatio',
+    models: ['legacy-tf23-upsampling-decoder'],
+    bound:
+      'FusedConv2D 77 % of the CPU (the conv after each UpSampling2D 53 %, the 1-filter output conv 11 % at 1.2 GMAC/s), ' +
+      'upsampling 5 %, Selu 4 %, 9 % outside kernels (load ~26); XNNPACK 128-bit SIMD against oneDNN AVX-512; an upsampling + ' +
+      '3x3 conv as four 2x2 convs on the small image (2.25x fewer multiply-adds) needs a layer-pair rewrite at predict time, not built',
+    profile: SESSION7_CONV,
   },
   {
     target: 'tfRatio',
     models: ['cnn-mnist-bn', 'legacy-tf23-cnn-encoder'],
     bound:
-      'a millisecond model: FusedConv2D 37-56 % of the CPU, FusedBatchNorm 19 % (cnn-mnist-bn: after the ReLU, not foldable) ' +
-      "or Selu 10 % (encoder), and tfjs' per-kernel bookkeeping 21-34 % outside kernels; single thread 2.3-3x TF in CPU time",
-    profile: SESSION6_CONV,
+      'a millisecond model: after session 7 (batch norm on XNNPACK, cnn-mnist-bn -13 % CPU) FusedConv2D 52 %, FusedBatchNorm 8 %, ' +
+      "29 % outside kernels (tfjs-layers' per-layer apply + tfjs-core per-kernel bookkeeping; a flat call plan measured 7-12 % " +
+      'less, not adopted); encoder: FusedConv2D 56 %, Selu 10 % (session 6)',
+    profile: SESSION7_CONV,
   },
   {
     target: 'tfRatio',
     models: ['cgan-generator-multiply-tf215'],
     bound:
-      "Conv2DTranspose: now the backend's XNNPACK matmul + a JS col2im (190 -> 30 ms CPU per batch, load ~21), the matmul " +
-      'costing what the forward conv of the same shapes costs; transposed convs 70 %, batch norm 8 %; single thread ~3-4x TF',
-    profile: SESSION6_CONV,
+      "Conv2DTranspose as the backend's XNNPACK matmul + an in-heap col2im (session 6: 190 -> 30 ms; session 7: filter packed " +
+      'once, no heap copies, batch norm on XNNPACK: ~-13 %): the transposed convs 75 % of the CPU, ~86 % of that the matmul ' +
+      "(what the forward conv of the same multiply-adds costs); 128-bit WebAssembly SIMD against oneDNN",
+    profile: SESSION7_CONV,
   },
   {
     target: 'tfRatio',
