@@ -1,5 +1,6 @@
 /// <reference path="./jsfive.d.ts" />
 import * as jsfive from 'jsfive';
+import { Unzlib } from 'fflate';
 import { FormatError, LimitError, UnsupportedFeatureError, type Limits } from '@savedkeras/common';
 
 /** One numeric dataset read out of an HDF5 file, as the typed array tfjs takes. */
@@ -23,6 +24,48 @@ const DTYPES: Record<string, { name: string; bytes: number }> = {
 const MAX_GROUP_DEPTH = 32;
 /** Most groups one walk visits (Keras writes a few per layer). */
 const MAX_GROUPS = 100_000;
+/** Compressed bytes handed to the streaming inflater at a time: one push inflates to at most ~264 KB (deflate's 1032:1). */
+const INFLATE_SLICE = 256;
+
+/** The chunked dataset being read (set around each jsfive read, which is synchronous): what one chunk may inflate to. */
+let chunkRead: { file: string; path: string; maxBytes: number } | undefined;
+
+/**
+ * HDF5's gzip filter, bounded: jsfive's own inflates a chunk to whatever it holds (pako, all at
+ * once), so a chunk of a few KB could inflate to gigabytes. Here the compressed bytes are inflated
+ * a slice at a time and refused as soon as the output passes what the chunk's shape holds.
+ */
+function boundedZlib(buf: ArrayBuffer): ArrayBuffer {
+  const read = chunkRead;
+  if (!read) throw new FormatError('HDF5 chunk inflated outside a bounded dataset read');
+  const out = new Uint8Array(read.maxBytes);
+  let n = 0;
+  const z = new Unzlib((data) => {
+    if (n + data.length > read.maxBytes) {
+      throw new FormatError(`a gzip chunk inflates past the ${read.maxBytes} bytes its chunk shape holds (a decompression bomb)`, {
+        file: read.file,
+        node: read.path,
+        hint: 'the file is corrupt or crafted',
+      });
+    }
+    out.set(data, n);
+    n += data.length;
+  });
+  const input = new Uint8Array(buf);
+  if (input.length === 0) z.push(input, true);
+  for (let i = 0; i < input.length; i += INFLATE_SLICE) z.push(input.subarray(i, i + INFLATE_SLICE), i + INFLATE_SLICE >= input.length);
+  return out.buffer.slice(0, n);
+}
+jsfive.Filters.set(1, boundedZlib);
+
+/** jsfive's parsed object header of a dataset (not part of its typed API; read defensively). */
+interface DataObjectsLike {
+  _get_chunk_params(): void;
+  _chunks: number[] | null;
+  _chunk_dims: number | null;
+  _chunk_address: number | null;
+  readonly filter_pipeline: Array<Map<string, unknown>> | null;
+}
 
 /**
  * A read-only HDF5 file held in memory, read with jsfive (pure JavaScript, the same in Node and the
@@ -40,10 +83,12 @@ export class H5File {
   ) {
     const buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer);
     this.byteLength = bytes.byteLength;
+    this.buffer = buffer;
     this.root = this.guard('/', () => new jsfive.File(buffer, fileName));
   }
 
   readonly byteLength: number;
+  private readonly buffer: ArrayBuffer;
 
   private guard<T>(path: string, fn: () => T): T {
     try {
@@ -170,8 +215,7 @@ export class H5File {
         hint: 'the file is corrupt',
       });
     }
-    const n = this.node(path) as jsfive.Dataset;
-    const raw = this.guard(path, () => n.value);
+    const raw = this.value(path, shape, itemBytes);
     if (!raw || raw.length !== count) {
       throw new FormatError(`dataset holds ${raw?.length ?? 0} values, its shape [${shape.join(', ')}] says ${count}`, { file: this.fileName, node: path });
     }
@@ -195,7 +239,8 @@ export class H5File {
     if (count > this.limits.maxTensorElements || count > this.byteLength * 8 + 1024) {
       throw new LimitError(`dataset [${shape.join(', ')}] is larger than the file can hold`, { file: this.fileName, node: path });
     }
-    const raw = this.guard(path, () => (this.node(path) as jsfive.Dataset).value);
+    const itemBytes = DTYPES[Object.keys(DTYPES).find((k) => DTYPES[k]!.name === dtype)!]!.bytes;
+    const raw = this.value(path, shape, itemBytes);
     const n = raw.length;
     const num = (i: number) => Number(raw[i]);
     const big = (i: number) => (typeof raw[i] === 'bigint' ? (raw[i] as bigint) : BigInt(Math.trunc(Number(raw[i]))));
@@ -215,6 +260,95 @@ export class H5File {
     }
     // Typed arrays are in the platform's byte order; every platform tfjs runs on is little-endian.
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  }
+
+  /**
+   * A dataset's values from jsfive, once its chunk index (if it is chunked) was walked and bounded:
+   * jsfive trusts the index (a chunk shape of 2^31 elements loops 2^31 times per chunk; a B-tree whose
+   * nodes share children or list one chunk many times repeats the work; a chunk may inflate to any
+   * size), so the index is checked first and each chunk's inflation is capped at its shape's bytes.
+   */
+  private value(path: string, shape: number[], itemBytes: number): ArrayLike<number | bigint | string | boolean> {
+    const n = this.node(path) as jsfive.Dataset;
+    const chunkBytes = this.checkChunks(path, n, shape, itemBytes);
+    chunkRead = { file: this.fileName, path, maxBytes: chunkBytes + 4 }; // + a fletcher32 checksum left on by a reordered pipeline
+    try {
+      return this.guard(path, () => n.value);
+    } finally {
+      chunkRead = undefined;
+    }
+  }
+
+  /**
+   * Walks a chunked dataset's chunk B-tree (HDF5 spec III.A.1, version 1, node type 1) the way
+   * jsfive will, and refuses what would make its read unbounded or silently wrong: a chunk shape
+   * of another rank, with a zero dimension, or whose padded grid holds far more bytes than the
+   * file could; a node that is not a chunk node, is reached twice or lies outside the file; a chunk
+   * off the grid, outside the dataset, listed twice (overlapping chunks) or missing; chunk bytes
+   * outside the file. Returns the bytes one chunk holds (0 when the dataset is not chunked).
+   */
+  private checkChunks(path: string, n: jsfive.Dataset, shape: number[], itemBytes: number): number {
+    const bad = (what: string) => new FormatError(`chunked dataset: ${what}`, { file: this.fileName, node: path, hint: 'the file is corrupt or crafted' });
+    const dobj = (n as unknown as { _dataobjects?: DataObjectsLike })._dataobjects;
+    if (!dobj || typeof dobj._get_chunk_params !== 'function') return 0;
+    this.guard(path, () => dobj._get_chunk_params());
+    const chunks = dobj._chunks;
+    if (!chunks) return 0;
+    const chunk = Array.from(chunks, Number);
+    if (chunk.length !== shape.length || dobj._chunk_dims !== shape.length + 1) throw bad(`chunk shape [${chunk.join(', ')}] does not match the dataset's rank ${shape.length}`);
+    if (chunk.some((c) => !Number.isSafeInteger(c) || c < 1)) throw bad(`chunk shape [${chunk.join(', ')}] has a dimension below 1`);
+    const chunkElements = chunk.reduce((a, b) => a * b, 1);
+    const grid = shape.map((d, i) => Math.ceil(d / chunk[i]!));
+    const chunkCount = grid.reduce((a, b) => a * b, 1);
+    const padded = chunkCount * chunkElements * itemBytes;
+    if (chunkElements * itemBytes > 2 ** 32 - 1 || padded > this.byteLength * 64 + 2 ** 20 || chunkCount * chunkElements > this.limits.maxTensorElements) {
+      throw bad(`chunk shape [${chunk.join(', ')}] over [${shape.join(', ')}] makes ${chunkCount} chunks of ${chunkElements * itemBytes} bytes, more than the ${this.byteLength}-byte file can hold`);
+    }
+    if (chunkCount === 0) return chunkElements * itemBytes;
+    const filtered = (dobj.filter_pipeline?.length ?? 0) > 0;
+    const chunkBytes = chunkElements * itemBytes;
+    const view = new DataView(this.buffer);
+    const size = this.byteLength;
+    const u64 = (at: number) => view.getUint32(at, true) + view.getUint32(at + 4, true) * 2 ** 32;
+    const rank = shape.length;
+    const entryBytes = 8 + 8 * (rank + 1) + 8;
+    const seenNodes = new Set<number>();
+    const seenChunks = new Set<string>();
+    const root = Number(dobj._chunk_address);
+    const stack: Array<[number, number | null]> = [[root, null]];
+    while (stack.length > 0) {
+      const [at, level] = stack.pop()!;
+      if (!Number.isSafeInteger(at) || at < 0 || at + 24 > size) throw bad(`a chunk index node at ${at} lies outside the ${size}-byte file`);
+      if (seenNodes.has(at)) throw bad(`the chunk index reaches the node at ${at} twice`);
+      seenNodes.add(at);
+      if (seenNodes.size > 2 * chunkCount + 64) throw bad(`the chunk index has more nodes than ${chunkCount} chunks need`);
+      const sig = String.fromCharCode(view.getUint8(at), view.getUint8(at + 1), view.getUint8(at + 2), view.getUint8(at + 3));
+      const type = view.getUint8(at + 4);
+      const nodeLevel = view.getUint8(at + 5);
+      const entries = view.getUint16(at + 6, true);
+      if (sig !== 'TREE' || type !== 1) throw bad(`the node at ${at} is not a chunk index node`);
+      if (level !== null && nodeLevel !== level) throw bad(`the node at ${at} has level ${nodeLevel}, its parent says ${level}`);
+      if (at + 24 + entries * entryBytes > size) throw bad(`the node at ${at} lists ${entries} entries past the end of the file`);
+      for (let e = 0; e < entries; e++) {
+        const key = at + 24 + e * entryBytes;
+        const child = u64(key + 8 + 8 * (rank + 1));
+        if (nodeLevel > 0) {
+          stack.push([child, nodeLevel - 1]);
+          continue;
+        }
+        const stored = view.getUint32(key, true);
+        const offset: number[] = [];
+        for (let d = 0; d < rank; d++) offset.push(u64(key + 8 + 8 * d));
+        if (offset.some((o, d) => o % chunk[d]! !== 0 || o >= shape[d]!)) throw bad(`a chunk at [${offset.join(', ')}] is off the [${chunk.join(', ')}] grid or outside [${shape.join(', ')}]`);
+        const id = offset.join(',');
+        if (seenChunks.has(id)) throw bad(`the chunk at [${offset.join(', ')}] is listed twice (overlapping chunks)`);
+        seenChunks.add(id);
+        const bytes = filtered ? stored : chunkBytes;
+        if (!Number.isSafeInteger(child) || child + bytes > size) throw bad(`the chunk at [${offset.join(', ')}] has its ${bytes} bytes outside the ${size}-byte file`);
+      }
+    }
+    if (seenChunks.size !== chunkCount) throw bad(`${chunkCount - seenChunks.size} of its ${chunkCount} chunks are missing from the chunk index`);
+    return chunkBytes;
   }
 
   /** Every dataset path under `path` (depth-first, children sorted), bounded in depth; a group reached twice (hard links, a cycle) is refused. */

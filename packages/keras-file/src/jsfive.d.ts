@@ -14,4 +14,6 @@ declare module 'jsfive' {
     readonly attrs: Record<string, unknown>;
     readonly value: ArrayLike<number | bigint | string | boolean>;
   }
+  /** The chunk filters by HDF5 filter id: (bytes, item size) => bytes. */
+  export const Filters: Map<number, (buf: ArrayBuffer, itemsize: number) => ArrayBuffer>;
 }
