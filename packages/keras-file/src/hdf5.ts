@@ -58,6 +58,57 @@ function boundedZlib(buf: ArrayBuffer): ArrayBuffer {
 }
 jsfive.Filters.set(1, boundedZlib);
 
+/**
+ * What one file's variable-length values (HDF5 strings of attributes) may cost, by the file's
+ * buffer: jsfive decodes each element from the global heap object it names, and copies a heap
+ * collection whole the first time an element names it. Nothing stops many elements of 16 bytes
+ * naming one large object, or many collections overlapping: a 1 MB file could decode to terabytes.
+ * Honest files decode each heap object once, from collections that do not overlap: at most twice
+ * the file's bytes, which is the budget.
+ */
+interface VlenBudget {
+  used: number;
+  readonly max: number;
+  readonly file: string;
+  node: string;
+}
+const vlenBudgets = new WeakMap<ArrayBuffer, VlenBudget>();
+
+interface VlenReader {
+  fh: ArrayBuffer;
+  _global_heaps: Record<string, unknown>;
+  _vlen_size_and_data(buf: ArrayBuffer, offset: number): [number, ArrayBuffer];
+}
+
+/** Wraps jsfive's variable-length reader (a DataObjects method) once, charging each read to its file's budget before it runs. */
+function boundVlenReads(proto: VlenReader | null): void {
+  if (!proto || typeof proto._vlen_size_and_data !== 'function' || (proto as unknown as { __bounded?: boolean }).__bounded) return;
+  const read = proto._vlen_size_and_data;
+  Object.defineProperty(proto, '__bounded', { value: true });
+  proto._vlen_size_and_data = function (this: VlenReader, buf: ArrayBuffer, offset: number): [number, ArrayBuffer] {
+    const budget = vlenBudgets.get(this.fh);
+    if (!budget) return read.call(this, buf, offset);
+    const over = (what: string) =>
+      new FormatError(`HDF5 variable-length values ${what} more than twice the ${this.fh.byteLength}-byte file (heap objects named many times)`, {
+        file: budget.file,
+        node: budget.node,
+        hint: 'the file is corrupt or crafted',
+      });
+    const view = new DataView(buf);
+    const collection = view.getUint32(offset + 4, true) + view.getUint32(offset + 8, true) * 2 ** 32;
+    if (!(collection in this._global_heaps) && collection + 16 <= this.fh.byteLength) {
+      const fh = new DataView(this.fh);
+      const size = fh.getUint32(collection + 8, true) + fh.getUint32(collection + 12, true) * 2 ** 32;
+      budget.used += Math.min(size, this.fh.byteLength - collection);
+      if (budget.used > budget.max) throw over('copy heap collections of');
+    }
+    const out = read.call(this, buf, offset);
+    budget.used += out[1]?.byteLength ?? 0;
+    if (budget.used > budget.max) throw over('decode to');
+    return out;
+  };
+}
+
 /** jsfive's parsed object header of a dataset (not part of its typed API; read defensively). */
 interface DataObjectsLike {
   _get_chunk_params(): void;
@@ -85,7 +136,12 @@ export class H5File {
     this.byteLength = bytes.byteLength;
     this.buffer = buffer;
     this.root = this.guard('/', () => new jsfive.File(buffer, fileName));
+    const objects = (this.root as unknown as { _dataobjects?: object })._dataobjects;
+    boundVlenReads(objects ? (Object.getPrototypeOf(objects) as VlenReader) : null);
+    vlenBudgets.set(buffer, (this.vlen = { used: 0, max: 2 * buffer.byteLength + 2 ** 20, file: fileName, node: '/' }));
   }
+
+  private readonly vlen: VlenBudget;
 
   readonly byteLength: number;
   private readonly buffer: ArrayBuffer;
@@ -156,6 +212,7 @@ export class H5File {
   attrs(path: string): Record<string, unknown> {
     const n = this.node(path);
     if (!n) return {};
+    this.vlen.node = path;
     return this.guard(path, () => n.attrs ?? {});
   }
 

@@ -202,3 +202,52 @@ describe('chunked HDF5 datasets that lie (bounded before jsfive reads them)', ()
     });
   });
 });
+
+describe('HDF5 variable-length string attributes that name one heap object many times', () => {
+  interface H5Attrs {
+    create_group(name: string): { create_attribute(name: string, data: string[] | string): void };
+    close(): void;
+  }
+  async function attrFile(values: string[]): Promise<Uint8Array> {
+    const { FS } = await h5.ready;
+    const name = `/attrs-${counter++}.h5`;
+    const f = new h5.File(name, 'w') as unknown as H5Attrs;
+    f.create_group('g').create_attribute('names', values);
+    f.close();
+    const bytes = FS.readFile(name);
+    FS.unlink(name);
+    return bytes.slice();
+  }
+
+  beforeAll(async () => {
+    h5 = ((await import('h5wasm/node' as string)) as { default: H5 }).default;
+  });
+
+  it('honest variable-length strings read back', async () => {
+    const values = ['A'.repeat(100_000), ...Array.from({ length: 2000 }, (_, i) => `w${i}`)];
+    const file = new H5File(await attrFile(values), 'honest.h5', DEFAULT_LIMITS);
+    expect(file.stringListAttr('g', 'names')).toEqual(values);
+  });
+
+  it('2000 elements naming one 100 KB object (200 MB of text from a ~150 KB file) are FORMAT', async () => {
+    const values = ['A'.repeat(100_000), ...Array.from({ length: 2000 }, (_, i) => `w${i}`)];
+    const bytes = await attrFile(values);
+    // Each element is 16 bytes: length (4), heap collection address (8), object index (4). The
+    // first names the 100 KB string; every other one is made a copy of it.
+    const first = offsetsOf(bytes, le(100_000, 4)).filter((i) => bytes[i + 16] === 2 && bytes[i + 17] === 0 && bytes[i + 18] === 0);
+    expect(first, 'the first element, followed by one of length 2').toHaveLength(1);
+    const record = bytes.slice(first[0]!, first[0]! + 16);
+    for (let k = 1; k <= 2000; k++) bytes.set(record, first[0]! + 16 * k);
+    const e = (() => {
+      try {
+        new H5File(bytes, 'hostile.h5', DEFAULT_LIMITS).stringListAttr('g', 'names');
+      } catch (err) {
+        return err as SavedKerasError;
+      }
+      throw new Error('expected the read to fail');
+    })();
+    expect(e).toBeInstanceOf(SavedKerasError);
+    expect(e.code).toBe('FORMAT');
+    expect(e.message).toMatch(/^hostile\.h5: g: HDF5 variable-length values decode to more than twice the \d+-byte file/);
+  });
+});
