@@ -112,3 +112,62 @@ describe('savedkeras predict on a model with a large output', () => {
     expect(await readFile(out, 'utf8')).toBe(r.stdout);
   }, 120_000);
 });
+
+describe('predict refuses outputs past limits.maxOutputBytes before reading them out of the backend', () => {
+  // On wasm the outputs live in the wasm heap and reading them copies them out once (session 6:
+  // [2, 1e8] float32 took 1.74 GB). A writer-made RepeatVector(2^27) of one feature is 512 MiB per
+  // row (per sample under maxComputedTensorElements, so it loads); 3 rows are 1.5 GiB of output.
+  const n = 2 ** 27;
+  let tmp: string;
+  let model: string;
+  let input: string;
+
+  beforeAll(async () => {
+    ensureBuilt();
+    tmp = await mkdtemp(path.join(tmpdir(), 'savedkeras-output-limit-'));
+    const x = tfl.input({ shape: [1], name: 'x' });
+    const m = tfl.model({ inputs: x, outputs: tfl.layers.repeatVector({ n, name: 'rep' }).apply(x) as tfl.SymbolicTensor });
+    model = path.join(tmp, 'repeat.keras');
+    await writeFile(model, await encodeKerasFile(m, { warn: () => undefined }));
+    m.dispose();
+    input = path.join(tmp, 'in.json');
+    await writeFile(input, JSON.stringify({ x: { dtype: 'float32', shape: [3, 1], value: [[1], [2], [3]] } }));
+  }, 120_000);
+
+  afterAll(async () => {
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('the real CLI (wasm, the default backend) is LIMIT naming the output, its shape and bytes, before the model runs', async () => {
+    const r = await runCli(['predict', model, '--input', input]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `error [LIMIT]: the outputs of this case hold ${3 * n * 4} bytes (rep [3, ${n}, 1] float32), above the limit of ${2 ** 30} bytes (limits.maxOutputBytes); refused before it runs`,
+    );
+  }, 120_000);
+
+  it('an output whose size is known only once it ran is refused before it is read', async () => {
+    const { predict } = await import('../src/predict/run.js');
+    const { NodeFileSource } = await import('@savedkeras/backend-node');
+    // Dense over a variable-length sequence: [rows, None, 3] until it runs.
+    const x = tfl.input({ shape: [null, 2], name: 'seq' });
+    const m = tfl.model({ inputs: x, outputs: tfl.layers.dense({ units: 3, name: 'proj' }).apply(x) as tfl.SymbolicTensor });
+    const dir = await mkdtemp(path.join(tmpdir(), 'savedkeras-output-limit-seq-'));
+    const file = path.join(dir, 'seq.keras');
+    await writeFile(file, await encodeKerasFile(m, { warn: () => undefined }));
+    m.dispose();
+    const before = tf.memory().numTensors;
+    const cases = [{ seq: { dtype: 'float32', shape: [2, 50, 2], value: Array.from({ length: 2 }, () => Array.from({ length: 50 }, () => [1, 2])) } }];
+    const e = await predict(tf, new NodeFileSource(file), cases as never, { maxOutputBytes: 1000 }).then(
+      () => undefined,
+      (err: unknown) => err as { code?: string; message?: string },
+    );
+    expect(e?.code).toBe('LIMIT');
+    expect(e?.message).toContain('the outputs of this case hold 1200 bytes (proj [2, 50, 3] float32), above the limit of 1000 bytes (limits.maxOutputBytes); refused before they are read');
+    expect(tf.memory().numTensors, 'tensors left').toBe(before);
+    // Under the limit it answers.
+    const ok = await predict(tf, new NodeFileSource(file), cases as never, { maxOutputBytes: 1200 });
+    expect(ok.outputs[0]!['proj']!.shape).toEqual([2, 50, 3]);
+    await rm(dir, { recursive: true, force: true });
+  }, 120_000);
+});

@@ -46,6 +46,13 @@ export interface Limits {
   maxIndexKeyBytes: number;
   /** Largest input file the CLI reads (`--input`), counted while reading: devices and pipes have no size up front. */
   maxInputFileBytes: number;
+  /**
+   * Most bytes of outputs one case of the CLI's `predict` reads out of the backend, checked from
+   * the model's output shapes before it runs and from the output tensors before they are read: on
+   * the wasm backend the outputs live in the wasm heap and reading them copies them out once, so
+   * a case costs twice this.
+   */
+  maxOutputBytes: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -64,6 +71,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxLiveBytes: 2 ** 30,
   maxIndexKeyBytes: 64 * 1024 * 1024,
   maxInputFileBytes: 512 * 1024 * 1024,
+  maxOutputBytes: 2 ** 30,
 });
 
 export function resolveLimits(overrides?: Partial<Limits>): Limits {

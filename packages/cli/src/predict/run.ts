@@ -1,5 +1,5 @@
 import type * as tfTypes from '@tensorflow/tfjs-core';
-import { formatShape, InputMismatchError, type ModelSource, type ProgressCallback } from '@savedkeras/common';
+import { DEFAULT_LIMITS, formatShape, InputMismatchError, LimitError, type ModelSource, type ProgressCallback } from '@savedkeras/common';
 import { carrierOf, nameInputs, toTensor, type TensorJson } from '@savedkeras/check';
 import { readOutput, type OutputValues } from './output-values.js';
 import { servingDtypes } from '../dtypes.js';
@@ -20,6 +20,8 @@ export interface PredictOptions {
    * 32, quadratic in the rows).
    */
   batchSize?: number;
+  /** Most bytes of outputs one case may read out of the backend (default limits.maxOutputBytes). */
+  maxOutputBytes?: number;
   onProgress?: ProgressCallback;
   warn?: (message: string) => void;
   /** The meta graph by its exact tag set (--tags). */
@@ -45,6 +47,8 @@ interface Target {
   run(x: Record<string, tfTypes.Tensor>): Record<string, tfTypes.Tensor>;
   /** TF dtype of each output, where the graph declares it. */
   outputDtypes: Record<string, string>;
+  /** Name, shape (batch first) and tfjs dtype of each output, when known before running. */
+  outputShapes?: [string, (number | null)[], string][];
   dispose(): void;
 }
 
@@ -54,7 +58,7 @@ export async function predict(tf: Tf, source: ModelSource, cases: Record<string,
   try {
     const result: PredictResult = { ran: target.ran, ...(target.signature ? { signature: target.signature } : {}), outputs: [], ms: [] };
     for (const inputs of cases) {
-      const { outputs, ms } = await runCase(tf, target, inputs, options.checkShapes ?? true, options.batchSize);
+      const { outputs, ms } = await runCase(tf, target, inputs, options.checkShapes ?? true, options.batchSize, options.maxOutputBytes ?? DEFAULT_LIMITS.maxOutputBytes);
       result.outputs.push(outputs);
       result.ms.push(ms);
     }
@@ -70,6 +74,7 @@ async function runCase(
   given: Record<string, TensorJson>,
   checkShapes: boolean,
   batchSize: number | undefined,
+  maxOutputBytes: number,
 ): Promise<{ outputs: Record<string, OutputValues>; ms: number }> {
   // Maps keyed by input and output names from files have no prototype (`__proto__`, `constructor`).
   const tensors = Object.create(null) as Record<string, tfTypes.Tensor>;
@@ -86,9 +91,12 @@ async function runCase(
       checkInput(spec, json, t, checkShapes && target.ran === 'keras');
     }
     fed = castInputs(tf, target, tensors);
+    const rows = Object.values(fed)[0]?.shape[0];
+    if (target.outputShapes && rows !== undefined) checkOutputBytes(target.outputShapes.map(([name, shape, dtype]) => [name, [rows, ...shape.slice(1)], dtype]), maxOutputBytes, 'before it runs');
     const t0 = performance.now();
     outs = runBatches(tf, target, fed, batchSize);
     const ms = performance.now() - t0;
+    checkOutputBytes(Object.entries(outs).map(([name, t]) => [name, t.shape, t.dtype]), maxOutputBytes, 'before they are read');
     const outputs = Object.create(null) as Record<string, OutputValues>;
     for (const [name, t] of Object.entries(outs)) {
       outputs[name] = await readOutput(t, Object.hasOwn(target.outputDtypes, name) ? target.outputDtypes[name] : t.dtype);
@@ -97,6 +105,27 @@ async function runCase(
   } finally {
     tf.dispose([...new Set([...Object.values(tensors), ...Object.values(fed), ...Object.values(outs)])]);
   }
+}
+
+/** Bytes per element of an output as read out (strings: a pointer-sized estimate before their text is read). */
+const OUTPUT_ELEMENT_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8, string: 16 };
+
+/**
+ * Refuses outputs that together hold more than `maxBytes`, before the model runs (from the Keras
+ * model's output shapes and the input rows, when every other dimension is known) and again from
+ * the output tensors before they are read: on wasm reading copies them out of the heap once.
+ */
+function checkOutputBytes(outputs: [string, (number | null)[], string][], maxBytes: number, when: string): void {
+  let total = 0;
+  for (const [, shape, dtype] of outputs) {
+    if (shape.some((d) => d === null || d < 0)) return; // unknown until it runs: the check after the run holds
+    total += shape.reduce<number>((a, b) => a * b!, 1) * (OUTPUT_ELEMENT_BYTES[dtype] ?? 8);
+  }
+  if (total <= maxBytes) return;
+  const list = outputs.map(([name, shape, dtype]) => `${name} ${formatShape(shape as number[])} ${dtype}`).join(', ');
+  throw new LimitError(`the outputs of this case hold ${total} bytes (${list}), above the limit of ${maxBytes} bytes (limits.maxOutputBytes); refused ${when}`, {
+    hint: 'feed fewer rows per case (or split the input), or lift the limit if the machine has the memory',
+  });
 }
 
 async function openTarget(source: ModelSource, options: PredictOptions): Promise<Target> {
@@ -115,6 +144,7 @@ async function openTarget(source: ModelSource, options: PredictOptions): Promise
       // Inputs and outputs as the model saved them (float64, int64), computed in tfjs' dtypes.
       inputs: model.inputs.map((t, i) => ({ name: report.inputNames[i]!, dtype: saved.inputs.get(report.inputNames[i]!) ?? t.dtype, shape: t.shape })),
       outputDtypes: Object.fromEntries(report.outputNames.flatMap((n) => (saved.outputs.has(n) ? [[n, saved.outputs.get(n)!]] : []))),
+      outputShapes: model.outputs.map((t, i) => [report.outputNames[i] ?? `output_${i}`, t.shape, t.dtype]),
       run(x) {
         const xs = report.inputNames.map((n) => x[n]!);
         const arg = xs.length === 1 ? xs[0]! : xs;
