@@ -46,7 +46,7 @@ call). Every case must end in success or a SavedKerasError, within the timeout a
 --structural: valid-but-hostile models from a grammar instead of mutated bytes (nested loops, call
 fan-outs, deep call chains, huge computed shapes, string splats, checkpoint dtype lies, huge Dense
 units, Object.prototype class names, prefix-amplified indexes, deep JSON, .keras config edits). Each case must end in a
-SavedKerasError or the right answer, free its tensors, answer within --timeout (default 20000 ms)
+SavedKerasError or the right answer, free its tensors, answer within --timeout (default 20000 ms of the child's CPU time, or 10x that wall time; start-up not counted)
 and keep the process under 2 GiB RSS; afterwards a real load and predict must give the right answer.
   --count N     cases (default 200)`;
 

@@ -3,10 +3,11 @@ import type { CorpusModel } from './corpus.js';
 import type { Baseline, CaseResult, FailureKind } from './cases.js';
 import type { ChildMessage, ParentMessage } from './child.js';
 import type { MutationOp } from './mutations.js';
+import { watchCpu } from './watchdog.js';
 
 /**
  * Runs fuzz cases in child processes. Each child runs one case at a time; a case that does not
- * finish within `timeoutMs` is a hang (the child is killed and replaced), a child that exits in the
+ * finish within `timeoutMs` of the child's CPU time (or 10x that wall time; see watchCpu) is a hang (the child is killed and replaced), a child that exits in the
  * middle of a case is a crash. Cases are numbered from `firstIndex`; a case is (seed, index).
  */
 export interface FuzzRunOptions {
@@ -45,7 +46,7 @@ export interface FuzzSummary {
 
 interface Slot {
   proc: ChildProcess;
-  current?: { index: number; start?: Extract<ChildMessage, { type: 'start' }>; timer?: NodeJS.Timeout };
+  current?: { index: number; start?: Extract<ChildMessage, { type: 'start' }>; stop?: () => void };
   stderr: string;
 }
 
@@ -119,12 +120,12 @@ export async function runFuzz(o: FuzzRunOptions): Promise<FuzzSummary> {
         }
         const index = next++;
         slot.current = { index };
-        slot.current.timer = setTimeout(() => {
+        slot.current.stop = watchCpu(proc.pid, timeoutMs, (why) => {
           const cur = slot.current;
           if (!cur || cur.index !== index) return;
+          (slot as { hung?: string }).hung = why;
           proc.kill('SIGKILL'); // the exit handler records the hang and starts a new child
-          (slot as { hung?: boolean }).hung = true;
-        }, timeoutMs);
+        });
         proc.send({ type: 'case', index } satisfies ParentMessage);
       };
       proc.on('message', (m: ChildMessage) => {
@@ -135,7 +136,7 @@ export async function runFuzz(o: FuzzRunOptions): Promise<FuzzSummary> {
         } else if (m.type === 'start') {
           if (slot.current) slot.current.start = m;
         } else if (m.type === 'done') {
-          clearTimeout(slot.current?.timer);
+          slot.current?.stop?.();
           record(m.result);
           sendNext();
         } else if (m.type === 'error') {
@@ -147,8 +148,9 @@ export async function runFuzz(o: FuzzRunOptions): Promise<FuzzSummary> {
         if (!slot.ready && code !== 0) fatal ??= new Error(`fuzz child died while loading the corpus (code ${code}, signal ${signal}): ${slot.stderr}`);
         const cur = slot.current;
         if (cur) {
-          clearTimeout(cur.timer);
-          const hung = (slot as { hung?: boolean }).hung === true;
+          cur.stop?.();
+          const hungWhy = (slot as { hung?: string }).hung;
+          const hung = hungWhy !== undefined;
           const s = cur.start;
           record({
             seed: o.seed,
@@ -162,7 +164,7 @@ export async function runFuzz(o: FuzzRunOptions): Promise<FuzzSummary> {
               kind: 'untyped',
               stage: 'load',
               name: hung ? 'Timeout' : 'Crash',
-              message: hung ? `no result within ${timeoutMs} ms` : `child exited (code ${code}, signal ${signal}): ${slot.stderr.slice(-1500)}`,
+              message: hung ? hungWhy : `child exited (code ${code}, signal ${signal}): ${slot.stderr.slice(-1500)}`,
             },
             rssBefore: 0,
             peakRss: 0,

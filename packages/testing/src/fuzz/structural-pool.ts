@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Limits } from '@savedkeras/common';
 import type { StructuralChildMessage, StructuralParentMessage } from './structural-child.js';
+import { watchCpu } from './watchdog.js';
 
 export interface StructuralRunOptions {
   childFile: string;
@@ -8,7 +9,11 @@ export interface StructuralRunOptions {
   count: number;
   /** First case index (to replay one case: first = I, count = 1). */
   first?: number;
-  /** A case that has not answered after this long is a hang (the child is killed and replaced). */
+  /**
+   * A case that has not answered after this much CPU time of the child (or ten times it in wall
+   * time) is a hang: the child is killed and replaced. Counted from the case's start, after the
+   * child's start-up, so a loaded machine does not turn slow cases into hangs.
+   */
   caseTimeoutMs?: number;
   /** The child's peak RSS may not pass this (default 2 GiB). */
   maxRssBytes?: number;
@@ -55,8 +60,13 @@ export async function runStructuralFuzz(o: StructuralRunOptions): Promise<Struct
     const p = fork(o.childFile, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: ['--enable-source-maps', '--max-old-space-size=4096'] });
     return p;
   };
-  const ask = <T extends StructuralChildMessage['type']>(p: ChildProcess, msg: StructuralParentMessage, want: T, ms: number) =>
-    new Promise<Extract<StructuralChildMessage, { type: T }> | { type: 'hang' } | { type: 'crash'; code: number | null; signal: string | null }>((resolve) => {
+  type Answer<T extends StructuralChildMessage['type']> =
+    | Extract<StructuralChildMessage, { type: T }>
+    | { type: 'hang'; why: string }
+    | { type: 'crash'; code: number | null; signal: string | null };
+  /** Sends `msg` (if any) and waits for a `want` message within `ms` of the child's CPU time. */
+  const ask = <T extends StructuralChildMessage['type']>(p: ChildProcess, msg: StructuralParentMessage | undefined, want: T, ms: number) =>
+    new Promise<Answer<T>>((resolve) => {
       const onMessage = (m: StructuralChildMessage) => {
         if (m.type !== want) return;
         done();
@@ -66,24 +76,31 @@ export async function runStructuralFuzz(o: StructuralRunOptions): Promise<Struct
         done();
         resolve({ type: 'crash', code, signal });
       };
-      const timer = setTimeout(() => {
+      const stop = watchCpu(p.pid, ms, (why) => {
         done();
         p.kill('SIGKILL');
-        resolve({ type: 'hang' });
-      }, ms);
+        resolve({ type: 'hang', why });
+      });
       const done = () => {
-        clearTimeout(timer);
+        stop();
         p.off('message', onMessage);
         p.off('exit', onExit);
       };
       p.on('message', onMessage);
       p.on('exit', onExit);
-      p.send(msg);
+      if (msg) p.send(msg);
     });
+  /** A child that has finished starting up (its start-up is not charged to the first case). */
+  const ready = async (): Promise<ChildProcess> => {
+    const p = spawn();
+    const r = await ask(p, undefined, 'ready', Math.max(120_000, 6 * timeout));
+    if (r.type !== 'ready') throw new Error(`fuzz child did not start: ${r.type === 'hang' ? r.why : `exit code ${r.code}, signal ${r.signal}`}`);
+    return p;
+  };
 
   const first = o.first ?? 0;
   for (let index = first; index < first + o.count; index++) {
-    proc ??= spawn();
+    proc ??= await ready();
     const t = performance.now();
     const r = await ask(proc, { type: 'case', seed: o.seed, index, limits: o.limits }, 'done', timeout);
     let result: StructuralResult;
@@ -99,15 +116,15 @@ export async function runStructuralFuzz(o: StructuralRunOptions): Promise<Struct
       }
     } else {
       proc = null;
-      const what = r.type === 'hang' ? `no answer within ${timeout} ms` : `the process exited (code ${r.code}, signal ${r.signal})`;
+      const what = r.type === 'hang' ? r.why : `the process exited (code ${r.code}, signal ${r.signal})`;
       result = { index, what: '(see replay)', mode: '?', outcome: r.type, ms: performance.now() - t, peakRss: 0, failure: what };
     }
     results.push(result);
     o.onResult?.(result);
   }
-  proc ??= spawn();
+  proc ??= await ready();
   const h = await ask(proc, { type: 'health' }, 'health', 60_000);
-  const health = h.type === 'health' ? h.failure : `health check: ${h.type}`;
+  const health = h.type === 'health' ? h.failure : `health check: ${h.type === 'hang' ? h.why : 'crash'}`;
   if (h.type === 'health') peak = Math.max(peak, h.peakRss);
   proc.send({ type: 'exit' } satisfies StructuralParentMessage);
   const outcomes: Record<string, number> = {};
