@@ -57,7 +57,7 @@ interface Checked {
 }
 
 /** One message of an object header. */
-export interface H5Message {
+interface H5Message {
   type: number;
   /** Offset of the message's 4- or 6-byte prefix (type, size, flags). */
   prefix: number;
@@ -130,7 +130,7 @@ export function parseH5(bytes: Uint8Array): H5Layout {
 }
 
 /** The hard-link address of a link message (IV.A.2.g), or undefined for a soft/external link. */
-export function linkAddressOffset(bytes: Uint8Array, data: number): number | undefined {
+function linkAddressOffset(bytes: Uint8Array, data: number): number | undefined {
   const flags = bytes[data + 1]!;
   let at = data + 2;
   let linkType = 0;
