@@ -31,8 +31,17 @@ export function crc32cExtend(crc: number, data: Uint8Array): number {
   return crc32cExtendPortable(crc, data);
 }
 
+/**
+ * Below this many bytes the sliced loop reads its 16-byte blocks byte by byte instead of through an Int32Array
+ * view of the buffer: a view per call is an allocation (most of the cost of a tiny tensor's check: a model of
+ * 2,000 small variables checks 2,000 of them per load). Micro (Node 20, one process): 16 bytes 128-146 -> 35-51 ns,
+ * 64 bytes 188-295 -> 123-130 ns; from 256 bytes the view is faster (296-330 vs 381-421 ns).
+ */
+const SMALL_CRC_BYTES = 128;
+
 /** The JavaScript loop (what crc32cExtend uses for short buffers and where WebAssembly is unavailable). */
 export function crc32cExtendPortable(crc: number, data: Uint8Array): number {
+  if (data.length < SMALL_CRC_BYTES) return crc32cExtendSmall(crc, data);
   const T = TABLES;
   const n = data.length;
   let c = ~crc;
@@ -54,6 +63,27 @@ export function crc32cExtendPortable(crc: number, data: Uint8Array): number {
         T[0x300 | (e & 0xff)] ^ T[0x200 | ((e >>> 8) & 0xff)] ^ T[0x100 | ((e >>> 16) & 0xff)] ^ T[e >>> 24];
     }
     i += blocks * 16;
+  }
+  while (i < n) c = T[(c ^ data[i++]) & 0xff] ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
+/** The sliced loop with each block's four little-endian words assembled from bytes (no view, any alignment or host byte order). */
+function crc32cExtendSmall(crc: number, data: Uint8Array): number {
+  const T = TABLES;
+  const n = data.length;
+  let c = ~crc;
+  let i = 0;
+  for (const end = n - 15; i < end; i += 16) {
+    const a = c ^ (data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24));
+    const b = data[i + 4] | (data[i + 5] << 8) | (data[i + 6] << 16) | (data[i + 7] << 24);
+    const d = data[i + 8] | (data[i + 9] << 8) | (data[i + 10] << 16) | (data[i + 11] << 24);
+    const e = data[i + 12] | (data[i + 13] << 8) | (data[i + 14] << 16) | (data[i + 15] << 24);
+    c =
+      T[0xf00 | (a & 0xff)] ^ T[0xe00 | ((a >>> 8) & 0xff)] ^ T[0xd00 | ((a >>> 16) & 0xff)] ^ T[0xc00 | (a >>> 24)] ^
+      T[0xb00 | (b & 0xff)] ^ T[0xa00 | ((b >>> 8) & 0xff)] ^ T[0x900 | ((b >>> 16) & 0xff)] ^ T[0x800 | (b >>> 24)] ^
+      T[0x700 | (d & 0xff)] ^ T[0x600 | ((d >>> 8) & 0xff)] ^ T[0x500 | ((d >>> 16) & 0xff)] ^ T[0x400 | (d >>> 24)] ^
+      T[0x300 | (e & 0xff)] ^ T[0x200 | ((e >>> 8) & 0xff)] ^ T[0x100 | ((e >>> 16) & 0xff)] ^ T[e >>> 24];
   }
   while (i < n) c = T[(c ^ data[i++]) & 0xff] ^ (c >>> 8);
   return ~c >>> 0;
