@@ -218,6 +218,7 @@ async function loadFromCheckpointGraph(source: ModelSource, checkpoint: Checkpoi
 function keepingKerasMetadataHead(source: ModelSource): ModelSource {
   const file = 'keras_metadata.pb';
   let head = new Uint8Array(0);
+  const savedModel = new KeptRanges((offset, length) => source.readRange(SAVED_MODEL, offset, length));
   const into = source.readRangeInto?.bind(source);
   const list = source.list?.bind(source);
   return {
@@ -227,6 +228,7 @@ function keepingKerasMetadataHead(source: ModelSource): ModelSource {
     ...(list ? { list: (dir?: string) => list(dir) } : {}),
     size: (path) => source.size(path),
     readRange: async (path, offset, length) => {
+      if (path === SAVED_MODEL) return savedModel.read(offset, length);
       // The head again (the key route read it, then the object-graph route): from memory.
       if (path === file && offset + length <= head.length) return head.slice(offset, offset + length);
       const bytes = await source.readRange(path, offset, length);
@@ -242,6 +244,60 @@ function keepingKerasMetadataHead(source: ModelSource): ModelSource {
     },
   };
 }
+
+const SAVED_MODEL = 'saved_model.pb';
+
+/**
+ * The ranges of a file read so far (up to KEPT_RANGE_BYTES in all), so that a range read again is served from
+ * them and only its unread parts are fetched. A TF <= 2.4 model that cannot take the checkpoint route read
+ * saved_model.pb's root object by ranges (readSavedModelRootObject), then the full route reads the meta graph's
+ * parts, whose object graph starts with that root object: 2-36 KB read twice per load (session 6).
+ */
+class KeptRanges {
+  private readonly pieces: { start: number; bytes: Uint8Array }[] = [];
+  private kept = 0;
+
+  constructor(private readonly fetch: (offset: number, length: number) => Promise<Uint8Array>) {}
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    const end = offset + length;
+    const parts: Uint8Array[] = [];
+    for (let at = offset; at < end; ) {
+      const have = this.pieces.find((p) => p.start <= at && at < p.start + p.bytes.length);
+      if (have) {
+        const to = Math.min(end, have.start + have.bytes.length);
+        parts.push(have.bytes.subarray(at - have.start, to - have.start));
+        at = to;
+        continue;
+      }
+      let to = end;
+      for (const p of this.pieces) if (p.start > at && p.start < to) to = p.start;
+      const bytes = await this.fetch(at, to - at);
+      parts.push(bytes);
+      if (bytes.length !== to - at) break; // a short read (end of file): what there is, as the source gives it
+      if (bytes.length <= KEPT_PIECE_BYTES && this.kept + bytes.length <= KEPT_RANGE_BYTES) {
+        this.pieces.push({ start: at, bytes });
+        this.kept += bytes.length;
+      }
+      at = to;
+    }
+    if (parts.length === 1) return parts[0].slice();
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let o = 0;
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    return out;
+  }
+}
+
+/**
+ * What KeptRanges keeps of one file at most, and of one read (a TF <= 2.4 root object with its scan: tens of KB).
+ * Small: the source lives as long as the graph (a GraphDef fetched on demand is read through it, and not kept).
+ */
+const KEPT_RANGE_BYTES = 256 * 1024;
+const KEPT_PIECE_BYTES = 64 * 1024;
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
