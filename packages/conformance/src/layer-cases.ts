@@ -69,6 +69,7 @@ add('BatchNormalization', 'rank 4 no scale/center', { axis: -1, scale: false, ce
 for (const shape of [[3, 6], [2, 4, 6], [2, 3, 4, 6]]) add('LayerNormalization', `rank ${shape.length}`, { axis: -1, epsilon: 1e-3 }, [shape]);
 add('LayerNormalization', 'rmsScaling axes [1, 3]', { axis: [1, 3], epsilon: 1e-3, rmsScaling: true }, [[2, 3, 4, 5]]);
 add('Conv2D', 'groups 2', { filters: 4, kernelSize: 3, groups: 2, padding: 'same' }, [[2, 6, 5, 4]]);
+add('Conv3D', 'groups 2', { filters: 4, kernelSize: [2, 3, 3], groups: 2, padding: 'same' }, [[1, 3, 4, 5, 4]]);
 add('Conv1D', 'groups 3 causal', { filters: 6, kernelSize: 3, groups: 3, padding: 'causal' }, [[2, 7, 6]]);
 add('CenterCrop', 'crop', { height: 3, width: 4 }, [[2, 6, 7, 2]]);
 add('CenterCrop', 'smart_resize up', { height: 7, width: 9 }, [[2, 4, 5, 2]]);
@@ -104,5 +105,7 @@ add('GlobalAveragePooling1D', 'keepdims', { keepdims: true }, [[2, 6, 3]]);
 add('GlobalMaxPooling1D', 'keepdims', { keepdims: true }, [[2, 6, 3]]);
 add('GlobalAveragePooling2D', 'keepdims channelsFirst', { keepdims: true, dataFormat: 'channelsFirst' }, [[2, 3, 5, 4]]);
 add('GlobalMaxPooling2D', 'keepdims', { keepdims: true }, [[2, 5, 4, 3]]);
+add('LayerScale', 'rank 4', { initValues: 0.5, projectionDim: 3 }, [[2, 4, 4, 3]]);
+add('StochasticDepth', 'inference', { dropPathRate: 0.2 }, [[2, 3, 4]]);
 
 export const LAYER_CASES: readonly LayerCase[] = Object.freeze(cases);

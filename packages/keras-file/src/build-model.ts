@@ -183,6 +183,7 @@ export class ConfigBuilder {
     const layer = new KerasOperation({
       name,
       operation: className,
+      ...(typeof module === 'string' ? { module } : {}),
       operationConfig: cfg as never,
       callArgs: Array.isArray(call['args']) ? (call['args'] as never) : [],
       callKwargs: isObject(call['kwargs']) ? (call['kwargs'] as never) : {},

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { zipSync } from 'fflate';
 import { SourceIOError, UnsupportedFeatureError } from '@savedkeras/common';
-import { tfjsCamelCase } from '@savedkeras/layers';
+import { KerasOperation, tfjsCamelCase } from '@savedkeras/layers';
 import { FREE_TEXT_CONFIG_KEYS, isObject, type Json, type JsonObject } from '@savedkeras/revive';
 import { keptActivityRegularizers } from './build-model.js';
 import { trainingConfigOf, type OptimizerState } from './write-training.js';
@@ -107,6 +107,7 @@ const ARG_TO_KERAS: Record<string, Record<string, string | null>> = {
   // Keras 3 refuses both (checked with Keras 3.15 load_model): tfjs' RNN repeats its stacked cells beside `cell`.
   RNN: { cells: null },
   ConvLSTM1D: { implementation: null },
+  ConvLSTM2D: { implementation: null },
 };
 const KERAS3_FROM_TFJS_ACTIVATION: Record<string, string> = Object.fromEntries(Object.entries(KERAS3_ACTIVATION_NAMES).map(([k, v]) => [v, k]));
 
@@ -184,6 +185,7 @@ function layerEntry(l: JsonObject, inner: Map<string, Layer>, functional: boolea
   const name = String((l['name'] ?? (l['config'] as JsonObject)?.['name']) as string);
   const layer = inner.get(name);
   let e: JsonObject;
+  if (layer instanceof KerasOperation && functional) return operationEntry(layer, l, name, nodeIndex);
   if ((cls === 'Model' || cls === 'Sequential') && layer instanceof tfl.LayersModel) {
     e = networkEntry(layer, l);
     e['build_config'] = { input_shape: (layer.inputs[0]?.shape ?? null) as Json };
@@ -192,8 +194,10 @@ function layerEntry(l: JsonObject, inner: Map<string, Layer>, functional: boolea
     e = { module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: c['batch_input_shape'] ?? null, dtype: c['dtype'] ?? 'float32', sparse: false, name }, registered_name: null };
   } else {
     e = objectEntry(l, 0) as JsonObject;
-    // A layer entry, whatever its name (the Identity layer shares its name with an initializer).
-    e['module'] = 'keras.layers';
+    // A layer entry, whatever its name (the Identity layer shares its name with an initializer); keras.applications'
+    // own layers live in their model's module, where Keras 3 looks them up.
+    e['module'] = LAYER_MODULES[cls] ?? 'keras.layers';
+    if (cls in LAYER_MODULES) e['registered_name'] = cls;
     if (layer) completeConfig(layer, e['config'] as JsonObject);
     const activityRegularizer = layer ? keptActivityRegularizers.get(layer) : undefined;
     if (activityRegularizer !== undefined) (e['config'] as JsonObject)['activity_regularizer'] = objectEntry(activityRegularizer, 1);
@@ -224,18 +228,69 @@ function layerEntry(l: JsonObject, inner: Map<string, Layer>, functional: boolea
 /** Layers whose call takes several tensors as separate arguments (`mha(query, value)`); the others take one list (`Add()([a, b])`). */
 const POSITIONAL_INPUTS = new Set(['MultiHeadAttention']);
 
+function inboundRefs(node: Json): Json[][] {
+  return (Array.isArray(node) ? node : []).filter((r): r is Json[] => Array.isArray(r) && typeof r[0] === 'string');
+}
+
+/** A tfjs inbound reference `[layer, node, tensor]` as Keras 3's `__keras_tensor__`. */
+function kerasTensorEntry(r: Json[], nodeIndex: NodeIndex): JsonObject {
+  const t = nodeIndex.tensor?.(r[0] as string, Number(r[1] ?? 0), Number(r[2] ?? 0));
+  return {
+    class_name: '__keras_tensor__',
+    config: { shape: (t?.shape ?? null) as Json, dtype: t?.dtype ?? 'float32', keras_history: [r[0]!, nodeIndex(r[0] as string, Number(r[1] ?? 0)), r[2] ?? 0] },
+  };
+}
+
 function inboundNode(node: Json, nodeIndex: NodeIndex, positional: boolean): JsonObject {
-  const refs = (Array.isArray(node) ? node : []).filter((r): r is Json[] => Array.isArray(r) && typeof r[0] === 'string');
-  const tensors = refs.map((r) => {
-    const t = nodeIndex.tensor?.(r[0] as string, Number(r[1] ?? 0), Number(r[2] ?? 0));
-    return {
-      class_name: '__keras_tensor__',
-      config: { shape: (t?.shape ?? null) as Json, dtype: t?.dtype ?? 'float32', keras_history: [r[0]!, nodeIndex(r[0] as string, Number(r[1] ?? 0)), r[2] ?? 0] },
-    };
-  });
+  const refs = inboundRefs(node);
+  const tensors = refs.map((r) => kerasTensorEntry(r, nodeIndex));
   const kwargs: JsonObject = {};
   for (const r of refs) if (isObject(r[3] ?? null)) Object.assign(kwargs, r[3] as JsonObject);
   return { args: tensors.length === 1 || positional ? tensors : [tensors], kwargs };
+}
+
+/** Keras layer classes outside keras.layers: the module Keras 3 saves them with. */
+const LAYER_MODULES: Record<string, string> = {
+  LayerScale: 'keras.src.applications.convnext',
+  StochasticDepth: 'keras.src.applications.convnext',
+};
+
+/** The Python module of each Keras 3 operation savedkeras replays, for operations loaded from .h5 files (which do not name it). */
+const OPERATION_MODULES: Record<string, string> = {
+  Sigmoid: 'keras.src.ops.nn', Relu: 'keras.src.ops.nn', Relu6: 'keras.src.ops.nn', Softplus: 'keras.src.ops.nn', Silu: 'keras.src.ops.nn',
+  Softmax: 'keras.src.ops.nn', LogSoftmax: 'keras.src.ops.nn', Rsqrt: 'keras.src.ops.math', Erf: 'keras.src.ops.math',
+  Logsumexp: 'keras.src.ops.math', TopK: 'keras.src.ops.math', Cast: 'keras.src.ops.core', Norm: 'keras.src.ops.linalg',
+};
+
+/**
+ * A Keras 3 operation node (`x[:, 0]`, `x != 0`...) as Keras saved it: its own config and the call's arguments,
+ * with each `__keras_tensor__` pointing at the tensor tfjs feeds it (in the order the loader collected them:
+ * positional arguments, then keyword arguments).
+ */
+function operationEntry(op: KerasOperation, l: JsonObject, name: string, nodeIndex: NodeIndex): JsonObject {
+  const call = op.kerasCall;
+  const nodes = Array.isArray(l['inbound_nodes']) ? l['inbound_nodes'] : [];
+  const refs = inboundRefs(nodes[0] ?? null);
+  let next = 0;
+  const walk = (v: Json, depth: number): Json => {
+    if (isObject(v) && v['class_name'] === '__keras_tensor__') {
+      const r = refs[next++];
+      if (!r) throw new UnsupportedFeatureError(`operation ${name} (${call.operation}) has more tensor arguments than inputs`, { node: name });
+      return kerasTensorEntry(r, nodeIndex);
+    }
+    return Array.isArray(v) && depth < 16 ? v.map((x) => walk(x, depth + 1)) : v;
+  };
+  const args = call.args.map((a) => walk(a, 0));
+  const kwargs: JsonObject = {};
+  for (const [k, v] of Object.entries(call.kwargs)) kwargs[k] = walk(v, 0);
+  return {
+    module: call.module ?? OPERATION_MODULES[call.operation] ?? 'keras.src.ops.numpy',
+    class_name: call.operation,
+    config: call.config,
+    registered_name: call.operation,
+    name,
+    inbound_nodes: [{ args, kwargs }],
+  };
 }
 
 /** A serialized tfjs object (layer, initializer, regularizer, constraint) in Keras 3's `{module, class_name, config, registered_name}`. */
@@ -382,6 +437,7 @@ function weightGroups(layer: Layer, path: string): { path: string; count: number
     case 'GRU':
     case 'SimpleRNN':
     case 'ConvLSTM1D':
+    case 'ConvLSTM2D':
       return [{ path: `${path}/cell`, count: n }];
     case 'RNN': {
       // Stacked cells: one group per cell, named as Keras 3 names them (the reader's stackedCellGroups).

@@ -103,6 +103,30 @@ export class Conv2D extends tfjsLayerClass('Conv2D') {
   }
 }
 
+/** Conv3D with Keras' `groups` > 1, as Conv2D above (tfjs-layers sized the kernel for all input channels). */
+export class Conv3D extends tfjsLayerClass('Conv3D') {
+  static className = 'Conv3D';
+
+  constructor(args?: Record<string, unknown>) {
+    super(args as never);
+    setConvGroups(this, args);
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    if (convGroups(this) === 1) return super.build(inputShape);
+    buildGrouped(this, (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape, (s) => super.build(s));
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+    if (convGroups(this) === 1) return super.call(inputs, kwargs);
+    return groupedConv(this, one(inputs), (this as unknown as { padding: string }).padding === 'same' ? 'same' : 'valid');
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return convGroups(this) > 1 ? { ...super.getConfig(), groups: convGroups(this) } : super.getConfig();
+  }
+}
+
 /** ELU with any alpha (tfjs-layers throws for alpha != 1): x if x > 0 else alpha·(exp(x) − 1). */
 export class ELU extends tfjsLayerClass('ELU') {
   static className = 'ELU';

@@ -20,7 +20,7 @@ interface ConvFields {
 
 const fields = (layer: object): ConvFields => layer as unknown as ConvFields;
 
-/** Keras' `groups` of a Conv1D/Conv2D (1 unless the config set more). */
+/** Keras' `groups` of a Conv1D/Conv2D/Conv3D (1 unless the config set more). */
 export function convGroups(layer: object): number {
   const g = fields(layer).groups;
   return typeof g === 'number' && Number.isInteger(g) && g > 1 ? g : 1;
@@ -70,19 +70,23 @@ export function groupedConv(layer: object, input: tf.Tensor, padding: 'valid' | 
   const groups = convGroups(layer);
   return tf.tidy(() => {
     const first = f.dataFormat === 'channelsFirst';
-    const perm = f.rank === 1 ? [0, 2, 1] : [0, 2, 3, 1];
-    const x = first ? tf.transpose(input, perm) : input;
+    const toLast = [0, ...Array.from({ length: f.rank }, (_, i) => i + 2), 1];
+    const toFirst = [0, f.rank + 1, ...Array.from({ length: f.rank }, (_, i) => i + 1)];
+    const x = first ? tf.transpose(input, toLast) : input;
     const d = Array.isArray(f.dilationRate) ? f.dilationRate : [f.dilationRate];
+    const dil = (i: number) => d[i] ?? d[0] ?? 1;
     const xs = tf.split(x, groups, -1);
     const ks = tf.split(f.kernel!.read(), groups, -1);
     const ys = xs.map((xi, i) =>
       f.rank === 1
-        ? tf.conv1d(xi as tf.Tensor3D, ks[i] as tf.Tensor3D, f.strides[0]!, padding, 'NWC', d[0] ?? 1)
-        : tf.conv2d(xi as tf.Tensor4D, ks[i] as tf.Tensor4D, f.strides as [number, number], padding, 'NHWC', [d[0] ?? 1, d[1] ?? d[0] ?? 1]),
+        ? tf.conv1d(xi as tf.Tensor3D, ks[i] as tf.Tensor3D, f.strides[0]!, padding, 'NWC', dil(0))
+        : f.rank === 2
+          ? tf.conv2d(xi as tf.Tensor4D, ks[i] as tf.Tensor4D, f.strides as [number, number], padding, 'NHWC', [dil(0), dil(1)])
+          : tf.conv3d(xi as tf.Tensor5D, ks[i] as tf.Tensor5D, f.strides as [number, number, number], padding, 'NDHWC', [dil(0), dil(1), dil(2)]),
     );
     let y = tf.concat(ys, -1);
     if (f.useBias && f.bias) y = tf.add(y, f.bias.read());
-    if (first) y = tf.transpose(y, f.rank === 1 ? [0, 2, 1] : [0, 3, 1, 2]);
+    if (first) y = tf.transpose(y, toFirst);
     return f.activation ? f.activation.apply(y) : y;
   });
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { UnsupportedLayerError } from '@savedkeras/common';
+import { applySlice, parseSliceSpec, slicedShape } from './slicing-op-lambda.js';
 
 /**
  * Keras 3 operations in a Functional model: `x != 0` (the mask of an Embedding with mask_zero),
@@ -12,7 +13,8 @@ import { UnsupportedLayerError } from '@savedkeras/common';
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Arg = tf.Tensor | Json;
 type OpConfig = Record<string, Json>;
-type Operation = (args: Arg[], cfg: OpConfig) => tf.Tensor | tf.Tensor[];
+/** An operation's call; `outputShape` where its shape is not found by running it on zeros (a shape that depends on a dim's size). */
+type Operation = ((args: Arg[], cfg: OpConfig) => tf.Tensor | tf.Tensor[]) & { outputShape?: (shapes: tfl.Shape[], args: Json[], cfg: OpConfig) => tfl.Shape };
 
 const isObj = (v: unknown): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof tf.Tensor);
 
@@ -79,7 +81,18 @@ function argReduce(fn: (x: tf.Tensor, axis?: number) => tf.Tensor): Operation {
   });
 }
 
+/**
+ * `x[key]` (keras.ops.numpy.GetItem): the key is an int, a slice (`__slice__` {start, stop, step}), an
+ * `__ellipsis__`, null (newaxis) or a list of them, as Keras 3 serializes Python's subscript; applied
+ * with numpy semantics as SlicingOpLambda applies Keras 2's. Its shape is worked out from the key: an
+ * index on an unknown dim (x[5] on the batch axis) is checked only when the call has the dim's size.
+ */
+const getItem: Operation = Object.assign((args: Arg[]) => applySlice(tensorArg(args[0]!), parseSliceSpec(args[1])), {
+  outputShape: (shapes: tfl.Shape[], args: Json[]) => slicedShape(shapes[0]!, parseSliceSpec(args[1])),
+});
+
 export const KERAS_OPERATIONS: Readonly<Record<string, Operation>> = {
+  GetItem: getItem,
   Add: binary(tf.add), Subtract: binary(tf.sub), Multiply: binary(tf.mul), Divide: binary((a, b) => tf.div(tf.cast(a, 'float32'), tf.cast(b, 'float32'))),
   TrueDivide: binary((a, b) => tf.div(tf.cast(a, 'float32'), tf.cast(b, 'float32'))), Power: binary(tf.pow), Maximum: binary(tf.maximum),
   Minimum: binary(tf.minimum), Mod: binary(tf.mod), FloorDivide: binary(tf.floorDiv), Equal: binary(tf.equal), NotEqual: binary(tf.notEqual),
@@ -149,6 +162,8 @@ export interface KerasOperationArgs {
   name?: string;
   /** The Keras class name of the operation (NotEqual, Cumsum...). */
   operation: string;
+  /** Its Python module as the .keras file names it (`keras.src.ops.numpy`); .h5 files do not. */
+  module?: string;
   /** The operation's own config (axis, newshape...). */
   operationConfig?: OpConfig;
   /** The call's positional arguments with Keras tensors in place (constants kept). */
@@ -164,6 +179,7 @@ export class KerasOperation extends tfl.layers.Layer {
   static className = 'KerasOperation';
   private readonly op: Operation;
   private readonly operation: string;
+  private readonly module: string | undefined;
   private readonly operationConfig: OpConfig;
   private readonly callArgs: Json[];
   private readonly callKwargs: OpConfig;
@@ -174,9 +190,15 @@ export class KerasOperation extends tfl.layers.Layer {
     if (!op) throw new UnsupportedLayerError(`Keras operation ${args.operation} is not implemented`);
     this.op = op;
     this.operation = args.operation;
+    this.module = args.module;
     this.operationConfig = args.operationConfig ?? {};
     this.callArgs = args.callArgs ?? [];
     this.callKwargs = args.callKwargs ?? {};
+  }
+
+  /** The call as the Keras file held it (its tensors as `__keras_tensor__` references): what saveKerasFile writes back. */
+  get kerasCall(): { operation: string; module: string | undefined; config: OpConfig; args: Json[]; kwargs: OpConfig } {
+    return { operation: this.operation, module: this.module, config: this.operationConfig, args: this.callArgs, kwargs: this.callKwargs };
   }
 
   /** The positional arguments with each Keras tensor replaced by the next input, in the order the inputs were collected. */
@@ -203,6 +225,7 @@ export class KerasOperation extends tfl.layers.Layer {
   /** Shapes by running the operation on zeros twice, unknown dims as 2 then 3: dims that follow them are unknown. */
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape | tfl.Shape[] {
     const shapes = (Array.isArray(inputShape[0]) || (inputShape.length === 0) ? inputShape : [inputShape]) as tfl.Shape[];
+    if (this.op.outputShape) return this.op.outputShape(shapes, this.callArgs, this.operationConfig);
     const probe = (n: number) => tf.tidy(() => {
       const out = this.run(shapes.map((s) => tf.zeros(s.map((d) => d ?? n))));
       return (Array.isArray(out) ? out : [out]).map((t) => t.shape);
@@ -214,7 +237,7 @@ export class KerasOperation extends tfl.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), operation: this.operation, operationConfig: this.operationConfig as never, callArgs: this.callArgs as never, callKwargs: this.callKwargs as never };
+    return { ...super.getConfig(), operation: this.operation, ...(this.module !== undefined ? { module: this.module } : {}), operationConfig: this.operationConfig as never, callArgs: this.callArgs as never, callKwargs: this.callKwargs as never };
   }
 }
 tf.serialization.registerClass(KerasOperation);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { UnsupportedFeatureError, UnsupportedLayerError } from '@savedkeras/common';
+import { FormatError, InputMismatchError, UnsupportedFeatureError, UnsupportedLayerError } from '@savedkeras/common';
 import { KwargsRecordingLayer, shapeList, splitInputs, tensorList, type Kwargs } from './call-args.js';
 import { layerBaseArgs, tfjsCamelCase } from './keras-objects.js';
 
@@ -23,8 +23,11 @@ function parseEntry(e: unknown): SliceEntry {
   if (typeof e === 'number' && Number.isInteger(e)) return { kind: 'index', index: e };
   if (e === '...' || e === 'Ellipsis') return { kind: 'ellipsis' };
   if (typeof e === 'object' && !Array.isArray(e)) {
-    const o = e as Record<string, unknown>;
+    let o = e as Record<string, unknown>;
     if (o['class_name'] === '__ellipsis__' || o['className'] === '__ellipsis__') return { kind: 'ellipsis' };
+    // Keras 3 serializes a slice as {class_name: '__slice__', config: {start, stop, step}}.
+    const cls = o['class_name'] ?? o['className'];
+    if (cls === '__slice__' && typeof o['config'] === 'object' && o['config'] !== null) o = o['config'] as Record<string, unknown>;
     if ('start' in o || 'stop' in o || 'step' in o) {
       const num = (k: string): number | null => {
         const v = o[k];
@@ -33,7 +36,7 @@ function parseEntry(e: unknown): SliceEntry {
         throw new UnsupportedFeatureError(`slice ${k}=${JSON.stringify(v)} is not supported (only integer bounds)`);
       };
       const step = num('step');
-      if (step === 0) throw new RangeError('slice step cannot be zero');
+      if (step === 0) throw new FormatError('a slice step cannot be zero');
       return { kind: 'slice', start: num('start'), stop: num('stop'), step };
     }
   }
@@ -44,7 +47,7 @@ function parseEntry(e: unknown): SliceEntry {
 export function parseSliceSpec(spec: unknown): SliceEntry[] {
   const list = Array.isArray(spec) ? spec : [spec];
   const entries = list.map(parseEntry);
-  if (entries.filter((e) => e.kind === 'ellipsis').length > 1) throw new RangeError('a subscript can hold only one ellipsis');
+  if (entries.filter((e) => e.kind === 'ellipsis').length > 1) throw new FormatError('a subscript can hold only one ellipsis');
   return entries;
 }
 
@@ -70,7 +73,7 @@ function sliceLength(n: number, start: number | null, stop: number | null, step:
 /** The entries with the ellipsis (or the implicit trailing dims) expanded to full slices. */
 function expandEntries(rank: number, entries: SliceEntry[]): SliceEntry[] {
   const consuming = entries.filter((e) => e.kind === 'slice' || e.kind === 'index').length;
-  if (consuming > rank) throw new RangeError(`too many indices (${consuming}) for a tensor of rank ${rank}`);
+  if (consuming > rank) throw new InputMismatchError(`too many indices (${consuming}) for a tensor of rank ${rank}`);
   const full = (): SliceEntry => ({ kind: 'slice', start: null, stop: null, step: null });
   const out: SliceEntry[] = [];
   let sawEllipsis = false;
@@ -132,7 +135,7 @@ export function slicedShape(shape: tfl.Shape, entries: SliceEntry[]): tfl.Shape 
     if (e.kind === 'newaxis') out.push(1);
     else if (e.kind === 'index') {
       const n = shape[d++];
-      if (n != null && (e.index >= n || e.index < -n)) throw new RangeError(`index ${e.index} is out of bounds for a dimension of size ${n}`);
+      if (n != null && (e.index >= n || e.index < -n)) throw new InputMismatchError(`index ${e.index} is out of bounds for axis ${d - 1} of size ${n}`);
     } else if (e.kind === 'slice') {
       const n = shape[d++];
       out.push(n == null ? null : sliceLength(n, e.start, e.stop, e.step ?? 1));

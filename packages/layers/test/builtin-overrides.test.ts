@@ -103,6 +103,8 @@ describe('tfjs-layers built-ins savedkeras overrides, against TensorFlow', () =>
       GlobalMaxPooling1D: '../../keras-file/test/data/coverage-layers.expected.json',
       GlobalAveragePooling2D: '../../keras-file/test/data/coverage-layers.expected.json',
       GlobalMaxPooling2D: '../../keras-file/test/data/coverage-layers.expected.json',
+      // grouped Conv3D: Keras 3 files vs Keras (keras-file coverage7.test.ts)
+      Conv3D: '../../keras-file/test/data/coverage7.expected.json',
     };
     expect([...BUILTIN_OVERRIDES].sort()).toEqual(Object.keys(PINS).sort());
     for (const [cls, file] of Object.entries(PINS)) {

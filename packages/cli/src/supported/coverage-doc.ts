@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { EXECUTOR_OPS, kernelNames } from '@savedkeras/graph';
-import { EXTRA_ACTIVATIONS, LAYER_CLASSES, registerAllLayers, tfOpSignatures } from '@savedkeras/layers';
+import { EXTRA_ACTIVATIONS, KERAS_OPERATIONS, LAYER_CLASSES, registerAllLayers, tfOpSignatures } from '@savedkeras/layers';
 import { TENSORFLOW_OPS, TENSORFLOW_VERSION } from './tensorflow-ops.js';
 
 /** What savedkeras supports, read from its registries (nothing here is listed by hand). */
@@ -16,6 +16,8 @@ export interface Coverage {
   objects: Record<string, string[]>;
   /** `tf.*` functions a TFOpLambda layer can call, with the arguments it takes. */
   tfOpLambda: Record<string, readonly string[]>;
+  /** Keras 3 operation nodes (`keras.ops.*` calls, `x[:, 0]`) a Functional model from a .keras / .h5 file can hold. */
+  operations: string[];
 }
 
 type Ctor = { prototype: object };
@@ -67,7 +69,8 @@ export function collectCoverage(): Coverage {
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([k, v]) => [k, [...v].sort((a, b) => a.localeCompare(b))]),
   );
-  return { ops, missingOps, layers, objects: sortedObjects, tfOpLambda: tfOpSignatures() };
+  const operations = Object.keys(KERAS_OPERATIONS).sort((a, b) => a.localeCompare(b));
+  return { ops, missingOps, layers, objects: sortedObjects, tfOpLambda: tfOpSignatures(), operations };
 }
 
 /** Names as inline code, several to a line, so that long lists stay readable. */
@@ -108,6 +111,7 @@ export function coverageMarkdown(c: Coverage = collectCoverage()): string {
     `| TensorFlow ${TENSORFLOW_VERSION} ops (\`tf.raw_ops\`) that run | ${covered} of ${tfCount} |`,
     `| Keras layer classes revived from config | ${c.layers.length} (${builtin.length} from tfjs-layers, ${plugin.length} from @savedkeras/layers) |`,
     `| \`tf.*\` functions a TFOpLambda layer can call | ${Object.keys(c.tfOpLambda).length} |`,
+    `| Keras 3 operations in .keras / .h5 Functional models | ${c.operations.length} |`,
     '',
     'A Keras layer no class can rebuild still runs from its saved call function when the SavedModel',
     'holds one, as long as the graph ops of that function run. A signature runs when all its ops run.',
@@ -135,6 +139,12 @@ export function coverageMarkdown(c: Coverage = collectCoverage()): string {
     out.push(`### ${kind[0]!.toUpperCase()}${kind.slice(1)} (${names.length})`, '', nameBlock(names), '');
   }
   out.push(
+    `## Keras 3 operations (${c.operations.length})`,
+    '',
+    'The `keras.ops` calls (and `x[...]` subscripts: `GetItem`) a Keras 3 Functional model saves as operation nodes.',
+    '',
+    nameBlock(c.operations),
+    '',
     `## TFOpLambda functions (${Object.keys(c.tfOpLambda).length})`,
     '',
     'The `tf.*` calls a Functional model records as TFOpLambda layers, with the arguments understood.',
