@@ -210,6 +210,7 @@ for (const padding of ['VALID']) {
   add('DepthwiseConv2dNative', 'empty output', [f([2, 1, 2, 3]), f([1, 3, 3, 2])], nhwc);
   add('MaxPool', 'empty output', [f([2, 1, 2, 3])], { ...nhwc, ksize: A.ints([1, 1, 3, 1]) });
   add('AvgPool', 'empty output', [f([2, 1, 2, 3])], { ...nhwc, ksize: A.ints([1, 1, 3, 1]) });
+  add('MaxPoolWithArgmax', 'empty output', [f([2, 1, 2, 3])], { strides: A.ints([1, 1, 1, 1]), padding: A.s(padding), ksize: A.ints([1, 1, 3, 1]) });
   add('Conv3D', 'empty output', [f([1, 2, 4, 4, 2]), f([3, 3, 3, 2, 2])], { strides: A.ints([1, 1, 1, 1, 1]), padding: A.s(padding) });
   add('MaxPool3D', 'empty output', [f([1, 2, 4, 4, 2])], { ksize: A.ints([1, 3, 3, 3, 1]), strides: A.ints([1, 1, 1, 1, 1]), padding: A.s(padding) });
 }
@@ -280,6 +281,9 @@ add('Bucketize', 'boundaries', [f([3, 4])], { boundaries: A.floats([-1, 0, 0.5, 
 add('Unique', 'ints', [i32([3, 1, 3, 2, 1, 7])]);
 add('UniqueWithCounts', 'floats', [{ shape: [6], values: [0.5, -1, 0.5, 2, -1, 0.5] }]);
 add('TopKV2', 'k 3', [f([2, 7]), scalarI(3)]);
+add('MaxPoolWithArgmax', 'k3 s2 SAME batch in index', [f([2, 5, 6, 3])], { ksize: A.ints([1, 3, 3, 1]), strides: A.ints([1, 2, 2, 1]), padding: A.s('SAME'), include_batch_in_index: A.b(true) });
+add('MaxPoolWithArgmax', 'k2 VALID', [f([1, 4, 5, 2])], { ksize: A.ints([1, 2, 2, 1]), strides: A.ints([1, 2, 2, 1]), padding: A.s('VALID') });
+add('BitwiseAnd', 'int32 same shape', [i32([12, -7, 255, 0, -1, 5]), i32([10, -1, 15, 3, -2, 4])]);
 
 // ---- gradients and training-time ops (Keras train steps saved with the model)
 const GRAD_BINARY: Record<string, [Domain, Domain]> = {
@@ -586,6 +590,9 @@ export const BACKEND_NEUTRAL_OPS: Readonly<Record<string, string>> = Object.free
     ['RegexFullMatch', 'RegexReplace', 'StaticRegexFullMatch', 'StaticRegexReplace', 'StringJoin', 'StringLength', 'StringLower',
       'StringNGrams', 'StringSplitV2', 'StringStrip', 'StringToHashBucketFast', 'StringToNumber', 'StringUpper', 'ParseExampleV2',
       'RaggedTensorToTensor', 'StringFormat', 'PrintV2', 'AsString', 'StringToHashBucketStrong', 'SparseCross'].map((op) => [op, 'strings, parsing and ragged values are computed in JS'] as const),
+  ),
+  ...Object.fromEntries(
+    ['BitwiseOr', 'BitwiseXor', 'Invert', 'LeftShift', 'RightShift', 'PopulationCount'].map((op) => [op, "computed in JS on the integers' values (BigInt, wrapped to the declared width)"] as const),
   ),
   ...Object.fromEntries(
     ['ResizeBicubic', 'ResizeArea'].map((op) => [op, "TF's CPU kernel ported to JS on the input's values (@savedkeras/kernels resize.ts)"] as const),

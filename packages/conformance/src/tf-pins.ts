@@ -43,6 +43,10 @@ function input(c: PinCase, name: string): tf.Tensor {
 function compute(c: PinCase): tf.Tensor {
   const a = c.args as Record<string, never>;
   switch (c.op) {
+    case 'maxPoolWithArgmax':
+      return tf.maxPoolWithArgmax(input(c, 'x') as tf.Tensor4D, a.ksize, a.strides, a.padding, a.includeBatchInIndex).result;
+    case 'maxPoolWithArgmaxIndexes':
+      return tf.maxPoolWithArgmax(input(c, 'x') as tf.Tensor4D, a.ksize, a.strides, a.padding, a.includeBatchInIndex).indexes;
     case 'maxPool3d':
       return tf.maxPool3d(input(c, 'x') as tf.Tensor5D, a.ksize, a.strides, a.padding);
     case 'conv3dTranspose':

@@ -8,6 +8,14 @@ const f = (v: number[], shape?: number[]) => tf.tensor(v, shape ?? [v.length], '
 const i32 = (v: number[], shape?: number[]) => tf.tensor(v, shape ?? [v.length], 'int32');
 
 describe('typed errors of the newer kernels', () => {
+  it('bitwise ops: results the int32 the graph holds cannot carry are refused, non-integer T too', () => {
+    expect(() => run('Invert', [i32([5])], { T: A.type(DataType.UINT32) })).toThrow(UnsupportedOpError);
+    expect(() => run('Invert', [i32([5])], { T: A.type(DataType.UINT32) })).toThrow(/4294967290 does not fit the int32 savedkeras holds uint32/);
+    expect(() => run('LeftShift', [i32([1]), i32([40])], { T: A.type(DataType.INT64) })).toThrow(/does not fit the int32 savedkeras holds int64/);
+    expect(() => run('BitwiseOr', [f([1]), f([2])], { T: A.type(DataType.FLOAT) })).toThrow(FormatError);
+    expect(() => run('BitwiseXor', [i32([1, 2]), i32([1, 2, 3])], { T: A.type(DataType.INT32) })).toThrow(/not broadcast-compatible/);
+  });
+
   it('DepthToSpace / SpaceToDepth: block size and divisibility', () => {
     expect(() => run('DepthToSpace', [f(new Array(6).fill(0), [1, 1, 1, 6])], { block_size: A.i(2) })).toThrow(FormatError);
     expect(() => run('DepthToSpace', [f(new Array(6).fill(0), [1, 1, 1, 6])], { block_size: A.i(2) })).toThrow(/not divisible/);

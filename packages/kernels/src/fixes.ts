@@ -48,6 +48,14 @@ export const KERNEL_FIXES: readonly KernelFix[] = Object.freeze([
     via: 'cpu',
   },
   {
+    kernel: 'MaxPoolWithArgmax',
+    backend: 'wasm',
+    why:
+      'tfjs-backend-wasm 4.22 starts every window of MaxPoolWithArgmax at FLT_MIN as it does MaxPool3D: a window of only ' +
+      'negative values returns ~0 and a wrong index (tf.nn.max_pool_with_argmax exports; found by the conformance suite)',
+    via: 'cpu',
+  },
+  {
     kernel: 'Conv3DBackpropInputV2',
     backend: 'wasm',
     why: 'tfjs-backend-wasm 4.22 computes 3-D transposed convolution (Keras Conv3DTranspose) wrong for every stride and padding tried (max |diff| up to 6 on unit inputs; -Infinity in places)',
@@ -427,8 +435,10 @@ function onCpu(kernelName: string): tf.KernelFunc {
       const out = cpuKernel({ inputs: moved, attrs: attrs ?? {}, backend: cpu });
       const outs = Array.isArray(out) ? out : [out];
       const back = outs.map((o) => {
-        const values = cpu.readSync(o.dataId);
+        let values = cpu.readSync(o.dataId);
         cpu.disposeData(o.dataId);
+        // tfjs-backend-cpu 4.22's MaxPoolWithArgmax stores its int32 indexes as a Float32Array: backends copy bytes.
+        if (o.dtype === 'int32' && !(values instanceof Int32Array)) values = Int32Array.from(values as Float32Array);
         return { dataId: backend.write(values, o.shape, o.dtype), shape: o.shape, dtype: o.dtype };
       });
       return Array.isArray(out) ? back : back[0]!;

@@ -1,6 +1,7 @@
 // The table of builtin kernels; registry.ts installs it when first imported.
 import type { Kernel } from '../kernel.js';
 import { ARRAY_KERNELS } from './kernels/array.js';
+import { BITWISE_KERNELS } from './kernels/bitwise.js';
 import { CONTROL_KERNELS } from './kernels/control.js';
 import { CTC_KERNELS } from './kernels/ctc.js';
 import { CUDNN_RNN_KERNELS } from './kernels/cudnn-rnn.js';
@@ -54,4 +55,5 @@ export const BUILTIN_KERNELS: Readonly<Record<string, Kernel>> = Object.freeze(w
   ...SEGMENT_KERNELS,
   ...LINALG_SOLVE_KERNELS,
   ...PRINT_KERNELS,
+  ...BITWISE_KERNELS,
 }));

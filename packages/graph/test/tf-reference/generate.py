@@ -1051,7 +1051,58 @@ def resize():
     write('resize', cases)
 
 
+def bitwise():
+    """BitwiseAnd/Or/Xor, Invert, LeftShift, RightShift, PopulationCount over the integer types (Keras ops.bitwise_*
+    exports): wrapping to the type's width, shift counts clamped to [0, bits - 1], arithmetic vs logical right
+    shifts, broadcasting: made by coverage7 (session 7)."""
+    cases = []
+    vals = {
+        'int8': np.array([-128, -5, -1, 0, 1, 5, 100, 127], np.int8),
+        'uint8': np.array([0, 1, 5, 100, 127, 128, 200, 255], np.uint8),
+        'int16': np.array([-32768, -300, -1, 0, 1, 300, 4660, 32767], np.int16),
+        'uint16': np.array([0, 1, 300, 4660, 32767, 32768, 50000, 65535], np.uint16),
+        'int32': np.array([-2147483648, -70000, -1, 0, 1, 70000, 305419896, 2147483647], np.int32),
+        'uint32': np.array([0, 1, 70000, 305419896, 2147483647, 5, 6, 7], np.uint32),
+        'int64': np.array([-2147483648, -70000, -1, 0, 1, 70000, 305419896, 2147483647], np.int64),
+        'uint64': np.array([0, 1, 70000, 305419896, 2147483647, 5, 6, 7], np.uint64),
+    }
+    for dt, x in vals.items():
+        y = x[::-1].copy()
+        for op in ['BitwiseAnd', 'BitwiseOr', 'BitwiseXor']:
+            cases.append(case(op, {'x': x, 'y': y}, name=dt))
+        if dt not in ('uint32', 'uint64'):  # ~x of a small unsigned value leaves the int32 savedkeras holds it in
+            cases.append(case('Invert', {'x': x}, name=dt))
+        cases.append(case('PopulationCount', {'x': x}, name=dt))
+        bits = np.iinfo(x.dtype).bits
+        shifts = np.array([0, 1, 3, bits - 1, bits, bits + 5, 2, 1], x.dtype) if dt.startswith('u') else np.array([0, 1, 3, bits - 1, bits, -1, -7, 2], x.dtype)
+        cases.append(case('RightShift', {'x': x, 'y': shifts}, name=f'{dt} (counts clamped)'))
+        if bits < 32 or dt == 'int32':  # wider left shifts leave the int32 savedkeras holds int64/uint32/uint64 in
+            cases.append(case('LeftShift', {'x': x, 'y': shifts}, name=f'{dt} (counts clamped, wraps)'))
+    small = np.array([[-3, -1, 0, 1, 6, 70000]], np.int64)
+    cases.append(case('LeftShift', {'x': small, 'y': np.array([[2], [0]], np.int64)}, name='int64 broadcast, fits int32'))
+    cases.append(case('BitwiseAnd', {'x': np.array([[12, -7, 255]], np.int32), 'y': np.array([[10], [-1]], np.int32)}, name='int32 broadcast'))
+    write('bitwise', cases)
+
+
+def pooling_argmax():
+    """MaxPoolWithArgmax (tf.nn.max_pool_with_argmax): VALID and SAME, strides, overlapping windows, with and without
+    the batch in the flat index, int32 indices, ties (a window of equal values): made by coverage7 (session 7)."""
+    cases = []
+    x = f32(2, 5, 6, 3)
+    for (k, st, pad) in [((2, 2), (2, 2), 'VALID'), ((3, 3), (2, 2), 'SAME'), ((2, 3), (1, 2), 'VALID'), ((3, 2), (2, 1), 'SAME')]:
+        for batch_index in (False, True):
+            cases.append(case('MaxPoolWithArgmax', {'input': x}, {'ksize': [1, *k, 1], 'strides': [1, *st, 1], 'padding': pad, 'include_batch_in_index': batch_index},
+                              name=f'k{k} s{st} {pad} batch_in_index={batch_index}'))
+    cases.append(case('MaxPoolWithArgmax', {'input': x}, {'ksize': [1, 2, 2, 1], 'strides': [1, 2, 2, 1], 'padding': 'SAME', 'Targmax': tf.int32}, name='int32 indices'))
+    ties = np.zeros((1, 4, 4, 2), np.float32)
+    ties[0, 2:, 2:, 1] = -1.0
+    cases.append(case('MaxPoolWithArgmax', {'input': ties}, {'ksize': [1, 2, 2, 1], 'strides': [1, 2, 2, 1], 'padding': 'VALID'}, name='ties: equal values in a window'))
+    neg = -np.abs(f32(1, 3, 3, 1)) - 1
+    cases.append(case('MaxPoolWithArgmax', {'input': neg}, {'ksize': [1, 2, 2, 1], 'strides': [1, 2, 2, 1], 'padding': 'SAME'}, name='all negative, SAME padding'))
+    write('pooling-argmax', cases)
+
+
 if __name__ == '__main__':
-    which = sys.argv[1:] or ['space_depth', 'fake_quant', 'scatter', 'strings', 'layers_depth_space', 'cudnn_rnn', 'gradients', 'ctc', 'segment_scatter', 'cudnn_more', 'ctc_v2', 'sparse_apply', 'cudnn_canonical', 'linalg_diag', 'segments', 'stateless_random', 'batch_norm', 'linalg_solve', 'graph_ops', 'grouped_conv', 'string_hash', 'resize']
+    which = sys.argv[1:] or ['space_depth', 'fake_quant', 'scatter', 'strings', 'layers_depth_space', 'cudnn_rnn', 'gradients', 'ctc', 'segment_scatter', 'cudnn_more', 'ctc_v2', 'sparse_apply', 'cudnn_canonical', 'linalg_diag', 'segments', 'stateless_random', 'batch_norm', 'linalg_solve', 'graph_ops', 'grouped_conv', 'string_hash', 'resize', 'bitwise', 'pooling_argmax']
     for w in which:
         globals()[w]()

@@ -139,6 +139,32 @@ const pool2d = (kind: 'max' | 'avg'): Kernel => (inputs, attrs, ctx) => {
   return [channelsLast(tensorAt(inputs, 0, ctx), format, (x) => fn(x as tf.Tensor4D, [kh, kw], [sh, sw], pad))];
 };
 
+/**
+ * MaxPoolWithArgmax (tf.nn.max_pool_with_argmax; Keras/segmentation exports that unpool with the indices): tfjs'
+ * maxPoolWithArgmax, whose indices are TF's flat ((b·H + y)·W + x)·C + c (the batch term only with
+ * include_batch_in_index). NHWC only, as TF's op.
+ */
+const maxPoolWithArgmax: Kernel = (inputs, attrs, ctx) => {
+  const x = tensorAt(inputs, 0, ctx);
+  if (x.rank !== 4) throw bad(ctx, `input must be 4-D (NHWC), got shape [${x.shape}]`);
+  const [kh, kw] = spatial(attrs.ints('ksize'), 'channelsLast', 4, 'ksize', ctx) as [number, number];
+  const [sh, sw] = spatial(attrs.ints('strides'), 'channelsLast', 4, 'strides', ctx) as [number, number];
+  const ks = attrs.ints('ksize');
+  if (ks[0] !== 1 || ks[3] !== 1) throw unsupported(ctx, 'pooling over the batch or channel dimension');
+  const pad = attrs.str('padding') === 'SAME' ? 'same' : 'valid';
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  const out = (size: number, k: number, st: number) => Math.max(0, pad === 'same' ? Math.ceil(size / st) : Math.ceil((size - k + 1) / st));
+  const shape = [n, out(h, kh, sh), out(w, kw, sw), c];
+  // An empty output (a window longer than the input): TF returns empty tensors; wasm's pooling kernels corrupt memory there.
+  if (shape.includes(0)) return [tf.zeros(shape, x.dtype), tf.zeros(shape, 'int32')];
+  const { result, indexes } = tf.maxPoolWithArgmax(x as tf.Tensor4D, [kh, kw], [sh, sw], pad, attrs.bool('include_batch_in_index', false));
+  // tfjs-backend-cpu 4.22 holds these int32 indexes in a Float32Array: made a true int32 tensor for the ops after it.
+  const data = indexes.dataSync();
+  if (data instanceof Int32Array) return [result, indexes];
+  indexes.dispose();
+  return [result, tf.tensor(Int32Array.from(data), result.shape, 'int32')];
+};
+
 const pool3d = (kind: 'max' | 'avg'): Kernel => (inputs, attrs, ctx) => {
   const format = formatOf(attrs, ctx);
   const k = spatial(attrs.ints('ksize'), format, 5, 'ksize', ctx) as [number, number, number];
@@ -280,6 +306,7 @@ export const NN_KERNELS: Record<string, Kernel> = {
   Conv2DBackpropInput: conv2dBackpropInput,
   Conv3DBackpropInputV2: conv3dBackpropInput,
   MaxPool: pool2d('max'),
+  MaxPoolWithArgmax: maxPoolWithArgmax,
   AvgPool: pool2d('avg'),
   MaxPool3D: pool3d('max'),
   AvgPool3D: pool3d('avg'),

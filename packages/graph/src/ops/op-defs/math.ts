@@ -38,7 +38,14 @@ const BINARY = [
   'Maximum', 'Minimum', 'Pow', 'SquaredDifference', 'DivNoNan', 'MulNoNan', 'Xdivy', 'Xlogy',
 ];
 
+// bitwise_ops.cc
+const INTS = 'T: {int8, int16, int32, int64, uint8, uint16, uint32, uint64}';
+const bitwiseBinary: OpSpec = { in: ['x: T', 'y: T'], out: ['z: T'], attr: [INTS] };
+
 export const MATH_OP_DEFS: OpDef[] = defs({
+  BitwiseAnd: bitwiseBinary, BitwiseOr: bitwiseBinary, BitwiseXor: bitwiseBinary, LeftShift: bitwiseBinary, RightShift: bitwiseBinary,
+  Invert: { in: ['x: T'], out: ['y: T'], attr: [INTS] },
+  PopulationCount: { in: ['x: T'], out: ['y: uint8'], attr: [INTS] },
   ...Object.fromEntries(UNARY.map((n) => [n, unary])),
   ...Object.fromEntries(BINARY.map((n) => [n, binary])),
   Atan2: { in: ['y: T', 'x: T'], out: ['z: T'], attr: ['T: type'] },

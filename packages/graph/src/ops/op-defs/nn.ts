@@ -54,6 +54,11 @@ export const NN_OP_DEFS: OpDef[] = defs({
     attr: ['T: type = DT_FLOAT', 'ksize: list(int) >= 4', 'strides: list(int) >= 4', `padding: {'SAME', 'VALID', 'EXPLICIT'}`,
       'explicit_paddings: list(int) = []', `data_format: {'NHWC', 'NCHW', 'NCHW_VECT_C'} = 'NHWC'`],
   },
+  MaxPoolWithArgmax: {
+    in: ['input: T'], out: ['output: T', 'argmax: Targmax'],
+    attr: ['ksize: list(int) >= 4', 'strides: list(int) >= 4', 'Targmax: {int32, int64} = DT_INT64', `padding: {'SAME', 'VALID'}`,
+      'include_batch_in_index: bool = false', 'T: {half, bfloat16, float, double, int32, int64, uint8, int16, int8, uint16, uint32, uint64} = DT_FLOAT'],
+  },
   AvgPool: {
     in: ['value: T'], out: ['output: T'],
     attr: ['ksize: list(int) >= 4', 'strides: list(int) >= 4', `padding: {'SAME', 'VALID'}`,
