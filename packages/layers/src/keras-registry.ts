@@ -163,8 +163,13 @@ export function resolveKerasObject(
   names: string | readonly string[],
   customObjects?: CustomObjects,
 ): Registration | undefined {
-  const list = (typeof names === 'string' ? [names] : names).filter((n): n is string => typeof n === 'string' && n.length > 0);
-  const candidates = [...new Set(list.flatMap((n) => [n, registeredBaseName(n)]))];
+  // One plain class name (every layer of a load, twice): no lists built for it.
+  const candidates =
+    typeof names === 'string' && !names.includes('>')
+      ? names.length > 0
+        ? [names]
+        : []
+      : [...new Set((typeof names === 'string' ? [names] : names).filter((n): n is string => typeof n === 'string' && n.length > 0).flatMap((n) => [n, registeredBaseName(n)]))];
   if (customObjects) {
     for (const n of candidates) {
       if (Object.hasOwn(customObjects, n) && typeof customObjects[n] === 'function') {

@@ -242,11 +242,15 @@ export function badConfigInteger(v: Json, depth = 0): string | undefined {
  * `toString`, `__proto__`, ...). tfjs-layers looks class names up in a plain object, where these
  * resolve to Object builtins and crash; no Keras class has such a name.
  */
-export function builtinClassName(v: unknown, depth = 0): string | undefined {
-  if (!v || typeof v !== 'object' || depth > 200) return undefined;
+export function builtinClassName(v: unknown, depth = 0, walk?: { cutOff: boolean }): string | undefined {
+  if (!v || typeof v !== 'object') return undefined;
+  if (depth > 200) {
+    if (walk) walk.cutOff = true;
+    return undefined;
+  }
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
-      const bad = builtinClassName(v[i], depth + 1);
+      const bad = builtinClassName(v[i], depth + 1, walk);
       if (bad !== undefined) return bad;
     }
     return undefined;
@@ -256,8 +260,47 @@ export function builtinClassName(v: unknown, depth = 0): string | undefined {
   if (typeof name === 'string' && (name === '__proto__' || name in Object.prototype)) return name;
   const keys = Object.keys(o);
   for (let i = 0; i < keys.length; i++) {
-    const bad = builtinClassName(o[keys[i]!], depth + 1);
+    const bad = builtinClassName(o[keys[i]!], depth + 1, walk);
     if (bad !== undefined) return bad;
   }
   return undefined;
+}
+
+/**
+ * builtinClassName of a Keras object's metadata, over the objects of one load: `searched` holds the layer
+ * configs of network configs already searched to their end (no depth cut-off) and found clean. A network's
+ * metadata holds every layer's config, which a layer's own metadata holds again (the very same object when
+ * the layers' metadata is made from the model config): such a config is not searched again. Same answer
+ * as builtinClassName(metadata).
+ */
+export function metadataBuiltinClassName(metadata: Record<string, unknown>, searched: Set<object>): string | undefined {
+  const config = metadata['config'];
+  if (!isObject(config) || !searched.has(config)) {
+    const walk = { cutOff: false };
+    const bad = builtinClassName(metadata, 0, walk);
+    if (bad === undefined && !walk.cutOff && isObject(config)) addLayerConfigs(config, searched);
+    return bad;
+  }
+  // Its config was searched: the class name and the other fields only, in builtinClassName's order.
+  const name = Object.hasOwn(metadata, 'class_name') ? metadata['class_name'] : undefined;
+  if (typeof name === 'string' && (name === '__proto__' || name in Object.prototype)) return name;
+  const keys = Object.keys(metadata);
+  for (let i = 0; i < keys.length; i++) {
+    if (keys[i] === 'config') continue;
+    const bad = builtinClassName(metadata[keys[i]!], 1);
+    if (bad !== undefined) return bad;
+  }
+  // A nested network's layer configs are inside it, searched as well.
+  addLayerConfigs(config, searched);
+  return undefined;
+}
+
+/** The `config` of each `layers` entry of a (searched, clean) network config. */
+function addLayerConfigs(config: JsonObject, searched: Set<object>): void {
+  const layers = config['layers'];
+  if (!Array.isArray(layers)) return;
+  for (let i = 0; i < layers.length; i++) {
+    const entry = layers[i];
+    if (isObject(entry) && isObject(entry['config'])) searched.add(entry['config']);
+  }
 }

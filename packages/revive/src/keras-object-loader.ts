@@ -6,11 +6,11 @@ import type { Checkpoint } from '@savedkeras/proto';
 import { KerasMetadataNeeded, type ObjectNode, type SavedModelGraph } from '@savedkeras/object-graph';
 import { RevivedLayer, savedCallFunctionId } from './revived-layer.js';
 import { withCustomObjects, type CustomObjects } from '@savedkeras/layers';
-import { restoreVocabulary } from './vocabulary.js';
+import { hasVocabulary, restoreVocabulary } from './vocabulary.js';
 import { resolveLayerClass } from './class-registry.js';
 import { compileFromTrainingConfig } from './compile.js';
 import { restoreOptimizerState } from './optimizer-state.js';
-import { badConfigInteger, baseClassName, builtinClassName, decodeAndNormalize, decodeAndNormalizeNetwork, pythonicToTs, type Json, type JsonObject } from './keras-config.js';
+import { badConfigInteger, baseClassName, decodeAndNormalize, decodeAndNormalizeNetwork, metadataBuiltinClassName, pythonicToTs, type Json, type JsonObject } from './keras-config.js';
 import { layerVariableNodes } from './weights.js';
 import { FunctionVariables, restoreRevivedWeights } from './model-weights.js';
 import { isInputLayer, isNetworkIdentifier, NetworkBuilder } from './networks.js';
@@ -69,6 +69,8 @@ export class KerasObjectLoader {
   private vocabularies = 0;
   /** Every weight layers revived from config created (disposed if the load fails or a rebuild is rolled back). */
   private readonly createdWeights: tfl.LayerVariable[] = [];
+  /** Layer configs of network configs already searched for builtin class names (metadataBuiltinClassName). */
+  private readonly searchedConfigs = new Set<object>();
 
   constructor(
     private readonly graph: SavedModelGraph,
@@ -121,12 +123,15 @@ export class KerasObjectLoader {
       (m) => this.warn(m),
       this.options.onProgress,
     );
+    const afterRestore = this.options.afterRestore;
     for (const { id, layer } of this.weightOwners) {
+      // Only lookup layers have a vocabulary to restore: no await per layer for the others.
+      if (!hasVocabulary(layer) && !afterRestore) continue;
       const node = this.graph.node(id);
       if (await restoreVocabulary(layer, node, this.graph, () => this.getCaptures())) {
         this.vocabularies++;
       }
-      await this.options.afterRestore?.(layer, node, this.graph);
+      await afterRestore?.(layer, node, this.graph);
     }
 
     this.applyMetadata(model, root);
@@ -179,7 +184,7 @@ export class KerasObjectLoader {
     const k = node.keras;
     if (!k) throw new FormatError('expected a Keras object here', { node: node.path });
     const className = k.className ?? '';
-    const builtin = builtinClassName(k.metadata);
+    const builtin = metadataBuiltinClassName(k.metadata, this.searchedConfigs);
     if (builtin !== undefined) {
       throw new UnsupportedLayerError(`Unknown layer class '${builtin}': the name of a JavaScript builtin, which no Keras class has`, {
         file: 'keras_metadata.pb',

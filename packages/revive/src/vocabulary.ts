@@ -7,7 +7,8 @@ interface VocabularyLayer {
   setVocabulary(tokens: ArrayLike<unknown>, indices?: ArrayLike<number | bigint>): void;
 }
 
-function hasSetVocabulary(layer: unknown): layer is VocabularyLayer {
+/** A layer whose vocabulary restoreVocabulary may set (a lookup layer). */
+export function hasVocabulary(layer: unknown): layer is VocabularyLayer {
   return !!layer && typeof (layer as VocabularyLayer).setVocabulary === 'function';
 }
 
@@ -25,7 +26,7 @@ export async function restoreVocabulary(
   graph: SavedModelGraph,
   captures: () => Captures,
 ): Promise<boolean> {
-  if (!hasSetVocabulary(layer)) return false;
+  if (!hasVocabulary(layer)) return false;
   // Tables are resources of saved_model.pb's object graph; the checkpoint's graph does not say which node is one.
   graph.requireSavedModel('lookup tables');
   const tableId = findTable(graph, node.id);
