@@ -1,5 +1,6 @@
 """Run `savedkeras predict` (the built CLI of a checkout) on every sweep model and classify against TF's outputs.
   python3 tools/sweep/run_sweep.py SWEEPDIR [--repo CHECKOUT] [--backends wasm,cpu] [--jobs 3] [--only a,b] [--out results.json]
+(rows also go to results.jsonl as they finish)
 --repo defaults to the checkout this script sits in (tools/sweep/../..); it must be built (`pnpm build`).
 For each model folder with case.json: model.keras, model.h5 (Keras model path) and export/ (--signature
 serving_default) or a SavedModel with signatures listed in case.json['signatures'] (tf.Module sweep).
@@ -127,10 +128,13 @@ for slug in sorted(os.listdir(root)):
         for b in backends:
             alljobs.append((slug, case.get('category', '?'), fmt, path, inputs, want, names, sig, rnd, b))
 results = []
+# every row is also appended to OUT.jsonl as it finishes: a long pass stopped early still leaves its rows
+partial = open(outp + 'l', 'w')
 with cf.ThreadPoolExecutor(jobs) as ex:
     for fut in cf.as_completed([ex.submit(do, j) for j in alljobs]):
         r = fut.result()
         results.append(r)
+        partial.write(json.dumps(r) + '\n'); partial.flush()
         if r['status'] != 'ok':
             print('%-36s %-10s %-7s %-5s %-11s %s' % (r['slug'], r['category'], r['format'][:14], r['backend'], r['status'], r['msg'][:200]), flush=True)
 json.dump(results, open(outp, 'w'), indent=0)
