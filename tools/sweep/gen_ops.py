@@ -12,7 +12,7 @@ OUT = sys.argv[1]; FILTER = sys.argv[2] if len(sys.argv) > 2 else None
 rng = np.random.default_rng(99)
 
 def to_json(a):
-    a = a.numpy() if hasattr(a, 'numpy') else np.asarray(a)
+    a = np.asarray(a.numpy()) if hasattr(a, "numpy") else np.asarray(a)  # a scalar string tensor's numpy() is bytes
     d = {'dtype': str(a.dtype) if a.dtype.kind not in 'SO' else 'string', 'shape': list(a.shape)}
     if a.dtype.kind in 'SO':
         d['value'] = np.vectorize(lambda s: s.decode('utf-8', 'replace') if isinstance(s, bytes) else s, otypes=[object])(a).reshape(-1).tolist() if a.size else []
