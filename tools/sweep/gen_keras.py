@@ -1,6 +1,6 @@
 """Sweep generator (session 4, helper sweep): Keras 3 models of every built-in layer family, saved as
 .keras, .h5 and model.export() SavedModels, with TensorFlow's outputs on seeded inputs.
-  PYTHON tools/sweep/gen_keras.py OUTDIR [name-filter]
+  PYTHON tools/sweep/gen_keras.py OUTDIR [name-filter,...]
 Writes OUTDIR/<slug>/{model.keras, model.h5, export/, case.json}; case.json = {category, inputs, keras_outputs,
 export_inputs, export_outputs, errors}."""
 import json, os, sys, traceback
@@ -13,7 +13,7 @@ import keras
 from keras import layers as L
 
 OUT = sys.argv[1]
-FILTER = sys.argv[2] if len(sys.argv) > 2 else None
+FILTER = sys.argv[2].split(',') if len(sys.argv) > 2 else None  # comma-separated substrings of slugs
 rng = np.random.default_rng(1234)
 keras.utils.set_random_seed(7)
 
@@ -585,6 +585,133 @@ REAL = {'real_text_transformer': real_text_transformer, 'real_transformer_ids': 
         'real_custom_layer': real_custom_layer}
 for k, v in REAL.items(): model('realistic', k)(v)
 
+# ---------------- realistic, session 7: where users obviously go ----------------
+K = keras.ops
+def real_kops_attention():
+    # a hand-written attention block of keras.ops calls in a Functional graph (Keras 3 operation nodes)
+    x = keras.Input((6, 8), name='seq'); c = keras.Input((8,), name='ctx')
+    q = L.Dense(8)(x); k = L.Dense(8)(x)
+    s = K.matmul(q, K.transpose(k, (0, 2, 1))) / K.sqrt(8.0)
+    h = K.matmul(K.softmax(s, axis=-1), x) + K.expand_dims(c, 1)
+    h = K.concatenate([K.reshape(h, (-1, 48)), c, K.mean(x, axis=1)], axis=-1)
+    return keras.Model([x, c], L.Dense(4)(K.tanh(h) * K.sigmoid(h)))
+def real_kops_norm_residual():
+    # RMS-norm / residual / gating written with keras.ops (the LLM-style block users write by hand)
+    x = keras.Input((5, 8), name='x')
+    n = x * K.rsqrt(K.mean(K.square(x), axis=-1, keepdims=True) + 1e-6)
+    g = L.Dense(16)(n); u = L.Dense(16)(n)
+    h = L.Dense(8)(K.silu(g) * u)
+    y = K.add(x, h)
+    y = K.squeeze(K.expand_dims(y, 2), 2)
+    z = K.stack([K.max(y, axis=1), K.min(y, axis=1)], axis=1)
+    return keras.Model(x, [K.log_softmax(y, axis=-1), K.cumsum(z, axis=1)])
+def real_mha_attention_mask():
+    q = keras.Input((5, 8), name='query'); v = keras.Input((4, 8), name='value')
+    m = keras.Input((5, 4), dtype='bool', name='mask')
+    a = L.MultiHeadAttention(2, 4)(q, v, attention_mask=m)
+    return keras.Model([q, v, m], L.Dense(3)(a))
+def real_mha_causal_gpt():
+    ids = keras.Input((6,), dtype='int32', name='ids')
+    h = L.Embedding(30, 16)(ids) + L.Embedding(6, 16)(K.arange(6))
+    a = L.MultiHeadAttention(2, 8)(h, h, use_causal_mask=True)
+    h = L.LayerNormalization()(h + a)
+    h = L.LayerNormalization()(h + L.Dense(16)(L.Dense(32, activation='gelu')(h)))
+    return keras.Model(ids, L.Dense(30)(h))
+def real_mha_padding_mask():
+    ids = keras.Input((7,), dtype='int32', name='ids')
+    h = L.Embedding(20, 8, mask_zero=True)(ids)
+    h = L.LayerNormalization()(h + L.MultiHeadAttention(2, 4)(h, h))
+    return keras.Model(ids, L.Dense(2)(L.GlobalAveragePooling1D()(h)))
+def real_text_embed_bag():
+    # the "basic text classification" tutorial: TextVectorization(int) -> Embedding -> GlobalAveragePooling1D
+    tv = L.TextVectorization(max_tokens=50, output_sequence_length=10); tv.adapt(np.array(TEXTS))
+    x = keras.Input((1,), dtype='string', name='text')
+    h = L.GlobalAveragePooling1D()(L.Dropout(0.2)(L.Embedding(50, 8)(tv(x))))
+    return keras.Model(x, L.Dense(1)(h))
+def real_text_bilstm_mask():
+    # the "text classification with an RNN" tutorial: TextVectorization -> Embedding(mask_zero) -> BiLSTM
+    tv = L.TextVectorization(max_tokens=50); tv.adapt(np.array(TEXTS))
+    x = keras.Input((), dtype='string', name='text')
+    h = L.Embedding(len(tv.get_vocabulary()), 8, mask_zero=True)(tv(x))
+    h = L.Bidirectional(L.LSTM(6))(h)
+    return keras.Model(x, L.Dense(1)(L.Dense(8, activation='relu')(h)))
+def real_text_multihot():
+    tv = L.TextVectorization(max_tokens=30, output_mode='multi_hot'); tv.adapt(np.array(TEXTS))
+    x = keras.Input((1,), dtype='string', name='text')
+    return keras.Model(x, L.Dense(3, activation='softmax')(L.Dense(8, activation='relu')(tv(x))))
+def real_text_tfidf_bigrams():
+    tv = L.TextVectorization(max_tokens=40, ngrams=2, output_mode='tf_idf'); tv.adapt(np.array(TEXTS))
+    x = keras.Input((1,), dtype='string', name='text')
+    return keras.Model(x, L.Dense(2)(tv(x)))
+def real_rescaling_resnet_frozen():
+    # pixels 0..255 -> Rescaling -> Normalization(ImageNet mean/variance) -> frozen ResNet50V2 base -> head
+    base = keras.applications.ResNet50V2(input_shape=(32, 32, 3), include_top=False, weights=None)
+    base.trainable = False
+    x = keras.Input((32, 32, 3), name='image')
+    h = L.Normalization(mean=[0.485, 0.456, 0.406], variance=[0.229 ** 2, 0.224 ** 2, 0.225 ** 2])(L.Rescaling(1 / 255.)(x))
+    h = base(h, training=False)
+    return randomize_bn(keras.Model(x, L.Dense(5)(L.Dropout(0.3)(L.GlobalAveragePooling2D()(h)))))
+def real_finetune_efficientnet():
+    # the fine-tuning tutorial: frozen base + head fitted, then the top of the base unfrozen (BN kept frozen), refitted
+    base = keras.applications.EfficientNetB0(input_shape=(32, 32, 3), include_top=False, weights=None)
+    randomize_bn(base); base.trainable = False
+    x = keras.Input((32, 32, 3), name='image')
+    h = L.GlobalAveragePooling2D()(base(x, training=False))
+    m = fitted(keras.Model(x, L.Dense(3)(L.Dropout(0.2)(L.BatchNormalization()(h)))), epochs=1)
+    base.trainable = True
+    for l in base.layers[:-20]: l.trainable = False
+    for l in base.layers:
+        if isinstance(l, L.BatchNormalization): l.trainable = False
+    return fitted(m, epochs=1)
+def real_rescaling_mobilenetv2_pre():
+    # keras.applications' own preprocess_input inside the model (the TF tutorial's way), MobileNetV2 base
+    x = keras.Input((32, 32, 3), name='image')
+    h = keras.applications.mobilenet_v2.preprocess_input(x)
+    base = keras.applications.MobileNetV2(input_shape=(32, 32, 3), alpha=0.35, include_top=False, weights=None)
+    return randomize_bn(keras.Model(x, L.Dense(2)(L.GlobalAveragePooling2D()(base(h, training=False)))))
+def mixed(make):
+    def build():
+        keras.mixed_precision.set_global_policy('mixed_float16')
+        try:
+            return make()
+        finally:
+            keras.mixed_precision.set_global_policy('float32')
+    return build
+def real_mixed_float16_cnn():
+    x = keras.Input((12, 12, 3), name='img')
+    h = L.Conv2D(8, 3, activation='relu')(x); h = L.BatchNormalization()(h); h = L.MaxPooling2D()(h)
+    h = L.Dense(16, activation='relu')(L.Flatten()(h))
+    return randomize_bn(keras.Model(x, L.Activation('softmax', dtype='float32')(L.Dense(4)(h))))
+def real_mixed_float16_lstm():
+    x = keras.Input((6, 4), name='series')
+    return keras.Model(x, L.Dense(2, dtype='float32')(L.LSTM(8)(x)))
+@keras.saving.register_keras_serializable(package='sweep')
+def scaled_tanh(x):
+    return 1.7159 * keras.ops.tanh(2.0 / 3.0 * x)
+def real_custom_activation():
+    return single((5,), L.Dense(6, activation=scaled_tanh), L.Dense(2))
+@keras.saving.register_keras_serializable(package='sweep')
+class TwoTower(keras.Model):  # a registered subclassed model with get_config: .keras holds its config, not a graph
+    def __init__(self, units=4, **kw):
+        super().__init__(**kw); self.units = units
+        self.a = L.Dense(units, activation='relu'); self.b = L.Dense(2)
+    def call(self, x):
+        return self.b(self.a(x))
+    def get_config(self):
+        return {**super().get_config(), 'units': self.units}
+def real_custom_model_subclass():
+    m = TwoTower(4); m(np.zeros((1, 5), 'float32'))
+    return m
+REAL7 = {'real_kops_attention': real_kops_attention, 'real_kops_norm_residual': real_kops_norm_residual,
+         'real_mha_attention_mask': real_mha_attention_mask, 'real_mha_causal_gpt': real_mha_causal_gpt,
+         'real_mha_padding_mask': real_mha_padding_mask, 'real_text_embed_bag': real_text_embed_bag,
+         'real_text_bilstm_mask': real_text_bilstm_mask, 'real_text_multihot': real_text_multihot,
+         'real_text_tfidf_bigrams': real_text_tfidf_bigrams, 'real_rescaling_resnet_frozen': real_rescaling_resnet_frozen,
+         'real_finetune_efficientnet': real_finetune_efficientnet, 'real_rescaling_mobilenetv2_pre': real_rescaling_mobilenetv2_pre,
+         'real_mixed_float16_cnn': mixed(real_mixed_float16_cnn), 'real_mixed_float16_lstm': mixed(real_mixed_float16_lstm),
+         'real_custom_activation': real_custom_activation, 'real_custom_model_subclass': real_custom_model_subclass}
+for k, v in REAL7.items(): model('realistic', k)(v)
+
 def seeded_input(t):
     # batch 2; other unknown dims (variable-length sequences of the realistic models) 5 steps
     real = FILTER_WORDS.get('cur', '').startswith('real_')
@@ -599,6 +726,10 @@ def seeded_input(t):
         else:
             vals = [['a', 'b', 'c', 'd', 'zz', ''][i % 6] for i in range(int(np.prod(shape)))]
         return np.array(vals, dtype=object).reshape(shape)
+    if dt == 'bool':
+        a = rng.integers(0, 2, size=shape).astype(bool)
+        a[..., 0] = True
+        return a
     if 'int' in dt:
         hi = 10
         cur = FILTER_WORDS.get('cur', '')
@@ -675,7 +806,7 @@ def run_one(cat, name, fn):
 if __name__ == '__main__':
     summary = []
     for cat, name, fn in MODELS:
-        if FILTER and FILTER not in name:
+        if FILTER and not any(f in name for f in FILTER):
             continue
         try:
             r = run_one(cat, name, fn)

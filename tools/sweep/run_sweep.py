@@ -1,12 +1,16 @@
 """Run `savedkeras predict` (the built CLI of a checkout) on every sweep model and classify against TF's outputs.
   python3 tools/sweep/run_sweep.py SWEEPDIR [--repo CHECKOUT] [--backends wasm,cpu] [--jobs 3] [--only a,b] [--out results.json]
+                                    [--persistent N]
 (rows also go to results.jsonl as they finish)
+--persistent N: run the CLI's main() in one Node process per job slot (predict-server.mjs), restarted every N models,
+on a timeout or when it dies (Node's start-up is most of a small model's CPU time; a loaded machine runs 5-10x more
+models). Re-check what it reports as not ok without it: state can leak between models in one process.
 --repo defaults to the checkout this script sits in (tools/sweep/../..); it must be built (`pnpm build`).
 For each model folder with case.json: model.keras, model.h5 (Keras model path) and export/ (--signature
 serving_default) or a SavedModel with signatures listed in case.json['signatures'] (tf.Module sweep).
 Classes: ok / wrong (ran, numbers or shapes differ) / unsupported (exit 1, UNSUPPORTED_*) / typed (exit 1, other
 SavedKerasError code) / crash (internal error exit 70, timeout, other)."""
-import concurrent.futures as cf, json, os, re, subprocess, sys, tempfile
+import concurrent.futures as cf, json, os, re, select, subprocess, sys, tempfile, threading, time
 args = sys.argv[1:]
 if not args or args[0].startswith('--'):
     sys.exit(__doc__)
@@ -19,6 +23,7 @@ jobs = int(opt('--jobs', '3'))
 only = set(opt('--only', '').split(',')) - {''}
 outp = opt('--out', os.path.join(root, '_results.json'))
 TOL = 1e-4
+persistent = int(opt('--persistent', '0'))
 bin_js = os.path.join(repo, 'packages/cli/dist/bin.js')
 if not os.path.exists(bin_js):
     sys.exit('no built CLI at %s: run `pnpm build` in %s first' % (bin_js, repo))
@@ -47,27 +52,71 @@ def agree(want, got):
             return False, 'max|diff| %.3g (got %.6g want %.6g)' % (d, b, a)
     return True, worst
 
+class Server:
+    """predict-server.mjs: the CLI's main() on one JSON line per job, answers marked with \\x01SWEEP."""
+    MARK = b'\x01SWEEP '
+    def __init__(self):
+        self.log = tempfile.TemporaryFile()
+        self.p = subprocess.Popen(['node', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'predict-server.mjs'), repo],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, cwd=repo)
+        self.buf = b''; self.used = 0
+    def stop(self):
+        try: self.p.kill(); self.p.wait(10)
+        except Exception: pass
+    def ask(self, args, timeout=300):
+        self.used += 1
+        self.p.stdin.write((json.dumps({'args': args}) + '\n').encode()); self.p.stdin.flush()
+        end = time.time() + timeout
+        while True:
+            i = self.buf.find(self.MARK)
+            j = self.buf.find(b'\n', i) if i >= 0 else -1
+            if j >= 0:
+                line = self.buf[i + len(self.MARK):j]; self.buf = self.buf[j + 1:]
+                return json.loads(line)
+            left = end - time.time()
+            if left <= 0: return None
+            r, _, _ = select.select([self.p.stdout], [], [], left)
+            if r:
+                chunk = os.read(self.p.stdout.fileno(), 1 << 20)
+                if not chunk:  # the process died
+                    self.p.wait(); self.log.seek(0)
+                    tail = [l for l in self.log.read().decode(errors='replace').splitlines() if l.strip()]
+                    return {'code': self.p.returncode if self.p.returncode != 1 else 71, 'stdout': '', 'stderr': '\n'.join(tail[-5:]), 'died': True}
+                self.buf += chunk
+_local = threading.local()
+
 def run(path, inputs, backend, signature=None):
     with tempfile.NamedTemporaryFile('w', suffix='.json', delete=False) as f:
         json.dump(inputs, f)
-    cmd = ['node', bin_js, 'predict', path, '--input', f.name, '--json', '--backend', backend]
-    if signature: cmd += ['--signature', signature]
+    args = ['predict', path, '--input', f.name, '--json', '--backend', backend]
+    if signature: args += ['--signature', signature]
     try:
-        p = subprocess.run(cmd, capture_output=True, timeout=300, cwd=repo, env=dict(os.environ, COLUMNS='200'))
+        if persistent:
+            srv = getattr(_local, 'srv', None)
+            if srv is None or srv.used >= persistent or srv.p.poll() is not None:
+                if srv: srv.stop()
+                srv = _local.srv = Server()
+            a = srv.ask(args)
+            if a is None or a.get('died'):
+                srv.stop(); _local.srv = None
+                if a is None: return 'crash', 'timeout', None
+            code, out, err = a['code'], a['stdout'].encode(), a['stderr']
+        else:
+            p = subprocess.run(['node', bin_js] + args, capture_output=True, timeout=300, cwd=repo, env=dict(os.environ, COLUMNS='200'))
+            code, out, err = p.returncode, p.stdout, p.stderr.decode(errors='replace')
     except subprocess.TimeoutExpired:
         return 'crash', 'timeout', None
     finally:
         os.unlink(f.name)
-    err = p.stderr.decode(errors='replace')
-    if p.returncode == 1:
+    if code == 1:
         m = re.search(r'error \[([A-Z_]+)\]: (.*)', err)
-        code = m.group(1) if m else '?'
-        return ('unsupported' if code.startswith('UNSUPPORTED') else 'typed'), (code + ': ' + (m.group(2) if m else err[-200:]))[:300], None
-    if p.returncode != 0:
+        kind = m.group(1) if m else '?'
+        return ('unsupported' if kind.startswith('UNSUPPORTED') else 'typed'), (kind + ': ' + (m.group(2) if m else err[-200:]))[:300], None
+    if code != 0:
         lines = [l for l in err.splitlines() if l.strip()]
         first = next((l for l in lines if 'Error' in l), lines[1] if len(lines) > 1 else err[-200:])
-        return 'crash', ('exit %d: %s' % (p.returncode, first.strip()))[:300], None
-    return 'ran', '', json.loads(p.stdout)
+        return 'crash', ('exit %d: %s' % (code, first.strip()))[:300], None
+    return 'ran', '', json.loads(out)
 
 def compare(want, got, names=None):
     # want: dict name->tensor or list of tensors (with names); got: dict
