@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { FormatError, NotSavedError, resolveLimits, UnsupportedFeatureError, type Limits, type ProgressCallback } from '@savedkeras/common';
-import { withCustomObjects } from '@savedkeras/layers';
+import { MultiHeadAttention, withCustomObjects } from '@savedkeras/layers';
 import { checkLayerOutputSizes, compileFromTrainingConfig, isObject, kerasIoNames, reviveError, type CompileResult, type Json, type JsonObject, type CustomObjects } from '@savedkeras/revive';
 import { ConfigBuilder, type BuiltLayer, type BuiltNetwork, type WeightBudget } from './build-model.js';
 import { detectKerasFileFormat, type KerasFileFormat } from './detect.js';
@@ -165,6 +165,14 @@ async function loadH5(bytes: Uint8Array, options: KerasFileLoadOptions, limits: 
   return finish(built, info, weights, trainingConfig, { kind: 'legacy', h5 }, options, warn, warnings);
 }
 
+const MERGE_LAYERS: ReadonlySet<string> = new Set(['Add', 'Multiply', 'Average', 'Maximum', 'Minimum']);
+
+/** Whether a file's keras_version is at least major.minor (unknown: no). */
+function kerasAtLeast(version: string | null | undefined, major: number, minor: number): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(version ?? '');
+  return !!m && (Number(m[1]) > major || (Number(m[1]) === major && Number(m[2]) >= minor));
+}
+
 async function finish(
   built: BuiltLayer,
   info: KerasFileInfo,
@@ -177,10 +185,18 @@ async function finish(
 ): Promise<LoadedKerasFile> {
   const model = built.layer as tfl.LayersModel;
   const layers: KerasFileReport['layers'] = [];
+  const zeroMasked = kerasAtLeast(info.kerasVersion, 3, 10);
+  const keras3 = info.layout === 'keras-3';
   const visit = (net: BuiltNetwork, prefix: string) => {
     for (const b of net.layers) {
       const path = prefix ? `${prefix}/${b.layer.name}` : b.layer.name;
       layers.push({ path, className: b.className, how: b.how });
+      if (b.layer instanceof MultiHeadAttention) {
+        b.layer.zeroMaskedScores = zeroMasked;
+        b.layer.consumesInputMasks = keras3;
+      }
+      // Keras 3 merge layers or their inputs' masks (tfjs-shims' installMergeMasks); Keras 2 and-s them.
+      if (keras3 && MERGE_LAYERS.has(b.className)) (b.layer as unknown as { kerasOrMasks: boolean }).kerasOrMasks = true;
       if (b.network) visit(b.network, path);
     }
   };

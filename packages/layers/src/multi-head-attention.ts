@@ -5,6 +5,7 @@ import { EinsumDense } from './einsum-dense.js';
 import { einsum2 } from './einsum.js';
 import { layerBaseArgs, serializeObject } from './keras-objects.js';
 import { normAxis } from './shape-utils.js';
+import { consumeMask, eagerMask, maskConsumed } from './tfjs-shims.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
 type Dim = number | null;
@@ -83,7 +84,9 @@ const getOutputShape = (rank: number, known: number[]): Dim[] => [...Array<Dim>(
  * query/key/value and attention_output, scaled dot-product scores, softmax over the attention
  * axes, dropout as identity. Call as `apply([query, value])`, `apply([query, value, key])` or
  * `apply(query, {value, key, attention_mask, return_attention_scores, use_causal_mask})`.
- * Keras' implicit masks from masked inputs (`_keras_mask`) are not propagated.
+ * Keras' implicit masks of the inputs (Embedding(mask_zero), Masking) are honoured as Keras 3 does: the query's
+ * mask [B, T, 1], the value's [B, 1, S] and an explicitly given key's, and-ed with attention_mask and the causal
+ * mask; the output carries the query's mask.
  */
 export class MultiHeadAttention extends KwargsRecordingLayer {
   static className = 'MultiHeadAttention';
@@ -96,6 +99,17 @@ export class MultiHeadAttention extends KwargsRecordingLayer {
   private attentionAxesArg: number[] | null;
   private readonly sublayerArgs: Record<string, unknown>;
   private readonly robustMasking: boolean;
+  /**
+   * Keras 3.10+ (keras-team/keras#21149): the masked Softmax zeroes masked positions, so a fully masked row (a padded
+   * query) attends to nothing instead of uniformly, on the path that uses it (dropout > 0, attention scores
+   * returned, or inputs above rank 3; else Keras calls ops.dot_product_attention, which keeps the uniform row).
+   * Set by the .keras/.h5 loader from the file's Keras version; Keras 2 and Keras 3 before 3.10 keep the uniform row.
+   */
+  zeroMaskedScores = false;
+  /** Keras 3: the call deletes its inputs' Keras masks (consumeMask). Set by the .keras/.h5 loader for Keras 3 files. */
+  consumesInputMasks = false;
+  /** Whether the last call returned [output, scores] (computeMask must match the output count). */
+  private scoresReturned = false;
   queryDense: EinsumDense | null = null;
   keyDense: EinsumDense | null = null;
   valueDense: EinsumDense | null = null;
@@ -114,6 +128,7 @@ export class MultiHeadAttention extends KwargsRecordingLayer {
     const axes = args.attentionAxes;
     this.attentionAxesArg = axes == null ? null : Array.isArray(axes) ? [...axes] : [axes];
     this.robustMasking = args.softmaxRobustMasking ?? false;
+    this.supportsMasking = true;
     this.sublayerArgs = {
       kernelInitializer: args.kernelInitializer,
       biasInitializer: args.biasInitializer,
@@ -216,40 +231,75 @@ export class MultiHeadAttention extends KwargsRecordingLayer {
     return [out, product.split('').map((c) => size.get(c) ?? null)];
   }
 
-  private maskedSoftmax(scores: tf.Tensor, mask: tf.Tensor | null): tf.Tensor {
+  /**
+   * The Keras masks of the query, value and key inputs: one per input from a model's call (tfjs hands a list),
+   * the first input's alone from predict's executor (the others from the masks eager outputs carry).
+   */
+  private implicitMasks(tensors: tf.Tensor[], kwargs: Kwargs, given: unknown): (tf.Tensor | null)[] {
+    const at = this.roles(tensors.map((_, i) => i), kwargs);
+    const maskOf = (i: number): tf.Tensor | null => {
+      if (maskConsumed(tensors[i])) return null;
+      if (Array.isArray(given)) return given[i] instanceof tf.Tensor ? given[i] : null;
+      if (i === 0 && given instanceof tf.Tensor) return given;
+      return eagerMask(tensors[i]);
+    };
+    const query = maskOf(at.query);
+    const value = maskOf(at.value);
+    const key = at.key === at.value ? null : maskOf(at.key);
+    return [query ? tf.expandDims(query, -1) : null, value ? tf.expandDims(value, -2) : null, key ? tf.expandDims(key, -2) : null];
+  }
+
+  override computeMask(inputs: tf.Tensor | tf.Tensor[], mask?: tf.Tensor | tf.Tensor[]): tf.Tensor | tf.Tensor[] {
+    const n = Array.isArray(inputs) ? inputs.length : 1;
+    const at = this.roles(Array.from({ length: n }, (_, i) => i), this.recordedKwargs);
+    const query = (Array.isArray(mask) ? mask[at.query] : at.query === 0 ? mask : null) ?? null;
+    // Keras sets the query's mask on the attention output only (not on the scores). tfjs asks right after the
+    // call, whose kwargs may have asked for the scores.
+    const scores = this.scoresReturned || this.flag(this.recordedKwargs, 'return_attention_scores', 'returnAttentionScores');
+    return (scores ? [query, null] : query) as tf.Tensor | tf.Tensor[];
+  }
+
+  private maskedSoftmax(scores: tf.Tensor, mask: tf.Tensor | null, zero: boolean): tf.Tensor {
     const att = this.attention!;
     let x = scores;
+    let m: tf.Tensor | null = null;
     if (mask) {
-      let m = mask.dtype === 'bool' ? mask : tf.cast(mask, 'bool');
+      m = mask.dtype === 'bool' ? mask : tf.cast(mask, 'bool');
       const at = -att.axes.length * 2 - 1;
       while (m.rank < x.rank) m = tf.expandDims(m, at);
       x = this.robustMasking ? tf.where(m, x, tf.fill(x.shape, -1e9)) : tf.add(x, tf.mul(tf.sub(1, tf.cast(m, 'float32')), -1e9));
     }
     const normAxes = Array.from({ length: att.axes.length }, (_, i) => att.scoresRank - att.axes.length + i);
-    if (normAxes.length === 1 && normAxes[0] === x.rank - 1) return tf.softmax(x);
-    return tf.exp(tf.sub(x, tf.logSumExp(x, normAxes, true)));
+    const p = normAxes.length === 1 && normAxes[0] === x.rank - 1 ? tf.softmax(x) : tf.exp(tf.sub(x, tf.logSumExp(x, normAxes, true)));
+    return m && zero ? tf.mul(p, tf.cast(m, p.dtype)) : p;
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
     return tf.tidy(() => {
       const r = this.roles(tensorList(inputs), this.effectiveKwargs(kwargs));
       if (!this.queryDense) this.buildFromSignature(r.query.shape, r.value.shape, r.key === r.value ? null : r.key.shape);
-      let mask: tf.Tensor | null = r.mask ?? null;
+      // Keras' _compute_attention_mask: the inputs' masks and the causal mask and-ed, then with attention_mask.
+      let auto: tf.Tensor | null = null;
+      const and = (a: tf.Tensor | null, b: tf.Tensor) => (a ? tf.logicalAnd(a, tf.cast(b, 'bool')) : tf.cast(b, 'bool'));
+      for (const m of this.implicitMasks(tensorList(inputs), this.effectiveKwargs(kwargs), kwargs?.['mask'])) if (m) auto = and(auto, m);
       if (this.flag(r.values, 'use_causal_mask', 'useCausalMask')) {
         const t = r.query.shape[1] as number;
         const s = r.value.shape[1] as number;
-        const causal = tf.linalg.bandPart(tf.ones([1, t, s], 'int32'), -1, 0);
-        const c = tf.cast(causal, 'bool');
-        mask = mask ? tf.logicalAnd(tf.cast(mask, 'bool'), c) : c;
+        auto = and(auto, tf.linalg.bandPart(tf.ones([1, t, s], 'int32'), -1, 0));
       }
+      const mask: tf.Tensor | null = r.mask ? (auto ? and(auto, r.mask) : r.mask) : auto;
       const query = tf.mul(this.queryDense!.call(r.query) as tf.Tensor, 1 / Math.sqrt(this.keyDim));
       const key = this.keyDense!.call(r.key) as tf.Tensor;
       const value = this.valueDense!.call(r.value) as tf.Tensor;
-      const scores = this.maskedSoftmax(einsum2(this.attention!.dot, key, query), mask);
+      const returnScores = this.flag(r.values, 'return_attention_scores', 'returnAttentionScores');
+      this.scoresReturned = returnScores;
+      const softmaxPath = this.dropout > 0 || returnScores || r.query.rank !== 3;
+      const scores = this.maskedSoftmax(einsum2(this.attention!.dot, key, query), mask, this.zeroMaskedScores && softmaxPath);
       // Dropout on the scores is identity at inference.
       const combined = einsum2(this.attention!.combine, scores, value);
       const out = this.outputDense!.call(combined) as tf.Tensor;
-      return this.flag(r.values, 'return_attention_scores', 'returnAttentionScores') ? [out, scores] : out;
+      if (this.consumesInputMasks) for (const t of new Set([r.query, r.value, r.key])) consumeMask(t);
+      return returnScores ? [out, scores] : out;
     });
   }
 
