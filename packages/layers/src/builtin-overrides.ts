@@ -49,6 +49,17 @@ export class Conv1D extends tfjsLayerClass('Conv1D') {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+    // channels_first: tfjs-layers moves the channels last and never back (its output is [batch, steps, filters]
+    // where Keras gives [batch, filters, steps]); run channels-last on the transposed input instead.
+    if ((this as unknown as { dataFormat: string }).dataFormat !== 'channelsFirst') return this.callChannelsLast(inputs, kwargs);
+    return tf.tidy(() => {
+      const x = tf.transpose(one(inputs), [0, 2, 1]);
+      const y = withFields(this, { dataFormat: 'channelsLast' }, () => one(this.callChannelsLast(x, kwargs)));
+      return tf.transpose(y, [0, 2, 1]);
+    });
+  }
+
+  private callChannelsLast(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
     const self = this as unknown as { padding: string; kernelSize: number[]; dilationRate: number[] | number };
     const grouped = convGroups(this) > 1;
     if (self.padding !== 'causal') return grouped ? groupedConv(this, one(inputs), self.padding === 'same' ? 'same' : 'valid') : super.call(inputs, kwargs);
@@ -66,12 +77,18 @@ export class Conv1D extends tfjsLayerClass('Conv1D') {
   }
 
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape | tfl.Shape[] {
-    const self = this as unknown as { padding: string; kernelSize: number[]; dilationRate: number[] | number };
+    const self = this as unknown as { padding: string; kernelSize: number[]; dilationRate: number[] | number; dataFormat: string };
     if (self.padding !== 'causal') return super.computeOutputShape(inputShape);
-    const shape = (Array.isArray(inputShape[0]) || inputShape[0] === undefined ? inputShape[0] : inputShape) as tfl.Shape;
+    let shape = (Array.isArray(inputShape[0]) || inputShape[0] === undefined ? inputShape[0] : inputShape) as tfl.Shape;
+    if (self.dataFormat === 'channelsFirst') {
+      const [b, c, t] = shape;
+      const [ob, ot, of] = withFields(this, { dataFormat: 'channelsLast' }, () => this.computeOutputShape([b!, t!, c!])) as tfl.Shape;
+      return [ob!, of!, ot!];
+    }
     const dilation = Array.isArray(self.dilationRate) ? self.dilationRate[0]! : self.dilationRate;
     const left = dilation * (self.kernelSize[0]! - 1);
-    const padded = shape.map((d, i) => (i === 1 && d !== null ? d + left : d));
+    shape = shape.map((d, i) => (i === 1 && d !== null ? d + left : d));
+    const padded = shape;
     return withFields(this, { padding: 'valid' }, () => super.computeOutputShape(padded));
   }
 }
@@ -128,6 +145,58 @@ export class Conv3D extends tfjsLayerClass('Conv3D') {
 }
 
 /** ELU with any alpha (tfjs-layers throws for alpha != 1): x if x > 0 else alpha·(exp(x) − 1). */
+/** A kernel [k, ...] with d - 1 zeros between its taps along `axis` ((k - 1)·d + 1 long): dilation as a plain kernel. */
+function dilateAxis(kernel: tf.Tensor, axis: number, d: number): tf.Tensor {
+  if (d === 1) return kernel;
+  const k = kernel.shape[axis]!;
+  const pads = Array.from({ length: kernel.rank + 1 }, (_, i): [number, number] => (i === axis + 1 ? [0, d - 1] : [0, 0]));
+  const spread = tf.pad(tf.expandDims(kernel, axis + 1), pads);
+  const merged = tf.reshape(spread, kernel.shape.map((n, i) => (i === axis ? n * d : n)));
+  return tf.slice(merged, kernel.shape.map(() => 0), kernel.shape.map((n, i) => (i === axis ? (k - 1) * d + 1 : n)));
+}
+
+/**
+ * Conv2DTranspose with dilation_rate > 1 (Keras allows it with strides 1): tfjs-layers ignores the dilation
+ * (a 7x7 output where Keras gives 9x9). A dilated transposed convolution is the transposed convolution with the
+ * dilated kernel (zeros between the taps), which tfjs-layers' own call runs.
+ */
+export class Conv2DTranspose extends tfjsLayerClass('Conv2DTranspose') {
+  static className = 'Conv2DTranspose';
+
+  private dilations(): [number, number] {
+    const d = (this as unknown as { dilationRate: number | number[] }).dilationRate;
+    return Array.isArray(d) ? [d[0]!, d[1] ?? d[0]!] : [d, d];
+  }
+
+  private dilatedKernelSize(): number[] {
+    const [dh, dw] = this.dilations();
+    const k = (this as unknown as { kernelSize: number[] }).kernelSize;
+    return [(k[0]! - 1) * dh + 1, (k[1]! - 1) * dw + 1];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+    const [dh, dw] = this.dilations();
+    if (dh === 1 && dw === 1) return super.call(inputs, kwargs);
+    const self = this as unknown as { kernel: { read(): tf.Tensor } };
+    return tf.tidy(() => {
+      const kernel = dilateAxis(dilateAxis(self.kernel.read(), 0, dh), 1, dw);
+      return withFields(this, { kernelSize: this.dilatedKernelSize(), kernel: { read: () => kernel } }, () => super.call(inputs, kwargs));
+    });
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape | tfl.Shape[] {
+    const [dh, dw] = this.dilations();
+    if (dh === 1 && dw === 1) return super.computeOutputShape(inputShape);
+    return withFields(this, { kernelSize: this.dilatedKernelSize() }, () => super.computeOutputShape(inputShape));
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    // tfjs-layers drops dilationRate from this class's config
+    const [dh, dw] = this.dilations();
+    return dh === 1 && dw === 1 ? super.getConfig() : { ...super.getConfig(), dilationRate: [dh, dw] };
+  }
+}
+
 export class ELU extends tfjsLayerClass('ELU') {
   static className = 'ELU';
 

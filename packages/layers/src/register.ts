@@ -3,7 +3,7 @@ import { registerPluginObject, type SerializableClass } from './keras-registry.j
 import { BatchNormalization } from './batch-normalization.js';
 import { DepthwiseConv2D } from './depthwise-conv.js';
 import { UpSampling2D } from './upsampling.js';
-import { Bidirectional, Conv1D, Conv2D, Conv3D, ELU, Embedding, LayerNormalization, ReLU, SeparableConv2D, Softmax, StackedRNNCells } from './builtin-overrides.js';
+import { Bidirectional, Conv1D, Conv2D, Conv2DTranspose, Conv3D, ELU, Embedding, LayerNormalization, ReLU, SeparableConv2D, Softmax, StackedRNNCells } from './builtin-overrides.js';
 import { CategoryEncoding } from './category-encoding.js';
 import { CenterCrop } from './center-crop.js';
 import { Discretization } from './discretization.js';
@@ -85,6 +85,7 @@ export const LAYER_CLASSES: Readonly<Record<string, SerializableClass>> = {
   BatchNormalization,
   Conv1D,
   Conv2D,
+  Conv2DTranspose,
   ELU,
   LayerNormalization,
   StackedRNNCells,
@@ -131,11 +132,11 @@ const TFJS_NAME_CLASHES: ReadonlySet<string> = new Set(['Identity']);
 
 /**
  * tfjs-layers built-ins overridden only to fill gaps (configs tfjs-layers throws on or computes
- * wrong: BatchNormalization above rank 4, causal Conv1D, grouped Conv1D/Conv2D/Conv3D, LayerNormalization rms_scaling, StackedRNNCells state order, Bidirectional's zeroed outputs at masked steps, ELU alpha, ReLU negative_slope/threshold, Softmax axis, channels_first
+ * wrong: BatchNormalization above rank 4, causal and channels_first Conv1D, grouped Conv1D/Conv2D/Conv3D, dilated Conv2DTranspose, LayerNormalization rms_scaling, StackedRNNCells state order, Bidirectional's zeroed outputs at masked steps, ELU alpha, ReLU negative_slope/threshold, Softmax axis, channels_first
  * SeparableConv2D, dilated DepthwiseConv2D, bilinear UpSampling2D, Embedding's gradient, GlobalAveragePooling1D's masked mean and keepdims, keepdims of the 2D global poolings and GlobalMaxPooling1D (+ its data_format)) or to run faster with the same results (TimeDistributed); other
  * configs behave as tfjs' own class, so plain tfjs can load them.
  */
-export const BUILTIN_OVERRIDES: ReadonlySet<string> = new Set(['BatchNormalization', 'Conv1D', 'Conv2D', 'LayerNormalization', 'StackedRNNCells', 'Bidirectional', 'ELU', 'ReLU', 'Softmax', 'SeparableConv2D', 'TimeDistributed', 'Embedding', 'DepthwiseConv2D', 'UpSampling2D', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'Conv3D']);
+export const BUILTIN_OVERRIDES: ReadonlySet<string> = new Set(['BatchNormalization', 'Conv1D', 'Conv2D', 'Conv2DTranspose', 'LayerNormalization', 'StackedRNNCells', 'Bidirectional', 'ELU', 'ReLU', 'Softmax', 'SeparableConv2D', 'TimeDistributed', 'Embedding', 'DepthwiseConv2D', 'UpSampling2D', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'Conv3D']);
 
 /** Keras class names this package provides (for docs and for revive's reports). */
 export const SUPPORTED_LAYERS: readonly string[] = Object.freeze(Object.keys(LAYER_CLASSES));

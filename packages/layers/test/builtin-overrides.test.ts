@@ -33,6 +33,8 @@ reference.cases.push(...(JSON.parse(readFileSync(new URL('./tf-reference/relu.js
 // Grouped Conv1D/Conv2D, LayerNormalization rms_scaling, CenterCrop, stacked-cell RNN (tf-reference/layer-fixes.py writes them).
 const layerFixes = parseStoredJson<{ cases: Case[] }>(readFileSync(new URL('./tf-reference/layer-fixes.json', import.meta.url), 'utf8')).cases;
 reference.cases.push(...layerFixes);
+// channels_first Conv1D, dilated Conv2DTranspose (tf-reference/conv-fixes.py writes them; found by tools/sweep).
+reference.cases.push(...(JSON.parse(readFileSync(new URL('./tf-reference/conv-fixes.json', import.meta.url), 'utf8')) as { cases: Case[] }).cases);
 
 function worstDiff(y: tf.Tensor, want: Stored): number {
   const got = y.dataSync();
@@ -85,6 +87,7 @@ describe('tfjs-layers built-ins savedkeras overrides, against TensorFlow', () =>
       BatchNormalization: './tf-reference/batch-normalization.json',
       Conv1D: './tf-reference/layer-gaps.json',
       Conv2D: './tf-reference/layer-fixes.json',
+      Conv2DTranspose: './tf-reference/conv-fixes.json',
       LayerNormalization: './tf-reference/layer-fixes.json',
       StackedRNNCells: './tf-reference/layer-fixes.json',
       ELU: './tf-reference/layer-gaps.json',
