@@ -701,6 +701,7 @@ class TwoTower(keras.Model):  # a registered subclassed model with get_config: .
         return {**super().get_config(), 'units': self.units}
 def real_custom_model_subclass():
     m = TwoTower(4); m(np.zeros((1, 5), 'float32'))
+    m._sweep_inputs = [keras.Input((5,), name='x')]  # a subclassed model has no inputs of its own
     return m
 REAL7 = {'real_kops_attention': real_kops_attention, 'real_kops_norm_residual': real_kops_norm_residual,
          'real_mha_attention_mask': real_mha_attention_mask, 'real_mha_causal_gpt': real_mha_causal_gpt,
@@ -757,7 +758,7 @@ def run_one(cat, name, fn):
         rec['errors']['build'] = repr(e)[:400]
         json.dump(rec, open(os.path.join(d, 'case.json'), 'w'))
         return rec
-    ins = m.inputs if isinstance(m.inputs, list) else [m.inputs]
+    ins = getattr(m, '_sweep_inputs', None) or (m.inputs if isinstance(m.inputs, list) else [m.inputs])
     # Inputs by their InputLayer's name (an unnamed keras.Input's tensor is keras_tensor_N, its layer input_layer_N)
     arrs = {(t._keras_history[0].name if getattr(t, '_keras_history', None) else t.name): seeded_input(t) for t in ins}
     rec['inputs'] = {k: to_json(v) for k, v in arrs.items()}
