@@ -13,23 +13,14 @@ import { selectBackend } from '@savedkeras/backend-node';
 import { readTestBytes } from '@savedkeras/fixtures';
 import { registerAllLayers } from '@savedkeras/layers';
 import { loadKerasFile } from '../src/index.js';
+import { expectClose, storedTensor, type Stored } from './support.js';
 
 const DATA = join(dirname(fileURLToPath(import.meta.url)), 'data');
-interface Stored { shape: number[]; dtype: string; values: number[] }
 const expected = JSON.parse(readFileSync(join(DATA, 'sweep7-fixes.expected.json'), 'utf8')) as {
   models: Record<string, { formats: string[]; inputs: Record<string, Stored>; outputs: Stored[] }>;
 };
 
 const load = (file: string) => loadKerasFile(readTestBytes(join(DATA, file)), { fileName: file, warn: () => undefined, compile: false });
-
-function expectClose(got: tf.Tensor[], want: Stored[]): void {
-  expect(got.length).toBe(want.length);
-  got.forEach((o, k) => {
-    expect(o.shape, `output ${k}`).toEqual(want[k]!.shape);
-    const vals = o.dataSync();
-    want[k]!.values.forEach((w, i) => expect(Math.abs(vals[i]! - w), `output ${k} element ${i}`).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(w))));
-  });
-}
 
 for (const backend of ['wasm', 'cpu'] as const) {
   describe(`sweep7 fixes on ${backend}: Keras 3 files give Keras' outputs`, () => {
@@ -42,14 +33,12 @@ for (const backend of ['wasm', 'cpu'] as const) {
         for (const route of ['predict', 'apply'] as const) {
           it(`${slug}.${fmt} through ${route}()`, async () => {
             const { model } = await load(`${slug}.${fmt}`);
-            const inputs = model.inputs.map((i) => {
-              const s = want.inputs[i.sourceLayer.name]!;
-              return tf.tensor(s.values, s.shape, i.dtype);
-            });
+            const inputs = model.inputs.map((i) => storedTensor(want.inputs[i.sourceLayer.name]!, i.dtype));
             const arg = inputs.length === 1 ? inputs[0]! : inputs;
             const got = route === 'predict' ? model.predict(arg) : (model.apply(arg, { training: false }) as tf.Tensor | tf.Tensor[]);
             const outs = Array.isArray(got) ? got : [got];
-            expectClose(outs, want.outputs);
+            expect(outs.length).toBe(want.outputs.length);
+            outs.forEach((o, k) => expectClose(o, want.outputs[k]!, `${slug}.${fmt} output ${k}`));
             tf.dispose([...inputs, ...outs]);
             model.dispose();
           });
