@@ -94,57 +94,40 @@ export class Conv1D extends tfjsLayerClass('Conv1D') {
 }
 
 /**
- * Conv2D with Keras' `groups` > 1 (grouped convolution, ResNeXt-style): tfjs-layers has no groups and
+ * tfjs' Conv2D / Conv3D with Keras' `groups` > 1 (grouped convolution, ResNeXt-style): tfjs-layers has no groups and
  * sized the kernel for all input channels (see grouped-conv.ts). Other configs run tfjs' own code.
  */
-export class Conv2D extends tfjsLayerClass('Conv2D') {
+function withConvGroups(name: 'Conv2D' | 'Conv3D'): typeof tfl.layers.Layer {
+  return class extends tfjsLayerClass(name) {
+    constructor(args?: Record<string, unknown>) {
+      super(args as never);
+      setConvGroups(this, args);
+    }
+
+    override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+      if (convGroups(this) === 1) return super.build(inputShape);
+      buildGrouped(this, (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape, (s) => super.build(s));
+    }
+
+    override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+      if (convGroups(this) === 1) return super.call(inputs, kwargs);
+      return groupedConv(this, one(inputs), (this as unknown as { padding: string }).padding === 'same' ? 'same' : 'valid');
+    }
+
+    override getConfig(): tf.serialization.ConfigDict {
+      return convGroups(this) > 1 ? { ...super.getConfig(), groups: convGroups(this) } : super.getConfig();
+    }
+  };
+}
+
+export class Conv2D extends withConvGroups('Conv2D') {
   static className = 'Conv2D';
-
-  constructor(args?: Record<string, unknown>) {
-    super(args as never);
-    setConvGroups(this, args);
-  }
-
-  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    if (convGroups(this) === 1) return super.build(inputShape);
-    buildGrouped(this, (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape, (s) => super.build(s));
-  }
-
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
-    if (convGroups(this) === 1) return super.call(inputs, kwargs);
-    return groupedConv(this, one(inputs), (this as unknown as { padding: string }).padding === 'same' ? 'same' : 'valid');
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return convGroups(this) > 1 ? { ...super.getConfig(), groups: convGroups(this) } : super.getConfig();
-  }
 }
 
-/** Conv3D with Keras' `groups` > 1, as Conv2D above (tfjs-layers sized the kernel for all input channels). */
-export class Conv3D extends tfjsLayerClass('Conv3D') {
+export class Conv3D extends withConvGroups('Conv3D') {
   static className = 'Conv3D';
-
-  constructor(args?: Record<string, unknown>) {
-    super(args as never);
-    setConvGroups(this, args);
-  }
-
-  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    if (convGroups(this) === 1) return super.build(inputShape);
-    buildGrouped(this, (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape, (s) => super.build(s));
-  }
-
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
-    if (convGroups(this) === 1) return super.call(inputs, kwargs);
-    return groupedConv(this, one(inputs), (this as unknown as { padding: string }).padding === 'same' ? 'same' : 'valid');
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return convGroups(this) > 1 ? { ...super.getConfig(), groups: convGroups(this) } : super.getConfig();
-  }
 }
 
-/** ELU with any alpha (tfjs-layers throws for alpha != 1): x if x > 0 else alpha·(exp(x) − 1). */
 /** A kernel [k, ...] with d - 1 zeros between its taps along `axis` ((k - 1)·d + 1 long): dilation as a plain kernel. */
 function dilateAxis(kernel: tf.Tensor, axis: number, d: number): tf.Tensor {
   if (d === 1) return kernel;
@@ -197,6 +180,7 @@ export class Conv2DTranspose extends tfjsLayerClass('Conv2DTranspose') {
   }
 }
 
+/** ELU with any alpha (tfjs-layers throws for alpha != 1): x if x > 0 else alpha·(exp(x) − 1). */
 export class ELU extends tfjsLayerClass('ELU') {
   static className = 'ELU';
 
