@@ -14,26 +14,14 @@ import { parseStoredJson, readTestBytes } from '@savedkeras/fixtures';
 import { FormatError, InputMismatchError, UnsupportedFeatureError } from '@savedkeras/common';
 import { KerasOperation, registerAllLayers } from '@savedkeras/layers';
 import { encodeKerasFile, inspectKerasFile, kerasConfigOf, loadKerasFile } from '../src/index.js';
+import { expectClose, type Stored } from './support.js';
 
 const DATA = join(dirname(fileURLToPath(import.meta.url)), 'data');
-interface Stored { shape: number[]; values: number[] }
 interface Expected {
   generator: string;
   models: Record<string, { inputs: Record<string, Stored>; outputs: Record<string, Stored> }>;
 }
 const expected = parseStoredJson<Expected>(readFileSync(join(DATA, 'coverage7.expected.json'), 'utf8'));
-
-function expectClose(got: tf.Tensor, want: Stored, what: string, tol = 1e-5): void {
-  expect(got.shape, what).toEqual(want.shape);
-  const vals = got.dataSync();
-  let worst = 0;
-  let at = -1;
-  want.values.forEach((w, i) => {
-    const d = Math.abs(vals[i]! - w) / (1 + Math.abs(w));
-    if (!(d <= worst)) [worst, at] = [d, i];
-  });
-  expect(worst, `${what}: element ${at} is ${vals[at]}, Keras ${want.values[at]}`).toBeLessThanOrEqual(tol);
-}
 
 async function load(file: string, bytes?: Uint8Array): Promise<tfl.LayersModel> {
   const { model } = await loadKerasFile(bytes ?? readTestBytes(join(DATA, file)), { fileName: file, warn: () => undefined, compile: false });
