@@ -16,12 +16,9 @@
 // Both sides do the same work: tfjs loads the model `savedkeras convert` writes (model.json + shards,
 // with the training config when the model has one, so tf.loadLayersModel compiles it too).
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Session } from 'node:inspector/promises';
-import { createRequire } from 'node:module';
+import { reviveSetup } from './revive-setup.mjs';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -35,31 +32,7 @@ const { values, positionals } = parseArgs({
     'no-tfjs': { type: 'boolean', default: false },
   },
 });
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(values.root ?? path.join(here, '..', '..'));
-// Fixtures: SAVEDKERAS_SHARED, else ../shared beside this repository (not beside --root).
-const sharedDir = path.resolve(process.env.SAVEDKERAS_SHARED ?? path.join(here, '..', '..', '..', 'shared'));
-const imp = (p) => import(pathToFileURL(path.join(root, p)).href);
-const { selectBackend, NodeFileSource, layersModelFromFiles } = await imp('packages/backend-node/dist/index.js');
-const { loadKerasModelWithReport } = await imp('packages/savedkeras/dist/index.js');
-const { convertLoadedModel } = await imp('packages/cli/dist/convert/convert-model.js');
-const tfl = createRequire(path.join(root, 'packages/savedkeras/package.json'))('@tensorflow/tfjs-layers');
-await selectBackend(values.backend);
-
-const fixturesDir = path.join(sharedDir, 'fixtures', 'savedmodels');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'revive-ab-'));
-process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
-
-async function fixtureDir(name) {
-  if (name === 'generated-2000-variables') {
-    const { GENERATED_BENCH_MODELS } = await imp('packages/cli/dist/bench/generated-models.js');
-    const { writeKerasSavedModel, writeToDirectory } = await imp('packages/savedmodel-writer/dist/index.js');
-    const dir = path.join(tmp, name);
-    await writeToDirectory(writeKerasSavedModel(GENERATED_BENCH_MODELS.find((g) => g.name === name).spec()), dir);
-    return dir;
-  }
-  return fs.existsSync(name) ? path.resolve(name) : path.join(fixturesDir, name);
-}
+const { repo: root, fixtureDir, loadOurs, tfjsLoader } = await reviveSetup({ root: values.root, backend: values.backend, tmpPrefix: 'revive-ab-' });
 
 function mainThreadTicks() {
   const stat = fs.readFileSync('/proc/thread-self/stat', 'utf8');
@@ -84,15 +57,12 @@ async function allocatedBytes(session, fn, n) {
 const results = [];
 for (const name of positionals.flatMap((p) => p.split(','))) {
   const dir = await fixtureDir(name);
-  const load = async () => (await loadKerasModelWithReport(new NodeFileSource(dir), { warn: () => {} })).model.dispose();
-  const first = await loadKerasModelWithReport(new NodeFileSource(dir), { warn: () => {} });
+  const load = async () => (await loadOurs(dir)).model.dispose();
+  const first = await loadOurs(dir);
   let tfjsLoad = null;
   if (!values['no-tfjs']) {
     try {
-      const out = path.join(tmp, `${name.replace(/[^\w.-]/g, '_')}-tfjs`);
-      await convertLoadedModel(first.model, first.report, out, { verify: false });
-      const modelJson = path.join(out, 'model.json');
-      tfjsLoad = async () => (await tfl.loadLayersModel(layersModelFromFiles(modelJson))).dispose();
+      tfjsLoad = await tfjsLoader(name, first);
     } catch (e) {
       console.error(`${name}: no tfjs comparison (${e.message.split('\n')[0]})`);
     }

@@ -8,13 +8,9 @@
 //
 // --callers name,name: bytes allocated by each of those functions (self), by their caller.
 // Inclusive attribution sees synchronous stacks only (an await starts a new stack).
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Session } from 'node:inspector/promises';
-import { createRequire } from 'node:module';
+import { reviveSetup } from './revive-setup.mjs';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -29,34 +25,14 @@ const { values, positionals } = parseArgs({
     callers: { type: 'string', default: '' },
   },
 });
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(values.root ?? path.join(here, '..', '..'));
-// Fixtures: SAVEDKERAS_SHARED, else ../shared beside this repository (not beside --root).
-const sharedDir = path.resolve(process.env.SAVEDKERAS_SHARED ?? path.join(here, '..', '..', '..', 'shared'));
-const imp = (p) => import(pathToFileURL(path.join(root, p)).href);
-const { selectBackend, NodeFileSource, layersModelFromFiles } = await imp('packages/backend-node/dist/index.js');
-const { loadKerasModelWithReport } = await imp('packages/savedkeras/dist/index.js');
-const { convertLoadedModel } = await imp('packages/cli/dist/convert/convert-model.js');
-const tfl = createRequire(path.join(root, 'packages/savedkeras/package.json'))('@tensorflow/tfjs-layers');
-await selectBackend(values.backend);
-
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'revive-alloc-'));
-process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
+const { fixtureDir, loadOurs, tfjsLoader } = await reviveSetup({ root: values.root, backend: values.backend, tmpPrefix: 'revive-alloc-' });
 const name = positionals[0];
-let dir = fs.existsSync(name) ? path.resolve(name) : path.join(sharedDir, 'fixtures', 'savedmodels', name);
-if (name === 'generated-2000-variables') {
-  const { GENERATED_BENCH_MODELS } = await imp('packages/cli/dist/bench/generated-models.js');
-  const { writeKerasSavedModel, writeToDirectory } = await imp('packages/savedmodel-writer/dist/index.js');
-  dir = path.join(tmp, name);
-  await writeToDirectory(writeKerasSavedModel(GENERATED_BENCH_MODELS.find((g) => g.name === name).spec()), dir);
-}
-let load = async () => (await loadKerasModelWithReport(new NodeFileSource(dir), { warn: () => {} })).model.dispose();
+const dir = await fixtureDir(name);
+let load = async () => (await loadOurs(dir)).model.dispose();
 if (values.tfjs) {
-  const first = await loadKerasModelWithReport(new NodeFileSource(dir), { warn: () => {} });
-  await convertLoadedModel(first.model, first.report, path.join(tmp, 'tfjs'), { verify: false });
+  const first = await loadOurs(dir);
+  load = await tfjsLoader(name, first);
   first.model.dispose();
-  const modelJson = path.join(tmp, 'tfjs', 'model.json');
-  load = async () => (await tfl.loadLayersModel(layersModelFromFiles(modelJson))).dispose();
 }
 for (let i = 0; i < Number(values.warm); i++) await load();
 
