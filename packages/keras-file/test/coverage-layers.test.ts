@@ -12,8 +12,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { selectBackend } from '@savedkeras/backend-node';
 import { registerAllLayers, resolveKerasObject } from '@savedkeras/layers';
-import { expectClose, storedTensor, type Stored } from './support.js';
-import { encodeKerasFile, loadKerasFile } from '../src/index.js';
+import { expectOutputsAgree, modelUnderTest, type Stored } from './support.js';
+import { loadKerasFile } from '../src/index.js';
 
 const DATA = join(dirname(fileURLToPath(import.meta.url)), 'data');
 interface Expected {
@@ -55,20 +55,8 @@ for (const backend of ['wasm', 'cpu'] as const) {
     for (const [slug, want] of Object.entries(expected.models)) {
       for (const file of [`${slug}.keras`, `${slug}.h5`, `${slug}.keras written back by saveKerasFile`]) {
         it(`${file}: every output agrees with Keras (${Object.keys(want.outputs).join(', ')})`, async () => {
-          let model: tfl.LayersModel;
-          if (file.endsWith('saveKerasFile')) {
-            const original = await load(`${slug}.keras`);
-            const bytes = await encodeKerasFile(original, { warn: () => undefined });
-            original.dispose();
-            model = await load(`${slug}-rewritten.keras`, bytes);
-          } else model = await load(file);
-          const inputs = model.inputs.map((i) => storedTensor(want.inputs[i.sourceLayer.name]!, i.dtype));
-          const got = model.predict(inputs.length === 1 ? inputs[0]! : inputs);
-          const outs = Array.isArray(got) ? got : [got];
-          const names = Object.keys(want.outputs);
-          expect(outs.length).toBe(names.length);
-          outs.forEach((o, k) => expectClose(o, want.outputs[names[k]!]!, `${file} ${names[k]}`));
-          tf.dispose([...inputs, ...outs]);
+          const model = await modelUnderTest(file, load);
+          expectOutputsAgree(model, want, file);
           model.dispose();
         });
       }

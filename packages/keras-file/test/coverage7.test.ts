@@ -14,7 +14,7 @@ import { parseStoredJson, readTestBytes } from '@savedkeras/fixtures';
 import { FormatError, InputMismatchError, UnsupportedFeatureError } from '@savedkeras/common';
 import { KerasOperation, registerAllLayers } from '@savedkeras/layers';
 import { encodeKerasFile, inspectKerasFile, kerasConfigOf, loadKerasFile } from '../src/index.js';
-import { expectClose, type Stored } from './support.js';
+import { expectOutputsAgree, modelUnderTest, type Stored } from './support.js';
 
 const DATA = join(dirname(fileURLToPath(import.meta.url)), 'data');
 interface Expected {
@@ -37,20 +37,8 @@ for (const backend of ['wasm', 'cpu'] as const) {
     for (const [slug, want] of Object.entries(expected.models)) {
       for (const file of [`${slug}.keras`, `${slug}.h5`, `${slug}.keras written back by saveKerasFile`]) {
         it(`${file}: every output agrees with Keras (${Object.keys(want.outputs).join(', ')})`, async () => {
-          let model: tfl.LayersModel;
-          if (file.endsWith('saveKerasFile')) {
-            const original = await load(`${slug}.keras`);
-            const bytes = await encodeKerasFile(original, { warn: () => undefined });
-            original.dispose();
-            model = await load(`${slug}-rewritten.keras`, bytes);
-          } else model = await load(file);
-          const inputs = model.inputs.map((i) => tf.tensor(want.inputs[i.sourceLayer.name]!.values, want.inputs[i.sourceLayer.name]!.shape, i.dtype));
-          const got = model.predict(inputs.length === 1 ? inputs[0]! : inputs);
-          const outs = Array.isArray(got) ? got : [got];
-          const names = Object.keys(want.outputs);
-          expect(outs.length).toBe(names.length);
-          outs.forEach((o, k) => expectClose(o, want.outputs[names[k]!]!, `${file} ${names[k]}`));
-          tf.dispose([...inputs, ...outs]);
+          const model = await modelUnderTest(file, load);
+          expectOutputsAgree(model, want, file);
           model.dispose();
         });
       }

@@ -12,7 +12,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { selectBackend } from '@savedkeras/backend-node';
 import { parseStoredJson, readTestBytes } from '@savedkeras/fixtures';
 import { registerAllLayers } from '@savedkeras/layers';
-import { expectClose, storedTensor, type Stored } from './support.js';
+import { expectClose, expectOutputsAgree, modelUnderTest, storedTensor, type Stored } from './support.js';
 import { encodeKerasFile, inspectKerasFile, loadKerasFile } from '../src/index.js';
 
 const DATA = join(dirname(fileURLToPath(import.meta.url)), 'data');
@@ -38,22 +38,8 @@ for (const backend of ['wasm', 'cpu'] as const) {
     for (const [slug, want] of Object.entries(expected.models)) {
       for (const file of [`${slug}.keras`, `${slug}.h5`, `${slug}.keras written back by saveKerasFile`, `${slug}.h5 written back by saveKerasFile`]) {
         it(`${file}: every output agrees with Keras (${Object.keys(want.outputs).join(', ')})`, async () => {
-          let model: tfl.LayersModel;
-          if (file.endsWith('saveKerasFile')) {
-            // Each class's getConfig and weights round-trip through our Keras writer (from either format).
-            const source = file.replace(/ written back by saveKerasFile$/, '');
-            const original = await load(source);
-            const bytes = await encodeKerasFile(original, { warn: () => undefined });
-            original.dispose();
-            model = await load(`${source}-rewritten.keras`, bytes);
-          } else model = await load(file);
-          const inputs = model.inputs.map((i) => storedTensor(want.inputs[i.sourceLayer.name]!, i.dtype));
-          const got = model.predict(inputs.length === 1 ? inputs[0]! : inputs);
-          const outs = Array.isArray(got) ? got : [got];
-          const names = Object.keys(want.outputs);
-          expect(outs.length).toBe(names.length);
-          outs.forEach((o, k) => expectClose(o, want.outputs[names[k]!]!, `${file} ${names[k]}`));
-          tf.dispose([...inputs, ...outs]);
+          const model = await modelUnderTest(file, load);
+          expectOutputsAgree(model, want, file);
           model.dispose();
         });
       }

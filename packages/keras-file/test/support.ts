@@ -2,6 +2,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { encodeKerasFile } from '../src/index.js';
 import { fixturesPath, readExpected, requireFixtures, type ExpectedCase, type TensorJson } from '@savedkeras/fixtures';
 
 export type { ExpectedCase, TensorJson } from '@savedkeras/fixtures';
@@ -61,4 +63,29 @@ export function expectClose(got: tf.Tensor, want: Stored, what: string, tol = 1e
     if (!(d <= worst)) [worst, at] = [d, i];
   });
   expect(worst, `${what}: element ${at} is ${vals[at]}, Keras ${want.values[at]}`).toBeLessThanOrEqual(tol);
+}
+
+/** A file name of a test case: the named stored file loaded, written back by our saveKerasFile, and loaded again. */
+const WRITTEN_BACK = / written back by saveKerasFile$/;
+
+/** The model a test case names: a stored file, or (ending in ' written back by saveKerasFile') that file round-tripped through our writer. */
+export async function modelUnderTest(file: string, load: (name: string, bytes?: Uint8Array) => Promise<tfl.LayersModel>): Promise<tfl.LayersModel> {
+  if (!WRITTEN_BACK.test(file)) return load(file);
+  // Each class's getConfig and weights round-trip through our Keras writer (from either format).
+  const source = file.replace(WRITTEN_BACK, '');
+  const original = await load(source);
+  const bytes = await encodeKerasFile(original, { warn: () => undefined });
+  original.dispose();
+  return load(`${source}-rewritten.keras`, bytes);
+}
+
+/** Keras' stored inputs predicted by `model`; every output held against Keras' stored output (expectClose). */
+export function expectOutputsAgree(model: tfl.LayersModel, want: { inputs: Record<string, Stored>; outputs: Record<string, Stored> }, what: string): void {
+  const inputs = model.inputs.map((i) => storedTensor(want.inputs[i.sourceLayer.name]!, i.dtype));
+  const got = model.predict(inputs.length === 1 ? inputs[0]! : inputs);
+  const outs = Array.isArray(got) ? got : [got];
+  const names = Object.keys(want.outputs);
+  expect(outs.length).toBe(names.length);
+  outs.forEach((o, k) => expectClose(o, want.outputs[names[k]!]!, `${what} ${names[k]}`));
+  tf.dispose([...inputs, ...outs]);
 }
