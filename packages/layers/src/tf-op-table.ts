@@ -3,7 +3,7 @@ import type { Shape } from '@tensorflow/tfjs-layers';
 import { UnsupportedFeatureError } from '@savedkeras/common';
 import { geluApproximate, geluExact } from './activations.js';
 import { tfjsCamelCase, tfjsDtype } from './keras-objects.js';
-import { broadcastShapes, constantShape, normAxis, product, reducedShape } from './shape-utils.js';
+import { broadcastShapes, normAxis, product, reducedShape } from './shape-utils.js';
 
 /**
  * The TensorFlow functions a Keras `TFOpLambda` layer may record (its config `function`, the

@@ -72,7 +72,7 @@ const invert: Kernel = (inputs, attrs, ctx) => {
 
 /** PopulationCount: set bits of each value in its declared width, as uint8. */
 const populationCount: Kernel = (inputs, attrs, ctx) => {
-  const { bits, signed } = typeOf(attrs, ctx);
+  const { bits } = typeOf(attrs, ctx);
   const x = intsAt(inputs, 0, ctx);
   const count = (v: number): number => {
     let u = BigInt.asUintN(bits, BigInt(v));
