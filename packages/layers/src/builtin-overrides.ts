@@ -32,72 +32,10 @@ function withFields<T>(layer: object, fields: Record<string, unknown>, fn: () =>
 }
 
 /**
- * Conv1D with `padding: 'causal'` (Keras TCN / WaveNet models): tfjs-layers throws "CAUSAL padding
- * mode ... not implemented". Causal = left-pad the time axis by dilation·(kernel − 1), then 'valid'.
- */
-export class Conv1D extends tfjsLayerClass('Conv1D') {
-  static className = 'Conv1D';
-
-  constructor(args?: Record<string, unknown>) {
-    super(args as never);
-    setConvGroups(this, args);
-  }
-
-  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    if (convGroups(this) === 1) return super.build(inputShape);
-    buildGrouped(this, (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape, (s) => super.build(s));
-  }
-
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
-    // channels_first: tfjs-layers moves the channels last and never back (its output is [batch, steps, filters]
-    // where Keras gives [batch, filters, steps]); run channels-last on the transposed input instead.
-    if ((this as unknown as { dataFormat: string }).dataFormat !== 'channelsFirst') return this.callChannelsLast(inputs, kwargs);
-    return tf.tidy(() => {
-      const x = tf.transpose(one(inputs), [0, 2, 1]);
-      const y = withFields(this, { dataFormat: 'channelsLast' }, () => one(this.callChannelsLast(x, kwargs)));
-      return tf.transpose(y, [0, 2, 1]);
-    });
-  }
-
-  private callChannelsLast(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
-    const self = this as unknown as { padding: string; kernelSize: number[]; dilationRate: number[] | number };
-    const grouped = convGroups(this) > 1;
-    if (self.padding !== 'causal') return grouped ? groupedConv(this, one(inputs), self.padding === 'same' ? 'same' : 'valid') : super.call(inputs, kwargs);
-    const dilation = Array.isArray(self.dilationRate) ? self.dilationRate[0]! : self.dilationRate;
-    const left = dilation * (self.kernelSize[0]! - 1);
-    return tf.tidy(() => {
-      const padded = tf.pad(one(inputs), [[0, 0], [left, 0], [0, 0]]);
-      if (grouped) return groupedConv(this, padded, 'valid');
-      return withFields(this, { padding: 'valid' }, () => super.call(padded, kwargs));
-    });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return convGroups(this) > 1 ? { ...super.getConfig(), groups: convGroups(this) } : super.getConfig();
-  }
-
-  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape | tfl.Shape[] {
-    const self = this as unknown as { padding: string; kernelSize: number[]; dilationRate: number[] | number; dataFormat: string };
-    if (self.padding !== 'causal') return super.computeOutputShape(inputShape);
-    let shape = (Array.isArray(inputShape[0]) || inputShape[0] === undefined ? inputShape[0] : inputShape) as tfl.Shape;
-    if (self.dataFormat === 'channelsFirst') {
-      const [b, c, t] = shape;
-      const [ob, ot, of] = withFields(this, { dataFormat: 'channelsLast' }, () => this.computeOutputShape([b!, t!, c!])) as tfl.Shape;
-      return [ob!, of!, ot!];
-    }
-    const dilation = Array.isArray(self.dilationRate) ? self.dilationRate[0]! : self.dilationRate;
-    const left = dilation * (self.kernelSize[0]! - 1);
-    shape = shape.map((d, i) => (i === 1 && d !== null ? d + left : d));
-    const padded = shape;
-    return withFields(this, { padding: 'valid' }, () => super.computeOutputShape(padded));
-  }
-}
-
-/**
- * tfjs' Conv2D / Conv3D with Keras' `groups` > 1 (grouped convolution, ResNeXt-style): tfjs-layers has no groups and
+ * tfjs' Conv1D / Conv2D / Conv3D with Keras' `groups` > 1 (grouped convolution, ResNeXt-style): tfjs-layers has no groups and
  * sized the kernel for all input channels (see grouped-conv.ts). Other configs run tfjs' own code.
  */
-function withConvGroups(name: 'Conv2D' | 'Conv3D'): typeof tfl.layers.Layer {
+function withConvGroups(name: 'Conv1D' | 'Conv2D' | 'Conv3D'): typeof tfl.layers.Layer {
   return class extends tfjsLayerClass(name) {
     constructor(args?: Record<string, unknown>) {
       super(args as never);
@@ -118,6 +56,53 @@ function withConvGroups(name: 'Conv2D' | 'Conv3D'): typeof tfl.layers.Layer {
       return convGroups(this) > 1 ? { ...super.getConfig(), groups: convGroups(this) } : super.getConfig();
     }
   };
+}
+
+/**
+ * Conv1D with `padding: 'causal'` (Keras TCN / WaveNet models): tfjs-layers throws "CAUSAL padding
+ * mode ... not implemented". Causal = left-pad the time axis by dilation·(kernel − 1), then 'valid'.
+ */
+export class Conv1D extends withConvGroups('Conv1D') {
+  static className = 'Conv1D';
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+    // channels_first: tfjs-layers moves the channels last and never back (its output is [batch, steps, filters]
+    // where Keras gives [batch, filters, steps]); run channels-last on the transposed input instead.
+    if ((this as unknown as { dataFormat: string }).dataFormat !== 'channelsFirst') return this.callChannelsLast(inputs, kwargs);
+    return tf.tidy(() => {
+      const x = tf.transpose(one(inputs), [0, 2, 1]);
+      const y = withFields(this, { dataFormat: 'channelsLast' }, () => one(this.callChannelsLast(x, kwargs)));
+      return tf.transpose(y, [0, 2, 1]);
+    });
+  }
+
+  private callChannelsLast(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+    // super.call: tfjs' Conv1D, or the grouped convolution when groups > 1 (withConvGroups).
+    const self = this as unknown as { padding: string; kernelSize: number[]; dilationRate: number[] | number };
+    if (self.padding !== 'causal') return super.call(inputs, kwargs);
+    const dilation = Array.isArray(self.dilationRate) ? self.dilationRate[0]! : self.dilationRate;
+    const left = dilation * (self.kernelSize[0]! - 1);
+    return tf.tidy(() => {
+      const padded = tf.pad(one(inputs), [[0, 0], [left, 0], [0, 0]]);
+      return withFields(this, { padding: 'valid' }, () => super.call(padded, kwargs));
+    });
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape | tfl.Shape[] {
+    const self = this as unknown as { padding: string; kernelSize: number[]; dilationRate: number[] | number; dataFormat: string };
+    if (self.padding !== 'causal') return super.computeOutputShape(inputShape);
+    let shape = (Array.isArray(inputShape[0]) || inputShape[0] === undefined ? inputShape[0] : inputShape) as tfl.Shape;
+    if (self.dataFormat === 'channelsFirst') {
+      const [b, c, t] = shape;
+      const [ob, ot, of] = withFields(this, { dataFormat: 'channelsLast' }, () => this.computeOutputShape([b!, t!, c!])) as tfl.Shape;
+      return [ob!, of!, ot!];
+    }
+    const dilation = Array.isArray(self.dilationRate) ? self.dilationRate[0]! : self.dilationRate;
+    const left = dilation * (self.kernelSize[0]! - 1);
+    shape = shape.map((d, i) => (i === 1 && d !== null ? d + left : d));
+    const padded = shape;
+    return withFields(this, { padding: 'valid' }, () => super.computeOutputShape(padded));
+  }
 }
 
 export class Conv2D extends withConvGroups('Conv2D') {
