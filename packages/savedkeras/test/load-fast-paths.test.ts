@@ -1,14 +1,11 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseKerasJson } from '@savedkeras/object-graph';
-import { decodeSavedMetadata } from '@savedkeras/proto';
 import { decodeAndNormalize, decodeAndNormalizeNetwork, decodeJsonUtils, normalizeConfig } from '@savedkeras/revive';
 import { editKerasJson, memorySource, writeKerasSavedModel, type SequentialSpec } from '@savedkeras/testing';
 import { isSavedKerasError, loadKerasModelWithReport } from '../src/index.js';
-import { fixtureDir, haveFixtures, manifest } from './fixtures.js';
+import { fixtureKerasMetadata } from './fixtures.js';
 
 /**
  * Issue 15 item 2 (no fixed cost): the load path's cheaper forms must give exactly what the plain
@@ -83,17 +80,12 @@ describe('decodeAndNormalize = normalizeConfig(decodeJsonUtils(v))', () => {
   });
 
   it('every keras_metadata.pb config of the real fixtures', () => {
-    if (!haveFixtures('keras_metadata.pb configs')) return;
     let configs = 0;
-    for (const f of manifest()) {
-      let bytes: Uint8Array;
-      try {
-        bytes = readFileSync(join(fixtureDir(f.slug), 'keras_metadata.pb'));
-      } catch {
-        continue; // TF <= 2.4: no keras_metadata.pb
-      }
-      for (const n of decodeSavedMetadata(bytes).nodes) {
-        const md = parseKerasJson(n.metadata, { file: 'keras_metadata.pb' }, 1e8) as { config?: unknown };
+    const fixtures = fixtureKerasMetadata('keras_metadata.pb configs');
+    if (fixtures === undefined) return;
+    for (const { nodes } of fixtures) {
+      for (const node of nodes) {
+        const md = node as { config?: unknown };
         if (md?.config === undefined) continue;
         expect(sameValue(decodeAndNormalize(md.config), plain(md.config))).toBe(true);
         expect(JSON.stringify(decodeAndNormalizeNetwork(md.config))).toBe(JSON.stringify(plain(md.config)));

@@ -1,15 +1,11 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseKerasJson } from '@savedkeras/object-graph';
-import { decodeSavedMetadata } from '@savedkeras/proto';
 import { resolveKerasObject } from '@savedkeras/layers';
 import { builtinClassName, metadataBuiltinClassName, reviveKerasModel } from '@savedkeras/revive';
 import { NodeFileSource } from '@savedkeras/backend-node';
 import { openSavedModel } from '../src/index.js';
-import { fixtureDir, haveFixtures, manifest } from './fixtures.js';
+import { fixtureDir, fixtureKerasMetadata, haveFixtures } from './fixtures.js';
 
 /**
  * Issue 15 item 2 (no fixed cost), the revive side: each cheaper form of a per-layer step gives what the
@@ -58,16 +54,11 @@ function nest(inner: unknown, levels: number): unknown {
 
 describe('builtin class names: each shared layer config searched once = every metadata searched alone', () => {
   it('every keras_metadata.pb of the real fixtures (whole file, and the model-config route)', () => {
-    if (!haveFixtures('keras_metadata.pb')) return;
     let nodes = 0;
-    for (const f of manifest()) {
-      let bytes: Uint8Array;
-      try {
-        bytes = readFileSync(join(fixtureDir(f.slug), 'keras_metadata.pb'));
-      } catch {
-        continue; // TF <= 2.4: no keras_metadata.pb
-      }
-      const parsed = decodeSavedMetadata(bytes).nodes.map((n) => parseKerasJson(n.metadata, { file: 'keras_metadata.pb' }, 1e8) as Md);
+    const fixtures = fixtureKerasMetadata('keras_metadata.pb');
+    if (fixtures === undefined) return;
+    for (const { nodes: all } of fixtures) {
+      const parsed = all as Md[];
       expectSameSearch(parsed);
       expectSameSearch([parsed[0]!, ...fromModelConfig(parsed[0]!)]);
       nodes += parsed.length;
