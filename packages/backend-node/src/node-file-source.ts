@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, promises as fsp, readSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, promises as fsp, readSync, realpathSync, statSync, type Stats } from 'node:fs';
 import * as nodePath from 'node:path';
 import {
   asSourceError,
@@ -33,6 +33,11 @@ export class NodeFileSource implements ModelSource {
    * this every range would pay realpath again. Only existing files are cached (a missing one may appear).
    */
   private readonly realPaths = new Map<string, string>();
+  /**
+   * Real paths of the folders files were found in, by relative path (`variables`): a file in a known folder
+   * costs one lstat instead of a realpath walk of every component of its path (a dozen system calls).
+   */
+  private readonly realDirs = new Map<string, string>();
 
   /** Set when `dir` named a file (a `.keras`, `.h5`, `model.json`): its name; the root is then its folder. */
   readonly file?: string;
@@ -136,6 +141,8 @@ export class NodeFileSource implements ModelSource {
   async size(path: string): Promise<number | undefined> {
     const r = await this.resolve(path);
     if (!r.real) return undefined;
+    // Just looked up (not a symlink): its lstat is the file's own stat.
+    if (r.stat) return r.stat.isFile() ? r.stat.size : undefined;
     try {
       const st = statSync(r.real);
       return st.isFile() ? st.size : undefined;
@@ -216,15 +223,26 @@ export class NodeFileSource implements ModelSource {
    * The checked relative path and, when the file exists, its real path. Throws PathEscapeError for
    * `..`, absolute paths, and symlinks whose target lies outside the model folder.
    */
-  private async resolve(path: string): Promise<{ rel: string; real: string | undefined }> {
+  private async resolve(path: string): Promise<{ rel: string; real: string | undefined; stat?: Stats }> {
     const rel = safeRelativePath(path, 'path');
     const cached = this.realPaths.get(rel);
     if (cached !== undefined) return { rel, real: cached };
     const realRoot = await this.getRealRoot();
     if (realRoot === undefined) return { rel, real: undefined };
     let real: string;
+    let stat: Stats | undefined;
     try {
-      real = realpathSync.native(nodePath.join(this.root, ...rel.split('/')));
+      // The real folder (each folder once per source), then the file itself: a file that is no symlink is
+      // there under its own name; a symlink is followed to its end (realpath).
+      const slash = rel.lastIndexOf('/');
+      const dir = slash < 0 ? '' : rel.slice(0, slash);
+      const inDir = nodePath.join(this.realFolder(realRoot, dir), rel.slice(slash + 1));
+      const st = lstatSync(inDir);
+      if (st.isSymbolicLink()) real = realpathSync.native(inDir);
+      else {
+        real = inDir;
+        stat = st;
+      }
     } catch (e) {
       if (isNotFound(e) || code(e) === 'ENOTDIR') return { rel, real: undefined };
       throw asSourceError(e, rel);
@@ -236,7 +254,26 @@ export class NodeFileSource implements ModelSource {
       });
     }
     this.realPaths.set(rel, real);
-    return { rel, real };
+    return { rel, real, stat };
+  }
+
+  /**
+   * The real path of the folder `dir` (relative, '' the root), kept per source: from the real root, one lstat
+   * per component that is no symlink, a realpath from a component that is. Throws what fs throws (ENOENT, ENOTDIR).
+   */
+  private realFolder(realRoot: string, dir: string): string {
+    if (dir === '') return realRoot;
+    const known = this.realDirs.get(dir);
+    if (known !== undefined) return known;
+    const slash = dir.lastIndexOf('/');
+    const inParent = nodePath.join(this.realFolder(realRoot, slash < 0 ? '' : dir.slice(0, slash)), dir.slice(slash + 1));
+    const st = lstatSync(inParent);
+    let real: string;
+    if (st.isSymbolicLink()) real = realpathSync.native(inParent);
+    else if (st.isDirectory()) real = inParent;
+    else throw Object.assign(new Error(`not a folder: ${inParent}`), { code: 'ENOTDIR' });
+    this.realDirs.set(dir, real);
+    return real;
   }
 
   private async resolveExisting(path: string): Promise<{ rel: string; real: string }> {

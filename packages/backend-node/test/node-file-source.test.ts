@@ -115,6 +115,29 @@ describe('NodeFileSource', () => {
     expect(await s.read('inside-link.pb')).toEqual(data);
   });
 
+  it('through folders: a linked folder inside is followed, one leading out is refused; sizes are the files\' own', async () => {
+    await mkdir(join(base, 'outside-vars'), { recursive: true });
+    await writeFile(join(base, 'outside-vars', 'variables.index'), 'outside index');
+    await symlink(join(base, 'outside-vars'), join(model, 'vars-out'));
+    await symlink(join(model, 'variables'), join(model, 'vars-in'));
+    const s = new NodeFileSource(model);
+    // A symlink's size is its target's (not the link's length); a folder has none.
+    expect(await s.size('inside-link.pb')).toBe(data.length);
+    expect(await s.size('variables')).toBeUndefined();
+    expect(await s.size('variables/missing.index')).toBeUndefined();
+    expect(await s.size('saved_model.pb/x')).toBeUndefined();
+    // The same folder reached first as itself, then by a link inside: both read the file.
+    expect(new TextDecoder().decode(await s.read('variables/variables.index'))).toBe('index');
+    expect(await s.size('vars-in/variables.index')).toBe(5);
+    expect(new TextDecoder().decode(await s.readRange('vars-in/variables.index', 1, 3))).toBe('nde');
+    await expect(s.size('vars-out/variables.index')).rejects.toBeInstanceOf(PathEscapeError);
+    await expect(s.read('vars-out/variables.index')).rejects.toBeInstanceOf(PathEscapeError);
+    // Asked again (the folder's real path is kept by the source): still refused.
+    await expect(s.readRange('vars-out/variables.index', 0, 1)).rejects.toBeInstanceOf(PathEscapeError);
+    await rm(join(model, 'vars-out'));
+    await rm(join(model, 'vars-in'));
+  });
+
   it('lists files recursively, skipping links that leave the folder', async () => {
     const s = new NodeFileSource(model);
     expect(await s.list()).toEqual(['inside-link.pb', 'saved_model.pb', 'variables/variables.index']);

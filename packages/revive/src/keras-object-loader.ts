@@ -286,20 +286,27 @@ export class KerasObjectLoader {
    * weight made is recorded so that a failed load frees it.
    */
   private guardWeights(node: ObjectNode, layer: Layer): void {
-    let largest = 0;
-    for (const v of layerVariableNodes(this.graph, node.id)) {
-      const e = v.variable?.checkpointKey ? this.ckpt.entry(v.variable.checkpointKey) : undefined;
-      if (e) largest = Math.max(largest, e.shape.reduce((a, b) => a * b, 1));
-    }
-    // Weights found by checkpoint key names are known only after the build: bound by the largest saved value.
-    largest = this.graph.largestCheckpointValue() ?? largest;
-    const allowed = Math.max(largest, UNSAVED_WEIGHT_ELEMENTS);
+    // The largest saved value is looked up only for a weight above UNSAVED_WEIGHT_ELEMENTS, which any weight
+    // may have: a load of small weights decodes no checkpoint entry here (on the key route, that would be
+    // every entry of the index, optimizer slots included).
+    let largest: number | undefined;
+    const largestSaved = (): number => {
+      if (largest !== undefined) return largest;
+      let most = 0;
+      for (const v of layerVariableNodes(this.graph, node.id)) {
+        const e = v.variable?.checkpointKey ? this.ckpt.entry(v.variable.checkpointKey) : undefined;
+        if (e) most = Math.max(most, e.shape.reduce((a, b) => a * b, 1));
+      }
+      // Weights found by checkpoint key names are known only after the build: bound by the largest saved value.
+      largest = this.graph.largestCheckpointValue() ?? most;
+      return largest;
+    };
     interceptWeights(
       layer,
       (name, shape, n) => {
-        if (!(n <= allowed)) {
+        if (!(n <= UNSAVED_WEIGHT_ELEMENTS) && !(n <= largestSaved())) {
           throw new FormatError(
-            `weight ${name} of shape [${shape.join(', ')}] (${n} elements) is larger than any value the checkpoint holds for this layer (${largest} elements)`,
+            `weight ${name} of shape [${shape.join(', ')}] (${n} elements) is larger than any value the checkpoint holds for this layer (${largestSaved()} elements)`,
             { file: 'keras_metadata.pb', node: node.path, hint: 'the layer config does not match its saved weights (a corrupt or edited config)' },
           );
         }
