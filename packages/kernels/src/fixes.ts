@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { WINOGRAD_FIXES, winogradConv2d } from './winograd.js';
 
 /**
  * A tfjs kernel that is wrong (or missing) on one backend, and what savedkeras runs there instead.
@@ -25,9 +26,11 @@ export interface KernelFix {
    * `matmul-col2im` computes a transposed convolution as the backend's own BatchMatMul of the input with every
    * filter tap, then adds each tap's product into its output pixel in JS (a speed fix);
    * `folded-mul-add` computes inference batch normalization as the backend's own Multiply and Add with the parameters folded
-   * per channel as TensorFlow folds them (a speed fix).
+   * per channel as TensorFlow folds them (a speed fix);
+   * `winograd` computes a 3x3 stride-1 convolution by Winograd F(4x4, 3x3): transforms in a small WebAssembly SIMD module on
+   * the backend's heap, the products on the backend's own XNNPACK matmul (a speed fix; packages/kernels/src/winograd.ts).
    */
-  readonly via: 'cpu' | 'js' | 'per-image-cpu' | 'alias' | 'empty' | 'js-matmul' | 'js-batchnorm' | 'own-bias' | 'selu-from-elu' | 'leaky-from-prelu' | 'matmul-col2im' | 'folded-mul-add';
+  readonly via: 'cpu' | 'js' | 'per-image-cpu' | 'alias' | 'empty' | 'js-matmul' | 'js-batchnorm' | 'own-bias' | 'selu-from-elu' | 'leaky-from-prelu' | 'matmul-col2im' | 'folded-mul-add' | 'winograd';
   /** `alias`: the backend's own kernel that computes the same thing right, and the attrs it gets. */
   readonly alias?: { kernel: string; attrs: Record<string, unknown> };
   /**
@@ -333,6 +336,7 @@ export const KERNEL_FIXES: readonly KernelFix[] = Object.freeze([
     why: 'tfjs-backend-webgl 4.22 image.transform samples the wrong pixels for a non-identity transform (as wasm does)',
     via: 'per-image-cpu',
   },
+  ...WINOGRAD_FIXES,
 ]);
 
 /** The fixes that apply to `backend`. */
@@ -376,6 +380,7 @@ export async function installKernelFixes(backend: string): Promise<string[]> {
       : fix.via === 'matmul-col2im' ? conv2dTransposeByMatMul(fix.backend)
       : fix.via === 'leaky-from-prelu' ? leakyFromPrelu(fix.backend)
       : fix.via === 'folded-mul-add' ? batchNormAsMulAdd(fix.backend)
+      : fix.via === 'winograd' ? winogradConv2d()
       : perImageOnCpu(fix.kernel);
     if (fix.when !== undefined) {
       if (current === undefined || native === undefined) throw new Error(`${fix.kernel} is not registered for ${fix.backend}: nothing to route around`);
