@@ -19,6 +19,7 @@ const VIA_TEXT: Record<KernelFix['via'], string> = {
   'leaky-from-prelu': "the backend's own Prelu",
   'matmul-col2im': "the backend's own BatchMatMul, then the taps added into the output in JS",
   'folded-mul-add': "the backend's own Multiply and Add, parameters folded per channel",
+  winograd: "Winograd F(4x4, 3x3): WebAssembly SIMD transforms on the backend's heap, the backend's own XNNPACK matmul",
 };
 
 /** The markdown table of the kernels savedkeras replaces (docs/backends.md). */

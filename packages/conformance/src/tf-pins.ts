@@ -18,6 +18,12 @@ export interface PinCase {
   args: Record<string, unknown>;
   inputs: Record<string, StoredTensor>;
   expected: StoredTensor;
+  /**
+   * For computations that round differently from TensorFlow by design (Winograd convolution): the sum of the absolute
+   * terms of each output (conv(|x|, |w|) + |b|), and the error allowed relative to it: |got - want| <= rtol * (1 + magnitude).
+   */
+  magnitude?: StoredTensor;
+  rtol?: number;
 }
 export interface PinFile {
   generator: string;
@@ -57,6 +63,10 @@ function compute(c: PinCase): tf.Tensor {
       return tf.conv2d(input(c, 'x') as tf.Tensor4D, input(c, 'filter') as tf.Tensor4D, a.strides, a.padding, 'NCHW', a.dilations);
     case 'conv2d':
       return tf.conv2d(input(c, 'x') as tf.Tensor4D, input(c, 'filter') as tf.Tensor4D, a.strides, a.padding);
+    case 'conv2d3x3':
+      return tf.conv2d(input(c, 'x') as tf.Tensor4D, input(c, 'filter') as tf.Tensor4D, 1, a.padding);
+    case 'fusedConv2d3x3':
+      return tf.fused.conv2d({ x: input(c, 'x') as tf.Tensor4D, filter: input(c, 'filter') as tf.Tensor4D, strides: 1, pad: a.padding, bias: input(c, 'bias'), activation: a.activation });
     case 'depthwiseConv2d':
       return tf.depthwiseConv2d(input(c, 'x') as tf.Tensor4D, input(c, 'filter') as tf.Tensor4D, a.strides, a.padding);
     case 'maxPool':
@@ -137,14 +147,16 @@ function compute(c: PinCase): tf.Tensor {
   }
 }
 
-function mismatch(got: tf.Tensor, want: StoredTensor): string | undefined {
+function mismatch(got: tf.Tensor, c: PinCase): string | undefined {
+  const want = c.expected;
   if (got.shape.join(',') !== want.shape.join(',')) return `shape [${got.shape}], TensorFlow [${want.shape}]`;
   if (want.dtype !== undefined && got.dtype !== want.dtype) return `dtype ${got.dtype}, TensorFlow ${want.dtype}`;
   const g = got.dataSync();
+  const allowed = (i: number, x: number): number => (c.magnitude && c.rtol !== undefined ? c.rtol * (1 + num(c.magnitude.values[i]!)) : 1e-5 * (1 + Math.abs(x)));
   for (let i = 0; i < want.values.length; i++) {
     const x = num(want.values[i]!);
     const y = g[i]!;
-    const ok = Number.isNaN(x) ? Number.isNaN(y) : Number.isFinite(x) ? Math.abs(x - y) <= 1e-5 * (1 + Math.abs(x)) : x === y;
+    const ok = Number.isNaN(x) ? Number.isNaN(y) : Number.isFinite(x) ? Math.abs(x - y) <= allowed(i, x) : x === y;
     if (!ok) return `[${i}] is ${y}, TensorFlow ${x}`;
   }
   return undefined;
@@ -170,7 +182,7 @@ export async function runTfPins(file: PinFile, backends: readonly string[]): Pro
       };
       try {
         const got = tf.tidy(() => compute(c));
-        const message = seen.has(c.kernel) ? mismatch(got, c.expected) : `the op did not run ${c.kernel}`;
+        const message = seen.has(c.kernel) ? mismatch(got, c) : `the op did not run ${c.kernel}`;
         got.dispose();
         out.push({ name, backend, ok: message === undefined, kernels: [...seen].sort(), ...(message ? { message } : {}) });
       } catch (e) {

@@ -380,7 +380,7 @@ export async function installKernelFixes(backend: string): Promise<string[]> {
       : fix.via === 'matmul-col2im' ? conv2dTransposeByMatMul(fix.backend)
       : fix.via === 'leaky-from-prelu' ? leakyFromPrelu(fix.backend)
       : fix.via === 'folded-mul-add' ? batchNormAsMulAdd(fix.backend)
-      : fix.via === 'winograd' ? winogradConv2d()
+      : fix.via === 'winograd' ? winogradConv2d(current!.kernelFunc)
       : perImageOnCpu(fix.kernel);
     if (fix.when !== undefined) {
       if (current === undefined || native === undefined) throw new Error(`${fix.kernel} is not registered for ${fix.backend}: nothing to route around`);

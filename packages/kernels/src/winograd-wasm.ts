@@ -9,7 +9,7 @@
  *   output  Y = A^T M A, the m x m output pixels, plus the bias, clamped to [lo, hi] (ReLU: lo 0; none: -Infinity).
  *
  * The module's two functions, in outline (every address a byte address on the backend's heap; C4 = channels * 4):
- *   input(x, H, W, C4, tilesW, tilesPerImage, padTop, padLeft, tileStart, tileCount, u, uStride, zero)
+ *   input(x, H, W, C4, tilesW, tilesPerImage, padTop, padLeft, tileStart, tileCount, u, uStride, zero) -> any V not finite
  *     for t in 0 .. tileCount: tile g = tileStart + t of image n, its input rows y0 .. y0 + a - 1, columns x0 .. x0 + a - 1
  *       addr[r][s] = the pixel's address, or `zero` (C4 zero bytes) for a pixel in the padding
  *       for c in 0 .. C4 step 16: d = the a x a four-channel vectors; V = B^T d B;
@@ -80,7 +80,8 @@ export const F4X4: WinogradVariant = {
 };
 
 export interface WinogradTransforms {
-  input(x: number, h: number, w: number, c4: number, tilesW: number, tilesPerImage: number, padTop: number, padLeft: number, tileStart: number, tileCount: number, u: number, uStride: number, zero: number): void;
+  /** Returns 1 when an input value (so a transformed one) is infinite or NaN: the caller falls back to the direct convolution. */
+  input(x: number, h: number, w: number, c4: number, tilesW: number, tilesPerImage: number, padTop: number, padLeft: number, tileStart: number, tileCount: number, u: number, uStride: number, zero: number): number;
   output(m: number, mStride: number, out: number, ho: number, wo: number, k4: number, tilesW: number, tilesPerImage: number, tileStart: number, tileCount: number, bias: number, sink: number, lo: number, hi: number): void;
 }
 
@@ -110,6 +111,7 @@ const GET = 0x20, SET = 0x21, I32_CONST = 0x41, ADD = 0x6a, SUB = 0x6b, MUL = 0x
 const LT_U = 0x49, GE_U = 0x4f, SELECT = 0x1b, BLOCK = 0x02, LOOP = 0x03, BR_IF = 0x0d, BR = 0x0c, END = 0x0b, VOID = 0x40;
 const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b, SIMD = 0xfd;
 const V128_LOAD = 0x00, V128_STORE = 0x0b, V128_CONST = 0x0c, F32X4_SPLAT = 0x13;
+const V128_OR = 0x50, V128_ANY_TRUE = 0x53, TEE = 0x22;
 const F32X4_NEG = 0xe1, F32X4_ADD = 0xe4, F32X4_SUB = 0xe5, F32X4_MUL = 0xe6, F32X4_MIN = 0xe8, F32X4_MAX = 0xe9;
 
 /** Instruction writer for one function body. */
@@ -117,6 +119,7 @@ class Body {
   readonly code: number[] = [];
   get(i: number): this { this.code.push(GET, ...leb(i)); return this; }
   set(i: number): this { this.code.push(SET, ...leb(i)); return this; }
+  tee(i: number): this { this.code.push(TEE, ...leb(i)); return this; }
   i32(n: number): this { this.code.push(I32_CONST, ...sleb(n)); return this; }
   op(...ops: number[]): this { this.code.push(...ops); return this; }
   simd(op: number): this { this.code.push(SIMD, ...leb(op)); return this; }
@@ -179,6 +182,8 @@ function inputFunction(v: WinogradVariant): number[] {
   const i32Count = 12 + a * a;
   const d0 = P + i32Count;
   const tmp0 = d0 + a * a;
+  const value = tmp0 + a * a;
+  const bad = value + 1;
   const b = new Body();
   b.get(W).get(C4).op(MUL).set(rowBytes);
   b.i32(0).set(t);
@@ -209,14 +214,17 @@ function inputFunction(v: WinogradVariant): number[] {
       for (let i = 0; i < a; i++) {
         for (let j = 0; j < a; j++) {
           b.get(p);
-          b.combination(v.bt[j]!.map((c, s) => [c, tmp0 + i * a + s] as const));
+          b.combination(v.bt[j]!.map((c, s) => [c, tmp0 + i * a + s] as const)).tee(value);
           b.store();
+          // value - value is +0 for a finite value, NaN for an infinity or NaN: OR-ed into `bad`.
+          b.get(bad).get(value).get(value).simd(F32X4_SUB).simd(V128_OR).set(bad);
           b.addTo(p, { local: uStride });
         }
       }
     }, () => b.addTo(cOff, 16));
   }, () => b.addTo(t, 1));
-  return [...localsDecl(i32Count, 2 * a * a), ...b.code, END];
+  b.get(bad).simd(V128_ANY_TRUE);
+  return [...localsDecl(i32Count, 2 * a * a + 2), ...b.code, END];
 }
 
 function outputFunction(v: WinogradVariant): number[] {
@@ -289,7 +297,7 @@ export function winogradModuleBytes(v: WinogradVariant, sharedMemory: boolean): 
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([
-      [0x60, ...leb(13), ...new Array(13).fill(I32), 0],
+      [0x60, ...leb(13), ...new Array(13).fill(I32), 1, I32],
       [0x60, ...leb(14), ...new Array(12).fill(I32), F32, F32, 0],
     ])),
     ...section(2, vec([[...name('env'), ...name('mem'), 0x02, ...limits]])),

@@ -76,6 +76,8 @@ function transformsFor(backend: unknown): WinogradTransforms | null {
 interface TransformedFilter {
   block: number;
   ids: number[];
+  /** An infinite or NaN filter value spreads over every output of a tile: such filters keep the direct convolution. */
+  finite: boolean;
 }
 
 /**
@@ -98,6 +100,7 @@ function filterCache(v: WinogradVariant) {
         cache.delete(id);
       }
     }
+    winogradStats.cachedFilters = cache.size;
     const [, , c, k] = filter.shape as [number, number, number, number];
     const a = v.m + 2;
     const g = be.wasm.HEAPF32.subarray(be.dataIdMap.get(filter.dataId)!.memoryOffset / 4, be.dataIdMap.get(filter.dataId)!.memoryOffset / 4 + 9 * c * k).slice();
@@ -119,17 +122,22 @@ function filterCache(v: WinogradVariant) {
         }
       }
     }
+    const finite = out.every(Number.isFinite);
     be.wasm.HEAPF32.set(out, block / 4);
     const ids = Array.from({ length: a * a }, (_, i) => {
       const id = be.dataIdNextNumber++;
       be.wasm.tfjs.registerTensor(id, size, block + i * size * 4);
       return id;
     });
-    const kept = { block, ids };
+    const kept = { block, ids, finite };
     cache.set(filter.dataId, kept);
+    winogradStats.cachedFilters = cache.size;
     return kept;
   };
 }
+
+/** What the Winograd path did in this process (for tests: that a call took it, fell back, or left no filter copies). */
+export const winogradStats = { calls: 0, fallbacks: 0, cachedFilters: 0 };
 
 /** Rows (tiles) per chunk: the a^2 transformed inputs and products of one chunk take about this many bytes. */
 const CHUNK_BYTES = Number(env('WINOGRAD_CHUNK_BYTES') ?? 4 << 20);
@@ -140,7 +148,7 @@ const CHUNK_BYTES = Number(env('WINOGRAD_CHUNK_BYTES') ?? 4 << 20);
  * transformed filter packed once per filter), the output transform with bias and activation. The tiles go in chunks so
  * the transformed data stays a few MiB. The call must pass winogradApplies.
  */
-export function winogradConv2d(): tf.KernelFunc {
+export function winogradConv2d(direct: tf.KernelFunc): tf.KernelFunc {
   const v = VARIANT;
   const a = v.m + 2;
   const filters = filterCache(v);
@@ -159,6 +167,11 @@ export function winogradConv2d(): tf.KernelFunc {
     const tiles = n * tilesPerImage;
     const chunk = Math.max(1, Math.min(tiles, Math.floor(CHUNK_BYTES / (a * a * (c + k) * 4))));
     const weights = filters(be, filter);
+    winogradStats.calls++;
+    if (!weights.finite) {
+      winogradStats.fallbacks++;
+      return direct({ inputs, attrs, backend });
+    }
     const out = (backend as unknown as { makeOutput(s: number[], d: string): tf.TensorInfo }).makeOutput(info.outShape, 'float32');
     const wasm = be.wasm;
     const uBytes = chunk * c * 4;
@@ -184,10 +197,12 @@ export function winogradConv2d(): tf.KernelFunc {
     const hi = at.activation === 'relu6' ? 6 : Infinity;
     const xPtr = be.dataIdMap.get(x.dataId)!.memoryOffset;
     const outPtr = be.dataIdMap.get(out.dataId)!.memoryOffset;
+    let finite = true;
     try {
-      for (let start = 0; start < tiles; start += chunk) {
+      for (let start = 0; start < tiles && finite; start += chunk) {
         const rows = Math.min(chunk, tiles - start);
-        transforms.input(xPtr, h, w, c * 4, tilesW, tilesPerImage, info.padInfo.top, info.padInfo.left, start, rows, u, uBytes, zero);
+        finite = transforms.input(xPtr, h, w, c * 4, tilesW, tilesPerImage, info.padInfo.top, info.padInfo.left, start, rows, u, uBytes, zero) === 0;
+        if (!finite) break;
         const s32 = shapes / 4;
         wasm.HEAP32.set([1, rows, c, 1, c, k], s32);
         for (let i = 0; i < a * a; i++) wasm._BatchMatMul(uIds[i]!, shapes, 3, weights.ids[i]!, shapes + 12, 3, 0, 0, mIds[i]!);
@@ -197,7 +212,12 @@ export function winogradConv2d(): tf.KernelFunc {
       for (const id of [...uIds, ...mIds]) wasm.tfjs.disposeData(id);
       wasm._free(scratch);
     }
-    return out;
+    if (finite) return out;
+    // An infinity or NaN in the input: Winograd would spread it over its whole tile (Inf - Inf), TensorFlow's direct
+    // convolution only over the 3x3 windows that hold it.
+    (backend as tf.KernelBackend).disposeData(out.dataId);
+    winogradStats.fallbacks++;
+    return direct({ inputs, attrs, backend });
   };
 }
 
