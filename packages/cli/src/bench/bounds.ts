@@ -20,6 +20,7 @@ export interface MissBound {
 const SESSION5 = 'Session 5: batch norm, threads by default, convolutions (issue 15 items 4-6)';
 const SESSION6_CONV = 'Session 6: convolutions against TensorFlow, op by op';
 const SESSION7_CONV = 'Session 7: batch norm on XNNPACK, transposed convolutions, what is left';
+const SESSION8_WINOGRAD = 'Session 8: Winograd F(4x4, 3x3) for the wasm 3x3 convolutions';
 const SESSION6_GRAPH = 'Session 6: the saved graph of the 2-shard LSTM';
 const LOAD_BOUNDS = 'Session 6: what bounds loadRatio, by profile';
 const SESSION4_LOAD = 'Session 4: checked reads, load CPU, bytes (issue 15 items 1-3)';
@@ -29,22 +30,30 @@ export const MISS_BOUNDS: readonly MissBound[] = [
   // Convolutions against TensorFlow CPU (tfRatio: our layers path / TF's serving signature, same thread count).
   {
     target: 'tfRatio',
-    models: ['unet-denoise-autoencoder', 'generated-cnn-50mb'],
+    models: ['unet-denoise-autoencoder'],
     bound:
-      "XNNPACK's f32 3x3 convolutions themselves: FusedConv2D 90-92 % of the CPU once batch norm runs on XNNPACK (session 7: " +
-      'U-Net -14 %, generated CNN -3.5 %; U-Net: Concat 4.5 %, batch norm 4 %); 8-17 GFLOP/s on 128-bit WebAssembly SIMD against ' +
-      'oneDNN ~47 on AVX-512, one thread each. ' +
-      'Fewer multiply-adds is the lever left: Winograd F(2x2,3x3) products measured 1.9x faster than the direct conv, its ' +
-      'transforms need SIMD (in JS they cost more than they save; not built)',
-    profile: SESSION7_CONV,
+      'since session 8 the 3x3 convolutions run Winograd F(4x4,3x3) (4x fewer multiply-adds; CPU A/B 9,690 -> 4,004 ms, load ' +
+      '10-14): FusedConv2D 85 % of the CPU, of it the 36 XNNPACK products 69 % (~17 GFLOP/s: f32 GEMM on 128-bit WebAssembly ' +
+      "SIMD, one thread also with --threads 2: tfjs' BatchMatMul gives XNNPACK no thread pool), the SIMD input/output transforms " +
+      '21/10 %; batch norm after ReLU 9 %, Concat 3.7 %. TensorFlow does the 75.6 G direct multiply-adds at ~130 GFLOP/s (AVX-512)',
+    profile: SESSION8_WINOGRAD,
+  },
+  {
+    target: 'tfRatio',
+    models: ['generated-cnn-50mb'],
+    bound:
+      'since session 8 Winograd F(4x4,3x3) (CPU A/B 247 -> 105 ms, load 9): FusedConv2D 82 %, the four [8,4,4,512] convs 47 %, ' +
+      'memory-bound (36 products of 8 rows each read 36 MB of transformed filter per layer, ~11 GFLOP/s); batch norm 6 %; ' +
+      "with --threads 2 the Winograd products run on one thread (tfjs' BatchMatMul passes XNNPACK no thread pool)",
+    profile: SESSION8_WINOGRAD,
   },
   {
     target: 'tfRatio',
     models: ['legacy-tf23-upsampling-decoder'],
     bound:
-      'FusedConv2D 77 % of the CPU (the conv after each UpSampling2D 53 %, the 1-filter output conv 11 % at 1.2 GMAC/s), ' +
-      'upsampling 5 %, Selu 4 %, 9 % outside kernels (load ~26); XNNPACK 128-bit SIMD against oneDNN AVX-512; an upsampling + ' +
-      '3x3 conv as four 2x2 convs on the small image (2.25x fewer multiply-adds) needs a layer-pair rewrite at predict time, not built',
+      'session 7: FusedConv2D 77 % of the CPU (the conv after each UpSampling2D 53 %, the 1-filter output conv 11 % at 1.2 GMAC/s), ' +
+      'upsampling 5 %, Selu 4 %, 9 % outside kernels (load ~26); session 8: its 3x3 convs with channels in multiples of 4 run ' +
+      'Winograd F(4x4,3x3), the model 29.6 -> 19.3 ms CPU (A/B, load 17); the 1-filter output conv keeps the direct kernel',
     profile: SESSION7_CONV,
   },
   {
@@ -53,7 +62,8 @@ export const MISS_BOUNDS: readonly MissBound[] = [
     bound:
       'a millisecond model: after session 7 (batch norm on XNNPACK, cnn-mnist-bn -13 % CPU) FusedConv2D 52 %, FusedBatchNorm 8 %, ' +
       "29 % outside kernels (tfjs-layers' per-layer apply + tfjs-core per-kernel bookkeeping; a flat call plan measured 7-12 % " +
-      'less, not adopted); encoder: FusedConv2D 56 %, Selu 10 % (session 6)',
+      'less, not adopted); encoder: FusedConv2D 56 %, Selu 10 % (session 6). Session 8 Winograd (CPU A/B, load 17): ' +
+      'cnn-mnist-bn 4.86 -> 4.38 ms (its first conv has 1 channel: direct), encoder 11.7 -> 9.0 ms',
     profile: SESSION7_CONV,
   },
   {
@@ -62,7 +72,8 @@ export const MISS_BOUNDS: readonly MissBound[] = [
     bound:
       "Conv2DTranspose as the backend's XNNPACK matmul + an in-heap col2im (session 6: 190 -> 30 ms; session 7: filter packed " +
       'once, no heap copies, batch norm on XNNPACK: ~-13 %): the transposed convs 75 % of the CPU, ~86 % of that the matmul ' +
-      "(what the forward conv of the same multiply-adds costs); 128-bit WebAssembly SIMD against oneDNN",
+      "(what the forward conv of the same multiply-adds costs); 128-bit WebAssembly SIMD against oneDNN; no 3x3 stride-1 " +
+      'convolution, so session 8\'s Winograd does not apply (A/B 40.6 vs 41.3 ms)',
     profile: SESSION7_CONV,
   },
   {
