@@ -287,7 +287,7 @@ function outputFunction(v: WinogradVariant): number[] {
 }
 
 /** The module's bytes; it imports the backend's memory as env.mem (shared for tfjs' threaded build). */
-export function winogradModuleBytes(v: WinogradVariant, sharedMemory: boolean): Uint8Array {
+function winogradModuleBytes(v: WinogradVariant, sharedMemory: boolean): Uint8Array {
   const section = (id: number, bytes: number[]) => [id, ...leb(bytes.length), ...bytes];
   const name = (s: string) => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
   const vec = (items: number[][]) => [...leb(items.length), ...items.flat()];

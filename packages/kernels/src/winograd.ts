@@ -40,7 +40,7 @@ function wasmParts(backend: unknown): WasmBackend | undefined {
  * dilation 1, input and output channels multiples of 4 (the transforms move four channels per instruction), no PReLU
  * weights, activation none / ReLU / ReLU6 (folded into the output transform's clamp), any padding, on tfjs-backend-wasm.
  */
-export function winogradApplies(attrs: Record<string, unknown>, shapes: number[][], args: { inputs: Record<string, tf.TensorInfo | undefined>; backend: unknown }): boolean {
+function winogradApplies(attrs: Record<string, unknown>, shapes: number[][], args: { inputs: Record<string, tf.TensorInfo | undefined>; backend: unknown }): boolean {
   const { x, filter, preluActivationWeights } = args.inputs;
   if (!x || !filter || x.dtype !== 'float32' || filter.dtype !== 'float32' || preluActivationWeights) return false;
   const a = attrs as Conv2DAttrs;
