@@ -24,6 +24,26 @@ export function geluApproximate(x: tf.Tensor): tf.Tensor {
   });
 }
 
+/**
+ * Keras 3's `sparsemax` over the last axis, as Keras 3.15 computes it on every backend: sorted descending z,
+ * cumulative sums c, support 1 + j·z_j > c_j, k its size, τ = (Σ_{j in support} c_j − 1) / k, max(x − τ, 0).
+ * That τ sums the cumulative sums, where Martins & Astudillo's sparsemax takes c_k alone, so with a support of
+ * two or more Keras' output does not sum to 1 (keras-team/keras#23425, fixed on Keras' master by #23469 after
+ * 3.15.1). Saved models compute Keras' formula in TensorFlow; this matches them.
+ */
+function sparsemax(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const n = x.shape[x.shape.length - 1]!;
+    const sorted = tf.topk(x, n, true).values;
+    const cumsum = tf.cumsum(sorted, x.rank - 1); // tfjs cumsum takes no negative axis
+    const r = tf.range(1, n + 1, 1, 'float32');
+    const support = tf.cast(tf.greater(tf.add(1, tf.mul(r, sorted)), cumsum), 'float32');
+    const k = tf.sum(support, -1, true);
+    const tau = tf.div(tf.sub(tf.sum(tf.mul(cumsum, support), -1, true), 1), k);
+    return tf.relu(tf.sub(x, tau));
+  });
+}
+
 const hardSilu: Fn = (x) => tf.mul(x, tf.div(tf.relu6(tf.add(x, 3)), 6));
 
 /** name (Keras spelling) -> function. */
@@ -44,6 +64,9 @@ export const EXTRA_ACTIVATIONS: Record<string, Fn> = {
   // Keras 3's hard_sigmoid, relu6(x + 3) / 6; tfjs' hardSigmoid is Keras 2's clip(0.2x + 0.5, 0, 1).
   // Configs from Keras 3 files name it so (@savedkeras/keras-file), and so do models converted from them.
   hard_sigmoid_keras3: (x) => tf.div(tf.relu6(tf.add(x, 3)), 6),
+  // Keras 3: 0 below -1, 1 above 1, (x + 1) / 2 between.
+  sparse_sigmoid: (x) => tf.clipByValue(tf.mul(tf.add(x, 1), 0.5), 0, 1),
+  sparsemax: (x) => sparsemax(x),
   glu: (x) => {
     const [a, b] = tf.split(x, 2, -1);
     return tf.mul(a, tf.sigmoid(b));

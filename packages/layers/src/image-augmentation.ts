@@ -62,6 +62,63 @@ export class RandomBrightness extends InferenceIdentityAugmentation {
   static className = 'RandomBrightness';
 }
 
+/**
+ * Keras 3's newer image preprocessing layers (3.8+). At inference each returns its input (Keras' transform_images
+ * does nothing unless training, or get_random_transformation gives none): measured with Keras 3.15 on every class
+ * below. Equalization also changes nothing at inference in Keras 3.15, though it is not random.
+ */
+export class RandomGrayscale extends InferenceIdentityAugmentation {
+  static className = 'RandomGrayscale';
+}
+export class RandomHue extends InferenceIdentityAugmentation {
+  static className = 'RandomHue';
+}
+export class RandomSaturation extends InferenceIdentityAugmentation {
+  static className = 'RandomSaturation';
+}
+export class RandomSharpness extends InferenceIdentityAugmentation {
+  static className = 'RandomSharpness';
+}
+export class RandomShear extends InferenceIdentityAugmentation {
+  static className = 'RandomShear';
+}
+export class RandomColorJitter extends InferenceIdentityAugmentation {
+  static className = 'RandomColorJitter';
+}
+export class RandomColorDegeneration extends InferenceIdentityAugmentation {
+  static className = 'RandomColorDegeneration';
+}
+export class RandomGaussianBlur extends InferenceIdentityAugmentation {
+  static className = 'RandomGaussianBlur';
+}
+export class RandomErasing extends InferenceIdentityAugmentation {
+  static className = 'RandomErasing';
+}
+export class RandomPerspective extends InferenceIdentityAugmentation {
+  static className = 'RandomPerspective';
+}
+export class RandomElasticTransform extends InferenceIdentityAugmentation {
+  static className = 'RandomElasticTransform';
+}
+export class RandomInvert extends InferenceIdentityAugmentation {
+  static className = 'RandomInvert';
+}
+export class RandomPosterization extends InferenceIdentityAugmentation {
+  static className = 'RandomPosterization';
+}
+export class Solarization extends InferenceIdentityAugmentation {
+  static className = 'Solarization';
+}
+export class RandAugment extends InferenceIdentityAugmentation {
+  static className = 'RandAugment';
+}
+export class AugMix extends InferenceIdentityAugmentation {
+  static className = 'AugMix';
+}
+export class Equalization extends InferenceIdentityAugmentation {
+  static className = 'Equalization';
+}
+
 /** Keras RandomHeight: random resize of the height in training; identity at inference (unknown height statically). */
 export class RandomHeight extends InferenceIdentityAugmentation {
   static className = 'RandomHeight';

@@ -20,7 +20,27 @@ import {
   RandomTranslation,
   RandomWidth,
   RandomZoom,
+  RandomGrayscale,
+  RandomHue,
+  RandomSaturation,
+  RandomSharpness,
+  RandomShear,
+  RandomColorJitter,
+  RandomColorDegeneration,
+  RandomGaussianBlur,
+  RandomErasing,
+  RandomPerspective,
+  RandomElasticTransform,
+  RandomInvert,
+  RandomPosterization,
+  Solarization,
+  RandAugment,
+  AugMix,
+  Equalization,
 } from './image-augmentation.js';
+import { RMSNormalization } from './rms-normalization.js';
+import { ReversibleEmbedding } from './reversible-embedding.js';
+import { AdaptiveAveragePooling1D, AdaptiveAveragePooling2D, AdaptiveAveragePooling3D, AdaptiveMaxPooling1D, AdaptiveMaxPooling2D, AdaptiveMaxPooling3D } from './adaptive-pooling.js';
 import { IntegerLookup } from './integer-lookup.js';
 import { MultiHeadAttention } from './multi-head-attention.js';
 import { Normalization } from './normalization.js';
@@ -125,6 +145,32 @@ export const LAYER_CLASSES: Readonly<Record<string, SerializableClass>> = {
   LayerScale,
   StochasticDepth,
   Conv3D,
+  // Session 8: Keras 3's newer layers (RMSNormalization, adaptive pooling, the 3.8+ augmentation layers).
+  RMSNormalization,
+  ReversibleEmbedding,
+  AdaptiveAveragePooling1D,
+  AdaptiveAveragePooling2D,
+  AdaptiveAveragePooling3D,
+  AdaptiveMaxPooling1D,
+  AdaptiveMaxPooling2D,
+  AdaptiveMaxPooling3D,
+  RandomGrayscale,
+  RandomHue,
+  RandomSaturation,
+  RandomSharpness,
+  RandomShear,
+  RandomColorJitter,
+  RandomColorDegeneration,
+  RandomGaussianBlur,
+  RandomErasing,
+  RandomPerspective,
+  RandomElasticTransform,
+  RandomInvert,
+  RandomPosterization,
+  Solarization,
+  RandAugment,
+  AugMix,
+  Equalization,
 };
 
 /** Layer class names tfjs' serialization map holds for another kind of object (tfjs' Identity initializer). */
