@@ -264,6 +264,21 @@ export class ConfigBuilder {
     // A Masking layer's mask is saved the same way, as any(x != mask_value, axis=-1): dropped only where the
     // receiving layer is called on a Masking layer's output, so that tfjs propagates that very mask.
     const maskingMasks = new Set(pending.filter((p) => isOperation(p.name, 'Any') && anyOfLastAxis(entries, p.name) && p.calls.every((c) => maskOps.has(firstArgLayer(c) ?? ''))).map((p) => p.name));
+    // A Keras 3 merge layer (Add, Multiply, ...) of masked inputs passes on the logical_or of their masks,
+    // saved as a LogicalOr operation node on those masks and passed as `mask=` to the next layer. The merge
+    // layer's tfjs class ors the same masks itself (kerasOrMasks, set at load), so such a node counts as a
+    // propagated mask where the receiving layer is called on that merge layer's output (nested ors too).
+    const orMasks = new Set<string>();
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const p of pending) {
+        if (orMasks.has(p.name) || !isOperation(p.name, 'LogicalOr') || p.calls.length === 0) continue;
+        if (p.calls.every((c) => { const a = argLayers(c); return a.length > 0 && a.every((n) => maskOps.has(n) || orMasks.has(n)); })) {
+          orMasks.add(p.name);
+          grew = true;
+        }
+      }
+    }
     for (const p of pending) {
       const cls = built.get(p.name)?.className ?? '';
       // Tensors in a list-valued keyword argument (other than an RNN's initial_state) have no tfjs
@@ -283,8 +298,16 @@ export class ConfigBuilder {
         }
         maskOps.add(viaMasking);
       }
+      const viaMerge = p.calls.map(explicitMask).find((m) => m !== undefined && orMasks.has(m));
+      if (viaMerge !== undefined) {
+        const fedBy = (c: Json) => built.get(firstArgLayer(c) ?? '')?.className ?? '';
+        if (!p.calls.every((c) => explicitMask(c) !== viaMerge || KERAS3_OR_MASK_MERGES.has(fedBy(c)))) {
+          throw new UnsupportedLayerError(`${p.name} (${cls}) takes a merged mask (${viaMerge}) apart from the merge layer that computes it; savedkeras applies a merge layer's mask only through the layers it feeds`, { file: this.options.file, node: p.name });
+        }
+        maskOps.add(viaMerge);
+      }
       const from = p.calls.map(explicitMask).find((m) => m !== undefined && maskOps.has(m));
-      if (from !== undefined && !MASK_AWARE.has(cls)) {
+      if (from !== undefined && !MASK_AWARE.has(cls) && !(cls === 'TimeDistributed' && MASK_UNUSED.has(wrappedClass(entries, p.name)))) {
         throw new UnsupportedLayerError(`${p.name} (${cls}) takes the mask of an Embedding with mask_zero or of a Masking layer; savedkeras applies such masks only in ${[...MASK_AWARE].join(', ')}`, {
           file: this.options.file, node: p.name,
         });
@@ -323,6 +346,28 @@ export class ConfigBuilder {
  * masked mean. Other layers (max pooling, attention) would ignore it.
  */
 const MASK_AWARE: ReadonlySet<string> = new Set(['LSTM', 'GRU', 'SimpleRNN', 'RNN', 'Bidirectional', 'GlobalAveragePooling1D']);
+
+/** Keras 3 merge layers whose tfjs class ors its inputs' masks once loaded (load.ts sets kerasOrMasks on them). */
+export const KERAS3_OR_MASK_MERGES: ReadonlySet<string> = new Set(['Add', 'Multiply', 'Average', 'Maximum', 'Minimum']);
+
+/** The layers whose outputs a Keras 3 call passes as positional arguments. */
+function argLayers(call: Json): string[] {
+  if (!isObject(call) || !Array.isArray(call['args'])) return [];
+  return call['args'].map((a) => kerasHistory(a)?.[0]).filter((n): n is string => n !== undefined);
+}
+
+/**
+ * Layers whose Keras call takes no mask: Keras' TimeDistributed hands a mask only to an inner layer whose call has a
+ * `mask` argument, so a TimeDistributed of these computes the same values with or without one (tfjs propagates it on).
+ */
+const MASK_UNUSED: ReadonlySet<string> = new Set(['Dense', 'EinsumDense', 'Activation', 'Dropout', 'Conv1D', 'Conv2D', 'Flatten']);
+
+/** The class of the layer a wrapper entry (TimeDistributed) wraps. */
+function wrappedClass(entries: JsonObject[], name: string): string {
+  const e = entries.find((x) => layerName(x) === name);
+  const inner = e && isObject(e['config']) && isObject((e['config'] as JsonObject)['layer'] ?? null) ? ((e['config'] as JsonObject)['layer'] as JsonObject) : {};
+  return typeof inner['class_name'] === 'string' ? inner['class_name'] : '';
+}
 
 /** The layer whose output is a Keras 3 call's first positional argument, if any. */
 function firstArgLayer(call: Json): string | undefined {

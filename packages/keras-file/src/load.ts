@@ -3,7 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { FormatError, NotSavedError, resolveLimits, UnsupportedFeatureError, type Limits, type ProgressCallback } from '@savedkeras/common';
 import { MultiHeadAttention, withCustomObjects } from '@savedkeras/layers';
 import { checkLayerOutputSizes, compileFromTrainingConfig, isObject, kerasIoNames, reviveError, type CompileResult, type Json, type JsonObject, type CustomObjects } from '@savedkeras/revive';
-import { ConfigBuilder, type BuiltLayer, type BuiltNetwork, type WeightBudget } from './build-model.js';
+import { ConfigBuilder, KERAS3_OR_MASK_MERGES, type BuiltLayer, type BuiltNetwork, type WeightBudget } from './build-model.js';
 import { detectKerasFileFormat, type KerasFileFormat } from './detect.js';
 import { keras3FunctionNames } from './keras3-config.js';
 import { H5File } from './hdf5.js';
@@ -165,8 +165,6 @@ async function loadH5(bytes: Uint8Array, options: KerasFileLoadOptions, limits: 
   return finish(built, info, weights, trainingConfig, { kind: 'legacy', h5 }, options, warn, warnings);
 }
 
-const MERGE_LAYERS: ReadonlySet<string> = new Set(['Add', 'Multiply', 'Average', 'Maximum', 'Minimum']);
-
 /** Whether a file's keras_version is at least major.minor (unknown: no). */
 function kerasAtLeast(version: string | null | undefined, major: number, minor: number): boolean {
   const m = /^(\d+)\.(\d+)/.exec(version ?? '');
@@ -196,7 +194,7 @@ async function finish(
         b.layer.consumesInputMasks = keras3;
       }
       // Keras 3 merge layers or their inputs' masks (tfjs-shims' installMergeMasks); Keras 2 and-s them.
-      if (keras3 && MERGE_LAYERS.has(b.className)) (b.layer as unknown as { kerasOrMasks: boolean }).kerasOrMasks = true;
+      if (keras3 && KERAS3_OR_MASK_MERGES.has(b.className)) (b.layer as unknown as { kerasOrMasks: boolean }).kerasOrMasks = true;
       if (b.network) visit(b.network, path);
     }
   };
