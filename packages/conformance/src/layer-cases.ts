@@ -82,7 +82,7 @@ add('Bidirectional', 'LSTM concat', { layer: { className: 'LSTM', config: { unit
 add('TimeDistributed', 'Dense', { layer: { className: 'Dense', config: { units: 3 } } }, [[2, 4, 5]]);
 cases.push({ className: 'Embedding', name: 'Embedding lookup', config: { inputDim: 10, outputDim: 4 }, inputs: [[2, 5]], domains: ['index'] });
 
-for (const activation of ['relu', 'relu6', 'elu', 'selu', 'sigmoid', 'hardSigmoid', 'tanh', 'softmax', 'logSoftmax', 'softplus', 'softsign', 'swish', 'mish', 'gelu', 'linear']) {
+for (const activation of ['relu', 'relu6', 'elu', 'selu', 'sigmoid', 'hardSigmoid', 'tanh', 'softmax', 'logSoftmax', 'softplus', 'softsign', 'swish', 'mish', 'gelu', 'linear', 'sparsemax', 'sparse_sigmoid']) {
   add('Activation', activation, { activation }, [[2, 3, 2, 2, 5]]);
 }
 add('LeakyReLU', 'alpha 0.1', { alpha: 0.1 }, [[3, 7]]);
@@ -107,5 +107,14 @@ add('GlobalAveragePooling2D', 'keepdims channelsFirst', { keepdims: true, dataFo
 add('GlobalMaxPooling2D', 'keepdims', { keepdims: true }, [[2, 5, 4, 3]]);
 add('LayerScale', 'rank 4', { initValues: 0.5, projectionDim: 3 }, [[2, 4, 4, 3]]);
 add('StochasticDepth', 'inference', { dropPathRate: 0.2 }, [[2, 3, 4]]);
+add('RMSNormalization', 'axis -1', { axis: -1, epsilon: 1e-6 }, [[2, 3, 5]]);
+add('RMSNormalization', 'axes [1, 2]', { axis: [1, 2], epsilon: 1e-5 }, [[2, 3, 4, 5]]);
+add('AdaptiveAveragePooling1D', 'uneven 11 -> 4', { outputSize: 4 }, [[2, 11, 3]]);
+add('AdaptiveMaxPooling1D', 'larger 4 -> 6', { outputSize: 6 }, [[2, 4, 3]]);
+add('AdaptiveAveragePooling2D', 'channelsFirst', { outputSize: [3, 2], dataFormat: 'channelsFirst' }, [[2, 3, 7, 5]]);
+add('AdaptiveMaxPooling2D', 'channelsLast', { outputSize: [3, 2] }, [[2, 7, 5, 3]]);
+add('AdaptiveAveragePooling3D', 'channelsLast', { outputSize: [2, 2, 3] }, [[1, 5, 4, 7, 2]]);
+add('AdaptiveMaxPooling3D', 'channelsLast', { outputSize: 2 }, [[1, 5, 4, 3, 2]]);
+add('RandomHue', 'inference', { factor: 0.3 }, [[2, 4, 4, 3]]);
 
 export const LAYER_CASES: readonly LayerCase[] = Object.freeze(cases);
