@@ -713,6 +713,155 @@ REAL7 = {'real_kops_attention': real_kops_attention, 'real_kops_norm_residual': 
          'real_custom_activation': real_custom_activation, 'real_custom_model_subclass': real_custom_model_subclass}
 for k, v in REAL7.items(): model('realistic', k)(v)
 
+# ---------------- realistic, session 8: Keras 3.15's newer layers and more tutorial shapes ----------------
+# Slugs real_s8_* (real_text_s8_* for string inputs; a 'mask' in the slug pads int inputs with trailing zeros).
+def real_s8_masked_add_gap1d():
+    # masked Embedding -> residual Add (a Keras 3 LogicalOr mask node) -> GlobalAveragePooling1D (masked mean)
+    ids = keras.Input((7,), dtype='int32', name='ids')
+    h = L.Embedding(20, 8, mask_zero=True)(ids)
+    h = L.Add()([h, L.Dense(8)(h)])
+    return keras.Model(ids, L.Dense(2)(L.GlobalAveragePooling1D()(h)))
+def real_s8_masked_plus_gap1d():
+    ids = keras.Input((7,), dtype='int32', name='ids')
+    h = L.Embedding(20, 8, mask_zero=True)(ids)
+    return keras.Model(ids, L.Dense(2)(L.GlobalAveragePooling1D()(h + L.Dense(8, activation='relu')(h))))
+def real_s8_timeseries_transformer():
+    # keras.io "Timeseries classification with a Transformer model"
+    x = keras.Input((12, 1), name='series')
+    h = x
+    for _ in range(2):
+        a = L.LayerNormalization(epsilon=1e-6)(h)
+        a = L.Dropout(0.1)(L.MultiHeadAttention(key_dim=8, num_heads=2, dropout=0.1)(a, a))
+        r = a + h
+        f = L.LayerNormalization(epsilon=1e-6)(r)
+        f = L.Conv1D(4, 1, activation='relu')(f); f = L.Dropout(0.1)(f); f = L.Conv1D(1, 1)(f)
+        h = f + r
+    h = L.GlobalAveragePooling1D(data_format='channels_first')(h)
+    return keras.Model(x, L.Dense(3, activation='softmax')(L.Dropout(0.1)(L.Dense(16, activation='relu')(h))))
+def real_s8_rmsnorm_llm_block():
+    ids = keras.Input((6,), dtype='int32', name='ids')
+    emb = L.ReversibleEmbedding(30, 16) if hasattr(L, 'ReversibleEmbedding') else L.Embedding(30, 16)
+    h = emb(ids)
+    a = L.RMSNormalization(epsilon=1e-6)(h)
+    h = h + L.GroupQueryAttention(head_dim=4, num_query_heads=4, num_key_value_heads=2)(a, a, use_causal_mask=True)
+    f = L.RMSNormalization()(h)
+    h = h + L.Dense(16)(K.silu(L.Dense(32)(f)) * L.Dense(32)(f))
+    return keras.Model(ids, L.Dense(30)(L.RMSNormalization()(h)))
+def real_s8_rmsnorm():
+    return single((5, 8), L.RMSNormalization(epsilon=1e-5), L.Dense(3), L.RMSNormalization(axis=-1))
+def real_s8_gqa():
+    q = keras.Input((5, 8), name='q'); v = keras.Input((4, 8), name='v')
+    return keras.Model([q, v], L.GroupQueryAttention(head_dim=4, num_query_heads=4, num_key_value_heads=2)(q, v))
+def real_s8_adaptive_pool():
+    x = keras.Input((10, 9, 3), name='img')
+    a = L.AdaptiveAveragePooling2D((3, 2))(L.Conv2D(4, 3, padding='same')(x))
+    m = L.AdaptiveMaxPooling2D(4)(x)
+    s = keras.Input((11, 2), name='seq')
+    return keras.Model([x, s], [a, m, L.AdaptiveAveragePooling1D(4)(s), L.AdaptiveMaxPooling1D(3)(s)])
+def real_s8_mel_spectrogram():
+    # audio classification: raw waveform -> MelSpectrogram (STFT -> RFFT inside) -> Conv1D -> pooled logits
+    x = keras.Input((256,), name='audio')
+    h = L.MelSpectrogram(fft_length=64, sequence_stride=16, sequence_length=32, num_mel_bins=16, sampling_rate=8000)(x)
+    h = L.Permute((2, 1))(h)
+    return keras.Model(x, L.Dense(3)(L.GlobalAveragePooling1D()(L.Conv1D(8, 3, activation='relu')(h))))
+def real_s8_kops_rfft_features():
+    # spectral magnitude features written with keras.ops.rfft
+    x = keras.Input((16,), name='signal')
+    re, im = K.rfft(x)
+    mag = K.sqrt(re * re + im * im + 1e-9)
+    return keras.Model(x, L.Dense(2)(K.concatenate([mag, x], axis=-1)))
+def real_s8_kops_stft():
+    x = keras.Input((64,), name='signal')
+    re, im = K.stft(x, sequence_length=16, sequence_stride=8, fft_length=16, window='hann')
+    return keras.Model(x, L.Dense(2)(L.Flatten()(K.log(1e-6 + K.sqrt(re * re + im * im)))))
+def real_s8_sparsemax():
+    return single((6,), L.Dense(5), L.Activation('sparsemax'))
+def real_s8_activations_new():
+    return single((6,), L.Dense(5, activation='sparse_sigmoid'), L.Dense(4),
+                  L.Activation(keras.activations.sparsemax))
+def real_s8_augment_inactive():
+    # tutorials put the newer augmentation layers in the model; at inference they are the identity
+    x = keras.Input((16, 16, 3), name='image')
+    h = x
+    for l in [L.RandomGrayscale(), L.RandomHue(0.3), L.RandomSaturation(0.4), L.RandomSharpness(0.3), L.RandomShear(0.2),
+              L.RandomColorJitter(brightness_factor=0.2), L.RandomGaussianBlur(), L.RandomErasing(), L.RandomPerspective(),
+              L.Solarization(addition_factor=0.2), L.RandomInvert(), L.RandomColorDegeneration(0.3), L.RandAugment(),
+              L.RandomPosterization((1, 4)), L.RandomElasticTransform(), L.AugMix()]:
+        h = l(h)
+    return keras.Model(x, L.Dense(2)(L.GlobalAveragePooling2D()(L.Conv2D(4, 3)(h))))
+def real_s8_autocontrast():
+    return single((8, 8, 3), L.AutoContrast(value_range=(0, 1)), L.Conv2D(2, 3))
+def real_s8_imdb_stacked_bigru_mask():
+    # the IMDB tutorial shape: Embedding(mask_zero) -> BiGRU(seq) -> BiLSTM -> Dense
+    ids = keras.Input((None,), dtype='int32', name='ids')
+    h = L.Embedding(20, 8, mask_zero=True)(ids)
+    h = L.Bidirectional(L.GRU(6, return_sequences=True))(h)
+    h = L.Bidirectional(L.LSTM(5), merge_mode='sum')(h)
+    return keras.Model(ids, L.Dense(1, activation='sigmoid')(h))
+def real_text_s8_cnn_scratch():
+    # keras.io "text classification from scratch": TextVectorization -> Embedding -> Conv1D x2 -> GlobalMaxPooling1D
+    tv = L.TextVectorization(max_tokens=60, output_sequence_length=20); tv.adapt(np.array(TEXTS))
+    x = keras.Input((1,), dtype='string', name='text')
+    h = L.Dropout(0.5)(L.Embedding(60, 8)(tv(x)))
+    h = L.Conv1D(8, 3, padding='valid', activation='relu', strides=2)(h)
+    h = L.Conv1D(8, 3, padding='valid', activation='relu', strides=2)(h)
+    return keras.Model(x, L.Dense(1, activation='sigmoid')(L.Dense(8, activation='relu')(L.GlobalMaxPooling1D()(h))))
+def real_s8_enc_dec_states():
+    # keras.io character-level seq2seq: encoder LSTM states initialise the decoder
+    e = keras.Input((None, 5), name='enc'); d = keras.Input((None, 6), name='dec')
+    _, h, c = L.LSTM(8, return_state=True)(e)
+    out, _, _ = L.LSTM(8, return_sequences=True, return_state=True)(d, initial_state=[h, c])
+    return keras.Model([e, d], L.Dense(6, activation='softmax')(out))
+def real_s8_attention_masks():
+    ids = keras.Input((6,), dtype='int32', name='ids_mask')
+    q = L.Embedding(20, 8, mask_zero=True)(ids)
+    a = L.Attention(use_scale=True, score_mode='concat')([q, q])
+    b = L.AdditiveAttention()([q, q], use_causal_mask=True)
+    return keras.Model(ids, L.Dense(2)(L.GlobalAveragePooling1D()(L.Concatenate()([a, b]))))
+def real_s8_convlstm3d():
+    return single((3, 5, 5, 4, 2), L.ConvLSTM3D(3, 3, padding='same'), L.Flatten(), L.Dense(2))
+def real_s8_spectral_norm_gan():
+    return single((6,), L.SpectralNormalization(L.Dense(8)), L.LeakyReLU(0.2), L.Dense(1))
+def real_s8_cosine_dot():
+    a = keras.Input((6,), name='a'); b = keras.Input((6,), name='b')
+    t = L.Dense(4)
+    return keras.Model([a, b], L.Dot(axes=1, normalize=True)([t(a), t(b)]))
+def real_s8_tabular_preproc():
+    # structured-data tutorial: Discretization + IntegerLookup + Hashing + CategoryEncoding feeding a Dense model
+    age = keras.Input((1,), name='age'); code = keras.Input((1,), dtype='int64', name='code')
+    disc = L.Discretization(bin_boundaries=[-1.0, 0.0, 0.5, 1.0])(age)
+    oh = L.CategoryEncoding(num_tokens=5, output_mode='one_hot')(disc)
+    lk = L.IntegerLookup(vocabulary=[1, 2, 3, 5, 8], output_mode='one_hot')(code)
+    hs = L.Hashing(num_bins=4, output_mode='one_hot')(code)
+    return keras.Model([age, code], L.Dense(2)(L.Concatenate()([oh, lk, hs, age])))
+def real_s8_wavenet_tcn():
+    x = keras.Input((16, 2), name='series')
+    h = L.Conv1D(8, 1)(x)
+    for d in (1, 2, 4):
+        t = L.Conv1D(8, 2, dilation_rate=d, padding='causal', activation='tanh')(h)
+        g = L.Conv1D(8, 2, dilation_rate=d, padding='causal', activation='sigmoid')(h)
+        h = h + L.Conv1D(8, 1)(L.Multiply()([t, g]))
+    return keras.Model(x, L.Conv1D(1, 1)(L.ReLU()(h)))
+def real_s8_vit_tiny():
+    # patch embedding by a strided Conv2D, learned positions, one transformer block, LayerNorm, mean-pooled tokens
+    x = keras.Input((16, 16, 3), name='image')
+    p = L.Reshape((16, 8))(L.Conv2D(8, 4, strides=4)(x))
+    p = p + L.Embedding(16, 8)(K.arange(16))
+    a = L.LayerNormalization(epsilon=1e-6)(p)
+    p = p + L.MultiHeadAttention(2, 4, dropout=0.1)(a, a)
+    f = L.LayerNormalization(epsilon=1e-6)(p)
+    p = p + L.Dense(8)(L.Dense(16, activation='gelu')(f))
+    return keras.Model(x, L.Dense(4)(L.GlobalAveragePooling1D()(L.LayerNormalization(epsilon=1e-6)(p))))
+def real_s8_masking_lstm():
+    x = keras.Input((6, 3), name='series')
+    h = L.LSTM(5, return_sequences=True)(L.Masking(0.0)(x))
+    return keras.Model(x, L.TimeDistributed(L.Dense(2))(h))
+REAL8 = {k: v for k, v in globals().items() if (k.startswith('real_s8_') or k.startswith('real_text_s8_')) and callable(v)}
+REAL8.update({'app_s8_mobilenetv3large': app('MobileNetV3Large', (32, 32, 3), alpha=0.75),
+              'app_s8_efficientnetv2b1': app('EfficientNetV2B1', (32, 32, 3)), 'app_s8_densenet121_avg': app('DenseNet121', (32, 32, 3), include_top=False, pooling='max'),
+              'app_s8_resnet101v2': app('ResNet101V2', (32, 32, 3)), 'app_s8_convnexttiny': app('ConvNeXtTiny', (32, 32, 3))})
+for k, v in REAL8.items(): model('realistic', k)(v)
+
 def seeded_input(t):
     # batch 2; other unknown dims (variable-length sequences of the realistic models) 5 steps
     real = FILTER_WORDS.get('cur', '').startswith('real_')
