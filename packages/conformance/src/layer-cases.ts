@@ -116,5 +116,7 @@ add('AdaptiveMaxPooling2D', 'channelsLast', { outputSize: [3, 2] }, [[2, 7, 5, 3
 add('AdaptiveAveragePooling3D', 'channelsLast', { outputSize: [2, 2, 3] }, [[1, 5, 4, 7, 2]]);
 add('AdaptiveMaxPooling3D', 'channelsLast', { outputSize: 2 }, [[1, 5, 4, 3, 2]]);
 add('RandomHue', 'inference', { factor: 0.3 }, [[2, 4, 4, 3]]);
+add('AutoContrast', 'value range 0..1', { valueRange: [0, 1] }, [[2, 4, 5, 3]]);
+cases.push({ className: 'ReversibleEmbedding', name: 'ReversibleEmbedding forward lookup', config: { inputDim: 10, outputDim: 4 }, inputs: [[2, 5]], domains: ['index'] });
 
 export const LAYER_CASES: readonly LayerCase[] = Object.freeze(cases);

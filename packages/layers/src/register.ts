@@ -40,6 +40,7 @@ import {
 } from './image-augmentation.js';
 import { RMSNormalization } from './rms-normalization.js';
 import { ReversibleEmbedding } from './reversible-embedding.js';
+import { AutoContrast } from './auto-contrast.js';
 import { AdaptiveAveragePooling1D, AdaptiveAveragePooling2D, AdaptiveAveragePooling3D, AdaptiveMaxPooling1D, AdaptiveMaxPooling2D, AdaptiveMaxPooling3D } from './adaptive-pooling.js';
 import { IntegerLookup } from './integer-lookup.js';
 import { MultiHeadAttention } from './multi-head-attention.js';
@@ -148,6 +149,7 @@ export const LAYER_CLASSES: Readonly<Record<string, SerializableClass>> = {
   // Session 8: Keras 3's newer layers (RMSNormalization, adaptive pooling, the 3.8+ augmentation layers).
   RMSNormalization,
   ReversibleEmbedding,
+  AutoContrast,
   AdaptiveAveragePooling1D,
   AdaptiveAveragePooling2D,
   AdaptiveAveragePooling3D,

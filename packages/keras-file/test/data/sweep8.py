@@ -67,6 +67,14 @@ def augment_identity():
     return keras.Model(x, [L.Conv2D(2, 3, name='conv')(h)]), ['conv']
 
 
+def auto_contrast():
+    # deterministic contrast stretch (applies at inference), default 0..255 and a 0..1 value_range
+    keras.utils.set_random_seed(87)
+    x = keras.Input((5, 6, 3), name='image')
+    return keras.Model(x, [L.AutoContrast(name='contrast_255')(x), L.AutoContrast(value_range=(0, 1), name='contrast_unit')(L.Rescaling(1 / 255.0)(x))]), \
+        ['contrast_255', 'contrast_unit']
+
+
 def sparse_activations():
     keras.utils.set_random_seed(83)
     x = keras.Input((6,), name='x')
@@ -112,6 +120,8 @@ out = {'generator': f'TensorFlow 2.21 / Keras {keras.__version__} (sweep8.py)', 
 if only:
     with open(os.path.join(HERE, 'sweep8.expected.json')) as fh:
         out['models'] = json.load(fh)['models']
+contrast_images = rng.uniform(40, 200, (2, 5, 6, 3)).astype('float32')
+contrast_images[1, :, :, 2] = 77  # a constant channel: Keras keeps it as it is
 padded_series = f32((2, 6, 3))
 padded_series[0, 4:] = 0
 padded_series[1, 2] = 0
@@ -123,6 +133,7 @@ for slug, make, inputs, formats in [
     ('sweep8-masked-time-distributed', masked_time_distributed, {'series': padded_series}, ('keras', 'h5')),
     ('sweep8-adaptive-pooling', adaptive_pooling, {'img': f32((2, 10, 9, 3)), 'seq': f32((2, 11, 2)), 'vol': f32((2, 5, 7, 4, 2))}, ('keras', 'h5')),
     ('sweep8-augment-identity', augment_identity, {'image': rng.uniform(0, 1, (2, 12, 12, 3)).astype('float32')}, ('keras',)),
+    ('sweep8-auto-contrast', auto_contrast, {'image': contrast_images}, ('keras', 'h5')),
     ('sweep8-sparse-activations', sparse_activations, {'x': f32((4, 6)) * 2}, ('keras', 'h5')),
     ('sweep8-masked-add-gap1d', masked_add_gap1d, {'ids': ids}, ('keras', 'h5')),
 ]:
