@@ -108,7 +108,7 @@ add('GlobalMaxPooling2D', 'keepdims', { keepdims: true }, [[2, 5, 4, 3]]);
 add('LayerScale', 'rank 4', { initValues: 0.5, projectionDim: 3 }, [[2, 4, 4, 3]]);
 add('StochasticDepth', 'inference', { dropPathRate: 0.2 }, [[2, 3, 4]]);
 add('RMSNormalization', 'axis -1', { axis: -1, epsilon: 1e-6 }, [[2, 3, 5]]);
-add('RMSNormalization', 'axes [1, 2]', { axis: [1, 2], epsilon: 1e-5 }, [[2, 3, 4, 5]]);
+add('RMSNormalization', 'axes [2, 3]', { axis: [2, 3], epsilon: 1e-5 }, [[2, 3, 4, 5]]);
 add('AdaptiveAveragePooling1D', 'uneven 11 -> 4', { outputSize: 4 }, [[2, 11, 3]]);
 add('AdaptiveMaxPooling1D', 'larger 4 -> 6', { outputSize: 6 }, [[2, 4, 3]]);
 add('AdaptiveAveragePooling2D', 'channelsFirst', { outputSize: [3, 2], dataFormat: 'channelsFirst' }, [[2, 3, 7, 5]]);
