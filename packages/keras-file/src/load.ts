@@ -185,9 +185,16 @@ async function finish(
   const layers: KerasFileReport['layers'] = [];
   const zeroMasked = kerasAtLeast(info.kerasVersion, 3, 10);
   const keras3 = info.layout === 'keras-3';
+  // Keras 3.15 and before compute sparsemax with a threshold that sums the cumulative sums (keras-team/keras#23425);
+  // Keras' master fixed it after 3.15.1 (#23469). Ours is 3.15's: a newer file may have been made with the fix.
+  const sparsemaxChanged = kerasAtLeast(info.kerasVersion, 3, 16);
   const visit = (net: BuiltNetwork, prefix: string) => {
     for (const b of net.layers) {
       const path = prefix ? `${prefix}/${b.layer.name}` : b.layer.name;
+      const activation = (b.layer as unknown as { activation?: { getClassName?: () => string } }).activation;
+      if (sparsemaxChanged && activation?.getClassName?.() === 'sparsemax') {
+        warn(`${path}: sparsemax is computed as Keras 3.15 computes it (keras-team/keras#23425); this file is from Keras ${String(info.kerasVersion)}, which may compute the corrected sparsemax (keras-team/keras#23469): outputs can differ`);
+      }
       layers.push({ path, className: b.className, how: b.how });
       if (b.layer instanceof MultiHeadAttention) {
         b.layer.zeroMaskedScores = zeroMasked;

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { strToU8, unzipSync, zipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -54,5 +55,34 @@ describe("Keras 3.15's sparsemax is not the simplex projection (keras-team/keras
     const support = tf.sum(tf.cast(tf.greater(v, 0), 'int32'), -1).arraySync() as number[];
     expect(support.some((k) => k >= 2)).toBe(true);
     expect(sums.some((x) => Math.abs(x - 1) > 1e-3)).toBe(true);
+  });
+});
+
+describe('a sparsemax model from a Keras after 3.15 is loaded with a warning (its sparsemax may be the corrected one)', () => {
+  beforeAll(async () => {
+    registerAllLayers();
+    await selectBackend('cpu');
+  });
+  const file = 'sweep8-sparse-activations.keras';
+  async function warnings(version?: string): Promise<string[]> {
+    let bytes = readTestBytes(join(DATA, file));
+    if (version) {
+      const entries = unzipSync(bytes);
+      const meta = JSON.parse(new TextDecoder().decode(entries['metadata.json'])) as Record<string, unknown>;
+      entries['metadata.json'] = strToU8(JSON.stringify({ ...meta, keras_version: version }));
+      bytes = zipSync(entries);
+    }
+    const seen: string[] = [];
+    const { model } = await loadKerasFile(bytes, { fileName: file, warn: (m) => seen.push(m), compile: false });
+    model.dispose();
+    return seen.filter((m) => m.includes('sparsemax'));
+  }
+  it('Keras 3.15.1 (the stored file): no warning', async () => {
+    expect(await warnings()).toEqual([]);
+  });
+  it('Keras 3.16.0: one warning naming the layer', async () => {
+    const w = await warnings('3.16.0');
+    expect(w).toHaveLength(1);
+    expect(w[0]).toMatch(/^sparsemax: sparsemax is computed as Keras 3\.15/);
   });
 });
