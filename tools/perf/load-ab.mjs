@@ -2,7 +2,7 @@
 // load with the key route turned off (the checkpoint object graph), and tf.loadLayersModel of the same model
 // converted to tfjs' format, alternating load by load in one process. CPU: the main thread's (from
 // /proc/thread-self/stat, 10 ms ticks summed over all loads) and the process's (process.cpuUsage, which also
-// counts V8's GC helpers and libuv threads). Allocated bytes per load: V8's sampling heap profiler (every
+// counts V8's GC helpers and libuv threads; summed, and the median load's). Allocated bytes per load: V8's sampling heap profiler (every
 // object, including those freed by minor GCs), on separate loads.
 //   pnpm build && node tools/perf/load-ab.mjs --backend wasm|cpu [--rounds 40] fixture-dir-or-slug ...
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -55,11 +55,17 @@ for (const a of args) {
   for (const f of Object.values(all)) for (let i = 0; i < 5; i++) (await f()).model.dispose();
   const main = { keys: 0, graph: 0, tfjs: 0 };
   const cpu = { keys: 0, graph: 0, tfjs: 0 };
+  const each = { keys: [], graph: [], tfjs: [] };
+  const order = Object.entries(all);
   for (let r = 0; r < rounds; r++) {
-    for (const [k, f] of Object.entries(all)) {
+    // Each round starts with the next one: a load pays for the garbage the one before it left (tfjs' 3 MB of
+    // weights buffers after a large model), which a fixed order would always charge to the same one.
+    for (let j = 0; j < order.length; j++) {
+      const [k, f] = order[(r + j) % order.length];
       const t0 = ticks(); const p0 = proc();
       const { model } = await f();
-      main[k] += ticks() - t0; cpu[k] += proc() - p0;
+      const p = proc() - p0;
+      main[k] += ticks() - t0; cpu[k] += p; each[k].push(p);
       model.dispose();
     }
   }
@@ -70,8 +76,11 @@ for (const a of args) {
     alloc[k] = Math.round(sum / 5 / 1000);
   }
   rmSync(tmp, { recursive: true, force: true });
+  // The median load's process CPU: robust against the loads a busy machine descheduled or a major GC landed in.
+  const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+  const med = { keys: median(each.keys), graph: median(each.graph), tfjs: median(each.tfjs) };
   const ms = (t) => ((t * 10) / rounds).toFixed(2);
   const pm = (t) => (t / rounds).toFixed(2);
-  console.log(`${path.basename(dir)} ${backend} (route ${byKeys ? 'keys' : 'object graph'}): main ms/load keys ${ms(main.keys)} graph ${ms(main.graph)} tfjs ${ms(main.tfjs)} | ratio keys/tfjs ${(main.keys / main.tfjs).toFixed(2)} graph/tfjs ${(main.graph / main.tfjs).toFixed(2)} | process ms/load keys ${pm(cpu.keys)} graph ${pm(cpu.graph)} tfjs ${pm(cpu.tfjs)} ratio ${(cpu.keys / cpu.tfjs).toFixed(2)} / ${(cpu.graph / cpu.tfjs).toFixed(2)} | alloc KB keys ${alloc.keys} graph ${alloc.graph} tfjs ${alloc.tfjs}`);
+  console.log(`${path.basename(dir)} ${backend} (route ${byKeys ? 'keys' : 'object graph'}): main ms/load keys ${ms(main.keys)} graph ${ms(main.graph)} tfjs ${ms(main.tfjs)} | ratio keys/tfjs ${(main.keys / main.tfjs).toFixed(2)} graph/tfjs ${(main.graph / main.tfjs).toFixed(2)} | process ms/load keys ${pm(cpu.keys)} graph ${pm(cpu.graph)} tfjs ${pm(cpu.tfjs)} ratio ${(cpu.keys / cpu.tfjs).toFixed(2)} / ${(cpu.graph / cpu.tfjs).toFixed(2)} | median process ms keys ${med.keys.toFixed(2)} graph ${med.graph.toFixed(2)} tfjs ${med.tfjs.toFixed(2)} ratio ${(med.keys / med.tfjs).toFixed(2)} / ${(med.graph / med.tfjs).toFixed(2)} | alloc KB keys ${alloc.keys} graph ${alloc.graph} tfjs ${alloc.tfjs}`);
 }
 session.disconnect();

@@ -23,7 +23,12 @@ import type { ChildRef, KerasInfo, NodeKind, ObjectNode } from './saved-model-gr
  *    root-level layer is found at depth 2 first through that layer: `layer_with_weights-K/kernel`; every
  *    other weight (an RNN's cell, a wrapped layer's, a nested network's) is found at depth 2 through the
  *    root's list, as `variables/<i>` (keras_metadata.pb era: `variables` comes first) or
- *    `trainable_variables/<j>` / `non_trainable_variables/<k>`.
+ *    `trainable_variables/<j>` / `non_trainable_variables/<k>`. TF 2.2-2.4 (no keras_metadata.pb; the root's
+ *    metadata is saved_model.pb's root object) put `variables` and `trainable_variables` among the root's
+ *    children in an order that differs from save to save (legacy-tf22-large-2shard-lstm and
+ *    legacy-tf23-bilstm-batchnorm: `trainable_variables/<j>`; legacy-tf21-stylegan: `variables/<i>`), and
+ *    `non_trainable_variables` one level down (`keras_api/`), never a first path. Each weight's candidates
+ *    cover every order; exactly one of them may be in the index.
  *
  * The mapping is used only when it checks out against the index: every weight has exactly one of its
  * candidate keys, each key is claimed once, its stored shape is the weight's and its dtype of the

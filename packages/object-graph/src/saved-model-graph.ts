@@ -368,7 +368,8 @@ export class SavedModelGraph {
     const protoNodes = ckptGraph.nodes;
     // TF 2.0-2.4 wrote no keras_metadata.pb: the root's Keras metadata is then its object in saved_model.pb.
     const legacy = options.kerasMetadata === 'root' && (await source.size(KERAS_METADATA_FILE)) === undefined;
-    let kerasNodes = options.kerasMetadata !== 'root' ? null : legacy ? await readSavedModelRoot(source, limits) : await readKerasMetadataRoot(source, limits);
+    const legacyRoot = options.kerasMetadata === 'root' && legacy ? await readSavedModelRoot(source, limits) : null;
+    let kerasNodes = options.kerasMetadata !== 'root' ? null : legacy ? (legacyRoot ? new Map([[0, legacyRoot.root]]) : null) : await readKerasMetadataRoot(source, limits);
     const rootNode = kerasNodes?.get(0);
     // The root's metadata is parsed once, here, when only it was read.
     const metadataFile = legacy ? SAVED_MODEL_FILE : KERAS_METADATA_FILE;
@@ -469,15 +470,28 @@ export class SavedModelGraph {
    * (nested Functional/Sequential networks too) from the root's model config, each with its entry of that
    * config as metadata (as fromCheckpoint with kerasMetadata 'root'), named `layer-N` as Keras names them;
    * their weights are found once the layers are revived, by the checkpoint key names Keras gives them
-   * (bindWeightsByKeys, rules in checkpoint-keys.ts). Null when the model is not such a network (or has no
-   * keras_metadata.pb: TF <= 2.4): the caller then takes the checkpoint's object graph.
+   * (bindWeightsByKeys, rules in checkpoint-keys.ts). TF 2.2-2.4 wrote no keras_metadata.pb: the root's metadata is
+   * then saved_model.pb's root object, read by ranges. Null when the model is not such a network (or has no
+   * keras_metadata.pb and is not of those versions): the caller then takes the checkpoint's object graph.
    */
   static async fromCheckpointKeys(source: ModelSource, ckpt: KeyedEntries, options: { limits?: Partial<Limits> } = {}): Promise<SavedModelGraph | null> {
     const limits = resolveLimits(options.limits);
-    const head = await readKerasMetadataRoot(source, limits);
-    const rootNode = head?.get(0);
+    // TF 2.2-2.4 wrote no keras_metadata.pb: the root's Keras metadata is then its object in saved_model.pb, read by ranges.
+    const metadataSize = await source.size(KERAS_METADATA_FILE);
+    const legacy = metadataSize === undefined;
+    let rootNode: KerasMetadataNode | undefined;
+    let rootLayerChildren: string[] | undefined;
+    if (!legacy) rootNode = (await readKerasMetadataRoot(source, limits, metadataSize))?.get(0);
+    else {
+      const legacyRoot = await readSavedModelRoot(source, limits);
+      if (legacyRoot && legacyKeyLayout(legacyRoot.tensorflowVersion)) {
+        rootNode = legacyRoot.root;
+        rootLayerChildren = layerChildNames(legacyRoot.children);
+      }
+    }
     if (!rootNode || rootNode.identifier === '_tf_keras_metric' || !KERAS_IDENTIFIERS.has(rootNode.identifier)) return null;
-    const rootInfo = kerasInfo(rootNode.identifier, rootNode.metadata, rootNode.nodePath, rootNode.producer, { file: KERAS_METADATA_FILE, node: 'root' }, limits);
+    const metadataFile = legacy ? SAVED_MODEL_FILE : KERAS_METADATA_FILE;
+    const rootInfo = kerasInfo(rootNode.identifier, rootNode.metadata, rootNode.nodePath, rootNode.producer, { file: metadataFile, node: 'root' }, limits);
     const rootClass = rootInfo.className ?? '';
     if (NETWORK_IDENTIFIERS[rootClass] === undefined || rootInfo.identifier !== NETWORK_IDENTIFIERS[rootClass]) return null;
     const reviving = { on: true };
@@ -517,18 +531,20 @@ export class SavedModelGraph {
       return true;
     };
     if (!build(tree, rootInfo.metadata['config'], rootClass === 'Sequential', 0)) return null;
+    // The root object says how many layers the root network has (an InputLayer the config leaves out is one of them in some files).
+    if (rootLayerChildren && rootLayerChildren.filter((n) => n.startsWith('layer-')).length !== tree.layers.length) return null;
     const kerasVersion = typeof rootInfo.metadata['keras_version'] === 'string' ? (rootInfo.metadata['keras_version'] as string) : null;
     const metaGraph: MetaGraphDef = { metaInfoDef: null, signatureDef: {}, assetFileDef: [], objectGraphDef: null };
     return new SavedModelGraph(metaGraph, null, {
       nodes,
       kerasVersion,
-      kerasMetadataSource: KERAS_METADATA_FILE,
+      kerasMetadataSource: legacy ? 'object-graph' : KERAS_METADATA_FILE,
       layerMetadataFromModelConfig: true,
       reviving,
       fingerprint: null,
       metaGraphTags: [],
       objectGraphFrom: 'checkpoint',
-      keyRoute: { tree, ckpt, bound: false },
+      keyRoute: { tree, ckpt, bound: false, rootLayerChildren },
     });
   }
 
@@ -548,6 +564,16 @@ export class SavedModelGraph {
     } catch (e) {
       if (e instanceof KeyRouteRefused) throw new ObjectGraphNeeded(e.message);
       throw e;
+    }
+    if (route.rootLayerChildren) {
+      // The root's layer children as named here must be those saved_model.pb's root object has, in order.
+      const names: string[] = [];
+      for (const l of route.tree.layers) {
+        const k = keyed.weighted.get(l.id);
+        if (k !== undefined) names.push(`layer_with_weights-${k}`);
+        names.push(`layer-${l.index}`);
+      }
+      if (names.join(' ') !== route.rootLayerChildren.join(' ')) throw new ObjectGraphNeeded(`the root's layers as named by the key route (${names.join(', ')})`);
     }
     route.bound = true;
     // Child names and paths as Keras names them: a layer with weights is first reached as layer_with_weights-K.
@@ -811,6 +837,16 @@ interface KeyRoute {
   ckpt: KeyedEntries;
   bound: boolean;
   largest?: number;
+  /**
+   * TF 2.2-2.4: the root object's layer children as saved_model.pb names them (`layer_with_weights-K`, `layer-N`, in
+   * order), which the names the key route gives the root's layers must equal.
+   */
+  rootLayerChildren?: string[];
+}
+
+/** A network's layer children (`layer-N`, `layer_with_weights-K`), in order. */
+function layerChildNames(names: readonly string[]): string[] {
+  return names.filter((n) => /^layer(_with_weights)?-\d+$/.test(n));
 }
 
 /** What fromCheckpoint reads of the checkpoint index: a variable's stored dtype and shape (no data). */
@@ -854,8 +890,8 @@ const LAYER_ONLY_FIELDS = new Set([
 ]);
 
 /** keras_metadata.pb's first node only (readKerasMetadataHead), or null when absent, not the root's or unusual. */
-async function readKerasMetadataRoot(source: ModelSource, limits: Limits): Promise<Map<number, KerasMetadataNode> | null> {
-  const size = await source.size(KERAS_METADATA_FILE);
+async function readKerasMetadataRoot(source: ModelSource, limits: Limits, size?: number): Promise<Map<number, KerasMetadataNode> | null> {
+  size ??= await source.size(KERAS_METADATA_FILE);
   if (size === undefined || size > limits.maxProtoFileBytes) return null;
   const head = await readKerasMetadataHead((offset, length) => source.readRange(KERAS_METADATA_FILE, offset, length), size, KERAS_METADATA_FILE);
   const n = head?.metadata.nodes[0];
@@ -863,14 +899,31 @@ async function readKerasMetadataRoot(source: ModelSource, limits: Limits): Promi
   return new Map([[0, { identifier: n.identifier, metadata: n.metadata, nodePath: n.nodePath, producer: n.version?.producer ?? n.versionV1?.producer ?? 1 }]]);
 }
 
-/** TF 2.0-2.4: the root object of saved_model.pb (readSavedModelRootObject), when it holds Keras metadata. */
-async function readSavedModelRoot(source: ModelSource, limits: Limits): Promise<Map<number, KerasMetadataNode> | null> {
+/**
+ * TF 2.0-2.4: the root object of saved_model.pb (readSavedModelRootObject), when it holds Keras metadata, and the
+ * TensorFlow version its meta graph names.
+ */
+async function readSavedModelRoot(
+  source: ModelSource,
+  limits: Limits,
+): Promise<{ root: KerasMetadataNode; children: string[]; tensorflowVersion: string | null } | null> {
   const size = await source.size(SAVED_MODEL_FILE);
   if (size === undefined || size > limits.maxProtoFileBytes) return null;
   const got = await readSavedModelRootObject((offset, length) => source.readRange(SAVED_MODEL_FILE, offset, length), size, SAVED_MODEL_FILE);
   const u = got?.root.userObject;
   if (!u || !KERAS_IDENTIFIERS.has(u.identifier) || !u.metadata) return null;
-  return new Map([[0, { identifier: u.identifier, metadata: u.metadata, nodePath: 'root', producer: 1 }]]);
+  const children = got.root.children.map((c) => c.localName);
+  return { root: { identifier: u.identifier, metadata: u.metadata, nodePath: 'root', producer: 1 }, children, tensorflowVersion: got.tensorflowVersion };
+}
+
+/**
+ * The TensorFlow versions without keras_metadata.pb whose checkpoint key layout the key route knows: 2.2 to 2.4
+ * (the fixtures of 2.2.0, 2.3.1, 2.4.0 and 2.4.1 agree with their object graphs). TF 2.1 numbers a Sequential's
+ * `layer-N` children from the InputLayer Keras made (its config does not list it), unlike 2.2 on; 2.0 is unseen.
+ */
+function legacyKeyLayout(version: string | null): boolean {
+  const m = version === null ? null : /^2\.([234])\.\d+$/.exec(version);
+  return m !== null;
 }
 
 /** Class names whose config is a network's (`layers`): the generic networks, which rebuild from that config alone. */

@@ -90,9 +90,12 @@ interface Field {
   value: number;
 }
 
-/** The field at `at`, inside a message ending at `limit`. */
-async function fieldAt(w: Window, at: number, limit: number): Promise<Field> {
-  const head = await w.get(at, Math.min(HEADER_BYTES, limit - at), limit);
+/**
+ * The field at `at`, inside a message ending at `limit`; a read may look ahead up to `readLimit` (the end of an
+ * enclosing message: the field after this message then comes in the same request).
+ */
+async function fieldAt(w: Window, at: number, limit: number, readLimit = limit): Promise<Field> {
+  const head = await w.get(at, Math.min(HEADER_BYTES, limit - at), readLimit);
   const pos = { i: 0 };
   const tag = varint(head, pos);
   const field = Math.floor(tag / 8);
@@ -222,7 +225,7 @@ export async function readSavedModelRootObject(
   read: RangeRead,
   size: number,
   file = 'saved_model.pb',
-): Promise<{ root: T.SavedObject; reads: ByteRange[] } | null> {
+): Promise<{ root: T.SavedObject; tensorflowVersion: string | null; reads: ByteRange[] } | null> {
   const w = new Window(read);
   try {
     let meta: Field | null = null;
@@ -235,19 +238,40 @@ export async function readSavedModelRootObject(
     }
     if (!meta) return null;
     let graph: Field | null = null;
+    let tensorflowVersion: string | null = null;
     for (let m = meta.valueStart; m < meta.end; ) {
       const g = await fieldAt(w, m, meta.end);
       m = g.end;
       if (g.field === 7 && g.wire === LEN) graph = g;
+      if (g.field === 1 && g.wire === LEN) tensorflowVersion = await metaInfoVersion(w, g, meta.end);
     }
     if (!graph || graph.end === graph.valueStart) return null;
     // The nodes (field 1) come first; the first is the root.
     const first = await fieldAt(w, graph.valueStart, graph.end);
     if (first.field !== 1 || first.wire !== LEN) return null;
     const bytes = await w.get(first.valueStart, first.end - first.valueStart, first.end);
-    return { root: decodeMessage<T.SavedObject>('SavedObject', bytes.slice(), file), reads: w.reads };
+    return { root: decodeMessage<T.SavedObject>('SavedObject', bytes.slice(), file), tensorflowVersion, reads: w.reads };
   } catch (e) {
     if (e instanceof Unusual) return null;
     throw e;
   }
+}
+
+/** Longest tensorflow_version string taken (TensorFlow writes `2.3.1`; anything longer is not a version). */
+const VERSION_BYTES = 64;
+
+/**
+ * MetaInfoDef.tensorflow_version (field 5) of the meta_info_def field `info`, scanning its fields by their headers
+ * (the stripped op list before it is skipped, not read); reads look ahead to `readLimit`, so the meta graph's next
+ * field comes in the same request. Null when absent or not a short string.
+ */
+async function metaInfoVersion(w: Window, info: Field, readLimit: number): Promise<string | null> {
+  let version: string | null = null;
+  for (let at = info.valueStart; at < info.end; ) {
+    const f = await fieldAt(w, at, info.end, readLimit);
+    at = f.end;
+    if (f.field !== 5 || f.wire !== LEN || f.end - f.valueStart > VERSION_BYTES) continue;
+    version = new TextDecoder().decode(await w.get(f.valueStart, f.end - f.valueStart, readLimit));
+  }
+  return version;
 }

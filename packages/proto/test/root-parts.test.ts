@@ -58,6 +58,9 @@ describe.skipIf(!present)('reading only the root node', () => {
       expect(got!.root.userObject?.metadata).toBe(want.userObject?.metadata);
       expect(JSON.parse(got!.root.userObject!.metadata).class_name).toMatch(/^(Sequential|Functional|Model)$/);
       expect(got!.root.children.map((c) => [c.localName, c.nodeId])).toEqual(want.children.map((c) => [c.localName, c.nodeId]));
+      // The meta graph's TensorFlow version (the key route's layout depends on it), its op list skipped unread.
+      expect(got!.tensorflowVersion).toBe(eager.metaGraphs[0]!.metaInfoDef!.tensorflowVersion);
+      expect(got!.tensorflowVersion).toMatch(/^2\.[23]\.\d$/);
       expect(r.asked.length).toBeLessThanOrEqual(6);
       const read = r.asked.reduce((s, a) => s + a.length, 0);
       expect(read).toBeLessThan(bytes.length / 4);
@@ -85,6 +88,8 @@ describe('root-only reads of unexpected layouts give null (the caller reads the 
       savedModelSchemaVersion: 1,
       metaGraphs: [{ metaInfoDef: { tags: ['serve'] }, objectGraphDef: { nodes: [{ userObject: { identifier: '_tf_keras_network', metadata: '{"a": 1}' } }] } }],
     });
-    expect((await readSavedModelRootObject(ranges(one).read, one.length))?.root.userObject?.metadata).toBe('{"a": 1}');
+    const got = await readSavedModelRootObject(ranges(one).read, one.length);
+    expect(got?.root.userObject?.metadata).toBe('{"a": 1}');
+    expect(got?.tensorflowVersion).toBeNull();
   });
 });

@@ -238,8 +238,9 @@ function toTensor(t: TensorJson): tf.Tensor {
 describe.skipIf(!have)('which route real fixtures take', () => {
   // TF 2.5-2.7 checkpoints leave the function nodes out of their object graph; TF 2.10+ keep them: both kinds here.
   const CHECKPOINT = ['seq-mlp-coinflip-ref', 'cnn-mnist-bn', 'seq-embedding-flatten-spam-tf25', 'timedistributed-lrcn-video-tf27', 'memnet-babi-multi-input'];
-  // TF <= 2.4 kept the Keras metadata inside saved_model.pb: its root object is read by ranges, nothing else of the file.
-  const LEGACY = ['legacy-tf22-large-2shard-lstm', 'legacy-tf23-cnn-compiled'];
+  // TF <= 2.4 kept the Keras metadata inside saved_model.pb: its root object is read by ranges, nothing else of the file;
+  // the weights by their key names (TF 2.2-2.4: the LSTM's cells and the Bidirectional's by trainable_variables/<j>).
+  const LEGACY = ['legacy-tf22-large-2shard-lstm', 'legacy-tf23-cnn-compiled', 'legacy-tf23-cnn-encoder', 'legacy-tf23-upsampling-decoder', 'legacy-tf23-bilstm-batchnorm'];
   const FULL: [slug: string, why: string][] = [
     ['legacy-tf24-intlookup-18-inputs', 'TF 2.4 lookup tables (resources of saved_model.pb)'],
     ['textvectorization-embedding-tf212', 'a lookup table (a resource of saved_model.pb)'],
@@ -256,6 +257,11 @@ describe.skipIf(!have)('which route real fixtures take', () => {
       expect(source.whole.has('saved_model.pb')).toBe(false);
       expect(source.bytes.get('saved_model.pb')).toBeLessThan(pb / 4);
       expect(graph!.layerMetadataFromModelConfig).toBe(true);
+      expect(graph!.weightsByKeyNames).toBe(true);
+      // The data shards are read for the weights only (not the checkpoint's object graph, nor optimizer slots).
+      const weightBytes = report.weights.reduce((s, w) => s + w.weight.shape.reduce((a: number, d) => a * (d ?? 1), 1) * 4, 0);
+      const shards = [...source.bytes].filter(([p]) => p.includes('.data-')).reduce((s, [, n]) => s + n, 0);
+      expect(shards).toBeLessThanOrEqual(weightBytes + 64 * report.weights.length);
     } else {
       expect(source.bytes.get('saved_model.pb') ?? 0).toBe(0);
       // Never more than the file (memnet's nested Sequentials need their own nodes: the rest of it is read once).

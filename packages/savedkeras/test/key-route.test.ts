@@ -189,3 +189,139 @@ describe('weights by checkpoint key names', () => {
     r.model.dispose();
   });
 });
+
+/** Bytes read per file and which files were read whole. */
+function counting(files: Map<string, Uint8Array>): { source: ModelSource; bytes: Map<string, number>; whole: Set<string> } {
+  const inner = memorySource(files);
+  const bytes = new Map<string, number>();
+  const whole = new Set<string>();
+  const count = (p: string, n: number) => bytes.set(p, (bytes.get(p) ?? 0) + n);
+  const source: ModelSource = {
+    description: inner.description,
+    read: async (p) => {
+      const b = await inner.read(p);
+      whole.add(p);
+      count(p, b.length);
+      return b;
+    },
+    readRange: async (p, o, n) => {
+      const b = await inner.readRange(p, o, n);
+      count(p, b.length);
+      return b;
+    },
+    size: (p) => inner.size(p),
+  };
+  return { source, bytes, whole };
+}
+
+const dataBytes = (bytes: Map<string, number>) => [...bytes].filter(([p]) => p.includes('.data-')).reduce((s, [, n]) => s + n, 0);
+
+/**
+ * TF 2.2-2.4 wrote no keras_metadata.pb: the root's Keras metadata (the model config) is saved_model.pb's root
+ * object, read by ranges; the weights are then found by the same key names. TF 2.1 numbered a Sequential's
+ * `layer-N` children from the InputLayer Keras made (the real legacy-tf21-discriminator-leakyrelu: 6 layers in its
+ * config, 7 layer-N children), so the key route is taken only for the versions whose layout is known (the
+ * meta graph's tensorflow_version), and the root's layer children the route names must be the root object's own.
+ */
+describe('weights by checkpoint key names, TF 2.2-2.4 (Keras metadata in saved_model.pb)', () => {
+  const LEGACY: { tfVersion: string; legacy?: boolean }[] = [{ tfVersion: '2.2.0' }, { tfVersion: '2.3.0' }, { tfVersion: '2.4.0', legacy: true }];
+
+  it.each(LEGACY)('TF $tfVersion: by key names, saved_model.pb read only for its root object, no object-graph bytes, right numbers', async (v) => {
+    const files = writeKerasSavedModel(SPEC, v);
+    expect(files.has('keras_metadata.pb')).toBe(false);
+    const { source, bytes, whole } = counting(files);
+    const { model, report, graph } = await loadKerasModelWithReport(source, { warn: () => {} });
+    expect(report.route).toBe('checkpoint');
+    expect(graph!.weightsByKeyNames).toBe(true);
+    expect(graph!.kerasMetadataSource).toBe('object-graph');
+    expect(report.weights.map((w) => w.checkpointKey)).toEqual(
+      [0, 1, 2].flatMap((k) => [`layer_with_weights-${k}/kernel/.ATTRIBUTES/VARIABLE_VALUE`, `layer_with_weights-${k}/bias/.ATTRIBUTES/VARIABLE_VALUE`]),
+    );
+    expect(whole.has('saved_model.pb')).toBe(false);
+    expect(bytes.get('saved_model.pb')).toBeLessThan(files.get('saved_model.pb')!.length / 2);
+    const weightBytes = (16 + 4 + 16 + 4 + 12 + 3) * 4;
+    expect(dataBytes(bytes)).toBeLessThanOrEqual(weightBytes + 64 * 6);
+    expectReference(model);
+    // What the checkpoint's object graph gives (a consistency check of savedkeras with itself).
+    const byGraph = await loadKerasModelWithReport(memorySource(files), { warn: () => {}, customObjects: { Unused: class {} as never } });
+    expect(byGraph.graph!.weightsByKeyNames).toBe(false);
+    const strip = (r: typeof report) => ({ ...r, weights: r.weights.map((w) => [w.checkpointKey, w.layerPath, w.weight.shape]) });
+    expect(strip(report)).toEqual(strip(byGraph.report));
+    expect(model.toJSON(null, false)).toEqual(byGraph.model.toJSON(null, false));
+    model.dispose();
+    byGraph.model.dispose();
+  });
+
+  it.each([{ tfVersion: '2.0.0' }, { tfVersion: '2.1.0' }])('TF $tfVersion: not by key names (layer numbering of its own), right numbers', async (v) => {
+    const { model, graph } = await loadKerasModelWithReport(memorySource(writeKerasSavedModel(SPEC, v)), { warn: () => {} });
+    expect(graph!.weightsByKeyNames).toBe(false);
+    expectReference(model);
+    model.dispose();
+  });
+
+  it("an InputLayer among the root's layer-N children that the config does not list: refused, the input keeps its name", async () => {
+    // The writer lists an explicit InputLayer among a Sequential's layer-N children (as TF 2.1 did for every input);
+    // by the config alone the route would call the input `a_input` and number the layers one lower.
+    const files = writeKerasSavedModel({ ...SPEC, input: { shape: [4], explicit: true } }, { tfVersion: '2.2.0' });
+    const { model, report, graph } = await loadKerasModelWithReport(memorySource(files), { warn: () => {} });
+    expect(graph!.weightsByKeyNames).toBe(false);
+    expect(report.inputNames).toEqual(['input_1']);
+    expectReference(model);
+    model.dispose();
+  });
+
+  it("a weight reached first through the root's trainable_variables (TF 2.2/2.3 listed them before variables): bound by its place in Keras' list", async () => {
+    // An RNN cell's or nested layer's weights have such keys in real TF 2.2/2.3 files (legacy-tf22-large-2shard-lstm:
+    // trainable_variables/3..8); here b's kernel and bias, 3rd and 4th of model.trainable_variables, are renamed so.
+    const files = writeKerasSavedModel(SPEC, { tfVersion: '2.3.0' });
+    const rename = (to: Record<string, string>) =>
+      editIndex(files, (entries) => entries.map((e) => (to[e.key] ? { ...e, key: to[e.key]! } : e)));
+    const k = (name: string) => `${name}/.ATTRIBUTES/VARIABLE_VALUE`;
+    const listed = rename({ [k('layer_with_weights-1/kernel')]: k('trainable_variables/2'), [k('layer_with_weights-1/bias')]: k('trainable_variables/3') });
+    const { model, report, graph } = await loadKerasModelWithReport(memorySource(listed), { warn: () => {} });
+    expect(graph!.weightsByKeyNames).toBe(true);
+    expect(report.weights.map((w) => w.checkpointKey).slice(2, 4)).toEqual([k('trainable_variables/2'), k('trainable_variables/3')]);
+    expectReference(model);
+    model.dispose();
+    // At other places of the list (a's kernel is trainable_variables/0) the names do not check out: refused, and the
+    // checkpoint's object graph, which still names layer_with_weights-1/kernel, gives a typed error naming it.
+    const misplaced = rename({ [k('layer_with_weights-1/kernel')]: k('trainable_variables/0'), [k('layer_with_weights-1/bias')]: k('trainable_variables/1') });
+    const err = await loadKerasModelWithReport(memorySource(misplaced), { warn: () => {} }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'FORMAT', file: INDEX });
+    expect((err as Error).message).toContain('layer_with_weights-1/kernel/');
+  });
+
+  it('same-shape Functional branches in a TF 2.4 file: the object graph (no order of their own), right numbers', async () => {
+    const spec: FunctionalSpec = {
+      kind: 'Functional',
+      name: 'branches',
+      layers: [
+        { className: 'InputLayer', name: 'x', shape: [4] },
+        { className: 'Dense', name: 'p', units: 4, kernel: values(16, 8), bias: values(4, 9), inbound: [['x']] },
+        { className: 'Dense', name: 'q', units: 4, activation: 'tanh', kernel: values(16, 10), bias: values(4, 11), inbound: [['x']] },
+        { className: 'Concatenate', name: 'cat', inbound: [['p', 'q']] },
+      ],
+      inputs: ['x'],
+      outputs: ['cat'],
+      seed: 3,
+    };
+    const files = writeKerasSavedModel(spec, { legacy: true });
+    const { model, graph } = await loadKerasModelWithReport(memorySource(files), { warn: () => {} });
+    expect(graph!.weightsByKeyNames).toBe(false);
+    const dense = (name: string, x: number[], act: (z: number) => number) => {
+      const l = spec.layers.find((s) => s.name === name) as { kernel: Float32Array; bias: Float32Array };
+      return Array.from({ length: 4 }, (_, u) => act(l.bias[u]! + x.reduce((s, xi, i) => s + xi * l.kernel[i * 4 + u]!, 0)));
+    };
+    const got = (model.predict(tf.tensor2d(X)) as tf.Tensor).arraySync() as number[][];
+    X.forEach((x, r) => {
+      const want = [...dense('p', x, (z) => z), ...dense('q', x, Math.tanh)];
+      want.forEach((w, i) => expect(Math.abs(got[r]![i]! - w)).toBeLessThan(1e-5));
+    });
+    model.dispose();
+    // q computed from p: the network fixes their order, so the key names are taken.
+    const chained = writeKerasSavedModel({ ...spec, layers: spec.layers.map((l) => (l.name === 'q' ? { ...l, inbound: [['p']] } : l)) as FunctionalSpec['layers'] }, { legacy: true });
+    const loaded = await loadKerasModelWithReport(memorySource(chained), { warn: () => {} });
+    expect(loaded.graph!.weightsByKeyNames).toBe(true);
+    loaded.model.dispose();
+  });
+});
