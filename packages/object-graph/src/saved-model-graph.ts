@@ -474,14 +474,33 @@ export class SavedModelGraph {
    * then saved_model.pb's root object, read by ranges. Null when the model is not such a network (or has no
    * keras_metadata.pb and is not of those versions): the caller then takes the checkpoint's object graph.
    */
-  static async fromCheckpointKeys(source: ModelSource, ckpt: KeyedEntries, options: { limits?: Partial<Limits> } = {}): Promise<SavedModelGraph | null> {
+  static async fromCheckpointKeys(
+    source: ModelSource,
+    ckpt: KeyedEntries,
+    options: {
+      limits?: Partial<Limits>;
+      /**
+       * 'root' (default): only keras_metadata.pb's root node; each layer's metadata is its entry of the model config,
+       * and reading a field only its own node holds throws KerasMetadataNeeded. 'whole': the whole file, each layer
+       * given its own node, found by its name among its network's layer children (null when one is not found
+       * exactly once; a TF 2.2-2.4 file, whose layers' nodes are in saved_model.pb's object graph, gives null).
+       */
+      kerasMetadata?: 'root' | 'whole';
+    } = {},
+  ): Promise<SavedModelGraph | null> {
     const limits = resolveLimits(options.limits);
+    const whole = options.kerasMetadata === 'whole';
     // TF 2.2-2.4 wrote no keras_metadata.pb: the root's Keras metadata is then its object in saved_model.pb, read by ranges.
     const metadataSize = await source.size(KERAS_METADATA_FILE);
     const legacy = metadataSize === undefined;
+    if (whole && legacy) return null;
     let rootNode: KerasMetadataNode | undefined;
     let rootLayerChildren: string[] | undefined;
-    if (!legacy) rootNode = (await readKerasMetadataRoot(source, limits, metadataSize))?.get(0);
+    let fileNodes: Map<number, KerasMetadataNode> | null = null;
+    if (whole) {
+      fileNodes = await readKerasMetadata(source);
+      rootNode = fileNodes?.get(0);
+    } else if (!legacy) rootNode = (await readKerasMetadataRoot(source, limits, metadataSize))?.get(0);
     else {
       const legacyRoot = await readSavedModelRoot(source, limits);
       if (legacyRoot && legacyKeyLayout(legacyRoot.tensorflowVersion)) {
@@ -533,13 +552,14 @@ export class SavedModelGraph {
     if (!build(tree, rootInfo.metadata['config'], rootClass === 'Sequential', 0)) return null;
     // The root object says how many layers the root network has (an InputLayer the config leaves out is one of them in some files).
     if (rootLayerChildren && rootLayerChildren.filter((n) => n.startsWith('layer-')).length !== tree.layers.length) return null;
+    if (fileNodes && !withOwnMetadata(tree, nodes, fileNodes, limits)) return null;
     const kerasVersion = typeof rootInfo.metadata['keras_version'] === 'string' ? (rootInfo.metadata['keras_version'] as string) : null;
     const metaGraph: MetaGraphDef = { metaInfoDef: null, signatureDef: {}, assetFileDef: [], objectGraphDef: null };
     return new SavedModelGraph(metaGraph, null, {
       nodes,
       kerasVersion,
       kerasMetadataSource: legacy ? 'object-graph' : KERAS_METADATA_FILE,
-      layerMetadataFromModelConfig: true,
+      layerMetadataFromModelConfig: !whole,
       reviving,
       fingerprint: null,
       metaGraphTags: [],
@@ -842,6 +862,53 @@ interface KeyRoute {
    * order), which the names the key route gives the root's layers must equal.
    */
   rootLayerChildren?: string[];
+}
+
+/**
+ * Gives every layer of a key-route tree its own keras_metadata.pb node instead of its model-config entry: the node
+ * whose node_path is a layer child (`layer-N` / `layer_with_weights-K`) of its network's node and whose metadata
+ * names it (layer names are unique within a network). False, so that the load takes the checkpoint's object graph,
+ * when a network's layer children in the file are not exactly its layers (by name, class and config) or a name repeats.
+ */
+function withOwnMetadata(tree: TreeNetwork, nodes: ObjectNode[], fileNodes: Map<number, KerasMetadataNode>, limits: Limits): boolean {
+  // The file's layer nodes by the node_path of their network, then by name.
+  const byNetwork = new Map<string, Map<string, KerasInfo>>();
+  for (const [id, n] of fileNodes) {
+    const dot = n.nodePath.lastIndexOf('.');
+    if (id === 0 || dot < 0 || !/^layer(_with_weights)?-\d+$/.test(n.nodePath.slice(dot + 1))) continue;
+    if (!KERAS_IDENTIFIERS.has(n.identifier)) return false;
+    const info = kerasInfo(n.identifier, n.metadata, n.nodePath, n.producer, { file: KERAS_METADATA_FILE, node: n.nodePath }, limits);
+    const name = info.metadata['name'];
+    if (typeof name !== 'string') return false;
+    const parent = n.nodePath.slice(0, dot);
+    const layers = byNetwork.get(parent) ?? new Map<string, KerasInfo>();
+    if (layers.has(name)) return false;
+    layers.set(name, info);
+    byNetwork.set(parent, layers);
+  }
+  const match = (net: TreeNetwork, path: string, depth: number): boolean => {
+    const layers = byNetwork.get(path);
+    if (depth > 32 || (layers?.size ?? 0) !== net.layers.length) return false;
+    for (const l of net.layers) {
+      const info = layers!.get(l.name);
+      const node = nodes[l.id]!;
+      // Its own node repeats its entry of the model config (both are the layer's get_config(); the node's alone marks
+      // shared initializers with shared_object_id): a node that names itself after another layer, or a config
+      // edited in one place only, is not taken.
+      if (!info || info.className !== node.keras!.className) return false;
+      if (configJson(info.metadata['config']) !== configJson(node.keras!.metadata['config'])) return false;
+      node.keras = { ...info, nodePath: node.path };
+      node.identifier = info.identifier;
+      if (l.network && !match(l.network, info.nodePath, depth + 1)) return false;
+    }
+    return true;
+  };
+  return match(tree, 'root', 0);
+}
+
+/** A layer config as JSON without the `shared_object_id` marks Keras 2.5+ adds to a layer's own node. */
+function configJson(config: unknown): string {
+  return JSON.stringify(config, (key, value: unknown) => (key === 'shared_object_id' ? undefined : value));
 }
 
 /** A network's layer children (`layer-N`, `layer_with_weights-K`), in order. */

@@ -184,14 +184,25 @@ async function loadFromCheckpointGraph(source: ModelSource, checkpoint: Checkpoi
   // caller's own layer classes, whose weight names Keras' key names need not follow).
   let whole = false;
   if (!options.customObjects || Object.keys(options.customObjects).length === 0) {
+    const byKeys = async (kerasMetadata: 'root' | 'whole') => {
+      const graph = await SavedModelGraph.fromCheckpointKeys(source, checkpoint, { limits: options.limits, kerasMetadata });
+      return graph ? reviveFromGraph(graph, checkpoint, options) : undefined;
+    };
     try {
-      const byKeys = await SavedModelGraph.fromCheckpointKeys(source, checkpoint, { limits: options.limits });
-      const loaded = byKeys ? await reviveFromGraph(byKeys, checkpoint, options) : undefined;
+      const loaded = await byKeys('root');
       if (loaded) return loaded;
     } catch (e) {
       if (!(e instanceof ObjectGraphNeeded)) throw e;
-      // A layer needs its own node of keras_metadata.pb: the object-graph route with the whole file.
+      // A layer needs its own node of keras_metadata.pb: the whole file (its head is not read again), still by key names.
       whole = e instanceof KerasMetadataNeeded;
+    }
+    if (whole) {
+      try {
+        const loaded = await byKeys('whole');
+        if (loaded) return loaded;
+      } catch (e) {
+        if (!(e instanceof ObjectGraphNeeded)) throw e;
+      }
     }
   }
   const ckptGraph = await checkpoint.readObjectGraph();

@@ -325,3 +325,61 @@ describe('weights by checkpoint key names, TF 2.2-2.4 (Keras metadata in saved_m
     loaded.model.dispose();
   });
 });
+
+/**
+ * A layer field only its own keras_metadata.pb node holds (memnet-babi-multi-input's nested Sequentials and
+ * seq-normalization-autompg's Normalization: `build_input_shape`, where the config leaves the input length
+ * unknown): the whole file is read and each layer is given its own node, found by name among its network's layer
+ * children, and the weights are still found by key names (the checkpoint's object graph stays unread).
+ */
+describe('weights by checkpoint key names with every layer node of keras_metadata.pb', () => {
+  /** SPEC whose config leaves the input width unknown; only layer a's own node knows it ([null, 4]). */
+  const unknownWidth = (files: Map<string, Uint8Array>) =>
+    editKerasJson(files, (json) => {
+      const layers = (json['config'] as { layers?: { class_name: string; config: Record<string, unknown> }[] } | undefined)?.layers;
+      if (Array.isArray(layers)) {
+        layers[0]!.config['batch_input_shape'] = [null, null];
+        if (json['build_input_shape'] !== undefined) json['build_input_shape'] = null;
+        return true;
+      }
+      if (json['name'] === 'a') {
+        json['build_input_shape'] = [null, 4];
+        return true;
+      }
+      return false;
+    });
+
+  it("a layer's build_input_shape: its own node, by key names, right numbers", async () => {
+    const files = unknownWidth(writeKerasSavedModel(SPEC));
+    const { source, bytes } = counting(files);
+    const { model, report, graph } = await loadKerasModelWithReport(source, { warn: () => {} });
+    expect(graph!.weightsByKeyNames).toBe(true);
+    expect(graph!.layerMetadataFromModelConfig).toBe(false);
+    expect(model.inputs[0]!.shape).toEqual([null, 4]);
+    // keras_metadata.pb read once in all (its head, then the rest); of the data shard only the weights.
+    expect(bytes.get('keras_metadata.pb')).toBe(files.get('keras_metadata.pb')!.length);
+    expect(dataBytes(bytes)).toBeLessThanOrEqual((16 + 4 + 16 + 4 + 12 + 3) * 4 + 64 * 6);
+    expectReference(model);
+    // What the checkpoint's object graph gives (a consistency check of savedkeras with itself).
+    const byGraph = await loadKerasModelWithReport(memorySource(files), { warn: () => {}, customObjects: { Unused: class {} as never } });
+    const strip = (r: typeof report) => ({ ...r, weights: r.weights.map((w) => [w.checkpointKey, w.layerPath, w.weight.shape]) });
+    expect(strip(report)).toEqual(strip(byGraph.report));
+    expect(model.toJSON(null, false)).toEqual(byGraph.model.toJSON(null, false));
+    model.dispose();
+    byGraph.model.dispose();
+  });
+
+  it("nodes that name themselves after another layer (their configs are the other's): refused, the object graph's right numbers", async () => {
+    // Nodes a and b (same weight shapes; a is tanh, b linear) say they are each other: matched by name alone, each
+    // would be built from the other's config and take its own weights by key, silently wrong.
+    const files = editKerasJson(unknownWidth(writeKerasSavedModel(SPEC)), (json) => {
+      if (json['class_name'] !== 'Dense' || (json['name'] !== 'a' && json['name'] !== 'b')) return false;
+      json['name'] = json['name'] === 'a' ? 'b' : 'a';
+      return true;
+    });
+    const { model, graph } = await loadKerasModelWithReport(memorySource(files), { warn: () => {} });
+    expect(graph!.weightsByKeyNames).toBe(false);
+    expectReference(model);
+    model.dispose();
+  });
+});
