@@ -68,3 +68,29 @@ export async function streamIntoWeights(weights: LayerVariable[], keys: string[]
 function sameShape(a: readonly (number | null)[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
+
+interface CpuBackend {
+  data: { get(dataId: object): { values?: unknown } | undefined };
+  refCount(dataId: object): number;
+}
+
+/**
+ * The cpu backend's counterpart of streaming: the checkpoint's values become the storage of the weight's
+ * zero-filled value, in place (the same typed array a tensor made of them would hold: the cpu backend keeps
+ * the array it is given), instead of a tensor made, assigned and freed per weight: tfjs' bookkeeping of
+ * two tensors per weight was most of a restore of small weights. Same conditions as heapTarget: a weight
+ * without a constraint (write() would apply it) whose storage no other tensor shares, and values of exactly
+ * its dtype and size. False when it did not (the caller writes the usual way).
+ */
+export function adoptIntoWeight(weight: LayerVariable, values: unknown): boolean {
+  if (tf.getBackend() !== 'cpu' || weight.constraint != null) return false;
+  const value = weight.read() as tf.Variable & { dataId: object };
+  const kind = value.dtype === 'float32' ? Float32Array : value.dtype === 'int32' ? Int32Array : undefined;
+  if (!kind || !(values instanceof kind) || values.length !== value.size) return false;
+  const backend = tf.backend() as unknown as Partial<CpuBackend>;
+  if (typeof backend.refCount !== 'function' || !backend.data || backend.refCount(value.dataId) !== 1) return false;
+  const stored = backend.data.get(value.dataId);
+  if (!stored || !(stored.values instanceof kind) || stored.values.length !== values.length) return false;
+  stored.values = values;
+  return true;
+}

@@ -3,7 +3,7 @@ import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import { FormatError } from '@savedkeras/common';
 import type { ObjectNode, SavedModelGraph } from '@savedkeras/object-graph';
 import type { Checkpoint, CheckpointTensor } from '@savedkeras/proto';
-import { streamIntoWeights } from './stream-weights.js';
+import { adoptIntoWeight, streamIntoWeights } from './stream-weights.js';
 
 /** One weight of a revived layer paired with the object-graph variable that holds its value. */
 export interface WeightBinding {
@@ -146,9 +146,11 @@ export async function restoreWeights(
         { file: 'variables/variables.index', node: b.layerPath },
       );
     }
-    const tensor = checkpointTensorToTf(t, b.weight.dtype);
-    b.weight.write(tensor);
-    tensor.dispose();
+    if (!adoptIntoWeight(b.weight, t.values)) {
+      const tensor = checkpointTensorToTf(t, b.weight.dtype);
+      b.weight.write(tensor);
+      tensor.dispose();
+    }
     onEach?.(i + 1, bindings.length);
   }
 }
