@@ -93,9 +93,9 @@ export const MISS_BOUNDS: readonly MissBound[] = [
     target: 'loadRatio',
     models: ['generated-2000-variables'],
     bound:
-      '1,000 layers of per-layer fixed cost: 2.3-2.8x after 36 % fewer bytes allocated; per load JSON.parse of 1.9 MB of metadata ' +
-      '10-11 ms, checkpoint index open ~12 ms (2,001 entries), TrackableObjectGraph decode ~20 ms (half GC: 16k protobufjs ' +
-      "objects), graph view ~17 ms, config walkers ~18 ms, then tfjs' own per-layer building",
+      '1,000 layers of per-layer cost on the key route (session 8 profile of near-cold loads, load ~14): GC 20 % (38 MB ' +
+      "allocated per load vs tfjs' 30 MB), key binding (keyedWeights, bindWeightsByKeys) ~7 %, JSON.parse + depth scan of 1.9 MB " +
+      "of metadata ~5.5 %, restore ~6 %, builtin-name search ~3 %, then tfjs' own per-layer building",
     profile: LOAD_BOUNDS,
   },
   {
@@ -110,8 +110,8 @@ export const MISS_BOUNDS: readonly MissBound[] = [
     target: 'loadRatio',
     models: ['unet-denoise-autoencoder'],
     bound:
-      'GC 31 % (3.7 MB allocated per load vs tfjs 1.8 MB: metadata JSON objects ~480 KB, protobuf ~440 KB, tfjs-layers ~1.7 MB), ' +
-      '832 checkpoint-graph nodes (116 optimizer slots) decoded and resolved, 42 metadata JSONs',
+      "key route since session 7 (no object graph decoded): 2.3 MB allocated per load vs tfjs' 1.5 MB (session 8); GC and our " +
+      'per-layer config checks over 39 layers; not re-profiled cold since the key route',
     profile: LOAD_BOUNDS,
   },
   {
@@ -124,9 +124,11 @@ export const MISS_BOUNDS: readonly MissBound[] = [
     target: 'loadRatio',
     models: '*',
     bound:
-      "a fixed ~1.5-3 ms tfjs does not have, against tfjs' whole 1.8-5 ms load: checkpoint index open + tensor reads/crc 10-21 %, " +
-      'file stats/opens 6-21 %, protobuf decoding (checkpoint object graph, keras_metadata.pb) 5-11 %, graph view 3-6 %, metadata JSON ' +
-      '3-6 %, config walkers 4-5 %, GC from ~2x allocation; no single item above ~20 %',
+      "near-cold loads (the bench's warm-up + 5 runs: our longer JS path runs mostly unoptimized): main-thread CPU 2-3.5x tfjs' " +
+      '(session 8, tools/perf/load-cold.mjs at load 1-2: coinflip 2.1 vs 0.55 ms, cnn-mnist-bn 5.9 vs 3.4); cnn-mnist-bn by step: the network ' +
+      "rebuild (our per-layer config checks + tfjs' building) ~38 %, bind + restore + compile ~15 %, root config decode and checks " +
+      "~14 %, file reads 5-7 %, index open ~2.5 %; flat: no function of ours above ~3 %; allocation 1.4-1.8x tfjs' (after " +
+      "session 8's -6..-12 %); warm, in one process, 0.8-1.5",
     profile: LOAD_BOUNDS,
   },
   // Verified checkpoint reads against fs.readFile (same code on every backend: no tfjs kernel runs).
