@@ -140,6 +140,15 @@ function compute(c: PinCase): tf.Tensor {
       return tf.cast(tf.tensor(c.inputs['x']!.values.map(num), c.inputs['x']!.shape, 'int32'), 'bool');
     case 'stridedSliceInt':
       return tf.stridedSlice(tf.tensor(c.inputs['x']!.values.map(num), c.inputs['x']!.shape, 'int32'), a.begin, a.end, a.strides);
+    // Keras UpSampling2D (2x nearest) then a 3x3 stride-1 SAME convolution: fused with bias and activation when a bias is given.
+    case 'upsampledConv2d': {
+      const s = input(c, 'x') as tf.Tensor4D;
+      const x = a.upsample ? tf.image.resizeNearestNeighbor(s, [2 * s.shape[1], 2 * s.shape[2]]) : s;
+      const filter = input(c, 'filter') as tf.Tensor4D;
+      return c.inputs['bias'] ? tf.fused.conv2d({ x, filter, strides: 1, pad: 'same', bias: input(c, 'bias'), activation: a.activation }) : tf.conv2d(x, filter, 1, 'same');
+    }
+    case 'slice':
+      return tf.slice(input(c, 'x'), a.begin, a.size);
     case 'resizeNearestInt':
       return tf.image.resizeNearestNeighbor(tf.tensor4d(c.inputs['x']!.values.map(num), c.inputs['x']!.shape as [number, number, number, number], 'int32'), a.size as [number, number]);
     default:

@@ -28,9 +28,13 @@ export interface KernelFix {
    * `folded-mul-add` computes inference batch normalization as the backend's own Multiply and Add with the parameters folded
    * per channel as TensorFlow folds them (a speed fix);
    * `winograd` computes a 3x3 stride-1 convolution by Winograd F(4x4, 3x3): transforms in a small WebAssembly SIMD module on
-   * the backend's heap, the products on the backend's own XNNPACK matmul (a speed fix; packages/kernels/src/winograd.ts).
+   * the backend's heap, the products on the backend's own XNNPACK matmul (a speed fix; packages/kernels/src/winograd.ts);
+   * `heap-slice` copies a slice that is one continuous run of the input within the wasm heap, and shares the input's data
+   * (as Reshape does) when the slice is the whole tensor (a speed fix);
+   * `subpixel-upsampled` computes a 3x3 convolution of a 2x nearest-upsampled image as four 2x2 convolutions of the small
+   * image (a speed fix).
    */
-  readonly via: 'cpu' | 'js' | 'per-image-cpu' | 'alias' | 'empty' | 'js-matmul' | 'js-batchnorm' | 'own-bias' | 'selu-from-elu' | 'leaky-from-prelu' | 'matmul-col2im' | 'folded-mul-add' | 'winograd';
+  readonly via: 'cpu' | 'js' | 'per-image-cpu' | 'alias' | 'empty' | 'js-matmul' | 'js-batchnorm' | 'own-bias' | 'selu-from-elu' | 'leaky-from-prelu' | 'matmul-col2im' | 'folded-mul-add' | 'winograd' | 'heap-slice' | 'subpixel-upsampled';
   /** `alias`: the backend's own kernel that computes the same thing right, and the attrs it gets. */
   readonly alias?: { kernel: string; attrs: Record<string, unknown> };
   /**
@@ -318,6 +322,32 @@ export const KERNEL_FIXES: readonly KernelFix[] = Object.freeze([
     via: 'cpu',
     when: (_attrs, _shapes, args) => args.inputs['images']?.dtype === 'int32',
   },
+  {
+    kernel: 'Slice',
+    backend: 'wasm',
+    why:
+      'tfjs-backend-wasm 4.22 Slice is right but copies the whole input out of the wasm heap (readSync) before copying the ' +
+      "slice back in, even when the slice is the whole tensor, which tfjs-layers' predict takes of every input: 21 ms of " +
+      "timedistributed-lrcn-video-tf27's 240 ms per batch of 8 (a [8,20,128,128,3] video). Slices that are one continuous run " +
+      'of the input are copied within the heap, and a slice of the whole tensor shares its data as Reshape does',
+    via: 'heap-slice',
+    when: (_attrs, _shapes, args) => ['float32', 'int32', 'bool'].includes(args.inputs['x']?.dtype ?? ''),
+  },
+  ...(['Conv2D', 'FusedConv2D'] as const).map(
+    (kernel): KernelFix => ({
+      kernel,
+      backend: 'wasm',
+      why:
+        `tfjs-backend-wasm 4.22 ${kernel} is right, but a 3x3 convolution after a 2x nearest upsampling (Keras UpSampling2D then ` +
+        'Conv2D) multiplies every upsampled pixel with all 9 taps: 9 multiply-adds per output where 4 do (the taps that land on ' +
+        'the same source pixel add up first). legacy-tf23-upsampling-decoder spent 57 % of its CPU in those two convolutions. ' +
+        'float32 channels-last calls with a 3x3 filter, stride 1 and SAME padding whose input has every 2x2 block equal (its bits ' +
+        "tested; finite values) run as four 2x2 convolutions of the small image on the backend's own kernel, one per output phase " +
+        '(with 1 or 2 filters, as the 4x output channels of one 3x3 convolution of the small image: XNNPACK computes 8 channels at a time)',
+      via: 'subpixel-upsampled',
+      when: (attrs, _shapes, args) => upsampledConvCandidate(attrs, args),
+    }),
+  ),
   ...(['_FusedMatMul', 'FusedConv2D', 'FusedDepthwiseConv2D'] as const).map(
     (kernel): KernelFix => ({
       kernel,
@@ -367,7 +397,9 @@ export async function installKernelFixes(backend: string): Promise<string[]> {
       tf.unregisterKernel(fix.kernel, fix.backend);
     }
     const native = nativeKernels.get(`${fix.backend}/${fix.kernel}`);
-    if (fix.via === 'own-bias' && current === undefined) throw new Error(`${fix.kernel} is not registered for ${fix.backend}: no kernel to give a bias copy`);
+    if ((fix.via === 'own-bias' || fix.via === 'heap-slice' || fix.via === 'subpixel-upsampled') && current === undefined) {
+      throw new Error(`${fix.kernel} is not registered for ${fix.backend}: no kernel of its own to hand calls to`);
+    }
     const kernelFunc =
       fix.via === 'empty' ? emptyOutput(fix.kernel)
       : fix.via === 'js-matmul' ? broadcastBatchMatMul
@@ -381,6 +413,8 @@ export async function installKernelFixes(backend: string): Promise<string[]> {
       : fix.via === 'leaky-from-prelu' ? leakyFromPrelu(fix.backend)
       : fix.via === 'folded-mul-add' ? batchNormAsMulAdd(fix.backend)
       : fix.via === 'winograd' ? winogradConv2d(current!.kernelFunc)
+      : fix.via === 'heap-slice' ? sliceOnHeap(fix.backend, current!.kernelFunc)
+      : fix.via === 'subpixel-upsampled' ? upsampledConvBySubpixel(current!.kernelFunc)
       : perImageOnCpu(fix.kernel);
     if (fix.when !== undefined) {
       if (current === undefined || native === undefined) throw new Error(`${fix.kernel} is not registered for ${fix.backend}: nothing to route around`);
@@ -899,6 +933,206 @@ function tapWeightsCache(own: (name: string) => tf.KernelFunc) {
     backend.disposeData(weights2d.dataId);
     if (live) cache.set(filter.dataId, weights);
     return { info: weights, kept: live !== undefined };
+  };
+}
+
+/**
+ * Slice on the wasm heap: a slice that is one continuous run of x (every dimension but the first whole, or only the last
+ * cut) is one copy within the heap instead of tfjs-backend-wasm's copy of all of x out of the heap and of the slice back
+ * in; a slice of the whole of x shares x's data through the backend's own Reshape (reference counted, as tfjs' reshape
+ * shares it: tensors are never written in place). Other slices go to the backend's own kernel.
+ */
+function sliceOnHeap(backendName: string, previous: tf.KernelFunc): tf.KernelFunc {
+  return (args: KernelArgs) => {
+    const backend = args.backend as tf.KernelBackend;
+    const heap = backend as unknown as Partial<WasmHeapAccess>;
+    const x = args.inputs['x']!;
+    const { begin, size } = (args.attrs ?? {}) as { begin: number | number[]; size?: number | number[] };
+    const [begin_, size_] = tf.slice_util.parseSliceParams(x as tf.TensorInfo as tf.Tensor, begin, size);
+    const count = tf.util.sizeFromShape(size_);
+    if (typeof heap.makeOutput !== 'function' || typeof heap.typedArrayFromHeap !== 'function' || count === 0 ||
+        !tf.slice_util.isSliceContinous(x.shape, begin_, size_)) {
+      return previous(args);
+    }
+    if (size_.every((d, i) => d === x.shape[i])) {
+      return ownKernel(backendName, 'Reshape')({ inputs: { x }, backend, attrs: { shape: x.shape } }) as tf.TensorInfo;
+    }
+    const start = tf.slice_util.computeFlatOffset(begin_, tf.util.computeStrides(x.shape));
+    const out = heap.makeOutput(size_, x.dtype);
+    // Views made after the allocation (a heap growth detaches older ones).
+    heap.typedArrayFromHeap(out).set(heap.typedArrayFromHeap(x).subarray(start, start + count));
+    return out;
+  };
+}
+
+/** A call Conv2D / FusedConv2D could take as a convolution of a 2x nearest-upsampled image (the input's values decide). */
+function upsampledConvCandidate(attrs: Record<string, unknown>, args: KernelArgs): boolean {
+  const { x, filter, bias } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  if (x?.dtype !== 'float32' || filter?.dtype !== 'float32' || x.shape.length !== 4 || filter.shape.length !== 4) return false;
+  const [, h, w, c] = x.shape as number[];
+  const [kh, kw, fc, f] = filter.shape as number[];
+  const ones = (v: unknown): boolean => v === undefined || v === null || v === 1 || (Array.isArray(v) && v.every((e) => e === 1));
+  return kh === 3 && kw === 3 && fc === c && f! > 0 && c! > 0 && h! >= 2 && w! >= 2 && h! % 2 === 0 && w! % 2 === 0 && x.shape[0]! > 0 &&
+    attrs['pad'] === 'same' && ones(attrs['strides']) && ones(attrs['dilations']) && attrs['dataFormat'] !== 'NCHW' &&
+    (attrs['activation'] ?? 'linear') !== 'prelu' && (bias === undefined || (bias.dtype === 'float32' && bias.shape.length === 1));
+}
+
+// Output phase (a, b) = pixel (2i + a, 2j + b) reads source rows i-1, i (a = 0) or i, i+1 (a = 1), and the same for columns:
+// which of the 3 taps land on each of the 2 source rows, and the explicit padding of its 2x2 convolution.
+const PHASE_TAPS = [[[0], [1, 2]], [[0, 1], [2]]] as const;
+const PHASE_PAD = [[1, 0], [0, 1]] as const;
+
+/**
+ * A 3x3 stride-1 SAME convolution of an image U whose every 2x2 block holds one pixel (U = a 2x nearest upsampling of S,
+ * Keras UpSampling2D before a Conv2D), computed from S: output phase (a, b) is a 2x2 convolution of S with the taps that
+ * land on the same source pixel summed, so 16 multiply-adds per output pixel and channel pair instead of 36. The same sum
+ * as the direct convolution except for the float32 rounding of the summed taps. Taken only when every value of U is
+ * finite and U's bits repeat in every 2x2 block (tested here: an image that is not upsampled fails at its first differing
+ * block), and when the summed taps are finite: with Infinity in the input, the direct sum can be Infinity - Infinity =
+ * NaN where the summed tap times Infinity is not. Everything else goes to the backend's own kernel.
+ * With 1 or 2 filters the four phases run as the output channels of one 3x3 convolution of S instead (zeros where a
+ * phase reads no tap): XNNPACK computes 8 output channels at a time, so four 1-channel convolutions would waste 7/8 of it.
+ */
+function upsampledConvBySubpixel(previous: tf.KernelFunc): tf.KernelFunc {
+  const filtersOf = derivedTensorsCache();
+  const biasOf = derivedTensorsCache();
+  return (args: KernelArgs) => {
+    const backend = args.backend as tf.KernelBackend;
+    const heap = backend as unknown as Partial<WasmHeapAccess>;
+    if (typeof heap.makeOutput !== 'function' || typeof heap.typedArrayFromHeap !== 'function') return previous(args);
+    const x = args.inputs['x']!;
+    const filter = args.inputs['filter']!;
+    const bias = args.inputs['bias'];
+    const [n, uh, uw, c] = x.shape as [number, number, number, number];
+    const f = filter.shape[3]!;
+    const [h, w] = [uh / 2, uw / 2];
+    if (!everyBlockRepeats(heap.typedArrayFromHeap(x) as Float32Array, n, h, w, c)) return previous(args);
+    const asChannels = f <= 2;
+    const filters = filtersOf(filter, backend, (taps) => {
+      const phases = phaseFilters(taps, c, f);
+      return phases && (asChannels ? [phasesAsChannels(phases, c, f)] : phases);
+    });
+    const tiled = bias && asChannels ? biasOf(bias, backend, (b) => [{ values: Float32Array.from({ length: 4 * f }, (_, i) => b[i % f]!), shape: [4 * f] }]) : undefined;
+    if (filters === undefined || (bias && asChannels && tiled === undefined)) return previous(args);
+    const small = heap.makeOutput([n, h, w, c], 'float32');
+    const outs: tf.TensorInfo[] = [];
+    try {
+      const s = heap.typedArrayFromHeap(small) as Float32Array;
+      const u = heap.typedArrayFromHeap(x) as Float32Array;
+      for (let p = 0, q = 0; p < n * h; p++) {
+        const row = 2 * p * uw * c; // row p of the small batch is row 2p of the upsampled one
+        for (let j = 0; j < w; j++, q += c) {
+          for (let k = 0; k < c; k++) s[q + k] = u[row + 2 * j * c + k]!;
+        }
+      }
+      const conv = (filterInfo: tf.TensorInfo, biasInfo: tf.TensorInfo | undefined, pad: 'same' | number[][]): tf.TensorInfo =>
+        previous({ ...args, inputs: { ...args.inputs, x: small, filter: filterInfo, ...(biasInfo ? { bias: biasInfo } : {}) }, attrs: { ...args.attrs, pad } }) as tf.TensorInfo;
+      if (asChannels) outs.push(conv(filters[0]!, tiled?.[0], 'same'));
+      else for (let p = 0; p < 4; p++) outs.push(conv(filters[p]!, bias, [[0, 0], [...PHASE_PAD[p >> 1]!], [...PHASE_PAD[p & 1]!], [0, 0]]));
+      const out = heap.makeOutput([n, uh, uw, f], 'float32');
+      const o = heap.typedArrayFromHeap(out) as Float32Array;
+      for (let p = 0; p < 4; p++) {
+        // Phase p = 2a + b: its own output, or channels p*f.. of the combined one.
+        const ph = heap.typedArrayFromHeap(outs[asChannels ? 0 : p]!) as Float32Array;
+        const [stride, first] = asChannels ? [4 * f, p * f] : [f, 0];
+        for (let r = 0, q = first; r < n * h; r++) {
+          const row = ((2 * r + (p >> 1)) * uw + (p & 1)) * f;
+          for (let j = 0; j < w; j++, q += stride) {
+            const d = row + 2 * j * f;
+            for (let k = 0; k < f; k++) o[d + k] = ph[q + k]!;
+          }
+        }
+      }
+      return out;
+    } finally {
+      backend.disposeData(small.dataId);
+      for (const t of outs) backend.disposeData(t.dataId);
+    }
+  };
+}
+
+/** Whether the [n, 2h, 2w, c] image u repeats every pixel's bits in its 2x2 block, and holds finite values only. */
+function everyBlockRepeats(values: Float32Array, n: number, h: number, w: number, c: number): boolean {
+  const u = new Int32Array(values.buffer, values.byteOffset, values.length);
+  const row = 2 * w * c;
+  for (let p = 0; p < n * h; p++) {
+    const top = 2 * p * row;
+    for (let i = top; i < top + row; i += 2 * c) {
+      for (let k = i; k < i + c; k++) {
+        const v = u[k]!;
+        if ((v & 0x7f800000) === 0x7f800000 || u[k + c] !== v || u[k + row] !== v || u[k + row + c] !== v) return false;
+      }
+    }
+  }
+  return true;
+}
+
+interface Derived { values: Float32Array; shape: number[] }
+
+/**
+ * The four [2, 2, c, f] phase filters of a [3, 3, c, f] filter (HWIO), phase 2a + b: the taps that land on one source pixel
+ * summed in float32. undefined when a tap or a sum is not finite.
+ */
+function phaseFilters(taps: Float32Array, c: number, f: number): Derived[] | undefined {
+  if (!taps.every((v) => Number.isFinite(v))) return undefined;
+  const phases: Derived[] = [];
+  for (let p = 0; p < 4; p++) {
+    const g = new Float32Array(4 * c * f);
+    for (let ty = 0; ty < 2; ty++) {
+      for (let tx = 0; tx < 2; tx++) {
+        const to = (ty * 2 + tx) * c * f;
+        for (const ky of PHASE_TAPS[p >> 1]![ty]!) {
+          for (const kx of PHASE_TAPS[p & 1]![tx]!) {
+            const from = (ky * 3 + kx) * c * f;
+            for (let e = 0; e < c * f; e++) g[to + e] = Math.fround(g[to + e]! + taps[from + e]!);
+          }
+        }
+      }
+    }
+    if (!g.every((v) => Number.isFinite(v))) return undefined;
+    phases.push({ values: g, shape: [2, 2, c, f] });
+  }
+  return phases;
+}
+
+/** The four phase filters as one [3, 3, c, 4f] filter: phase (a, b)'s tap (ty, tx) at (ty + a, tx + b), output channels p*f... */
+function phasesAsChannels(phases: Derived[], c: number, f: number): Derived {
+  const out = new Float32Array(9 * c * 4 * f);
+  phases.forEach(({ values }, p) => {
+    for (let ty = 0; ty < 2; ty++) {
+      for (let tx = 0; tx < 2; tx++) {
+        const tap = (ty + (p >> 1)) * 3 + tx + (p & 1);
+        for (let ci = 0; ci < c; ci++) {
+          for (let k = 0; k < f; k++) out[(tap * c + ci) * 4 * f + p * f + k] = values[((ty * 2 + tx) * c + ci) * f + k]!;
+        }
+      }
+    }
+  });
+  return { values: out, shape: [3, 3, c, 4 * f] };
+}
+
+/**
+ * Tensors derived from another one's values (a filter's phase filters, a tiled bias), kept while the source's data lives,
+ * as the transposed convolution's filters are (tapWeightsCache): a Keras layer's kernel is the same tensor on every call,
+ * so the derivation runs once and XNNPACK, which caches packed weights per weight tensor, packs them once. A source whose
+ * data is gone has its tensors freed at the next miss; at most 64 sources are kept. undefined (kept too) when derive refuses.
+ */
+function derivedTensorsCache() {
+  const cache = new Map<object, tf.TensorInfo[] | undefined>();
+  return (source: tf.TensorInfo, backend: tf.KernelBackend, derive: (values: Float32Array) => Derived[] | undefined): tf.TensorInfo[] | undefined => {
+    if (cache.has(source.dataId)) return cache.get(source.dataId);
+    const live = (backend as unknown as { dataIdMap?: { has(id: object): boolean } }).dataIdMap;
+    if (!live) return undefined; // no way to tell when the source's data is gone
+    for (const [id, kept] of cache) {
+      if (!live.has(id) || cache.size >= 64) {
+        for (const t of kept ?? []) backend.disposeData(t.dataId);
+        cache.delete(id);
+      }
+    }
+    const made = derive(backend.readSync(source.dataId) as Float32Array)
+      ?.map(({ values, shape }): tf.TensorInfo => ({ dataId: backend.write(values, shape, 'float32'), shape, dtype: 'float32' }));
+    cache.set(source.dataId, made);
+    return made;
   };
 }
 
