@@ -21,6 +21,7 @@ const SESSION5 = 'Session 5: batch norm, threads by default, convolutions (issue
 const SESSION6_CONV = 'Session 6: convolutions against TensorFlow, op by op';
 const SESSION7_CONV = 'Session 7: batch norm on XNNPACK, transposed convolutions, what is left';
 const SESSION8_WINOGRAD = 'Session 8: Winograd F(4x4, 3x3) for the wasm 3x3 convolutions';
+const SESSION8_OPS = 'Session 8: the millisecond convolution models and the LRCN against TensorFlow, op by op';
 const SESSION6_GRAPH = 'Session 6: the saved graph of the 2-shard LSTM';
 const LOAD_BOUNDS = 'Session 6: what bounds loadRatio, by profile';
 const SESSION4_LOAD = 'Session 4: checked reads, load CPU, bytes (issue 15 items 1-3)';
@@ -51,20 +52,23 @@ export const MISS_BOUNDS: readonly MissBound[] = [
     target: 'tfRatio',
     models: ['legacy-tf23-upsampling-decoder'],
     bound:
-      'session 7: FusedConv2D 77 % of the CPU (the conv after each UpSampling2D 53 %, the 1-filter output conv 11 % at 1.2 GMAC/s), ' +
-      'upsampling 5 %, Selu 4 %, 9 % outside kernels (load ~26); session 8: its 3x3 convs with channels in multiples of 4 run ' +
-      'Winograd F(4x4,3x3), the model 29.6 -> 19.3 ms CPU (A/B, load 17); the 1-filter output conv keeps the direct kernel',
-    profile: SESSION7_CONV,
+      'op by op against TF (session 8, quiet, before Winograd): its convs ~5x oneDNN ([8,7,7,128] -> 128 5.8 vs 1.05 ms, the conv ' +
+      'after the first UpSampling2D 10.5 vs 2.1 ms, the 1-filter output conv 2.7 vs 1.2 ms). Session 8: 3x3 convs with channels in ' +
+      'multiples of 4 run Winograd F(4x4,3x3) (29.6 -> 19.3 ms CPU, A/B, load 17); the 1-filter conv after the second upsampling ' +
+      'runs on the small image, the phases as 4 channels of one conv (2.7 -> ~1-1.6 ms; the sub-pixel fix alone took the model ' +
+      '28.3 -> 21.5 ms). Left: XNNPACK SIMD width on the Winograd products, Selu, upsampling',
+    profile: SESSION8_OPS,
   },
   {
     target: 'tfRatio',
     models: ['cnn-mnist-bn', 'legacy-tf23-cnn-encoder'],
     bound:
-      'a millisecond model: after session 7 (batch norm on XNNPACK, cnn-mnist-bn -13 % CPU) FusedConv2D 52 %, FusedBatchNorm 8 %, ' +
-      "29 % outside kernels (tfjs-layers' per-layer apply + tfjs-core per-kernel bookkeeping; a flat call plan measured 7-12 % " +
-      'less, not adopted); encoder: FusedConv2D 56 %, Selu 10 % (session 6). Session 8 Winograd (CPU A/B, load 17): ' +
-      'cnn-mnist-bn 4.86 -> 4.38 ms (its first conv has 1 channel: direct), encoder 11.7 -> 9.0 ms',
-    profile: SESSION7_CONV,
+      'op by op against TF (session 8, quiet, before Winograd): every conv 2-6.5x oneDNN (cnn-mnist-bn [8,13,13,32] -> 64: 1.77 vs ' +
+      '0.34 ms; encoder [8,7,7,64] -> 128 and [8,14,14,32] -> 64: 2.7 vs 0.42 ms each), batch norm 0.53 vs 0.19 ms, Selu 0.87 vs ' +
+      "0.13 ms, the encoder's Dense 0.70 vs 0.17 ms, and ~1-1.6 ms of tfjs bookkeeping outside kernels on cnn-mnist-bn (TF's whole " +
+      'predict: 1.1-1.4 ms). Session 8 Winograd (CPU A/B, load 17): cnn-mnist-bn 4.86 -> 4.38 ms (its first conv has 1 channel: ' +
+      'direct), encoder 11.7 -> 9.0 ms',
+    profile: SESSION8_OPS,
   },
   {
     target: 'tfRatio',
@@ -79,8 +83,13 @@ export const MISS_BOUNDS: readonly MissBound[] = [
   {
     target: 'tfRatio',
     models: ['timedistributed-lrcn-video-tf27'],
-    bound: 'not expected: single thread 0.6x TF in CPU time (TF 2.21 runs the LSTM over 20 frames slower than tfjs-layers); a miss here is the machine',
-    profile: SESSION6_CONV,
+    bound:
+      "not the machine: its four TimeDistributed convs (one call each on the [160,...] frames) are 80 % of the CPU and run 5-7.5x " +
+      "TF 2.21's oneDNN, op by op (quiet, session 8): [160,128,128,3] -> 16 165 vs 33 ms, [160,32,32,16] -> 32 89 vs 13.6 ms; " +
+      "MaxPool 24 vs 18 ms, the LSTM's 20 steps ~8 vs ~4 ms. Session 6's TF time (406 ms, 0.6x) matches TensorFlow without oneDNN " +
+      '(TF_ENABLE_ONEDNN_OPTS=0: 337 ms today; oneDNN is on by default on this AVX-512 host: 66 ms). The input\'s whole-tensor Slice (21 ms) shares data ' +
+      'since session 8 (-11 % CPU); the rest is XNNPACK at 7-9 GMAC/s against oneDNN at 34-56',
+    profile: SESSION8_OPS,
   },
   {
     target: 'tfRatio',
