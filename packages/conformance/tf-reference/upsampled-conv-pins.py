@@ -38,7 +38,7 @@ def conv_case(s, f, bias=True, activation='linear', upsample=True, filt=None):
 
 normal = lambda shape: rng.standard_normal(shape).astype(np.float32)
 conv_case(normal([2, 3, 4, 5]), 8, activation='relu')   # four phases
-conv_case(normal([2, 7, 7, 16]), 16, activation='relu')
+conv_case(normal([2, 7, 7, 15]), 16, activation='relu')  # 15 channels: not Winograd's (multiples of 4), this fix's
 conv_case(normal([1, 4, 3, 3]), 1, activation='sigmoid')  # phases as channels
 conv_case(normal([2, 2, 2, 4]), 2, bias=False)
 conv_case(normal([1, 3, 3, 6]), 3, bias=False)
