@@ -81,26 +81,28 @@ export async function loadKerasFile(bytes: Uint8Array, options: KerasFileLoadOpt
   }
   // A load that fails half-way frees the variables of the layers it built (a hostile file must not leak memory).
   const variablesBefore = new Set(Object.keys(tf.engine().registeredVariables));
+  const savedConfigs: unknown[] = []; // for errors: the names the file itself uses
   try {
     // customObjects are shown to tfjs' own nested deserialization too (a custom activation, regularizer,
     // initializer or constraint inside a built-in layer's config), as the SavedModel loader does.
     return await withCustomObjects(options.customObjects, () =>
-      format === 'keras-zip' ? loadZip(bytes, options, limits, warn, warnings, progress) : loadH5(bytes, options, limits, warn, warnings, progress),
+      format === 'keras-zip' ? loadZip(bytes, options, limits, warn, warnings, progress, savedConfigs) : loadH5(bytes, options, limits, warn, warnings, progress, savedConfigs),
     );
   } catch (e) {
     for (const [name, v] of Object.entries(tf.engine().registeredVariables)) if (!variablesBefore.has(name)) v.dispose();
-    throw reviveError(e, options.fileName);
+    throw reviveError(e, options.fileName, () => savedConfigs);
   }
 }
 
 type Progress = (stage: string, fraction: number) => void;
 
-async function loadZip(bytes: Uint8Array, options: KerasFileLoadOptions, limits: Limits, warn: (m: string) => void, warnings: string[], progress: Progress): Promise<LoadedKerasFile> {
+async function loadZip(bytes: Uint8Array, options: KerasFileLoadOptions, limits: Limits, warn: (m: string) => void, warnings: string[], progress: Progress, savedConfigs: unknown[]): Promise<LoadedKerasFile> {
   const file = options.fileName ?? 'model.keras';
   const archive = readKerasArchive(bytes, file, limits);
   progress('decode', 0.2);
   if (!isObject(archive.config as Json)) throw new FormatError('config.json is not a JSON object', { file: `${file}: config.json` });
   const config = archive.config as JsonObject;
+  savedConfigs.push(config);
   const weightsFile = `${file}: model.weights.h5`;
   // Opened before the build: what it holds bounds the weights the config may make.
   const h5 = archive.weights ? new H5File(archive.weights, weightsFile, limits) : undefined;
@@ -128,7 +130,7 @@ async function loadZip(bytes: Uint8Array, options: KerasFileLoadOptions, limits:
   return finish(built, info, weights, trainingConfig, h5 ? { kind: 'keras-3', h5 } : undefined, options, warn, warnings);
 }
 
-async function loadH5(bytes: Uint8Array, options: KerasFileLoadOptions, limits: Limits, warn: (m: string) => void, warnings: string[], progress: Progress): Promise<LoadedKerasFile> {
+async function loadH5(bytes: Uint8Array, options: KerasFileLoadOptions, limits: Limits, warn: (m: string) => void, warnings: string[], progress: Progress, savedConfigs: unknown[]): Promise<LoadedKerasFile> {
   const file = options.fileName ?? 'model.h5';
   const h5 = new H5File(bytes, file, limits);
   const modelConfigText = h5.stringAttr('', 'model_config');
@@ -141,6 +143,7 @@ async function loadH5(bytes: Uint8Array, options: KerasFileLoadOptions, limits: 
   }
   if (modelConfigText.length > limits.maxMetadataJsonBytes) throw new FormatError('model_config is larger than the metadata limit', { file });
   const config = parseJson(modelConfigText, `${file}: model_config`);
+  savedConfigs.push(config);
   if (!isObject(config as Json)) throw new FormatError('model_config is not a JSON object', { file });
   progress('decode', 0.2);
   const kerasVersion = h5.stringAttr('', 'keras_version') ?? h5.stringAttr('model_weights', 'keras_version');

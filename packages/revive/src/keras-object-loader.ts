@@ -411,7 +411,7 @@ export async function reviveKerasModel(
     return revived;
   } catch (e) {
     loader.disposeAll();
-    throw reviveError(e);
+    throw reviveError(e, undefined, () => graph.nodes.map((n) => n.keras?.metadata));
   }
 }
 

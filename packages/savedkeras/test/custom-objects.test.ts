@@ -142,6 +142,18 @@ describe('customObjects of every kind, and from_logits losses, as Keras computes
     model.dispose();
   });
 
+  it('without the custom activation the typed error names it as the file saved it (demo>scaled_tanh) and how to register it', async () => {
+    // Keras wrote {class_name: 'function', config: 'demo>scaled_tanh'}; tfjs looks it up as scaledTanh, a name no user registers.
+    const { scaled_tanh: _dropped, ...rest } = customObjects;
+    const error = await loadKerasModelWithReport(join(here, 'model.keras'), { customObjects: rest, warn: () => undefined }).then(() => undefined, (e: unknown) => e);
+    expect(error).toMatchObject({ code: 'UNSUPPORTED_LAYER' });
+    expect((error as Error).message).toContain('activation "demo>scaled_tanh"');
+    expect((error as { hint?: string }).hint).toMatch(/customObjects: \{ "demo>scaled_tanh"[\s\S]*registerActivation\("demo>scaled_tanh"/);
+    // The hint's name is one the load accepts.
+    const { model } = await loadKerasModelWithReport(join(here, 'model.keras'), { customObjects: { ...rest, 'demo>scaled_tanh': scaledTanh }, warn: () => undefined });
+    model.dispose();
+  });
+
   it('SparseCategoricalCrossentropy(from_logits=True): compiled; evaluate and one SGD step equal Keras', async () => {
     const { model, report } = await loadKerasModelWithReport(join(here, 'logits.keras'), { warn: () => undefined });
     expect(report.compile.compiled).toBe(true);
