@@ -108,4 +108,19 @@ add('GlobalMaxPooling2D', 'keepdims', { keepdims: true }, [[2, 5, 4, 3]]);
 add('LayerScale', 'rank 4', { initValues: 0.5, projectionDim: 3 }, [[2, 4, 4, 3]]);
 add('StochasticDepth', 'inference', { dropPathRate: 0.2 }, [[2, 3, 4]]);
 
+// NaN and infinities through the fused kernels tfjs-layers calls (a relu clamp turned NaN into 0 on wasm).
+for (const [className, config, shape] of [
+  ['Dense', { units: 4, activation: 'relu' }, [3, 11]],
+  ['Conv2D', { filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' }, [1, 5, 5, 2]],
+  ['Conv2D', { filters: 1, kernelSize: 1, activation: 'linear' }, [1, 5, 5, 2]],
+  ['DepthwiseConv2D', { kernelSize: 3, padding: 'same', activation: 'relu' }, [1, 5, 5, 2]],
+  ['DepthwiseConv2D', { kernelSize: 1 }, [1, 5, 5, 2]],
+  ['SeparableConv2D', { filters: 3, kernelSize: 3, padding: 'same' }, [1, 5, 5, 2]],
+  ['MaxPooling2D', { poolSize: 2 }, [1, 6, 6, 2]],
+  ['AveragePooling2D', { poolSize: 3, strides: 1, padding: 'same' }, [1, 6, 6, 2]],
+] as const) {
+  const label = `NaN/Inf ${JSON.stringify(config).replace(/["{}]/g, '')}`;
+  cases.push({ className, name: `${className} ${label}`, config: { ...config }, inputs: [[...shape]], domains: ['nonfinite'] });
+}
+
 export const LAYER_CASES: readonly LayerCase[] = Object.freeze(cases);

@@ -19,6 +19,7 @@ const VIA_TEXT: Record<KernelFix['via'], string> = {
   'leaky-from-prelu': "the backend's own Prelu",
   'matmul-col2im': "the backend's own BatchMatMul, then the taps added into the output in JS",
   'folded-mul-add': "the backend's own Multiply and Add, parameters folded per channel",
+  'max-min': "the backend's own Maximum (and Minimum)",
 };
 
 /** The markdown table of the kernels savedkeras replaces (docs/backends.md). */
