@@ -203,6 +203,23 @@ for (const fmt of ['NHWC', 'NCHW'] as Fmt[]) {
     add(op, `${fmt3} inference rank 5`, [f(x5), f([3]), f([3]), f([3]), f([3], 'pos')], { is_training: A.b(false), epsilon: A.f(1e-3), data_format: A.s(fmt3) });
   }
 }
+// NaN and infinities: tfjs-backend-wasm's XNNPACK kernels clamp NaN to -Infinity or 0, and multiply padding in as zeros
+// (0 * Infinity = NaN where TensorFlow skips padding). One output channel and 1x1 depthwise take the clamping paths.
+{
+  const nhwc = (padding: string, k: number[] = [1, 1, 1, 1], st = [1, 1, 1, 1]) => ({ strides: A.ints(st), padding: A.s(padding), data_format: A.s('NHWC'), ksize: A.ints(k) });
+  const conv = (padding: string) => ({ strides: A.ints([1, 1, 1, 1]), padding: A.s(padding), data_format: A.s('NHWC') });
+  add('DepthwiseConv2dNative', 'NaN/Inf image, 1x1', [f([1, 4, 4, 3], 'nonfinite'), f([1, 1, 3, 1])], conv('VALID'));
+  add('DepthwiseConv2dNative', 'NaN/Inf image, 3x3 SAME', [f([1, 5, 5, 2], 'nonfinite'), f([3, 3, 2, 2])], conv('SAME'));
+  add('DepthwiseConv2dNative', 'NaN/Inf filter, SAME', [f([1, 5, 5, 2]), f([3, 3, 2, 1], 'nonfinite')], conv('SAME'));
+  add('Conv2D', 'NaN/Inf image, one output channel', [f([1, 4, 4, 2], 'nonfinite'), f([1, 1, 2, 1])], conv('VALID'));
+  add('Conv2D', 'NaN/Inf filter, SAME', [f([1, 5, 5, 2]), f([3, 3, 2, 3], 'nonfinite')], conv('SAME'));
+  for (const op of ['MaxPool', 'AvgPool']) {
+    add(op, 'NaN/Inf k2 s2 VALID', [f([1, 6, 6, 2], 'nonfinite')], nhwc('VALID', [1, 2, 2, 1], [1, 2, 2, 1]));
+    add(op, 'NaN/Inf k3 s1 SAME', [f([1, 6, 6, 2], 'nonfinite')], nhwc('SAME', [1, 3, 3, 1]));
+  }
+  for (const op of ['Relu', 'Relu6', 'Elu', 'Sigmoid']) add(op, 'NaN/Inf', [f([2, 11], 'nonfinite')]);
+  add('ClipByValue', 'NaN/Inf', [f([2, 11], 'nonfinite'), scalarF(-0.5), scalarF(0.75)]);
+}
 // A window longer than the input (valid Conv1D / pooling on a short sequence): TensorFlow returns an empty tensor
 for (const padding of ['VALID']) {
   const nhwc = { strides: A.ints([1, 1, 1, 1]), padding: A.s(padding), data_format: A.s('NHWC') };

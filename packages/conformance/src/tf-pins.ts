@@ -5,7 +5,8 @@ import { KERNEL_FIXES } from '@savedkeras/kernels';
  * TensorFlow's own answers for the kernels savedkeras replaces (tf-reference/kernel-fixes.json,
  * written by TensorFlow 2.21 with its inputs), and the tfjs op that dispatches to each kernel.
  */
-type Num = number | 'NaN' | 'Infinity' | '-Infinity';
+// '-NaN': a NaN with its sign bit set (what 0 * Infinity makes on x86), which some kernels treat unlike NaN.
+type Num = number | 'NaN' | '-NaN' | 'Infinity' | '-Infinity';
 interface StoredTensor {
   shape: number[];
   values: Num[];
@@ -38,12 +39,20 @@ export interface PinOutcome {
   message?: string;
 }
 
-const num = (v: Num): number => (typeof v === 'number' ? v : Number(v));
+const num = (v: Num): number => (typeof v === 'number' ? v : v === '-NaN' ? NaN : Number(v));
 const INT_INPUTS = new Set(['indices']);
+const NEGATIVE_NAN_BITS = 0xffc00000 | 0;
 
 function input(c: PinCase, name: string): tf.Tensor {
   const s = c.inputs[name]!;
-  return tf.tensor(s.values.map(num), s.shape, INT_INPUTS.has(name) ? 'int32' : 'float32');
+  if (INT_INPUTS.has(name)) return tf.tensor(s.values.map(num), s.shape, 'int32');
+  const values = Float32Array.from(s.values.map(num));
+  // Set the bits: a NaN's sign does not survive a trip through a JS number.
+  const bits = new Int32Array(values.buffer);
+  s.values.forEach((v, i) => {
+    if (v === '-NaN') bits[i] = NEGATIVE_NAN_BITS;
+  });
+  return tf.tensor(values, s.shape, 'float32');
 }
 
 function compute(c: PinCase): tf.Tensor {
@@ -61,16 +70,20 @@ function compute(c: PinCase): tf.Tensor {
       return tf.conv2dTranspose(input(c, 'dy') as tf.Tensor4D, input(c, 'filter') as tf.Tensor4D, a.outShape, a.strides, a.padding);
     case 'conv2dNCHW':
       return tf.conv2d(input(c, 'x') as tf.Tensor4D, input(c, 'filter') as tf.Tensor4D, a.strides, a.padding, 'NCHW', a.dilations);
+    case 'conv2dNonFinite':
     case 'conv2d':
       return tf.conv2d(input(c, 'x') as tf.Tensor4D, input(c, 'filter') as tf.Tensor4D, a.strides, a.padding);
     case 'conv2d3x3':
       return tf.conv2d(input(c, 'x') as tf.Tensor4D, input(c, 'filter') as tf.Tensor4D, 1, a.padding);
     case 'fusedConv2d3x3':
       return tf.fused.conv2d({ x: input(c, 'x') as tf.Tensor4D, filter: input(c, 'filter') as tf.Tensor4D, strides: 1, pad: a.padding, bias: input(c, 'bias'), activation: a.activation });
+    case 'depthwiseConv2dNonFinite':
     case 'depthwiseConv2d':
       return tf.depthwiseConv2d(input(c, 'x') as tf.Tensor4D, input(c, 'filter') as tf.Tensor4D, a.strides, a.padding);
+    case 'maxPoolNonFinite':
     case 'maxPool':
       return tf.maxPool(input(c, 'x') as tf.Tensor4D, a.ksize, a.strides, a.padding);
+    case 'avgPoolNonFinite':
     case 'avgPool':
       return tf.avgPool(input(c, 'x') as tf.Tensor4D, a.ksize, a.strides, a.padding);
     case 'transform':
@@ -87,6 +100,7 @@ function compute(c: PinCase): tf.Tensor {
       return tf.floorDiv(input(c, 'a'), input(c, 'b'));
     case 'matMul':
       return tf.matMul(input(c, 'a'), input(c, 'b'));
+    case 'reluNonFinite':
     case 'relu':
       return tf.relu(input(c, 'x'));
     case 'where':
@@ -110,6 +124,7 @@ function compute(c: PinCase): tf.Tensor {
       return tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x: input(c, 'x'), dy: input(c, 'dy') }, {
         strides: a.strides, pad: a.padding, dimRoundingMode: undefined, dilations: [1, 1], filterShape: a.filterShape,
       } as never) as tf.Tensor;
+    case 'relu6NonFinite':
     case 'relu6':
       return tf.relu6(input(c, 'x'));
     case 'sign':
@@ -118,6 +133,14 @@ function compute(c: PinCase): tf.Tensor {
       return tf.leakyRelu(input(c, 'x'), a.alpha);
     case 'selu':
       return tf.selu(input(c, 'x'));
+    case 'clipByValue':
+      return tf.clipByValue(input(c, 'x'), a.min, a.max);
+    case 'fusedMatMul':
+      return tf.fused.matMul({ a: input(c, 'a') as tf.Tensor2D, b: input(c, 'b') as tf.Tensor2D, bias: input(c, 'bias'), activation: a.activation, leakyreluAlpha: a.alpha });
+    case 'fusedConv2d':
+      return tf.fused.conv2d({ x: input(c, 'x') as tf.Tensor4D, filter: input(c, 'filter') as tf.Tensor4D, strides: a.strides, pad: a.padding, bias: input(c, 'bias'), activation: a.activation, leakyreluAlpha: a.alpha });
+    case 'fusedDepthwiseConv2d':
+      return tf.fused.depthwiseConv2d({ x: input(c, 'x') as tf.Tensor4D, filter: input(c, 'filter') as tf.Tensor4D, strides: a.strides, pad: a.padding, bias: input(c, 'bias'), activation: a.activation, leakyreluAlpha: a.alpha });
     // The bias is stored [1, n] and reshaped: a 1-D view of 2-D data, as Keras' GRU unstacks its bias.
     case 'fusedMatMulBiasView':
       return tf.fused.matMul({ a: input(c, 'a') as tf.Tensor2D, b: input(c, 'b') as tf.Tensor2D, bias: tf.reshape(input(c, 'bias'), [-1]), activation: a.activation });

@@ -3,7 +3,10 @@ import { seededRandom } from '@savedkeras/common';
 
 /** Value ranges of generated inputs: most ops take any real, some only part of the line. */
 // 'uint8' / 'int8': int32-carried values of TensorFlow's 8-bit types (images, quantized data), full range.
-export type Domain = 'any' | 'pos' | 'unit' | 'ge1' | 'int' | 'small-int' | 'bool' | 'index' | 'uint8' | 'int8';
+// 'nonfinite': 'any' with every 11th value NaN, +Infinity or -Infinity in turn (never a pooling window of only those).
+export type Domain = 'any' | 'pos' | 'unit' | 'ge1' | 'int' | 'small-int' | 'bool' | 'index' | 'uint8' | 'int8' | 'nonfinite';
+
+const NON_FINITE = [NaN, Infinity, -Infinity];
 
 export interface InputSpec {
   shape: number[];
@@ -42,6 +45,7 @@ export function valuesOf(spec: InputSpec, seed: number): number[] {
       case 'index': out[i] = Math.floor(u * 10); break;
       case 'uint8': out[i] = Math.floor(u * 256); break;
       case 'int8': out[i] = Math.floor(u * 256) - 128; break;
+      case 'nonfinite': out[i] = i % 11 === 5 ? NON_FINITE[Math.floor(i / 11) % 3]! : (u * 2 - 1) * 2.5; break;
     }
   }
   return out;

@@ -32,9 +32,10 @@ export interface KernelFix {
    * `heap-slice` copies a slice that is one continuous run of the input within the wasm heap, and shares the input's data
    * (as Reshape does) when the slice is the whole tensor (a speed fix);
    * `subpixel-upsampled` computes a 3x3 convolution of a 2x nearest-upsampled image as four 2x2 convolutions of the small
-   * image (a speed fix).
+   * image (a speed fix);
+   * `max-min` computes Relu as the backend's own Maximum(x, 0) and Relu6 as Minimum(Maximum(x, 0), 6) (each value on its own).
    */
-  readonly via: 'cpu' | 'js' | 'per-image-cpu' | 'alias' | 'empty' | 'js-matmul' | 'js-batchnorm' | 'own-bias' | 'selu-from-elu' | 'leaky-from-prelu' | 'matmul-col2im' | 'folded-mul-add' | 'winograd' | 'heap-slice' | 'subpixel-upsampled';
+  readonly via: 'max-min' | 'cpu' | 'js' | 'per-image-cpu' | 'alias' | 'empty' | 'js-matmul' | 'js-batchnorm' | 'own-bias' | 'selu-from-elu' | 'leaky-from-prelu' | 'matmul-col2im' | 'folded-mul-add' | 'winograd' | 'heap-slice' | 'subpixel-upsampled';
   /** `alias`: the backend's own kernel that computes the same thing right, and the attrs it gets. */
   readonly alias?: { kernel: string; attrs: Record<string, unknown> };
   /**
@@ -43,6 +44,26 @@ export interface KernelFix {
    */
   readonly when?: (attrs: Record<string, unknown>, shapes: number[][], args: KernelArgs) => boolean;
 }
+
+/**
+ * Kernels of tfjs-backend-wasm 4.22 that get NaN and infinities wrong (XNNPACK clamps its outputs to the activation's
+ * range, and that clamp turns NaN into -Infinity or 0; padding is multiplied in as zeros, so 0 * Infinity makes NaN
+ * where TensorFlow skips the padding), with what each does. Found by the conformance cases with non-finite inputs.
+ */
+const NON_FINITE_WRONG: Record<string, string> = {
+  DepthwiseConv2dNative: 'turns NaN into -Infinity (1x1 kernels: DepthwiseConv2D, SeparableConv2D) and makes NaN of an infinite weight next to padding; TensorFlow keeps NaN and skips padding',
+  FusedDepthwiseConv2D: 'turns NaN into -Infinity, or into 0 with a relu or relu6 activation, and makes NaN of an infinite weight next to padding; TensorFlow keeps NaN and skips padding',
+  Conv2D: 'turns NaN into -Infinity when it has one output channel and makes NaN of an infinite weight next to padding; TensorFlow keeps NaN and skips padding',
+  FusedConv2D: 'turns NaN into -Infinity (one output channel), or into 0 with a relu or relu6 activation; TensorFlow keeps NaN',
+  _FusedMatMul: 'turns NaN into 0 with a relu or relu6 activation (Keras Dense(activation="relu")); TensorFlow keeps NaN',
+  MaxPool: 'returns -Infinity, or less than the window\'s maximum, for a window holding NaN; TensorFlow ignores NaN there',
+  AvgPool: 'turns NaN into -Infinity; TensorFlow keeps NaN',
+  Relu: 'maps a NaN whose sign bit is set (what 0 * Infinity and Infinity - Infinity make) to 0; TensorFlow keeps NaN',
+  ClipByValue: 'maps NaN to a bound; TensorFlow keeps NaN',
+};
+
+const WINDOW_KERNELS = ['Conv2D', 'DepthwiseConv2dNative', 'MaxPool', 'AvgPool'] as const;
+const isWindowKernel = (k: string): k is WindowKernel => (WINDOW_KERNELS as readonly string[]).includes(k);
 
 export const KERNEL_FIXES: readonly KernelFix[] = Object.freeze([
   {
@@ -87,7 +108,7 @@ export const KERNEL_FIXES: readonly KernelFix[] = Object.freeze([
     via: 'cpu',
     when: (attrs) => attrs['dataFormat'] === 'NCHW',
   },
-  ...(['Conv2D', 'DepthwiseConv2dNative', 'MaxPool', 'AvgPool'] as const).map(
+  ...WINDOW_KERNELS.map(
     (kernel): KernelFix => ({
       kernel,
       backend: 'wasm',
@@ -143,8 +164,9 @@ export const KERNEL_FIXES: readonly KernelFix[] = Object.freeze([
   {
     kernel: 'Relu6',
     backend: 'wasm',
-    why: 'tfjs-backend-wasm 4.22 Relu6 maps NaN to 0; TensorFlow returns NaN',
+    why: 'tfjs-backend-wasm 4.22 Relu6 maps NaN to 0; TensorFlow returns NaN. Calls whose input holds a NaN or an infinity run the cpu kernel (finite ones stay native)',
     via: 'cpu',
+    when: (_attrs, _shapes, args) => holdsNonFinite(args),
   },
   {
     kernel: 'Sign',
@@ -161,9 +183,10 @@ export const KERNEL_FIXES: readonly KernelFix[] = Object.freeze([
   {
     kernel: 'Relu6',
     backend: 'webgl',
-    why: 'tfjs-backend-webgl 4.22 Relu6 maps -Infinity to NaN; TensorFlow returns 0',
-    via: 'alias',
-    alias: { kernel: 'ClipByValue', attrs: { clipValueMin: 0, clipValueMax: 6 } },
+    why:
+      'tfjs-backend-webgl 4.22 Relu6 maps -Infinity to NaN, and its ClipByValue passes all four values of a texel through ' +
+      'unclipped when one is NaN; TensorFlow returns 0 for -Infinity and clips each value',
+    via: 'max-min',
   },
   {
     kernel: 'Sign',
@@ -187,9 +210,10 @@ export const KERNEL_FIXES: readonly KernelFix[] = Object.freeze([
   {
     kernel: 'Relu',
     backend: 'webgl',
-    why: 'tfjs-backend-webgl 4.22 Relu maps -Infinity to NaN; TensorFlow returns 0',
-    via: 'alias',
-    alias: { kernel: 'ClipByValue', attrs: { clipValueMin: 0, clipValueMax: Infinity } },
+    why:
+      'tfjs-backend-webgl 4.22 Relu maps -Infinity to NaN, and its ClipByValue passes all four values of a texel through ' +
+      'unclipped when one is NaN; TensorFlow returns 0 for -Infinity and NaN for NaN',
+    via: 'max-min',
   },
   {
     kernel: 'Select',
@@ -367,6 +391,18 @@ export const KERNEL_FIXES: readonly KernelFix[] = Object.freeze([
     via: 'per-image-cpu',
   },
   ...WINOGRAD_FIXES,
+  // Last in the list, so checked first: a call with a NaN or an infinity in it runs the cpu kernel whatever else applies.
+  ...(Object.entries(NON_FINITE_WRONG) as [string, string][]).map(
+    ([kernel, what]): KernelFix => ({
+      kernel,
+      backend: 'wasm',
+      why:
+        `tfjs-backend-wasm 4.22 ${kernel} ${what}. Calls whose inputs hold a NaN or an infinity run the cpu kernel; finite ` +
+        'calls stay native (each tensor is scanned once, weights on the first call only)',
+      via: 'cpu',
+      when: (attrs, shapes, args) => !(isWindowKernel(kernel) && emptyWindowOutput(kernel, attrs, shapes)) && holdsNonFinite(args),
+    }),
+  ),
 ]);
 
 /** The fixes that apply to `backend`. */
@@ -415,6 +451,7 @@ export async function installKernelFixes(backend: string): Promise<string[]> {
       : fix.via === 'winograd' ? winogradConv2d(current!.kernelFunc)
       : fix.via === 'heap-slice' ? sliceOnHeap(fix.backend, current!.kernelFunc)
       : fix.via === 'subpixel-upsampled' ? upsampledConvBySubpixel(current!.kernelFunc)
+      : fix.via === 'max-min' ? reluByMaxMin(fix.backend, fix.kernel === 'Relu6' ? 6 : undefined)
       : perImageOnCpu(fix.kernel);
     if (fix.when !== undefined) {
       if (current === undefined || native === undefined) throw new Error(`${fix.kernel} is not registered for ${fix.backend}: nothing to route around`);
@@ -544,6 +581,114 @@ function perImageOnCpu(kernelName: string): tf.KernelFunc {
   };
 }
 
+/** Whether a float32 tensor's data holds only finite values, by data id (data never changes under one id). */
+const finiteData = new WeakMap<object, boolean>();
+
+/**
+ * True when a float32 input of the call holds a NaN or an infinity. Reads wasm's heap in place (no copy) with a small
+ * WebAssembly SIMD loop on the backend's own memory (about 0.2 ns a value, 8x the JS loop), the JS loop elsewhere;
+ * each tensor's data is scanned once (a layer's weights on the first call only).
+ */
+function holdsNonFinite(args: KernelArgs): boolean {
+  const backend = args.backend as unknown as Partial<WasmHeapAccess> & tf.KernelBackend;
+  for (const t of Object.values(args.inputs)) {
+    if (t === undefined || t.dtype !== 'float32') continue;
+    let finite = finiteData.get(t.dataId);
+    if (finite === undefined) {
+      const values = typeof backend.typedArrayFromHeap === 'function' ? (backend.typedArrayFromHeap(t) as Float32Array) : (backend.readSync(t.dataId) as Float32Array);
+      finite = !nonFiniteIn(values, simdScanOf(backend));
+      finiteData.set(t.dataId, finite);
+    }
+    if (!finite) return true;
+  }
+  return false;
+}
+
+type Scan = (from: number, to: number) => number;
+/** The SIMD scanner and the memory it reads (its buffer changes when the memory grows). */
+interface SimdScanner {
+  scan: Scan;
+  buffer: () => ArrayBufferLike;
+}
+
+function nonFiniteIn(values: Float32Array, simd: SimdScanner | undefined): boolean {
+  let start = 0;
+  if (simd && values.buffer === simd.buffer()) {
+    start = values.length & ~3;
+    if (simd.scan(values.byteOffset, values.byteOffset + start * 4) !== 0) return true;
+  }
+  const bits = new Int32Array(values.buffer, values.byteOffset, values.length);
+  let all = 0;
+  // (bits & exponent) + the exponent's lowest bit carries into the sign bit only when the exponent is all ones.
+  for (let i = start; i < bits.length; i++) all |= ((bits[i]! & 0x7f800000) + 0x800000) | 0;
+  return all < 0;
+}
+
+/**
+ * The same test as nonFiniteIn's JS loop, four floats at a time, as a WebAssembly module importing wasm's memory:
+ * nonFinite(from, to) ORs (bits & 0x7f800000) + 0x00800000 over [from, to) and returns the lanes' sign bits.
+ */
+function scannerModule(shared: boolean): Uint8Array {
+  const leb = (n: number): number[] => {
+    const out: number[] = [];
+    do {
+      const b = n & 0x7f;
+      n >>>= 7;
+      out.push(n ? b | 0x80 : b);
+    } while (n);
+    return out;
+  };
+  const section = (id: number, body: number[]): number[] => [id, ...leb(body.length), ...body];
+  const name = (s: string): number[] => [s.length, ...[...s].map((c) => c.charCodeAt(0))];
+  const splat = (v: number): number[] => [0xfd, 0x0c, ...[0, 1, 2, 3].flatMap(() => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24])];
+  // A shared memory is imported with a maximum (any up to 4 GiB matches).
+  const limits = shared ? [0x03, 0x00, ...leb(65536)] : [0x00, 0x00];
+  const body = [
+    1, 1, 0x7b, // one v128 local: the running OR
+    0x02, 0x40, 0x03, 0x40, // block, loop
+    0x20, 0, 0x20, 1, 0x4f, 0x0d, 1, // from >= to: done
+    0x20, 2, 0x20, 0, 0xfd, 0x00, 0x04, 0x00, // acc, v128.load(from)
+    ...splat(0x7f800000), 0xfd, 0x4e, // v128.and
+    ...splat(0x00800000), 0xfd, 0xae, 0x01, // i32x4.add
+    0xfd, 0x50, 0x21, 2, // v128.or -> acc
+    0x20, 0, 0x41, 16, 0x6a, 0x21, 0, // from += 16
+    0x0c, 0, 0x0b, 0x0b, // loop
+    0x20, 2, 0xfd, 0xa4, 0x01, 0x0b, // i32x4.bitmask(acc)
+  ];
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, [1, 0x60, 2, 0x7f, 0x7f, 1, 0x7f]),
+    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, ...limits]),
+    ...section(3, [1, 0]),
+    ...section(7, [1, ...name('nonFinite'), 0x00, 0]),
+    ...section(10, [1, ...leb(body.length), ...body]),
+  ]);
+}
+
+const scanners = new WeakMap<object, SimdScanner | null>();
+
+/** The SIMD scanner on this wasm backend's memory, or undefined (no wasm memory, or no SIMD in this engine). */
+function simdScanOf(backend: object): SimdScanner | undefined {
+  const memory = (backend as { wasm?: { asm?: { memory?: unknown } } }).wasm?.asm?.memory;
+  if (typeof WebAssembly === 'undefined' || !(memory instanceof WebAssembly.Memory)) return undefined;
+  let found = scanners.get(memory);
+  if (found === undefined) {
+    found = null;
+    try {
+      const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+      const bytes = scannerModule(shared);
+      if (WebAssembly.validate(bytes)) {
+        const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+        found = { scan: instance.exports['nonFinite'] as Scan, buffer: () => memory.buffer };
+      }
+    } catch {
+      found = null; // a page that forbids compiling WebAssembly: the JS loop
+    }
+    scanners.set(memory, found);
+  }
+  return found ?? undefined;
+}
+
 /**
  * The shape a backend first stored a tensor's data with (wasm keeps it per data id, and reshapes and
  * unstacked rows share the data), or undefined when the backend does not say.
@@ -584,7 +729,7 @@ function aliasOf(fix: KernelFix): tf.KernelFunc {
   };
 }
 
-type WindowKernel = 'Conv2D' | 'DepthwiseConv2dNative' | 'MaxPool' | 'AvgPool';
+type WindowKernel = (typeof WINDOW_KERNELS)[number];
 
 /** The output shape tfjs-core computes for a 2-D convolution / pooling call (it may be negative), or undefined when it throws. */
 function windowOutputShape(kernel: string, attrs: Record<string, unknown>, shapes: number[][]): number[] | undefined {
@@ -818,6 +963,29 @@ function batchNormAsMulAdd(backendName: string): tf.KernelFunc {
     } finally {
       backend.disposeData(wt.dataId);
       backend.disposeData(bt.dataId);
+    }
+  };
+}
+
+/** relu(x) = max(x, 0), relu6(x) = min(max(x, 0), 6) with the backend's own Maximum / Minimum (NaN stays NaN, -Infinity gives 0). */
+function reluByMaxMin(backendName: string, cap: number | undefined): tf.KernelFunc {
+  return ({ inputs, backend: from }: KernelArgs) => {
+    const backend = from as tf.KernelBackend;
+    const x = inputs['x']!;
+    const scalar = (v: number): tf.TensorInfo => ({ dataId: backend.write(new Float32Array([v]), [], 'float32'), shape: [], dtype: 'float32' });
+    const zero = scalar(0);
+    try {
+      const low = ownKernel(backendName, 'Maximum')({ inputs: { a: x, b: zero }, backend, attrs: {} }) as tf.TensorInfo;
+      if (cap === undefined) return low;
+      const top = scalar(cap);
+      try {
+        return ownKernel(backendName, 'Minimum')({ inputs: { a: low, b: top }, backend, attrs: {} }) as tf.TensorInfo;
+      } finally {
+        backend.disposeData(low.dataId);
+        backend.disposeData(top.dataId);
+      }
+    } finally {
+      backend.disposeData(zero.dataId);
     }
   };
 }
