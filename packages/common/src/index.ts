@@ -8,3 +8,4 @@ export * from './backend-registry.js';
 export * from './own.js';
 export * from './shape-text.js';
 export * from './host-crc32c.js';
+export * from './wasm-binary.js';

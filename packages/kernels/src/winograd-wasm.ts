@@ -20,6 +20,8 @@
  *                                 stored min(max(Y + bias[k], lo), hi)
  */
 
+import { signedLeb128, unsignedLeb128 } from '@savedkeras/common';
+
 /** The transform matrices of one variant, and m (output tile side). */
 export interface WinogradVariant {
   readonly m: number;
@@ -85,26 +87,8 @@ export interface WinogradTransforms {
   output(m: number, mStride: number, out: number, ho: number, wo: number, k4: number, tilesW: number, tilesPerImage: number, tileStart: number, tileCount: number, bias: number, sink: number, lo: number, hi: number): void;
 }
 
-const leb = (n: number): number[] => {
-  const out: number[] = [];
-  let v = n >>> 0;
-  do {
-    let b = v & 0x7f;
-    v >>>= 7;
-    if (v) b |= 0x80;
-    out.push(b);
-  } while (v);
-  return out;
-};
-const sleb = (n: number): number[] => {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) return [...out, b];
-    out.push(b | 0x80);
-  }
-};
+const leb = unsignedLeb128;
+const sleb = signedLeb128;
 
 // Opcodes (WebAssembly core spec and its fixed-width SIMD extension, binary format).
 const GET = 0x20, SET = 0x21, I32_CONST = 0x41, ADD = 0x6a, SUB = 0x6b, MUL = 0x6c, DIV_U = 0x6e, REM_U = 0x70, AND = 0x71;

@@ -16,30 +16,13 @@
  * where Tk[n] is the i32 at byte offset (k * 256 + n) * 4.
  */
 import { SLICE_TABLES } from './crc32c-tables.js';
+import { signedLeb128, unsignedLeb128 } from '@savedkeras/common';
 
 const TABLE_BYTES = 16 * 1024;
 const WINDOW_BYTES = 1 << 20;
 
-const leb = (n: number): number[] => {
-  const out: number[] = [];
-  let v = n >>> 0;
-  do {
-    let b = v & 0x7f;
-    v >>>= 7;
-    if (v) b |= 0x80;
-    out.push(b);
-  } while (v);
-  return out;
-};
-const sleb = (n: number): number[] => {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) return [...out, b];
-    out.push(b | 0x80);
-  }
-};
+const leb = unsignedLeb128;
+const sleb = signedLeb128;
 
 // Opcodes used (WebAssembly core spec, binary format).
 const GET = 0x20, SET = 0x21, CONST = 0x41, XOR = 0x73, AND = 0x71, SHL = 0x74, SHR_U = 0x76, ADD = 0x6a;
