@@ -58,4 +58,18 @@ for shape, with_offset, with_scale in [([6, 5], True, True), ([2, 4, 3], True, F
     cases.append({'kernel': 'FusedBatchNorm', 'op': 'batchNormChannels', 'args': {'epsilon': 1e-3}, 'inputs': inputs,
                   'expected': stored(y.numpy())})
 
+# Many pixels of 32 and 64 channels (wasm's one-pass loop walks pixel by pixel, four channels per step), specials spread
+# over pixels and channels, and a set without offset.
+for shape, with_offset in [([2, 6, 5, 32], True), ([3, 7, 64], False)]:
+    x = (rng.standard_normal(shape) * 3).astype(np.float32)
+    flat = x.reshape(-1)
+    flat[rng.choice(flat.size, specials.size, replace=False)] = specials
+    mean, variance, scale, offset = params(shape[-1])
+    y = tf.nn.batch_normalization(x, mean, variance, offset if with_offset else None, scale, 1e-3)
+    inputs = {'x': stored(x), 'mean': stored(mean), 'variance': stored(variance), 'scale': stored(scale)}
+    if with_offset:
+        inputs['offset'] = stored(offset)
+    cases.append({'kernel': 'FusedBatchNorm', 'op': 'batchNormChannels', 'args': {'epsilon': 1e-3}, 'inputs': inputs,
+                  'expected': stored(y.numpy())})
+
 append_cases(cases, '; channels-last batch norm cases: batch-norm-pins.py (default_rng(31))')

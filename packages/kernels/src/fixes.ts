@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { elementwisePasses } from './elementwise-wasm.js';
 import { WINOGRAD_FIXES, winogradConv2d } from './winograd.js';
 
 /**
@@ -21,12 +22,14 @@ export interface KernelFix {
    * `js-matmul` is savedkeras' batched matrix product in JS with NumPy broadcasting of the batch dimensions;
    * `js-batchnorm` is savedkeras' batch normalization in JS with NumPy broadcasting of its parameters;
    * `own-bias` runs the backend's own kernel with a copy of the bias stored as the 1-D tensor it is;
-   * `selu-from-elu` computes scale * Prelu(Elu(x), alpha) with the backend's own kernels (a speed fix);
+   * `selu-from-elu` computes scale * Prelu(Elu(x), alpha): the backend's own Elu, then one WebAssembly SIMD pass over its output
+   * on the heap (elementwise-wasm.ts; the backend's own Prelu and Multiply where there is no SIMD) (a speed fix);
    * `leaky-from-prelu` computes LeakyRelu as the backend's own Prelu with the slope per channel (a speed fix);
    * `matmul-col2im` computes a transposed convolution as the backend's own BatchMatMul of the input with every
    * filter tap, then adds each tap's product into its output pixel in JS (a speed fix);
-   * `folded-mul-add` computes inference batch normalization as the backend's own Multiply and Add with the parameters folded
-   * per channel as TensorFlow folds them (a speed fix);
+   * `folded-mul-add` computes inference batch normalization as x * w + b with the parameters folded per channel as TensorFlow
+   * folds them (once per parameter set), in one WebAssembly SIMD pass on the heap (elementwise-wasm.ts; the backend's own
+   * Multiply and Add where channels are not a multiple of 4 or there is no SIMD) (a speed fix);
    * `winograd` computes a 3x3 stride-1 convolution by Winograd F(4x4, 3x3): transforms in a small WebAssembly SIMD module on
    * the backend's heap, the products on the backend's own XNNPACK matmul (a speed fix; packages/kernels/src/winograd.ts);
    * `heap-slice` copies a slice that is one continuous run of the input within the wasm heap, and shares the input's data
@@ -235,8 +238,8 @@ export const KERNEL_FIXES: readonly KernelFix[] = Object.freeze([
     why:
       'tfjs-backend-wasm 4.22 Selu is right but a scalar exp loop, ~3x slower than its XNNPACK Elu: on ' +
       "legacy-tf23-cnn-encoder (Conv2D activation='selu', which tfjs cannot fuse) it took as much CPU as the three " +
-      'convolutions (7.3 vs 7.8 ms per batch of 8). float32 calls (rank >= 1, not empty) run scale * Prelu(Elu(x), alpha) on the ' +
-      "backend's own XNNPACK kernels (2x faster)",
+      'convolutions (7.3 vs 7.8 ms per batch of 8). float32 calls (rank >= 1, not empty) run scale * Prelu(Elu(x), alpha): the ' +
+      "backend's own XNNPACK Elu, then one SIMD pass over its output (2x faster)",
     via: 'selu-from-elu',
     when: (_attrs, shapes, args) => args.inputs['x']?.dtype === 'float32' && (shapes[0]?.length ?? 0) >= 1 && shapes[0]!.every((d) => d > 0),
   },
@@ -270,8 +273,9 @@ export const KERNEL_FIXES: readonly KernelFix[] = Object.freeze([
       'tfjs-backend-wasm 4.22 FusedBatchNorm (tf.batchNorm: Keras BatchNormalization at inference) is right but a scalar C loop ' +
       'with a square root and a division per element, not XNNPACK: cnn-mnist-bn (its batch norms follow the ReLU, so they cannot ' +
       'be folded into the convolutions) spent 23 % of its CPU there (0.9-1.0 ms for [8,26,26,32]). float32 calls whose parameters ' +
-      "run along the last axis run as the backend's own XNNPACK Multiply and Add, the parameters folded per channel as " +
-      'TensorFlow folds them: x * (scale / sqrt(variance + epsilon)) + (offset - mean * that) (3-7x faster)',
+      'run along the last axis compute x * (scale / sqrt(variance + epsilon)) + (offset - mean * that), the parameters folded ' +
+      'per channel as TensorFlow folds them, in one SIMD pass on the heap (the backend\'s own XNNPACK Multiply and Add, each ' +
+      'as slow as that pass, for channels not a multiple of 4) (3-8x faster)',
     via: 'folded-mul-add',
     when: (_attrs, _shapes, args) => channelsLastBatchNorm(args),
   },
@@ -874,6 +878,37 @@ const broadcastBatchNorm: tf.KernelFunc = ({ inputs, attrs, backend: from }: Ker
 
 const SELU_ALPHA = 1.6732632423543772;
 const SELU_SCALE = 1.0507009873554805;
+const SELU_ALPHA_F32 = Math.fround(SELU_ALPHA);
+const SELU_SCALE_F32 = Math.fround(SELU_SCALE);
+
+/** What of tfjs-backend-wasm's backend the one-pass loops use (present in 4.22). */
+interface WasmHeapBackend {
+  wasm: { HEAPF32: Float32Array; wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory } };
+  dataIdMap: { get(id: object): { memoryOffset: number } | undefined; has(id: object): boolean };
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+}
+
+/**
+ * elementwise-wasm.ts's loops on this wasm backend's memory, with the heap addresses of tensors, or undefined (another
+ * backend, or no WebAssembly SIMD: the callers keep the backend's own kernels).
+ */
+function heapPassesOf(backend: object) {
+  const be = backend as Partial<WasmHeapBackend>;
+  const memory = be.wasm?.wasmMemory ?? be.wasm?.asm?.memory;
+  if (typeof WebAssembly === 'undefined' || !(memory instanceof WebAssembly.Memory) || !be.dataIdMap || typeof be.makeOutput !== 'function') return undefined;
+  const passes = elementwisePasses(memory, SELU_ALPHA_F32, SELU_SCALE_F32);
+  if (!passes) return undefined;
+  const { wasm, dataIdMap } = be as WasmHeapBackend;
+  const offset = (t: tf.TensorInfo): number => dataIdMap.get(t.dataId)!.memoryOffset;
+  return {
+    passes,
+    offset,
+    // HEAPF32 is read on every call: a memory.grow replaces it.
+    f32: (t: tf.TensorInfo, size: number): Float32Array => wasm.HEAPF32.subarray(offset(t) / 4, offset(t) / 4 + size),
+    makeOutput: (shape: number[]): tf.TensorInfo => (be as WasmHeapBackend).makeOutput(shape, 'float32'),
+    live: (id: object): boolean => dataIdMap.has(id),
+  };
+}
 
 /**
  * selu(x) = scale * (x > 0 ? x : alpha * (exp(x) - 1)) = scale * Prelu(Elu(x), alpha), since Elu(x) < 0
@@ -889,6 +924,20 @@ function seluFromElu(backendName: string): tf.KernelFunc {
     const backend = from as tf.KernelBackend;
     const x = inputs['x']!;
     const elu = own('Elu')({ inputs: { x }, backend, attrs: {} }) as tf.TensorInfo;
+    const heap = heapPassesOf(backend);
+    if (heap) {
+      // One pass over Elu's own output, in place: the same two products per value as Prelu then Multiply gave.
+      const start = heap.offset(elu);
+      const size = tf.util.sizeFromShape(elu.shape);
+      const whole = size & ~3;
+      heap.passes.seluTail(start, start, start + whole * 4);
+      const f32 = heap.f32(elu, size);
+      for (let i = whole; i < size; i++) {
+        const e = f32[i]!;
+        f32[i] = Math.fround(Math.fround(e * (e > 0 ? 1 : SELU_ALPHA_F32)) * SELU_SCALE_F32);
+      }
+      return elu;
+    }
     // Prelu with one slope per channel (XNNPACK's; LeakyRelu is a scalar loop, 3x slower).
     const channels = x.shape[x.shape.length - 1]!;
     const slopes: tf.TensorInfo = { dataId: backend.write(new Float32Array(channels).fill(SELU_ALPHA), [channels], 'float32'), shape: [channels], dtype: 'float32' };
@@ -928,28 +977,36 @@ function channelsLastBatchNorm(args: KernelArgs): boolean {
 }
 
 /**
- * Inference batch norm as two of the backend's XNNPACK passes: y = x * w + b per channel, w = scale / sqrt(variance +
- * epsilon), b = offset - mean * w, folded in float32 as TensorFlow's FusedBatchNorm (and tf.nn.batch_normalization) fold
- * them, instead of tfjs-backend-wasm's per-element square root and division. Not a depthwise 1x1 convolution with bias
- * (one pass, 2x faster again): tfjs-backend-wasm's depthwise convolution turns NaN into -Infinity.
+ * Inference batch norm as y = x * w + b per channel, w = scale / sqrt(variance + epsilon), b = offset - mean * w, folded in
+ * float32 as TensorFlow's FusedBatchNorm (and tf.nn.batch_normalization) fold them, instead of tfjs-backend-wasm's
+ * per-element square root and division: one SIMD pass on the heap (channels a multiple of 4), else the backend's XNNPACK
+ * Multiply and Add (broadcasting along the channels, each about as slow as the one pass; the same float32 products and sums,
+ * so the same bits). Not a depthwise 1x1 convolution with bias: tfjs-backend-wasm's depthwise convolution turns NaN into
+ * -Infinity.
  */
 function batchNormAsMulAdd(backendName: string): tf.KernelFunc {
+  const foldedOnHeap = foldedBatchNormCache();
   return ({ inputs, attrs, backend: from }: KernelArgs) => {
     const backend = from as tf.KernelBackend;
     const { x, mean, variance, offset, scale } = inputs as Record<string, tf.TensorInfo | undefined>;
     const channels = x!.shape[x!.shape.length - 1]!;
     const epsilon = Math.fround(Number((attrs as { varianceEpsilon?: number } | undefined)?.varianceEpsilon ?? 0.001));
-    const m = backend.readSync(mean!.dataId) as Float32Array;
-    const v = backend.readSync(variance!.dataId) as Float32Array;
-    const s = scale ? (backend.readSync(scale.dataId) as Float32Array) : undefined;
-    const o = offset ? (backend.readSync(offset.dataId) as Float32Array) : undefined;
-    const w = new Float32Array(channels);
-    const b = new Float32Array(channels);
-    for (let c = 0; c < channels; c++) {
-      const inv = Math.fround(1 / Math.sqrt(Math.fround(v[c]! + epsilon)));
-      w[c] = s ? Math.fround(inv * s[c]!) : inv;
-      b[c] = Math.fround((o ? o[c]! : 0) - Math.fround(m[c]! * w[c]!));
+    const heap = channels % 4 === 0 ? heapPassesOf(backend) : undefined;
+    if (heap) {
+      // One pass, x * w + b per channel, w and b folded once per set of parameters (a layer's are the same tensors every call).
+      const wb = foldedOnHeap(backend, heap.live, [mean!, variance!, scale, offset], epsilon, () => {
+        const { w, b } = foldBatchNorm(backend, channels, epsilon, mean!, variance!, scale, offset);
+        const both = new Float32Array(2 * channels);
+        both.set(w);
+        both.set(b, channels);
+        return both;
+      });
+      const out = heap.makeOutput(x!.shape);
+      const start = heap.offset(x!);
+      heap.passes.affine(start, heap.offset(out), start + tf.util.sizeFromShape(x!.shape) * 4, heap.offset(wb), channels * 4);
+      return out;
     }
+    const { w, b } = foldBatchNorm(backend, channels, epsilon, mean!, variance!, scale, offset);
     const perChannel = (values: Float32Array): tf.TensorInfo => ({ dataId: backend.write(values, [channels], 'float32'), shape: [channels], dtype: 'float32' });
     const wt = perChannel(w);
     const bt = perChannel(b);
@@ -964,6 +1021,53 @@ function batchNormAsMulAdd(backendName: string): tf.KernelFunc {
       backend.disposeData(wt.dataId);
       backend.disposeData(bt.dataId);
     }
+  };
+}
+
+/** w = scale / sqrt(variance + epsilon), b = offset - mean * w per channel, in float32 as TensorFlow folds them. */
+function foldBatchNorm(backend: tf.KernelBackend, channels: number, epsilon: number, mean: tf.TensorInfo, variance: tf.TensorInfo, scale?: tf.TensorInfo, offset?: tf.TensorInfo) {
+  const m = backend.readSync(mean.dataId) as Float32Array;
+  const v = backend.readSync(variance.dataId) as Float32Array;
+  const s = scale ? (backend.readSync(scale.dataId) as Float32Array) : undefined;
+  const o = offset ? (backend.readSync(offset.dataId) as Float32Array) : undefined;
+  const w = new Float32Array(channels);
+  const b = new Float32Array(channels);
+  for (let c = 0; c < channels; c++) {
+    const inv = Math.fround(1 / Math.sqrt(Math.fround(v[c]! + epsilon)));
+    w[c] = s ? Math.fround(inv * s[c]!) : inv;
+    b[c] = Math.fround((o ? o[c]! : 0) - Math.fround(m[c]! * w[c]!));
+  }
+  return { w, b };
+}
+
+/**
+ * Folded batch-norm parameters on the backend's heap per set of parameter tensors and epsilon, kept while all four
+ * tensors' data live (data never changes under one id: a variable assigned gets a new one). Entries whose sources are
+ * gone are freed at the next miss; at most 64 are kept.
+ */
+function foldedBatchNormCache() {
+  const cache = new Map<string, { sources: object[]; folded: tf.TensorInfo }>();
+  const ids = new WeakMap<object, number>();
+  let next = 0;
+  const idOf = (o: object): number => {
+    let id = ids.get(o);
+    if (id === undefined) ids.set(o, (id = next++));
+    return id;
+  };
+  return (backend: tf.KernelBackend, live: (id: object) => boolean, params: (tf.TensorInfo | undefined)[], epsilon: number, fold: () => Float32Array): tf.TensorInfo => {
+    const key = `${params.map((p) => (p ? idOf(p.dataId) : '-')).join(',')}/${epsilon}`;
+    const hit = cache.get(key);
+    if (hit) return hit.folded;
+    for (const [k, kept] of cache) {
+      if (cache.size >= 64 || !kept.sources.every(live)) {
+        backend.disposeData(kept.folded.dataId);
+        cache.delete(k);
+      }
+    }
+    const values = fold();
+    const folded: tf.TensorInfo = { dataId: backend.write(values, [values.length], 'float32'), shape: [values.length], dtype: 'float32' };
+    cache.set(key, { sources: params.filter((p): p is tf.TensorInfo => p !== undefined).map((p) => p.dataId), folded });
+    return folded;
   };
 }
 

@@ -1,0 +1,116 @@
+/**
+ * Two one-pass element-wise loops as a small WebAssembly SIMD module run on tfjs-backend-wasm's own memory (imported, as
+ * the Winograd transforms' module is), four floats per instruction, each computing exactly what the backend's XNNPACK
+ * kernels computed in two or three passes (the same float32 operations in the same order, so the same bits):
+ *
+ *   affine(x, out, end, wb, c4)   out = x * w[c] + b[c] per channel c (inference batch norm folded per channel; XNNPACK's
+ *                                 broadcasting Multiply then Add each took ~3x a plain pass); w is C floats at wb, b the
+ *                                 C floats after it; c4 = C * 4 bytes (C a multiple of 4); end = x + the input's bytes.
+ *   seluTail(e, out, end)         out = (e * (e > 0 ? 1 : alpha)) * scale: SELU after the backend's Elu (was Prelu then a
+ *                                 scalar Multiply); byte counts a multiple of 16.
+ */
+
+import { unsignedLeb128 } from '@savedkeras/common';
+
+export interface ElementwisePasses {
+  affine(x: number, out: number, end: number, wb: number, c4: number): void;
+  seluTail(e: number, out: number, end: number): void;
+}
+
+const leb = unsignedLeb128;
+const GET = 0x20, SET = 0x21, TEE = 0x22, I32_CONST = 0x41, ADD = 0x6a, GE_U = 0x4f;
+const BLOCK = 0x02, LOOP = 0x03, BR_IF = 0x0d, BR = 0x0c, END = 0x0b, VOID = 0x40, I32 = 0x7f, V128 = 0x7b, SIMD = 0xfd;
+const LOAD = [SIMD, 0x00, 2, 0], STORE = [SIMD, 0x0b, 2, 0]; // align 4 bytes (a hint), offset 0
+const F32X4_GT = [SIMD, 0x44], BITSELECT = [SIMD, 0x52], F32X4_ADD = [SIMD, ...leb(0xe4)], F32X4_MUL = [SIMD, ...leb(0xe6)];
+
+function splat(v: number): number[] {
+  const bytes = new Uint8Array(16);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < 4; i++) view.setFloat32(i * 4, v, true);
+  return [SIMD, 0x0c, ...bytes];
+}
+
+/** `local += n` (a constant) or `local += other local`. */
+const addTo = (local: number, n: number | { local: number }): number[] =>
+  [GET, local, ...(typeof n === 'number' ? [I32_CONST, ...leb(n)] : [GET, n.local]), ADD, SET, local];
+
+/** affine(x 0, out 1, end 2, wb 3, c4 4), local k 5. */
+function affineBody(): number[] {
+  const [x, out, end, wb, c4, k] = [0, 1, 2, 3, 4, 5];
+  return [
+    1, 1, I32, // one i32 local: k
+    BLOCK, VOID, LOOP, VOID,
+    GET, x, GET, end, GE_U, BR_IF, 1,
+    I32_CONST, 0, SET, k,
+    BLOCK, VOID, LOOP, VOID,
+    GET, k, GET, c4, GE_U, BR_IF, 1,
+    GET, out, GET, k, ADD, // the store's address
+    GET, x, GET, k, ADD, ...LOAD,
+    GET, wb, GET, k, ADD, ...LOAD,
+    ...F32X4_MUL,
+    GET, wb, GET, c4, ADD, GET, k, ADD, ...LOAD,
+    ...F32X4_ADD,
+    ...STORE,
+    ...addTo(k, 16),
+    BR, 0, END, END,
+    ...addTo(x, { local: c4 }),
+    ...addTo(out, { local: c4 }),
+    BR, 0, END, END,
+    END,
+  ];
+}
+
+/** seluTail(e 0, out 1, end 2), local v 3 (v128). */
+function seluTailBody(alpha: number, scale: number): number[] {
+  const [e, out, end, v] = [0, 1, 2, 3];
+  return [
+    1, 1, V128,
+    BLOCK, VOID, LOOP, VOID,
+    GET, e, GET, end, GE_U, BR_IF, 1,
+    GET, out,
+    GET, e, ...LOAD, TEE, v,
+    ...splat(1), ...splat(alpha), GET, v, ...splat(0), ...F32X4_GT, ...BITSELECT, // v > 0 ? 1 : alpha, per lane
+    ...F32X4_MUL,
+    ...splat(scale), ...F32X4_MUL,
+    ...STORE,
+    ...addTo(e, 16),
+    ...addTo(out, 16),
+    BR, 0, END, END,
+    END,
+  ];
+}
+
+function moduleBytes(sharedMemory: boolean, seluAlpha: number, seluScale: number): Uint8Array {
+  const section = (id: number, bytes: number[]) => [id, ...leb(bytes.length), ...bytes];
+  const name = (s: string) => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
+  const vec = (items: number[][]) => [...leb(items.length), ...items.flat()];
+  const fn = (body: number[]) => [...leb(body.length), ...body];
+  // A shared memory's import needs a maximum; 65536 pages (4 GiB) admits any the backend made.
+  const limits = sharedMemory ? [0x03, 0, ...leb(65536)] : [0x00, 0];
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([[0x60, 5, I32, I32, I32, I32, I32, 0], [0x60, 3, I32, I32, I32, 0]])),
+    ...section(2, vec([[...name('env'), ...name('mem'), 0x02, ...limits]])),
+    ...section(3, vec([[0], [1]])),
+    ...section(7, vec([[...name('affine'), 0, 0], [...name('seluTail'), 0, 1]])),
+    ...section(10, vec([fn(affineBody()), fn(seluTailBody(seluAlpha, seluScale))])),
+  ]);
+}
+
+const byMemory = new WeakMap<WebAssembly.Memory, ElementwisePasses | null>();
+
+/** The passes bound to `memory`, or null where this engine has no WebAssembly SIMD (callers keep the kernels' way). */
+export function elementwisePasses(memory: WebAssembly.Memory, seluAlpha: number, seluScale: number): ElementwisePasses | null {
+  let found = byMemory.get(memory);
+  if (found !== undefined) return found;
+  found = null;
+  try {
+    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    const bytes = moduleBytes(shared, seluAlpha, seluScale);
+    if (WebAssembly.validate(bytes)) found = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem: memory } }).exports as unknown as ElementwisePasses;
+  } catch {
+    found = null; // a page that forbids compiling WebAssembly
+  }
+  byMemory.set(memory, found);
+  return found;
+}
