@@ -36,9 +36,11 @@ export interface KernelFix {
    * (as Reshape does) when the slice is the whole tensor (a speed fix);
    * `subpixel-upsampled` computes a 3x3 convolution of a 2x nearest-upsampled image as four 2x2 convolutions of the small
    * image (a speed fix);
+   * `phase-convs` computes a transposed convolution as one convolution of its input per output phase (stride s: s*s of them,
+   * each with the taps that land on that phase, flipped) on the backend's own kernel, interleaved into the output (a speed fix);
    * `max-min` computes Relu as the backend's own Maximum(x, 0) and Relu6 as Minimum(Maximum(x, 0), 6) (each value on its own).
    */
-  readonly via: 'max-min' | 'cpu' | 'js' | 'per-image-cpu' | 'alias' | 'empty' | 'js-matmul' | 'js-batchnorm' | 'own-bias' | 'selu-from-elu' | 'leaky-from-prelu' | 'matmul-col2im' | 'folded-mul-add' | 'winograd' | 'heap-slice' | 'subpixel-upsampled';
+  readonly via: 'max-min' | 'cpu' | 'js' | 'per-image-cpu' | 'alias' | 'empty' | 'js-matmul' | 'js-batchnorm' | 'own-bias' | 'selu-from-elu' | 'leaky-from-prelu' | 'matmul-col2im' | 'folded-mul-add' | 'winograd' | 'heap-slice' | 'subpixel-upsampled' | 'phase-convs';
   /** `alias`: the backend's own kernel that computes the same thing right, and the attrs it gets. */
   readonly alias?: { kernel: string; attrs: Record<string, unknown> };
   /**
@@ -376,6 +378,18 @@ export const KERNEL_FIXES: readonly KernelFix[] = Object.freeze([
       when: (attrs, _shapes, args) => upsampledConvCandidate(attrs, args),
     }),
   ),
+  {
+    kernel: 'Conv2DBackpropInput',
+    backend: 'wasm',
+    why:
+      "tfjs-backend-wasm 4.22 Conv2DBackpropInput is a scalar C loop; the BatchMatMul + col2im above still wrote every tap's " +
+      'product out (9x the input for a 3x3 filter) and added them up in one JS thread (cgan-generator-multiply-tf215: ' +
+      'Conv2DBackpropInput 75 % of its CPU). float32 channels-last calls with at least 2 output channels, a kernel no smaller than ' +
+      'the stride and a finite filter run as one convolution of the input per output phase (stride s: s*s of them, each with the ' +
+      "taps that land on that phase, flipped) on the backend's own XNNPACK Conv2D, threaded as it is, the phases interleaved into the output",
+    via: 'phase-convs',
+    when: (attrs, _shapes, args) => phaseConvCandidate(attrs, args),
+  },
   ...(['_FusedMatMul', 'FusedConv2D', 'FusedDepthwiseConv2D'] as const).map(
     (kernel): KernelFix => ({
       kernel,
@@ -437,7 +451,7 @@ export async function installKernelFixes(backend: string): Promise<string[]> {
       tf.unregisterKernel(fix.kernel, fix.backend);
     }
     const native = nativeKernels.get(`${fix.backend}/${fix.kernel}`);
-    if ((fix.via === 'own-bias' || fix.via === 'heap-slice' || fix.via === 'subpixel-upsampled') && current === undefined) {
+    if ((fix.via === 'own-bias' || fix.via === 'heap-slice' || fix.via === 'subpixel-upsampled' || fix.via === 'phase-convs') && current === undefined) {
       throw new Error(`${fix.kernel} is not registered for ${fix.backend}: no kernel of its own to hand calls to`);
     }
     const kernelFunc =
@@ -455,6 +469,7 @@ export async function installKernelFixes(backend: string): Promise<string[]> {
       : fix.via === 'winograd' ? winogradConv2d(current!.kernelFunc)
       : fix.via === 'heap-slice' ? sliceOnHeap(fix.backend, current!.kernelFunc)
       : fix.via === 'subpixel-upsampled' ? upsampledConvBySubpixel(current!.kernelFunc)
+      : fix.via === 'phase-convs' ? conv2dTransposeByPhases(fix.backend, current!.kernelFunc)
       : fix.via === 'max-min' ? reluByMaxMin(fix.backend, fix.kernel === 'Relu6' ? 6 : undefined)
       : perImageOnCpu(fix.kernel);
     if (fix.when !== undefined) {
@@ -1171,6 +1186,135 @@ function conv2dTransposeByMatMul(backendName: string): tf.KernelFunc {
     if (typeof heap.makeOutput === 'function' && typeof heap.typedArrayFromHeap === 'function') return out;
     return { dataId: backend.write(o, shape, 'float32'), shape, dtype: 'float32' };
   };
+}
+
+/** The attrs tfjs passes Conv2DBackpropInput. */
+interface TransposeAttrs { strides: number | [number, number]; pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding; dimRoundingMode?: 'floor' | 'round' | 'ceil'; dataFormat?: string; inputShape: [number, number, number, number] }
+
+/** A call the phase route takes on its shapes (the filter's values decide later: finite only). */
+function phaseConvCandidate(attrs: Record<string, unknown>, args: KernelArgs): boolean {
+  const { dy, filter } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  if (dy?.dtype !== 'float32' || filter?.dtype !== 'float32' || attrs['dataFormat'] === 'NCHW') return false;
+  if (dy.shape.length !== 4 || filter.shape.length !== 4 || ![...dy.shape, ...filter.shape].every((d) => d > 0)) return false;
+  return transposePhases(attrs as unknown as TransposeAttrs, filter.shape as number[], dy.shape as number[]) !== undefined;
+}
+
+/**
+ * One axis of a stride-s transposed convolution, split by output phase: output index y = q*s + r - before (r = 0..s-1) gets
+ * the taps k = r + s*t of input index q - t, so phase r is a stride-1 convolution of the input with those taps flipped
+ * (`taps` of them), padded `padBefore` / `padAfter`, whose output m is q = first + m. undefined when a phase would need
+ * negative padding (the output crops input rows away) or has no taps or no outputs: those calls keep the matmul route.
+ */
+interface AxisPhase { r: number; taps: number; first: number; count: number; padBefore: number; padAfter: number }
+
+function axisPhases(inSize: number, outSize: number, kernel: number, stride: number, before: number): AxisPhase[] | undefined {
+  const phases: AxisPhase[] = [];
+  for (let r = 0; r < stride; r++) {
+    const taps = Math.ceil((kernel - r) / stride);
+    const first = Math.ceil((before - r) / stride);
+    const last = Math.floor((outSize - 1 + before - r) / stride);
+    const phase = { r, taps, first, count: last - first + 1, padBefore: taps - 1 - first, padAfter: last + 1 - inSize };
+    if (taps < 1 || phase.count < 1 || phase.padBefore < 0 || phase.padAfter < 0) return undefined;
+    phases.push(phase);
+  }
+  return phases;
+}
+
+function transposePhases(a: TransposeAttrs, filterShape: number[], dyShape: number[]) {
+  const info = tf.backend_util.computeConv2DInfo(a.inputShape, filterShape as [number, number, number, number], a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
+  if (info.inChannels < 2 || info.outHeight !== dyShape[1] || info.outWidth !== dyShape[2]) return undefined;
+  const rows = axisPhases(info.outHeight, info.inHeight, info.filterHeight, info.strideHeight, info.padInfo.top);
+  const cols = axisPhases(info.outWidth, info.inWidth, info.filterWidth, info.strideWidth, info.padInfo.left);
+  return rows && cols ? { info, rows, cols } : undefined;
+}
+
+/**
+ * Transposed convolution (Conv2DBackpropInput, channels last) as one stride-1 convolution of dy per output phase (axisPhases)
+ * on the backend's own Conv2D (XNNPACK on wasm: the same multiply-adds as the direct method, threaded as the backend is; no
+ * tap products written out and added up as the matmul route does), each phase's pixels then copied to their places in the
+ * output. Padding here is zeros multiplied into the phase filter, so only finite filters go this way (Infinity * 0 would make
+ * NaN where TensorFlow adds nothing); the phase filters are kept per filter (derivedTensorsCache) so XNNPACK packs them once.
+ */
+function conv2dTransposeByPhases(backendName: string, previous: tf.KernelFunc): tf.KernelFunc {
+  const conv2d = ownKernel(backendName, 'Conv2D');
+  const byStrides = new Map<string, ReturnType<typeof derivedTensorsCache>>();
+  return (args: KernelArgs) => {
+    const backend = args.backend as tf.KernelBackend;
+    const heap = backend as unknown as Partial<WasmHeapAccess>;
+    const dy = args.inputs['dy']!;
+    const filter = args.inputs['filter']!;
+    const plan = transposePhases(args.attrs as unknown as TransposeAttrs, filter.shape as number[], dy.shape as number[]);
+    if (plan === undefined || typeof heap.makeOutput !== 'function' || typeof heap.typedArrayFromHeap !== 'function') return previous(args);
+    const { info, rows, cols } = plan;
+    const { filterWidth: kw, inChannels: c, strideHeight: sh, strideWidth: sw } = info;
+    const d = dy.shape[3]!;
+    const key = `${sh},${sw}`;
+    const cache = byStrides.get(key) ?? derivedTensorsCache();
+    byStrides.set(key, cache);
+    const filters = cache(filter, backend, (taps) => phaseFiltersOfTranspose(taps, rows, cols, kw, c, d));
+    if (filters === undefined) return previous(args);
+    const outs: tf.TensorInfo[] = [];
+    try {
+      for (const [p, rowPhase] of rows.entries()) {
+        for (const [q, colPhase] of cols.entries()) {
+          const pad = [[0, 0], [rowPhase.padBefore, rowPhase.padAfter], [colPhase.padBefore, colPhase.padAfter], [0, 0]];
+          outs.push(conv2d({ inputs: { x: dy, filter: filters[p * cols.length + q]! }, backend, attrs: { strides: 1, pad, dataFormat: 'NHWC', dilations: 1 } }) as tf.TensorInfo);
+        }
+      }
+      const [n, outH, outW] = [dy.shape[0]!, info.inHeight, info.inWidth];
+      const out = heap.makeOutput([n, outH, outW, c], 'float32');
+      const o = heap.typedArrayFromHeap(out) as Float32Array; // views made after the last allocation (a heap growth detaches older ones)
+      for (const [p, rowPhase] of rows.entries()) {
+        for (const [q, colPhase] of cols.entries()) {
+          const ph = heap.typedArrayFromHeap(outs[p * cols.length + q]!) as Float32Array;
+          let from = 0;
+          for (let b = 0; b < n; b++) {
+            for (let m = 0; m < rowPhase.count; m++) {
+              const y = (rowPhase.first + m) * sh + rowPhase.r - info.padInfo.top;
+              const row = (b * outH + y) * outW;
+              for (let k = 0; k < colPhase.count; k++, from += c) {
+                const to = (row + (colPhase.first + k) * sw + colPhase.r - info.padInfo.left) * c;
+                for (let e = 0; e < c; e++) o[to + e] = ph[from + e]!;
+              }
+            }
+          }
+        }
+      }
+      return out;
+    } finally {
+      for (const t of outs) backend.disposeData(t.dataId);
+    }
+  };
+}
+
+/**
+ * The phase filters of a transposed convolution's [kh, kw, c, d] filter, row phase p and column phase q at p * cols + q:
+ * [taps_p, taps_q, d, c] (a forward convolution's HWIO, dy's d channels in), tap (u, v) = filter tap (r_p + sh*(taps_p-1-u),
+ * r_q + sw*(taps_q-1-v)) with c and d swapped. undefined when a value is not finite.
+ */
+function phaseFiltersOfTranspose(taps: Float32Array, rows: AxisPhase[], cols: AxisPhase[], kw: number, c: number, d: number): Derived[] | undefined {
+  if (!taps.every((v) => Number.isFinite(v))) return undefined;
+  const sh = rows.length;
+  const sw = cols.length;
+  const phases: Derived[] = [];
+  for (const rp of rows) {
+    for (const cp of cols) {
+      const g = new Float32Array(rp.taps * cp.taps * d * c);
+      for (let u = 0; u < rp.taps; u++) {
+        const ky = rp.r + sh * (rp.taps - 1 - u);
+        for (let v = 0; v < cp.taps; v++) {
+          const kx = cp.r + sw * (cp.taps - 1 - v);
+          const to = (u * cp.taps + v) * d * c;
+          const from = (ky * kw + kx) * c * d;
+          for (let ci = 0; ci < c; ci++) {
+            for (let di = 0; di < d; di++) g[to + di * c + ci] = taps[from + ci * d + di]!;
+          }
+        }
+      }
+      phases.push({ values: g, shape: [rp.taps, cp.taps, d, c] });
+    }
+  }
+  return phases;
 }
 
 /** What tfjs-backend-wasm's backend offers its own kernels: outputs allocated on the heap, and views of heap data. */
