@@ -34,6 +34,12 @@ import type { ChildRef, KerasInfo, NodeKind, ObjectNode } from './saved-model-gr
  * candidate keys, each key is claimed once, its stored shape is the weight's and its dtype of the
  * weight's kind, and every variable key of the index (other than optimizer slots, the optimizer's own
  * variables and compile metrics) is some weight's. Otherwise the load takes the checkpoint's object graph.
+ *
+ * 4. keras_metadata.pb's node_path of a layer is its first path in the same breadth-first order
+ *    (`root.layer_with_weights-1.layer_with_weights-0`): written from the object graph TensorFlow saved, not from
+ *    the model config. With the whole file read, it attests each layer's place among its network's children, so
+ *    the order of `model.variables` is known even for same-shape layers the network itself does not order
+ *    (memnet-babi-multi-input: an Embedding [38, 64] in two parallel nested Sequentials).
  */
 
 /** What the key route needs of a revived layer's weight (a tfjs LayerVariable). */
@@ -69,6 +75,11 @@ interface TreeLayer {
   index: number;
   network: TreeNetwork | null;
   inputLayer: boolean;
+  /**
+   * The child name its network's saved object has for it (`layer_with_weights-K` for a layer with weights, else
+   * `layer-N`), when the file says (its keras_metadata.pb node_path): the order the layers were saved in.
+   */
+  savedAs?: string;
 }
 
 /** A network of the tree: the root or a nested Functional/Sequential. */
@@ -146,6 +157,7 @@ export function keyedWeights(
   root: TreeNetwork,
   owners: readonly KeyedLayer[],
   ckpt: KeyedEntries,
+  attested = false,
 ): { variables: Map<number, KeyedVariable[]>; weighted: Map<number, number> } {
   const byId = new Map<number, KeyedLayer['layer']>();
   for (const o of owners) byId.set(o.id, o.layer);
@@ -195,7 +207,10 @@ export function keyedWeights(
   };
   name(root);
 
-  checkUnambiguous(root, all);
+  // With every layer's saved child name the file attests the order its weights were saved in (model.variables' order):
+  // it must be the config's. Without it, same-shape layers must have an order the network itself fixes.
+  if (attested) checkSavedOrder(root, weighted);
+  else checkUnambiguous(root, all);
 
   const position = (list: KeyedWeight[]) => {
     const m = new Map<KeyedWeight, number>();
@@ -253,6 +268,19 @@ export function keyedWeights(
   return { variables, weighted };
 }
 
+
+/** Every layer of every network is where the file saved it: its child name as the key route gives it is its `savedAs`. */
+function checkSavedOrder(root: TreeNetwork, weighted: Map<number, number>): void {
+  const visit = (net: TreeNetwork): void => {
+    for (const l of net.layers) {
+      const k = weighted.get(l.id);
+      const named = k !== undefined ? `layer_with_weights-${k}` : `layer-${l.index}`;
+      if (l.savedAs !== named) throw new KeyRouteRefused(`layer ${l.name} was saved as ${l.savedAs ?? 'nothing'}, its place in the config makes it ${named}`);
+      if (l.network) visit(l.network);
+    }
+  };
+  visit(root);
+}
 
 /**
  * The keys give a layer its weights by its place in the config's `layers` (rule 1): a config whose order

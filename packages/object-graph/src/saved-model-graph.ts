@@ -564,7 +564,7 @@ export class SavedModelGraph {
       fingerprint: null,
       metaGraphTags: [],
       objectGraphFrom: 'checkpoint',
-      keyRoute: { tree, ckpt, bound: false, rootLayerChildren },
+      keyRoute: { tree, ckpt, bound: false, rootLayerChildren, attested: fileNodes !== null },
     });
   }
 
@@ -580,7 +580,7 @@ export class SavedModelGraph {
     if (!route || route.bound) return;
     let keyed: ReturnType<typeof keyedWeights>;
     try {
-      keyed = keyedWeights(route.tree, owners, route.ckpt);
+      keyed = keyedWeights(route.tree, owners, route.ckpt, route.attested);
     } catch (e) {
       if (e instanceof KeyRouteRefused) throw new ObjectGraphNeeded(e.message);
       throw e;
@@ -862,6 +862,8 @@ interface KeyRoute {
    * order), which the names the key route gives the root's layers must equal.
    */
   rootLayerChildren?: string[];
+  /** Every layer's saved child name is known (TreeLayer.savedAs: keras_metadata.pb read whole). */
+  attested?: boolean;
 }
 
 /**
@@ -899,6 +901,7 @@ function withOwnMetadata(tree: TreeNetwork, nodes: ObjectNode[], fileNodes: Map<
       if (configJson(info.metadata['config']) !== configJson(node.keras!.metadata['config'])) return false;
       node.keras = { ...info, nodePath: node.path };
       node.identifier = info.identifier;
+      l.savedAs = info.nodePath.slice(info.nodePath.lastIndexOf('.') + 1);
       if (l.network && !match(l.network, info.nodePath, depth + 1)) return false;
     }
     return true;

@@ -2,9 +2,11 @@ import '@tensorflow/tfjs-backend-cpu';
 import { existsSync, statSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it } from 'vitest';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { describe, expect, it, vi } from 'vitest';
 import type { ModelSource } from '@savedkeras/common';
 import { NodeFileSource, selectBackend } from '@savedkeras/backend-node';
+import { SavedModelGraph } from '@savedkeras/object-graph';
 import { readSSTable } from '@savedkeras/proto';
 import { editKerasJson, memorySource, renameClass, writeKerasSavedModel, writeSSTable, type FunctionalSpec } from '@savedkeras/testing';
 import { loadKerasModelWithReport } from '../src/index.js';
@@ -281,6 +283,54 @@ describe.skipIf(!have)('which route real fixtures take', () => {
       });
     }
     model.dispose();
+  });
+
+  it('memnet-babi-multi-input (an Embedding [38, 64] in two nested Sequentials, whose own nodes revival reads): by key names, revived once', async () => {
+    // The node paths of keras_metadata.pb (root.layer_with_weights-0, -1, ...) attest the order the layers were saved
+    // in, which fixes the order of the keys `variables/<i>` the nested layers' weights have. Before, the key route
+    // with the whole file was refused at bind (same-shape layers in two networks) and the load revived a third time
+    // over the checkpoint's object graph.
+    const slug = 'memnet-babi-multi-input';
+    const fromObjectGraph = vi.spyOn(SavedModelGraph, 'fromCheckpoint');
+    const denseBuild = vi.spyOn(tfl.layers.dense({ units: 1 }).constructor.prototype as tfl.layers.Layer, 'build');
+    try {
+      const source = new CountingSource(new NodeFileSource(fixtureDir(slug)));
+      const { model, report, graph } = await loadKerasModelWithReport(source, { warn: () => {} });
+      expect(report.route).toBe('checkpoint');
+      expect(graph!.weightsByKeyNames).toBe(true);
+      expect(graph!.layerMetadataFromModelConfig).toBe(false);
+      expect(fromObjectGraph).not.toHaveBeenCalled();
+      // Its one Dense layer is built once: one full revival (the first attempt stops at the first nested Sequential).
+      expect(denseBuild).toHaveBeenCalledTimes(1);
+      // keras_metadata.pb once in all; of the data shards the weights only (not the checkpoint's object graph).
+      expect(source.bytes.get('keras_metadata.pb')).toBe(statSync(nodePath.join(fixtureDir(slug), 'keras_metadata.pb')).size);
+      const weightBytes = report.weights.reduce((s, w) => s + w.weight.shape.reduce((a: number, d) => a * (d ?? 1), 1) * 4, 0);
+      const shards = [...source.bytes].filter(([p]) => p.includes('.data-')).reduce((s, [, n]) => s + n, 0);
+      expect(shards).toBeLessThanOrEqual(weightBytes + 64 * report.weights.length);
+      // The two [38, 64] embeddings by the keys of their places in model.variables, each its own values (TensorFlow's outputs below).
+      const embeddings = report.weights.filter((w) => w.weight.shape.join() === '38,64').map((w) => [w.layerPath, w.checkpointKey]);
+      expect(embeddings).toEqual([
+        ['root.layer_with_weights-0.layer_with_weights-0', 'variables/0/.ATTRIBUTES/VARIABLE_VALUE'],
+        ['root.layer_with_weights-1.layer_with_weights-0', 'variables/1/.ATTRIBUTES/VARIABLE_VALUE'],
+      ]);
+      const exp = expected(slug)!;
+      expect(exp.cases.length).toBeGreaterThan(0);
+      for (const c of exp.cases) {
+        const xs = report.inputNames.map((n) => toTensor(c.inputs[n]!));
+        const out = model.predict(xs.length === 1 ? xs[0]! : xs);
+        const outs = Array.isArray(out) ? out : [out];
+        report.outputNames.forEach((name, i) => {
+          const want = (c.outputs[name]!.value as number[]).flat(Infinity as 1) as number[];
+          const got = outs[i]!.dataSync();
+          const tol = c.tolerance ?? 1e-4;
+          for (let j = 0; j < want.length; j++) expect(Math.abs(got[j]! - want[j]!)).toBeLessThanOrEqual(tol + tol * Math.abs(want[j]!));
+        });
+      }
+      model.dispose();
+    } finally {
+      fromObjectGraph.mockRestore();
+      denseBuild.mockRestore();
+    }
   });
 
   it.each(FULL)('%s: full route (%s)', async (slug) => {

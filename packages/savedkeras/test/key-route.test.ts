@@ -2,7 +2,9 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import type { ModelSource } from '@savedkeras/common';
-import { readSSTable } from '@savedkeras/proto';
+import { ObjectGraphNeeded, SavedModelGraph } from '@savedkeras/object-graph';
+import { CheckpointReader, readSSTable } from '@savedkeras/proto';
+import { reviveKerasModel } from '@savedkeras/revive';
 import { editKerasJson, memorySource, writeKerasSavedModel, writeSSTable, type FunctionalSpec, type SequentialSpec } from '@savedkeras/testing';
 import { loadKerasModelWithReport } from '../src/index.js';
 
@@ -380,6 +382,74 @@ describe('weights by checkpoint key names with every layer node of keras_metadat
     const { model, graph } = await loadKerasModelWithReport(memorySource(files), { warn: () => {} });
     expect(graph!.weightsByKeyNames).toBe(false);
     expectReference(model);
+    model.dispose();
+  });
+});
+
+/**
+ * With every layer node of keras_metadata.pb read, their node paths (`root.layer_with_weights-K`, written from the
+ * object graph TensorFlow saved) attest the order the layers were saved in, which fixes model.variables' order: the
+ * key route then needs no order of their own for same-shape layers (memnet-babi-multi-input: an Embedding [38, 64]
+ * in two parallel nested Sequentials), and a config whose layer list was edited is refused.
+ */
+describe('same-shape layers with the saved order attested by keras_metadata.pb node paths', () => {
+  const spec: FunctionalSpec = {
+    kind: 'Functional',
+    name: 'branches',
+    layers: [
+      { className: 'InputLayer', name: 'x', shape: [4] },
+      { className: 'Dense', name: 'p', units: 4, kernel: values(16, 8), bias: values(4, 9), inbound: [['x']] },
+      { className: 'Dense', name: 'q', units: 4, activation: 'tanh', kernel: values(16, 10), bias: values(4, 11), inbound: [['x']] },
+      { className: 'Concatenate', name: 'cat', inbound: [['p', 'q']] },
+    ],
+    inputs: ['x'],
+    outputs: ['cat'],
+    seed: 3,
+  };
+  const want = (x: number[]) => {
+    const dense = (name: string, act: (z: number) => number) => {
+      const l = spec.layers.find((s) => s.name === name) as { kernel: Float32Array; bias: Float32Array };
+      return Array.from({ length: 4 }, (_, u) => act(l.bias[u]! + x.reduce((s, xi, i) => s + xi * l.kernel[i * 4 + u]!, 0)));
+    };
+    return [...dense('p', (z) => z), ...dense('q', Math.tanh)];
+  };
+  const revive = async (files: Map<string, Uint8Array>) => {
+    const source = memorySource(files);
+    const ckpt = await CheckpointReader.open(source);
+    const graph = (await SavedModelGraph.fromCheckpointKeys(source, ckpt, { kerasMetadata: 'whole' }))!;
+    expect(graph.weightsByKeyNames).toBe(true);
+    return reviveKerasModel(graph, ckpt, { warn: () => {} });
+  };
+
+  it('parallel same-shape layers: bound by key names in the attested order, right numbers', async () => {
+    const { model, report } = await revive(writeKerasSavedModel(spec));
+    expect(report.weights.map((w) => [w.layerPath, w.checkpointKey.split('/')[0]])).toEqual([
+      ['root.layer_with_weights-0', 'layer_with_weights-0'],
+      ['root.layer_with_weights-0', 'layer_with_weights-0'],
+      ['root.layer_with_weights-1', 'layer_with_weights-1'],
+      ['root.layer_with_weights-1', 'layer_with_weights-1'],
+    ]);
+    const got = (model.predict(tf.tensor2d(X)) as tf.Tensor).arraySync() as number[][];
+    X.forEach((x, r) => want(x).forEach((w, i) => expect(Math.abs(got[r]![i]! - w)).toBeLessThan(1e-5)));
+    model.dispose();
+  });
+
+  it('the model config lists p and q the other way round (an edit the node paths do not follow): refused', async () => {
+    // By the config's order q would take p's keys (layer_with_weights-0) and p q's: same shapes, silently swapped.
+    const edited = editKerasJson(writeKerasSavedModel(spec), (json) => {
+      const layers = (json['config'] as { layers?: { name: string }[] } | undefined)?.layers;
+      if (!Array.isArray(layers)) return false;
+      [layers[1], layers[2]] = [layers[2]!, layers[1]!];
+      return true;
+    });
+    const err = await revive(edited).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ObjectGraphNeeded);
+    expect((err as Error).message).toMatch(/layer q was saved as layer_with_weights-1/);
+    // The loader then takes the checkpoint's object graph: each layer its own weights.
+    const { model, graph } = await loadKerasModelWithReport(memorySource(edited), { warn: () => {} });
+    expect(graph!.weightsByKeyNames).toBe(false);
+    const got = (model.predict(tf.tensor2d(X)) as tf.Tensor).arraySync() as number[][];
+    X.forEach((x, r) => want(x).forEach((w, i) => expect(Math.abs(got[r]![i]! - w)).toBeLessThan(1e-5)));
     model.dispose();
   });
 });
