@@ -111,8 +111,10 @@ export const MISS_BOUNDS: readonly MissBound[] = [
     target: 'loadRatio',
     models: ['legacy-tf22-large-2shard-lstm'],
     bound:
-      "a TF 2.2 SavedModel (Keras metadata inside saved_model.pb): the full route reads the MetaGraphDef's object graph by " +
-      'range + the checkpoint object graph; crc32c and streaming 1.9 MB into the heap 17 %, GC 25 %; no TF <= 2.4 fast path',
+      "at the line (1.05-1.07 in session 9's baseline) since session 8's TF 2.2-2.4 key route (saved_model.pb's root object by " +
+      'ranges, weights by checkpoint key names, no object graph decoded); cold profile (session 9, load-cold.mjs --profile, ' +
+      "wasm, load ~29): the Sequential rebuild (tfjs building the two LSTMs) 32 %, reading 1.9 MB of weights (crc32c, copies " +
+      "into the wasm heap) ~20 %, tfjs' zero-filled variables before the read ~5 %, the rest of the revive ~17 %",
     profile: LOAD_BOUNDS,
   },
   {
