@@ -2,7 +2,7 @@
 replaced (for speed) by one convolution per output phase (2+ output channels, finite filters) or else a BatchMatMul of
 the input with every filter tap plus a JS col2im; these pin both to TensorFlow's numbers over strides 1-3 (unequal too),
 SAME/VALID/explicit padding, odd and even output sizes (TensorFlow accepts s-1 sizes per input size), kernels smaller
-than, equal to and larger than the stride, one and several channels (16 in, 8 out: several XNNPACK tiles), NaN and
+than, equal to and larger than the stride, one and several channels (16 in, 8 out: several XNNPACK tiles; 16 out), NaN and
 infinities in the input, and an infinite filter tap (the phase route refuses it: zero padding times Infinity is NaN).
 Run with TensorFlow 2.x: python conv2d-transpose-pins.py (idempotent: replaces its own cases).
 """
@@ -40,6 +40,9 @@ for case in [
     (2, 5, 5, 3, 4, 3, 3, (1, 1), 'SAME', 5, 5),
     (1, 3, 3, 3, 3, 3, 3, (2, 2), 'SAME', 6, 6, 'specials in x'),
     (1, 3, 3, 2, 2, 3, 3, (2, 2), 'SAME', 6, 6, 'infinite tap'),
+    # 16+ channels per output pixel, and whole rows with a width stride of 1: the interleave copies runs with set()
+    (1, 3, 3, 4, 16, 3, 3, (2, 2), 'SAME', 6, 6),
+    (1, 3, 4, 3, 8, 3, 3, (2, 1), 'SAME', 6, 4),
 ]:
     n, h, w, d, c, kh, kw, s, pad, oh, ow = case[:11]
     x = rng.standard_normal([n, h, w, d]).astype(np.float32)

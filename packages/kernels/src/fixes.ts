@@ -1272,9 +1272,13 @@ function conv2dTransposeByPhases(backendName: string, previous: tf.KernelFunc): 
             for (let m = 0; m < rowPhase.count; m++) {
               const y = (rowPhase.first + m) * sh + rowPhase.r - info.padInfo.top;
               const row = (b * outH + y) * outW;
-              for (let k = 0; k < colPhase.count; k++, from += c) {
+              // One run per output pixel (per phase row when the width stride is 1); set() is a memmove, 2-3x the loop's speed
+              // from ~16 floats on, a new subarray each time costs more below that.
+              const run = sw === 1 ? colPhase.count * c : c;
+              for (let k = 0; k < colPhase.count; k += run / c, from += run) {
                 const to = (row + (colPhase.first + k) * sw + colPhase.r - info.padInfo.left) * c;
-                for (let e = 0; e < c; e++) o[to + e] = ph[from + e]!;
+                if (run >= 16) o.set(ph.subarray(from, from + run), to);
+                else for (let e = 0; e < run; e++) o[to + e] = ph[from + e]!;
               }
             }
           }

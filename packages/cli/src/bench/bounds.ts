@@ -74,10 +74,10 @@ export const MISS_BOUNDS: readonly MissBound[] = [
     target: 'tfRatio',
     models: ['cgan-generator-multiply-tf215'],
     bound:
-      'the transposed convolutions (77 % of the CPU) run since session 9 as one XNNPACK Conv2D per output phase (CPU A/B 32.2 -> ' +
-      '26.6 ms per batch, load 14; threaded with --threads 2, the matmul route was not): the same multiply-adds at 6.5-7.4 G/s ' +
-      "(128-bit WebAssembly SIMD, no FMA) against oneDNN's ~45-70 (AVX-512): 6-11x op by op for the two stride-2 layers, " +
-      '[8,14,14,128] -> 64 15.7 ms vs ~2.6; the 1-channel output layer stays on the matmul route (2.0 vs ~1.1 ms)',
+      'the transposed convolutions (~75 % of the CPU) run since session 9 as one XNNPACK Conv2D per output phase (CPU A/B 29.7 -> ' +
+      '23.1 ms per batch, load 30; threaded with --threads 2, the matmul route was not): the same multiply-adds at 7-10 G/s ' +
+      "(128-bit WebAssembly SIMD, no FMA) against oneDNN's ~45-70 (AVX-512): 4.5-8x op by op for the two stride-2 layers " +
+      '([8,14,14,128] -> 64: 11.9 ms vs ~2.6); the 1-channel output layer stays on the matmul route (2.0 vs ~1.1 ms)',
     profile: SESSION9_DECONV,
   },
   {
