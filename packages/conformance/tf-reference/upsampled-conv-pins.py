@@ -63,4 +63,14 @@ for shape, begin, size in [([2, 3, 4, 2, 3], [0, 0, 0, 0, 0], [2, 3, 4, 2, 3]), 
     cases.append({'kernel': 'Slice', 'op': 'slice', 'args': {'begin': begin, 'size': size}, 'inputs': {'x': stored(x)},
                   'expected': stored(tf.slice(x, begin, size).numpy())})
 
+# Channels a multiple of 4 (wasm tests the 2x2 blocks four channels at a time): upsampled images with 1 and 3 filters,
+# and images whose pixels repeat along one axis only or in every block but the last value (all go the direct way).
+conv_case(normal([2, 5, 3, 8]), 1, activation='sigmoid')
+conv_case(normal([1, 3, 2, 4]), 3, activation='relu')
+conv_case(np.repeat(normal([1, 4, 4, 8]), 2, axis=2), 3, upsample=False)
+conv_case(np.repeat(normal([1, 4, 4, 8]), 2, axis=1), 1, upsample=False)
+almost = np.repeat(np.repeat(normal([2, 3, 3, 4]), 2, axis=1), 2, axis=2)
+almost[-1, -1, -1, -1] += 1
+conv_case(almost, 2, upsample=False)
+
 append_cases(cases, '; upsampled conv and slice cases: upsampled-conv-pins.py (default_rng(37))')

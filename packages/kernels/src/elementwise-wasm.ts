@@ -6,6 +6,10 @@
  *   affine(x, out, end, wb, c4)   out = x * w[c] + b[c] per channel c (inference batch norm folded per channel; XNNPACK's
  *                                 broadcasting Multiply then Add each took ~3x a plain pass); w is C floats at wb, b the
  *                                 C floats after it; c4 = C * 4 bytes (C a multiple of 4); end = x + the input's bytes.
+ *   blocksRepeat(u, rows, R, c4)  1 when an image of `rows` row pairs (R bytes a row, c4 bytes a pixel, a multiple of 16)
+ *                                 repeats every pixel's bits in its 2x2 block and holds no NaN or infinity, else 0 (the
+ *                                 sub-pixel convolution's test that its input is a 2x nearest upsampling); stops at the first
+ *                                 row pair that fails.
  *   seluTail(e, out, end)         out = (e * (e > 0 ? 1 : alpha)) * scale: SELU after the backend's Elu (was Prelu then a
  *                                 scalar Multiply); byte counts a multiple of 16.
  */
@@ -15,13 +19,14 @@ import { unsignedLeb128 } from '@savedkeras/common';
 export interface ElementwisePasses {
   affine(x: number, out: number, end: number, wb: number, c4: number): void;
   seluTail(e: number, out: number, end: number): void;
+  blocksRepeat(u: number, rows: number, rowBytes: number, c4: number): number;
 }
 
 const leb = unsignedLeb128;
 const GET = 0x20, SET = 0x21, TEE = 0x22, I32_CONST = 0x41, ADD = 0x6a, GE_U = 0x4f;
 const BLOCK = 0x02, LOOP = 0x03, BR_IF = 0x0d, BR = 0x0c, END = 0x0b, VOID = 0x40, I32 = 0x7f, V128 = 0x7b, SIMD = 0xfd;
 const LOAD = [SIMD, 0x00, 2, 0], STORE = [SIMD, 0x0b, 2, 0]; // align 4 bytes (a hint), offset 0
-const F32X4_GT = [SIMD, 0x44], BITSELECT = [SIMD, 0x52], F32X4_ADD = [SIMD, ...leb(0xe4)], F32X4_MUL = [SIMD, ...leb(0xe6)];
+const F32X4_GT = [SIMD, 0x44], BITSELECT = [SIMD, 0x52], I32X4_EQ = [SIMD, ...leb(0x37)], V128_AND = [SIMD, 0x4e], V128_OR = [SIMD, 0x50], V128_XOR = [SIMD, 0x51], V128_ANY_TRUE = [SIMD, 0x53], F32X4_ADD = [SIMD, ...leb(0xe4)], F32X4_MUL = [SIMD, ...leb(0xe6)];
 
 function splat(v: number): number[] {
   const bytes = new Uint8Array(16);
@@ -80,6 +85,39 @@ function seluTailBody(alpha: number, scale: number): number[] {
   ];
 }
 
+/** blocksRepeat(u 0, rows 1, rowBytes 2, c4 3), locals end 4, a 5, k 6 (i32), differ 7, exponents 8, top 9 (v128). */
+function blocksRepeatBody(): number[] {
+  const [u, rows, rowBytes, c4, end, a, k, differ, exponents, top] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const xorWith = (offset: number[]): number[] => [GET, top, GET, a, GET, k, ADD, ...offset, ...LOAD, ...V128_XOR, GET, differ, ...V128_OR, SET, differ];
+  return [
+    2, 3, I32, 3, V128,
+    BLOCK, VOID, LOOP, VOID,
+    GET, rows, I32_CONST, 0, 0x46 /* i32.eq */, BR_IF, 1,
+    GET, u, GET, rowBytes, ADD, SET, end, // the end of the pair's top row
+    GET, u, SET, a,
+    BLOCK, VOID, LOOP, VOID, // pixel pairs of the top row
+    GET, a, GET, end, GE_U, BR_IF, 1,
+    I32_CONST, 0, SET, k,
+    BLOCK, VOID, LOOP, VOID,
+    GET, k, GET, c4, GE_U, BR_IF, 1,
+    GET, a, GET, k, ADD, ...LOAD, TEE, top,
+    ...splat(Infinity), ...V128_AND, ...splat(Infinity), ...I32X4_EQ, GET, exponents, ...V128_OR, SET, exponents, // exponent all ones
+    ...xorWith([GET, c4, ADD]), // right neighbour
+    ...xorWith([GET, rowBytes, ADD]), // below
+    ...xorWith([GET, rowBytes, ADD, GET, c4, ADD]), // below right
+    ...addTo(k, 16),
+    BR, 0, END, END,
+    GET, a, GET, c4, ADD, GET, c4, ADD, SET, a,
+    BR, 0, END, END,
+    GET, differ, GET, exponents, ...V128_OR, ...V128_ANY_TRUE, BR_IF, 1, // this pair failed: 0
+    ...addTo(u, { local: rowBytes }), ...addTo(u, { local: rowBytes }),
+    GET, rows, I32_CONST, 1, 0x6b /* i32.sub */, SET, rows,
+    BR, 0, END, END,
+    GET, rows, I32_CONST, 0, 0x46 /* i32.eq */,
+    END,
+  ];
+}
+
 function moduleBytes(sharedMemory: boolean, seluAlpha: number, seluScale: number): Uint8Array {
   const section = (id: number, bytes: number[]) => [id, ...leb(bytes.length), ...bytes];
   const name = (s: string) => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
@@ -89,11 +127,11 @@ function moduleBytes(sharedMemory: boolean, seluAlpha: number, seluScale: number
   const limits = sharedMemory ? [0x03, 0, ...leb(65536)] : [0x00, 0];
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, 5, I32, I32, I32, I32, I32, 0], [0x60, 3, I32, I32, I32, 0]])),
+    ...section(1, vec([[0x60, 5, I32, I32, I32, I32, I32, 0], [0x60, 3, I32, I32, I32, 0], [0x60, 4, I32, I32, I32, I32, 1, I32]])),
     ...section(2, vec([[...name('env'), ...name('mem'), 0x02, ...limits]])),
-    ...section(3, vec([[0], [1]])),
-    ...section(7, vec([[...name('affine'), 0, 0], [...name('seluTail'), 0, 1]])),
-    ...section(10, vec([fn(affineBody()), fn(seluTailBody(seluAlpha, seluScale))])),
+    ...section(3, vec([[0], [1], [2]])),
+    ...section(7, vec([[...name('affine'), 0, 0], [...name('seluTail'), 0, 1], [...name('blocksRepeat'), 0, 2]])),
+    ...section(10, vec([fn(affineBody()), fn(seluTailBody(seluAlpha, seluScale)), fn(blocksRepeatBody())])),
   ]);
 }
 
