@@ -56,7 +56,9 @@ export const MISS_BOUNDS: readonly MissBound[] = [
       'after the first UpSampling2D 10.5 vs 2.1 ms, the 1-filter output conv 2.7 vs 1.2 ms). Session 8: 3x3 convs with channels in ' +
       'multiples of 4 run Winograd F(4x4,3x3) (29.6 -> 19.3 ms CPU, A/B, load 17); the 1-filter conv after the second upsampling ' +
       'runs on the small image, the phases as 4 channels of one conv (2.7 -> ~1-1.6 ms; the sub-pixel fix alone took the model ' +
-      '28.3 -> 21.5 ms). Left: XNNPACK SIMD width on the Winograd products, Selu, upsampling',
+      '28.3 -> 21.5 ms). Session 9 (kernel profile, load ~20): FusedConv2D 71 % (the conv after the first upsampling 5.9 ms, ' +
+      '[8,7,7,128] 3.0, the 1-filter conv 1.6), ResizeNearestNeighbor 7 % (1.06 ms: a scalar copy loop), Dense 6 %, Selu 2.4 %; ' +
+      "the sub-pixel conv's 2x2-block test in SIMD (0.35 -> 0.05 ms). Left: XNNPACK SIMD width on the Winograd products, upsampling",
     profile: SESSION8_OPS,
   },
   {
@@ -67,7 +69,12 @@ export const MISS_BOUNDS: readonly MissBound[] = [
       '0.34 ms; encoder [8,7,7,64] -> 128 and [8,14,14,32] -> 64: 2.7 vs 0.42 ms each), batch norm 0.53 vs 0.19 ms, Selu 0.87 vs ' +
       "0.13 ms, the encoder's Dense 0.70 vs 0.17 ms, and ~1-1.6 ms of tfjs bookkeeping outside kernels on cnn-mnist-bn (TF's whole " +
       'predict: 1.1-1.4 ms). Session 8 Winograd (CPU A/B, load 17): cnn-mnist-bn 4.86 -> 4.38 ms (its first conv has 1 channel: ' +
-      'direct), encoder 11.7 -> 9.0 ms',
+      'direct), encoder 11.7 -> 9.0 ms. Session 9: batch norm in one SIMD pass with its folded parameters kept (cnn-mnist-bn CPU A/B ' +
+      '3.84-3.89 -> 3.46-3.63 ms, load 14; its three batch norms 0.91 -> 0.28 ms), SELU with one SIMD pass after Elu instead of ' +
+      'Prelu + Multiply (encoder A/B 0.95-0.99); kernel profile (load ~20): cnn-mnist-bn FusedConv2D 41 %, batch norm 7 %, MaxPool ' +
+      "6 %, 39 % outside kernels (tfjs-layers' apply/execute and tfjs-core's runKernel, ~1.4 ms of JS by CPU profile; the NaN scan " +
+      "before the convs/pools 2.6 %); encoder FusedConv2D 54 %, Dense 11 %, Selu 10 % (XNNPACK's Elu: a SIMD exp by polynomial " +
+      'in one pass measured 2x slower than Elu + the pass)',
     profile: SESSION8_OPS,
   },
   {
