@@ -111,7 +111,10 @@ export const MISS_BOUNDS: readonly MissBound[] = [
     bound:
       '1,000 layers of per-layer cost on the key route (session 8 profile of near-cold loads, load ~14): GC 20 % (38 MB ' +
       "allocated per load vs tfjs' 30 MB), key binding (keyedWeights, bindWeightsByKeys) ~7 %, JSON.parse + depth scan of 1.9 MB " +
-      "of metadata ~5.5 %, restore ~6 %, builtin-name search ~3 %, then tfjs' own per-layer building",
+      "of metadata ~5.5 %, restore ~6 %, builtin-name search ~3 %, then tfjs' own per-layer building. cpu above wasm (session 9, " +
+      'tools/perf/load-cold.mjs, 3 processes, load ~15): our load costs the same on both (process CPU 234 vs 234 ms, main thread ' +
+      "93 vs 97 ms); tfjs' cpu load is cheaper than its wasm one (88 vs 114 ms, main 54 vs 63: on wasm it mallocs and copies each " +
+      'weight, which savedkeras streams into place), so the cpu ratio has the smaller denominator; our GC share is 29 % on cpu vs 22 % on wasm',
     profile: LOAD_BOUNDS,
   },
   {
