@@ -14,7 +14,7 @@ import { isTensorValue } from './kernel.js';
 import type { CaptureResolver, Captures } from './captures.js';
 import { Executor } from './executor/executor.js';
 import type { CallGuard } from './executor/budget.js';
-import { libraryOf, type FunctionLibrary, type UnsupportedOp } from './executor/function-library.js';
+import { libraryOf, type FunctionLibrary, type ReducedPrecisionOp, type UnsupportedOp } from './executor/function-library.js';
 
 import { matchCall, packOutputs, selectConcreteFunction, type MatchOptions } from './structure-match.js';
 
@@ -93,6 +93,11 @@ export class ConcreteFunction {
   /** Every op of this function and its callees that no kernel can run (empty when all can). */
   unsupportedOps(): UnsupportedOp[] {
     return this.library.unsupportedOps([this.name]);
+  }
+
+  /** Every op of this function and its callees that TensorFlow runs in float16 / bfloat16 (float32 here). */
+  reducedPrecisionOps(): ReducedPrecisionOp[] {
+    return this.library.reducedPrecisionOps([this.name]);
   }
 
   /** Calls with a structured value matching the input signature (or the flat tensor leaves); returns the packed outputs. */

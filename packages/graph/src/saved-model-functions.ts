@@ -20,7 +20,7 @@ import { storedToTensor } from './checkpoint-values.js';
 import type { Checkpoint } from '@savedkeras/proto';
 import { ConcreteFunction, unsupportedError } from './concrete-function.js';
 import { Executor } from './executor/executor.js';
-import { FunctionLibrary, libraryOf, type UnsupportedOp } from './executor/function-library.js';
+import { FunctionLibrary, libraryOf, type ReducedPrecisionOp, type UnsupportedOp } from './executor/function-library.js';
 import { mainGraphFunction, tf1VariableKeys } from './main-graph.js';
 import { carrierDtype, shapeCompatible, splitSignature } from './structure-match.js';
 import type { CallGuard } from './executor/budget.js';
@@ -57,6 +57,11 @@ export interface SignatureFunction {
   readonly outputs: SignatureTensor[];
   /** Ops of the signature nothing can run (the first call fails listing them). */
   unsupportedOps(): UnsupportedOp[];
+  /**
+   * Ops of the signature TensorFlow computes in float16 / bfloat16 (a mixed precision Keras export):
+   * they compute in float32 here, so outputs differ from TensorFlow's by the narrow type's rounding.
+   */
+  reducedPrecisionOps(): ReducedPrecisionOp[];
 }
 
 export interface LoadedSavedModel {
@@ -308,6 +313,7 @@ function signatureFromFunction(sigName: string, def: SignatureDef, fn: ConcreteF
     inputs,
     outputs,
     unsupportedOps: () => fn.unsupportedOps(),
+    reducedPrecisionOps: () => fn.reducedPrecisionOps(),
   });
 }
 
@@ -497,6 +503,7 @@ async function loadTf1Signatures(graph: SavedModelGraph, checkpoint: Checkpoint 
         inputs,
         outputs,
         unsupportedOps: unsupported,
+        reducedPrecisionOps: () => library.reducedPrecisionOps([fnName]),
       });
     }
   } catch (e) {

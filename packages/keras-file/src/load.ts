@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { FormatError, NotSavedError, resolveLimits, UnsupportedFeatureError, type Limits, type ProgressCallback } from '@savedkeras/common';
 import { MultiHeadAttention, withCustomObjects } from '@savedkeras/layers';
-import { checkLayerOutputSizes, compileFromTrainingConfig, isObject, kerasIoNames, reviveError, type CompileResult, type Json, type JsonObject, type CustomObjects } from '@savedkeras/revive';
+import { checkLayerOutputSizes, collectReducedPrecisionLayers, compileFromTrainingConfig, isObject, reducedPrecisionWarning, kerasIoNames, reviveError, type CompileResult, type Json, type JsonObject, type CustomObjects } from '@savedkeras/revive';
 import { ConfigBuilder, KERAS3_OR_MASK_MERGES, type BuiltLayer, type BuiltNetwork, type WeightBudget } from './build-model.js';
 import { detectKerasFileFormat, type KerasFileFormat } from './detect.js';
 import { keras3FunctionNames } from './keras3-config.js';
@@ -85,9 +85,14 @@ export async function loadKerasFile(bytes: Uint8Array, options: KerasFileLoadOpt
   try {
     // customObjects are shown to tfjs' own nested deserialization too (a custom activation, regularizer,
     // initializer or constraint inside a built-in layer's config), as the SavedModel loader does.
-    return await withCustomObjects(options.customObjects, () =>
+    const loaded = await withCustomObjects(options.customObjects, () =>
       format === 'keras-zip' ? loadZip(bytes, options, limits, warn, warnings, progress, savedConfigs) : loadH5(bytes, options, limits, warn, warnings, progress, savedConfigs),
     );
+    const reducedPrecision = new Map<string, Set<string>>();
+    collectReducedPrecisionLayers(savedConfigs[0], reducedPrecision);
+    const precision = reducedPrecisionWarning(reducedPrecision);
+    if (precision) warn(`${options.fileName ?? (format === 'keras-zip' ? 'model.keras' : 'model.h5')}: ${precision}`);
+    return loaded;
   } catch (e) {
     for (const [name, v] of Object.entries(tf.engine().registeredVariables)) if (!variablesBefore.has(name)) v.dispose();
     throw reviveError(e, options.fileName, () => savedConfigs);

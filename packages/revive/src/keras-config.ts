@@ -53,6 +53,64 @@ export function normalizeDtype(d: Json): Json {
   return d;
 }
 
+/**
+ * The name of a Keras dtype policy (or layer dtype) under which Keras computes in float16 or bfloat16:
+ * `mixed_float16`, `mixed_bfloat16`, `float16`, `bfloat16` (Keras 3 quantized policies end in one of them).
+ * tfjs has no such arithmetic: such layers compute in float32 here. Else undefined.
+ */
+export function reducedPrecisionPolicy(d: unknown): string | undefined {
+  let name: unknown = d;
+  if (isObject(d)) {
+    const cfg = d['config'];
+    name = isObject(cfg) ? cfg['name'] : d['name'];
+  }
+  return typeof name === 'string' && /(?:^|_)(?:b?float16|half)$/.test(name) ? name : undefined;
+}
+
+/**
+ * Adds the layers of a raw (not yet normalized) Keras config whose dtype policy computes in float16 /
+ * bfloat16 to `found` (policy name -> layer names), nested models' layers included. Bounded walk.
+ */
+export function collectReducedPrecisionLayers(config: unknown, found: Map<string, Set<string>>, depth = 0): void {
+  if (depth > 100) return;
+  if (Array.isArray(config)) {
+    for (const x of config) collectReducedPrecisionLayers(x, found, depth + 1);
+    return;
+  }
+  // A Keras 3 call argument (`__keras_tensor__`, in inbound_nodes) has the dtype of the tensor, not a policy.
+  if (!isObject(config) || config['class_name'] === '__keras_tensor__') return;
+  const inner = config['config'];
+  if (isObject(inner) && 'dtype' in inner) {
+    const policy = reducedPrecisionPolicy(inner['dtype']);
+    if (policy !== undefined) {
+      let names = found.get(policy);
+      if (!names) found.set(policy, (names = new Set()));
+      names.add(typeof inner['name'] === 'string' ? inner['name'] : String(config['class_name'] ?? '?'));
+    }
+  }
+  for (const [k, x] of Object.entries(config)) if (k !== 'dtype' && typeof x === 'object' && x !== null) collectReducedPrecisionLayers(x, found, depth + 1);
+}
+
+/**
+ * The load warning for layers Keras computes in float16 / bfloat16 (collectReducedPrecisionLayers), or
+ * undefined when there are none: savedkeras computes them in float32, so its outputs differ from
+ * TensorFlow's by the narrow type's rounding, far above float32 agreement.
+ */
+export function reducedPrecisionWarning(found: Map<string, Set<string>>): string | undefined {
+  if (found.size === 0) return undefined;
+  const parts = [...found].map(([policy, set]) => {
+    const names = [...set];
+    const shown = names.slice(0, 4).join(', ') + (names.length > 4 ? `, ... (${names.length} layers)` : '');
+    return `"${policy}" (${shown})`;
+  });
+  const bf16 = [...found.keys()].some((p) => p.includes('bfloat16'));
+  return (
+    `Keras computes layers of this model in ${bf16 ? 'float16 / bfloat16' : 'float16'} under the dtype polic${found.size > 1 ? 'ies' : 'y'} ${parts.join('; ')}; ` +
+    `savedkeras computes them in float32 (tfjs has no ${bf16 ? 'half-precision' : 'float16'} arithmetic), so outputs differ from TensorFlow's by that type's rounding: ` +
+    `about 1e-3 relative per layer for float16${bf16 ? ', 1e-2 for bfloat16' : ''} (not float32's 1e-6); compare with a tolerance to match`
+  );
+}
+
 const REGULARIZER_ALIASES: Record<string, string> = { L1: 'L1', L2: 'L2', L1L2: 'L1L2', l1: 'L1', l2: 'L2', l1_l2: 'L1L2' };
 
 /**

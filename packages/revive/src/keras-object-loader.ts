@@ -10,7 +10,7 @@ import { hasVocabulary, restoreVocabulary } from './vocabulary.js';
 import { resolveLayerClass } from './class-registry.js';
 import { compileFromTrainingConfig } from './compile.js';
 import { restoreOptimizerState } from './optimizer-state.js';
-import { badConfigInteger, baseClassName, decodeAndNormalize, decodeAndNormalizeNetwork, metadataBuiltinClassName, pythonicToTs, type Json, type JsonObject } from './keras-config.js';
+import { badConfigInteger, baseClassName, collectReducedPrecisionLayers, decodeAndNormalize, decodeAndNormalizeNetwork, metadataBuiltinClassName, pythonicToTs, reducedPrecisionWarning, isObject, type Json, type JsonObject } from './keras-config.js';
 import { layerVariableNodes } from './weights.js';
 import { FunctionVariables, restoreRevivedWeights } from './model-weights.js';
 import { isInputLayer, isNetworkIdentifier, NetworkBuilder } from './networks.js';
@@ -71,6 +71,8 @@ export class KerasObjectLoader {
   private readonly createdWeights: tfl.LayerVariable[] = [];
   /** Layer configs of network configs already searched for builtin class names (metadataBuiltinClassName). */
   private readonly searchedConfigs = new Set<object>();
+  /** Layers Keras computes in float16 / bfloat16 (dtype policy name -> layer names): one load warning. */
+  private readonly reducedPrecision = new Map<string, Set<string>>();
 
   constructor(
     private readonly graph: SavedModelGraph,
@@ -135,6 +137,8 @@ export class KerasObjectLoader {
     }
 
     this.applyMetadata(model, root);
+    const precision = reducedPrecisionWarning(this.reducedPrecision);
+    if (precision) this.warn(precision);
     const compile =
       this.options.compile === false
         ? { compiled: false }
@@ -196,6 +200,9 @@ export class KerasObjectLoader {
     const isNetwork = isNetworkIdentifier(k.identifier);
     // A network's config repeats every layer's config, which the layers' own nodes carry: those copies are normalized only if read.
     const config = k.hasConfig ? ((isNetwork ? decodeAndNormalizeNetwork : decodeAndNormalize)(k.metadata['config']) as JsonObject) : null;
+    const raw = k.hasConfig ? k.metadata['config'] : undefined;
+    // A network's own dtype only: its layers are nodes of their own, checked when revived.
+    if (isObject(raw)) collectReducedPrecisionLayers(isNetwork ? { config: { name: raw['name'] ?? node.path, dtype: raw['dtype'] ?? null } } : { class_name: className, config: raw }, this.reducedPrecision);
 
     if (isNetwork && config && Array.isArray(config['layers'])) {
       // A registered class with the model's own name wins over the generic rebuild.

@@ -16,6 +16,14 @@ export interface UnsupportedOp {
   missingFunction?: string;
 }
 
+/** One node TensorFlow runs in a half-precision float type, which runs in float32 here. */
+export interface ReducedPrecisionOp {
+  op: string;
+  node: string;
+  function: string;
+  dtype: 'float16' | 'bfloat16';
+}
+
 /**
  * The FunctionDefs of one SavedModel by name, with their OpDefs and compiled plans (each
  * FunctionDef is compiled once, on first use). OpDefs come from the file's stripped_op_list
@@ -162,7 +170,41 @@ export class FunctionLibrary implements PlanContext {
     }
     return out;
   }
+
+  /**
+   * Every node of the functions reachable from `roots` with a float16 / bfloat16 type attr (T, DstT,
+   * dtype, ...): what Keras' mixed precision exports hold. TensorFlow rounds their results to that type;
+   * tfjs has no half arithmetic, so they run in float32 here and results differ by the narrow type's rounding.
+   */
+  reducedPrecisionOps(roots: string[]): ReducedPrecisionOp[] {
+    // Walked over the FunctionDefs themselves (not the plans): asked at load, it compiles nothing.
+    const out: ReducedPrecisionOp[] = [];
+    const seen = new Set<string>();
+    const stack = [...roots];
+    while (stack.length > 0) {
+      const fn = stack.pop()!;
+      if (seen.has(fn)) continue;
+      seen.add(fn);
+      for (const n of this.functions.get(fn)?.nodeDef ?? []) {
+        if (this.functions.has(n.op)) stack.push(n.op);
+        let dtype: ReducedPrecisionOp['dtype'] | undefined;
+        for (const a of Object.values(n.attr)) {
+          if (a.value === 'type' && a.type !== undefined) dtype ??= HALF_TYPES.get(a.type);
+          else if (a.value === 'func' && a.func) stack.push(a.func.name);
+          else if (a.value === 'list') for (const f of a.list?.func ?? []) stack.push(f.name);
+        }
+        if (dtype) out.push({ op: n.op, node: n.name, function: fn, dtype });
+      }
+    }
+    return out;
+  }
 }
+
+/** TensorFlow's DT_BFLOAT16 and DT_HALF (types.proto). */
+const HALF_TYPES = new Map<number, ReducedPrecisionOp['dtype']>([
+  [14, 'bfloat16'],
+  [19, 'float16'],
+]);
 
 /** TensorFlow's DT_RESOURCE (variable and table handles). */
 const DT_RESOURCE = 20;
