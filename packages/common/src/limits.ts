@@ -1,3 +1,6 @@
+import { LimitError } from './errors.js';
+import { formatShape } from './shape-text.js';
+
 /**
  * Limits checked before any allocation. They bound what a hostile file can make the loader do;
  * real models sit far below each of them.
@@ -47,10 +50,10 @@ export interface Limits {
   /** Largest input file the CLI reads (`--input`), counted while reading: devices and pipes have no size up front. */
   maxInputFileBytes: number;
   /**
-   * Most bytes of outputs one case of the CLI's `predict` reads out of the backend, checked from
-   * the model's output shapes before it runs and from the output tensors before they are read: on
-   * the wasm backend the outputs live in the wasm heap and reading them copies them out once, so
-   * a case costs twice this.
+   * Most bytes of outputs one `predict` / `predictOnBatch` of a loaded Keras model (and one case of the
+   * CLI's `predict`) may return, checked from the model's output shapes and the input rows before it
+   * runs and from the output tensors before they are handed back: on the wasm backend the outputs live
+   * in the wasm heap and reading them copies them out once, so a read costs twice this.
    */
   maxOutputBytes: number;
 }
@@ -76,4 +79,31 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
 
 export function resolveLimits(overrides?: Partial<Limits>): Limits {
   return { ...DEFAULT_LIMITS, ...(overrides ?? {}) };
+}
+
+/** Bytes per element of an output as read out of a backend (strings: a pointer-sized estimate before their text is read). */
+const OUTPUT_ELEMENT_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8, string: 16 };
+
+/**
+ * Refuses outputs that together hold more than `maxBytes` (limits.maxOutputBytes) with a LimitError naming
+ * each output, its shape and dtype. Returns without a verdict when a dimension is unknown (null or < 0):
+ * the check on the output tensors themselves holds then. `subject` says whose outputs they are ("the
+ * outputs of this case", `the outputs of model "m"`), `when` what is refused ("before it runs").
+ */
+export function checkOutputBytes(
+  outputs: readonly (readonly [name: string, shape: readonly (number | null)[], dtype: string])[],
+  maxBytes: number,
+  subject: string,
+  when: string,
+): void {
+  let total = 0;
+  for (const [, shape, dtype] of outputs) {
+    if (shape.some((d) => d === null || d < 0)) return;
+    total += shape.reduce<number>((a, b) => a * b!, 1) * (OUTPUT_ELEMENT_BYTES[dtype] ?? 8);
+  }
+  if (total <= maxBytes) return;
+  const list = outputs.map(([name, shape, dtype]) => `${name} ${formatShape(shape)} ${dtype}`).join(', ');
+  throw new LimitError(`${subject} hold ${total} bytes (${list}), above the limit of ${maxBytes} bytes (limits.maxOutputBytes); refused ${when}`, {
+    hint: 'feed fewer rows at a time (or split the input), or lift the limit if the machine has the memory',
+  });
 }

@@ -18,6 +18,7 @@ import { isNetworkIdentifier, resolveLayerClass, reviveKerasModel, type ReviveRe
 import { loadKerasFile, type KerasFileReport } from '@savedkeras/keras-file';
 import { ensurePluginsRegistered } from './plugins.js';
 import { verifyLayers, type VerifiedLayer } from './verify-layers.js';
+import { boundModelOutputs } from './output-bound.js';
 
 export interface LoadOptions {
   /**
@@ -128,8 +129,17 @@ export async function readKerasModelFile(source: ModelSource, options: { limits?
   return { file: format.file, bytes: await source.read(format.file) };
 }
 
-/** Like loadKerasModel, but also returns how each object was revived and the resolved object graph. */
+/**
+ * Like loadKerasModel, but also returns how each object was revived and the resolved object graph.
+ * The model's predict / predictOnBatch are bounded by limits.maxOutputBytes (boundModelOutputs).
+ */
 export async function loadKerasModelWithReport(from: string | ModelSource, options: LoadOptions = {}): Promise<LoadedKerasModel> {
+  const loaded = await loadUnbounded(from, options);
+  boundModelOutputs(loaded.model, resolveLimits(options.limits).maxOutputBytes);
+  return loaded;
+}
+
+async function loadUnbounded(from: string | ModelSource, options: LoadOptions): Promise<LoadedKerasModel> {
   ensurePluginsRegistered();
   options.onProgress?.({ stage: 'read', loadedBytes: 0, totalBytes: 0, fraction: 0 });
   const source = resolveSource(from);

@@ -1,7 +1,8 @@
-import type { Limits, ModelSource } from '@savedkeras/common';
+import { resolveLimits, type Limits, type ModelSource } from '@savedkeras/common';
 import { loadSignatures, type LoadedSavedModel } from '@savedkeras/graph';
 import type { SavedModelGraph } from '@savedkeras/object-graph';
 import { openSavedModel } from './load-keras-model.js';
+import { boundSignatureOutputs } from './output-bound.js';
 
 export interface LoadSavedModelOptions {
   limits?: Partial<Limits>;
@@ -32,5 +33,26 @@ export async function loadSavedModel(from: string | ModelSource, options: LoadSa
     random: options.random,
     guard: { signal: options.signal, timeoutMs: options.timeoutMs },
   });
+  const half = Object.values(loaded.signatures).flatMap((sig) => sig.reducedPrecisionOps().map((o) => ({ ...o, signature: sig.signatureName })));
+  if (half.length > 0) (options.warn ?? ((m: string) => console.warn(`savedkeras: ${m}`)))(reducedPrecisionNote(half));
+  const maxBytes = resolveLimits(options.limits).maxOutputBytes;
+  for (const [name, sig] of Object.entries(loaded.signatures)) loaded.signatures[name] = boundSignatureOutputs(sig, maxBytes);
   return Object.assign(loaded, { graph: opened.graph });
+}
+
+/**
+ * The load warning for signatures whose graph computes in float16 / bfloat16 (Keras' mixed precision policies):
+ * the ops run in float32 here, so outputs differ from TensorFlow's by the narrow type's rounding.
+ */
+function reducedPrecisionNote(ops: { op: string; dtype: string; signature: string }[]): string {
+  const signatures = [...new Set(ops.map((o) => o.signature))];
+  const types = [...new Set(ops.map((o) => o.dtype))].sort().reverse();
+  const kinds = [...new Set(ops.map((o) => o.op))];
+  const shown = kinds.slice(0, 6).join(', ') + (kinds.length > 6 ? ', ...' : '');
+  return (
+    `the saved graph of signature${signatures.length > 1 ? 's' : ''} ${signatures.join(', ')} computes in ${types.join(' and ')} ` +
+    `(${ops.length} ops: ${shown}; a Keras mixed precision policy such as "mixed_float16"); savedkeras computes them in float32 ` +
+    `(tfjs has no half-precision arithmetic), so outputs differ from TensorFlow's by that type's rounding: ` +
+    `about 1e-3 relative per layer for float16${types.includes('bfloat16') ? ', 1e-2 for bfloat16' : ''} (not float32's 1e-6); compare with a tolerance to match`
+  );
 }

@@ -1,5 +1,5 @@
 import type * as tfTypes from '@tensorflow/tfjs-core';
-import { DEFAULT_LIMITS, formatShape, InputMismatchError, LimitError, type ModelSource, type ProgressCallback } from '@savedkeras/common';
+import { checkOutputBytes, DEFAULT_LIMITS, formatShape, InputMismatchError, type ModelSource, type ProgressCallback } from '@savedkeras/common';
 import { carrierOf, nameInputs, toTensor, type TensorJson } from '@savedkeras/check';
 import { readOutput, type OutputValues } from './output-values.js';
 import { servingDtypes } from '../dtypes.js';
@@ -68,6 +68,8 @@ export async function predict(tf: Tf, source: ModelSource, cases: Record<string,
   }
 }
 
+const CASE = 'the outputs of this case';
+
 async function runCase(
   tf: Tf,
   target: Target,
@@ -92,11 +94,11 @@ async function runCase(
     }
     fed = castInputs(tf, target, tensors);
     const rows = Object.values(fed)[0]?.shape[0];
-    if (target.outputShapes && rows !== undefined) checkOutputBytes(target.outputShapes.map(([name, shape, dtype]) => [name, [rows, ...shape.slice(1)], dtype]), maxOutputBytes, 'before it runs');
+    if (target.outputShapes && rows !== undefined) checkOutputBytes(target.outputShapes.map(([name, shape, dtype]) => [name, [rows, ...shape.slice(1)], dtype]), maxOutputBytes, CASE, 'before it runs');
     const t0 = performance.now();
     outs = runBatches(tf, target, fed, batchSize);
     const ms = performance.now() - t0;
-    checkOutputBytes(Object.entries(outs).map(([name, t]) => [name, t.shape, t.dtype]), maxOutputBytes, 'before they are read');
+    checkOutputBytes(Object.entries(outs).map(([name, t]) => [name, t.shape, t.dtype]), maxOutputBytes, CASE, 'before they are read');
     const outputs = Object.create(null) as Record<string, OutputValues>;
     for (const [name, t] of Object.entries(outs)) {
       outputs[name] = await readOutput(t, Object.hasOwn(target.outputDtypes, name) ? target.outputDtypes[name] : t.dtype);
@@ -105,27 +107,6 @@ async function runCase(
   } finally {
     tf.dispose([...new Set([...Object.values(tensors), ...Object.values(fed), ...Object.values(outs)])]);
   }
-}
-
-/** Bytes per element of an output as read out (strings: a pointer-sized estimate before their text is read). */
-const OUTPUT_ELEMENT_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8, string: 16 };
-
-/**
- * Refuses outputs that together hold more than `maxBytes`, before the model runs (from the Keras
- * model's output shapes and the input rows, when every other dimension is known) and again from
- * the output tensors before they are read: on wasm reading copies them out of the heap once.
- */
-function checkOutputBytes(outputs: [string, (number | null)[], string][], maxBytes: number, when: string): void {
-  let total = 0;
-  for (const [, shape, dtype] of outputs) {
-    if (shape.some((d) => d === null || d < 0)) return; // unknown until it runs: the check after the run holds
-    total += shape.reduce<number>((a, b) => a * b!, 1) * (OUTPUT_ELEMENT_BYTES[dtype] ?? 8);
-  }
-  if (total <= maxBytes) return;
-  const list = outputs.map(([name, shape, dtype]) => `${name} ${formatShape(shape as number[])} ${dtype}`).join(', ');
-  throw new LimitError(`the outputs of this case hold ${total} bytes (${list}), above the limit of ${maxBytes} bytes (limits.maxOutputBytes); refused ${when}`, {
-    hint: 'feed fewer rows per case (or split the input), or lift the limit if the machine has the memory',
-  });
 }
 
 async function openTarget(source: ModelSource, options: PredictOptions): Promise<Target> {
