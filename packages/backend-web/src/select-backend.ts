@@ -37,6 +37,11 @@ export interface SelectBackendOptions {
    * while the module starts (restored right after), so XNNPACK gets it (at most 8). Default: tfjs' own.
    */
   wasmThreads?: number;
+  /**
+   * Where the warning goes when wasm could not start and the choice fell to the cpu backend (default
+   * console.warn): a wrong or missing `wasmPaths` would otherwise cost a silent 30-100x slowdown.
+   */
+  warn?: (message: string) => void;
 }
 
 /** Failures seen in this page, so a later call does not pay for a hanging WebGPU / WebGL start again. */
@@ -65,6 +70,14 @@ export async function selectBackend(
     preferredFailedHint: 'let savedkeras pick a backend (no preference), or try wasm / cpu',
     noneWorkedHint: 'this browser offers neither WebGPU, WebGL, WebAssembly nor plain JS backends; try another browser',
   });
+  const wasm = choice.tried.find((t) => t.name === 'wasm' && !t.ok);
+  if (wasm && choice.name === 'cpu') {
+    (options.warn ?? ((m: string) => console.warn(m)))(
+      `savedkeras: the wasm backend could not start (${wasm.error}); running on the cpu backend instead, ` +
+        'typically 30-100x slower. Serve the .wasm files with the page and pass their URLs as selectBackend\'s wasmPaths ' +
+        '(or ask for wasm explicitly to get an error instead of the fallback)',
+    );
+  }
   return { ...choice, replacedKernels: installedFixes(choice.name) };
 }
 
@@ -104,10 +117,23 @@ function candidates(options: SelectBackendOptions): BackendCandidate[] {
           wasm.setThreadsCount(threads);
           undoCoreCount = reportLogicalCoresAtLeast(2 * threads);
         }
+        wasmFetches = watchWasmFetches();
       },
       afterStart: () => {
         undoCoreCount?.();
         undoCoreCount = null;
+        wasmFetches?.stop();
+      },
+      // tfjs only says "Make sure the server can serve the .wasm file": name the URL it fetched and what came back.
+      describeFailure: (message) => {
+        const fetches = wasmFetches?.seen ?? [];
+        wasmFetches = null;
+        const where = options.wasmPaths === undefined ? ' (no wasmPaths given: tfjs looked next to the page\'s script)' : '';
+        const bad = fetches.find((f) => f.failure !== undefined);
+        if (bad) return `the WebAssembly binary could not be fetched from ${bad.url}: ${bad.failure}${where}; ${message}`;
+        const notWasm = fetches.find((f) => f.contentType !== undefined && !/wasm/i.test(f.contentType));
+        if (notWasm) return `${notWasm.url} was served as ${notWasm.contentType}, not a .wasm binary${where}; ${message}`;
+        return fetches.length > 0 ? `${message} (fetched ${fetches.map((f) => f.url).join(', ')})` : message;
       },
       // Which binary tfjs loaded and what XNNPACK got: tfjs picks the threaded SIMD build when the page
       // can share memory with workers (a cross-origin-isolated page: COOP same-origin + COEP
@@ -126,6 +152,46 @@ function candidates(options: SelectBackendOptions): BackendCandidate[] {
 
 let undoCoreCount: (() => void) | null = null;
 
+interface WasmFetch {
+  url: string;
+  /** Why it gave no binary: an HTTP status that is not ok, or the network error. */
+  failure?: string;
+  contentType?: string;
+}
+let wasmFetches: { seen: WasmFetch[]; stop(): void } | null = null;
+
+/**
+ * Records the `.wasm` requests made through globalThis.fetch (tfjs-backend-wasm's Emscripten loader fetches its
+ * binary there) until stop(), which puts the page's own fetch back. Every request passes through unchanged.
+ */
+function watchWasmFetches(): { seen: WasmFetch[]; stop(): void } | null {
+  const original = globalThis.fetch;
+  if (typeof original !== 'function') return null;
+  const seen: WasmFetch[] = [];
+  const watching: typeof fetch = async (input, init) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (!/\.wasm(?:$|[?#])/.test(url)) return original(input, init);
+    const entry: WasmFetch = { url: absoluteUrl(url) };
+    seen.push(entry);
+    try {
+      const response = await original(input, init);
+      if (!response.ok) entry.failure = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
+      entry.contentType = response.headers.get('content-type') ?? undefined;
+      return response;
+    } catch (e) {
+      entry.failure = e instanceof Error ? e.message : String(e);
+      throw e;
+    }
+  };
+  globalThis.fetch = watching;
+  return {
+    seen,
+    stop: () => {
+      if (globalThis.fetch === watching) globalThis.fetch = original;
+    },
+  };
+}
+
 /**
  * Makes navigator.hardwareConcurrency read at least `n` (an own property shadowing Navigator's getter) until
  * the returned function is called. Nothing to do where it already does, or without navigator.
@@ -136,6 +202,15 @@ function reportLogicalCoresAtLeast(n: number): (() => void) | null {
   if (Object.getOwnPropertyDescriptor(nav, 'hardwareConcurrency')) return null; // someone else's override: leave it
   Object.defineProperty(nav, 'hardwareConcurrency', { configurable: true, get: () => n });
   return () => void delete (nav as { hardwareConcurrency?: number }).hardwareConcurrency;
+}
+
+/** `url` resolved against the page's address (Emscripten fetches relative names), when there is one. */
+function absoluteUrl(url: string): string {
+  try {
+    return typeof location === 'undefined' ? url : new URL(url, location.href).href;
+  } catch {
+    return url;
+  }
 }
 
 const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|basic render driver/i;

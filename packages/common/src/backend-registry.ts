@@ -35,6 +35,8 @@ export interface BackendCandidate {
   afterActivate?(): void;
   /** Run when the attempt to start it ends, whether it worked or not (undo what `load` patched for the start). */
   afterStart?(): void;
+  /** The reason it failed, with what the runtime knows besides tfjs' message (the wasm binary's URL and status). */
+  describeFailure?(message: string): string;
 }
 
 export interface BackendAttempt {
@@ -105,7 +107,8 @@ export async function selectBackendFrom<Name extends string>(
       tried.push({ name, ok: true, ms: now() - t0 });
       return { name: name as Name, tried, ...(features ? { features } : {}) };
     } catch (e) {
-      const error = e instanceof Error ? e.message : String(e);
+      const message = e instanceof Error ? e.message : String(e);
+      const error = candidates.find((c) => c.name === name)?.describeFailure?.(message) ?? message;
       // Unknown names are the caller's typo, not a property of this runtime: not remembered.
       if (known.includes(name)) options.remember?.set(name, error);
       tried.push({ name, ok: false, error, ms: now() - t0 });
