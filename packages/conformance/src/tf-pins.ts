@@ -172,6 +172,14 @@ function compute(c: PinCase): tf.Tensor {
     }
     case 'slice':
       return tf.slice(input(c, 'x'), a.begin, a.size);
+    // Inputs x0, x1, ... in order, as float32, int32 or bool tensors.
+    case 'concat':
+    case 'concatInt':
+    case 'concatBool': {
+      const dtype = c.op === 'concat' ? 'float32' : c.op === 'concatInt' ? 'int32' : 'bool';
+      const names = Object.keys(c.inputs).sort((p, q) => Number(p.slice(1)) - Number(q.slice(1)));
+      return tf.concat(names.map((n) => (dtype === 'float32' ? input(c, n) : tf.tensor(c.inputs[n]!.values.map(num), c.inputs[n]!.shape, dtype))), a.axis);
+    }
     case 'resizeNearestInt':
       return tf.image.resizeNearestNeighbor(tf.tensor4d(c.inputs['x']!.values.map(num), c.inputs['x']!.shape as [number, number, number, number], 'int32'), a.size as [number, number]);
     default:
