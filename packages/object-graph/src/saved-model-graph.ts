@@ -539,6 +539,10 @@ export class SavedModelGraph {
         const path = `${parent.path}.${childName}`;
         nodes.push(keyRouteNode(id, path, kerasInfoOf(identifier, metadata, path, rootNode.producer, reviving), []));
         parent.children.push({ name: childName, id });
+        // Revival (NetworkBuilder.sequential) reads a nested Sequential's own build_input_shape when its config's first
+        // entry leaves an input dimension unknown (memnet-babi-multi-input): with the root node only, say so now, before
+        // any layer is built, rather than from the middle of a revival that starts over.
+        if (!whole && className === 'Sequential' && !knownBatchShape(cfg)) throw new KerasMetadataNeeded('build_input_shape', path);
         const inner: TreeNetwork | null = isNetwork ? { id, trainable: cfg['trainable'] !== false, sequential: className === 'Sequential', layers: [] } : null;
         const calls = Array.isArray(entry['inbound_nodes']) ? (entry['inbound_nodes'] as unknown[]) : [];
         net.layers.push({ id, index: i - offset, network: inner, inputLayer: className === 'InputLayer', name: cfg['name'], inbound: inboundNames(calls), calls: sequential ? 1 : calls.length });
@@ -907,6 +911,15 @@ function withOwnMetadata(tree: TreeNetwork, nodes: ObjectNode[], fileNodes: Map<
     return true;
   };
   return match(tree, 'root', 0);
+}
+
+/** A Sequential config's first entry has a batch_input_shape that knows every dimension but the batch (a tuple as Keras' JSON writes it, or a list). */
+function knownBatchShape(config: Record<string, unknown>): boolean {
+  const layers = config['layers'];
+  const first = Array.isArray(layers) && isRecord(layers[0]) ? layers[0]['config'] : undefined;
+  let shape = isRecord(first) ? first['batch_input_shape'] : undefined;
+  if (isRecord(shape) && (shape['class_name'] === '__tuple__' || shape['class_name'] === 'TensorShape')) shape = shape['items'];
+  return Array.isArray(shape) && shape.every((d, i) => i === 0 || (d !== null && d !== undefined));
 }
 
 /** A layer config as JSON without the `shared_object_id` marks Keras 2.5+ adds to a layer's own node. */

@@ -6,7 +6,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it, vi } from 'vitest';
 import type { ModelSource } from '@savedkeras/common';
 import { NodeFileSource, selectBackend } from '@savedkeras/backend-node';
-import { SavedModelGraph } from '@savedkeras/object-graph';
+import { KerasMetadataNeeded, SavedModelGraph } from '@savedkeras/object-graph';
 import { readSSTable } from '@savedkeras/proto';
 import { editKerasJson, memorySource, renameClass, writeKerasSavedModel, writeSSTable, type FunctionalSpec } from '@savedkeras/testing';
 import { loadKerasModelWithReport } from '../src/index.js';
@@ -285,13 +285,14 @@ describe.skipIf(!have)('which route real fixtures take', () => {
     model.dispose();
   });
 
-  it('memnet-babi-multi-input (an Embedding [38, 64] in two nested Sequentials, whose own nodes revival reads): by key names, revived once', async () => {
+  it('memnet-babi-multi-input (an Embedding [38, 64] in two nested Sequentials, whose own nodes revival reads): by key names, revived once (no attempt stopped midway)', async () => {
     // The node paths of keras_metadata.pb (root.layer_with_weights-0, -1, ...) attest the order the layers were saved
     // in, which fixes the order of the keys `variables/<i>` the nested layers' weights have. Before, the key route
     // with the whole file was refused at bind (same-shape layers in two networks) and the load revived a third time
     // over the checkpoint's object graph.
     const slug = 'memnet-babi-multi-input';
     const fromObjectGraph = vi.spyOn(SavedModelGraph, 'fromCheckpoint');
+    const byKeys = vi.spyOn(SavedModelGraph, 'fromCheckpointKeys');
     const denseBuild = vi.spyOn(tfl.layers.dense({ units: 1 }).constructor.prototype as tfl.layers.Layer, 'build');
     try {
       const source = new CountingSource(new NodeFileSource(fixtureDir(slug)));
@@ -300,7 +301,11 @@ describe.skipIf(!have)('which route real fixtures take', () => {
       expect(graph!.weightsByKeyNames).toBe(true);
       expect(graph!.layerMetadataFromModelConfig).toBe(false);
       expect(fromObjectGraph).not.toHaveBeenCalled();
-      // Its one Dense layer is built once: one full revival (the first attempt stops at the first nested Sequential).
+      // Its nested Sequentials' inputs have unknown lengths in the model config, so revival reads their own nodes: the
+      // attempt with the root node alone stops before reviving anything, then the whole file is read.
+      expect(byKeys.mock.calls.map((c) => c[2]?.kerasMetadata)).toEqual(['root', 'whole']);
+      await expect(byKeys.mock.results[0]!.value).rejects.toBeInstanceOf(KerasMetadataNeeded);
+      // Its one Dense layer is built once: one revival.
       expect(denseBuild).toHaveBeenCalledTimes(1);
       // keras_metadata.pb once in all; of the data shards the weights only (not the checkpoint's object graph).
       expect(source.bytes.get('keras_metadata.pb')).toBe(statSync(nodePath.join(fixtureDir(slug), 'keras_metadata.pb')).size);
@@ -329,6 +334,7 @@ describe.skipIf(!have)('which route real fixtures take', () => {
       model.dispose();
     } finally {
       fromObjectGraph.mockRestore();
+      byKeys.mockRestore();
       denseBuild.mockRestore();
     }
   });
