@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '@savedkeras/backend-node';
 import { winogradStats } from '@savedkeras/kernels';
+import { runTfPins, type PinFile } from '../src/index.js';
 
 // The wasm (Fused)Conv2D fix for 3x3 stride-1 convolutions (kernels/src/winograd.ts). Its numbers are pinned to
 // TensorFlow's in tf-reference/kernel-fixes.json (winograd-pins.py); these check by hand computation which calls take
@@ -99,5 +101,27 @@ describe('wasm 3x3 stride-1 convolution by Winograd F(4x4, 3x3)', () => {
     // At each miss the copies of disposed filters are freed: the variable's and 19 of these went, the last one is kept.
     expect(winogradStats.cachedFilters).toBe(before);
     expect(before).toBeGreaterThan(1);
+  });
+
+  // The chunk size (4 MiB of transformed data with one thread, 32 MiB with more) is a speed choice: chunks of one tile
+  // each must give TensorFlow's numbers and the hand sums as well.
+  it('chunks of one tile give the pinned TensorFlow numbers and the hand sums', async () => {
+    const pins = JSON.parse(readFileSync(new URL('../tf-reference/kernel-fixes.json', import.meta.url), 'utf8')) as PinFile;
+    const winograd = { ...pins, cases: pins.cases.filter((c) => c.op === 'fusedConv2d3x3' || c.op === 'conv2d3x3') };
+    expect(winograd.cases.length).toBeGreaterThan(5);
+    process.env['WINOGRAD_CHUNK_BYTES'] = '1'; // one tile per chunk
+    try {
+      const before = { ...winogradStats };
+      const outcomes = await runTfPins(winograd, ['wasm']);
+      expect(outcomes.filter((o) => !o.ok)).toEqual([]);
+      expect(outcomes.length).toBe(winograd.cases.length);
+      expect(delta(before).calls).toBeGreaterThan(0);
+      const y = tf.conv2d(tf.ones([2, 7, 9, 8]) as tf.Tensor4D, tf.ones([3, 3, 8, 12]) as tf.Tensor4D, 1, 'same');
+      const want = onesExpected(2, 7, 9, 8, 12);
+      Array.from(y.dataSync()).forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThanOrEqual(1e-5 * want[i]!));
+    } finally {
+      delete process.env['WINOGRAD_CHUNK_BYTES'];
+    }
+    expect(tf.getBackend()).toBe('wasm');
   });
 });

@@ -9,7 +9,7 @@ interface WasmModule {
   _BatchMatMul(aId: number, aShape: number, aRank: number, bId: number, bShape: number, bRank: number, transposeA: number, transposeB: number, outId: number): void;
   HEAPF32: Float32Array;
   HEAP32: Int32Array;
-  tfjs: { registerTensor(id: number, size: number, offset: number): void; disposeData(id: number): void };
+  tfjs: { registerTensor(id: number, size: number, offset: number): void; disposeData(id: number): void; getThreadsCount?(): number };
   wasmMemory?: WebAssembly.Memory;
   asm?: { memory?: WebAssembly.Memory };
 }
@@ -139,8 +139,20 @@ function filterCache(v: WinogradVariant) {
 /** What the Winograd path did in this process (for tests: that a call took it, fell back, or left no filter copies). */
 export const winogradStats = { calls: 0, fallbacks: 0, cachedFilters: 0 };
 
-/** Rows (tiles) per chunk: the a^2 transformed inputs and products of one chunk take about this many bytes. */
-const CHUNK_BYTES = Number(env('WINOGRAD_CHUNK_BYTES') ?? 4 << 20);
+/**
+ * Bytes the a^2 transformed inputs and products of one chunk of tiles take. One thread: 4 MiB, so a chunk's data stays
+ * in cache between the transforms and the products ([8,128,128,64] x 64: 32 MiB costs the same CPU, 64 MiB 1.5x).
+ * More threads: tfjs' BatchMatMul does run XNNPACK on the backend's thread pool (a [65536,64] x [64,64] product: the main
+ * thread's CPU halves with 2 threads, the total stays), so each of the a^2 products is one parallel call that waits for
+ * every thread; 4 MiB chunks made a [8,256,256,64] convolution ~5,000 such calls of ~230 rows, where the waits cost more
+ * than the second thread gave (unet-denoise-autoencoder, 2 threads, load 10-17: 14.5 s CPU per predict, 6.5 s with
+ * 32 MiB chunks, ~1,800 rows for 64 channels in and out). WINOGRAD_CHUNK_BYTES overrides both (read per call, for measuring).
+ */
+function chunkBytes(be: WasmBackend): number {
+  const chosen = env('WINOGRAD_CHUNK_BYTES');
+  if (chosen !== undefined) return Number(chosen);
+  return (be.wasm.tfjs.getThreadsCount?.() ?? 1) > 1 ? 32 << 20 : 4 << 20;
+}
 
 /**
  * (Fused)Conv2D by Winograd F(m x m, 3 x 3) on tfjs-backend-wasm: the input transform (WebAssembly SIMD, on the heap),
@@ -165,7 +177,7 @@ export function winogradConv2d(direct: tf.KernelFunc): tf.KernelFunc {
     const tilesW = Math.ceil(wo / v.m);
     const tilesPerImage = tilesH * tilesW;
     const tiles = n * tilesPerImage;
-    const chunk = Math.max(1, Math.min(tiles, Math.floor(CHUNK_BYTES / (a * a * (c + k) * 4))));
+    const chunk = Math.max(1, Math.min(tiles, Math.floor(chunkBytes(be) / (a * a * (c + k) * 4))));
     const weights = filters(be, filter);
     winogradStats.calls++;
     if (!weights.finite) {
