@@ -185,7 +185,7 @@ describe('benchmark docs', () => {
     ]);
     const unet = lines.find((l) => l.includes('unet-denoise-autoencoder'))!;
     expect(unet).toContain(boundOf('tfRatio', 'unet-denoise-autoencoder', 'wasm')!.bound);
-    expect(unet).toMatch(/\(\[profile\]\(#session-8-winograd-f4x4-3x3-for-the-wasm-3x3-convolutions\)\)$/);
+    expect(unet).toMatch(/\(\[profile\]\(#session-9-the-winograd-products-on-two-threads-concat-on-the-heap\)\)$/);
   });
 
   it('every bound links a heading that exists in docs/benchmarks.md', () => {

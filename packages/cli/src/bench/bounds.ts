@@ -19,8 +19,8 @@ export interface MissBound {
 
 const SESSION5 = 'Session 5: batch norm, threads by default, convolutions (issue 15 items 4-6)';
 const SESSION6_CONV = 'Session 6: convolutions against TensorFlow, op by op';
-const SESSION8_WINOGRAD = 'Session 8: Winograd F(4x4, 3x3) for the wasm 3x3 convolutions';
 const SESSION9_DECONV = 'Session 9: transposed convolutions as phase convolutions';
+const SESSION9_THREADS = 'Session 9: the Winograd products on two threads, Concat on the heap';
 const SESSION8_OPS = 'Session 8: the millisecond convolution models and the LRCN against TensorFlow, op by op';
 const SESSION6_GRAPH = 'Session 6: the saved graph of the 2-shard LSTM';
 const LOAD_BOUNDS = 'Session 6: what bounds loadRatio, by profile';
@@ -35,9 +35,12 @@ export const MISS_BOUNDS: readonly MissBound[] = [
     bound:
       'since session 8 the 3x3 convolutions run Winograd F(4x4,3x3) (4x fewer multiply-adds; CPU A/B 9,690 -> 4,004 ms, load ' +
       '10-14): FusedConv2D 85 % of the CPU, of it the 36 XNNPACK products 69 % (~17 GFLOP/s: f32 GEMM on 128-bit WebAssembly ' +
-      "SIMD, one thread also with --threads 2: tfjs' BatchMatMul gives XNNPACK no thread pool), the SIMD input/output transforms " +
-      '21/10 %; batch norm after ReLU 9 %, Concat 3.7 %. TensorFlow does the 75.6 G direct multiply-adds at ~130 GFLOP/s (AVX-512)',
-    profile: SESSION8_WINOGRAD,
+      'SIMD; with --threads 2 on both threads: tfjs\' BatchMatMul runs XNNPACK on its pool, and since session 9 the products go in ' +
+      '32 MiB chunks, 36 pool calls per ~1,800 tiles: the 4 MiB ones made ~5,000 calls per conv whose waits ate the second thread, ' +
+      '2-thread CPU A/B 14.5 -> 6.5 s at load 10-17), the SIMD input/output transforms 21/10 % (one thread); batch norm after ' +
+      'ReLU 9 %, Concat 3.7 % (session 9: copied on the heap, 107 -> 78 ms for the largest). TensorFlow does the 75.6 G direct ' +
+      'multiply-adds at ~130 GFLOP/s (AVX-512)',
+    profile: SESSION9_THREADS,
   },
   {
     target: 'tfRatio',
@@ -45,8 +48,9 @@ export const MISS_BOUNDS: readonly MissBound[] = [
     bound:
       'since session 8 Winograd F(4x4,3x3) (CPU A/B 247 -> 105 ms, load 9): FusedConv2D 82 %, the four [8,4,4,512] convs 47 %, ' +
       'memory-bound (36 products of 8 rows each read 36 MB of transformed filter per layer, ~11 GFLOP/s); batch norm 6 %; ' +
-      "with --threads 2 the Winograd products run on one thread (tfjs' BatchMatMul passes XNNPACK no thread pool)",
-    profile: SESSION8_WINOGRAD,
+      "with --threads 2 the products run on tfjs' thread pool too (its BatchMatMul passes XNNPACK the pool; its layers were one 4 MiB chunk " +
+      'each but the 32x32 one (two), so session 9\'s larger chunks change little); the transforms run on one thread',
+    profile: SESSION9_THREADS,
   },
   {
     target: 'tfRatio',
