@@ -153,6 +153,12 @@ for (const fmt of ['NHWC', 'NCHW'] as Fmt[]) {
       i32(fmt === 'NHWC' ? [...sizes] : toFirst([...sizes])), f([3, 3, 4, 3]), x([...dy]),
     ], { strides: A.ints(attrList([st, st], fmt)), padding: A.s(padding), data_format: A.s(fmt) });
   }
+  // Dilated (Keras Conv2DTranspose with dilation_rate, strides 1).
+  for (const [sizes, dy, dl, padding] of [[[1, 6, 7, 4], [1, 6, 7, 3], [2, 2], 'SAME'], [[2, 9, 10, 4], [2, 5, 4, 3], [2, 3], 'VALID']] as const) {
+    add('Conv2DBackpropInput', `${fmt} out${shapeText([...sizes])} d${dl} ${padding}`, [
+      i32(fmt === 'NHWC' ? [...sizes] : toFirst([...sizes])), f([3, 3, 4, 3]), x([...dy]),
+    ], { strides: A.ints([1, 1, 1, 1]), dilations: A.ints(attrList([...dl], fmt)), padding: A.s(padding), data_format: A.s(fmt) });
+  }
   const fmt3 = fmt === 'NHWC' ? 'NDHWC' : 'NCDHW';
   for (const [xs, ks] of [[[1, 4, 5, 6, 2], [2, 3, 3, 2, 3]], [[2, 3, 4, 4, 3], [1, 1, 1, 3, 4]], [[1, 5, 5, 5, 1], [3, 3, 3, 1, 2]]] as const) {
     for (const padding of ['SAME', 'VALID']) {

@@ -1102,7 +1102,40 @@ def pooling_argmax():
     write('pooling-argmax', cases)
 
 
+def in_graph(ins, attrs):
+    """Conv2DBackpropInput in a tf.function of its filter and gradient (as a saved graph runs it; with constant
+    inputs TF folds it with the eager CPU kernel, which refuses dilations)."""
+    run = tf.function(lambda w, dy: tf.raw_ops.Conv2DBackpropInput(input_sizes=ins['input_sizes'], filter=w, out_backprop=dy, **attrs))
+    return run(tf.constant(ins['filter']), tf.constant(ins['out_backprop']))
+
+
+def dilated_transpose():
+    """Conv2DBackpropInput with dilations > 1 (Keras Conv2DTranspose with dilation_rate, strides 1): the gradient of a
+    dilated convolution. TF's CPU graphs run SAME and VALID; EXPLICIT padding with dilations they refuse (so do we)."""
+    f = _rand(412)
+    cases = []
+    for name, sizes, fs, dys, attrs in [
+        ('3x3 dilations 2, SAME', (1, 6, 7, 2), (3, 3, 2, 3), (1, 6, 7, 3), {'strides': [1, 1, 1, 1], 'padding': 'SAME', 'dilations': [1, 2, 2, 1]}),
+        ('3x3 dilations 2x3, VALID', (2, 9, 10, 3), (3, 3, 3, 2), (2, 5, 4, 2), {'strides': [1, 1, 1, 1], 'padding': 'VALID', 'dilations': [1, 2, 3, 1]}),
+        ('2x2 dilations 3, SAME (even kernel)', (1, 5, 5, 1), (2, 2, 1, 4), (1, 5, 5, 4), {'strides': [1, 1, 1, 1], 'padding': 'SAME', 'dilations': [1, 3, 3, 1]}),
+        ('3x2 dilations 2x1, VALID, batch 2', (2, 6, 5, 2), (3, 2, 2, 2), (2, 2, 4, 2), {'strides': [1, 1, 1, 1], 'padding': 'VALID', 'dilations': [1, 2, 1, 1]}),
+    ]:
+        ins = {'input_sizes': np.array(sizes, np.int32), 'filter': f(*fs), 'out_backprop': f(*dys)}
+        cases.append(case('Conv2DBackpropInput', ins, attrs, name=name, tol=1e-5, via='a tf.function (TF\'s eager CPU kernel refuses dilations, its graphs run them)',
+                          compute=lambda ins=ins, attrs=attrs: in_graph(ins, attrs)))
+    # NCHW: TF's CPU build runs only NHWC, so the same op in NHWC, transposed.
+    sizes, w, dy = (1, 6, 7, 2), f(3, 3, 2, 3), f(1, 6, 7, 3)
+    y = in_graph({'input_sizes': np.array(sizes, np.int32), 'filter': w, 'out_backprop': dy}, {'strides': [1, 1, 1, 1], 'padding': 'SAME', 'dilations': [1, 2, 2, 1]})
+    nchw_sizes = np.array([sizes[0], sizes[3], sizes[1], sizes[2]], np.int32)
+    attrs = {'strides': [1, 1, 1, 1], 'padding': 'SAME', 'dilations': [1, 1, 2, 2], 'data_format': 'NCHW'}
+    c = {'name': '3x3 dilations 2, SAME, NCHW', 'op': 'Conv2DBackpropInput',
+         'attrs': node_attrs('Conv2DBackpropInput', {'input_sizes': nchw_sizes, 'filter': w, 'out_backprop': nchw(dy)}, attrs),
+         'inputs': [enc_tensor(nchw_sizes), enc_tensor(w), enc_tensor(nchw(dy))], 'outputs': [enc_tensor(nchw(y.numpy()))], 'via': 'NHWC Conv2DBackpropInput in a tf.function, transposed', 'tolerance': 1e-5}
+    cases.append(c)
+    write('dilated-transpose', cases)
+
+
 if __name__ == '__main__':
-    which = sys.argv[1:] or ['space_depth', 'fake_quant', 'scatter', 'strings', 'layers_depth_space', 'cudnn_rnn', 'gradients', 'ctc', 'segment_scatter', 'cudnn_more', 'ctc_v2', 'sparse_apply', 'cudnn_canonical', 'linalg_diag', 'segments', 'stateless_random', 'batch_norm', 'linalg_solve', 'graph_ops', 'grouped_conv', 'string_hash', 'resize', 'bitwise', 'pooling_argmax']
+    which = sys.argv[1:] or ['space_depth', 'fake_quant', 'scatter', 'strings', 'layers_depth_space', 'cudnn_rnn', 'gradients', 'ctc', 'segment_scatter', 'cudnn_more', 'ctc_v2', 'sparse_apply', 'cudnn_canonical', 'linalg_diag', 'segments', 'stateless_random', 'batch_norm', 'linalg_solve', 'graph_ops', 'grouped_conv', 'string_hash', 'resize', 'bitwise', 'pooling_argmax', 'dilated_transpose']
     for w in which:
         globals()[w]()

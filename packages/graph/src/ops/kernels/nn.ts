@@ -106,12 +106,35 @@ const conv2dBackpropInput: Kernel = (inputs, attrs, ctx) => {
   if (sizes.length !== 4) throw bad(ctx, `input_sizes must have 4 entries, got [${sizes}]`);
   const [sh, sw] = spatial(attrs.ints('strides'), format, 4, 'strides', ctx) as [number, number];
   const dil = attrs.ints('dilations');
-  if (dil.some((d) => d !== 1)) throw unsupported(ctx, 'Conv2DBackpropInput with dilations > 1');
+  const [dh, dw] = dil.length ? (spatial(dil, format, 4, 'dilations', ctx) as [number, number]) : [1, 1];
+  const depthAxis = format === 'channelsLast' ? 3 : 1;
+  if (dil.length && (dil[0] !== 1 || dil[depthAxis] !== 1)) throw unsupported(ctx, 'Conv2DBackpropInput with dilations in the batch or depth dimension');
   const outShape = (format === 'channelsLast' ? sizes : [sizes[0], sizes[2], sizes[3], sizes[1]]) as [number, number, number, number];
-  const filter = tensorAt(inputs, 1, ctx) as tf.Tensor4D;
+  const given = tensorAt(inputs, 1, ctx) as tf.Tensor4D;
   const pad = padding(attrs, format, ctx);
-  return [channelsLast(tensorAt(inputs, 2, ctx), format, (dy) => tf.conv2dTranspose(dy as tf.Tensor4D, filter, outShape, [sh, sw], pad))];
+  const dilated = dh !== 1 || dw !== 1;
+  if (dilated && Array.isArray(pad)) throw unsupported(ctx, "Conv2DBackpropInput with dilations > 1 and EXPLICIT padding (TensorFlow's CPU kernels refuse it too)");
+  // The gradient of a dilated convolution is the transposed convolution with the dilated filter (zeros between
+  // its taps): TensorFlow's SAME / VALID padding of a dilated convolution uses that filter's size too.
+  const filter = dilated ? tf.tidy(() => dilateFilter(dilateFilter(given, 0, dh), 1, dw)) : given;
+  try {
+    return [channelsLast(tensorAt(inputs, 2, ctx), format, (dy) => tf.conv2dTranspose(dy as tf.Tensor4D, filter, outShape, [sh, sw], pad))];
+  } finally {
+    if (filter !== given) filter.dispose();
+  }
 };
+
+/** `filter` with d - 1 zeros between its taps along spatial axis `axis` (0 or 1 of [h, w, in, out]). */
+function dilateFilter(filter: tf.Tensor4D, axis: 0 | 1, d: number): tf.Tensor4D {
+  if (d === 1) return filter;
+  return tf.tidy(() => {
+    const k = filter.shape[axis];
+    const pads = Array.from({ length: 5 }, (_, i): [number, number] => (i === axis + 1 ? [0, d - 1] : [0, 0]));
+    const spread = tf.pad(tf.expandDims(filter, axis + 1), pads);
+    const merged = tf.reshape(spread, filter.shape.map((n, i) => (i === axis ? n * d : n)));
+    return tf.slice(merged, [0, 0, 0, 0], filter.shape.map((n, i) => (i === axis ? (k - 1) * d + 1 : n))) as tf.Tensor4D;
+  });
+}
 
 /** Conv3DBackpropInputV2 = 3-D transposed convolution (Keras Conv3DTranspose). */
 const conv3dBackpropInput: Kernel = (inputs, attrs, ctx) => {
