@@ -37,7 +37,8 @@ export const MISS_BOUNDS: readonly MissBound[] = [
       '10-14): FusedConv2D 85 % of the CPU, of it the 36 XNNPACK products 69 % (~17 GFLOP/s: f32 GEMM on 128-bit WebAssembly ' +
       'SIMD; with --threads 2 on both threads: tfjs\' BatchMatMul runs XNNPACK on its pool, and since session 9 the products go in ' +
       '32 MiB chunks, 36 pool calls per ~1,800 tiles: the 4 MiB ones made ~5,000 calls per conv whose waits ate the second thread, ' +
-      '2-thread CPU A/B 14.5 -> 6.5 s at load 10-17), the SIMD input/output transforms 21/10 % (one thread); batch norm after ' +
+      '2-thread CPU A/B 14.5 -> 6.5 s at load 10-17; idle, the chunk size is within 5 % and the main thread still does ~85 % ' +
+      'of the work), the SIMD input/output transforms 21/10 % (one thread); batch norm after ' +
       'ReLU 9 %, Concat 3.7 % (session 9: copied on the heap, 107 -> 78 ms for the largest). TensorFlow does the 75.6 G direct ' +
       'multiply-adds at ~130 GFLOP/s (AVX-512)',
     profile: SESSION9_THREADS,
