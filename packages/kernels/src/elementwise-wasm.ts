@@ -14,7 +14,7 @@
  *                                 scalar Multiply); byte counts a multiple of 16.
  */
 
-import { unsignedLeb128 } from '@savedkeras/common';
+import { assembleWasmModule, unsignedLeb128 } from '@savedkeras/common';
 
 export interface ElementwisePasses {
   affine(x: number, out: number, end: number, wb: number, c4: number): void;
@@ -119,19 +119,10 @@ function blocksRepeatBody(): number[] {
 }
 
 function moduleBytes(sharedMemory: boolean, seluAlpha: number, seluScale: number): Uint8Array {
-  const section = (id: number, bytes: number[]) => [id, ...leb(bytes.length), ...bytes];
-  const name = (s: string) => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
-  const vec = (items: number[][]) => [...leb(items.length), ...items.flat()];
-  const fn = (body: number[]) => [...leb(body.length), ...body];
-  // A shared memory's import needs a maximum; 65536 pages (4 GiB) admits any the backend made.
-  const limits = sharedMemory ? [0x03, 0, ...leb(65536)] : [0x00, 0];
-  return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, 5, I32, I32, I32, I32, I32, 0], [0x60, 3, I32, I32, I32, 0], [0x60, 4, I32, I32, I32, I32, 1, I32]])),
-    ...section(2, vec([[...name('env'), ...name('mem'), 0x02, ...limits]])),
-    ...section(3, vec([[0], [1], [2]])),
-    ...section(7, vec([[...name('affine'), 0, 0], [...name('seluTail'), 0, 1], [...name('blocksRepeat'), 0, 2]])),
-    ...section(10, vec([fn(affineBody()), fn(seluTailBody(seluAlpha, seluScale)), fn(blocksRepeatBody())])),
+  return assembleWasmModule({ importAs: 'mem', shared: sharedMemory }, [
+    { name: 'affine', params: [I32, I32, I32, I32, I32], results: [], body: affineBody() },
+    { name: 'seluTail', params: [I32, I32, I32], results: [], body: seluTailBody(seluAlpha, seluScale) },
+    { name: 'blocksRepeat', params: [I32, I32, I32, I32], results: [I32], body: blocksRepeatBody() },
   ]);
 }
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { assembleWasmModule } from '@savedkeras/common';
 import { elementwisePasses } from './elementwise-wasm.js';
 import { WINOGRAD_FIXES, winogradConv2d } from './winograd.js';
 import { HEAP_CONCAT_FIX, concatOnHeap } from './heap-concat.js';
@@ -652,20 +653,7 @@ function nonFiniteIn(values: Float32Array, simd: SimdScanner | undefined): boole
  * nonFinite(from, to) ORs (bits & 0x7f800000) + 0x00800000 over [from, to) and returns the lanes' sign bits.
  */
 function scannerModule(shared: boolean): Uint8Array {
-  const leb = (n: number): number[] => {
-    const out: number[] = [];
-    do {
-      const b = n & 0x7f;
-      n >>>= 7;
-      out.push(n ? b | 0x80 : b);
-    } while (n);
-    return out;
-  };
-  const section = (id: number, body: number[]): number[] => [id, ...leb(body.length), ...body];
-  const name = (s: string): number[] => [s.length, ...[...s].map((c) => c.charCodeAt(0))];
   const splat = (v: number): number[] => [0xfd, 0x0c, ...[0, 1, 2, 3].flatMap(() => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24])];
-  // A shared memory is imported with a maximum (any up to 4 GiB matches).
-  const limits = shared ? [0x03, 0x00, ...leb(65536)] : [0x00, 0x00];
   const body = [
     1, 1, 0x7b, // one v128 local: the running OR
     0x02, 0x40, 0x03, 0x40, // block, loop
@@ -678,14 +666,7 @@ function scannerModule(shared: boolean): Uint8Array {
     0x0c, 0, 0x0b, 0x0b, // loop
     0x20, 2, 0xfd, 0xa4, 0x01, 0x0b, // i32x4.bitmask(acc)
   ];
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [1, 0x60, 2, 0x7f, 0x7f, 1, 0x7f]),
-    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, ...limits]),
-    ...section(3, [1, 0]),
-    ...section(7, [1, ...name('nonFinite'), 0x00, 0]),
-    ...section(10, [1, ...leb(body.length), ...body]),
-  ]);
+  return assembleWasmModule({ importAs: 'memory', shared }, [{ name: 'nonFinite', params: [0x7f, 0x7f], results: [0x7f], body }]);
 }
 
 const scanners = new WeakMap<object, SimdScanner | null>();

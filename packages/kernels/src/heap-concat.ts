@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { unsignedLeb128 } from '@savedkeras/common';
+import { assembleWasmModule, unsignedLeb128 } from '@savedkeras/common';
 import type { KernelFix } from './fixes.js';
 
 /**
@@ -29,8 +29,6 @@ const BYTES: Partial<Record<tf.DataType, number>> = { float32: 4, int32: 4, bool
  * copied 16 bytes per instruction in the loop instead.
  */
 function rowCopyModuleBytes(sharedMemory: boolean, simd: boolean): Uint8Array {
-  const section = (id: number, bytes: number[]) => [id, ...leb(bytes.length), ...bytes];
-  const name = (s: string) => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
   const I32 = 0x7f, GET = 0x20, SET = 0x21, ADD = 0x6a, MUL = 0x6c, AND = 0x71, GE_U = 0x4f, I32_CONST = 0x41, EQZ = 0x45;
   const BLOCK = 0x02, LOOP = 0x03, IF = 0x04, ELSE = 0x05, BR_IF = 0x0d, BR = 0x0c, END = 0x0b, VOID = 0x40, MEMORY_COPY = [0xfc, 10, 0, 0];
   const V128_LOAD = [0xfd, 0, 4, 0], V128_STORE = [0xfd, 11, 4, 0]; // align 16 (a hint), offset 0
@@ -55,16 +53,7 @@ function rowCopyModuleBytes(sharedMemory: boolean, simd: boolean): Uint8Array {
     GET, r, I32_CONST, 1, ADD, SET, r,
     BR, 0, END, END, END,
   ];
-  // A shared memory's import needs a maximum; 65536 pages (4 GiB) admits any the backend made.
-  const limits = sharedMemory ? [0x03, 0, ...leb(65536)] : [0x00, 0];
-  return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [1, 0x60, 5, I32, I32, I32, I32, I32, 0]),
-    ...section(2, [1, ...name('env'), ...name('mem'), 0x02, ...limits]),
-    ...section(3, [1, 0]),
-    ...section(7, [1, ...name('rows'), 0, 0]),
-    ...section(10, [1, ...leb(body.length), ...body]),
-  ]);
+  return assembleWasmModule({ importAs: 'mem', shared: sharedMemory }, [{ name: 'rows', params: [I32, I32, I32, I32, I32], results: [], body }]);
 }
 
 const byMemory = new WeakMap<WebAssembly.Memory, RowCopy | null>();

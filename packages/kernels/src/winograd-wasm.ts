@@ -20,7 +20,7 @@
  *                                 stored min(max(Y + bias[k], lo), hi)
  */
 
-import { signedLeb128, unsignedLeb128 } from '@savedkeras/common';
+import { assembleWasmModule, signedLeb128, unsignedLeb128 } from '@savedkeras/common';
 
 /** The transform matrices of one variant, and m (output tile side). */
 export interface WinogradVariant {
@@ -272,22 +272,9 @@ function outputFunction(v: WinogradVariant): number[] {
 
 /** The module's bytes; it imports the backend's memory as env.mem (shared for tfjs' threaded build). */
 function winogradModuleBytes(v: WinogradVariant, sharedMemory: boolean): Uint8Array {
-  const section = (id: number, bytes: number[]) => [id, ...leb(bytes.length), ...bytes];
-  const name = (s: string) => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
-  const vec = (items: number[][]) => [...leb(items.length), ...items.flat()];
-  const fn = (body: number[]) => [...leb(body.length), ...body];
-  // A shared memory's import needs a maximum; 65536 pages (4 GiB) admits any the backend made.
-  const limits = sharedMemory ? [0x03, 0, ...leb(65536)] : [0x00, 0];
-  return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([
-      [0x60, ...leb(13), ...new Array(13).fill(I32), 1, I32],
-      [0x60, ...leb(14), ...new Array(12).fill(I32), F32, F32, 0],
-    ])),
-    ...section(2, vec([[...name('env'), ...name('mem'), 0x02, ...limits]])),
-    ...section(3, vec([[0], [1]])),
-    ...section(7, vec([[...name('input'), 0, 0], [...name('output'), 0, 1]])),
-    ...section(10, vec([fn(inputFunction(v)), fn(outputFunction(v))])),
+  return assembleWasmModule({ importAs: 'mem', shared: sharedMemory }, [
+    { name: 'input', params: new Array(13).fill(I32), results: [I32], body: inputFunction(v) },
+    { name: 'output', params: [...new Array(12).fill(I32), F32, F32], results: [], body: outputFunction(v) },
   ]);
 }
 

@@ -16,7 +16,7 @@
  * where Tk[n] is the i32 at byte offset (k * 256 + n) * 4.
  */
 import { SLICE_TABLES } from './crc32c-tables.js';
-import { signedLeb128, unsignedLeb128 } from '@savedkeras/common';
+import { assembleWasmModule, signedLeb128, unsignedLeb128 } from '@savedkeras/common';
 
 const TABLE_BYTES = 16 * 1024;
 const WINDOW_BYTES = 1 << 20;
@@ -64,17 +64,8 @@ function crc32cModuleBytes(): Uint8Array {
   get(3), k(-1), b.push(XOR, END);
 
   const body = [1, 7, I32, ...b]; // one group of 7 i32 locals
-  const section = (id: number, bytes: number[]) => [id, ...leb(bytes.length), ...bytes];
-  const name = (s: string) => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
   const pages = Math.ceil((TABLE_BYTES + WINDOW_BYTES) / 65536);
-  return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [1, 0x60, 3, I32, I32, I32, 1, I32]), // type: (i32 i32 i32) -> i32
-    ...section(3, [1, 0]), // one function of type 0
-    ...section(5, [1, 0, ...leb(pages)]), // memory, `pages` pages
-    ...section(7, [2, ...name('mem'), 2, 0, ...name('crc'), 0, 0]), // exports
-    ...section(10, [1, ...leb(body.length), ...body]),
-  ]);
+  return assembleWasmModule({ exportAs: 'mem', pages }, [{ name: 'crc', params: [I32, I32, I32], results: [I32], body }]);
 }
 
 /** crc32cExtend backed by WebAssembly, or null where WebAssembly cannot run (e.g. a CSP without wasm-unsafe-eval). */
