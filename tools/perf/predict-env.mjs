@@ -27,6 +27,22 @@ export const cpuMs = () => {
 };
 
 /**
+ * The A/B loop of the predict-*-ab scripts: `calls` rounds of `use('native')`, `run()`, `use('fixed')`, `run()`
+ * (nativeSwitch's `use`; the switch is not timed), each run timed in process CPU ms; the medians, their ratio and
+ * the load average over the loop.
+ */
+export function alternate(calls, run, use) {
+  const A = [], B = [];
+  const l0 = os.loadavg()[0];
+  for (let i = 0; i < calls; i++) {
+    use('native'); let c = cpuMs(); run(); A.push(cpuMs() - c);
+    use('fixed'); c = cpuMs(); run(); B.push(cpuMs() - c);
+  }
+  const med = (v) => v.slice().sort((p, q) => p - q)[v.length >> 1];
+  return { nativeCpuMs: +med(A).toFixed(2), fixedCpuMs: +med(B).toFixed(2), ratio: +(med(B) / med(A)).toFixed(3), load: `${l0.toFixed(1)}-${os.loadavg()[0].toFixed(1)}` };
+}
+
+/**
  * The wasm backend's own kernel configs for `names`, taken before selectBackend installs savedkeras' fixes, and a
  * switch between them and the fixes (for A/B in one process): `use('native' | 'fixed')`.
  */

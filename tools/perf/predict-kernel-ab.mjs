@@ -1,8 +1,7 @@
 // A/B in one process: a revived model's predict with tfjs-backend-wasm's own kernels KERNELS against savedkeras' fixes
 // of them, alternating call by call; CPU ms per call (medians) and the largest output difference. Dev tool.
 //   THREADS=1 node tools/perf/predict-kernel-ab.mjs cnn-mnist-bn FusedBatchNorm[,Other] [calls]
-import * as os from 'node:os';
-import { tf, loadKerasModel, modelDir, cpuMs, nativeSwitch, randomInputs } from './predict-env.mjs';
+import { tf, alternate, loadKerasModel, modelDir, nativeSwitch, randomInputs } from './predict-env.mjs';
 
 const [name, kernels, callsArg] = process.argv.slice(2);
 const use = await nativeSwitch(kernels.split(','));
@@ -13,11 +12,5 @@ use('native'); const a = run(); use('fixed'); const b = run();
 let diff = 0;
 a.forEach((v, i) => v.forEach((e, j) => { diff = Math.max(diff, Math.abs(e - b[i][j])); }));
 const calls = Number(callsArg ?? 50);
-const A = [], B = [];
-const l0 = os.loadavg()[0];
-for (let i = 0; i < calls; i++) {
-  use('native'); let c = cpuMs(); run(); A.push(cpuMs() - c);
-  use('fixed'); c = cpuMs(); run(); B.push(cpuMs() - c);
-}
-const med = (v) => v.slice().sort((p, q) => p - q)[v.length >> 1];
-console.log(JSON.stringify({ name, kernels, threads: Number(process.env.THREADS ?? 1), calls, nativeCpuMs: +med(A).toFixed(2), fixedCpuMs: +med(B).toFixed(2), ratio: +(med(B) / med(A)).toFixed(3), maxAbsDiff: diff, load: `${l0.toFixed(1)}-${os.loadavg()[0].toFixed(1)}` }));
+const { nativeCpuMs, fixedCpuMs, ratio, load } = alternate(calls, run, use);
+console.log(JSON.stringify({ name, kernels, threads: Number(process.env.THREADS ?? 1), calls, nativeCpuMs, fixedCpuMs, ratio, maxAbsDiff: diff, load }));
