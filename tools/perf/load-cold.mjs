@@ -2,12 +2,14 @@
 // The bench's load timing (packages/cli/src/bench/measure.ts: one warm-up load of each, then `--runs` loads of
 // savedkeras and tf.loadLayersModel alternating, in one fresh process: near-cold JIT), repeated over `--procs`
 // fresh processes so that the machine's noise averages out. Reports per side the mean over processes of the
-// median wall ms and median process-CPU ms of the timed loads, and the ratios. With --profile, the timed
+// median wall ms, process-CPU ms and main-thread CPU ms of the timed loads, and the ratios. With --profile, the timed
 // savedkeras loads (or tfjs' with --tfjs) of every process are CPU-profiled and the self time summed by function
 // (what the bench's cold loads spend their time on, which a warm steady-state profile does not show).
 //
 //   node tools/perf/load-cold.mjs [--root <repo>] [--backend wasm|cpu] [--procs 8] [--runs 5]
-//        [--profile] [--tfjs] [--top 40] [--steps fn,fn] fixture[,fixture...]
+//        [--profile] [--tfjs] [--top 40] [--steps fn,fn] [--wait] fixture[,fixture...]
+// --wait: where each side's wall time goes besides the main thread's CPU (waiting for a core, idle in the event
+// loop, blocked outside it), the other threads' CPU by name, and the async resources one load makes.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -27,6 +29,7 @@ const { values, positionals } = parseArgs({
     tfjs: { type: 'boolean', default: false },
     top: { type: 'string', default: '40' },
     steps: { type: 'string', default: '' },
+    wait: { type: 'boolean', default: false },
     child: { type: 'string' },
   },
 });
@@ -36,7 +39,32 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 // The main thread's own CPU time in ns (/proc/thread-self/schedstat, Linux): the JS run, without V8's helper threads.
-const mainNs = () => Number(fs.readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
+// The kernel brings a running thread's count up to date only at a scheduler tick or switch, so a read alone lags by up
+// to a tick (4 ms at 250 Hz: a 1 ms busy loop read 0.03-2.3 ms); getrusage (process.cpuUsage) updates the calling
+// thread's count first, so it is called just before (the same loop then reads 1.02-1.33 ms).
+const schedstat = () => {
+  process.cpuUsage();
+  return fs.readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ').map(Number);
+};
+const mainNs = () => schedstat()[0];
+// Where the main thread's wall time went besides running: waiting for a core (schedstat's run-queue time), idle in
+// the event loop (waiting for libuv: async fs, timers), and the rest (blocked outside the loop: futex waits on V8's
+// helper threads, disk). Other threads' CPU: V8's workers (GC, compilers) and libuv's pool (Node names them all `node`).
+const otherThreadsNs = () => {
+  let ns = 0;
+  for (const tid of fs.readdirSync('/proc/self/task')) {
+    if (Number(tid) === process.pid) continue;
+    try {
+      ns += Number(fs.readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {} // the thread ended
+  }
+  return ns;
+};
+const mainSched = () => {
+  const [run, wait] = schedstat();
+  const sleeps = Number(/\bvoluntary_ctxt_switches:\s+(\d+)/.exec(fs.readFileSync('/proc/thread-self/status', 'utf8'))[1]);
+  return { run, wait, sleeps };
+};
 const cpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
@@ -60,21 +88,51 @@ if (values.child) {
     await session.post('Profiler.enable');
     await session.post('Profiler.setSamplingInterval', { interval: INTERVAL_US });
   }
-  const sk = { wall: [], cpu: [], main: [] };
-  const tj = { wall: [], cpu: [], main: [] };
+  const sk = { wall: [], cpu: [], main: [], queued: [], idle: [], blocked: [], sleeps: [], threads: [] };
+  const tj = { wall: [], cpu: [], main: [], queued: [], idle: [], blocked: [], sleeps: [], threads: [] };
   for (let r = 0; r < Number(values.runs); r++) {
     for (const [fn, acc, profiled] of [[load, sk, !values.tfjs], [tfjsLoad, tj, values.tfjs]]) {
       if (session && profiled) await session.post('Profiler.start');
+      const th0 = values.wait ? otherThreadsNs() : 0;
+      const s0 = values.wait ? mainSched() : null;
+      const e0 = performance.eventLoopUtilization();
       const c0 = cpuMs();
       const m0 = mainNs();
       const t0 = performance.now();
       await fn();
-      acc.wall.push(performance.now() - t0);
+      const wall = performance.now() - t0;
+      acc.wall.push(wall);
       acc.main.push((mainNs() - m0) / 1e6);
       acc.cpu.push(cpuMs() - c0);
+      if (values.wait) {
+        const e = performance.eventLoopUtilization(e0);
+        const s1 = mainSched();
+        const th1 = otherThreadsNs();
+        const queued = (s1.wait - s0.wait) / 1e6;
+        acc.queued.push(queued);
+        acc.idle.push(e.idle);
+        acc.blocked.push(Math.max(0, wall - e.idle - (s1.run - s0.run) / 1e6 - queued));
+        acc.sleeps.push(s1.sleeps - s0.sleeps);
+        acc.threads.push((th1 - th0) / 1e6);
+      }
       if (session && profiled) profiles.push((await session.post('Profiler.stop')).profile);
     }
   }
+  // With --wait, one more load of each side (untimed) counts the async resources it made by type: promises,
+  // libuv requests (FSREQ*: async fs), timers and immediates, each a turn of the event loop or of the microtask queue.
+  const asyncCounts = {};
+  if (values.wait) {
+    const { createHook } = await import('node:async_hooks');
+    for (const [side, fn] of [['sk', load], ['tj', tfjsLoad]]) {
+      const counts = {};
+      const hook = createHook({ init: (id, type) => void (counts[type] = (counts[type] ?? 0) + 1) });
+      hook.enable();
+      await fn();
+      hook.disable();
+      asyncCounts[side] = counts;
+    }
+  }
+  const waits = (a) => (values.wait ? { queued: median(a.queued), idle: median(a.idle), blocked: median(a.blocked), sleeps: median(a.sleeps), threads: median(a.threads) } : {});
   const self = {};
   const pkg = {};
   const steps = {};
@@ -115,7 +173,7 @@ if (values.child) {
       total += us;
     }
   }
-  process.stdout.write(JSON.stringify({ sk: { wall: median(sk.wall), cpu: median(sk.cpu), main: median(sk.main) }, tj: { wall: median(tj.wall), cpu: median(tj.cpu), main: median(tj.main) }, self, pkg, steps, total, loads: profiles.length }) + '\n');
+  process.stdout.write(JSON.stringify({ sk: { wall: median(sk.wall), cpu: median(sk.cpu), main: median(sk.main), ...waits(sk) }, tj: { wall: median(tj.wall), cpu: median(tj.cpu), main: median(tj.main), ...waits(tj) }, asyncCounts, self, pkg, steps, total, loads: profiles.length }) + '\n');
   process.exit(0);
 }
 
@@ -133,6 +191,7 @@ for (const name of positionals.flatMap((p) => p.split(','))) {
     if (values.profile) args.push('--profile');
     if (values.tfjs) args.push('--tfjs');
     if (values.steps) args.push('--steps', values.steps);
+    if (values.wait) args.push('--wait');
     const out = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 28 }).trim().split('\n').pop());
     rows.push(out);
     for (const [k, v] of Object.entries(out.self)) self[k] = (self[k] ?? 0) + v;
@@ -158,6 +217,13 @@ for (const name of positionals.flatMap((p) => p.split(','))) {
     load: os.loadavg()[0].toFixed(2),
   };
   console.log(JSON.stringify(r));
+  if (values.wait) {
+    for (const side of ['sk', 'tj']) {
+      const f = (k) => mean((x) => x[side][k]).toFixed(2);
+      const who = side === 'sk' ? 'savedkeras' : 'tfjs';
+      console.log(`${who}: wall ${f('wall')} ms ~ main thread on CPU ${f('main')} + waiting for a core ${f('queued')} + idle in the event loop ${f('idle')} + blocked outside it ${f('blocked')} (each a median; ${f('sleeps')} sleeps); other threads' CPU ${f('threads')} ms; async resources of one load: ${JSON.stringify(rows[0].asyncCounts[side])}`);
+    }
+  }
   if (values.profile) {
     console.log(`profile: ${(total / 1000 / loads).toFixed(2)} ms sampled per load; by package (self):`);
     for (const [k, v] of Object.entries(pkg).sort((a, b) => b[1] - a[1])) console.log(`${((100 * v) / total).toFixed(1).padStart(5)} %  ${(v / 1000 / loads).toFixed(3).padStart(7)} ms  ${k}`);
