@@ -115,6 +115,28 @@ describe('NodeFileSource', () => {
     expect(await s.read('inside-link.pb')).toEqual(data);
   });
 
+  it('refuses a symlink into a sibling folder whose name starts with the model folder\'s (`model` -> `model-other`)', async () => {
+    // The inside test compares real paths: `<base>/model-other/x` starts with `<base>/model` but is not inside it.
+    await mkdir(join(base, 'model-other', 'variables'), { recursive: true });
+    await writeFile(join(base, 'model-other', 'saved_model.pb'), 'sibling');
+    await writeFile(join(base, 'model-other', 'variables', 'variables.index'), 'sibling index');
+    await symlink(join(base, 'model-other', 'saved_model.pb'), join(model, 'sibling.pb'));
+    await symlink(join(base, 'model-other', 'variables'), join(model, 'sibling-vars'));
+    try {
+      const s = new NodeFileSource(model);
+      await expect(s.read('sibling.pb')).rejects.toBeInstanceOf(PathEscapeError);
+      await expect(s.readRange('sibling.pb', 0, 1)).rejects.toBeInstanceOf(PathEscapeError);
+      await expect(s.size('sibling-vars/variables.index')).rejects.toBeInstanceOf(PathEscapeError);
+      expect(await s.list()).not.toContain('sibling.pb');
+      // A folder whose name merely starts the same way, inside the model folder, is read.
+      expect(new TextDecoder().decode(await s.read('variables/variables.index'))).toBe('index');
+    } finally {
+      await rm(join(model, 'sibling.pb'));
+      await rm(join(model, 'sibling-vars'));
+      await rm(join(base, 'model-other'), { recursive: true, force: true });
+    }
+  });
+
   it('through folders: a linked folder inside is followed, one leading out is refused; sizes are the files\' own', async () => {
     await mkdir(join(base, 'outside-vars'), { recursive: true });
     await writeFile(join(base, 'outside-vars', 'variables.index'), 'outside index');
