@@ -180,6 +180,8 @@ function compute(c: PinCase): tf.Tensor {
       const names = Object.keys(c.inputs).sort((p, q) => Number(p.slice(1)) - Number(q.slice(1)));
       return tf.concat(names.map((n) => (dtype === 'float32' ? input(c, n) : tf.tensor(c.inputs[n]!.values.map(num), c.inputs[n]!.shape, dtype))), a.axis);
     }
+    case 'resizeNearest':
+      return tf.image.resizeNearestNeighbor(input(c, 'x') as tf.Tensor4D, a.size as [number, number], a.alignCorners, a.halfPixelCenters);
     case 'resizeNearestInt':
       return tf.image.resizeNearestNeighbor(tf.tensor4d(c.inputs['x']!.values.map(num), c.inputs['x']!.shape as [number, number, number, number], 'int32'), a.size as [number, number]);
     default:

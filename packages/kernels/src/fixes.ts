@@ -3,6 +3,7 @@ import { assembleWasmModule } from '@savedkeras/common';
 import { elementwisePasses } from './elementwise-wasm.js';
 import { WINOGRAD_FIXES, winogradConv2d } from './winograd.js';
 import { HEAP_CONCAT_FIX, concatOnHeap } from './heap-concat.js';
+import { HEAP_RESIZE_NEAREST_FIX, resizeNearestOnHeap } from './heap-resize.js';
 
 /**
  * A tfjs kernel that is wrong (or missing) on one backend, and what savedkeras runs there instead.
@@ -37,13 +38,15 @@ export interface KernelFix {
    * `heap-slice` copies a slice that is one continuous run of the input within the wasm heap, and shares the input's data
    * (as Reshape does) when the slice is the whole tensor (a speed fix);
    * `heap-concat` copies each input's rows into the output within the wasm heap, one WebAssembly call per input (a speed fix);
+   * `heap-upsample` computes a nearest-neighbour resize by whole factors as copies of each source pixel within the wasm heap,
+   * one WebAssembly call (a speed fix);
    * `subpixel-upsampled` computes a 3x3 convolution of a 2x nearest-upsampled image as four 2x2 convolutions of the small
    * image (a speed fix);
    * `phase-convs` computes a transposed convolution as one convolution of its input per output phase (stride s: s*s of them,
    * each with the taps that land on that phase, flipped) on the backend's own kernel, interleaved into the output (a speed fix);
    * `max-min` computes Relu as the backend's own Maximum(x, 0) and Relu6 as Minimum(Maximum(x, 0), 6) (each value on its own).
    */
-  readonly via: 'max-min' | 'cpu' | 'js' | 'per-image-cpu' | 'alias' | 'empty' | 'js-matmul' | 'js-batchnorm' | 'own-bias' | 'selu-from-elu' | 'leaky-from-prelu' | 'matmul-col2im' | 'folded-mul-add' | 'winograd' | 'heap-slice' | 'heap-concat' | 'subpixel-upsampled' | 'phase-convs';
+  readonly via: 'max-min' | 'cpu' | 'js' | 'per-image-cpu' | 'alias' | 'empty' | 'js-matmul' | 'js-batchnorm' | 'own-bias' | 'selu-from-elu' | 'leaky-from-prelu' | 'matmul-col2im' | 'folded-mul-add' | 'winograd' | 'heap-slice' | 'heap-concat' | 'heap-upsample' | 'subpixel-upsampled' | 'phase-convs';
   /** `alias`: the backend's own kernel that computes the same thing right, and the attrs it gets. */
   readonly alias?: { kernel: string; attrs: Record<string, unknown> };
   /**
@@ -413,6 +416,7 @@ export const KERNEL_FIXES: readonly KernelFix[] = Object.freeze([
   },
   ...WINOGRAD_FIXES,
   HEAP_CONCAT_FIX,
+  HEAP_RESIZE_NEAREST_FIX,
   // Last in the list, so checked first: a call with a NaN or an infinity in it runs the cpu kernel whatever else applies.
   ...(Object.entries(NON_FINITE_WRONG) as [string, string][]).map(
     ([kernel, what]): KernelFix => ({
@@ -455,7 +459,7 @@ export async function installKernelFixes(backend: string): Promise<string[]> {
       tf.unregisterKernel(fix.kernel, fix.backend);
     }
     const native = nativeKernels.get(`${fix.backend}/${fix.kernel}`);
-    if ((fix.via === 'own-bias' || fix.via === 'heap-slice' || fix.via === 'heap-concat' || fix.via === 'subpixel-upsampled' || fix.via === 'phase-convs') && current === undefined) {
+    if ((fix.via === 'own-bias' || fix.via === 'heap-slice' || fix.via === 'heap-concat' || fix.via === 'heap-upsample' || fix.via === 'subpixel-upsampled' || fix.via === 'phase-convs') && current === undefined) {
       throw new Error(`${fix.kernel} is not registered for ${fix.backend}: no kernel of its own to hand calls to`);
     }
     const kernelFunc =
@@ -473,6 +477,7 @@ export async function installKernelFixes(backend: string): Promise<string[]> {
       : fix.via === 'winograd' ? winogradConv2d(current!.kernelFunc)
       : fix.via === 'heap-slice' ? sliceOnHeap(fix.backend, current!.kernelFunc)
       : fix.via === 'heap-concat' ? concatOnHeap(current!.kernelFunc)
+      : fix.via === 'heap-upsample' ? resizeNearestOnHeap(current!.kernelFunc)
       : fix.via === 'subpixel-upsampled' ? upsampledConvBySubpixel(current!.kernelFunc)
       : fix.via === 'phase-convs' ? conv2dTransposeByPhases(fix.backend, current!.kernelFunc)
       : fix.via === 'max-min' ? reluByMaxMin(fix.backend, fix.kernel === 'Relu6' ? 6 : undefined)
