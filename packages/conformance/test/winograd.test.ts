@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '@savedkeras/backend-node';
-import { winogradStats } from '@savedkeras/kernels';
+import { winogradPaysOnThreads, winogradStats } from '@savedkeras/kernels';
 import { runTfPins, type PinFile } from '../src/index.js';
 
 // The wasm (Fused)Conv2D fix for 3x3 stride-1 convolutions (kernels/src/winograd.ts). Its numbers are pinned to
@@ -123,5 +123,19 @@ describe('wasm 3x3 stride-1 convolution by Winograd F(4x4, 3x3)', () => {
       delete process.env['WINOGRAD_CHUNK_BYTES'];
     }
     expect(tf.getBackend()).toBe('wasm');
+  });
+
+  it('with more than one thread, leaves convolutions whose products are small to the direct kernel (one pool call, not 36 per chunk)', () => {
+    const mib = (n: number) => n << 20;
+    // Hand-counted products: cnn-mnist-bn's [8,13,13,32] -> 64 VALID is 8 * 3 * 3 = 72 tiles, 72 rows of 32 x 64 = 147 K
+    // multiply-adds per product; a U-Net's [8,256,256,64] -> 64 fills 32 MiB chunks of 32 MiB / (36 * 128 * 4) = 1,820
+    // rows, 7.5 M; the decoder's [8,14,14,128] -> 64 is 8 * 4 * 4 = 128 rows of 128 x 64, exactly 2^20.
+    expect(winogradPaysOnThreads(1, 72, 32, 64, mib(4))).toBe(true);
+    expect(winogradPaysOnThreads(2, 72, 32, 64, mib(32))).toBe(false);
+    expect(winogradPaysOnThreads(2, 8 * 64 * 64, 64, 64, mib(32))).toBe(true);
+    expect(winogradPaysOnThreads(2, 128, 128, 64, mib(32))).toBe(true);
+    expect(winogradPaysOnThreads(2, 127, 128, 64, mib(32))).toBe(false);
+    // The chunk bounds the rows: the same U-Net layer in 64 KiB chunks is 14 rows a product.
+    expect(winogradPaysOnThreads(2, 8 * 64 * 64, 64, 64, 64 << 10)).toBe(false);
   });
 });

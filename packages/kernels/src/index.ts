@@ -8,5 +8,5 @@
 export { gatherRows } from './gather-rows.js';
 export { KERNEL_FIXES, fixesFor, installKernelFixes, installedFixes, withKernelFixes, type KernelFix, type ReplacedKernels } from './fixes.js';
 export { fingerprint64, fingerprintCat64, sipHash24 } from './string-hash.js';
-export { winogradStats } from './winograd.js';
+export { winogradPaysOnThreads, winogradStats } from './winograd.js';
 export { resizeArea, resizeBicubic, type ResizeOptions } from './resize.js';

@@ -50,15 +50,35 @@ function winogradApplies(attrs: Record<string, unknown>, shapes: number[][], arg
   if (fs[0] !== 3 || fs[1] !== 3 || fs[2] !== xs[3] || fs[2]! % 4 !== 0 || fs[3]! % 4 !== 0 || fs[3]! === 0) return false;
   const pair = (v: unknown) => (Array.isArray(v) ? v : [v, v]);
   if (pair(a.strides).some((s) => s !== 1) || pair(a.dilations ?? 1).some((d) => d !== 1)) return false;
+  let info: tf.backend_util.Conv2DInfo;
   try {
-    const info = tf.backend_util.computeConv2DInfo(xs as [number, number, number, number], fs as [number, number, number, number], a.strides, 1, a.pad, a.dimRoundingMode);
+    info = tf.backend_util.computeConv2DInfo(xs as [number, number, number, number], fs as [number, number, number, number], a.strides, 1, a.pad, a.dimRoundingMode);
     if (info.outHeight <= 0 || info.outWidth <= 0) return false;
   } catch {
     return false;
   }
   const bias = args.inputs['bias'];
   if (bias && (bias.dtype !== 'float32' || bias.shape.length !== 1 || bias.shape[0] !== fs[3])) return false;
-  return wasmParts(args.backend) !== undefined && transformsFor(args.backend) !== null;
+  const be = wasmParts(args.backend);
+  if (be === undefined || transformsFor(args.backend) === null) return false;
+  const tiles = info.batchSize * Math.ceil(info.outHeight / VARIANT.m) * Math.ceil(info.outWidth / VARIANT.m);
+  return winogradPaysOnThreads(be.wasm.tfjs.getThreadsCount?.() ?? 1, tiles, info.inChannels, info.outChannels, chunkBytes(be));
+}
+
+/**
+ * Whether Winograd beats the backend's direct convolution with this many threads. One thread: always (the products' a^2
+ * calls cost nothing extra). More: each of a chunk's a^2 products is one call on tfjs' thread pool that wakes the other
+ * threads and waits for all of them, where the direct convolution is one such call; a product of fewer multiply-adds than
+ * WINOGRAD_MIN_PRODUCT_MACS (default 2^20; read per call, for measuring) costs more in those waits than Winograd saves.
+ * 2 threads, wall ms per call, tfjs' direct kernel vs Winograd (tools/perf/predict-winograd-env-ab.mjs, load ~12, which
+ * inflates every wait): [8,5,5,64] -> 64 (8 rows of 64 x 64 per product) 3.2 vs 34.0, [8,13,13,32] -> 64 (128 rows,
+ * 0.26 M) 5.1 vs 38.6, [8,7,7,128] -> 128 (0.5 M) 17.9 vs 45.8, [8,64,64,64] -> 64 (~1,800 rows, 7.5 M) 166 vs 154.
+ */
+export function winogradPaysOnThreads(threads: number, tiles: number, c: number, k: number, chunk: number): boolean {
+  if (threads <= 1) return true;
+  const a = VARIANT.m + 2;
+  const rows = Math.max(1, Math.min(tiles, Math.floor(chunk / (a * a * (c + k) * 4))));
+  return rows * c * k >= Number(env('WINOGRAD_MIN_PRODUCT_MACS') ?? 1 << 20);
 }
 
 const env = (name: string): string | undefined => (typeof process === 'undefined' ? undefined : process.env?.[name]);
