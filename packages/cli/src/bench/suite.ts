@@ -6,6 +6,7 @@ import * as nodePath from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from './measure.js';
 import { GENERATED_BENCH_MODELS } from './generated-models.js';
+import { judgeRun, previousBaseline, timeReference, type MachineReference, type ReferenceCheckpoint, type RowReference } from './machine-reference.js';
 import { renderResultsMarkdown } from './markdown.js';
 import { ratio } from './stats.js';
 import { findTfPython, timeInTensorFlow, type TfTiming } from './tf-timing.js';
@@ -55,7 +56,7 @@ const TF_COMPARED_MODELS = THREADED_MODELS;
 const TF_THREADS: Record<string, number> = { wasm: 1, [WASM_THREADS_BACKEND]: 0 };
 
 /** A table row: the CLI's numbers, and TensorFlow's on the rows compared with it (tfRatio undefined: not compared; null: not measured). */
-export type SuiteRow = BenchResult & { tfPredictMs?: number | null; tfRatio?: number | null; tf?: TfTiming };
+export type SuiteRow = BenchResult & { tfPredictMs?: number | null; tfRatio?: number | null; tf?: TfTiming; reference?: RowReference };
 
 /**
  * Rows left out by default, with the reason (written under the table): the U-Net and the video model
@@ -90,7 +91,8 @@ interface SuiteModel {
 export interface SuiteResults {
   date: string;
   /** loadAverage: the 1-minute load average when the suite started and ended (other processes share the cores). */
-  machine: { cpu: string; cores: number; memoryBytes: number; os: string; node: string; loadAverage?: [number, number] };
+  /** reference: the machine's own speed while the suite ran (machine-reference.ts). */
+  machine: { cpu: string; cores: number; memoryBytes: number; os: string; node: string; loadAverage?: [number, number]; reference?: MachineReference };
   runs: number;
   models: SuiteModel[];
   results: (SuiteRow | { model: string; backend: string; error: string })[];
@@ -150,7 +152,15 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
     const resultsFile = options.resultsFile ?? nodePath.join(options.repoRoot, 'bench/results.json');
     const docsFile = options.docsFile ?? nodePath.join(options.repoRoot, 'docs/benchmarks.md');
     const cpu = cpus();
+    // The machine's own speed, timed before every row and after the last, against this run's fastest (or the previous run's).
+    const checkpoints: ReferenceCheckpoint[] = [];
+    const previous = previousBaseline(await readJson(resultsFile), { cpu: cpu[0]?.model ?? 'unknown', node: process.version });
     const write = async (done: number): Promise<SuiteResults> => {
+      const judged = judgeRun(checkpoints, rows.length, previous);
+      results.forEach((r, i) => {
+        const verdict = judged.rows[i];
+        if (!('error' in r) && verdict) r.reference = verdict;
+      });
       const suite: SuiteResults = {
         date: new Date().toISOString(),
         machine: {
@@ -160,6 +170,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
           os: `${platform()} ${release()}`,
           node: process.version,
           loadAverage: [Number(loadAtStart.toFixed(2)), Number(loadavg()[0].toFixed(2))],
+          reference: judged.reference,
         },
         runs,
         models: models.map(({ dir: _dir, ...m }) => m),
@@ -177,6 +188,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
     let suite: SuiteResults | undefined;
     for (let i = 0; i < rows.length; i++) {
       const { m, backend } = rows[i]!;
+      checkpoints.push(timeReference(i));
       note(`bench ${m.name} on ${backend} (${new Date().toISOString().slice(11, 19)}, row ${i + 1} of ${rows.length})`);
       const r = await runBench(bin, m.dir, backend, runs);
       const row: SuiteResults['results'][number] = 'error' in r ? { model: m.name, backend, error: r.error } : { ...r, model: m.name, backend };
@@ -191,6 +203,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
         }
       }
       results.push(row);
+      if (i === rows.length - 1) checkpoints.push(timeReference(rows.length));
       suite = await write(i + 1);
     }
     suite ??= await write(rows.length);
@@ -215,6 +228,15 @@ function runBench(bin: string, dir: string, backend: string, runs: number): Prom
       },
     );
   });
+}
+
+/** A JSON file's value, or undefined when it is missing or not JSON. */
+async function readJson(file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 const START = '<!-- bench:results:start (written by `pnpm bench`; edit outside these markers) -->';
