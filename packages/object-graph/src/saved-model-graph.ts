@@ -486,6 +486,8 @@ export class SavedModelGraph {
        * exactly once; a TF 2.2-2.4 file, whose layers' nodes are in saved_model.pb's object graph, gives null).
        */
       kerasMetadata?: 'root' | 'whole';
+      /** Shared by the attempts of one load: the root node parsed by the first is not parsed again by the next. */
+      memo?: KeyRouteMemo;
     } = {},
   ): Promise<SavedModelGraph | null> {
     const limits = resolveLimits(options.limits);
@@ -510,7 +512,12 @@ export class SavedModelGraph {
     }
     if (!rootNode || rootNode.identifier === '_tf_keras_metric' || !KERAS_IDENTIFIERS.has(rootNode.identifier)) return null;
     const metadataFile = legacy ? SAVED_MODEL_FILE : KERAS_METADATA_FILE;
-    const rootInfo = kerasInfo(rootNode.identifier, rootNode.metadata, rootNode.nodePath, rootNode.producer, { file: metadataFile, node: 'root' }, limits);
+    const held = options.memo?.root;
+    const rootInfo =
+      held && held.file === metadataFile && sameMetadataNode(held.node, rootNode)
+        ? held.info
+        : kerasInfo(rootNode.identifier, rootNode.metadata, rootNode.nodePath, rootNode.producer, { file: metadataFile, node: 'root' }, limits);
+    if (options.memo) options.memo.root = { node: rootNode, file: metadataFile, info: rootInfo };
     const rootClass = rootInfo.className ?? '';
     if (NETWORK_IDENTIFIERS[rootClass] === undefined || rootInfo.identifier !== NETWORK_IDENTIFIERS[rootClass]) return null;
     const reviving = { on: true };
@@ -938,6 +945,20 @@ export interface CheckpointEntries {
 }
 
 type KerasMetadataNode = { identifier: string; metadata: string; nodePath: string; producer: number };
+
+/**
+ * What the key-route attempts of one load share (fromCheckpointKeys' `memo`): keras_metadata.pb's root node as the
+ * first attempt parsed it. A 'root' attempt that stops (KerasMetadataNeeded) is followed by a 'whole' one that finds
+ * the same node in the file: its JSON (memnet: 15 KB of the file's 50 KB) is then not parsed a second time. The parsed
+ * metadata is only read, never written, by the graph and by revival.
+ */
+export interface KeyRouteMemo {
+  root?: { node: KerasMetadataNode; file: string; info: KerasInfo };
+}
+
+function sameMetadataNode(a: KerasMetadataNode, b: KerasMetadataNode): boolean {
+  return a.identifier === b.identifier && a.nodePath === b.nodePath && a.producer === b.producer && a.metadata === b.metadata;
+}
 
 /**
  * Thrown when code reads a Keras metadata field that a layer given its metadata from the model config

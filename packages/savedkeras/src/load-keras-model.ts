@@ -12,7 +12,7 @@ import {
   type ProgressCallback,
 } from '@savedkeras/common';
 import { CheckpointReader, type TrackableObjectGraph } from '@savedkeras/proto';
-import { KerasMetadataNeeded, ObjectGraphNeeded, SavedModelGraph } from '@savedkeras/object-graph';
+import { KerasMetadataNeeded, ObjectGraphNeeded, SavedModelGraph, type KeyRouteMemo } from '@savedkeras/object-graph';
 import type { CustomObjects } from '@savedkeras/layers';
 import { isNetworkIdentifier, resolveLayerClass, reviveKerasModel, type ReviveReport } from '@savedkeras/revive';
 import { loadKerasFile, type KerasFileReport } from '@savedkeras/keras-file';
@@ -194,8 +194,9 @@ async function loadFromCheckpointGraph(source: ModelSource, checkpoint: Checkpoi
   // caller's own layer classes, whose weight names Keras' key names need not follow).
   let whole = false;
   if (!options.customObjects || Object.keys(options.customObjects).length === 0) {
+    const memo: KeyRouteMemo = {};
     const byKeys = async (kerasMetadata: 'root' | 'whole') => {
-      const graph = await SavedModelGraph.fromCheckpointKeys(source, checkpoint, { limits: options.limits, kerasMetadata });
+      const graph = await SavedModelGraph.fromCheckpointKeys(source, checkpoint, { limits: options.limits, kerasMetadata, memo });
       return graph ? reviveFromGraph(graph, checkpoint, options) : undefined;
     };
     try {

@@ -1,5 +1,5 @@
 import '@tensorflow/tfjs-backend-cpu';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -7,7 +7,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { ModelSource } from '@savedkeras/common';
 import { NodeFileSource, selectBackend } from '@savedkeras/backend-node';
 import { KerasMetadataNeeded, SavedModelGraph } from '@savedkeras/object-graph';
-import { readSSTable } from '@savedkeras/proto';
+import { decodeSavedMetadata, readSSTable } from '@savedkeras/proto';
 import { editKerasJson, memorySource, renameClass, writeKerasSavedModel, writeSSTable, type FunctionalSpec } from '@savedkeras/testing';
 import { loadKerasModelWithReport } from '../src/index.js';
 import { expected, fixtureDir, haveFixtures, type TensorJson } from './fixtures.js';
@@ -294,6 +294,9 @@ describe.skipIf(!have)('which route real fixtures take', () => {
     const fromObjectGraph = vi.spyOn(SavedModelGraph, 'fromCheckpoint');
     const byKeys = vi.spyOn(SavedModelGraph, 'fromCheckpointKeys');
     const denseBuild = vi.spyOn(tfl.layers.dense({ units: 1 }).constructor.prototype as tfl.layers.Layer, 'build');
+    // keras_metadata.pb's root node as the file holds it (15 KB of JSON): the two attempts share its parse.
+    const rootJson = decodeSavedMetadata(readFileSync(nodePath.join(fixtureDir(slug), 'keras_metadata.pb'))).nodes.find((n) => n.nodeId === 0)!.metadata;
+    const parse = vi.spyOn(JSON, 'parse');
     try {
       const source = new CountingSource(new NodeFileSource(fixtureDir(slug)));
       const { model, report, graph } = await loadKerasModelWithReport(source, { warn: () => {} });
@@ -305,6 +308,8 @@ describe.skipIf(!have)('which route real fixtures take', () => {
       // attempt with the root node alone stops before reviving anything, then the whole file is read.
       expect(byKeys.mock.calls.map((c) => c[2]?.kerasMetadata)).toEqual(['root', 'whole']);
       await expect(byKeys.mock.results[0]!.value).rejects.toBeInstanceOf(KerasMetadataNeeded);
+      // The root node's JSON is parsed once: the 'whole' attempt takes the first attempt's parse of the same node.
+      expect(parse.mock.calls.filter((c) => c[0] === rootJson)).toHaveLength(1);
       // Its one Dense layer is built once: one revival.
       expect(denseBuild).toHaveBeenCalledTimes(1);
       // keras_metadata.pb once in all; of the data shards the weights only (not the checkpoint's object graph).
@@ -336,6 +341,7 @@ describe.skipIf(!have)('which route real fixtures take', () => {
       fromObjectGraph.mockRestore();
       byKeys.mockRestore();
       denseBuild.mockRestore();
+      parse.mockRestore();
     }
   });
 
