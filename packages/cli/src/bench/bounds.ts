@@ -149,9 +149,10 @@ export const MISS_BOUNDS: readonly MissBound[] = [
     bound:
       `main-thread CPU 8.49 vs 5.00 ms (wasm), 9.14 vs 5.14 (cpu); ${NEVER_WAITS}. One revival since session 9, but two ` +
       "key-route attempts: the 'root' one stops (a nested Sequential's input length is unknown) after parsing keras_metadata.pb's " +
-      "15 KB root node, which the 'whole' one parses again with the other 20 nodes (22 JSON.parse, 50 KB per load): JSON parse + " +
-      "depth scan 17-19 %, key-route tree (both attempts) 22-25 %, the Functional rebuild 29-32 % (tfjs' connecting of layers " +
-      '13 %, our config walkers over every node 9-12 %), weight binding 5 %',
+      "15 KB root node, and the 'whole' one parses the other 20 nodes (the root node's parse shared since session 10: 50 -> 35 KB " +
+      'of JSON per load; near-cold main-thread CPU ratio 1.78-1.86 -> 1.58-1.74 in alternating processes, load ~15). Before it: ' +
+      "JSON parse + depth scan 17-19 %, key-route tree (both attempts) 22-25 %, the Functional rebuild 29-32 % (tfjs' connecting " +
+      'of layers 13 %, our config walkers over every node 9-12 %), weight binding 5 %',
     profile: LOAD_BOUNDS10,
   },
   {
