@@ -131,6 +131,24 @@ function sameShape(a: readonly (number | null)[], b: readonly number[]): boolean
   return true;
 }
 
+/** Where a weight is in the root's lists, and its layer's `layer_with_weights-K` when the layer is a root child. */
+interface WeightPlaces {
+  attribute: number | undefined;
+  variables: number | undefined;
+  trainable: number | undefined;
+  frozen: number | undefined;
+}
+
+/** A weight's candidate keys (rules 2-3); with `lists`, only those in a root list the index has keys in. */
+function candidateKeys(w: KeyedWeight, at: WeightPlaces, lists?: { variables: boolean; trainable: boolean; frozen: boolean }): string[] {
+  const c: string[] = [];
+  if (at.attribute !== undefined) c.push(`layer_with_weights-${at.attribute}/${shortName(w)}${VALUE_SUFFIX}`);
+  if (at.variables !== undefined && (!lists || lists.variables)) c.push(`variables/${at.variables}${VALUE_SUFFIX}`);
+  if (at.trainable !== undefined && (!lists || lists.trainable)) c.push(`trainable_variables/${at.trainable}${VALUE_SUFFIX}`);
+  if (at.frozen !== undefined && (!lists || lists.frozen)) c.push(`non_trainable_variables/${at.frozen}${VALUE_SUFFIX}`);
+  return c;
+}
+
 /** Why the key route gave up (the load then reads the checkpoint's object graph). */
 export class KeyRouteRefused extends Error {
   constructor(readonly reason: string) {
@@ -161,10 +179,11 @@ export function keyedWeights(
 ): { variables: Map<number, KeyedVariable[]>; weighted: Map<number, number> } {
   const byId = new Map<number, KeyedLayer['layer']>();
   for (const o of owners) byId.set(o.id, o.layer);
-  // Keras' layer.variables, trainable_variables and non_trainable_variables of every tree layer.
-  const all = new Map<TreeLayer | TreeNetwork, KeyedWeight[]>();
-  const trainable = new Map<TreeLayer | TreeNetwork, KeyedWeight[]>();
-  const frozen = new Map<TreeLayer | TreeNetwork, KeyedWeight[]>();
+  // Keras' layer.variables, trainable_variables and non_trainable_variables of every tree layer (read-only here: a
+  // layer's own lists are kept as its getters return them).
+  const all = new Map<TreeLayer | TreeNetwork, readonly KeyedWeight[]>();
+  const trainable = new Map<TreeLayer | TreeNetwork, readonly KeyedWeight[]>();
+  const frozen = new Map<TreeLayer | TreeNetwork, readonly KeyedWeight[]>();
   const dedup = (ws: KeyedWeight[]) => [...new Set(ws)];
   const gather = (net: TreeNetwork, depth: number): void => {
     if (depth > 32) throw new KeyRouteRefused('networks nested too deep');
@@ -181,9 +200,9 @@ export function keyedWeights(
       } else {
         const layer = byId.get(l.id);
         if (!layer) throw new KeyRouteRefused(`layer node ${l.id} was not revived from its config`);
-        all.set(l, [...layer.weights]);
-        trainable.set(l, [...layer.trainableWeights]);
-        frozen.set(l, [...layer.nonTrainableWeights]);
+        all.set(l, layer.weights);
+        trainable.set(l, layer.trainableWeights);
+        frozen.set(l, layer.nonTrainableWeights);
       }
       a.push(...all.get(l)!);
       t.push(...trainable.get(l)!);
@@ -212,7 +231,7 @@ export function keyedWeights(
   if (attested) checkSavedOrder(root, weighted);
   else checkUnambiguous(root, all);
 
-  const position = (list: KeyedWeight[]) => {
+  const position = (list: readonly KeyedWeight[]) => {
     const m = new Map<KeyedWeight, number>();
     list.forEach((w, i) => m.set(w, i));
     return m;
@@ -222,6 +241,15 @@ export function keyedWeights(
   const inFrozen = position(frozen.get(root)!);
   const claimed = new Map<string, KeyedWeight>();
   const variables = new Map<number, KeyedVariable[]>();
+  // Which of the root's lists has any key in the index: a candidate in a list with none cannot be found, so only
+  // the others are made and looked up (one lookup per weight where every weight is a layer attribute).
+  const indexKeys = ckpt.keys();
+  const lists = { variables: false, trainable: false, frozen: false };
+  for (const key of indexKeys) {
+    if (key.startsWith('variables/')) lists.variables = true;
+    else if (key.startsWith('trainable_variables/')) lists.trainable = true;
+    else if (key.startsWith('non_trainable_variables/')) lists.frozen = true;
+  }
   const visit = (net: TreeNetwork, top: boolean): void => {
     for (const l of net.layers) {
       if (l.inputLayer) continue;
@@ -232,23 +260,26 @@ export function keyedWeights(
       const out: KeyedVariable[] = [];
       const k = weighted.get(l.id);
       for (const w of all.get(l)!) {
-        const candidates: string[] = [];
-        if (top && k !== undefined) candidates.push(`layer_with_weights-${k}/${shortName(w)}${VALUE_SUFFIX}`);
         const i = inVariables.get(w);
-        if (i !== undefined) candidates.push(`variables/${i}${VALUE_SUFFIX}`);
         const j = inTrainable.get(w);
-        if (j !== undefined) candidates.push(`trainable_variables/${j}${VALUE_SUFFIX}`);
         const f = inFrozen.get(w);
-        if (f !== undefined) candidates.push(`non_trainable_variables/${f}${VALUE_SUFFIX}`);
-        const found = candidates.filter((c) => ckpt.entry(c) !== undefined);
-        if (found.length !== 1) {
-          throw new KeyRouteRefused(`${found.length === 0 ? 'no' : 'more than one'} checkpoint key for weight ${w.originalName ?? w.name} (${candidates.join(', ')})`);
+        const at = { attribute: top ? k : undefined, variables: i, trainable: j, frozen: f };
+        let key: string | undefined;
+        let e: ReturnType<KeyedEntries['entry']>;
+        let found = 0;
+        for (const c of candidateKeys(w, at, lists)) {
+          const entry = ckpt.entry(c);
+          if (entry === undefined) continue;
+          key = c;
+          e = entry;
+          found++;
         }
-        const key = found[0];
+        if (found !== 1 || key === undefined || e === undefined) {
+          throw new KeyRouteRefused(`${found === 0 ? 'no' : 'more than one'} checkpoint key for weight ${w.originalName ?? w.name} (${candidateKeys(w, at).join(', ')})`);
+        }
         const other = claimed.get(key);
         if (other && other !== w) throw new KeyRouteRefused(`two weights claim ${key}`);
         claimed.set(key, w);
-        const e = ckpt.entry(key)!;
         const dtype = storedDtype(e);
         if (!sameShape(w.shape, e.shape) || !dtypeFits(dtype, w.dtype)) {
           throw new KeyRouteRefused(`${key} holds ${dtype} [${e.shape.join(', ')}], weight ${w.originalName ?? w.name} is ${w.dtype} [${w.shape.join(', ')}]`);
@@ -261,7 +292,7 @@ export function keyedWeights(
   visit(root, true);
 
   // Every weight key of the index is some weight's: a key left over is a variable this mapping does not explain.
-  for (const key of ckpt.keys()) {
+  for (const key of indexKeys) {
     if (notAWeightKey(key) || claimed.has(key)) continue;
     throw new KeyRouteRefused(`checkpoint key ${key} belongs to no weight of the revived model`);
   }
@@ -291,7 +322,7 @@ function checkSavedOrder(root: TreeNetwork, weighted: Map<number, number>): void
  * Keras lists a Functional's layers inputs first, so the one computed first comes first). Else the mapping
  * is ambiguous and the load takes the object graph.
  */
-function checkUnambiguous(root: TreeNetwork, all: Map<TreeLayer | TreeNetwork, KeyedWeight[]>): void {
+function checkUnambiguous(root: TreeNetwork, all: Map<TreeLayer | TreeNetwork, readonly KeyedWeight[]>): void {
   const groups = new Map<string, { net: TreeNetwork; layer: TreeLayer; at: number }[]>();
   const collect = (net: TreeNetwork): void => {
     net.layers.forEach((l, at) => {

@@ -637,7 +637,7 @@ export class SavedModelGraph {
         const v = vars[i];
         const id = this.nodes.length;
         const keyPath = v.key.slice(0, v.key.length - '/.ATTRIBUTES/VARIABLE_VALUE'.length);
-        const path = `root.${keyPath.split('/').join('.')}`;
+        const path = `root.${keyPath.replaceAll('/', '.')}`;
         const node = keyRouteNode(id, path, null, [], 'variable');
         node.variable = { name: keyPath.slice(keyPath.lastIndexOf('/') + 1), dtype: v.dtype, shape: v.shape, trainable: v.trainable, checkpointKey: v.key, fromCheckpoint: true };
         this.nodes.push(node);

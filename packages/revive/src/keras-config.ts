@@ -88,7 +88,12 @@ export function collectReducedPrecisionLayers(config: unknown, found: Map<string
       names.add(typeof inner['name'] === 'string' ? inner['name'] : String(config['class_name'] ?? '?'));
     }
   }
-  for (const [k, x] of Object.entries(config)) if (k !== 'dtype' && typeof x === 'object' && x !== null) collectReducedPrecisionLayers(x, found, depth + 1);
+  // for-in over own keys: a load walks every layer config, and Object.entries would allocate a pair per key.
+  for (const k in config) {
+    if (!Object.hasOwn(config, k) || k === 'dtype') continue;
+    const x = config[k];
+    if (typeof x === 'object' && x !== null) collectReducedPrecisionLayers(x, found, depth + 1);
+  }
 }
 
 /**
@@ -316,9 +321,12 @@ export function builtinClassName(v: unknown, depth = 0, walk?: { cutOff: boolean
   const o = v as Record<string, unknown>;
   const name = Object.hasOwn(o, 'class_name') ? o['class_name'] : undefined;
   if (typeof name === 'string' && (name === '__proto__' || name in Object.prototype)) return name;
-  const keys = Object.keys(o);
-  for (let i = 0; i < keys.length; i++) {
-    const bad = builtinClassName(o[keys[i]!], depth + 1, walk);
+  // for-in over own keys, in Object.keys' order, without its array per object (the root's config holds every layer's).
+  for (const k in o) {
+    if (!Object.hasOwn(o, k)) continue;
+    const x = o[k];
+    if (!x || typeof x !== 'object') continue;
+    const bad = builtinClassName(x, depth + 1, walk);
     if (bad !== undefined) return bad;
   }
   return undefined;

@@ -20,10 +20,17 @@ export interface WeightBinding {
 export function layerVariableNodes(graph: SavedModelGraph, layerId: number): ObjectNode[] {
   const list = graph.child(layerId, 'variables') ?? graph.child(layerId, 'keras_api', 'variables');
   if (list && list.identifier === 'trackable_list_wrapper') {
-    return [...list.children]
-      .sort((a, b) => Number(a.name) - Number(b.name))
-      .map((c) => graph.node(c.id))
-      .filter((n) => n.kind === 'variable');
+    // Usually listed in index order already (always on the key route): sorted only when not.
+    const children = list.children;
+    let ordered = true;
+    for (let i = 1; i < children.length && ordered; i++) ordered = Number(children[i - 1]!.name) <= Number(children[i]!.name);
+    const byIndex = ordered ? children : [...children].sort((a, b) => Number(a.name) - Number(b.name));
+    const out: ObjectNode[] = [];
+    for (const c of byIndex) {
+      const n = graph.node(c.id);
+      if (n.kind === 'variable') out.push(n);
+    }
+    return out;
   }
   return graph
     .node(layerId)

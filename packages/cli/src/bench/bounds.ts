@@ -122,12 +122,16 @@ export const MISS_BOUNDS: readonly MissBound[] = [
     target: 'loadRatio',
     models: ['generated-2000-variables'],
     bound:
-      '1,000 layers of per-layer cost on the key route (session 8 profile of near-cold loads, load ~14): GC 20 % (38 MB ' +
-      "allocated per load vs tfjs' 30 MB), key binding (keyedWeights, bindWeightsByKeys) ~7 %, JSON.parse + depth scan of 1.9 MB " +
-      "of metadata ~5.5 %, restore ~6 %, builtin-name search ~3 %, then tfjs' own per-layer building. cpu above wasm (session 9, " +
-      'tools/perf/load-cold.mjs, 3 processes, load ~15): our load costs the same on both (process CPU 234 vs 234 ms, main thread ' +
-      "93 vs 97 ms); tfjs' cpu load is cheaper than its wasm one (88 vs 114 ms, main 54 vs 63: on wasm it mallocs and copies each " +
-      'weight, which savedkeras streams into place), so the cpu ratio has the smaller denominator; our GC share is 29 % on cpu vs 22 % on wasm',
+      '1,000 layers of per-layer cost on the key route. Session 10 (cold loads, tools/perf/load-cold.mjs, wasm, load 12-34, ' +
+      "A/B alternating 4 processes each): allocated per load 35.4 -> 31.6 MB (revive-alloc.mjs; tfjs' own load 27.6 MB): " +
+      'the reduced-precision scan walked every layer config with Object.entries (1.5 MB -> 0), the builtin-name search made an ' +
+      'Object.keys array per object, the key route made and looked up three candidate keys per weight (now only in the root ' +
+      "lists the index has keys in: one here) and copied each layer's weight lists; main-thread CPU over tfjs' in the same " +
+      'process 1.65 -> 1.47, process CPU 2.25 -> 2.03 (means). Profile after (load ~33): GC 17 %, tfjs\' Sequential.add 20 % ' +
+      "(its getUniqueTensorName 5 %), bindWeightsByKeys 14 % (keyedWeights 10 %; half of its 4.5 MB is the first decode of the 2,000 index " +
+      'entries: protobufjs, ~1.2 KB allocated each), restore 10 %, JSON.parse + depth scan of 1.9 MB of metadata 5 %, builtin-name ' +
+      "search 2.7 %. cpu above wasm (session 9): our load costs the same on both (main thread 93 vs 97 ms); tfjs' cpu load is " +
+      'cheaper than its wasm one (main 54 vs 63 ms: on wasm it mallocs and copies each weight), so the cpu ratio has the smaller denominator',
     profile: LOAD_BOUNDS,
   },
   // Session 10 (tools/perf/load-cold.mjs --wait, 5 fresh processes x 5 near-cold loads each side, load 7-12): main-thread
