@@ -217,7 +217,7 @@ for (const fmt of ['NHWC', 'NCHW'] as Fmt[]) {
     add(op, 'NaN/Inf k2 s2 VALID', [f([1, 6, 6, 2], 'nonfinite')], nhwc('VALID', [1, 2, 2, 1], [1, 2, 2, 1]));
     add(op, 'NaN/Inf k3 s1 SAME', [f([1, 6, 6, 2], 'nonfinite')], nhwc('SAME', [1, 3, 3, 1]));
   }
-  for (const op of ['Relu', 'Relu6', 'Elu', 'Sigmoid']) add(op, 'NaN/Inf', [f([2, 11], 'nonfinite')]);
+  for (const op of ['Relu', 'Relu6', 'Elu', 'Sigmoid', 'LeakyRelu', 'Selu', 'Softplus', 'Tanh']) add(op, 'NaN/Inf', [f([2, 11], 'nonfinite')]);
   add('ClipByValue', 'NaN/Inf', [f([2, 11], 'nonfinite'), scalarF(-0.5), scalarF(0.75)]);
 }
 // A window longer than the input (valid Conv1D / pooling on a short sequence): TensorFlow returns an empty tensor

@@ -119,18 +119,22 @@ add('RandomHue', 'inference', { factor: 0.3 }, [[2, 4, 4, 3]]);
 add('AutoContrast', 'value range 0..1', { valueRange: [0, 1] }, [[2, 4, 5, 3]]);
 cases.push({ className: 'ReversibleEmbedding', name: 'ReversibleEmbedding forward lookup', config: { inputDim: 10, outputDim: 4 }, inputs: [[2, 5]], domains: ['index'] });
 
-// NaN and infinities through the fused kernels tfjs-layers calls (a relu clamp turned NaN into 0 on wasm).
-// Not here yet: Conv2D 3x3 SAME relu with NaN/Inf in the image: tfjs-backend-webgl 4.22 (Chromium) gives NaN at outputs whose
-// windows hold no NaN (the cpu backend and TensorFlow give finite values there); not fixed, see docs/session-notes/8. The
-// wasm FusedConv2D relu clamp is pinned to TensorFlow in tf-reference/kernel-fixes.json (non-finite-pins.py).
+// NaN and infinities through the fused kernels tfjs-layers calls (a relu clamp turned NaN into 0 on wasm; webgl's fused relu
+// made NaN of -Infinity) and the activation layers.
 for (const [className, config, shape] of [
   ['Dense', { units: 4, activation: 'relu' }, [3, 11]],
+  ['Conv2D', { filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' }, [1, 5, 5, 2]],
   ['Conv2D', { filters: 1, kernelSize: 1, activation: 'linear' }, [1, 5, 5, 2]],
   ['DepthwiseConv2D', { kernelSize: 3, padding: 'same', activation: 'relu' }, [1, 5, 5, 2]],
   ['DepthwiseConv2D', { kernelSize: 1 }, [1, 5, 5, 2]],
   ['SeparableConv2D', { filters: 3, kernelSize: 3, padding: 'same' }, [1, 5, 5, 2]],
   ['MaxPooling2D', { poolSize: 2 }, [1, 6, 6, 2]],
   ['AveragePooling2D', { poolSize: 3, strides: 1, padding: 'same' }, [1, 6, 6, 2]],
+  ['Conv2D', { filters: 2, kernelSize: 3, padding: 'same', activation: 'elu' }, [1, 5, 5, 2]],
+  ['Dense', { units: 3, activation: 'sigmoid' }, [3, 11]],
+  ['LeakyReLU', { alpha: 0.1 }, [3, 11]],
+  ['PReLU', {}, [2, 3, 4, 2]],
+  ['ELU', { alpha: 1 }, [3, 11]],
 ] as const) {
   const label = `NaN/Inf ${JSON.stringify(config).replace(/["{}]/g, '')}`;
   cases.push({ className, name: `${className} ${label}`, config: { ...config }, inputs: [[...shape]], domains: ['nonfinite'] });

@@ -26,6 +26,10 @@ const VIA_TEXT: Record<KernelFix['via'], string> = {
   'subpixel-upsampled': "the backend's own kernel on the small image with the taps summed per output phase, phases interleaved in JS",
   'phase-convs': "the backend's own Conv2D once per output phase, phases interleaved in JS",
   'max-min': "the backend's own Maximum (and Minimum)",
+  'rank-3-view': "the backend's own kernel on a rank-3 view of the input (a reshape)",
+  'nan-kept': "the backend's own kernel, then Minimum(that, Maximum(x, +Infinity)) on its own kernels (NaN where x is NaN)",
+  'relu-plus-slope': "the backend's own Maximum(x, 0) + alpha * Minimum(x, 0)",
+  'unfused-activation': "the backend's own kernel with a linear activation, then the activation's kernel",
 };
 
 /** The markdown table of the kernels savedkeras replaces (docs/backends.md). */

@@ -129,6 +129,16 @@ function compute(c: PinCase): tf.Tensor {
       return tf.relu6(input(c, 'x'));
     case 'sign':
       return tf.sign(input(c, 'x'));
+    case 'elu':
+      return tf.elu(input(c, 'x'));
+    case 'softplus':
+      return tf.softplus(input(c, 'x'));
+    case 'prelu':
+      return tf.prelu(input(c, 'x'), input(c, 'alpha'));
+    case 'cumsum':
+      return tf.cumsum(input(c, 'x'), a.axis, a.exclusive, a.reverse);
+    case 'cumprod':
+      return tf.cumprod(input(c, 'x'), a.axis, a.exclusive, a.reverse);
     case 'leakyRelu':
       return tf.leakyRelu(input(c, 'x'), a.alpha);
     case 'selu':

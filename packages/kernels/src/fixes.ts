@@ -44,9 +44,15 @@ export interface KernelFix {
    * image (a speed fix);
    * `phase-convs` computes a transposed convolution as one convolution of its input per output phase (stride s: s*s of them,
    * each with the taps that land on that phase, flipped) on the backend's own kernel, interleaved into the output (a speed fix);
-   * `max-min` computes Relu as the backend's own Maximum(x, 0) and Relu6 as Minimum(Maximum(x, 0), 6) (each value on its own).
+   * `max-min` computes Relu as the backend's own Maximum(x, 0) and Relu6 as Minimum(Maximum(x, 0), 6) (each value on its own);
+   * `rank-3-view` runs the backend's own kernel on a [dimensions before the axis, the axis, dimensions after it] reshape of the input;
+   * `nan-kept` runs the backend's own unary kernel and puts NaN back where x is NaN, with its own Maximum and Minimum;
+   * `relu-plus-slope` computes LeakyRelu / Prelu as Maximum(x, 0) + alpha * Minimum(x, 0) on the backend's own kernels (TensorFlow's
+   * x > 0 ? x : alpha * x for every number, infinities included, with no multiplication of a 0 by the other branch);
+   * `unfused-activation` runs the backend's own fused kernel with a linear activation, then the activation's kernel as it is
+   * registered (savedkeras' replacement where there is one).
    */
-  readonly via: 'max-min' | 'cpu' | 'js' | 'per-image-cpu' | 'alias' | 'empty' | 'js-matmul' | 'js-batchnorm' | 'own-bias' | 'selu-from-elu' | 'leaky-from-prelu' | 'matmul-col2im' | 'folded-mul-add' | 'winograd' | 'heap-slice' | 'heap-concat' | 'heap-upsample' | 'subpixel-upsampled' | 'phase-convs';
+  readonly via: 'max-min' | 'rank-3-view' | 'nan-kept' | 'relu-plus-slope' | 'unfused-activation' | 'cpu' | 'js' | 'per-image-cpu' | 'alias' | 'empty' | 'js-matmul' | 'js-batchnorm' | 'own-bias' | 'selu-from-elu' | 'leaky-from-prelu' | 'matmul-col2im' | 'folded-mul-add' | 'winograd' | 'heap-slice' | 'heap-concat' | 'heap-upsample' | 'subpixel-upsampled' | 'phase-convs';
   /** `alias`: the backend's own kernel that computes the same thing right, and the attrs it gets. */
   readonly alias?: { kernel: string; attrs: Record<string, unknown> };
   /**
@@ -414,6 +420,65 @@ export const KERNEL_FIXES: readonly KernelFix[] = Object.freeze([
     why: 'tfjs-backend-webgl 4.22 image.transform samples the wrong pixels for a non-identity transform (as wasm does)',
     via: 'per-image-cpu',
   },
+  ...(['Elu', 'Selu', 'Softplus'] as const).map(
+    (kernel): KernelFix => ({
+      kernel,
+      backend: 'webgl',
+      why:
+        `tfjs-backend-webgl 4.22 ${kernel} returns Infinity for NaN in Chromium's software WebGL (SwiftShader): its shader has ` +
+        'no NaN test and exp(NaN) comes out infinite there; TensorFlow returns NaN',
+      via: 'nan-kept',
+    }),
+  ),
+  ...(['LeakyRelu', 'Prelu'] as const).map(
+    (kernel): KernelFix => ({
+      kernel,
+      backend: 'webgl',
+      why:
+        `tfjs-backend-webgl 4.22 ${kernel}'s packed shader blends both branches, multiplying the one not taken by 0, so ` +
+        '+Infinity and -Infinity become NaN (0 * Infinity); TensorFlow returns x for x > 0, else alpha * x',
+      via: 'relu-plus-slope',
+    }),
+  ),
+  ...(['FusedConv2D', 'FusedDepthwiseConv2D', '_FusedMatMul'] as const).map(
+    (kernel): KernelFix => ({
+      kernel,
+      backend: 'webgl',
+      why:
+        `tfjs-backend-webgl 4.22 ${kernel} applies its activation with the shaders of the activation kernels replaced above: a ` +
+        'relu or relu6 of -Infinity is NaN (a Keras Conv2D(activation="relu") on an image holding -Infinity gave NaN where ' +
+        'TensorFlow gives 0), an elu of NaN is Infinity, a leaky relu or prelu of an infinity is NaN, and its sigmoid (unlike the ' +
+        'Sigmoid kernel\'s) has no NaN test: a sigmoid of NaN is 0. Calls with an activation run the backend\'s own kernel with a ' +
+        "linear one, then the activation's kernel (one more pass over the output)",
+      via: 'unfused-activation',
+      when: (attrs) => UNFUSED_ACTIVATIONS.has(String(attrs['activation'])),
+    }),
+  ),
+  ...(['Cumsum', 'Cumprod'] as const).map(
+    (kernel): KernelFix => ({
+      kernel,
+      backend: 'webgl',
+      why:
+        `tfjs-backend-webgl 4.22 ${kernel} refuses tensors of rank 5 and more ("Cumulative + for rank 5 is not yet supported": ` +
+        "Keras' sparsemax activation on a rank-5 tensor failed); those calls run the backend's own kernel on a rank-3 view " +
+        '[dimensions before the axis, the axis, dimensions after it]',
+      via: 'rank-3-view',
+      when: (_attrs, shapes) => (shapes[0]?.length ?? 0) > 4,
+    }),
+  ),
+  // After the fixes above, so checked first: a non-finite filter goes to the cpu kernel whatever the activation.
+  ...(['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D'] as const).map(
+    (kernel): KernelFix => ({
+      kernel,
+      backend: 'webgl',
+      why:
+        `tfjs-backend-webgl 4.22 ${kernel} multiplies padding in as zeros (im2col for convolutions, the packed depthwise shader), ` +
+        'so a NaN or infinite weight next to SAME padding makes NaN where TensorFlow skips the padding. Calls with padding whose ' +
+        'filter holds a NaN or an infinity run the cpu kernel (each filter is read back and scanned once: a layer\'s weights on the first call only)',
+      via: 'cpu',
+      when: (attrs, _shapes, args) => attrs['pad'] !== 'valid' && holdsNonFinite(args, ['filter']),
+    }),
+  ),
   ...WINOGRAD_FIXES,
   HEAP_CONCAT_FIX,
   HEAP_RESIZE_NEAREST_FIX,
@@ -481,6 +546,10 @@ export async function installKernelFixes(backend: string): Promise<string[]> {
       : fix.via === 'subpixel-upsampled' ? upsampledConvBySubpixel(current!.kernelFunc)
       : fix.via === 'phase-convs' ? conv2dTransposeByPhases(fix.backend, current!.kernelFunc)
       : fix.via === 'max-min' ? reluByMaxMin(fix.backend, fix.kernel === 'Relu6' ? 6 : undefined)
+      : fix.via === 'rank-3-view' ? cumulativeOnRank3View(fix.backend, fix.kernel)
+      : fix.via === 'nan-kept' ? nanKept(fix.backend, fix.kernel)
+      : fix.via === 'relu-plus-slope' ? reluPlusSlope(fix.backend)
+      : fix.via === 'unfused-activation' ? unfusedActivation(fix.backend, fix.kernel)
       : perImageOnCpu(fix.kernel);
     if (fix.when !== undefined) {
       if (current === undefined || native === undefined) throw new Error(`${fix.kernel} is not registered for ${fix.backend}: nothing to route around`);
@@ -614,13 +683,14 @@ function perImageOnCpu(kernelName: string): tf.KernelFunc {
 const finiteData = new WeakMap<object, boolean>();
 
 /**
- * True when a float32 input of the call holds a NaN or an infinity. Reads wasm's heap in place (no copy) with a small
+ * True when a float32 input of the call (of the inputs named in `only`, when given) holds a NaN or an infinity. Reads wasm's heap in place (no copy) with a small
  * WebAssembly SIMD loop on the backend's own memory (about 0.2 ns a value, 8x the JS loop), the JS loop elsewhere;
  * each tensor's data is scanned once (a layer's weights on the first call only).
  */
-function holdsNonFinite(args: KernelArgs): boolean {
+function holdsNonFinite(args: KernelArgs, only?: readonly string[]): boolean {
   const backend = args.backend as unknown as Partial<WasmHeapAccess> & tf.KernelBackend;
-  for (const t of Object.values(args.inputs)) {
+  for (const [name, t] of Object.entries(args.inputs)) {
+    if (only !== undefined && !only.includes(name)) continue;
     if (t === undefined || t.dtype !== 'float32') continue;
     let finite = finiteData.get(t.dataId);
     if (finite === undefined) {
@@ -1095,6 +1165,121 @@ function reluByMaxMin(backendName: string, cap: number | undefined): tf.KernelFu
       }
     } finally {
       backend.disposeData(zero.dataId);
+    }
+  };
+}
+
+/** Cumsum / Cumprod on a [before, axis, after] reshape of the input (the same data, so the same numbers), reshaped back. */
+function cumulativeOnRank3View(backendName: string, kernelName: string): tf.KernelFunc {
+  const reshape = (x: tf.TensorInfo, shape: number[], backend: tf.KernelBackend) =>
+    ownKernel(backendName, 'Reshape')({ inputs: { x }, backend, attrs: { shape } }) as tf.TensorInfo;
+  return ({ inputs, attrs, backend: from }: KernelArgs) => {
+    const backend = from as tf.KernelBackend;
+    const x = inputs['x']!;
+    const a = attrs as { axis: number } & tf.NamedAttrMap;
+    const axis = a.axis < 0 ? a.axis + x.shape.length : a.axis;
+    const size = (dims: number[]) => dims.reduce((p, q) => p * q, 1);
+    const view = reshape(x, [size(x.shape.slice(0, axis)), x.shape[axis]!, size(x.shape.slice(axis + 1))], backend);
+    try {
+      const out = ownKernel(backendName, kernelName)({ inputs: { x: view }, backend, attrs: { ...a, axis: 1 } }) as tf.TensorInfo;
+      try {
+        return reshape(out, x.shape, backend);
+      } finally {
+        backend.disposeData(out.dataId);
+      }
+    } finally {
+      backend.disposeData(view.dataId);
+    }
+  };
+}
+
+/**
+ * The backend's own unary kernel, with NaN where x is NaN: Minimum(f(x), Maximum(x, +Infinity)); the second operand is
+ * +Infinity for every x but NaN (the backend's Maximum and Minimum keep NaN, each value on its own), so f(x) passes unchanged.
+ */
+function nanKept(backendName: string, kernelName: string): tf.KernelFunc {
+  return ({ inputs, attrs, backend: from }: KernelArgs) => {
+    const backend = from as tf.KernelBackend;
+    const x = inputs['x']!;
+    const infinity = { dataId: backend.write(new Float32Array([Infinity]), [], 'float32'), shape: [], dtype: 'float32' as const };
+    const made: tf.TensorInfo[] = [infinity];
+    try {
+      const y = ownKernel(backendName, kernelName)({ inputs: { x }, backend, attrs: attrs ?? {} }) as tf.TensorInfo;
+      made.push(y);
+      const nanOrInfinity = ownKernel(backendName, 'Maximum')({ inputs: { a: x, b: infinity }, backend, attrs: {} }) as tf.TensorInfo;
+      made.push(nanOrInfinity);
+      return ownKernel(backendName, 'Minimum')({ inputs: { a: y, b: nanOrInfinity }, backend, attrs: {} }) as tf.TensorInfo;
+    } finally {
+      for (const t of made) backend.disposeData(t.dataId);
+    }
+  };
+}
+
+/**
+ * LeakyRelu (attr alpha) and Prelu (input alpha) as Maximum(x, 0) + alpha * Minimum(x, 0): TensorFlow's x > 0 ? x : alpha * x
+ * for every number (an infinity meets alpha or 0 only on its own side; -Infinity * 0 is NaN in TensorFlow too).
+ */
+function reluPlusSlope(backendName: string): tf.KernelFunc {
+  const own = (name: string): tf.KernelFunc => ownKernel(backendName, name);
+  return ({ inputs, attrs, backend: from }: KernelArgs) => {
+    const backend = from as tf.KernelBackend;
+    const x = inputs['x']!;
+    const made: tf.TensorInfo[] = [];
+    const run = (name: string, ins: Record<string, tf.TensorInfo>): tf.TensorInfo => {
+      const t = own(name)({ inputs: ins, backend, attrs: {} }) as tf.TensorInfo;
+      made.push(t);
+      return t;
+    };
+    const scalar = (v: number): tf.TensorInfo => {
+      const t = { dataId: backend.write(new Float32Array([v]), [], 'float32'), shape: [], dtype: 'float32' as const };
+      made.push(t);
+      return t;
+    };
+    try {
+      const zero = scalar(0);
+      const alpha = inputs['alpha'] ?? scalar(Number((attrs as { alpha?: number } | undefined)?.alpha ?? 0.2));
+      const negative = run('Multiply', { a: run('Minimum', { a: x, b: zero }), b: alpha });
+      return own('Add')({ inputs: { a: run('Maximum', { a: x, b: zero }), b: negative }, backend, attrs: {} }) as tf.TensorInfo;
+    } finally {
+      for (const t of made) backend.disposeData(t.dataId);
+    }
+  };
+}
+
+/** The fused activations webgl gets wrong for NaN or infinities (unfused-activation), and the kernels that compute them alone. */
+const UNFUSED_ACTIVATIONS = new Set(['relu', 'relu6', 'elu', 'sigmoid', 'leakyrelu', 'prelu']);
+const ACTIVATION_KERNELS: Record<string, string> = { relu: 'Relu', relu6: 'Relu6', elu: 'Elu', sigmoid: 'Sigmoid', leakyrelu: 'LeakyRelu', prelu: 'Prelu' };
+
+/**
+ * A fused kernel (FusedConv2D, FusedDepthwiseConv2D, _FusedMatMul) as the backend's own with a linear activation, then the
+ * activation's kernel as registered now (savedkeras' replacement where there is one).
+ */
+function unfusedActivation(backendName: string, kernelName: string): tf.KernelFunc {
+  return ({ inputs, attrs, backend: from }: KernelArgs) => {
+    const backend = from as tf.KernelBackend;
+    const a = (attrs ?? {}) as Record<string, unknown>;
+    const activation = String(a['activation']);
+    const kernel = ACTIVATION_KERNELS[activation];
+    if (kernel === undefined) throw new Error(`${kernelName}: activation '${activation}' has no kernel of its own to run`);
+    const { preluActivationWeights, ...rest } = inputs;
+    const linear = ownKernel(backendName, kernelName)({ inputs: rest, backend, attrs: { ...a, activation: 'linear' } as tf.NamedAttrMap }) as tf.TensorInfo;
+    const made: tf.TensorInfo[] = [linear];
+    try {
+      let alpha = preluActivationWeights;
+      // A 1-D slope runs along the channels: the first axis after the batch in NCHW (as the fused kernel aligns it).
+      if (alpha && a['dataFormat'] === 'NCHW' && alpha.shape.length === 1 && alpha.shape[0] !== 1) {
+        alpha = ownKernel(backendName, 'Reshape')({ inputs: { x: alpha }, backend, attrs: { shape: [alpha.shape[0]!, 1, 1] } }) as tf.TensorInfo;
+        made.push(alpha);
+      }
+      const current = tf.getKernel(kernel, backendName);
+      if (!current) throw new Error(`${kernel} is not registered for ${backendName}`);
+      return current.kernelFunc({
+        inputs: kernel === 'Prelu' ? { x: linear, alpha: alpha! } : { x: linear },
+        backend,
+        attrs: kernel === 'LeakyRelu' ? { alpha: Number(a['leakyreluAlpha'] ?? 0.2) } : {},
+      }) as tf.TensorInfo;
+    } finally {
+      for (const t of made) backend.disposeData(t.dataId);
     }
   };
 }
