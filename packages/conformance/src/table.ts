@@ -22,6 +22,7 @@ const VIA_TEXT: Record<KernelFix['via'], string> = {
   winograd: "Winograd F(4x4, 3x3): WebAssembly SIMD transforms on the backend's heap, the backend's own XNNPACK matmul",
   'heap-slice': "a copy within the wasm heap, or the input's data shared (the backend's own Reshape)",
   'heap-concat': 'each input copied row by row within the wasm heap by one WebAssembly call',
+  'bias-add': 'one WebAssembly SIMD pass on the heap (a JS loop on the heap for small tensors), on the calling thread',
   'heap-upsample': 'each source pixel copied to its places within the wasm heap by one WebAssembly call',
   'subpixel-upsampled': "the backend's own kernel on the small image with the taps summed per output phase, phases interleaved in JS",
   'phase-convs': "the backend's own Conv2D once per output phase, phases interleaved in JS",

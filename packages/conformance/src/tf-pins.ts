@@ -190,6 +190,8 @@ function compute(c: PinCase): tf.Tensor {
       const names = Object.keys(c.inputs).sort((p, q) => Number(p.slice(1)) - Number(q.slice(1)));
       return tf.concat(names.map((n) => (dtype === 'float32' ? input(c, n) : tf.tensor(c.inputs[n]!.values.map(num), c.inputs[n]!.shape, dtype))), a.axis);
     }
+    case 'addFloat':
+      return tf.add(input(c, 'a'), input(c, 'b'));
     case 'resizeNearest':
       return tf.image.resizeNearestNeighbor(input(c, 'x') as tf.Tensor4D, a.size as [number, number], a.alignCorners, a.halfPixelCenters);
     case 'resizeNearestInt':

@@ -12,6 +12,8 @@
  *                                 row pair that fails.
  *   seluTail(e, out, end)         out = (e * (e > 0 ? 1 : alpha)) * scale: SELU after the backend's Elu (was Prelu then a
  *                                 scalar Multiply); byte counts a multiple of 16.
+ *   biasAdd(x, out, end, b, c4)   out = x + b[c] per channel c (a bias added along the last axis: XNNPACK's broadcasting Add
+ *                                 took ~2x a plain pass, and with threads one thread-pool call however small); as affine.
  */
 
 import { assembleWasmModule, unsignedLeb128 } from '@savedkeras/common';
@@ -20,6 +22,7 @@ export interface ElementwisePasses {
   affine(x: number, out: number, end: number, wb: number, c4: number): void;
   seluTail(e: number, out: number, end: number): void;
   blocksRepeat(u: number, rows: number, rowBytes: number, c4: number): number;
+  biasAdd(x: number, out: number, end: number, b: number, c4: number): void;
 }
 
 const leb = unsignedLeb128;
@@ -39,8 +42,8 @@ function splat(v: number): number[] {
 const addTo = (local: number, n: number | { local: number }): number[] =>
   [GET, local, ...(typeof n === 'number' ? [I32_CONST, ...leb(n)] : [GET, n.local]), ADD, SET, local];
 
-/** affine(x 0, out 1, end 2, wb 3, c4 4), local k 5. */
-function affineBody(): number[] {
+/** affine(x 0, out 1, end 2, wb 3, c4 4), local k 5; without `scale`, biasAdd(x 0, out 1, end 2, b 3, c4 4): no product. */
+function affineBody(scale = true): number[] {
   const [x, out, end, wb, c4, k] = [0, 1, 2, 3, 4, 5];
   return [
     1, 1, I32, // one i32 local: k
@@ -51,9 +54,7 @@ function affineBody(): number[] {
     GET, k, GET, c4, GE_U, BR_IF, 1,
     GET, out, GET, k, ADD, // the store's address
     GET, x, GET, k, ADD, ...LOAD,
-    GET, wb, GET, k, ADD, ...LOAD,
-    ...F32X4_MUL,
-    GET, wb, GET, c4, ADD, GET, k, ADD, ...LOAD,
+    ...(scale ? [GET, wb, GET, k, ADD, ...LOAD, ...F32X4_MUL, GET, wb, GET, c4, ADD] : [GET, wb]), GET, k, ADD, ...LOAD,
     ...F32X4_ADD,
     ...STORE,
     ...addTo(k, 16),
@@ -123,6 +124,7 @@ function moduleBytes(sharedMemory: boolean, seluAlpha: number, seluScale: number
     { name: 'affine', params: [I32, I32, I32, I32, I32], results: [], body: affineBody() },
     { name: 'seluTail', params: [I32, I32, I32], results: [], body: seluTailBody(seluAlpha, seluScale) },
     { name: 'blocksRepeat', params: [I32, I32, I32, I32], results: [I32], body: blocksRepeatBody() },
+    { name: 'biasAdd', params: [I32, I32, I32, I32, I32], results: [], body: affineBody(false) },
   ]);
 }
 

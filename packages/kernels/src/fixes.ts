@@ -38,6 +38,8 @@ export interface KernelFix {
    * `heap-slice` copies a slice that is one continuous run of the input within the wasm heap, and shares the input's data
    * (as Reshape does) when the slice is the whole tensor (a speed fix);
    * `heap-concat` copies each input's rows into the output within the wasm heap, one WebAssembly call per input (a speed fix);
+   * `bias-add` adds a bias along the last axis in one WebAssembly SIMD pass on the heap (small tensors: a JS loop on the
+   * heap), on the calling thread (a speed fix);
    * `heap-upsample` computes a nearest-neighbour resize by whole factors as copies of each source pixel within the wasm heap,
    * one WebAssembly call (a speed fix);
    * `subpixel-upsampled` computes a 3x3 convolution of a 2x nearest-upsampled image as four 2x2 convolutions of the small
@@ -52,7 +54,7 @@ export interface KernelFix {
    * `unfused-activation` runs the backend's own fused kernel with a linear activation, then the activation's kernel as it is
    * registered (savedkeras' replacement where there is one).
    */
-  readonly via: 'max-min' | 'rank-3-view' | 'nan-kept' | 'relu-plus-slope' | 'unfused-activation' | 'cpu' | 'js' | 'per-image-cpu' | 'alias' | 'empty' | 'js-matmul' | 'js-batchnorm' | 'own-bias' | 'selu-from-elu' | 'leaky-from-prelu' | 'matmul-col2im' | 'folded-mul-add' | 'winograd' | 'heap-slice' | 'heap-concat' | 'heap-upsample' | 'subpixel-upsampled' | 'phase-convs';
+  readonly via: 'max-min' | 'rank-3-view' | 'nan-kept' | 'relu-plus-slope' | 'unfused-activation' | 'cpu' | 'js' | 'per-image-cpu' | 'alias' | 'empty' | 'js-matmul' | 'js-batchnorm' | 'own-bias' | 'selu-from-elu' | 'leaky-from-prelu' | 'matmul-col2im' | 'folded-mul-add' | 'winograd' | 'heap-slice' | 'heap-concat' | 'heap-upsample' | 'bias-add' | 'subpixel-upsampled' | 'phase-convs';
   /** `alias`: the backend's own kernel that computes the same thing right, and the attrs it gets. */
   readonly alias?: { kernel: string; attrs: Record<string, unknown> };
   /**
@@ -482,6 +484,18 @@ export const KERNEL_FIXES: readonly KernelFix[] = Object.freeze([
   ...WINOGRAD_FIXES,
   HEAP_CONCAT_FIX,
   HEAP_RESIZE_NEAREST_FIX,
+  {
+    kernel: 'Add',
+    backend: 'wasm',
+    why:
+      "tfjs-backend-wasm 4.22 Add is right, but a bias added along the last axis (Keras' Conv2DTranspose adds its bias after " +
+      "the convolution; Dense before a softmax) is XNNPACK's broadcasting add, ~2x a plain pass ([8,28,28,64] + [64]: 0.45 ms " +
+      "against TensorFlow's BiasAdd 0.23), and with more than one thread a thread-pool call even for [8,10] + [10]. float32 " +
+      'calls adding a bias ([C] or [1,...,1,C]) to a tensor of C channels run one WebAssembly SIMD pass on the heap (channels a ' +
+      'multiple of 4; other channel counts up to 4,096 values by a JS loop on the heap), on the calling thread; the same float32 sums',
+    via: 'bias-add',
+    when: (_attrs, _shapes, args) => biasAddOperands(args) !== undefined,
+  },
   // Last in the list, so checked first: a call with a NaN or an infinity in it runs the cpu kernel whatever else applies.
   ...(Object.entries(NON_FINITE_WRONG) as [string, string][]).map(
     ([kernel, what]): KernelFix => ({
@@ -524,7 +538,7 @@ export async function installKernelFixes(backend: string): Promise<string[]> {
       tf.unregisterKernel(fix.kernel, fix.backend);
     }
     const native = nativeKernels.get(`${fix.backend}/${fix.kernel}`);
-    if ((fix.via === 'own-bias' || fix.via === 'heap-slice' || fix.via === 'heap-concat' || fix.via === 'heap-upsample' || fix.via === 'subpixel-upsampled' || fix.via === 'phase-convs') && current === undefined) {
+    if ((fix.via === 'own-bias' || fix.via === 'heap-slice' || fix.via === 'heap-concat' || fix.via === 'heap-upsample' || fix.via === 'bias-add' || fix.via === 'subpixel-upsampled' || fix.via === 'phase-convs') && current === undefined) {
       throw new Error(`${fix.kernel} is not registered for ${fix.backend}: no kernel of its own to hand calls to`);
     }
     const kernelFunc =
@@ -543,6 +557,7 @@ export async function installKernelFixes(backend: string): Promise<string[]> {
       : fix.via === 'heap-slice' ? sliceOnHeap(fix.backend, current!.kernelFunc)
       : fix.via === 'heap-concat' ? concatOnHeap(current!.kernelFunc)
       : fix.via === 'heap-upsample' ? resizeNearestOnHeap(current!.kernelFunc)
+      : fix.via === 'bias-add' ? biasAddOnHeap(current!.kernelFunc)
       : fix.via === 'subpixel-upsampled' ? upsampledConvBySubpixel(current!.kernelFunc)
       : fix.via === 'phase-convs' ? conv2dTransposeByPhases(fix.backend, current!.kernelFunc)
       : fix.via === 'max-min' ? reluByMaxMin(fix.backend, fix.kernel === 'Relu6' ? 6 : undefined)
@@ -1528,6 +1543,44 @@ function tapWeightsCache(own: (name: string) => tf.KernelFunc) {
     backend.disposeData(weights2d.dataId);
     if (live) cache.set(filter.dataId, weights);
     return { info: weights, kept: live !== undefined };
+  };
+}
+
+/** Channels not a multiple of 4 (no SIMD pass): up to this many values, a JS loop on the heap; more keep XNNPACK's add. */
+const SMALL_BIAS_ADD = 4096;
+
+/** [x, bias] of an Add call that adds a float32 bias along x's last axis (either operand order), or undefined. */
+function biasAddOperands(args: KernelArgs): [tf.TensorInfo, tf.TensorInfo] | undefined {
+  const { a, b } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  if (a?.dtype !== 'float32' || b?.dtype !== 'float32') return undefined;
+  // A bias is [C] or [1, ..., 1, C]; the other operand has C channels and is larger (same shapes are a plain add).
+  const isBias = (t: tf.TensorInfo) => t.shape.length >= 1 && t.shape.slice(0, -1).every((d) => d === 1);
+  const [x, bias] = isBias(b) && b.shape.length <= a.shape.length ? [a, b] : isBias(a) && a.shape.length <= b.shape.length ? [b, a] : [a, undefined];
+  const c = x.shape[x.shape.length - 1];
+  if (bias === undefined || c === undefined || bias.shape[bias.shape.length - 1] !== c || tf.util.sizeFromShape(x.shape) === c) return undefined;
+  const size = tf.util.sizeFromShape(x.shape);
+  if (size === 0 || (c % 4 !== 0 && size > SMALL_BIAS_ADD)) return undefined;
+  return heapPassesOf(args.backend) ? [x, bias] : undefined;
+}
+
+/** x + bias along the last axis on the wasm heap: x + b[c] per value, as float32 (what XNNPACK's add computes). */
+function biasAddOnHeap(previous: tf.KernelFunc): tf.KernelFunc {
+  return (args: KernelArgs) => {
+    const operands = biasAddOperands(args);
+    const heap = heapPassesOf(args.backend);
+    if (operands === undefined || heap === undefined) return previous(args);
+    const [x, bias] = operands;
+    const c = x.shape[x.shape.length - 1]!;
+    const size = tf.util.sizeFromShape(x.shape);
+    const out = heap.makeOutput(x.shape);
+    if (c % 4 === 0) {
+      heap.passes.biasAdd(heap.offset(x), heap.offset(out), heap.offset(x) + size * 4, heap.offset(bias), c * 4);
+      return out;
+    }
+    // Views made after the allocation (a heap growth detaches older ones); fround of a double sum is the float32 sum.
+    const [xs, bs, os] = [heap.f32(x, size), heap.f32(bias, c), heap.f32(out, size)];
+    for (let i = 0, k = 0; i < size; i++, k = k + 1 === c ? 0 : k + 1) os[i] = Math.fround(xs[i]! + bs[k]!);
+    return out;
   };
 }
 
