@@ -26,6 +26,19 @@ const SESSION6_GRAPH = 'Session 6: the saved graph of the 2-shard LSTM';
 const LOAD_BOUNDS = 'Session 6: what bounds loadRatio, by profile';
 const SESSION4_LOAD = 'Session 4: checked reads, load CPU, bytes (issue 15 items 1-3)';
 const LOAD_BOUNDS10 = 'Session 10: what bounds loadRatio on the small real fixtures';
+const SESSION10_OPS = 'Session 10: the millisecond convolution models against TensorFlow, op by op, one and two threads';
+/** How the session 10 op-by-op numbers were taken (ours first, TensorFlow second). */
+const OPS10 =
+  'op by op, one thread, ours vs TensorFlow 2.21 (session 10; ours: CPU per kernel, predict-kernel-profile.mjs, load 8; TF: ' +
+  "step stats of the serve graph, tools/bench/tf_op_profile.py, wall at load 16-20, so TF's times are if anything high):";
+/** What bounds the 2-thread rows of the millisecond models (session 10). */
+const THREADS10 =
+  "With 2 threads every XNNPACK op is one call on tfjs-backend-wasm's thread pool that wakes the second thread and waits for " +
+  'it, however small the op (kernel profile, 2 threads, load 13: Add [8,10] 1.1 ms, Softmax [8,10] 1.0 ms, MaxPool ' +
+  '[8,26,26,32] 2.4 ms CPU, each 0.02-0.2 ms on one thread); its API has one pool for all ops. Session 10: Winograd, 36 pool ' +
+  'calls per chunk, runs with threads only where each product has >= 2^20 multiply-adds (else the direct conv, one call; ' +
+  'cnn-mnist-bn 2 threads A/B at load 9: 87 -> 23 ms wall per batch), and a bias Add is a SIMD pass on the calling thread ' +
+  '(no pool call).';
 /**
  * Why a near-cold load's wall is its main-thread CPU (session 10, load-cold.mjs --wait): every file read up to 1 MB is
  * synchronous, so the load never yields; tf.loadLayersModel reads with async fs.readFile and idles meanwhile.
@@ -65,40 +78,46 @@ export const MISS_BOUNDS: readonly MissBound[] = [
     target: 'tfRatio',
     models: ['legacy-tf23-upsampling-decoder'],
     bound:
-      'op by op against TF (session 8, quiet, before Winograd): its convs ~5x oneDNN ([8,7,7,128] -> 128 5.8 vs 1.05 ms, the conv ' +
-      'after the first UpSampling2D 10.5 vs 2.1 ms, the 1-filter output conv 2.7 vs 1.2 ms). Session 8: 3x3 convs with channels in ' +
-      'multiples of 4 run Winograd F(4x4,3x3) (29.6 -> 19.3 ms CPU, A/B, load 17); the 1-filter conv after the second upsampling ' +
-      'runs on the small image, the phases as 4 channels of one conv (2.7 -> ~1-1.6 ms; the sub-pixel fix alone took the model ' +
-      '28.3 -> 21.5 ms). Session 9 (kernel profile, load ~20): FusedConv2D 71 % (the conv after the first upsampling 5.9 ms, ' +
-      '[8,7,7,128] 3.0, the 1-filter conv 1.6), ResizeNearestNeighbor 7 % (1.06 ms: a scalar copy loop), Dense 6 %, Selu 2.4 %; ' +
-      "the sub-pixel conv's 2x2-block test in SIMD (0.35 -> 0.05 ms). Left: XNNPACK SIMD width on the Winograd products, upsampling",
-    profile: SESSION8_OPS,
+      `${OPS10} the conv after the first UpSampling2D [8,14,14,128] -> 64 (Winograd on the upsampled image) 6.74 vs 2.21 ms, ` +
+      '[8,7,7,128] -> 128 (Winograd) 3.12 vs 1.12, the 1-filter output conv (sub-pixel: the phases as 4 channels of one conv ' +
+      "of the small image; XNNPACK computes 8 channels a tile) 1.96 vs 1.01, Dense [8,100] x [100,6272] 1.06 vs 0.60 (XNNPACK's " +
+      'fully connected; the product transposed measured slower), Selu x2 0.43 vs 0.17; the two UpSampling2D 1.06 -> 0.47 ms ' +
+      '(session 10: pixel copies on the heap; A/B 13.6 -> 12.6 ms per batch) vs 0.23. Convolutions are 74 % of ours: the ' +
+      `multiply-adds at 8-10 G/s (128-bit WebAssembly SIMD, no FMA) against oneDNN's AVX-512. ${THREADS10}`,
+    profile: SESSION10_OPS,
   },
   {
     target: 'tfRatio',
-    models: ['cnn-mnist-bn', 'legacy-tf23-cnn-encoder'],
+    models: ['cnn-mnist-bn'],
     bound:
-      'op by op against TF (session 8, quiet, before Winograd): every conv 2-6.5x oneDNN (cnn-mnist-bn [8,13,13,32] -> 64: 1.77 vs ' +
-      '0.34 ms; encoder [8,7,7,64] -> 128 and [8,14,14,32] -> 64: 2.7 vs 0.42 ms each), batch norm 0.53 vs 0.19 ms, Selu 0.87 vs ' +
-      "0.13 ms, the encoder's Dense 0.70 vs 0.17 ms, and ~1-1.6 ms of tfjs bookkeeping outside kernels on cnn-mnist-bn (TF's whole " +
-      'predict: 1.1-1.4 ms). Session 8 Winograd (CPU A/B, load 17): cnn-mnist-bn 4.86 -> 4.38 ms (its first conv has 1 channel: ' +
-      'direct), encoder 11.7 -> 9.0 ms. Session 9: batch norm in one SIMD pass with its folded parameters kept (cnn-mnist-bn CPU A/B ' +
-      '3.84-3.89 -> 3.46-3.63 ms, load 14; its three batch norms 0.91 -> 0.28 ms), SELU with one SIMD pass after Elu instead of ' +
-      'Prelu + Multiply (encoder A/B 0.95-0.99); kernel profile (load ~20): cnn-mnist-bn FusedConv2D 41 %, batch norm 7 %, MaxPool ' +
-      "6 %, 39 % outside kernels (tfjs-layers' apply/execute and tfjs-core's runKernel, ~1.4 ms of JS by CPU profile; the NaN scan " +
-      "before the convs/pools 2.6 %); encoder FusedConv2D 54 %, Dense 11 %, Selu 10 % (XNNPACK's Elu: a SIMD exp by polynomial " +
-      'in one pass measured 2x slower than Elu + the pass)',
-    profile: SESSION8_OPS,
+      `met on one thread. ${THREADS10} On cnn-mnist-bn that is ~20 pool calls per predict of ops of 0.02-0.4 ms each. ${OPS10} ` +
+      'convs [8,13,13,32] -> 64 1.09 vs 0.30 ms, [8,28,28,1] -> 32 0.42 vs 0.14, [8,5,5,64] -> 64 0.38 vs 0.07; MaxPool x2 0.33 ' +
+      "vs 0.11; batch norm x3 0.30 vs 0.14; 42 % of ours outside kernels (tfjs-layers' apply/execute, tfjs-core's runKernel: " +
+      "about TF's whole predict)",
+    profile: SESSION10_OPS,
+  },
+  {
+    target: 'tfRatio',
+    models: ['legacy-tf23-cnn-encoder'],
+    bound:
+      `${OPS10} convs [8,14,14,32] -> 64 2.23 vs 0.75 ms, [8,7,7,64] -> 128 1.72 vs 0.79 (both Winograd), [8,28,28,1] -> 32 ` +
+      "0.59 vs 0.31 (one input channel: direct); Dense [8,6272] x [6272,100] 1.09 vs 0.28 (XNNPACK's fully connected over 2.5 MB " +
+      'of weights for 8 rows; computed transposed, W^T x^T, measured slower: 0.91 vs 0.71 ms); Selu x3 0.96 vs 0.14 (XNNPACK Elu ' +
+      '+ one SIMD pass; a one-pass SIMD exp measured slower in session 9); MaxPool x2 0.59 vs 0.10. Convolutions 52 % of ours, ' +
+      `at 8-10 G multiply-adds/s against oneDNN's AVX-512. ${THREADS10} (encoder, 2 threads, A/B at load 10: 138 -> 48 ms wall)`,
+    profile: SESSION10_OPS,
   },
   {
     target: 'tfRatio',
     models: ['cgan-generator-multiply-tf215'],
     bound:
-      'the transposed convolutions (~75 % of the CPU) run since session 9 as one XNNPACK Conv2D per output phase (CPU A/B 29.7 -> ' +
-      '23.1 ms per batch, load 30; threaded with --threads 2, the matmul route was not): the same multiply-adds at 7-10 G/s ' +
-      "(128-bit WebAssembly SIMD, no FMA) against oneDNN's ~45-70 (AVX-512): 4.5-8x op by op for the two stride-2 layers " +
-      '([8,14,14,128] -> 64: 11.9 ms vs ~2.6); the 1-channel output layer stays on the matmul route (2.0 vs ~1.1 ms)',
-    profile: SESSION9_DECONV,
+      `${OPS10} Conv2DTranspose [8,14,14,128] -> [8,28,28,64] 16.1 vs 5.1 ms and [8,7,7,128] -> [8,14,14,128] 9.0 vs 1.41 (since ` +
+      'session 9 one XNNPACK Conv2D per output phase: the same multiply-adds at 7-10 G/s against oneDNN\'s AVX-512), the ' +
+      "1-channel output layer 1.83 vs 1.10 (the matmul route: XNNPACK's conv computes 8 channels a tile and turns NaN into " +
+      '-Infinity with one), Dense 1.24 vs 0.61; the bias Adds after the transposed convs 0.66 ms -> ~0.2 (session 10: one SIMD ' +
+      "pass on the calling thread; A/B 27.1 -> 25.7 ms per batch) vs TF's BiasAdd 0.34. The transposed convolutions are 81 % of " +
+      `ours. ${THREADS10}`,
+    profile: SESSION10_OPS,
   },
   {
     target: 'tfRatio',
