@@ -8,7 +8,7 @@ python non-finite-pins.py (idempotent: replaces its own cases).
 """
 import numpy as np
 import tensorflow as tf
-from pins_file import append_cases
+from pins_file import append_cases, stored_signed as stored
 
 rng = np.random.default_rng(37)
 NEG_NAN = np.array([0xFFC00000], np.uint32).view(np.float32)[0]
@@ -28,18 +28,6 @@ def salted(shape):
     """The four specials at spread-out places (most outputs stay finite, each special reaches some)."""
     n = int(np.prod(shape))
     return tensor(shape, [(n * (2 * k + 1) // 9, v) for k, v in enumerate(SPECIALS)])
-
-
-def value(v):
-    if np.isnan(v):
-        return '-NaN' if np.signbit(v) else 'NaN'
-    if np.isinf(v):
-        return 'Infinity' if v > 0 else '-Infinity'
-    return float(str(v))
-
-
-def stored(a):
-    return {'shape': list(np.shape(a)), 'values': [value(v) for v in np.asarray(a, np.float32).ravel()]}
 
 
 ACT = {'linear': lambda t: t, 'relu': tf.nn.relu, 'relu6': tf.nn.relu6, 'elu': tf.nn.elu, 'sigmoid': tf.sigmoid,

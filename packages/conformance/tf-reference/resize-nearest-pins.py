@@ -7,15 +7,9 @@ Run with TensorFlow 2.x: python resize-nearest-pins.py (idempotent: replaces its
 """
 import numpy as np
 import tensorflow as tf
-from pins_file import append_cases
+from pins_file import append_cases, stored_float32 as stored
 
 rng = np.random.default_rng(47)
-
-
-def stored(a):
-    a = np.asarray(a, np.float32)
-    return {'shape': list(a.shape), 'values': [v if np.isfinite(v) else str(v).replace('inf', 'Infinity').replace('nan', 'NaN')
-                                               for v in (float(str(x)) for x in a.ravel())], 'dtype': 'float32'}
 
 
 specials = np.array([0.0, -0.0, 1e-40, -1e30, np.inf, -np.inf, np.nan], np.float32)

@@ -9,23 +9,11 @@ Run with TensorFlow 2.x: python webgl-pins.py (idempotent: replaces its own case
 import keras
 import numpy as np
 import tensorflow as tf
-from pins_file import append_cases
+from pins_file import append_cases, stored_signed as stored
 
 rng = np.random.default_rng(41)
 NEG_NAN = np.array([0xFFC00000], np.uint32).view(np.float32)[0]
 SPECIALS = np.array([1.5, np.nan, NEG_NAN, np.inf, -np.inf, -2, 0, -0.0, 7, -1e-7, 1e-30, -30], np.float32)
-
-
-def value(v):
-    if np.isnan(v):
-        return '-NaN' if np.signbit(v) else 'NaN'
-    if np.isinf(v):
-        return 'Infinity' if v > 0 else '-Infinity'
-    return float(str(v))
-
-
-def stored(a):
-    return {'shape': list(np.shape(a)), 'values': [value(v) for v in np.asarray(a, np.float32).ravel()]}
 
 
 cases = []
