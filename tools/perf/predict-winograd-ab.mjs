@@ -1,8 +1,7 @@
 // A/B in one process (dev tool): one (Fused)Conv2D call shape on tfjs-backend-wasm's own kernel against savedkeras'
 // Winograd fix, alternating call by call; CPU ms (medians), the largest difference between the two and against a
 // float64 direct convolution.   node tools/perf/predict-winograd-ab.mjs N H W C K [calls] [relu|linear] [same|valid]
-import * as os from 'node:os';
-import { tf, cpuMs, nativeSwitch } from './predict-env.mjs';
+import { tf, alternate, nativeSwitch } from './predict-env.mjs';
 const [N, H, W, C, K, callsArg, act = 'relu', pad = 'same'] = process.argv.slice(2);
 const [n, h, w, c, k] = [N, H, W, C, K].map(Number);
 const use = await nativeSwitch(['FusedConv2D']);
@@ -30,11 +29,5 @@ for (let s = 0; s < samples; s++) {
   dNative = Math.max(dNative, Math.abs(A0[i] - acc)); dFix = Math.max(dFix, Math.abs(B0[i] - acc)); dAB = Math.max(dAB, Math.abs(A0[i] - B0[i]));
 }
 const calls = Number(callsArg ?? 5);
-const TA = [], TB = [];
-const l0 = os.loadavg()[0];
-for (let i = 0; i < calls; i++) {
-  use('native'); let t = cpuMs(); run(); TA.push(cpuMs() - t);
-  use('fixed'); t = cpuMs(); run(); TB.push(cpuMs() - t);
-}
-const med = (v) => v.slice().sort((p, q) => p - q)[v.length >> 1];
-console.log(JSON.stringify({ shape: [n, h, w, c, k], act, pad, m: process.env.WINOGRAD_M ?? '4', nativeMs: +med(TA).toFixed(1), winogradMs: +med(TB).toFixed(1), x: +(med(TA) / med(TB)).toFixed(2), maxAbsVsF64: { native: dNative, winograd: dFix }, maxAbs: scale, load: `${l0.toFixed(1)}-${os.loadavg()[0].toFixed(1)}` }));
+const { nativeCpuMs, fixedCpuMs, load } = alternate(calls, run, use);
+console.log(JSON.stringify({ shape: [n, h, w, c, k], act, pad, m: process.env.WINOGRAD_M ?? '4', nativeMs: +nativeCpuMs.toFixed(1), winogradMs: +fixedCpuMs.toFixed(1), x: +(nativeCpuMs / fixedCpuMs).toFixed(2), maxAbsVsF64: { native: dNative, winograd: dFix }, maxAbs: scale, load }));
